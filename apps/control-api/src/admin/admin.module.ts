@@ -1,0 +1,6 @@
+import { Module } from '@nestjs/common';
+
+import { AdminConfigController } from './admin-config.controller';
+
+@Module({ controllers: [AdminConfigController] })
+export class AdminModule {}

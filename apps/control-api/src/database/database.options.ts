@@ -1,0 +1,26 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as mysql2 from 'mysql2';
+import initSqlJs from 'sql.js';
+import type { DataSourceOptions } from 'typeorm';
+
+import type { AppConfig } from '@lib-stream/nest-kit';
+
+import { PlatformLinkEntity } from '../platform-links/platform-link.entity';
+import { CreatePlatformLinks1763900000000 } from './migrations/1763900000000-create-platform-links';
+
+// Listed explicitly rather than by glob: the app ships as one webpack bundle. The drivers are passed
+// in for the same reason (TypeORM would otherwise require() them by name, invisible to the bundler).
+export const ENTITIES = [PlatformLinkEntity];
+export const MIGRATIONS = [CreatePlatformLinks1763900000000];
+
+/** MySQL/MariaDB when STREAM_DATABASE_URL is set, otherwise an embedded SQLite file (sql.js). */
+export function dataSourceOptions(config: AppConfig): DataSourceOptions {
+  const common = { entities: ENTITIES, migrations: MIGRATIONS, migrationsRun: false, synchronize: false, logging: false } as const;
+  if (config.STREAM_DATABASE_URL) {
+    return { ...common, type: 'mysql', connectorPackage: 'mysql2', driver: mysql2, url: config.STREAM_DATABASE_URL, charset: 'utf8mb4', timezone: 'Z', connectTimeout: 5000 };
+  }
+  const dataDir = resolve(config.STREAM_DATA_DIR);
+  mkdirSync(dataDir, { recursive: true });
+  return { ...common, type: 'sqljs', driver: initSqlJs, location: join(dataDir, 'control-api.sqlite'), autoSave: true };
+}

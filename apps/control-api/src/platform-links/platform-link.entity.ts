@@ -1,0 +1,52 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+import { StreamPlatform } from '@lib-stream/contracts';
+
+/**
+ * A game account linked to a streaming platform (store `stream-platforms`). Nothing identifying is
+ * stored in clear: the platform user id only as a keyed hash (for the uniqueness check), the display
+ * name, tokens and custom RTMP URL AES-256-GCM encrypted.
+ */
+@Entity({ name: 'stream_platform_links' })
+@Index('uq_platform_links_account_platform', ['accountId', 'platform'], { unique: true })
+@Index('uq_platform_links_platform_user', ['platform', 'platformUserHash'], { unique: true })
+export class PlatformLinkEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  @Column({ name: 'account_id', type: 'varchar', length: 64 })
+  accountId: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  platform: StreamPlatform;
+
+  @Column({ name: 'platform_user_hash', type: 'varchar', length: 64, nullable: true })
+  platformUserHash: string | null;
+
+  @Column({ name: 'display_name_enc', type: 'text', nullable: true })
+  displayNameEnc: string | null;
+
+  @Column({ name: 'access_token_enc', type: 'text', nullable: true })
+  accessTokenEnc: string | null;
+
+  @Column({ name: 'refresh_token_enc', type: 'text', nullable: true })
+  refreshTokenEnc: string | null;
+
+  @Column({ name: 'token_expires_at', type: 'datetime', nullable: true })
+  tokenExpiresAt: Date | null;
+
+  @Column({ type: 'varchar', length: 512, nullable: true })
+  scopes: string | null;
+
+  @Column({ name: 'rtmp_url_enc', type: 'text', nullable: true })
+  rtmpUrlEnc: string | null;
+
+  @Column({ name: 'needs_relink', type: 'boolean', default: false })
+  needsRelink: boolean;
+
+  @Column({ name: 'linked_at', type: 'datetime' })
+  linkedAt: Date;
+
+  @Column({ name: 'updated_at', type: 'datetime' })
+  updatedAt: Date;
+}

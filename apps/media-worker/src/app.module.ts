@@ -1,0 +1,18 @@
+import { DynamicModule, Module } from '@nestjs/common';
+
+import { AppConfig, ServiceIdentity, StreamKitModule } from '@lib-stream/nest-kit';
+
+import { WorkerInfoController } from './worker/worker-info.controller';
+import { WorkerInfoService } from './worker/worker-info.service';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, identity: ServiceIdentity): DynamicModule {
+    return {
+      module: AppModule,
+      controllers: [WorkerInfoController],
+      imports: [StreamKitModule.forRoot({ config, identity })],
+      providers: [WorkerInfoService],
+    };
+  }
+}

@@ -1,0 +1,16 @@
+import { DynamicModule, Module } from '@nestjs/common';
+
+import { AppConfig, ServiceIdentity, StreamKitModule } from '@lib-stream/nest-kit';
+
+import { PublisherInfoController } from './publisher/publisher-info.controller';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, identity: ServiceIdentity): DynamicModule {
+    return {
+      module: AppModule,
+      controllers: [PublisherInfoController],
+      imports: [StreamKitModule.forRoot({ config, identity })],
+    };
+  }
+}

@@ -1,0 +1,22 @@
+import { Controller, Inject } from '@nestjs/common';
+import { MessagePattern } from '@nestjs/microservices';
+
+import { MessagePatterns } from '@lib-stream/contracts';
+import { APP_CONFIG, AppConfig, SERVICE_IDENTITY, ServiceIdentity } from '@lib-stream/nest-kit';
+
+@Controller()
+export class PublisherInfoController {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
+  ) {}
+
+  @MessagePattern(MessagePatterns.PulsePublisherInfo)
+  info(): { instanceId: string; version: string; pulseIntervalSeconds: number } {
+    return {
+      instanceId: this.identity.instanceId,
+      version: this.identity.version,
+      pulseIntervalSeconds: this.config.STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS,
+    };
+  }
+}

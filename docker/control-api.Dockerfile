@@ -1,0 +1,29 @@
+# syntax=docker/dockerfile:1
+# Build context: the repository root (docker build -f docker/control-api.Dockerfile .).
+
+# --- Stage 1: build the bundle with the full (dev) toolchain ---
+FROM node:20-bookworm-slim AS build
+ENV NX_DAEMON=false NX_NO_CLOUD=true
+WORKDIR /workspace
+# Manifests first so the npm ci layer is cached until dependencies change.
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY . .
+RUN npx nx build control-api
+
+# --- Stage 2: runtime with production dependencies only ---
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+# dist holds main.js plus the package.json Nx generates (production deps only).
+COPY --from=build /workspace/dist/apps/control-api/ ./
+# The root lockfile is the source of truth (it replaces the pruned one Nx may emit);
+# npm ci accepts it beside the smaller generated package.json and installs only the
+# production tree that package.json needs (checked with npm 10 and 11).
+COPY --from=build /workspace/package-lock.json ./
+RUN npm ci --omit=dev && npm cache clean --force
+# Files stay root-owned (read-only for the app); the process runs as uid 1000.
+USER node
+EXPOSE 3000
+STOPSIGNAL SIGTERM
+CMD ["node", "main.js"]

@@ -1,0 +1,21 @@
+/** Machine-readable error codes, returned as `code` in every error body and in RPC errors. */
+export enum ErrorCode {
+  ValidationFailed = 'VALIDATION_FAILED',
+  InvalidJson = 'INVALID_JSON',
+  Unauthenticated = 'UNAUTHENTICATED',
+  Forbidden = 'FORBIDDEN',
+  NotFound = 'NOT_FOUND',
+  Conflict = 'CONFLICT',
+  PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
+  TooManyRequests = 'TOO_MANY_REQUESTS',
+  ServiceUnavailable = 'SERVICE_UNAVAILABLE',
+  FeatureDisabled = 'FEATURE_DISABLED',
+  Internal = 'INTERNAL',
+}
+
+/** The one error body shape of every HTTP endpoint. */
+export interface ErrorBody {
+  statusCode: number;
+  code: ErrorCode | string;
+  message: string;
+}

@@ -1,0 +1,77 @@
+import type { SentimentPulse } from '@lib-stream/privacy';
+
+import type { BroadcastSourceType, BroadcastStopReason, ServiceName, StreamPlatform, VideoSourceType } from './enums';
+import { EventTopic } from './topics';
+
+/** Every published event carries a unique id and the time it happened. */
+export interface BaseEvent {
+  eventId: string;
+  /** ISO-8601 */
+  timestamp: string;
+}
+
+export interface PlatformLinkedEvent extends BaseEvent {
+  accountId: string;
+  linkId: string;
+  platform: StreamPlatform;
+}
+
+export type PlatformUnlinkedEvent = PlatformLinkedEvent;
+
+export interface PlatformSessionStartedEvent extends BaseEvent {
+  platformSessionId: string;
+  accountId: string;
+  platform: StreamPlatform;
+  inGameSessionId: string | null;
+}
+
+export interface PlatformSessionEndedEvent extends BaseEvent {
+  platformSessionId: string;
+  accountId: string;
+  platform: StreamPlatform;
+  durationSeconds: number;
+  peakViewerCount: number;
+}
+
+export interface BroadcastStartedEvent extends BaseEvent {
+  broadcastId: string;
+  sourceType: BroadcastSourceType;
+}
+
+export interface BroadcastStoppedEvent extends BaseEvent {
+  broadcastId: string;
+  reason: BroadcastStopReason;
+}
+
+export interface BroadcastSourceChangedEvent extends BaseEvent {
+  broadcastId: string;
+  previousSource: VideoSourceType | null;
+  currentSource: VideoSourceType;
+}
+
+/** A process of lib-stream came up or is shutting down; lets dashboards see which workers exist. */
+export interface InstanceLifecycleEvent extends BaseEvent {
+  service: ServiceName;
+  instanceId: string;
+  version: string;
+}
+
+/** Maps each topic to its payload so `publish(topic, payload)` is checked at compile time. */
+export interface EventPayloads {
+  [EventTopic.PlatformLinked]: PlatformLinkedEvent;
+  [EventTopic.PlatformUnlinked]: PlatformUnlinkedEvent;
+  [EventTopic.PlatformSessionStarted]: PlatformSessionStartedEvent;
+  [EventTopic.PlatformSessionEnded]: PlatformSessionEndedEvent;
+  [EventTopic.AudiencePulse]: SentimentPulse;
+  [EventTopic.BroadcastStarted]: BroadcastStartedEvent;
+  [EventTopic.BroadcastStopped]: BroadcastStoppedEvent;
+  [EventTopic.BroadcastSourceChanged]: BroadcastSourceChangedEvent;
+  [EventTopic.InstanceOnline]: InstanceLifecycleEvent;
+  [EventTopic.InstanceOffline]: InstanceLifecycleEvent;
+}
+
+/** The message a subscriber receives: the Nest Redis transport packet. */
+export interface EventPacket<T extends EventTopic = EventTopic> {
+  pattern: T;
+  data: EventPayloads[T];
+}

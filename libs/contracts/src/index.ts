@@ -1,0 +1,5 @@
+export * from './enums';
+export * from './errors';
+export * from './events';
+export * from './locks';
+export * from './topics';

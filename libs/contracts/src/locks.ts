@@ -1,0 +1,9 @@
+/** Distributed lock keys (store `stream-lock`, prefix `stream:lock`). */
+export const LockKeys = {
+  link: (accountId: string, platform: string) => `stream:lock:link:${accountId}:${platform}`,
+  session: (platformSessionId: string) => `stream:lock:session:${platformSessionId}`,
+  broadcast: (broadcastId: string) => `stream:lock:broadcast:${broadcastId}`,
+  sentimentPublisher: () => 'stream:lock:sentiment-publisher',
+  webhookManager: () => 'stream:lock:webhook-manager',
+  migrations: () => 'stream:lock:migrations',
+} as const;

@@ -1,0 +1,37 @@
+/**
+ * Redis channels on which events are published. The channel name is the topic; see the README's
+ * "Events on Redis" section for the wire format.
+ */
+export const EventTopic = {
+  PlatformLinked: 'stream.platform.linked',
+  PlatformUnlinked: 'stream.platform.unlinked',
+  PlatformSessionStarted: 'stream.platform.session.started',
+  PlatformSessionEnded: 'stream.platform.session.ended',
+  AudiencePulse: 'stream.audience.pulse',
+  BroadcastStarted: 'stream.broadcast.started',
+  BroadcastStopped: 'stream.broadcast.stopped',
+  BroadcastSourceChanged: 'stream.broadcast.source-changed',
+  InstanceOnline: 'stream.instance.online',
+  InstanceOffline: 'stream.instance.offline',
+} as const;
+export type EventTopic = (typeof EventTopic)[keyof typeof EventTopic];
+
+/** Events published by other services that lib-stream consumes. */
+export const ConsumedTopic = {
+  VoiceBroadcastApproved: 'voice.room.broadcast.approved',
+  VoiceBroadcastStopped: 'voice.room.broadcast.stopped',
+  CameraStreamStarted: 'camera.stream.started',
+  CameraStreamEnded: 'camera.stream.ended',
+} as const;
+export type ConsumedTopic = (typeof ConsumedTopic)[keyof typeof ConsumedTopic];
+
+/** Request/response message patterns on the Redis transport: `<app>.<verb>`. */
+export const MessagePatterns = {
+  MediaWorkerInfo: 'media.info',
+  PulsePublisherInfo: 'pulse.info',
+} as const;
+
+export const QueueNames = {
+  TokenRefresh: 'stream-token-refresh',
+  BroadcastAssignments: 'stream-broadcast-assignments',
+} as const;

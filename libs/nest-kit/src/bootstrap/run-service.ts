@@ -1,0 +1,92 @@
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { json } from 'express';
+import type { MicroserviceOptions } from '@nestjs/microservices';
+
+import type { ServiceName } from '@lib-stream/contracts';
+
+import { ConfigError, LoadConfigOptions, loadConfig } from '../config/load-config';
+import type { AppConfig } from '../config/settings';
+import { redisTransportOptions } from '../events/event-bus';
+import { HealthRegistry } from '../health/health.registry';
+import { AllExceptionsFilter, rejectUnreadableBody } from '../http/all-exceptions.filter';
+import { createValidationPipe } from '../http/validation';
+import { ServiceIdentity, newServiceIdentity } from '../identity';
+import { JsonLogger, LogLevel } from '../logging/json-logger';
+
+export interface RunServiceOptions extends LoadConfigOptions {
+  service: ServiceName;
+  /** Builds the root module once config is known. */
+  rootModule: (config: AppConfig, identity: ServiceIdentity) => unknown;
+  httpPort: (config: AppConfig) => number;
+  /** Also listen on the Nest Redis transport (message and event patterns). */
+  redisTransport?: boolean;
+  /** App-specific HTTP setup (OpenAPI docs, …) before listen. */
+  configure?: (app: INestApplication, config: AppConfig) => void | Promise<void>;
+}
+
+/**
+ * Starts an app the same way everywhere: config validated first (a bad value exits 1 with a message
+ * naming the variable), JSON logging, one error shape, and a SIGTERM/SIGINT handler that stops
+ * taking traffic, lets in-flight work finish, closes Redis/DB and exits 0.
+ */
+export async function runService(options: RunServiceOptions): Promise<INestApplication> {
+  const identity = newServiceIdentity(options.service);
+  const bootLogger = new JsonLogger({ service: options.service, instanceId: identity.instanceId });
+  let config: AppConfig;
+  try {
+    config = loadConfig(process.env, options);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      bootLogger.error({ msg: error.message, problems: error.problems }, 'Config');
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = new JsonLogger({ service: options.service, instanceId: identity.instanceId, level: config.STREAM_LOG_LEVEL as LogLevel });
+
+  try {
+    const app = await NestFactory.create(options.rootModule(config, identity) as never, { logger, abortOnError: false, bodyParser: false });
+    app.use(json({ limit: '1mb' }), rejectUnreadableBody);
+    app.useGlobalPipes(createValidationPipe());
+    app.useGlobalFilters(new AllExceptionsFilter());
+    await options.configure?.(app, config);
+    if (options.redisTransport) {
+      app.connectMicroservice<MicroserviceOptions>(redisTransportOptions(config), { inheritAppConfig: true });
+      await app.startAllMicroservices();
+    }
+    const port = options.httpPort(config);
+    await app.listen(port, '0.0.0.0');
+    logger.log({ msg: 'started', port, version: identity.version }, 'Bootstrap');
+    handleShutdownSignals(app, logger, config.STREAM_SHUTDOWN_TIMEOUT_SECONDS * 1000);
+    return app;
+  } catch (error) {
+    logger.error({ msg: 'failed to start' }, error instanceof Error ? error : undefined, 'Bootstrap');
+    process.exit(1);
+  }
+}
+
+function handleShutdownSignals(app: INestApplication, logger: JsonLogger, timeoutMs: number): void {
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log({ msg: 'shutting down', signal }, 'Bootstrap');
+    app.get(HealthRegistry).startDraining();
+    const timer = setTimeout(() => {
+      logger.error({ msg: 'shutdown timed out, exiting', timeoutMs }, 'Bootstrap');
+      process.exit(1);
+    }, timeoutMs);
+    timer.unref();
+    try {
+      await app.close();
+      logger.log({ msg: 'stopped' }, 'Bootstrap');
+      process.exit(0);
+    } catch (error) {
+      logger.error({ msg: 'error during shutdown' }, error instanceof Error ? error : undefined, 'Bootstrap');
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', (signal) => void stop(signal));
+  process.once('SIGINT', (signal) => void stop(signal));
+}

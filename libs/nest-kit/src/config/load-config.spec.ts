@@ -1,0 +1,83 @@
+import { secretRedactor } from '@lib-stream/stream-key';
+
+import { ConfigError, describeConfig, loadConfig } from './load-config';
+import { SETTING_NAMES } from './settings';
+
+describe(loadConfig.name, () => {
+  it('gives every specified setting its documented default', () => {
+    const sut = loadConfig({});
+    expect(sut.STREAM_ENABLED).toBe(false);
+    expect(sut.STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS).toBe(15);
+    expect(sut.STREAM_SENTIMENT_MIN_BATCH_SIZE).toBe(5);
+    expect(sut.STREAM_SENTIMENT_MAX_BATCH_SIZE).toBe(200);
+    expect(sut.STREAM_TRACKED_VIEWER_ENGAGEMENT_THRESHOLD).toBe(0.7);
+    expect(sut.STREAM_FFMPEG_PATH).toBe('/usr/bin/ffmpeg');
+    expect(sut.STREAM_BROADCAST_VIDEO_CODEC).toBe('libvpx');
+    expect(sut.STREAM_DISTRIBUTED_LOCK_TIMEOUT_SECONDS).toBe(30);
+    expect(sut.STREAM_REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(sut.CONTROL_API_PORT).toBe(3000);
+  });
+
+  it('knows all 30 settings of the specification plus the infrastructure ones', () => {
+    const spec = SETTING_NAMES.filter((n) => n.startsWith('STREAM_') && !/DATABASE_URL|REDIS_URL|JWT|DATA_DIR|LOG_LEVEL|SHUTDOWN/.test(n));
+    expect(spec).toHaveLength(30);
+    expect(SETTING_NAMES).toEqual(expect.arrayContaining(['STREAM_DATABASE_URL', 'STREAM_REDIS_URL', 'STREAM_AUTH_JWT_SECRET']));
+  });
+
+  it('parses booleans and numbers', () => {
+    const sut = loadConfig({ STREAM_ENABLED: 'true', STREAM_TRACK_MODERATORS: 'false', STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS: '5' });
+    expect(sut.STREAM_ENABLED).toBe(true);
+    expect(sut.STREAM_TRACK_MODERATORS).toBe(false);
+    expect(sut.STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS).toBe(5);
+  });
+
+  it('names the bad variable and its value', () => {
+    expect(() => loadConfig({ STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS: 'abc' })).toThrow(
+      'STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS must be an integer (got "abc")',
+    );
+  });
+
+  it('reports every problem at once', () => {
+    try {
+      loadConfig({ STREAM_ENABLED: 'maybe', CONTROL_API_PORT: '70000', STREAM_TRACKED_VIEWER_ENGAGEMENT_THRESHOLD: '2' });
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems).toEqual([
+        'STREAM_ENABLED must be true or false (got "maybe")',
+        'STREAM_TRACKED_VIEWER_ENGAGEMENT_THRESHOLD must be between 0 and 1 (got "2")',
+        'CONTROL_API_PORT must be between 1 and 65535 (got "70000")',
+      ]);
+    }
+  });
+
+  it('never prints the value of a bad secret', () => {
+    const attempt = () => loadConfig({ STREAM_AUTO_BROADCAST_RTMP_URL: 'http://example.com/app/sk_leaky_value', STREAM_DATABASE_URL: 'postgres://u:hunter2222@h/db' });
+    expect(attempt).toThrow(/STREAM_AUTO_BROADCAST_RTMP_URL must be a rtmp:\/\/ or rtmps:\/\/ URL/);
+    expect(attempt).toThrow(/STREAM_DATABASE_URL must be a mysql:\/\/ URL/);
+    expect(attempt).not.toThrow(/sk_leaky_value|hunter2222/);
+  });
+
+  it('requires what the app says it needs', () => {
+    expect(() => loadConfig({}, { required: ['STREAM_AUTH_JWT_SECRET'] })).toThrow('STREAM_AUTH_JWT_SECRET is required and not set');
+    expect(() => loadConfig({ STREAM_AUTH_JWT_SECRET: 'short' })).toThrow('STREAM_AUTH_JWT_SECRET must be at least 32 characters');
+  });
+
+  it('rejects a minimum batch larger than the maximum', () => {
+    expect(() => loadConfig({ STREAM_SENTIMENT_MIN_BATCH_SIZE: '50', STREAM_SENTIMENT_MAX_BATCH_SIZE: '10' })).toThrow(
+      'STREAM_SENTIMENT_MIN_BATCH_SIZE must not exceed STREAM_SENTIMENT_MAX_BATCH_SIZE',
+    );
+  });
+
+  it('registers secrets with the log redactor and masks them when described', () => {
+    const config = loadConfig({
+      STREAM_TWITCH_CLIENT_SECRET: 'twitch-client-secret-xyz',
+      STREAM_DATABASE_URL: 'mysql://stream:db-password-123@db:3306/stream',
+    });
+    expect(secretRedactor.redact('secret=twitch-client-secret-xyz pw=db-password-123')).toBe('secret=**** pw=****');
+    const shown = JSON.stringify(describeConfig(config));
+    expect(shown).not.toMatch(/twitch-client-secret-xyz|db-password-123/);
+    expect(describeConfig(config).STREAM_TWITCH_CLIENT_SECRET).toBe('(set)');
+    expect(describeConfig(config).STREAM_DATABASE_URL).toBe('mysql://stream:****@db:3306/stream');
+  });
+});

@@ -1,0 +1,129 @@
+/**
+ * Every environment variable lib-stream reads, in one table: name, type, default, whether it is a
+ * secret, and what it is for. Config loading, the masked config dump and `.env.example` all follow it.
+ */
+export type SettingKind = 'boolean' | 'integer' | 'number' | 'string';
+
+interface SettingSpec<K extends SettingKind> {
+  kind: K;
+  default: KindValue<K>;
+  description: string;
+  secret?: boolean;
+  /** A URL that may embed a password: only the password is treated as secret. */
+  credentialUrl?: boolean;
+  min?: number;
+  max?: number;
+  /** Extra check on a non-empty string value; returns an error message or null. */
+  check?: (value: string) => string | null;
+}
+
+type KindValue<K extends SettingKind> = K extends 'boolean' ? boolean : K extends 'string' ? string : number;
+
+const bool = (def: boolean, description: string): SettingSpec<'boolean'> => ({ kind: 'boolean', default: def, description });
+const int = (def: number, description: string, min = 0, max = Number.MAX_SAFE_INTEGER): SettingSpec<'integer'> => ({
+  kind: 'integer',
+  default: def,
+  description,
+  min,
+  max,
+});
+const num = (def: number, description: string, min: number, max: number): SettingSpec<'number'> => ({
+  kind: 'number',
+  default: def,
+  description,
+  min,
+  max,
+});
+const str = (def: string, description: string, extra: Partial<SettingSpec<'string'>> = {}): SettingSpec<'string'> => ({
+  kind: 'string',
+  default: def,
+  description,
+  ...extra,
+});
+const secret = (description: string, extra: Partial<SettingSpec<'string'>> = {}): SettingSpec<'string'> =>
+  str('', description, { secret: true, ...extra });
+
+const urlWithScheme =
+  (...schemes: string[]) =>
+  (value: string): string | null => {
+    try {
+      const url = new URL(value);
+      return schemes.includes(url.protocol) ? null : `must be a ${schemes.map((s) => `${s}//`).join(' or ')} URL`;
+    } catch {
+      return `must be a ${schemes.map((s) => `${s}//`).join(' or ')} URL`;
+    }
+  };
+
+const bitrate = (value: string): string | null => (/^\d+[kKmM]?$/.test(value) ? null : 'must be a bitrate such as 128k');
+
+export const SETTINGS = {
+  // --- the specification's 30 settings ---
+  STREAM_ENABLED: bool(false, 'Master feature flag for the entire stream service'),
+  STREAM_TWITCH_CLIENT_ID: str('', 'Twitch OAuth application client ID'),
+  STREAM_TWITCH_CLIENT_SECRET: secret('Twitch OAuth application client secret'),
+  STREAM_TWITCH_WEBHOOK_SECRET: secret('Twitch EventSub webhook signing secret'),
+  STREAM_YOUTUBE_CLIENT_ID: str('', 'YouTube OAuth application client ID'),
+  STREAM_YOUTUBE_CLIENT_SECRET: secret('YouTube OAuth application client secret'),
+  STREAM_YOUTUBE_WEBHOOK_TOKEN: secret('YouTube webhook verification token'),
+  STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS: int(15, 'How often sentiment pulses are published', 1, 3600),
+  STREAM_SENTIMENT_MIN_BATCH_SIZE: int(5, 'Minimum sentiments before publishing a pulse', 1, 10_000),
+  STREAM_SENTIMENT_MAX_BATCH_SIZE: int(200, 'Maximum sentiments per pulse (overflow drops lowest-intensity)', 1, 10_000),
+  STREAM_MAX_TRACKED_VIEWERS_PER_SESSION: int(50, 'Maximum tracked viewers with opaque GUIDs per session', 0, 100_000),
+  STREAM_TRACKED_VIEWER_ENGAGEMENT_THRESHOLD: num(0.7, 'Minimum engagement score for HighEngager tracking', 0, 1),
+  STREAM_TRACK_SUBSCRIBERS: bool(true, 'Whether platform subscribers get tracking GUIDs'),
+  STREAM_TRACK_MODERATORS: bool(true, 'Whether platform moderators get tracking GUIDs'),
+  STREAM_TRACK_RAID_LEADERS: bool(true, 'Whether raid leaders get tracking GUIDs'),
+  STREAM_TOKEN_ENCRYPTION_KEY: secret(
+    'AES-256-GCM key for stored OAuth tokens and RTMP URLs: 32 bytes as 64 hex chars or base64 (openssl rand -base64 32)',
+  ),
+  STREAM_SESSION_HISTORY_RETENTION_HOURS: int(168, 'Hours to retain ended session records (1 week)', 0, 87_600),
+  STREAM_BROADCAST_ENABLED: bool(false, 'Feature flag for RTMP broadcast capabilities'),
+  STREAM_FFMPEG_PATH: str('/usr/bin/ffmpeg', 'Path to FFmpeg binary'),
+  STREAM_DEFAULT_BACKGROUND_VIDEO: str('/opt/bannou/backgrounds/default.mp4', 'Default video background for audio-only broadcasts'),
+  STREAM_MAX_CONCURRENT_BROADCASTS: int(10, 'Maximum simultaneous FFmpeg broadcast processes (per media worker)', 0, 1000),
+  STREAM_BROADCAST_AUDIO_CODEC: str('aac', 'Audio codec for RTMP output'),
+  STREAM_BROADCAST_AUDIO_BITRATE: str('128k', 'Audio bitrate for RTMP output', { check: bitrate }),
+  STREAM_BROADCAST_VIDEO_CODEC: str('libvpx', 'Video codec for RTMP output'),
+  STREAM_BROADCAST_RESTART_ON_FAILURE: bool(true, 'Auto-restart FFmpeg on crash'),
+  STREAM_BROADCAST_HEALTH_CHECK_INTERVAL_SECONDS: int(10, 'FFmpeg health check frequency', 1, 3600),
+  STREAM_RTMP_PROBE_TIMEOUT_SECONDS: int(5, 'FFprobe timeout for RTMP URL validation', 1, 120),
+  STREAM_AUTO_BROADCAST_CAMERA_ID: str('', 'Camera ID to auto-broadcast on startup (empty = disabled)'),
+  STREAM_AUTO_BROADCAST_RTMP_URL: secret('RTMP destination for auto-broadcast (empty = disabled); holds a stream key', {
+    check: urlWithScheme('rtmp:', 'rtmps:'),
+  }),
+  STREAM_DISTRIBUTED_LOCK_TIMEOUT_SECONDS: int(30, 'Timeout for distributed lock acquisition', 1, 3600),
+
+  // --- infrastructure ---
+  STREAM_DATABASE_URL: str('', 'MySQL/MariaDB connection URL (mysql://user:pass@host:3306/db); unset = embedded SQLite under STREAM_DATA_DIR', {
+    credentialUrl: true,
+    check: urlWithScheme('mysql:'),
+  }),
+  STREAM_REDIS_URL: str('redis://127.0.0.1:6379', 'Redis connection URL (redis:// or rediss://)', {
+    credentialUrl: true,
+    check: urlWithScheme('redis:', 'rediss:'),
+  }),
+  STREAM_AUTH_JWT_SECRET: secret('HS256 secret that verifies callers\' bearer tokens (required by control-api, at least 32 characters)'),
+  STREAM_DATA_DIR: str('.data', 'Directory for the embedded SQLite file and other local state'),
+  STREAM_LOG_LEVEL: str('info', 'Lowest log level written: debug, info, warn or error', {
+    check: (value) => (['debug', 'info', 'warn', 'error'].includes(value) ? null : 'must be one of debug, info, warn, error'),
+  }),
+  STREAM_SHUTDOWN_TIMEOUT_SECONDS: int(25, 'How long SIGTERM waits for in-flight work before exiting anyway', 1, 600),
+  CONTROL_API_PORT: int(3000, 'control-api HTTP port', 1, 65_535),
+  MEDIA_WORKER_HTTP_PORT: int(3001, 'media-worker health/metrics HTTP port', 1, 65_535),
+  PULSE_PUBLISHER_HTTP_PORT: int(3002, 'pulse-publisher health/metrics HTTP port', 1, 65_535),
+} as const;
+
+export type SettingName = keyof typeof SETTINGS;
+export type AppConfig = {
+  readonly [K in SettingName]: (typeof SETTINGS)[K]['kind'] extends 'boolean'
+    ? boolean
+    : (typeof SETTINGS)[K]['kind'] extends 'string'
+      ? string
+      : number;
+};
+
+export function settingSpec(name: SettingName): SettingSpec<SettingKind> {
+  return SETTINGS[name] as SettingSpec<SettingKind>;
+}
+
+export const SETTING_NAMES = Object.keys(SETTINGS) as SettingName[];

@@ -1,0 +1,38 @@
+import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+
+import { ErrorCode } from '@lib-stream/contracts';
+
+import { Public } from '../http/public.decorator';
+import { HealthRegistry } from './health.registry';
+
+@ApiTags('health')
+@Public()
+@Controller('health')
+export class HealthController {
+  constructor(private readonly health: HealthRegistry) {}
+
+  @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process is up and its event loop answers' })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @ApiOperation({ summary: 'Readiness: dependencies reachable and not shutting down (503 otherwise)' })
+  async ready(@Res({ passthrough: true }) response: Response): Promise<object> {
+    const report = await this.health.readiness();
+    if (report.ready) return { status: 'ready', checks: report.checks };
+    response.status(HttpStatus.SERVICE_UNAVAILABLE);
+    const failing = Object.entries(report.checks)
+      .filter(([, state]) => state !== 'up')
+      .map(([name, state]) => `${name} ${state}`);
+    return {
+      statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+      code: ErrorCode.ServiceUnavailable,
+      message: `not ready: ${failing.join(', ')}`,
+      checks: report.checks,
+    };
+  }
+}

@@ -1,0 +1,74 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+
+import { ErrorBody, ErrorCode } from '@lib-stream/contracts';
+
+import { DomainError, codeForStatus } from './domain-error';
+
+/**
+ * The one place HTTP errors are shaped: `{ statusCode, code, message }`. Unknown errors become a
+ * generic 500 (details go to the redacted log, never to the caller), so driver messages, SQL and
+ * stack traces cannot leak.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpErrors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    const response = host.switchToHttp().getResponse<Response>();
+    const body = this.toBody(exception);
+    if (body.statusCode >= 500) {
+      this.logger.error({ msg: 'request failed', statusCode: body.statusCode }, exception instanceof Error ? exception : undefined);
+    }
+    if (response.headersSent) return;
+    response.status(body.statusCode).json(body);
+  }
+
+  private toBody(exception: unknown): ErrorBody {
+    if (exception instanceof DomainError) {
+      return { statusCode: exception.statusCode, code: exception.code, message: exception.message };
+    }
+    if (exception instanceof HttpException) {
+      const statusCode = exception.getStatus();
+      const response = exception.getResponse();
+      const fields = typeof response === 'object' && response !== null ? (response as Record<string, unknown>) : {};
+      const rawMessage = typeof response === 'string' ? response : fields.message;
+      const message = Array.isArray(rawMessage) ? rawMessage.join('; ') : String(rawMessage ?? exception.message);
+      const code = typeof fields.code === 'string' ? fields.code : codeForStatus(statusCode);
+      return { statusCode, code, message: statusCode >= 500 ? 'Internal server error' : message };
+    }
+    const bodyParserError = asBodyParserError(exception);
+    if (bodyParserError) return bodyParserError;
+    return { statusCode: 500, code: ErrorCode.Internal, message: 'Internal server error' };
+  }
+}
+
+// Express body-parser failures (bad JSON, body too large) arrive as http-errors objects.
+function asBodyParserError(exception: unknown): ErrorBody | null {
+  if (typeof exception !== 'object' || exception === null) return null;
+  const { type, status } = exception as { type?: unknown; status?: unknown };
+  if (type === 'entity.parse.failed') {
+    return { statusCode: 400, code: ErrorCode.InvalidJson, message: 'Request body is not valid JSON' };
+  }
+  if (type === 'entity.too.large') {
+    return { statusCode: 413, code: ErrorCode.PayloadTooLarge, message: 'Request body is too large' };
+  }
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return { statusCode: status, code: codeForStatus(status), message: 'Request could not be read' };
+  }
+  return null;
+}
+
+/**
+ * Express error middleware placed right after the JSON body parser, so malformed or oversized
+ * bodies get the same error shape (Nest would otherwise echo the parser's own message).
+ */
+export function rejectUnreadableBody(error: unknown, _request: Request, response: Response, next: NextFunction): void {
+  const body = asBodyParserError(error);
+  if (!body) {
+    next(error);
+    return;
+  }
+  response.status(body.statusCode).json(body);
+}

@@ -1,0 +1,26 @@
+import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+
+import { ErrorCode } from '@lib-stream/contracts';
+
+/** Lists every failed constraint by property path, e.g. `platform must be one of: twitch, youtube`. */
+export function describeValidationErrors(errors: ValidationError[], parent = ''): string[] {
+  return errors.flatMap((error) => {
+    const path = parent ? `${parent}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((text) =>
+      // class-validator prefixes messages with the bare property name; show the full path instead.
+      text.startsWith(error.property) ? `${path}${text.slice(error.property.length)}` : `${path}: ${text}`,
+    );
+    return [...own, ...describeValidationErrors(error.children ?? [], path)];
+  });
+}
+
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    stopAtFirstError: false,
+    exceptionFactory: (errors) =>
+      new BadRequestException({ code: ErrorCode.ValidationFailed, message: describeValidationErrors(errors).join('; ') }),
+  });
+}

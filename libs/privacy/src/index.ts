@@ -1,0 +1,3 @@
+export * from './anonymous-guard';
+export * from './secret';
+export * from './sentiment';

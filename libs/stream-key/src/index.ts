@@ -1,0 +1,2 @@
+export * from './rtmp-url';
+export * from './secret-redactor';

@@ -1,0 +1,6 @@
+export default {
+  displayName: 'testing',
+  preset: '../../jest.preset.js',
+  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/src/**/*.int-spec.ts', '<rootDir>/test/**/*.int-spec.ts'],
+  coverageDirectory: '../../coverage/libs/testing',
+};

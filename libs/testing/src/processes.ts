@@ -1,0 +1,64 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+
+import { expectEventually } from './expect-eventually';
+
+export const WORKSPACE_ROOT = resolve(__dirname, '../../..');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export interface RunningApp {
+  name: string;
+  child: ChildProcess;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** Resolves with the exit code (or the signal name) once the process has ended. */
+  exited: Promise<number | string>;
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+/** Starts a built app from dist/ as its own process, the way it runs in production. */
+export function startBuiltApp(name: string, env: Record<string, string>): RunningApp {
+  const child = spawn(process.execPath, [resolve(WORKSPACE_ROOT, 'dist/apps', name, 'main.js')], {
+    cwd: WORKSPACE_ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | string>((resolveExit) => {
+    child.on('exit', (code, signal) => resolveExit(code ?? signal ?? 'unknown'));
+  });
+  return {
+    name,
+    child,
+    output: () => output,
+    exited,
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+export async function waitForReady(baseUrl: string, timeoutMs = 30_000): Promise<void> {
+  await expectEventually(
+    async () => {
+      const response = await fetch(`${baseUrl}/health/ready`);
+      if (response.status !== 200) throw new Error(`${baseUrl} not ready: ${response.status}`);
+    },
+    { timeoutMs, intervalMs: 200 },
+  );
+}
