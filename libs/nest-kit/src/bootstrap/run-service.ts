@@ -46,15 +46,7 @@ export async function runService(options: RunServiceOptions): Promise<INestAppli
   const logger = new JsonLogger({ service: options.service, instanceId: identity.instanceId, level: config.STREAM_LOG_LEVEL as LogLevel });
 
   try {
-    const app = await NestFactory.create(options.rootModule(config, identity) as never, { logger, abortOnError: false, bodyParser: false });
-    app.use(json({ limit: '1mb' }), rejectUnreadableBody);
-    app.useGlobalPipes(createValidationPipe());
-    app.useGlobalFilters(new AllExceptionsFilter());
-    await options.configure?.(app, config);
-    if (options.redisTransport) {
-      app.connectMicroservice<MicroserviceOptions>(redisTransportOptions(config), { inheritAppConfig: true });
-      await app.startAllMicroservices();
-    }
+    const app = await createServiceApp(options, config, identity, logger);
     const port = options.httpPort(config);
     await app.listen(port, '0.0.0.0');
     logger.log({ msg: 'started', port, version: identity.version }, 'Bootstrap');
@@ -64,6 +56,28 @@ export async function runService(options: RunServiceOptions): Promise<INestAppli
     logger.error({ msg: 'failed to start' }, error instanceof Error ? error : undefined, 'Bootstrap');
     process.exit(1);
   }
+}
+
+/**
+ * Builds the Nest application exactly as production runs it (pipes, filters, body parsing, Redis
+ * transport) without listening; integration tests use it too.
+ */
+export async function createServiceApp(
+  options: Pick<RunServiceOptions, 'rootModule' | 'redisTransport' | 'configure'>,
+  config: AppConfig,
+  identity: ServiceIdentity,
+  logger: JsonLogger,
+): Promise<INestApplication> {
+  const app = await NestFactory.create(options.rootModule(config, identity) as never, { logger, abortOnError: false, bodyParser: false });
+  app.use(json({ limit: '1mb' }), rejectUnreadableBody);
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new AllExceptionsFilter());
+  await options.configure?.(app, config);
+  if (options.redisTransport) {
+    app.connectMicroservice<MicroserviceOptions>(redisTransportOptions(config), { inheritAppConfig: true });
+    await app.startAllMicroservices();
+  }
+  return app;
 }
 
 function handleShutdownSignals(app: INestApplication, logger: JsonLogger, timeoutMs: number): void {

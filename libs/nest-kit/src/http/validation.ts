@@ -6,9 +6,9 @@ import { ErrorCode } from '@lib-stream/contracts';
 export function describeValidationErrors(errors: ValidationError[], parent = ''): string[] {
   return errors.flatMap((error) => {
     const path = parent ? `${parent}.${error.property}` : error.property;
+    // class-validator messages already name the bare property; show the full path for nested ones.
     const own = Object.values(error.constraints ?? {}).map((text) =>
-      // class-validator prefixes messages with the bare property name; show the full path instead.
-      text.startsWith(error.property) ? `${path}${text.slice(error.property.length)}` : `${path}: ${text}`,
+      text.includes(error.property) ? text.replace(error.property, path) : `${path}: ${text}`,
     );
     return [...own, ...describeValidationErrors(error.children ?? [], path)];
   });

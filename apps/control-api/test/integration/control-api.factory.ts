@@ -1,0 +1,82 @@
+import { Body, Controller, HttpCode, Module, Param, Post } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
+import { IsIn, IsInt, IsString, Max, Min } from 'class-validator';
+
+import { Role } from '@lib-stream/contracts';
+import { AppConfig, JsonLogger, createServiceApp, loadConfig, newServiceIdentity } from '@lib-stream/nest-kit';
+import { TEST_JWT_SECRET } from '@lib-stream/testing';
+
+import { AppModule } from '../../src/app.module';
+import { assertOwnAccount, type Principal } from '../../src/auth/principal';
+import { CurrentPrincipal, Roles } from '../../src/auth/roles.decorator';
+import { setupOpenApi } from '../../src/openapi';
+
+class ProbeDto {
+  @IsString()
+  @IsIn(['twitch', 'youtube'])
+  platform: string;
+
+  @IsInt()
+  @Min(1)
+  @Max(10)
+  count: number;
+}
+
+/** Routes that exist only in tests, to exercise the guard, the pipe and the error filter. */
+@Controller('probe')
+class ProbeController {
+  @Post('user/:accountId')
+  @HttpCode(200)
+  @Roles(Role.User)
+  own(@CurrentPrincipal() principal: Principal, @Param('accountId') accountId: string): { accountId: string } {
+    assertOwnAccount(principal, accountId, 'platform link');
+    return { accountId };
+  }
+
+  @Post('admin')
+  @HttpCode(200)
+  @Roles(Role.Admin)
+  admin(): { ok: true } {
+    return { ok: true };
+  }
+
+  @Post('validate')
+  @HttpCode(200)
+  @Roles(Role.User)
+  validate(@Body() body: ProbeDto): ProbeDto {
+    return body;
+  }
+
+  @Post('crash')
+  @Roles(Role.User)
+  crash(): never {
+    throw new Error('ER_ACCESS_DENIED_ERROR at db-host:3306 while using twitch-secret-for-scan-4242');
+  }
+}
+
+@Module({ controllers: [ProbeController] })
+class ProbeModule {}
+
+export interface ControlApiUnderTest {
+  app: INestApplication;
+  config: AppConfig;
+  logLines: string[];
+}
+
+export async function createControlApi(env: Record<string, string>): Promise<ControlApiUnderTest> {
+  const config = loadConfig({ STREAM_AUTH_JWT_SECRET: TEST_JWT_SECRET, ...env }, { required: ['STREAM_AUTH_JWT_SECRET'] });
+  const identity = newServiceIdentity('control-api');
+  const logLines: string[] = [];
+  const logger = new JsonLogger({ service: 'control-api', level: 'debug', sink: { write: (line) => logLines.push(line) } });
+  const app = await createServiceApp(
+    {
+      rootModule: () => ({ module: class ControlApiTestRoot {}, imports: [AppModule.forRoot(config, identity), ProbeModule] }),
+      configure: (nestApp) => setupOpenApi(nestApp),
+    },
+    config,
+    identity,
+    logger,
+  );
+  await app.init();
+  return { app, config, logLines };
+}
