@@ -7,4 +7,5 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json', diagnostics: { warnOnly: false } }],
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
+  reporters: ['default', require.resolve('./tools/jest-summary-reporter.js')],
 };

@@ -28,9 +28,9 @@ export interface RunningApp {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-/** Starts a built app from dist/ as its own process, the way it runs in production. */
-export function startBuiltApp(name: string, env: Record<string, string>): RunningApp {
-  const child = spawn(process.execPath, [resolve(WORKSPACE_ROOT, 'dist/apps', name, 'main.js')], {
+/** Starts a built app (dist/apps/<name>/main.js unless another entry is given) as its own process. */
+export function startBuiltApp(name: string, env: Record<string, string>, entry = resolve(WORKSPACE_ROOT, 'dist/apps', name, 'main.js')): RunningApp {
+  const child = spawn(process.execPath, [entry], {
     cwd: WORKSPACE_ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

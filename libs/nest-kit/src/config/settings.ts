@@ -102,7 +102,7 @@ export const SETTINGS = {
     credentialUrl: true,
     check: urlWithScheme('redis:', 'rediss:'),
   }),
-  STREAM_AUTH_JWT_SECRET: secret('HS256 secret that verifies callers\' bearer tokens (required by control-api, at least 32 characters)'),
+  STREAM_AUTH_JWT_SECRET: secret("HS256 secret that verifies callers' bearer tokens (at least 32 characters)"),
   STREAM_DATA_DIR: str('.data', 'Directory for the embedded SQLite file and other local state'),
   STREAM_LOG_LEVEL: str('info', 'Lowest log level written: debug, info, warn or error', {
     check: (value) => (['debug', 'info', 'warn', 'error'].includes(value) ? null : 'must be one of debug, info, warn, error'),
@@ -111,6 +111,7 @@ export const SETTINGS = {
   CONTROL_API_PORT: int(3000, 'control-api HTTP port', 1, 65_535),
   MEDIA_WORKER_HTTP_PORT: int(3001, 'media-worker health/metrics HTTP port', 1, 65_535),
   PULSE_PUBLISHER_HTTP_PORT: int(3002, 'pulse-publisher health/metrics HTTP port', 1, 65_535),
+  STREAM_RTMP_INGEST_PORT: int(1935, 'media-worker RTMP ingest port for game cameras (node-media-server)', 1, 65_535),
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Starts the whole stack on this machine: control-api, media-worker and pulse-publisher, built and run
+# from dist/. Installs npm packages if missing, uses a reachable Redis or starts a local redis-server,
+# and uses SQLite under .data/ unless STREAM_DATABASE_URL is set. Ctrl-C stops everything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p .data/logs
+
+# Operator settings from .env, if present (see .env.example).
+if [ -f .env ]; then set -a; . ./.env; set +a; fi
+
+if [ ! -d node_modules ]; then
+  echo "Installing npm packages..."
+  npm ci --no-audit --no-fund
+fi
+
+export STREAM_REDIS_URL="${STREAM_REDIS_URL:-redis://127.0.0.1:6379}"
+if ! node scripts/redis-ping.js "$STREAM_REDIS_URL"; then
+  redis_host=$(node -e 'console.log(new URL(process.argv[1]).hostname)' "$STREAM_REDIS_URL")
+  redis_port=$(node -e 'console.log(new URL(process.argv[1]).port || 6379)' "$STREAM_REDIS_URL")
+  if [[ "$redis_host" =~ ^(127\.0\.0\.1|localhost)$ ]] && command -v redis-server >/dev/null; then
+    echo "Redis not reachable; starting a local redis-server on port $redis_port (no persistence)."
+    redis-server --daemonize yes --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no \
+      --dir "$PWD/.data" --logfile "$PWD/.data/logs/redis.log"
+    for _ in $(seq 1 50); do node scripts/redis-ping.js "$STREAM_REDIS_URL" && break; sleep 0.2; done
+  fi
+  if ! node scripts/redis-ping.js "$STREAM_REDIS_URL"; then
+    echo "Redis is not reachable at the configured STREAM_REDIS_URL and no local redis-server could be started." >&2
+    echo "Install one (apt-get install redis-server) or point STREAM_REDIS_URL at a running Redis." >&2
+    exit 1
+  fi
+fi
+
+# Development secrets, generated once and kept in .data/ (never committed). Production sets real ones.
+if [ -z "${STREAM_AUTH_JWT_SECRET:-}" ] || [ -z "${STREAM_TOKEN_ENCRYPTION_KEY:-}" ]; then
+  if [ ! -f .data/dev-secrets.env ]; then
+    umask 077
+    {
+      echo "STREAM_AUTH_JWT_SECRET=$(node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))')"
+      echo "STREAM_TOKEN_ENCRYPTION_KEY=$(node -e 'console.log(require("crypto").randomBytes(32).toString("base64"))')"
+    } > .data/dev-secrets.env
+  fi
+  set -a; . ./.data/dev-secrets.env; set +a
+fi
+
+echo "Building the apps..."
+npx nx run-many -t build -p control-api media-worker pulse-publisher --output-style=static > .data/logs/build.log 2>&1 \
+  || { tail -n 40 .data/logs/build.log >&2; exit 1; }
+
+pids=()
+stop_all() {
+  echo "Stopping..."
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait || true
+  exit 0
+}
+trap stop_all INT TERM
+
+for app in control-api media-worker pulse-publisher; do
+  node "dist/apps/$app/main.js" >> ".data/logs/$app.log" 2>&1 &
+  pids+=("$!")
+done
+
+declare -A ports=(
+  [control-api]="${CONTROL_API_PORT:-3000}"
+  [media-worker]="${MEDIA_WORKER_HTTP_PORT:-3001}"
+  [pulse-publisher]="${PULSE_PUBLISHER_HTTP_PORT:-3002}"
+)
+for app in control-api media-worker pulse-publisher; do
+  url="http://127.0.0.1:${ports[$app]}/health/ready"
+  for _ in $(seq 1 150); do
+    node -e 'fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1)).catch(() => process.exit(1))' "$url" && break
+    sleep 0.2
+  done
+  if ! node -e 'fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1)).catch(() => process.exit(1))' "$url"; then
+    echo "$app did not become ready; last log lines:" >&2
+    tail -n 20 ".data/logs/$app.log" >&2
+    stop_all
+  fi
+done
+
+database="SQLite file .data/control-api.sqlite"
+[ -n "${STREAM_DATABASE_URL:-}" ] && database="MySQL (STREAM_DATABASE_URL)"
+cat <<INFO
+
+lib-stream is running.
+  control-api       http://localhost:${ports[control-api]}        API docs: http://localhost:${ports[control-api]}/docs
+  media-worker      http://localhost:${ports[media-worker]}/health/ready
+  pulse-publisher   http://localhost:${ports[pulse-publisher]}/health/ready
+  database          $database
+  redis             events on channels stream.* (see README "Events on Redis")
+  logs              .data/logs/
+  a bearer token    node scripts/dev-token.js [accountId] [roles]
+Press Ctrl-C to stop.
+INFO
+wait
