@@ -23,6 +23,7 @@ export default [
             { sourceTag: 'type:types', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:types', 'type:util'] },
             { sourceTag: 'type:deploy', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:contracts', 'type:types', 'type:util', 'type:testing'] },
           ],
         },
       ],
