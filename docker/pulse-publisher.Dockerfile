@@ -7,7 +7,8 @@ ENV NX_DAEMON=false NX_NO_CLOUD=true
 WORKDIR /workspace
 # Manifests first so the npm ci layer is cached until dependencies change.
 COPY package.json package-lock.json ./
-RUN npm ci
+# npm 11 can write a lockfile its own `npm ci` refuses (other platforms' optional packages left out).
+RUN npm ci || npm install
 COPY . .
 RUN npx nx build pulse-publisher
 

@@ -11,7 +11,7 @@ if [ -f .env ]; then set -a; . ./.env; set +a; fi
 
 if [ ! -d node_modules ]; then
   echo "Installing npm packages..."
-  npm ci --no-audit --no-fund
+  npm ci --no-audit --no-fund || npm install --no-audit --no-fund
 fi
 
 export STREAM_REDIS_URL="${STREAM_REDIS_URL:-redis://127.0.0.1:6379}"
