@@ -43,6 +43,9 @@ if [ -z "${STREAM_AUTH_JWT_SECRET:-}" ] || [ -z "${STREAM_TOKEN_ENCRYPTION_KEY:-
   set -a; . ./.data/dev-secrets.env; set +a
 fi
 
+# A stack started to try lib-stream has the service switched on unless .env says otherwise.
+export STREAM_ENABLED="${STREAM_ENABLED:-true}"
+
 echo "Building the apps..."
 npx nx run-many -t build -p control-api media-worker pulse-publisher --output-style=static > .data/logs/build.log 2>&1 \
   || { tail -n 40 .data/logs/build.log >&2; exit 1; }

@@ -1,18 +1,28 @@
+import { BullModule } from '@nestjs/bull';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
 
-import { AppConfig, ServiceIdentity, StreamKitModule } from '@lib-stream/nest-kit';
+import { AppConfig, ServiceIdentity, StreamKitModule, redisOptionsFromUrl } from '@lib-stream/nest-kit';
 
 import { AdminModule } from './admin/admin.module';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { DatabaseModule } from './database/database.module';
+import { PlatformLinksModule } from './platform-links/platform-links.module';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, identity: ServiceIdentity): DynamicModule {
     return {
       module: AppModule,
-      imports: [AdminModule, DatabaseModule.forRoot(config), StreamKitModule.forRoot({ config, identity })],
+      imports: [
+        AdminModule,
+        BullModule.forRoot({ prefix: 'stream:bull', redis: redisOptionsFromUrl(config.STREAM_REDIS_URL) }),
+        DatabaseModule.forRoot(config),
+        PlatformLinksModule,
+        ScheduleModule.forRoot(),
+        StreamKitModule.forRoot({ config, identity }),
+      ],
       providers: [{ provide: APP_GUARD, useClass: JwtAuthGuard }],
     };
   }

@@ -2,6 +2,8 @@
 export enum ErrorCode {
   ValidationFailed = 'VALIDATION_FAILED',
   InvalidJson = 'INVALID_JSON',
+  AlreadyLinked = 'ALREADY_LINKED',
+  AuthorizationRejected = 'AUTHORIZATION_REJECTED',
   Unauthenticated = 'UNAUTHENTICATED',
   Forbidden = 'FORBIDDEN',
   NotFound = 'NOT_FOUND',
@@ -10,6 +12,7 @@ export enum ErrorCode {
   TooManyRequests = 'TOO_MANY_REQUESTS',
   ServiceUnavailable = 'SERVICE_UNAVAILABLE',
   FeatureDisabled = 'FEATURE_DISABLED',
+  PlatformUnavailable = 'PLATFORM_UNAVAILABLE',
   Internal = 'INTERNAL',
 }
 

@@ -1,6 +1,7 @@
 /** Distributed lock keys (store `stream-lock`, prefix `stream:lock`). */
 export const LockKeys = {
   link: (accountId: string, platform: string) => `stream:lock:link:${accountId}:${platform}`,
+  tokenRefresh: (linkId: string) => `stream:lock:token-refresh:${linkId}`,
   session: (platformSessionId: string) => `stream:lock:session:${platformSessionId}`,
   broadcast: (broadcastId: string) => `stream:lock:broadcast:${broadcastId}`,
   sentimentPublisher: () => 'stream:lock:sentiment-publisher',

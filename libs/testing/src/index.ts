@@ -1,4 +1,5 @@
 export * from './expect-eventually';
+export * from './fake-platforms';
 export * from './mariadb';
 export * from './processes';
 export * from './tokens';

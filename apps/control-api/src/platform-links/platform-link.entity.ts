@@ -32,8 +32,11 @@ export class PlatformLinkEntity {
   @Column({ name: 'refresh_token_enc', type: 'text', nullable: true })
   refreshTokenEnc: string | null;
 
-  @Column({ name: 'token_expires_at', type: 'datetime', nullable: true })
+  @Column({ name: 'token_expires_at', type: 'datetime', precision: 3, nullable: true })
   tokenExpiresAt: Date | null;
+
+  @Column({ name: 'token_validated_at', type: 'datetime', precision: 3, nullable: true })
+  tokenValidatedAt: Date | null;
 
   @Column({ type: 'varchar', length: 512, nullable: true })
   scopes: string | null;
@@ -44,9 +47,9 @@ export class PlatformLinkEntity {
   @Column({ name: 'needs_relink', type: 'boolean', default: false })
   needsRelink: boolean;
 
-  @Column({ name: 'linked_at', type: 'datetime' })
+  @Column({ name: 'linked_at', type: 'datetime', precision: 3 })
   linkedAt: Date;
 
-  @Column({ name: 'updated_at', type: 'datetime' })
+  @Column({ name: 'updated_at', type: 'datetime', precision: 3 })
   updatedAt: Date;
 }

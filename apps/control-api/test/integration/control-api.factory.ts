@@ -63,10 +63,13 @@ export interface ControlApiUnderTest {
   logLines: string[];
 }
 
+/** Every app built here logs into this one array (Nest's static Logger follows the latest app anyway). */
+export const capturedLogLines: string[] = [];
+
 export async function createControlApi(env: Record<string, string>): Promise<ControlApiUnderTest> {
   const config = loadConfig({ STREAM_AUTH_JWT_SECRET: TEST_JWT_SECRET, ...env }, { required: ['STREAM_AUTH_JWT_SECRET'] });
   const identity = newServiceIdentity('control-api');
-  const logLines: string[] = [];
+  const logLines = capturedLogLines;
   const logger = new JsonLogger({ service: 'control-api', level: 'debug', sink: { write: (line) => logLines.push(line) } });
   const app = await createServiceApp(
     {

@@ -93,6 +93,27 @@ export const SETTINGS = {
   }),
   STREAM_DISTRIBUTED_LOCK_TIMEOUT_SECONDS: int(30, 'Timeout for distributed lock acquisition', 1, 3600),
 
+  // --- platform endpoints and OAuth (real platforms by default; point them at local servers in tests/staging) ---
+  STREAM_OAUTH_REDIRECT_URI: str('', 'Where Twitch/YouTube send the creator back after consent (your dashboard page); must be registered with both platforms', {
+    check: urlWithScheme('https:', 'http:'),
+  }),
+  STREAM_OAUTH_STATE_TTL_SECONDS: int(600, 'How long a link request (OAuth state) stays valid', 30, 86_400),
+  STREAM_TWITCH_AUTH_BASE_URL: str('https://id.twitch.tv/oauth2', 'Twitch OAuth base URL (authorize, token, validate, revoke)', {
+    check: urlWithScheme('https:', 'http:'),
+  }),
+  STREAM_TWITCH_API_BASE_URL: str('https://api.twitch.tv/helix', 'Twitch Helix API base URL', { check: urlWithScheme('https:', 'http:') }),
+  STREAM_GOOGLE_AUTH_URL: str('https://accounts.google.com/o/oauth2/v2/auth', 'Google OAuth consent page URL', {
+    check: urlWithScheme('https:', 'http:'),
+  }),
+  STREAM_GOOGLE_OAUTH_BASE_URL: str('https://oauth2.googleapis.com', 'Google OAuth base URL (token, revoke)', {
+    check: urlWithScheme('https:', 'http:'),
+  }),
+  STREAM_YOUTUBE_API_BASE_URL: str('https://www.googleapis.com/youtube/v3', 'YouTube Data API base URL', {
+    check: urlWithScheme('https:', 'http:'),
+  }),
+  STREAM_PLATFORM_HTTP_TIMEOUT_SECONDS: int(10, 'Timeout for each call to a platform API', 1, 120),
+  STREAM_TOKEN_REFRESH_MARGIN_SECONDS: int(600, 'Refresh OAuth access tokens this long before they expire', 0, 86_400),
+
   // --- infrastructure ---
   STREAM_DATABASE_URL: str('', 'MySQL/MariaDB connection URL (mysql://user:pass@host:3306/db); unset = embedded SQLite under STREAM_DATA_DIR', {
     credentialUrl: true,

@@ -5,6 +5,8 @@ import { ErrorCode } from '@lib-stream/contracts';
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.ValidationFailed]: HttpStatus.BAD_REQUEST,
   [ErrorCode.InvalidJson]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.AlreadyLinked]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.AuthorizationRejected]: HttpStatus.BAD_REQUEST,
   [ErrorCode.Unauthenticated]: HttpStatus.UNAUTHORIZED,
   [ErrorCode.Forbidden]: HttpStatus.FORBIDDEN,
   [ErrorCode.NotFound]: HttpStatus.NOT_FOUND,
@@ -13,6 +15,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.TooManyRequests]: HttpStatus.TOO_MANY_REQUESTS,
   [ErrorCode.ServiceUnavailable]: HttpStatus.SERVICE_UNAVAILABLE,
   [ErrorCode.FeatureDisabled]: HttpStatus.SERVICE_UNAVAILABLE,
+  [ErrorCode.PlatformUnavailable]: HttpStatus.BAD_GATEWAY,
   [ErrorCode.Internal]: HttpStatus.INTERNAL_SERVER_ERROR,
 };
 

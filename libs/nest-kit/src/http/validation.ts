@@ -19,7 +19,8 @@ export function createValidationPipe(): ValidationPipe {
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
-    stopAtFirstError: false,
+    // One message per property: the first constraint that fails is the one worth reading.
+    stopAtFirstError: true,
     exceptionFactory: (errors) =>
       new BadRequestException({ code: ErrorCode.ValidationFailed, message: describeValidationErrors(errors).join('; ') }),
   });

@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner, Table, TableIndex } from 'typeorm';
 
 // Written with TypeORM's schema API, not raw SQL, so the same migration runs on MySQL/MariaDB and
-// on the embedded SQLite default.
+// on the embedded SQLite default. Times keep milliseconds (datetime(3)).
 export class CreatePlatformLinks1763900000000 implements MigrationInterface {
   name = 'CreatePlatformLinks1763900000000';
 
@@ -17,12 +17,13 @@ export class CreatePlatformLinks1763900000000 implements MigrationInterface {
           { name: 'display_name_enc', type: 'text', isNullable: true },
           { name: 'access_token_enc', type: 'text', isNullable: true },
           { name: 'refresh_token_enc', type: 'text', isNullable: true },
-          { name: 'token_expires_at', type: 'datetime', isNullable: true },
+          { name: 'token_expires_at', type: 'datetime', precision: 3, isNullable: true },
+          { name: 'token_validated_at', type: 'datetime', precision: 3, isNullable: true },
           { name: 'scopes', type: 'varchar', length: '512', isNullable: true },
           { name: 'rtmp_url_enc', type: 'text', isNullable: true },
           { name: 'needs_relink', type: 'boolean', default: false },
-          { name: 'linked_at', type: 'datetime' },
-          { name: 'updated_at', type: 'datetime' },
+          { name: 'linked_at', type: 'datetime', precision: 3 },
+          { name: 'updated_at', type: 'datetime', precision: 3 },
         ],
       }),
     );

@@ -1,0 +1,40 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash, randomBytes } from 'node:crypto';
+import type Redis from 'ioredis';
+
+import type { StreamPlatform } from '@lib-stream/contracts';
+import { APP_CONFIG, type AppConfig, REDIS } from '@lib-stream/nest-kit';
+
+export interface PendingLink {
+  accountId: string;
+  platform: StreamPlatform;
+}
+
+/**
+ * Single-use OAuth `state` values in Redis with a TTL. The key is a hash of the state, so the value
+ * handed to the browser never appears in Redis; GETDEL makes a second use find nothing.
+ */
+@Injectable()
+export class OAuthStateStore {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async create(pending: PendingLink): Promise<{ state: string; expiresAt: Date }> {
+    const state = randomBytes(32).toString('base64url');
+    const ttl = this.config.STREAM_OAUTH_STATE_TTL_SECONDS;
+    await this.redis.set(key(state), JSON.stringify(pending), 'EX', ttl);
+    return { state, expiresAt: new Date(Date.now() + ttl * 1000) };
+  }
+
+  /** Returns the pending link once; expired, unknown or already used states give null. */
+  async consume(state: string): Promise<PendingLink | null> {
+    const raw = await this.redis.getdel(key(state));
+    return raw ? (JSON.parse(raw) as PendingLink) : null;
+  }
+}
+
+function key(state: string): string {
+  return `stream:oauth-state:${createHash('sha256').update(state).digest('hex')}`;
+}

@@ -1,0 +1,69 @@
+import { InjectQueue, Process, Processor } from '@nestjs/bull';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Interval } from '@nestjs/schedule';
+import type { Job, Queue } from 'bull';
+
+import { QueueNames } from '@lib-stream/contracts';
+import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
+
+import { PlatformLinksRepository } from './platform-links.repository';
+import { TokenRefreshService } from './token-refresh.service';
+
+const SCAN_INTERVAL_MS = 60_000;
+const TWITCH_VALIDATION_PERIOD_MS = 60 * 60 * 1000;
+
+interface LinkJob {
+  linkId: string;
+}
+
+/**
+ * TokenRefreshWorker. Every replica scans each minute and enqueues what is due; Bull job ids
+ * (one per link and expiry / validation hour) collapse the replicas' duplicates into one job,
+ * and one worker takes it. The job holds nothing but the link id.
+ */
+@Injectable()
+export class TokenRefreshScheduler {
+  private readonly logger = new Logger('TokenRefreshWorker');
+
+  constructor(
+    @InjectQueue(QueueNames.TokenRefresh) private readonly queue: Queue<LinkJob>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly links: PlatformLinksRepository,
+  ) {}
+
+  @Interval('token-refresh-scan', SCAN_INTERVAL_MS)
+  async scan(): Promise<number> {
+    try {
+      const jobs = { attempts: 5, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: true, removeOnFail: 100 };
+      const horizon = new Date(Date.now() + this.config.STREAM_TOKEN_REFRESH_MARGIN_SECONDS * 1000);
+      const expiring = await this.links.findExpiring(horizon);
+      for (const link of expiring) {
+        await this.queue.add('refresh', { linkId: link.id }, { ...jobs, jobId: `refresh:${link.id}:${link.tokenExpiresAt?.getTime() ?? 0}` });
+      }
+      const hour = Math.floor(Date.now() / TWITCH_VALIDATION_PERIOD_MS);
+      const unvalidated = await this.links.findTwitchToValidate(new Date(Date.now() - TWITCH_VALIDATION_PERIOD_MS));
+      for (const link of unvalidated) {
+        await this.queue.add('validate', { linkId: link.id }, { ...jobs, jobId: `validate:${link.id}:${hour}` });
+      }
+      return expiring.length + unvalidated.length;
+    } catch (error) {
+      this.logger.error({ msg: 'token refresh scan failed', reason: (error as Error).message });
+      return 0;
+    }
+  }
+}
+
+@Processor(QueueNames.TokenRefresh)
+export class TokenRefreshProcessor {
+  constructor(private readonly refresher: TokenRefreshService) {}
+
+  @Process('refresh')
+  refresh(job: Job<LinkJob>): Promise<string> {
+    return this.refresher.refresh(job.data.linkId);
+  }
+
+  @Process('validate')
+  validate(job: Job<LinkJob>): Promise<string> {
+    return this.refresher.validate(job.data.linkId);
+  }
+}

@@ -1,0 +1,3 @@
+export * from './fake-google';
+export * from './fake-http-server';
+export * from './fake-twitch';
