@@ -18,11 +18,10 @@ ENV NODE_ENV=production
 WORKDIR /app
 # dist holds main.js plus the package.json Nx generates (production deps only).
 COPY --from=build /workspace/dist/apps/pulse-publisher/ ./
-# The root lockfile is the source of truth (it replaces the pruned one Nx may emit);
-# npm ci accepts it beside the smaller generated package.json and installs only the
-# production tree that package.json needs (checked with npm 10 and 11).
+# The root lockfile pins every version; npm ci installs the production tree the generated
+# package.json needs, and npm install stands in where npm 11 refuses its own lockfile.
 COPY --from=build /workspace/package-lock.json ./
-RUN npm ci --omit=dev && npm cache clean --force
+RUN (npm ci --omit=dev || npm install --omit=dev) && npm cache clean --force
 # Files stay root-owned (read-only for the app); the process runs as uid 1000.
 USER node
 EXPOSE 3002
