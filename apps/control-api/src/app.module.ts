@@ -7,6 +7,7 @@ import { AppConfig, ServiceIdentity, StreamKitModule, redisOptionsFromUrl } from
 
 import { AdminModule } from './admin/admin.module';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
+import { CamerasModule } from './cameras/cameras.module';
 import { DatabaseModule } from './database/database.module';
 import { PlatformLinksModule } from './platform-links/platform-links.module';
 
@@ -17,6 +18,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         AdminModule,
+        CamerasModule,
         BullModule.forRoot({ prefix: 'stream:bull', redis: redisOptionsFromUrl(config.STREAM_REDIS_URL) }),
         DatabaseModule.forRoot(config),
         PlatformLinksModule,

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 
 import { AppConfig, ServiceIdentity, StreamKitModule } from '@lib-stream/nest-kit';
 
+import { IngestModule } from './ingest/ingest.module';
 import { WorkerInfoController } from './worker/worker-info.controller';
 import { WorkerInfoService } from './worker/worker-info.service';
 
@@ -11,7 +12,7 @@ export class AppModule {
     return {
       module: AppModule,
       controllers: [WorkerInfoController],
-      imports: [StreamKitModule.forRoot({ config, identity })],
+      imports: [IngestModule, StreamKitModule.forRoot({ config, identity })],
       providers: [WorkerInfoService],
     };
   }

@@ -1,7 +1,8 @@
 import type { SentimentPulse } from '@lib-stream/privacy';
 
 import type { BroadcastSourceType, BroadcastStopReason, ServiceName, StreamPlatform, VideoSourceType } from './enums';
-import { EventTopic } from './topics';
+import type { CameraStreamEndedEvent, CameraStreamStartedEvent } from './cameras';
+import { ConsumedTopic, EventTopic } from './topics';
 
 /** Every published event carries a unique id and the time it happened. */
 export interface BaseEvent {
@@ -56,6 +57,9 @@ export interface InstanceLifecycleEvent extends BaseEvent {
   version: string;
 }
 
+/** Topics lib-stream publishes (camera.stream.* too: our ingest announces its cameras there). */
+export type PublishedTopic = keyof EventPayloads;
+
 /** Maps each topic to its payload so `publish(topic, payload)` is checked at compile time. */
 export interface EventPayloads {
   [EventTopic.PlatformLinked]: PlatformLinkedEvent;
@@ -68,10 +72,12 @@ export interface EventPayloads {
   [EventTopic.BroadcastSourceChanged]: BroadcastSourceChangedEvent;
   [EventTopic.InstanceOnline]: InstanceLifecycleEvent;
   [EventTopic.InstanceOffline]: InstanceLifecycleEvent;
+  [ConsumedTopic.CameraStreamStarted]: CameraStreamStartedEvent;
+  [ConsumedTopic.CameraStreamEnded]: CameraStreamEndedEvent;
 }
 
 /** The message a subscriber receives: the Nest Redis transport packet. */
-export interface EventPacket<T extends EventTopic = EventTopic> {
+export interface EventPacket<T extends PublishedTopic = PublishedTopic> {
   pattern: T;
   data: EventPayloads[T];
 }

@@ -3,3 +3,4 @@ export * from './errors';
 export * from './events';
 export * from './locks';
 export * from './topics';
+export * from './cameras';

@@ -31,6 +31,12 @@ export const MessagePatterns = {
   PulsePublisherInfo: 'pulse.info',
 } as const;
 
+/** Internal Redis channels between control-api and media workers (not domain events). */
+export const InternalChannels = {
+  /** A camera key was created, reset or deleted: workers update their allow-list and cut revoked publishers. */
+  CameraCredentials: 'stream.internal.camera-credentials',
+} as const;
+
 export const QueueNames = {
   TokenRefresh: 'stream-token-refresh',
   BroadcastAssignments: 'stream-broadcast-assignments',

@@ -1,2 +1,4 @@
 export * from './rtmp-url';
 export * from './secret-redactor';
+export * from './secret-cipher';
+export * from './stream-key';

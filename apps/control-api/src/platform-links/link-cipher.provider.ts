@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ErrorCode } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig, DomainError } from '@lib-stream/nest-kit';
 
-import { TokenCipher, parseEncryptionKey } from './token-cipher';
+import { TokenCipher, parseEncryptionKey } from '@lib-stream/stream-key';
 
 /** The cipher under STREAM_TOKEN_ENCRYPTION_KEY, or a clear 503 for linking when the key is unusable. */
 @Injectable()

@@ -2,7 +2,7 @@ import { maskRtmpUrl } from '@lib-stream/stream-key';
 
 import type { PlatformLinkDetail } from './dto/platform-link.dto';
 import type { PlatformLinkEntity } from './platform-link.entity';
-import type { TokenCipher } from './token-cipher';
+import type { TokenCipher } from '@lib-stream/stream-key';
 
 /** The only way a link leaves the service: no tokens, no platform identity, the RTMP URL masked. */
 export function toPlatformLinkDetail(link: PlatformLinkEntity, cipher: TokenCipher): PlatformLinkDetail {

@@ -133,6 +133,13 @@ export const SETTINGS = {
   MEDIA_WORKER_HTTP_PORT: int(3001, 'media-worker health/metrics HTTP port', 1, 65_535),
   PULSE_PUBLISHER_HTTP_PORT: int(3002, 'pulse-publisher health/metrics HTTP port', 1, 65_535),
   STREAM_RTMP_INGEST_PORT: int(1935, 'media-worker RTMP ingest port for game cameras (node-media-server)', 1, 65_535),
+  STREAM_RTMP_INGEST_PUBLIC_URL: str('rtmp://127.0.0.1:1935/live', 'Ingest URL handed to camera owners (what their encoder connects to; the key goes after it)', {
+    check: urlWithScheme('rtmp:', 'rtmps:'),
+  }),
+  STREAM_MEDIA_WORKER_ADVERTISED_HOST: str('', 'Host other media workers use to read this worker\'s cameras (empty = the machine hostname, the pod name in Kubernetes)'),
+  STREAM_CAMERA_OFFLINE_GRACE_SECONDS: int(10, 'A camera that disconnects stays live this long, so a quick reconnect is not an outage', 0, 300),
+  STREAM_CAMERA_STALL_SECONDS: int(3, 'A publisher that sends nothing for this long is cut as frozen', 1, 60),
+  STREAM_CAMERA_ANNOUNCE_TTL_SECONDS: int(30, 'An engine-announced camera expires unless it announces itself again within this time', 5, 3600),
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -3,7 +3,7 @@ import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservice
 import { randomUUID } from 'node:crypto';
 import { lastValueFrom, timeout } from 'rxjs';
 
-import type { BaseEvent, EventPayloads, EventTopic } from '@lib-stream/contracts';
+import type { BaseEvent, EventPayloads, PublishedTopic } from '@lib-stream/contracts';
 
 import { APP_CONFIG } from '../config/config.tokens';
 import type { AppConfig } from '../config/settings';
@@ -34,7 +34,7 @@ export class EventBus implements OnApplicationShutdown {
   }
 
   /** Resolves once Redis accepted the message; the number is how many subscribers received it. */
-  async publish<T extends EventTopic>(topic: T, payload: EventPayloads[T]): Promise<number> {
+  async publish<T extends PublishedTopic>(topic: T, payload: EventPayloads[T]): Promise<number> {
     return lastValueFrom(this.client.emit<number, EventPayloads[T]>(topic, payload), { defaultValue: 0 });
   }
 

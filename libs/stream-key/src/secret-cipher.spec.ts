@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-import { TokenCipher, parseEncryptionKey } from './token-cipher';
+import { TokenCipher, parseEncryptionKey } from './secret-cipher';
 
 describe(TokenCipher.name, () => {
   const sut = new TokenCipher(randomBytes(32));

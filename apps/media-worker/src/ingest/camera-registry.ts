@@ -1,0 +1,72 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type Redis from 'ioredis';
+
+import { CameraKeys, type CameraMetadata, type CameraRegistryEntry } from '@lib-stream/contracts';
+import { REDIS } from '@lib-stream/nest-kit';
+
+const RELEASE_OWNER = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+const RENEW_OWNER = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+
+/** The live camera registry (store `stream-cameras`) and the cross-worker publisher ownership. */
+@Injectable()
+export class CameraRegistry {
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+
+  /** One publisher per camera across all workers: SET NX with a TTL the holder keeps renewing. */
+  async claimOwner(cameraId: string, token: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(CameraKeys.owner(cameraId), token, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  async renewOwner(cameraId: string, token: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.eval(RENEW_OWNER, 1, CameraKeys.owner(cameraId), token, String(ttlMs))) === 1;
+  }
+
+  async releaseOwner(cameraId: string, token: string): Promise<void> {
+    await this.redis.eval(RELEASE_OWNER, 1, CameraKeys.owner(cameraId), token);
+  }
+
+  async get(cameraId: string): Promise<CameraRegistryEntry | null> {
+    const raw = await this.redis.get(CameraKeys.registry(cameraId));
+    return raw ? (JSON.parse(raw) as CameraRegistryEntry) : null;
+  }
+
+  async put(entry: CameraRegistryEntry, ttlMs: number): Promise<void> {
+    await this.redis.set(CameraKeys.registry(entry.cameraId), JSON.stringify(entry), 'PX', ttlMs);
+  }
+
+  /** Keeps an entry alive; false when it is gone (expired or removed). */
+  async touch(cameraId: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.pexpire(CameraKeys.registry(cameraId), ttlMs)) === 1;
+  }
+
+  async remove(cameraId: string): Promise<void> {
+    await this.redis.del(CameraKeys.registry(cameraId));
+  }
+}
+
+const VIDEO_CODECS: Record<number, string> = { 7: 'h264', 12: 'hevc', 13: 'av1' };
+const AUDIO_CODECS: Record<number, string> = { 2: 'mp3', 10: 'aac', 13: 'opus' };
+
+/** node-media-server copies onMetaData onto the publisher session as numeric codec ids. */
+export function metadataFromSession(session: {
+  videoCodec: number;
+  videoWidth: number;
+  videoHeight: number;
+  videoFramerate: number;
+  videoDatarate: number;
+  audioCodec: number;
+  audioSamplerate: number;
+  audioChannels: number;
+}): CameraMetadata {
+  const positive = (value: number) => (Number.isFinite(value) && value > 0 ? Math.round(value * 100) / 100 : null);
+  return {
+    videoCodec: session.videoCodec ? (VIDEO_CODECS[session.videoCodec] ?? `codec-${session.videoCodec}`) : null,
+    width: positive(session.videoWidth),
+    height: positive(session.videoHeight),
+    fps: positive(session.videoFramerate),
+    videoBitrateKbps: positive(session.videoDatarate),
+    audioCodec: session.audioCodec ? (AUDIO_CODECS[session.audioCodec] ?? `codec-${session.audioCodec}`) : null,
+    audioSampleRate: positive(session.audioSamplerate),
+    audioChannels: positive(session.audioChannels),
+  };
+}

@@ -1,0 +1,51 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+
+export interface FfmpegPublisher {
+  child: ChildProcess;
+  exited: Promise<number | string>;
+  stderr(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+/** A synthetic camera (test pattern + tone, x264/AAC) publishing to an RTMP URL, as a real ffmpeg process. */
+export function startRtmpPublisher(url: string, { size = '640x360', rate = 30 } = {}): FfmpegPublisher {
+  const child = spawn(
+    'ffmpeg',
+    [
+      '-hide_banner', '-nostdin', '-loglevel', 'error', '-re',
+      '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${rate}`,
+      '-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=44100',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', String(rate), '-pix_fmt', 'yuv420p', '-b:v', '600k',
+      '-c:a', 'aac', '-b:a', '64k', '-ar', '44100', '-ac', '2',
+      '-f', 'flv', '-tcp_nodelay', '1', url,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  return {
+    child,
+    exited,
+    stderr: () => stderr,
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Frame sizes a player reads from an RTMP URL within the time limit ([] when nothing could be read). */
+export function readFrameSizes(url: string, { frames = 20, timeoutSeconds = 4 } = {}): Promise<string[]> {
+  return new Promise((resolve) => {
+    execFile(
+      'ffprobe',
+      [
+        '-v', 'error', '-rw_timeout', String(timeoutSeconds * 1_000_000), '-select_streams', 'v',
+        '-read_intervals', `%+#${frames}`, '-show_entries', 'frame=width,height', '-of', 'csv=p=0', url,
+      ],
+      { timeout: (timeoutSeconds + 4) * 1000 },
+      (_error, stdout) => resolve(String(stdout).split('\n').map((line) => line.trim().replace(/,+$/, '')).filter(Boolean)),
+    );
+  });
+}
