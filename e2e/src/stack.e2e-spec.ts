@@ -37,6 +37,7 @@ describe('the three built apps against real Redis and MariaDB', () => {
     ports.controlApi = await freePort();
     ports.mediaWorker = await freePort();
     ports.pulsePublisher = await freePort();
+    const rtmpPort = await freePort();
     const env = {
       STREAM_DATABASE_URL: db.url,
       STREAM_AUTH_JWT_SECRET: TEST_JWT_SECRET,
@@ -46,6 +47,8 @@ describe('the three built apps against real Redis and MariaDB', () => {
       CONTROL_API_PORT: String(ports.controlApi),
       MEDIA_WORKER_HTTP_PORT: String(ports.mediaWorker),
       PULSE_PUBLISHER_HTTP_PORT: String(ports.pulsePublisher),
+      STREAM_RTMP_INGEST_PORT: String(rtmpPort),
+      STREAM_DATA_DIR: `/tmp/lib-stream-e2e-stack-${process.pid}`,
     };
     apps.push(startBuiltApp('control-api', env), startBuiltApp('media-worker', env), startBuiltApp('pulse-publisher', env));
   });

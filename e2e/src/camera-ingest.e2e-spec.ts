@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+
+import {
+  type FfmpegPublisher,
+  type RunningApp,
+  TEST_JWT_SECRET,
+  type TestDatabase,
+  bearerToken,
+  createTestDatabase,
+  expectEventually,
+  freePort,
+  readFrameSizes,
+  startBuiltApp,
+  startRtmpPublisher,
+  waitForReady,
+} from '@lib-stream/testing';
+
+async function dumpRedis(redis: Redis): Promise<string> {
+  let dump = '';
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'COUNT', 500);
+    cursor = next;
+    for (const key of keys) {
+      const type = await redis.type(key);
+      const value = type === 'string' ? await redis.get(key) : type === 'hash' ? JSON.stringify(await redis.hgetall(key)) : type === 'set' ? JSON.stringify(await redis.smembers(key)) : '';
+      dump += `${key}=${value}\n`;
+    }
+  } while (cursor !== '0');
+  return dump;
+}
+
+// control-api and two media-worker processes built from dist, real FFmpeg publishers, real Redis.
+describe('camera ingest across control-api and two media workers', () => {
+  let db: TestDatabase;
+  let redis: Redis;
+  let subscriber: Redis;
+  const events: { channel: string; data: Record<string, unknown> }[] = [];
+  const apps: RunningApp[] = [];
+  const publishers: FfmpegPublisher[] = [];
+  const responses: string[] = [];
+  const ports: Record<string, number> = {};
+  const keys: string[] = [];
+
+  const api = async (path: string, body: object) => {
+    const response = await fetch(`http://127.0.0.1:${ports.api}${path}`, {
+      method: 'POST',
+      headers: { Authorization: bearerToken('ops', ['admin']), 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    responses.push(text);
+    return { status: response.status, body: JSON.parse(text) as Record<string, any> };
+  };
+  const ingest = (worker: 'a' | 'b', key: string) => `rtmp://127.0.0.1:${ports[`rtmp_${worker}`]}/live/${key}`;
+
+  beforeAll(async () => {
+    redis = new Redis();
+    subscriber = new Redis();
+    subscriber.on('error', (error: Error) => events.push({ channel: 'subscriber-error', data: { message: error.message } }));
+    await subscriber.subscribe('camera.stream.started', 'camera.stream.ended');
+    db = await createTestDatabase('stream_e2e_cam');
+    for (const name of ['api', 'http_a', 'http_b', 'rtmp_a', 'rtmp_b']) ports[name] = await freePort();
+    subscriber.on('message', (channel: string, message: string) => events.push({ channel, data: JSON.parse(message).data }));
+    const common = {
+      STREAM_DATABASE_URL: db.url,
+      STREAM_AUTH_JWT_SECRET: TEST_JWT_SECRET,
+      STREAM_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      STREAM_LOG_LEVEL: 'debug',
+      STREAM_MEDIA_WORKER_ADVERTISED_HOST: '127.0.0.1',
+      STREAM_RTMP_INGEST_PUBLIC_URL: `rtmp://127.0.0.1:${ports.rtmp_a}/live`,
+    };
+    apps.push(
+      startBuiltApp('control-api', { ...common, CONTROL_API_PORT: String(ports.api) }),
+      startBuiltApp('media-worker', { ...common, MEDIA_WORKER_HTTP_PORT: String(ports.http_a), STREAM_RTMP_INGEST_PORT: String(ports.rtmp_a), STREAM_DATA_DIR: `/tmp/lib-stream-e2e-a-${process.pid}` }),
+      startBuiltApp('media-worker', { ...common, MEDIA_WORKER_HTTP_PORT: String(ports.http_b), STREAM_RTMP_INGEST_PORT: String(ports.rtmp_b), STREAM_DATA_DIR: `/tmp/lib-stream-e2e-b-${process.pid}` }),
+    );
+    for (const port of [ports.api, ports.http_a, ports.http_b]) await waitForReady(`http://127.0.0.1:${port}`);
+  });
+
+  afterAll(async () => {
+    await Promise.all(publishers.map((p) => p.stop('SIGKILL')));
+    await Promise.all(apps.map((app) => app.stop('SIGKILL')));
+    await subscriber.quit();
+    await redis.quit();
+    await db?.drop();
+  });
+
+  it('goes live through the API-issued key, one publisher across workers, and is cut by a key reset', async () => {
+    const created = await api('/stream/camera/create', { name: 'e2e camera' });
+    expect(created.status).toBe(200);
+    const { cameraId } = created.body.camera;
+    const key = created.body.streamKey as string;
+    keys.push(key);
+    expect(created.body.ingestUrl).toBe(`rtmp://127.0.0.1:${ports.rtmp_a}/live`);
+
+    const first = startRtmpPublisher(ingest('a', key), { size: '640x360' });
+    publishers.push(first);
+    const live = await expectEventually(async () => {
+      const status = await api('/stream/camera/status', { cameraId });
+      expect(status.body.state).toBe('live');
+      return status.body;
+    });
+    expect(live.metadata).toMatchObject({ width: 640, height: 360, videoCodec: 'h264' });
+    await expectEventually(() => expect(events.filter((e) => e.channel === 'camera.stream.started' && e.data.cameraId === cameraId)).toHaveLength(1));
+
+    // Same key on the other worker: refused, and nothing of it is readable there.
+    const second = startRtmpPublisher(ingest('b', key), { size: '320x240' });
+    publishers.push(second);
+    expect(await second.exited).not.toBe(0);
+    expect(await readFrameSizes(ingest('b', key), { timeoutSeconds: 2 })).toEqual([]);
+    expect(new Set(await readFrameSizes(ingest('a', key), { frames: 30 }))).toEqual(new Set(['640,360']));
+    expect((await api('/stream/camera/status', { cameraId })).body.workerId).toBe(live.workerId);
+
+    const reset = await api('/stream/camera/reset-key', { cameraId });
+    keys.push(reset.body.streamKey as string);
+    expect(await first.exited).not.toBe(0);
+    await expectEventually(() =>
+      expect(events.filter((e) => e.channel === 'camera.stream.ended' && e.data.cameraId === cameraId)).toEqual([
+        expect.objectContaining({ data: expect.objectContaining({ reason: 'key_revoked' }) }),
+      ]),
+    );
+    expect((await api('/stream/camera/status', { cameraId })).body.state).toBe('offline');
+
+    const renewed = startRtmpPublisher(ingest('b', reset.body.streamKey as string));
+    publishers.push(renewed);
+    await expectEventually(async () => expect((await api('/stream/camera/status', { cameraId })).body.state).toBe('live'));
+  }, 60_000);
+
+  it('leaves no stream key in clear in Redis, API responses, events or any log', async () => {
+    const redisDump = await dumpRedis(redis);
+    const logs = apps.map((app) => app.output()).join('\n');
+    expect(logs).toContain('node-media-server');
+    for (const [place, text] of Object.entries({ redis: redisDump, responses: responses.filter((r) => !r.includes('"streamKey":"sk_')).join('\n'), events: JSON.stringify(events), logs })) {
+      for (const key of keys) expect({ place, leaked: text.includes(key) }).toEqual({ place, leaked: false });
+    }
+  });
+});
