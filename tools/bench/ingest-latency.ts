@@ -1,0 +1,145 @@
+/**
+ * Camera ingest benchmark: N ffmpeg publishers start at once against a built media-worker (key
+ * allow-list, cross-worker claim, registry, events) and, in the same run, against a bare
+ * node-media-server with no auth. Prints spawn→camera.stream.started (ours) and spawn→postPublish
+ * (bare) as median and p99, their ratio, and the CPU each server process used.
+ *
+ *   npm run bench:ingest -- [N=10]     (needs Redis on 127.0.0.1:6379 and ffmpeg)
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import Redis from 'ioredis';
+
+import { CameraKeys, InternalChannels } from '@lib-stream/contracts';
+import { generateStreamKey, hashStreamKey } from '@lib-stream/stream-key';
+import { freePort, startRtmpPublisher, startBuiltApp, waitForReady, type FfmpegPublisher } from '@lib-stream/testing';
+
+const ROOT = resolve(__dirname, '../..');
+const N = Number(process.argv[2] ?? 10);
+const ROUNDS = 3;
+
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (100/s)
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+async function measureOurs(redis: Redis, port: number): Promise<number[]> {
+  const cameras = await Promise.all(
+    Array.from({ length: N }, async () => {
+      const cameraId = randomUUID();
+      const key = generateStreamKey();
+      await redis.set(CameraKeys.keyIndex(hashStreamKey(key)), cameraId);
+      await redis.publish(InternalChannels.CameraCredentials, JSON.stringify({ cameraId, keyHash: hashStreamKey(key), revokedKeyHash: null }));
+      return { cameraId, key };
+    }),
+  );
+  const subscriber = new Redis();
+  const startedAt = new Map<string, number>();
+  await subscriber.subscribe('camera.stream.started');
+  subscriber.on('message', (_c: string, message: string) => {
+    const { cameraId } = JSON.parse(message).data as { cameraId: string };
+    if (!startedAt.has(cameraId)) startedAt.set(cameraId, Date.now());
+  });
+  const spawnedAt = new Map<string, number>();
+  const publishers: FfmpegPublisher[] = cameras.map(({ cameraId, key }) => {
+    spawnedAt.set(cameraId, Date.now());
+    return startRtmpPublisher(`rtmp://127.0.0.1:${port}/live/${key}`);
+  });
+  await waitFor(() => startedAt.size === N, 30_000);
+  await Promise.all(publishers.map((p) => p.stop('SIGKILL')));
+  await subscriber.quit();
+  for (const { key } of cameras) await redis.del(CameraKeys.keyIndex(hashStreamKey(key)));
+  return cameras.map(({ cameraId }) => (startedAt.get(cameraId) ?? NaN) - (spawnedAt.get(cameraId) ?? NaN));
+}
+
+async function measureBare(child: ChildProcess, port: number): Promise<number[]> {
+  const acceptedAt = new Map<string, number>();
+  const onLine = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) {
+      const event = JSON.parse(line) as { event: string; name: string; at: number };
+      if (event.event === 'postPublish' && !acceptedAt.has(event.name)) acceptedAt.set(event.name, event.at);
+    }
+  };
+  child.stdout?.on('data', onLine);
+  const names = Array.from({ length: N }, () => `bare${randomUUID().replace(/-/g, '')}`);
+  const spawnedAt = new Map<string, number>();
+  const publishers = names.map((name) => {
+    spawnedAt.set(name, Date.now());
+    return startRtmpPublisher(`rtmp://127.0.0.1:${port}/live/${name}`);
+  });
+  await waitFor(() => acceptedAt.size === N, 30_000);
+  await Promise.all(publishers.map((p) => p.stop('SIGKILL')));
+  child.stdout?.off('data', onLine);
+  return names.map((name) => (acceptedAt.get(name) ?? NaN) - (spawnedAt.get(name) ?? NaN));
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('benchmark timed out waiting for publishes');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function main(): Promise<void> {
+  // The build must not inherit this script's ts-node settings.
+  const { TS_NODE_PROJECT: _omit, ...buildEnv } = process.env;
+  execFileSync('npx', ['nx', 'build', 'media-worker', '--output-style=static'], { cwd: ROOT, stdio: 'ignore', env: buildEnv });
+  const [httpPort, oursPort, barePort] = [await freePort(), await freePort(), await freePort()];
+  const worker = startBuiltApp('media-worker', {
+    MEDIA_WORKER_HTTP_PORT: String(httpPort),
+    STREAM_RTMP_INGEST_PORT: String(oursPort),
+    STREAM_LOG_LEVEL: 'warn',
+    STREAM_DATA_DIR: `/tmp/lib-stream-bench-${process.pid}`,
+  });
+  const bare = spawn(process.execPath, [resolve(__dirname, 'bare-nms.js'), String(barePort), `/tmp/lib-stream-bench-bare-${process.pid}`], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const redis = new Redis();
+  try {
+    await waitForReady(`http://127.0.0.1:${httpPort}`);
+    await new Promise((r) => setTimeout(r, 500));
+    const ours: number[] = [];
+    const baseline: number[] = [];
+    const cpu = { ours: 0, bare: 0 };
+    // Interleaved rounds, so machine noise hits both sides alike.
+    for (let round = 0; round < ROUNDS; round++) {
+      let before = cpuSeconds(worker.child.pid as number);
+      ours.push(...(await measureOurs(redis, oursPort)));
+      cpu.ours += cpuSeconds(worker.child.pid as number) - before;
+      before = cpuSeconds(bare.pid as number);
+      baseline.push(...(await measureBare(bare, barePort)));
+      cpu.bare += cpuSeconds(bare.pid as number) - before;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const row = (name: string, values: number[], cpuUsed: number) =>
+      `${name.padEnd(34)} ${String(percentile(values, 50)).padStart(7)} ms ${String(percentile(values, 99)).padStart(7)} ms ${cpuUsed.toFixed(2).padStart(8)} s`;
+    console.log(`\nCamera ingest, ${N} concurrent publishers x ${ROUNDS} rounds (spawn of the publishing ffmpeg → event)`);
+    console.log(`${''.padEnd(34)} ${'median'.padStart(10)} ${'p99'.padStart(10)} ${'CPU'.padStart(10)}`);
+    console.log(row('lib-stream → camera.stream.started', ours, cpu.ours));
+    console.log(row('bare NMS, no auth → postPublish', baseline, cpu.bare));
+    console.log(
+      `ratio (ours / bare): median ${(percentile(ours, 50) / percentile(baseline, 50)).toFixed(2)}x, p99 ${(percentile(ours, 99) / percentile(baseline, 99)).toFixed(2)}x, CPU ${(cpu.ours / Math.max(cpu.bare, 0.01)).toFixed(2)}x`,
+    );
+  } finally {
+    await worker.stop('SIGTERM');
+    bare.kill('SIGTERM');
+    await redis.quit();
+  }
+}
+
+void main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
