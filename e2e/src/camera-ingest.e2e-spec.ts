@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
+import { createConnection } from 'mysql2/promise';
 
 import {
   type FfmpegPublisher,
@@ -128,11 +129,19 @@ describe('camera ingest across control-api and two media workers', () => {
     await expectEventually(async () => expect((await api('/stream/camera/status', { cameraId })).body.state).toBe('live'));
   }, 60_000);
 
-  it('leaves no stream key in clear in Redis, API responses, events or any log', async () => {
+  it('leaves no stream key in clear in Redis, MySQL, API responses, events or any log', async () => {
     const redisDump = await dumpRedis(redis);
+    const connection = await createConnection(db.url);
+    const [tables] = await connection.query('SHOW TABLES');
+    let mysqlDump = '';
+    for (const row of tables as Record<string, string>[]) {
+      const [rows] = await connection.query(`SELECT * FROM \`${Object.values(row)[0]}\``);
+      mysqlDump += JSON.stringify(rows);
+    }
+    await connection.end();
     const logs = apps.map((app) => app.output()).join('\n');
     expect(logs).toContain('node-media-server');
-    for (const [place, text] of Object.entries({ redis: redisDump, responses: responses.filter((r) => !r.includes('"streamKey":"sk_')).join('\n'), events: JSON.stringify(events), logs })) {
+    for (const [place, text] of Object.entries({ redis: redisDump, mysql: mysqlDump, responses: responses.filter((r) => !r.includes('"streamKey":"sk_')).join('\n'), events: JSON.stringify(events), logs })) {
       for (const key of keys) expect({ place, leaked: text.includes(key) }).toEqual({ place, leaked: false });
     }
   });
