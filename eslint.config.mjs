@@ -23,13 +23,14 @@ export default [
             { sourceTag: 'type:types', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:types', 'type:util'] },
             { sourceTag: 'type:deploy', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'type:tools', onlyDependOnLibsWithTags: ['type:contracts', 'type:types', 'type:util', 'type:testing'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:contracts', 'type:types', 'type:util', 'type:testing'] },
           ],
         },
       ],
       // Off on purpose: an `import type` of an injected class erases the decorator metadata Nest DI needs.
       '@typescript-eslint/consistent-type-imports': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'error',
     },
   },
@@ -52,6 +53,12 @@ export default [
     rules: {
       'no-restricted-imports': ['error', { paths: [{ name: '@lib-stream/testing', message: 'Only tests may import @lib-stream/testing.' }] }],
     },
+  },
+  {
+    // Command-line tools (benchmarks, evaluation, generators) print their results, and measure the
+    // apps' own modules, so they may import app code.
+    files: ['tools/**/*.ts'],
+    rules: { 'no-console': 'off', '@nx/enforce-module-boundaries': 'off' },
   },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
 ];

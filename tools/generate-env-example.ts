@@ -1,9 +1,11 @@
 // Regenerates .env.example from the settings table: npx ts-node --transpile-only tools/generate-env-example.ts > .env.example
 import { SETTINGS, SETTING_NAMES, settingSpec } from '../libs/nest-kit/src/config/settings';
 const groups: [string, (n: string) => boolean][] = [
-  ['Infrastructure', (n) => /DATABASE_URL|REDIS_URL|JWT|DATA_DIR|LOG_LEVEL|SHUTDOWN|_PORT$/.test(n)],
+  ['Infrastructure', (n) => /DATABASE_URL|REDIS_URL|JWT|DATA_DIR|LOG_LEVEL|SHUTDOWN|^(CONTROL_API|MEDIA_WORKER_HTTP|PULSE_PUBLISHER_HTTP)_PORT$/.test(n)],
   ['Feature flags', (n) => /^STREAM_(ENABLED|BROADCAST_ENABLED)$/.test(n)],
   ['Platforms (OAuth and webhooks)', (n) => /TWITCH|YOUTUBE|GOOGLE|OAUTH|TOKEN_|PLATFORM_HTTP/.test(n)],
+  ['Webhooks', (n) => /CUSTOM_WEBHOOK|WEBHOOK_MAX_AGE/.test(n)],
+  ['Camera ingest (media-worker)', (n) => /RTMP_INGEST|CAMERA|ADVERTISED/.test(n)],
   ['Sentiment and tracked viewers', (n) => /SENTIMENT|TRACK/.test(n)],
   ['Sessions and locks', (n) => /SESSION_HISTORY|LOCK/.test(n)],
   ['Broadcast (media-worker)', () => true],

@@ -10,6 +10,7 @@ import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { CamerasModule } from './cameras/cameras.module';
 import { DatabaseModule } from './database/database.module';
 import { PlatformLinksModule } from './platform-links/platform-links.module';
+import { SessionsModule } from './sessions/sessions.module';
 
 @Module({})
 export class AppModule {
@@ -23,6 +24,7 @@ export class AppModule {
         DatabaseModule.forRoot(config),
         PlatformLinksModule,
         ScheduleModule.forRoot(),
+        SessionsModule,
         StreamKitModule.forRoot({ config, identity }),
       ],
       providers: [{ provide: APP_GUARD, useClass: JwtAuthGuard }],

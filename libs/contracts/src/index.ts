@@ -4,3 +4,4 @@ export * from './events';
 export * from './locks';
 export * from './topics';
 export * from './cameras';
+export * from './sessions';

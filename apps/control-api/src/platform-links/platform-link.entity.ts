@@ -23,6 +23,9 @@ export class PlatformLinkEntity {
   @Column({ name: 'platform_user_hash', type: 'varchar', length: 64, nullable: true })
   platformUserHash: string | null;
 
+  @Column({ name: 'platform_user_id_enc', type: 'text', nullable: true })
+  platformUserIdEnc: string | null;
+
   @Column({ name: 'display_name_enc', type: 'text', nullable: true })
   displayNameEnc: string | null;
 

@@ -15,7 +15,7 @@ import { TokenRefreshProcessor, TokenRefreshScheduler } from './token-refresh.wo
 
 @Module({
   controllers: [PlatformLinksController],
-  exports: [LinkRemovalHooks, PlatformLinksRepository, TokenRefreshService],
+  exports: [LinkCipherProvider, LinkRemovalHooks, PlatformLinksRepository, TokenRefreshService],
   imports: [BullModule.registerQueue({ name: QueueNames.TokenRefresh })],
   providers: [
     LinkCipherProvider,

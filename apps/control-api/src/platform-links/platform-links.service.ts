@@ -99,6 +99,7 @@ export class PlatformLinksService {
       }
       const entity = this.newEntity(request.accountId, platform, {
         platformUserHash,
+        platformUserIdEnc: cipher.encrypt(grant.identity.platformUserId),
         displayNameEnc: cipher.encrypt(grant.identity.displayName),
         accessTokenEnc: cipher.encrypt(grant.tokens.accessToken),
         refreshTokenEnc: grant.tokens.refreshToken ? cipher.encrypt(grant.tokens.refreshToken) : null,
@@ -211,6 +212,7 @@ export class PlatformLinksService {
       accountId,
       platform,
       platformUserHash: null,
+      platformUserIdEnc: null,
       displayNameEnc: null,
       accessTokenEnc: null,
       refreshTokenEnc: null,

@@ -39,8 +39,8 @@ describe('control-api on MariaDB and Redis', () => {
             { name: 'uq_platform_links_platform_user', nonUnique: 0 },
           ]),
         );
-        const [migrations] = await connection.query('SELECT name FROM migrations');
-        expect(migrations).toEqual([{ name: 'CreatePlatformLinks1763900000000' }]);
+        const [migrations] = await connection.query('SELECT name FROM migrations ORDER BY id');
+        expect(migrations).toEqual([{ name: 'CreatePlatformLinks1763900000000' }, { name: 'AddPlatformUserIdEnc1763990000000' }]);
       } finally {
         await connection.end();
       }
@@ -161,9 +161,9 @@ describe('control-api replicas starting together', () => {
         await request(replica.app.getHttpServer()).get('/health/ready').expect(200);
       }
       const connection = await createConnection(db.url);
-      const [migrations] = await connection.query('SELECT name FROM migrations');
+      const [migrations] = await connection.query('SELECT name FROM migrations ORDER BY id');
       await connection.end();
-      expect(migrations).toEqual([{ name: 'CreatePlatformLinks1763900000000' }]);
+      expect(migrations).toEqual([{ name: 'CreatePlatformLinks1763900000000' }, { name: 'AddPlatformUserIdEnc1763990000000' }]);
     } finally {
       await Promise.all(replicas.map((replica) => replica.app.close()));
       await db.drop();

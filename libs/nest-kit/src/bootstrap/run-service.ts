@@ -69,7 +69,8 @@ export async function createServiceApp(
   logger: JsonLogger,
 ): Promise<INestApplication> {
   const app = await NestFactory.create(options.rootModule(config, identity) as never, { logger, abortOnError: false, bodyParser: false });
-  app.use(json({ limit: '1mb' }), rejectUnreadableBody);
+  // The raw bytes are kept for webhook signatures, which are computed over the body exactly as sent.
+  app.use(json({ limit: '1mb', verify: (request, _response, raw) => ((request as { rawBody?: Buffer }).rawBody = raw) }), rejectUnreadableBody);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   await options.configure?.(app, config);

@@ -114,6 +114,11 @@ export const SETTINGS = {
   STREAM_PLATFORM_HTTP_TIMEOUT_SECONDS: int(10, 'Timeout for each call to a platform API', 1, 120),
   STREAM_TOKEN_REFRESH_MARGIN_SECONDS: int(600, 'Refresh OAuth access tokens this long before they expire', 0, 86_400),
 
+  // --- audience ingest ---
+  STREAM_CUSTOM_WEBHOOK_SECRET: secret('HMAC-SHA256 secret that signs deliveries to /stream/webhook/custom (empty = custom webhook disabled)'),
+  STREAM_WEBHOOK_MAX_AGE_SECONDS: int(600, 'Deliveries signed longer ago than this are rejected as stale (Twitch: 10 minutes)', 30, 3600),
+  STREAM_SENTIMENT_MAX_ENTRIES_PER_SECOND: int(100, 'Burst protection: sentiment entries a session may buffer per second; the rest are shed and counted', 1, 100_000),
+
   // --- infrastructure ---
   STREAM_DATABASE_URL: str('', 'MySQL/MariaDB connection URL (mysql://user:pass@host:3306/db); unset = embedded SQLite under STREAM_DATA_DIR', {
     credentialUrl: true,

@@ -23,6 +23,7 @@ export class FakeGoogle extends FakeHttpServer {
   private readonly codes = new Map<string, Grant>();
   private readonly accessTokens = new Map<string, Grant>();
   private readonly refreshTokens = new Map<string, Grant>();
+  private readonly liveBroadcasts = new Map<string, string>();
 
   constructor(
     readonly clientId = 'fake-google-client-id.apps.googleusercontent.com',
@@ -46,6 +47,11 @@ export class FakeGoogle extends FakeHttpServer {
     return code;
   }
 
+  /** liveBroadcasts.list(mine, active) will return this broadcast for the channel. */
+  setLive(channelId: string, broadcastId: string): void {
+    this.liveBroadcasts.set(channelId, broadcastId);
+  }
+
   invalidateRefreshTokens(): void {
     this.refreshTokens.clear();
   }
@@ -66,6 +72,8 @@ export class FakeGoogle extends FakeHttpServer {
         return this.revoke(request);
       case 'GET /youtube/v3/channels':
         return this.channels(request);
+      case 'GET /youtube/v3/liveBroadcasts':
+        return this.broadcasts(request);
       default:
         return { status: 404, body: { error: { code: 404, message: 'Not Found' } } };
     }
@@ -104,6 +112,14 @@ export class FakeGoogle extends FakeHttpServer {
       for (const [key, value] of map) if (value === grant) map.delete(key);
     }
     return { status: 200 };
+  }
+
+  private broadcasts(request: RecordedRequest): FakeReply {
+    const grant = this.accessTokens.get(bearer(request) ?? '');
+    if (!grant) return { status: 401, body: { error: { code: 401, message: 'Request had invalid authentication credentials.' } } };
+    const id = grant.channel ? this.liveBroadcasts.get(grant.channel.id) : undefined;
+    const items = id ? [{ kind: 'youtube#liveBroadcast', id, snippet: { liveChatId: `chat-${id}` }, status: { lifeCycleStatus: 'live' } }] : [];
+    return { status: 200, body: { kind: 'youtube#liveBroadcastListResponse', items } };
   }
 
   private channels(request: RecordedRequest): FakeReply {

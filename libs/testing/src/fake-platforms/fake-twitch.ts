@@ -22,6 +22,7 @@ export class FakeTwitch extends FakeHttpServer {
   private readonly codes = new Map<string, Grant>();
   private readonly accessTokens = new Map<string, Grant>();
   private readonly refreshTokens = new Map<string, Grant>();
+  private readonly liveStreams = new Map<string, { id: string; viewerCount: number }>();
   /** Delay before answering a refresh, to widen race windows in tests. */
   refreshDelayMs = 0;
   accessTokenLifetimeSeconds = 14_124;
@@ -57,6 +58,15 @@ export class FakeTwitch extends FakeHttpServer {
     this.refreshTokens.clear();
   }
 
+  /** Get Streams will report this user live. */
+  setLive(userId: string, streamId: string, viewerCount = 100): void {
+    this.liveStreams.set(userId, { id: streamId, viewerCount });
+  }
+
+  setOffline(userId: string): void {
+    this.liveStreams.delete(userId);
+  }
+
   issuedAccessTokens(): string[] {
     return [...this.accessTokens.keys()];
   }
@@ -75,6 +85,8 @@ export class FakeTwitch extends FakeHttpServer {
         return this.revoke(request);
       case 'GET /helix/users':
         return this.users(request);
+      case 'GET /helix/streams':
+        return this.streams(request);
       default:
         return { status: 404, body: { error: 'Not Found', status: 404, message: 'unknown endpoint' } };
     }
@@ -122,6 +134,18 @@ export class FakeTwitch extends FakeHttpServer {
     if (request.body.client_id !== this.clientId) return { status: 404, body: { status: 404, message: 'client does not exist' } };
     if (!this.accessTokens.delete(request.body.token)) return { status: 400, body: { status: 400, message: 'Invalid token' } };
     return { status: 200 };
+  }
+
+  private streams(request: RecordedRequest): FakeReply {
+    if (!this.accessTokens.has(bearer(request) ?? '') || request.headers['client-id'] !== this.clientId) {
+      return { status: 401, body: { error: 'Unauthorized', status: 401, message: 'Invalid OAuth token' } };
+    }
+    // A user who is not live is simply absent from `data`.
+    const data = request.query.getAll('user_id').flatMap((userId) => {
+      const live = this.liveStreams.get(userId);
+      return live ? [{ id: live.id, user_id: userId, user_login: 'x', user_name: 'x', game_id: '1', game_name: 'Game', type: 'live', title: 't', tags: [], viewer_count: live.viewerCount, started_at: new Date().toISOString(), language: 'en', thumbnail_url: '', tag_ids: [], is_mature: false }] : [];
+    });
+    return { status: 200, body: { data, pagination: {} } };
   }
 
   private users(request: RecordedRequest): FakeReply {

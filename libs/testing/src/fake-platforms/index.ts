@@ -1,3 +1,4 @@
 export * from './fake-google';
 export * from './fake-http-server';
+export * from './eventsub';
 export * from './fake-twitch';

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+
+import { LexiconSentimentProcessor } from './lexicon-sentiment.processor';
+import { SentimentAdminController } from './sentiment-admin.controller';
+import { SENTIMENT_PROCESSOR } from './sentiment-processor';
+
+@Module({
+  controllers: [SentimentAdminController],
+  exports: [SENTIMENT_PROCESSOR],
+  providers: [{ provide: SENTIMENT_PROCESSOR, useFactory: () => new LexiconSentimentProcessor() }],
+})
+export class SentimentModule {}

@@ -1,0 +1,15 @@
+import type { ViewerSignals } from './tracked-viewers';
+
+/**
+ * A platform event reduced to what sentiment needs. It carries identifying data (viewer id, text)
+ * and so exists only in memory while one delivery is handled; nothing of it is stored or logged.
+ */
+export type AudienceEvent =
+  | { kind: 'chat'; viewerId: string | null; text: string; signals: ViewerSignals }
+  | { kind: 'subscription'; viewerId: string | null; tier: '1000' | '2000' | '3000'; isGift: boolean; cumulativeMonths?: number }
+  | { kind: 'cheer'; viewerId: string | null; bits: number; signals: ViewerSignals }
+  | { kind: 'raid'; viewerId: string | null; viewers: number }
+  | { kind: 'follow'; viewerId: string | null }
+  | { kind: 'superchat'; viewerId: string | null; amountMicros: number; currency: string }
+  | { kind: 'membership'; viewerId: string | null; months?: number }
+  | { kind: 'viewers'; count: number };

@@ -1,0 +1,72 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type Redis from 'ioredis';
+
+import { type BufferedSentimentEntry, SessionKeys } from '@lib-stream/contracts';
+import { APP_CONFIG, type AppConfig, REDIS } from '@lib-stream/nest-kit';
+import { type SentimentCategory, type SentimentEntry, toSentimentEntry } from '@lib-stream/privacy';
+
+// Buffer, rate window and counters in one round trip; the limit is checked before anything is stored.
+const PUSH = `
+local count = redis.call('INCR', KEYS[2])
+if count == 1 then redis.call('EXPIRE', KEYS[2], 2) end
+if count > tonumber(ARGV[2]) then
+  redis.call('HINCRBY', KEYS[3], 'shed', 1)
+  return 0
+end
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('HINCRBY', KEYS[3], 'accepted', 1)
+redis.call('HINCRBY', KEYS[3], 'category:' .. ARGV[4], 1)
+return 1`;
+
+export interface SessionStats {
+  accepted: number;
+  shed: number;
+  categoryCounts: Partial<Record<SentimentCategory, number>>;
+}
+
+/**
+ * The sentiment buffer (store `stream-sentiment-buffer`): a Redis list per session holding only the
+ * anonymous entry fields, living twice the pulse interval. Burst protection is per session and per
+ * second across all replicas; what it sheds is counted, never silently lost.
+ */
+@Injectable()
+export class SentimentBuffer {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** True when buffered, false when shed by the burst limit. */
+  async push(platformSessionId: string, entry: SentimentEntry): Promise<boolean> {
+    // Rebuilt through the privacy guard: nothing but the four anonymous fields can get in.
+    const safe = toSentimentEntry(entry);
+    const buffered: BufferedSentimentEntry = { ...safe, at: Date.now() };
+    const result = await this.redis.eval(
+      PUSH,
+      3,
+      SessionKeys.buffer(platformSessionId),
+      SessionKeys.rate(platformSessionId, Math.floor(Date.now() / 1000)),
+      SessionKeys.stats(platformSessionId),
+      JSON.stringify(buffered),
+      String(this.config.STREAM_SENTIMENT_MAX_ENTRIES_PER_SECOND),
+      String(this.config.STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS * 2000),
+      safe.category,
+    );
+    return result === 1;
+  }
+
+  async stats(platformSessionId: string): Promise<SessionStats> {
+    const fields = await this.redis.hgetall(SessionKeys.stats(platformSessionId));
+    const categoryCounts: Partial<Record<SentimentCategory, number>> = {};
+    for (const [field, value] of Object.entries(fields)) {
+      if (field.startsWith('category:')) categoryCounts[field.slice('category:'.length) as SentimentCategory] = Number(value);
+    }
+    return { accepted: Number(fields.accepted ?? 0), shed: Number(fields.shed ?? 0), categoryCounts };
+  }
+
+  /** Keeps the counters as long as the ended session record. */
+  async retain(platformSessionId: string, seconds: number): Promise<void> {
+    await this.redis.expire(SessionKeys.stats(platformSessionId), seconds);
+  }
+}

@@ -1,0 +1,30 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Interval } from '@nestjs/schedule';
+
+import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
+
+import { SessionStore } from './session.store';
+
+/** SessionCleanupWorker: hourly, drops ended sessions older than the retention. Idempotent, so no lock. */
+@Injectable()
+export class SessionCleanupWorker {
+  private readonly logger = new Logger('SessionCleanupWorker');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly store: SessionStore,
+  ) {}
+
+  @Interval('session-cleanup', 60 * 60 * 1000)
+  async purge(now = new Date()): Promise<number> {
+    try {
+      const cutoff = new Date(now.getTime() - this.config.STREAM_SESSION_HISTORY_RETENTION_HOURS * 3600 * 1000);
+      const removed = await this.store.purgeHistory(await this.store.accountIdsWithHistory(), cutoff);
+      if (removed > 0) this.logger.log({ msg: 'ended sessions purged', removed });
+      return removed;
+    } catch (error) {
+      this.logger.error({ msg: 'session clean-up failed', reason: (error as Error).message });
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+
+import { PlatformLinksModule } from '../platform-links/platform-links.module';
+import { SentimentModule } from '../sentiment/sentiment.module';
+import { CustomWebhookController } from '../webhooks/custom-webhook.controller';
+import { TwitchWebhookController } from '../webhooks/twitch-webhook.controller';
+import { WebhookReplayGuard } from '../webhooks/webhook-replay-guard';
+import { AudienceIngestService } from './audience-ingest.service';
+import { PlatformLiveCheck } from './platform-live-check';
+import { SentimentBuffer } from './sentiment-buffer';
+import { SessionCleanupWorker } from './session-cleanup.worker';
+import { SessionStore } from './session.store';
+import { SessionsController } from './sessions.controller';
+import { SessionsService } from './sessions.service';
+
+@Module({
+  controllers: [CustomWebhookController, SessionsController, TwitchWebhookController],
+  exports: [SessionsService],
+  imports: [PlatformLinksModule, SentimentModule],
+  providers: [AudienceIngestService, PlatformLiveCheck, SentimentBuffer, SessionCleanupWorker, SessionStore, SessionsService, WebhookReplayGuard],
+})
+export class SessionsModule {}

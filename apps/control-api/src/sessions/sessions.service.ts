@@ -1,0 +1,197 @@
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+
+import { ErrorCode, EventTopic, LockKeys, type PlatformSessionModel, type StreamPlatform } from '@lib-stream/contracts';
+import { APP_CONFIG, type AppConfig, DomainError, EventBus, RedisLocks, eventHeader } from '@lib-stream/nest-kit';
+
+import { type Principal, assertOwnAccount } from '../auth/principal';
+import { LinkRemovalHooks } from '../platform-links/link-removal.hooks';
+import type { PlatformLinkEntity } from '../platform-links/platform-link.entity';
+import { PlatformLinksRepository } from '../platform-links/platform-links.repository';
+import { AudienceIngestService } from './audience-ingest.service';
+import type { PlatformSessionStatus } from './dto/session.dto';
+import { PlatformLiveCheck } from './platform-live-check';
+import { SentimentBuffer } from './sentiment-buffer';
+import { SessionStore } from './session.store';
+
+@Injectable()
+export class SessionsService implements OnModuleInit {
+  private readonly logger = new Logger(SessionsService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly store: SessionStore,
+    private readonly links: PlatformLinksRepository,
+    private readonly liveCheck: PlatformLiveCheck,
+    private readonly ingest: AudienceIngestService,
+    private readonly buffer: SentimentBuffer,
+    private readonly events: EventBus,
+    private readonly locks: RedisLocks,
+    private readonly removalHooks: LinkRemovalHooks,
+  ) {}
+
+  onModuleInit(): void {
+    // Unlinking (and account clean-up) stops the link's session first.
+    this.removalHooks.register(async (link) => {
+      await this.stopForLink(link.id);
+    });
+  }
+
+  async start(principal: Principal, accountId: string, platform: StreamPlatform): Promise<PlatformSessionStatus> {
+    this.assertEnabled();
+    assertOwnAccount(principal, accountId, 'account');
+    const link = await this.links.findByAccountAndPlatform(accountId, platform);
+    if (!link) throw new DomainError(ErrorCode.ValidationFailed, `This account has no ${platform} link`);
+    if (link.needsRelink) throw new DomainError(ErrorCode.ValidationFailed, `The ${platform} link needs to be linked again`);
+    if (await this.store.activeForLink(link.id)) throw new DomainError(ErrorCode.Conflict, `A ${platform} session is already active for this account`);
+    const live = await this.liveCheck.check(link);
+    if (!live) throw new DomainError(ErrorCode.ValidationFailed, `The account is not live on ${platform} right now`);
+    return this.toStatus(await this.open(link, live.platformStreamId, live.viewerCount));
+  }
+
+  /** A platform said the creator went live (Twitch stream.online): open the session unless one is open. */
+  async startFromPlatform(link: PlatformLinkEntity, platformStreamId: string | null): Promise<PlatformSessionModel | null> {
+    if (!this.config.STREAM_ENABLED) return null;
+    const existing = await this.store.activeForLink(link.id);
+    if (existing) return existing;
+    return this.open(link, platformStreamId, 0);
+  }
+
+  async stop(principal: Principal, accountId: string, platformSessionId: string): Promise<PlatformSessionStatus> {
+    this.assertEnabled();
+    const session = await this.ownSession(principal, accountId, platformSessionId);
+    if (session.state !== 'active') throw new DomainError(ErrorCode.NotFound, 'No active session with this id');
+    return this.toStatus(await this.close(session));
+  }
+
+  async stopForLink(linkId: string): Promise<PlatformSessionModel | null> {
+    const session = await this.store.activeForLink(linkId);
+    return session ? this.close(session) : null;
+  }
+
+  async associate(principal: Principal, accountId: string, platformSessionId: string, inGameSessionId: string | null): Promise<PlatformSessionStatus> {
+    this.assertEnabled();
+    const session = await this.ownSession(principal, accountId, platformSessionId);
+    return this.withSessionLock(platformSessionId, async () => {
+      const current = (await this.store.get(platformSessionId)) ?? session;
+      const updated = { ...current, inGameSessionId };
+      await this.store.save(updated);
+      return this.toStatus(updated);
+    });
+  }
+
+  async status(principal: Principal, accountId: string, platformSessionId: string): Promise<PlatformSessionStatus> {
+    this.assertEnabled();
+    return this.toStatus(await this.ownSession(principal, accountId, platformSessionId));
+  }
+
+  async list(principal: Principal, accountId: string, offset: number, limit: number) {
+    this.assertEnabled();
+    assertOwnAccount(principal, accountId, 'account');
+    const page = await this.store.listForAccount(accountId, offset, limit);
+    return { sessions: await Promise.all(page.sessions.map((s) => this.toStatus(s))), total: page.total, offset, limit };
+  }
+
+  async activeSessionForLink(linkId: string): Promise<PlatformSessionModel | null> {
+    return this.store.activeForLink(linkId);
+  }
+
+  private async open(link: PlatformLinkEntity, platformStreamId: string | null, viewerCount: number): Promise<PlatformSessionModel> {
+    const session: PlatformSessionModel = {
+      platformSessionId: randomUUID(),
+      linkId: link.id,
+      accountId: link.accountId,
+      platform: link.platform,
+      state: 'active',
+      platformStreamId,
+      inGameSessionId: null,
+      startedAt: new Date().toISOString(),
+      endedAt: null,
+      viewerCount,
+      peakViewerCount: viewerCount,
+    };
+    if (!(await this.store.createActive(session))) {
+      const existing = await this.store.activeForLink(link.id);
+      if (existing) throw new DomainError(ErrorCode.Conflict, `A ${link.platform} session is already active for this account`);
+    }
+    await this.publish(EventTopic.PlatformSessionStarted, {
+      ...eventHeader(),
+      platformSessionId: session.platformSessionId,
+      accountId: session.accountId,
+      platform: session.platform,
+      inGameSessionId: null,
+    });
+    this.logger.log({ msg: 'platform session started', platformSessionId: session.platformSessionId, platform: session.platform });
+    return session;
+  }
+
+  private async close(session: PlatformSessionModel): Promise<PlatformSessionModel> {
+    return this.withSessionLock(session.platformSessionId, async () => {
+      const current = (await this.store.get(session.platformSessionId)) ?? session;
+      if (current.state !== 'active') return current;
+      const ended: PlatformSessionModel = { ...current, state: 'ended', endedAt: new Date().toISOString() };
+      await this.store.end(ended);
+      await this.buffer.retain(ended.platformSessionId, Math.max(1, this.config.STREAM_SESSION_HISTORY_RETENTION_HOURS * 3600));
+      this.ingest.forget(ended.platformSessionId);
+      await this.publish(EventTopic.PlatformSessionEnded, {
+        ...eventHeader(),
+        platformSessionId: ended.platformSessionId,
+        accountId: ended.accountId,
+        platform: ended.platform,
+        durationSeconds: durationSeconds(ended),
+        peakViewerCount: ended.peakViewerCount,
+      });
+      this.logger.log({ msg: 'platform session ended', platformSessionId: ended.platformSessionId });
+      return ended;
+    });
+  }
+
+  private async ownSession(principal: Principal, accountId: string, platformSessionId: string): Promise<PlatformSessionModel> {
+    assertOwnAccount(principal, accountId, 'session');
+    const session = await this.store.get(platformSessionId);
+    if (!session || session.accountId !== accountId) throw new DomainError(ErrorCode.NotFound, 'Session not found');
+    return session;
+  }
+
+  private async toStatus(session: PlatformSessionModel): Promise<PlatformSessionStatus> {
+    const stats = await this.buffer.stats(session.platformSessionId);
+    return {
+      platformSessionId: session.platformSessionId,
+      accountId: session.accountId,
+      linkId: session.linkId,
+      platform: session.platform,
+      state: session.state,
+      inGameSessionId: session.inGameSessionId,
+      startedAt: session.startedAt,
+      endedAt: session.endedAt,
+      durationSeconds: durationSeconds(session),
+      viewerCount: session.viewerCount,
+      peakViewerCount: session.peakViewerCount,
+      sentimentDistribution: stats.categoryCounts as Record<string, number>,
+      entriesAccepted: stats.accepted,
+      entriesShed: stats.shed,
+    };
+  }
+
+  private withSessionLock<T>(platformSessionId: string, work: () => Promise<T>): Promise<T> {
+    const ms = this.config.STREAM_DISTRIBUTED_LOCK_TIMEOUT_SECONDS * 1000;
+    return this.locks.withLock(LockKeys.session(platformSessionId), { ttlMs: ms, waitMs: ms }, work);
+  }
+
+  private async publish<T extends typeof EventTopic.PlatformSessionStarted | typeof EventTopic.PlatformSessionEnded>(topic: T, payload: Parameters<EventBus['publish']>[1]): Promise<void> {
+    try {
+      await this.events.publish(topic, payload as never);
+    } catch (error) {
+      this.logger.error({ msg: 'could not publish session event', topic, reason: (error as Error).message });
+    }
+  }
+
+  private assertEnabled(): void {
+    if (!this.config.STREAM_ENABLED) throw new DomainError(ErrorCode.FeatureDisabled, 'lib-stream is disabled on this deployment (STREAM_ENABLED=false)');
+  }
+}
+
+function durationSeconds(session: PlatformSessionModel): number {
+  const end = session.endedAt ? Date.parse(session.endedAt) : Date.now();
+  return Math.max(0, Math.round((end - Date.parse(session.startedAt)) / 1000));
+}

@@ -1,0 +1,48 @@
+import { TrackedViewerType } from '@lib-stream/privacy';
+
+import { TrackedViewers, type TrackingRules } from './tracked-viewers';
+
+const rules: TrackingRules = { maxTracked: 3, engagementThreshold: 0.7, trackSubscribers: true, trackModerators: true, trackRaidLeaders: true };
+
+describe(TrackedViewers.name, () => {
+  it('gives a subscriber a stable random tracking id, and anonymous viewers none', () => {
+    const sut = new TrackedViewers(rules);
+    const first = sut.observe('1001', { isSubscriber: true }, true);
+    expect(first?.viewerType).toBe(TrackedViewerType.Subscriber);
+    expect(first?.trackingId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(first?.trackingId).not.toContain('1001');
+    expect(sut.observe('1001', { isSubscriber: true }, true)?.trackingId).toBe(first?.trackingId);
+    expect(sut.observe('2002', {}, true)).toBeNull();
+  });
+
+  it('makes a viewer a HighEngager once their engagement passes the threshold', () => {
+    const sut = new TrackedViewers(rules);
+    const results = Array.from({ length: 14 }, () => sut.observe('3003', {}, true));
+    expect(results[12]).toBeNull();
+    expect(results[13]?.viewerType).toBe(TrackedViewerType.HighEngager);
+  });
+
+  it('honours the toggles and the cap', () => {
+    const sut = new TrackedViewers({ ...rules, trackSubscribers: false, trackModerators: false });
+    expect(sut.observe('a', { isSubscriber: true }, true)).toBeNull();
+    expect(sut.observe('b', { isModerator: true }, true)).toBeNull();
+    const capped = new TrackedViewers({ ...rules, maxTracked: 1 });
+    expect(capped.observe('a', { isVip: true }, true)).not.toBeNull();
+    expect(capped.observe('b', { isVip: true }, true)).toBeNull();
+  });
+
+  it('upgrades a subscriber who leads a raid, keeping the same id', () => {
+    const sut = new TrackedViewers(rules);
+    const sub = sut.observe('4004', { isSubscriber: true }, true);
+    const raid = sut.observe('4004', { isRaidLeader: true }, false);
+    expect(raid).toEqual({ trackingId: sub?.trackingId, viewerType: TrackedViewerType.RaidLeader });
+  });
+
+  it('forgets everything when cleared: a returning viewer gets a new id', () => {
+    const sut = new TrackedViewers(rules);
+    const before = sut.observe('5005', { isVip: true }, true);
+    sut.clear();
+    expect(sut.size).toBe(0);
+    expect(sut.observe('5005', { isVip: true }, true)?.trackingId).not.toBe(before?.trackingId);
+  });
+});

@@ -1,0 +1,85 @@
+import { TrackedViewerType, type TrackingId, newTrackingId } from '@lib-stream/privacy';
+
+export interface ViewerSignals {
+  isSubscriber?: boolean;
+  isModerator?: boolean;
+  isVip?: boolean;
+  isRaidLeader?: boolean;
+}
+
+export interface TrackingRules {
+  maxTracked: number;
+  engagementThreshold: number;
+  trackSubscribers: boolean;
+  trackModerators: boolean;
+  trackRaidLeaders: boolean;
+}
+
+// Messages in a session after which a viewer counts as fully engaged (score 1.0).
+const FULL_ENGAGEMENT_MESSAGES = 20;
+// A stronger role replaces a weaker one when a viewer shows more than one.
+const PRIORITY: TrackedViewerType[] = [
+  TrackedViewerType.RaidLeader,
+  TrackedViewerType.Moderator,
+  TrackedViewerType.VIP,
+  TrackedViewerType.Subscriber,
+  TrackedViewerType.HighEngager,
+];
+
+interface Viewer {
+  messages: number;
+  tracking: { trackingId: TrackingId; viewerType: TrackedViewerType } | null;
+}
+
+/**
+ * The per-session `platformUserId → trackingId` map. It lives only in this object, in memory, and
+ * is dropped with the session: tracking ids are fresh random UUIDs per session and cannot be turned
+ * back into a platform user. `Returner` needs memory across sessions, which this deliberately has
+ * not, so it is never assigned.
+ */
+export class TrackedViewers {
+  private readonly viewers = new Map<string, Viewer>();
+  private trackedCount = 0;
+
+  constructor(private readonly rules: TrackingRules) {}
+
+  /** Records one interaction and returns the viewer's tracking, or null for an anonymous entry. */
+  observe(platformUserId: string | null, signals: ViewerSignals, countsAsMessage: boolean): { trackingId: TrackingId; viewerType: TrackedViewerType } | null {
+    if (!platformUserId) return null;
+    let viewer = this.viewers.get(platformUserId);
+    if (!viewer) {
+      viewer = { messages: 0, tracking: null };
+      this.viewers.set(platformUserId, viewer);
+    }
+    if (countsAsMessage) viewer.messages += 1;
+    const type = this.typeFor(viewer, signals);
+    if (!type) return viewer.tracking;
+    if (viewer.tracking) {
+      if (PRIORITY.indexOf(type) < PRIORITY.indexOf(viewer.tracking.viewerType)) viewer.tracking.viewerType = type;
+      return viewer.tracking;
+    }
+    if (this.trackedCount >= this.rules.maxTracked) return null;
+    this.trackedCount += 1;
+    viewer.tracking = { trackingId: newTrackingId(), viewerType: type };
+    return viewer.tracking;
+  }
+
+  get size(): number {
+    return this.trackedCount;
+  }
+
+  /** Forgets everyone: called when the session stops. */
+  clear(): void {
+    this.viewers.clear();
+    this.trackedCount = 0;
+  }
+
+  private typeFor(viewer: Viewer, signals: ViewerSignals): TrackedViewerType | null {
+    if (signals.isRaidLeader && this.rules.trackRaidLeaders) return TrackedViewerType.RaidLeader;
+    if (signals.isModerator && this.rules.trackModerators) return TrackedViewerType.Moderator;
+    if (signals.isVip) return TrackedViewerType.VIP;
+    if (signals.isSubscriber && this.rules.trackSubscribers) return TrackedViewerType.Subscriber;
+    if (Math.min(1, viewer.messages / FULL_ENGAGEMENT_MESSAGES) >= this.rules.engagementThreshold) return TrackedViewerType.HighEngager;
+    return null;
+  }
+}

@@ -1,0 +1,63 @@
+import type { AudienceEvent } from '../sessions/audience-event';
+import type { ViewerSignals } from '../sessions/tracked-viewers';
+
+interface Badge {
+  set_id?: string;
+}
+
+type TwitchEvent = Record<string, unknown> & {
+  broadcaster_user_id?: string;
+  to_broadcaster_user_id?: string;
+};
+
+/** The broadcaster whose link an EventSub notification belongs to. */
+export function twitchBroadcasterId(type: string, event: TwitchEvent): string | null {
+  const id = type === 'channel.raid' ? event.to_broadcaster_user_id : event.broadcaster_user_id;
+  return typeof id === 'string' && id.length > 0 ? id : null;
+}
+
+function signalsFromBadges(badges: unknown): ViewerSignals {
+  const sets = new Set(Array.isArray(badges) ? (badges as Badge[]).map((b) => b.set_id) : []);
+  return {
+    isModerator: sets.has('moderator') || sets.has('broadcaster'),
+    isVip: sets.has('vip'),
+    isSubscriber: sets.has('subscriber') || sets.has('founder'),
+  };
+}
+
+const str = (value: unknown): string | null => (typeof value === 'string' && value.length > 0 ? value : null);
+const num = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
+const tier = (value: unknown): '1000' | '2000' | '3000' => (value === '2000' || value === '3000' ? value : '1000');
+
+/** Maps one EventSub notification to an audience event, or null for types that carry no sentiment. */
+export function mapTwitchNotification(type: string, event: TwitchEvent): AudienceEvent | null {
+  switch (type) {
+    case 'channel.chat.message': {
+      // Shared chat: keep only messages that originate in this broadcaster's own chat.
+      const source = str(event.source_broadcaster_user_id);
+      if (source && source !== event.broadcaster_user_id) return null;
+      const message = (event.message ?? {}) as { text?: unknown };
+      const text = str(message.text);
+      if (!text) return null;
+      return { kind: 'chat', viewerId: str(event.chatter_user_id), text, signals: signalsFromBadges(event.badges) };
+    }
+    case 'channel.subscribe':
+      return { kind: 'subscription', viewerId: str(event.user_id), tier: tier(event.tier), isGift: event.is_gift === true };
+    case 'channel.subscription.message':
+      return {
+        kind: 'subscription',
+        viewerId: str(event.user_id),
+        tier: tier(event.tier),
+        isGift: false,
+        cumulativeMonths: num(event.cumulative_months) || undefined,
+      };
+    case 'channel.cheer':
+      return { kind: 'cheer', viewerId: event.is_anonymous === true ? null : str(event.user_id), bits: num(event.bits), signals: {} };
+    case 'channel.raid':
+      return { kind: 'raid', viewerId: str(event.from_broadcaster_user_id), viewers: num(event.viewers) };
+    case 'channel.follow':
+      return { kind: 'follow', viewerId: str(event.user_id) };
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,129 @@
+import { Controller, Headers, HttpCode, Inject, Logger, Post, Req, Res } from '@nestjs/common';
+import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { Counter } from 'prom-client';
+
+import { ErrorCode, StreamPlatform } from '@lib-stream/contracts';
+import { APP_CONFIG, type AppConfig, DomainError, MetricsService, Public } from '@lib-stream/nest-kit';
+
+import { LinkCipherProvider } from '../platform-links/link-cipher.provider';
+import { PlatformLinksRepository } from '../platform-links/platform-links.repository';
+import { AudienceIngestService } from '../sessions/audience-ingest.service';
+import { SessionsService } from '../sessions/sessions.service';
+import { mapTwitchNotification, twitchBroadcasterId } from './twitch-event-mapper';
+import { WebhookReplayGuard } from './webhook-replay-guard';
+import { verifyTwitchSignature } from './webhook-signature';
+
+interface EventSubBody {
+  challenge?: string;
+  subscription?: { type?: string; status?: string; condition?: Record<string, string> };
+  event?: Record<string, unknown>;
+}
+
+/**
+ * Twitch EventSub webhook: signature first (before parsing or answering anything), then staleness
+ * and replay checks, then a fast answer; the notification is handled after the response is sent.
+ */
+@ApiTags('webhooks')
+@Public()
+@Controller('stream/webhook')
+export class TwitchWebhookController {
+  private readonly logger = new Logger('TwitchWebhook');
+  private readonly deliveries: Counter<'outcome'>;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly replay: WebhookReplayGuard,
+    private readonly links: PlatformLinksRepository,
+    private readonly cipher: LinkCipherProvider,
+    private readonly sessions: SessionsService,
+    private readonly ingest: AudienceIngestService,
+    metrics: MetricsService,
+  ) {
+    this.deliveries = new Counter({
+      name: 'lib_stream_twitch_webhook_deliveries_total',
+      help: 'Twitch EventSub deliveries by outcome',
+      labelNames: ['outcome'],
+      registers: [metrics.registry],
+    });
+  }
+
+  @Post('twitch')
+  @HttpCode(204)
+  @ApiExcludeEndpoint()
+  async receive(@Req() request: Request & { rawBody?: Buffer }, @Res() response: Response, @Headers() headers: Record<string, string | undefined>): Promise<void> {
+    const secret = this.config.STREAM_TWITCH_WEBHOOK_SECRET;
+    if (!secret) throw new DomainError(ErrorCode.ServiceUnavailable, 'Twitch webhooks are not configured (STREAM_TWITCH_WEBHOOK_SECRET)');
+    const messageId = headers['twitch-eventsub-message-id'];
+    const timestamp = headers['twitch-eventsub-message-timestamp'];
+    const type = headers['twitch-eventsub-message-type'];
+    if (!messageId || !timestamp || !type || !request.rawBody) {
+      this.deliveries.labels('malformed').inc();
+      throw new DomainError(ErrorCode.ValidationFailed, 'Missing Twitch-Eventsub-Message-Id, -Timestamp or -Type header, or the JSON body');
+    }
+    if (!verifyTwitchSignature(secret, messageId, timestamp, request.rawBody, headers['twitch-eventsub-message-signature'])) {
+      this.deliveries.labels('forged').inc();
+      throw new DomainError(ErrorCode.Forbidden, 'Signature does not match');
+    }
+    const verdict = await this.replay.check('twitch', messageId, new Date(timestamp));
+    if (verdict === 'stale') {
+      this.deliveries.labels('stale').inc();
+      throw new DomainError(ErrorCode.ValidationFailed, 'Delivery is too old (Twitch-Eventsub-Message-Timestamp)');
+    }
+    const body = request.body as EventSubBody;
+    if (type === 'webhook_callback_verification') {
+      this.deliveries.labels('verification').inc();
+      response.status(200).type('text/plain').send(String(body.challenge ?? ''));
+      return;
+    }
+    response.status(204).end();
+    if (verdict === 'duplicate') {
+      this.deliveries.labels('duplicate').inc();
+      return;
+    }
+    this.deliveries.labels(type === 'notification' ? 'notification' : 'other').inc();
+    // After the answer: Twitch wants 2xx within seconds, the work can take longer.
+    setImmediate(() => void this.handle(type, body));
+  }
+
+  private async handle(type: string, body: EventSubBody): Promise<void> {
+    const subscriptionType = body.subscription?.type ?? '';
+    try {
+      if (type === 'revocation') {
+        await this.onRevocation(body);
+        return;
+      }
+      if (type !== 'notification' || !body.event) return;
+      const broadcasterId = twitchBroadcasterId(subscriptionType, body.event);
+      if (!broadcasterId) return;
+      const link = await this.links.findByPlatformUser(StreamPlatform.Twitch, this.cipher.cipher().hashPlatformUser(StreamPlatform.Twitch, broadcasterId));
+      if (!link) return;
+      if (subscriptionType === 'stream.online') {
+        await this.sessions.startFromPlatform(link, typeof body.event.id === 'string' ? body.event.id : null);
+        return;
+      }
+      if (subscriptionType === 'stream.offline') {
+        await this.sessions.stopForLink(link.id);
+        return;
+      }
+      const audienceEvent = mapTwitchNotification(subscriptionType, body.event);
+      if (!audienceEvent) return;
+      const session = await this.sessions.activeSessionForLink(link.id);
+      if (!session) return;
+      await this.ingest.ingest(session, audienceEvent);
+    } catch (error) {
+      // Type and reason only: the body holds chat text and user ids.
+      this.logger.error({ msg: 'twitch notification failed', subscriptionType, reason: (error as Error).message });
+    }
+  }
+
+  /** A revoked subscription: when the creator revoked us, the link is flagged for re-linking. */
+  private async onRevocation(body: EventSubBody): Promise<void> {
+    const status = body.subscription?.status ?? 'unknown';
+    const broadcasterId = body.subscription?.condition?.broadcaster_user_id ?? body.subscription?.condition?.to_broadcaster_user_id;
+    this.logger.warn({ msg: 'twitch subscription revoked', subscriptionType: body.subscription?.type, status });
+    if (!broadcasterId || !['authorization_revoked', 'user_removed'].includes(status)) return;
+    const link = await this.links.findByPlatformUser(StreamPlatform.Twitch, this.cipher.cipher().hashPlatformUser(StreamPlatform.Twitch, broadcasterId));
+    if (link) await this.links.update(link.id, { needsRelink: true });
+  }
+}

@@ -1,0 +1,21 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/** `sha256=<hex HMAC-SHA256>` of the concatenated parts, as Twitch and our custom webhook sign. */
+export function signSha256(secret: string, ...parts: (string | Buffer)[]): string {
+  const hmac = createHmac('sha256', secret);
+  for (const part of parts) hmac.update(part);
+  return `sha256=${hmac.digest('hex')}`;
+}
+
+/** Constant-time comparison; unequal lengths are a mismatch, not an exception. */
+export function signatureMatches(expected: string, received: string | undefined): boolean {
+  if (!received) return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(received);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Twitch EventSub: HMAC over message id + timestamp + raw body bytes. */
+export function verifyTwitchSignature(secret: string, messageId: string, timestamp: string, rawBody: Buffer, signature: string | undefined): boolean {
+  return signatureMatches(signSha256(secret, messageId, timestamp, rawBody), signature);
+}

@@ -1,0 +1,45 @@
+import type { SentimentCategory, TrackedViewerType } from '@lib-stream/privacy';
+
+import type { StreamPlatform } from './enums';
+
+/** Redis keys of the `stream-sessions` and `stream-sentiment-buffer` stores. */
+export const SessionKeys = {
+  session: (platformSessionId: string) => `stream:sess:${platformSessionId}`,
+  byAccount: (accountId: string) => `stream:sess-account:${accountId}`,
+  activeByLink: (linkId: string) => `stream:sess-link:${linkId}`,
+  /** Ids of every active session: what the pulse publisher drains. */
+  active: () => 'stream:sess-active',
+  /** Counters of a session (entries per category, accepted, shed), a Redis hash updated with HINCRBY. */
+  stats: (platformSessionId: string) => `stream:sess-stats:${platformSessionId}`,
+  buffer: (platformSessionId: string) => `stream:sent:${platformSessionId}`,
+  rate: (platformSessionId: string, second: number) => `stream:sent-rate:${platformSessionId}:${second}`,
+  webhookMessage: (platform: string, messageId: string) => `stream:webhook-seen:${platform}:${messageId}`,
+} as const;
+
+export type SessionState = 'active' | 'ended';
+
+/** A platform session as stored in Redis: no chat, no usernames, no platform user ids. */
+export interface PlatformSessionModel {
+  platformSessionId: string;
+  linkId: string;
+  accountId: string;
+  platform: StreamPlatform;
+  state: SessionState;
+  /** The platform's id of the broadcast (Twitch stream id, YouTube video id); not a user id. */
+  platformStreamId: string | null;
+  inGameSessionId: string | null;
+  startedAt: string;
+  endedAt: string | null;
+  viewerCount: number;
+  peakViewerCount: number;
+}
+
+/** One buffered entry: exactly the anonymous fields of a SentimentEntry, plus when it was buffered. */
+export interface BufferedSentimentEntry {
+  category: SentimentCategory;
+  intensity: number;
+  trackingId: string | null;
+  viewerType: TrackedViewerType | null;
+  /** Epoch ms, for expiry accounting; never published. */
+  at: number;
+}
