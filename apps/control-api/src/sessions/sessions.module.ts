@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { PlatformLinksModule } from '../platform-links/platform-links.module';
 import { SentimentModule } from '../sentiment/sentiment.module';
 import { CustomWebhookController } from '../webhooks/custom-webhook.controller';
+import { LinkLookupCache } from '../webhooks/link-lookup.cache';
 import { TwitchWebhookController } from '../webhooks/twitch-webhook.controller';
 import { WebhookReplayGuard } from '../webhooks/webhook-replay-guard';
 import { AudienceIngestService } from './audience-ingest.service';
@@ -17,6 +18,6 @@ import { SessionsService } from './sessions.service';
   controllers: [CustomWebhookController, SessionsController, TwitchWebhookController],
   exports: [SessionsService],
   imports: [PlatformLinksModule, SentimentModule],
-  providers: [AudienceIngestService, PlatformLiveCheck, SentimentBuffer, SessionCleanupWorker, SessionStore, SessionsService, WebhookReplayGuard],
+  providers: [AudienceIngestService, LinkLookupCache, PlatformLiveCheck, SentimentBuffer, SessionCleanupWorker, SessionStore, SessionsService, WebhookReplayGuard],
 })
 export class SessionsModule {}

@@ -11,6 +11,7 @@ import { PlatformLinksRepository } from '../platform-links/platform-links.reposi
 import { AudienceIngestService } from '../sessions/audience-ingest.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { mapTwitchNotification, twitchBroadcasterId } from './twitch-event-mapper';
+import { LinkLookupCache } from './link-lookup.cache';
 import { WebhookReplayGuard } from './webhook-replay-guard';
 import { verifyTwitchSignature } from './webhook-signature';
 
@@ -36,6 +37,7 @@ export class TwitchWebhookController {
     private readonly replay: WebhookReplayGuard,
     private readonly links: PlatformLinksRepository,
     private readonly cipher: LinkCipherProvider,
+    private readonly linkCache: LinkLookupCache,
     private readonly sessions: SessionsService,
     private readonly ingest: AudienceIngestService,
     metrics: MetricsService,
@@ -96,7 +98,7 @@ export class TwitchWebhookController {
       if (type !== 'notification' || !body.event) return;
       const broadcasterId = twitchBroadcasterId(subscriptionType, body.event);
       if (!broadcasterId) return;
-      const link = await this.links.findByPlatformUser(StreamPlatform.Twitch, this.cipher.cipher().hashPlatformUser(StreamPlatform.Twitch, broadcasterId));
+      const link = await this.linkCache.byPlatformUser(StreamPlatform.Twitch, broadcasterId);
       if (!link) return;
       if (subscriptionType === 'stream.online') {
         await this.sessions.startFromPlatform(link, typeof body.event.id === 'string' ? body.event.id : null);

@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+
+import type { StreamPlatform } from '@lib-stream/contracts';
+
+import { LinkCipherProvider } from '../platform-links/link-cipher.provider';
+import type { PlatformLinkEntity } from '../platform-links/platform-link.entity';
+import { PlatformLinksRepository } from '../platform-links/platform-links.repository';
+
+const TTL_MS = 10_000;
+const MAX_ENTRIES = 50_000;
+
+/**
+ * Platform user id → link, for webhook deliveries: a chat burst would otherwise query the database
+ * once per message. Keyed by the keyed hash (the raw id is not kept), held briefly; a link removed
+ * meanwhile has no active session, so a stale hit ingests nothing.
+ */
+@Injectable()
+export class LinkLookupCache {
+  private readonly entries = new Map<string, { link: PlatformLinkEntity | null; expiresAt: number }>();
+
+  constructor(
+    private readonly links: PlatformLinksRepository,
+    private readonly cipher: LinkCipherProvider,
+  ) {}
+
+  async byPlatformUser(platform: StreamPlatform, platformUserId: string): Promise<PlatformLinkEntity | null> {
+    const hash = this.cipher.cipher().hashPlatformUser(platform, platformUserId);
+    const key = `${platform}:${hash}`;
+    const hit = this.entries.get(key);
+    if (hit && hit.expiresAt > Date.now()) return hit.link;
+    const link = await this.links.findByPlatformUser(platform, hash);
+    if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
+    // A miss is kept only briefly, so a link made just now is found soon.
+    this.entries.set(key, { link, expiresAt: Date.now() + (link ? TTL_MS : 1000) });
+    return link;
+  }
+}
