@@ -11,6 +11,7 @@ import { CamerasModule } from './cameras/cameras.module';
 import { DatabaseModule } from './database/database.module';
 import { PlatformLinksModule } from './platform-links/platform-links.module';
 import { SessionsModule } from './sessions/sessions.module';
+import { WebhookSubscriptionsModule } from './webhook-subscriptions/webhook-subscriptions.module';
 
 @Module({})
 export class AppModule {
@@ -26,6 +27,7 @@ export class AppModule {
         ScheduleModule.forRoot(),
         SessionsModule,
         StreamKitModule.forRoot({ config, identity }),
+        WebhookSubscriptionsModule,
       ],
       providers: [{ provide: APP_GUARD, useClass: JwtAuthGuard }],
     };

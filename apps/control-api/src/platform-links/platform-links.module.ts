@@ -4,7 +4,7 @@ import { Module } from '@nestjs/common';
 import { QueueNames } from '@lib-stream/contracts';
 
 import { LinkCipherProvider } from './link-cipher.provider';
-import { LinkRemovalHooks } from './link-removal.hooks';
+import { LinkLifecycleHooks } from './link-lifecycle.hooks';
 import { OAuthClients } from './oauth/oauth-clients';
 import { OAuthStateStore } from './oauth-state.store';
 import { PlatformLinksController } from './platform-links.controller';
@@ -15,11 +15,11 @@ import { TokenRefreshProcessor, TokenRefreshScheduler } from './token-refresh.wo
 
 @Module({
   controllers: [PlatformLinksController],
-  exports: [LinkCipherProvider, LinkRemovalHooks, PlatformLinksRepository, TokenRefreshService],
+  exports: [LinkCipherProvider, LinkLifecycleHooks, PlatformLinksRepository, TokenRefreshService],
   imports: [BullModule.registerQueue({ name: QueueNames.TokenRefresh })],
   providers: [
     LinkCipherProvider,
-    LinkRemovalHooks,
+    LinkLifecycleHooks,
     OAuthClients,
     OAuthStateStore,
     PlatformLinksRepository,

@@ -44,6 +44,11 @@ export class PlatformLinksRepository {
     });
   }
 
+  /** Twitch links whose grant still works: the accounts EventSub subscriptions are kept for. */
+  findUsableTwitchLinks(): Promise<PlatformLinkEntity[]> {
+    return this.links.find({ where: { platform: StreamPlatform.Twitch, needsRelink: false } });
+  }
+
   /** Twitch links not validated since `before` (Twitch requires an hourly validation). */
   findTwitchToValidate(before: Date): Promise<PlatformLinkEntity[]> {
     return this.links.find({

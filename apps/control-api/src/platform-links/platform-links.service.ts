@@ -15,7 +15,7 @@ import type {
   UnlinkPlatformResponse,
 } from './dto/platform-link.dto';
 import { LinkCipherProvider } from './link-cipher.provider';
-import { LinkRemovalHooks } from './link-removal.hooks';
+import { LinkLifecycleHooks } from './link-lifecycle.hooks';
 import { OAuthClients } from './oauth/oauth-clients';
 import { AuthorizationCodeRejectedError, type OAuthGrant, type OAuthPlatform, PlatformUnavailableError } from './oauth/oauth.types';
 import { OAuthStateStore } from './oauth-state.store';
@@ -35,7 +35,7 @@ export class PlatformLinksService {
     private readonly states: OAuthStateStore,
     private readonly locks: RedisLocks,
     private readonly events: EventBus,
-    private readonly removalHooks: LinkRemovalHooks,
+    private readonly linkHooks: LinkLifecycleHooks,
   ) {}
 
   async link(principal: Principal, request: LinkPlatformRequest): Promise<LinkPlatformResponse> {
@@ -57,6 +57,7 @@ export class PlatformLinksService {
         return entity;
       });
       await this.announce(EventTopic.PlatformLinked, link);
+      await this.linkHooks.runCreated(link);
       return { platform: request.platform, authorizationUrl: null, state: null, expiresAt: null, link: toPlatformLinkDetail(link, cipher) };
     }
 
@@ -112,6 +113,7 @@ export class PlatformLinksService {
     });
     await this.announce(EventTopic.PlatformLinked, link);
     this.logger.log({ msg: 'platform linked', linkId: link.id, platform });
+    await this.linkHooks.runCreated(link);
     return toPlatformLinkDetail(link, cipher);
   }
 
@@ -144,7 +146,7 @@ export class PlatformLinksService {
       const link = await this.links.findByAccountAndPlatform(accountId, platform);
       if (!link) return null;
       const revoked = platform === StreamPlatform.Custom ? true : await this.revokeStored(link);
-      await this.removalHooks.run(link);
+      await this.linkHooks.runRemoving(link);
       await this.links.delete(link.id);
       return { link, revoked };
     });

@@ -5,7 +5,7 @@ import { ErrorCode, EventTopic, LockKeys, type PlatformSessionModel, type Stream
 import { APP_CONFIG, type AppConfig, DomainError, EventBus, RedisLocks, eventHeader } from '@lib-stream/nest-kit';
 
 import { type Principal, assertOwnAccount } from '../auth/principal';
-import { LinkRemovalHooks } from '../platform-links/link-removal.hooks';
+import { LinkLifecycleHooks } from '../platform-links/link-lifecycle.hooks';
 import type { PlatformLinkEntity } from '../platform-links/platform-link.entity';
 import { PlatformLinksRepository } from '../platform-links/platform-links.repository';
 import { AudienceIngestService } from './audience-ingest.service';
@@ -27,12 +27,12 @@ export class SessionsService implements OnModuleInit {
     private readonly buffer: SentimentBuffer,
     private readonly events: EventBus,
     private readonly locks: RedisLocks,
-    private readonly removalHooks: LinkRemovalHooks,
+    private readonly linkHooks: LinkLifecycleHooks,
   ) {}
 
   onModuleInit(): void {
     // Unlinking (and account clean-up) stops the link's session first.
-    this.removalHooks.register(async (link) => {
+    this.linkHooks.onRemoving(async (link) => {
       await this.stopForLink(link.id);
     });
   }

@@ -115,6 +115,9 @@ export const SETTINGS = {
   STREAM_TOKEN_REFRESH_MARGIN_SECONDS: int(600, 'Refresh OAuth access tokens this long before they expire', 0, 86_400),
 
   // --- audience ingest ---
+  STREAM_TWITCH_EVENTSUB_CALLBACK_URL: str('', 'Public HTTPS URL of /stream/webhook/twitch that EventSub subscriptions deliver to (empty = subscriptions not managed)', {
+    check: urlWithScheme('https:', 'http:'),
+  }),
   STREAM_CUSTOM_WEBHOOK_SECRET: secret('HMAC-SHA256 secret that signs deliveries to /stream/webhook/custom (empty = custom webhook disabled)'),
   STREAM_WEBHOOK_MAX_AGE_SECONDS: int(600, 'Deliveries signed longer ago than this are rejected as stale (Twitch: 10 minutes)', 30, 3600),
   STREAM_SENTIMENT_MAX_ENTRIES_PER_SECOND: int(100, 'Burst protection: sentiment entries a session may buffer per second; the rest are shed and counted', 1, 100_000),

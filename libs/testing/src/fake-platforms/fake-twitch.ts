@@ -8,6 +8,17 @@ export interface FakeTwitchUser {
   displayName: string;
 }
 
+export interface FakeEventSubSubscription {
+  id: string;
+  status: string;
+  type: string;
+  version: string;
+  condition: Record<string, string>;
+  created_at: string;
+  transport: { method: string; callback: string };
+  cost: number;
+}
+
 interface Grant {
   user: FakeTwitchUser;
   scopes: string[];
@@ -23,6 +34,11 @@ export class FakeTwitch extends FakeHttpServer {
   private readonly accessTokens = new Map<string, Grant>();
   private readonly refreshTokens = new Map<string, Grant>();
   private readonly liveStreams = new Map<string, { id: string; viewerCount: number }>();
+  private readonly appTokens = new Set<string>();
+  /** EventSub subscriptions created with an app token, as Get EventSub Subscriptions lists them. */
+  readonly eventSubSubscriptions: FakeEventSubSubscription[] = [];
+  /** The next N create calls answer 429. */
+  rateLimitCreates = 0;
   /** Delay before answering a refresh, to widen race windows in tests. */
   refreshDelayMs = 0;
   accessTokenLifetimeSeconds = 14_124;
@@ -87,6 +103,12 @@ export class FakeTwitch extends FakeHttpServer {
         return this.users(request);
       case 'GET /helix/streams':
         return this.streams(request);
+      case 'GET /helix/eventsub/subscriptions':
+        return this.listSubscriptions(request);
+      case 'POST /helix/eventsub/subscriptions':
+        return this.createSubscription(request);
+      case 'DELETE /helix/eventsub/subscriptions':
+        return this.deleteSubscription(request);
       default:
         return { status: 404, body: { error: 'Not Found', status: 404, message: 'unknown endpoint' } };
     }
@@ -102,6 +124,11 @@ export class FakeTwitch extends FakeHttpServer {
       this.codes.delete(body.code);
       if (!grant || !body.redirect_uri) return { status: 400, body: { status: 400, message: 'Invalid authorization code' } };
       return { status: 200, body: this.mint(grant) };
+    }
+    if (body.grant_type === 'client_credentials') {
+      const token = randomBytes(15).toString('base64url');
+      this.appTokens.add(token);
+      return { status: 200, body: { access_token: token, expires_in: 5011271, token_type: 'bearer' } };
     }
     if (body.grant_type === 'refresh_token') {
       if (this.refreshDelayMs) await new Promise((resolve) => setTimeout(resolve, this.refreshDelayMs));
@@ -134,6 +161,51 @@ export class FakeTwitch extends FakeHttpServer {
     if (request.body.client_id !== this.clientId) return { status: 404, body: { status: 404, message: 'client does not exist' } };
     if (!this.accessTokens.delete(request.body.token)) return { status: 400, body: { status: 400, message: 'Invalid token' } };
     return { status: 200 };
+  }
+
+  private appAuthorized(request: RecordedRequest): boolean {
+    return this.appTokens.has(bearer(request) ?? '') && request.headers['client-id'] === this.clientId;
+  }
+
+  private listSubscriptions(request: RecordedRequest): FakeReply {
+    if (!this.appAuthorized(request)) return { status: 401, body: { error: 'Unauthorized', status: 401, message: 'Invalid OAuth token' } };
+    const data = this.eventSubSubscriptions;
+    return { status: 200, body: { data, total: data.length, total_cost: data.length, max_total_cost: 10000, pagination: {} } };
+  }
+
+  private createSubscription(request: RecordedRequest): FakeReply {
+    // EventSub webhooks need an app access token; a user token is refused.
+    if (!this.appAuthorized(request)) return { status: 401, body: { error: 'Unauthorized', status: 401, message: 'Invalid OAuth token' } };
+    if (this.rateLimitCreates > 0) {
+      this.rateLimitCreates -= 1;
+      return { status: 429, body: { error: 'Too Many Requests', status: 429, message: 'rate limited' } };
+    }
+    const body = request.body as unknown as { type: string; version: string; condition: Record<string, string>; transport: { method: string; callback: string; secret: string } };
+    if (!body.transport?.secret || body.transport.secret.length < 10 || body.transport.secret.length > 100) {
+      return { status: 400, body: { error: 'Bad Request', status: 400, message: 'transport.secret must be 10-100 characters' } };
+    }
+    const duplicate = this.eventSubSubscriptions.some((s) => s.type === body.type && s.version === body.version && JSON.stringify(s.condition) === JSON.stringify(body.condition));
+    if (duplicate) return { status: 409, body: { error: 'Conflict', status: 409, message: 'subscription already exists' } };
+    const subscription: FakeEventSubSubscription = {
+      id: randomBytes(16).toString('hex'),
+      status: 'webhook_callback_verification_pending',
+      type: body.type,
+      version: body.version,
+      condition: body.condition,
+      created_at: new Date().toISOString(),
+      transport: { method: body.transport.method, callback: body.transport.callback },
+      cost: 1,
+    };
+    this.eventSubSubscriptions.push(subscription);
+    return { status: 202, body: { data: [subscription], total: this.eventSubSubscriptions.length, total_cost: this.eventSubSubscriptions.length, max_total_cost: 10000 } };
+  }
+
+  private deleteSubscription(request: RecordedRequest): FakeReply {
+    if (!this.appAuthorized(request)) return { status: 401, body: { error: 'Unauthorized', status: 401, message: 'Invalid OAuth token' } };
+    const index = this.eventSubSubscriptions.findIndex((s) => s.id === request.query.get('id'));
+    if (index < 0) return { status: 404, body: { error: 'Not Found', status: 404, message: 'subscription not found' } };
+    this.eventSubSubscriptions.splice(index, 1);
+    return { status: 204 };
   }
 
   private streams(request: RecordedRequest): FakeReply {

@@ -1,0 +1,117 @@
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Interval } from '@nestjs/schedule';
+
+import { LockKeys, StreamPlatform } from '@lib-stream/contracts';
+import { APP_CONFIG, type AppConfig, RedisLocks } from '@lib-stream/nest-kit';
+
+import { LinkCipherProvider } from '../platform-links/link-cipher.provider';
+import { LinkLifecycleHooks } from '../platform-links/link-lifecycle.hooks';
+import { PlatformLinksRepository } from '../platform-links/platform-links.repository';
+import { desiredSubscriptions, subscriptionBroadcaster, subscriptionKey } from './desired-subscriptions';
+import { TwitchEventSubClient } from './twitch-eventsub.client';
+
+export interface ReconcileReport {
+  skipped: string | null;
+  created: number;
+  existing: number;
+  deleted: number;
+  failed: number;
+  rateLimited: boolean;
+}
+
+const LIVE_STATUSES = new Set(['enabled', 'webhook_callback_verification_pending']);
+
+/**
+ * WebhookSubscriptionManager: hourly (and when links change), under `stream:lock:webhook-manager`,
+ * makes Twitch's EventSub subscriptions match the linked accounts — creates what is missing,
+ * re-creates what Twitch revoked or failed, deletes what belongs to unlinked accounts. A 429 ends
+ * the run; the next one continues.
+ */
+@Injectable()
+export class WebhookSubscriptionManager implements OnModuleInit {
+  private readonly logger = new Logger('WebhookSubscriptionManager');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly client: TwitchEventSubClient,
+    private readonly links: PlatformLinksRepository,
+    private readonly cipher: LinkCipherProvider,
+    private readonly locks: RedisLocks,
+    private readonly linkHooks: LinkLifecycleHooks,
+  ) {}
+
+  onModuleInit(): void {
+    // Right after a link changes, off the request path; the hourly run repairs whatever this misses.
+    this.linkHooks.onCreated((link) => {
+      if (link.platform === StreamPlatform.Twitch) setImmediate(() => void this.reconcile());
+      return Promise.resolve();
+    });
+    // The link row is deleted right after this hook; the run leaves it out either way.
+    this.linkHooks.onRemoving((link) => {
+      if (link.platform === StreamPlatform.Twitch) setImmediate(() => void this.reconcile(link.id));
+      return Promise.resolve();
+    });
+  }
+
+  @Interval('webhook-subscriptions', 60 * 60 * 1000)
+  async hourly(): Promise<void> {
+    await this.reconcile();
+  }
+
+  async reconcile(excludeLinkId?: string): Promise<ReconcileReport> {
+    const report: ReconcileReport = { skipped: null, created: 0, existing: 0, deleted: 0, failed: 0, rateLimited: false };
+    const callback = this.config.STREAM_TWITCH_EVENTSUB_CALLBACK_URL;
+    const secret = this.config.STREAM_TWITCH_WEBHOOK_SECRET;
+    if (!callback || !secret || !this.config.STREAM_TWITCH_CLIENT_ID || !this.config.STREAM_TWITCH_CLIENT_SECRET) {
+      return { ...report, skipped: 'not configured (STREAM_TWITCH_EVENTSUB_CALLBACK_URL, STREAM_TWITCH_WEBHOOK_SECRET, client id/secret)' };
+    }
+    const lock = await this.locks.tryAcquire(LockKeys.webhookManager(), this.config.STREAM_DISTRIBUTED_LOCK_TIMEOUT_SECONDS * 1000 * 4);
+    if (!lock) return { ...report, skipped: 'another replica is reconciling' };
+    try {
+      const cipher = this.cipher.cipher();
+      const broadcasters = new Set<string>();
+      for (const link of await this.links.findUsableTwitchLinks()) {
+        if (link.id !== excludeLinkId && link.platformUserIdEnc) broadcasters.add(cipher.decrypt(link.platformUserIdEnc));
+      }
+      const existing = (await this.client.list()).filter((s) => s.transport.callback === callback);
+      const live = new Set<string>();
+      for (const subscription of existing) {
+        const broadcaster = subscriptionBroadcaster(subscription.condition);
+        const wanted = broadcaster !== null && broadcasters.has(broadcaster);
+        if (wanted && LIVE_STATUSES.has(subscription.status)) {
+          live.add(subscriptionKey(subscription.type, broadcaster));
+          report.existing += 1;
+          continue;
+        }
+        // Unlinked account, or revoked/failed at Twitch (re-created below when still wanted).
+        await this.client.delete(subscription.id);
+        report.deleted += 1;
+      }
+      for (const broadcaster of broadcasters) {
+        for (const desired of desiredSubscriptions(broadcaster)) {
+          if (live.has(subscriptionKey(desired.type, broadcaster))) continue;
+          try {
+            const outcome = await this.client.create(desired.type, desired.version, desired.condition, callback, secret);
+            if (outcome === 'rate-limited') {
+              report.rateLimited = true;
+              this.logger.warn({ msg: 'EventSub rate limit reached; continuing next run', created: report.created });
+              return report;
+            }
+            if (outcome === 'created') report.created += 1;
+            else report.existing += 1;
+          } catch (error) {
+            report.failed += 1;
+            this.logger.warn({ msg: 'EventSub subscription not created', type: desired.type, reason: (error as Error).message });
+          }
+        }
+      }
+      this.logger.log({ msg: 'EventSub subscriptions reconciled', ...report });
+      return report;
+    } catch (error) {
+      this.logger.error({ msg: 'EventSub reconcile failed', reason: (error as Error).message });
+      return { ...report, failed: report.failed + 1 };
+    } finally {
+      await lock.release();
+    }
+  }
+}

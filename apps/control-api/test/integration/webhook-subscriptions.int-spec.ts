@@ -1,0 +1,97 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import request from 'supertest';
+
+import { FakeTwitch, type TestDatabase, bearerToken, createTestDatabase, expectEventually } from '@lib-stream/testing';
+
+import { WebhookSubscriptionManager } from '../../src/webhook-subscriptions/webhook-subscription.manager';
+import { type ControlApiUnderTest, createControlApi } from './control-api.factory';
+
+const CALLBACK = 'https://stream.example.com/stream/webhook/twitch';
+
+describe('WebhookSubscriptionManager against a local Twitch', () => {
+  const twitch = new FakeTwitch();
+  let db: TestDatabase;
+  let env: Record<string, string>;
+  let sut: ControlApiUnderTest;
+
+  const manager = () => sut.app.get(WebhookSubscriptionManager);
+  const subscriptionsOf = (broadcasterId: string) =>
+    twitch.eventSubSubscriptions.filter((s) => (s.condition.broadcaster_user_id ?? s.condition.to_broadcaster_user_id) === broadcasterId);
+
+  async function linkTwitch(accountId: string, broadcasterId: string) {
+    const http = () => request(sut.app.getHttpServer());
+    const start = await http().post('/stream/platform/link').set('Authorization', bearerToken(accountId, ['user'])).send({ accountId, platform: 'twitch' }).expect(200);
+    const code = twitch.issueCode({ id: broadcasterId, login: `b${broadcasterId}`, displayName: 'B' });
+    await http().post('/stream/platform/callback').set('Authorization', bearerToken(accountId, ['user'])).send({ accountId, platform: 'twitch', code, state: start.body.state }).expect(200);
+  }
+
+  beforeAll(async () => {
+    await twitch.start();
+    db = await createTestDatabase();
+    env = {
+      STREAM_ENABLED: 'true',
+      STREAM_DATABASE_URL: db.url,
+      STREAM_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      STREAM_OAUTH_REDIRECT_URI: 'https://dashboard.example.com/linked',
+      STREAM_TWITCH_CLIENT_ID: twitch.clientId,
+      STREAM_TWITCH_CLIENT_SECRET: twitch.clientSecret,
+      STREAM_TWITCH_AUTH_BASE_URL: twitch.authBaseUrl,
+      STREAM_TWITCH_API_BASE_URL: twitch.apiBaseUrl,
+      STREAM_TWITCH_WEBHOOK_SECRET: 'eventsub-secret-for-manager-tests',
+      STREAM_TWITCH_EVENTSUB_CALLBACK_URL: CALLBACK,
+    };
+    sut = await createControlApi(env);
+  });
+
+  afterAll(async () => {
+    await sut?.app.close();
+    await twitch.stop();
+    await db?.drop();
+  });
+
+  it('creates the subscriptions a new Twitch link needs, with an app token, once', async () => {
+    const broadcasterId = '71000001';
+    await linkTwitch(randomUUID(), broadcasterId);
+    await expectEventually(() => expect(subscriptionsOf(broadcasterId)).toHaveLength(8));
+    expect(subscriptionsOf(broadcasterId).map((s) => s.type).sort()).toEqual(
+      ['channel.chat.message', 'channel.cheer', 'channel.follow', 'channel.raid', 'channel.subscribe', 'channel.subscription.message', 'stream.offline', 'stream.online'],
+    );
+    expect(subscriptionsOf(broadcasterId).every((s) => s.transport.callback === CALLBACK)).toBe(true);
+    expect(subscriptionsOf(broadcasterId).find((s) => s.type === 'channel.follow')?.condition).toEqual({ broadcaster_user_id: broadcasterId, moderator_user_id: broadcasterId });
+    expect(twitch.requestsTo('/oauth2/token', 'client_credentials').length).toBeGreaterThan(0);
+    const again = await manager().reconcile();
+    expect(again).toMatchObject({ skipped: null, created: 0, deleted: 0, existing: 8 });
+  });
+
+  it('re-creates a subscription Twitch revoked and resumes after a 429', async () => {
+    const broadcasterId = '71000002';
+    await linkTwitch(randomUUID(), broadcasterId);
+    await expectEventually(() => expect(subscriptionsOf(broadcasterId)).toHaveLength(8));
+    subscriptionsOf(broadcasterId)[0].status = 'notification_failures_exceeded';
+    twitch.rateLimitCreates = 1;
+    const limited = await manager().reconcile();
+    expect(limited).toMatchObject({ rateLimited: true, deleted: 1 });
+    const resumed = await manager().reconcile();
+    expect(resumed).toMatchObject({ rateLimited: false, created: 1 });
+    expect(subscriptionsOf(broadcasterId).every((s) => s.status === 'webhook_callback_verification_pending')).toBe(true);
+  });
+
+  it('deletes the subscriptions of an unlinked account', async () => {
+    const accountId = randomUUID();
+    const broadcasterId = '71000003';
+    await linkTwitch(accountId, broadcasterId);
+    await expectEventually(() => expect(subscriptionsOf(broadcasterId)).toHaveLength(8));
+    await request(sut.app.getHttpServer()).post('/stream/platform/unlink').set('Authorization', bearerToken(accountId, ['user'])).send({ accountId, platform: 'twitch' }).expect(200);
+    await expectEventually(() => expect(subscriptionsOf(broadcasterId)).toHaveLength(0));
+  });
+
+  it('lets one replica reconcile at a time', async () => {
+    const replica = await createControlApi(env);
+    try {
+      const reports = await Promise.all([manager().reconcile(), replica.app.get(WebhookSubscriptionManager).reconcile()]);
+      expect(reports.filter((r) => r.skipped === 'another replica is reconciling')).toHaveLength(1);
+    } finally {
+      await replica.app.close();
+    }
+  });
+});
