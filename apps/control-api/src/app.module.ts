@@ -12,6 +12,7 @@ import { DatabaseModule } from './database/database.module';
 import { PlatformLinksModule } from './platform-links/platform-links.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { WebhookSubscriptionsModule } from './webhook-subscriptions/webhook-subscriptions.module';
+import { YouTubeModule } from './youtube/youtube.module';
 
 @Module({})
 export class AppModule {
@@ -28,6 +29,7 @@ export class AppModule {
         SessionsModule,
         StreamKitModule.forRoot({ config, identity }),
         WebhookSubscriptionsModule,
+        YouTubeModule,
       ],
       providers: [{ provide: APP_GUARD, useClass: JwtAuthGuard }],
     };

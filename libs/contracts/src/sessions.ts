@@ -14,6 +14,8 @@ export const SessionKeys = {
   buffer: (platformSessionId: string) => `stream:sent:${platformSessionId}`,
   rate: (platformSessionId: string, second: number) => `stream:sent-rate:${platformSessionId}:${second}`,
   webhookMessage: (platform: string, messageId: string) => `stream:webhook-seen:${platform}:${messageId}`,
+  /** YouTube Data API units spent per UTC day (quota reporting). */
+  youtubeQuota: (day: string) => `stream:yt-quota:${day}`,
 } as const;
 
 export type SessionState = 'active' | 'ended';
@@ -27,6 +29,8 @@ export interface PlatformSessionModel {
   state: SessionState;
   /** The platform's id of the broadcast (Twitch stream id, YouTube video id); not a user id. */
   platformStreamId: string | null;
+  /** YouTube: the live chat polled while the session is active. */
+  liveChatId?: string | null;
   inGameSessionId: string | null;
   startedAt: string;
   endedAt: string | null;

@@ -12,6 +12,7 @@ import { TokenRefreshService } from '../platform-links/token-refresh.service';
 export interface LiveBroadcast {
   platformStreamId: string | null;
   viewerCount: number;
+  liveChatId?: string | null;
 }
 
 /** Asks the platform whether the linked creator is live right now (Twitch Get Streams, YouTube liveBroadcasts). */
@@ -50,10 +51,10 @@ export class PlatformLiveCheck {
           timeoutMs,
         );
         if (!response.ok) throw new PlatformUnavailableError(`YouTube liveBroadcasts answered ${response.status}`);
-        return (await response.json()) as { items?: { id: string }[] };
+        return (await response.json()) as { items?: { id: string; snippet?: { liveChatId?: string } }[] };
       });
       const broadcast = body.items?.[0];
-      return broadcast ? { platformStreamId: broadcast.id, viewerCount: 0 } : null;
+      return broadcast ? { platformStreamId: broadcast.id, viewerCount: 0, liveChatId: broadcast.snippet?.liveChatId ?? null } : null;
     } catch (error) {
       if (error instanceof DomainError) throw error;
       if (error instanceof PlatformUnavailableError) {

@@ -30,6 +30,11 @@ export class SessionStore {
     return raw ? (JSON.parse(raw) as PlatformSessionModel) : null;
   }
 
+  async active(): Promise<PlatformSessionModel[]> {
+    const ids = await this.redis.smembers(SessionKeys.active());
+    return (await Promise.all(ids.map((id) => this.get(id)))).filter((s): s is PlatformSessionModel => s?.state === 'active');
+  }
+
   async activeForLink(linkId: string): Promise<PlatformSessionModel | null> {
     const id = await this.redis.get(SessionKeys.activeByLink(linkId));
     return id ? this.get(id) : null;

@@ -13,11 +13,12 @@ import { SessionCleanupWorker } from './session-cleanup.worker';
 import { SessionStore } from './session.store';
 import { SessionsController } from './sessions.controller';
 import { SessionsService } from './sessions.service';
+import { YouTubeQuota } from '../youtube/youtube-quota';
 
 @Module({
   controllers: [CustomWebhookController, SessionsController, TwitchWebhookController],
-  exports: [SessionsService],
+  exports: [AudienceIngestService, SessionsService, YouTubeQuota],
   imports: [PlatformLinksModule, SentimentModule],
-  providers: [AudienceIngestService, LinkLookupCache, PlatformLiveCheck, SentimentBuffer, SessionCleanupWorker, SessionStore, SessionsService, WebhookReplayGuard],
+  providers: [AudienceIngestService, LinkLookupCache, PlatformLiveCheck, SentimentBuffer, SessionCleanupWorker, SessionStore, SessionsService, WebhookReplayGuard, YouTubeQuota],
 })
 export class SessionsModule {}

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 
-import { ErrorCode, EventTopic, LockKeys, type PlatformSessionModel, type StreamPlatform } from '@lib-stream/contracts';
+import { ErrorCode, EventTopic, LockKeys, type PlatformSessionModel, StreamPlatform } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig, DomainError, EventBus, RedisLocks, eventHeader } from '@lib-stream/nest-kit';
 
 import { type Principal, assertOwnAccount } from '../auth/principal';
@@ -13,6 +13,7 @@ import type { PlatformSessionStatus } from './dto/session.dto';
 import { PlatformLiveCheck } from './platform-live-check';
 import { SentimentBuffer } from './sentiment-buffer';
 import { SessionStore } from './session.store';
+import { YouTubeQuota } from '../youtube/youtube-quota';
 
 @Injectable()
 export class SessionsService implements OnModuleInit {
@@ -28,6 +29,7 @@ export class SessionsService implements OnModuleInit {
     private readonly events: EventBus,
     private readonly locks: RedisLocks,
     private readonly linkHooks: LinkLifecycleHooks,
+    private readonly youtubeQuota: YouTubeQuota,
   ) {}
 
   onModuleInit(): void {
@@ -46,7 +48,7 @@ export class SessionsService implements OnModuleInit {
     if (await this.store.activeForLink(link.id)) throw new DomainError(ErrorCode.Conflict, `A ${platform} session is already active for this account`);
     const live = await this.liveCheck.check(link);
     if (!live) throw new DomainError(ErrorCode.ValidationFailed, `The account is not live on ${platform} right now`);
-    return this.toStatus(await this.open(link, live.platformStreamId, live.viewerCount));
+    return this.toStatus(await this.open(link, live.platformStreamId, live.viewerCount, live.liveChatId ?? null));
   }
 
   /** A platform said the creator went live (Twitch stream.online): open the session unless one is open. */
@@ -96,7 +98,15 @@ export class SessionsService implements OnModuleInit {
     return this.store.activeForLink(linkId);
   }
 
-  private async open(link: PlatformLinkEntity, platformStreamId: string | null, viewerCount: number): Promise<PlatformSessionModel> {
+  async activeSessions(): Promise<PlatformSessionModel[]> {
+    return this.store.active();
+  }
+
+  async session(platformSessionId: string): Promise<PlatformSessionModel | null> {
+    return this.store.get(platformSessionId);
+  }
+
+  private async open(link: PlatformLinkEntity, platformStreamId: string | null, viewerCount: number, liveChatId: string | null = null): Promise<PlatformSessionModel> {
     const session: PlatformSessionModel = {
       platformSessionId: randomUUID(),
       linkId: link.id,
@@ -104,6 +114,7 @@ export class SessionsService implements OnModuleInit {
       platform: link.platform,
       state: 'active',
       platformStreamId,
+      liveChatId,
       inGameSessionId: null,
       startedAt: new Date().toISOString(),
       endedAt: null,
@@ -170,6 +181,7 @@ export class SessionsService implements OnModuleInit {
       sentimentDistribution: stats.categoryCounts as Record<string, number>,
       entriesAccepted: stats.accepted,
       entriesShed: stats.shed,
+      youtubeQuotaUnitsToday: session.platform === StreamPlatform.YouTube ? await this.youtubeQuota.today() : null,
     };
   }
 

@@ -172,6 +172,38 @@ describe('live audience ingest over HTTP, on MariaDB and Redis', () => {
     });
   });
 
+  describe('YouTube live chat', () => {
+    it('polls the chat of an active session, maps its events and ends with the stream', async () => {
+      const accountId = randomUUID();
+      const channel = { id: `UC${randomBytes(11).toString('base64url')}`, title: 'yt chan' };
+      identifying.push(channel.id);
+      const link = await post('/stream/platform/link', user(accountId), { accountId, platform: 'youtube' }).expect(200);
+      await post('/stream/platform/callback', user(accountId), { accountId, platform: 'youtube', code: google.issueCode(channel), state: link.body.state }).expect(200);
+      const broadcastId = `vid${randomBytes(4).toString('hex')}`;
+      google.setLive(channel.id, broadcastId);
+      const session = await post('/stream/session/start', user(accountId), { accountId, platform: 'youtube' }).expect(200);
+      const sessionId = session.body.platformSessionId as string;
+      const fan = `UCfan${randomBytes(6).toString('hex')}`;
+      identifying.push(fan);
+      const text = chatText('this stream is amazing!!');
+      google.pushChat(`chat-${broadcastId}`, [
+        { snippet: { type: 'textMessageEvent', displayMessage: text, textMessageDetails: { messageText: text } }, authorDetails: { channelId: fan, displayName: 'Fan', isChatSponsor: true } },
+        { snippet: { type: 'superChatEvent', superChatDetails: { amountMicros: '20000000', currency: 'USD' } }, authorDetails: { channelId: fan } },
+        { snippet: { type: 'newSponsorEvent' }, authorDetails: { channelId: `UCnew${randomBytes(4).toString('hex')}` } },
+      ]);
+      await expectEventually(async () => expect(await bufferLength(sessionId)).toBe(3), { timeoutMs: 8000 });
+      const entries = await bufferEntries(sessionId);
+      expect(entries[0].viewerType).toBe('Subscriber');
+      expect(entries[1].trackingId).toBe(entries[0].trackingId);
+      google.endChat(`chat-${broadcastId}`);
+      await expectEventually(async () => {
+        const status = await post('/stream/session/status', user(accountId), { accountId, platformSessionId: sessionId });
+        expect(status.body.state).toBe('ended');
+        expect(status.body.youtubeQuotaUnitsToday).toBeGreaterThanOrEqual(5);
+      }, { timeoutMs: 8000 });
+    });
+  });
+
   describe('Twitch EventSub webhook', () => {
     it('answers the callback verification with the bare challenge as text/plain', async () => {
       const challenge = randomUUID();

@@ -24,6 +24,8 @@ export class FakeGoogle extends FakeHttpServer {
   private readonly accessTokens = new Map<string, Grant>();
   private readonly refreshTokens = new Map<string, Grant>();
   private readonly liveBroadcasts = new Map<string, string>();
+  private readonly chats = new Map<string, { pages: unknown[][]; served: number; offline: boolean }>();
+  pollingIntervalMillis = 100;
 
   constructor(
     readonly clientId = 'fake-google-client-id.apps.googleusercontent.com',
@@ -52,6 +54,20 @@ export class FakeGoogle extends FakeHttpServer {
     this.liveBroadcasts.set(channelId, broadcastId);
   }
 
+  /** Queues `liveChatMessage` resources; each later poll returns one queued page. */
+  pushChat(liveChatId: string, items: unknown[]): void {
+    const chat = this.chats.get(liveChatId) ?? { pages: [], served: 0, offline: false };
+    chat.pages.push(items);
+    this.chats.set(liveChatId, chat);
+  }
+
+  /** The stream went offline: the next poll carries `offlineAt`. */
+  endChat(liveChatId: string): void {
+    const chat = this.chats.get(liveChatId) ?? { pages: [], served: 0, offline: false };
+    chat.offline = true;
+    this.chats.set(liveChatId, chat);
+  }
+
   invalidateRefreshTokens(): void {
     this.refreshTokens.clear();
   }
@@ -74,6 +90,8 @@ export class FakeGoogle extends FakeHttpServer {
         return this.channels(request);
       case 'GET /youtube/v3/liveBroadcasts':
         return this.broadcasts(request);
+      case 'GET /youtube/v3/liveChat/messages':
+        return this.chatMessages(request);
       default:
         return { status: 404, body: { error: { code: 404, message: 'Not Found' } } };
     }
@@ -112,6 +130,25 @@ export class FakeGoogle extends FakeHttpServer {
       for (const [key, value] of map) if (value === grant) map.delete(key);
     }
     return { status: 200 };
+  }
+
+  private chatMessages(request: RecordedRequest): FakeReply {
+    if (!this.accessTokens.has(bearer(request) ?? '')) return { status: 401, body: { error: { code: 401, message: 'Request had invalid authentication credentials.' } } };
+    const chat = this.chats.get(request.query.get('liveChatId') ?? '');
+    if (!chat) return { status: 404, body: { error: { code: 404, message: 'liveChatNotFound' } } };
+    const items = chat.served < chat.pages.length ? chat.pages[chat.served++] : [];
+    const offline = chat.offline && chat.served >= chat.pages.length;
+    return {
+      status: 200,
+      body: {
+        kind: 'youtube#liveChatMessageListResponse',
+        pollingIntervalMillis: this.pollingIntervalMillis,
+        nextPageToken: `page-${chat.served}`,
+        pageInfo: { totalResults: items.length, resultsPerPage: items.length },
+        ...(offline ? { offlineAt: new Date().toISOString() } : {}),
+        items,
+      },
+    };
   }
 
   private broadcasts(request: RecordedRequest): FakeReply {

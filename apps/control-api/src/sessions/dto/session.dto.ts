@@ -73,6 +73,8 @@ export class PlatformSessionStatus {
   sentimentDistribution: Record<string, number>;
   @ApiProperty({ description: 'Entries accepted into the buffer' }) entriesAccepted: number;
   @ApiProperty({ description: 'Entries shed by burst protection' }) entriesShed: number;
+  @ApiProperty({ nullable: true, type: Number, description: 'YouTube sessions: Data API units spent today by this deployment (default daily quota 10,000)' })
+  youtubeQuotaUnitsToday: number | null;
 }
 
 export class ListSessionsResponse {
