@@ -3,8 +3,8 @@ import { SETTINGS, SETTING_NAMES, settingSpec } from '../libs/nest-kit/src/confi
 const groups: [string, (n: string) => boolean][] = [
   ['Infrastructure', (n) => /DATABASE_URL|REDIS_URL|JWT|DATA_DIR|LOG_LEVEL|SHUTDOWN|^(CONTROL_API|MEDIA_WORKER_HTTP|PULSE_PUBLISHER_HTTP)_PORT$/.test(n)],
   ['Feature flags', (n) => /^STREAM_(ENABLED|BROADCAST_ENABLED)$/.test(n)],
-  ['Platforms (OAuth and webhooks)', (n) => /^(?!.*EVENTSUB).*(TWITCH|YOUTUBE|GOOGLE|OAUTH|TOKEN_|PLATFORM_HTTP)/.test(n)],
-  ['Webhooks', (n) => /CUSTOM_WEBHOOK|WEBHOOK_MAX_AGE|EVENTSUB_CALLBACK/.test(n)],
+  ['Platforms (OAuth and webhooks)', (n) => /^(?!.*(EVENTSUB|WEBSUB)).*(TWITCH|YOUTUBE|GOOGLE|OAUTH|TOKEN_|PLATFORM_HTTP)/.test(n)],
+  ['Webhooks', (n) => /CUSTOM_WEBHOOK|WEBHOOK_MAX_AGE|EVENTSUB_CALLBACK|WEBSUB/.test(n)],
   ['Camera ingest (media-worker)', (n) => /RTMP_INGEST|CAMERA|ADVERTISED/.test(n)],
   ['Sentiment and tracked viewers', (n) => /SENTIMENT|TRACK/.test(n)],
   ['Sessions and locks', (n) => /SESSION_HISTORY|LOCK/.test(n)],

@@ -3,6 +3,7 @@ export const LockKeys = {
   link: (accountId: string, platform: string) => `stream:lock:link:${accountId}:${platform}`,
   tokenRefresh: (linkId: string) => `stream:lock:token-refresh:${linkId}`,
   youtubeChat: (platformSessionId: string) => `stream:lock:yt-chat:${platformSessionId}`,
+  websubManager: () => 'stream:lock:websub-manager',
   session: (platformSessionId: string) => `stream:lock:session:${platformSessionId}`,
   broadcast: (broadcastId: string) => `stream:lock:broadcast:${broadcastId}`,
   sentimentPublisher: () => 'stream:lock:sentiment-publisher',

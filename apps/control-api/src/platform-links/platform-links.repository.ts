@@ -44,9 +44,9 @@ export class PlatformLinksRepository {
     });
   }
 
-  /** Twitch links whose grant still works: the accounts EventSub subscriptions are kept for. */
-  findUsableTwitchLinks(): Promise<PlatformLinkEntity[]> {
-    return this.links.find({ where: { platform: StreamPlatform.Twitch, needsRelink: false } });
+  /** Links of a platform whose grant still works (the accounts push subscriptions are kept for). */
+  findUsableLinks(platform: StreamPlatform): Promise<PlatformLinkEntity[]> {
+    return this.links.find({ where: { platform, needsRelink: false } });
   }
 
   /** Twitch links not validated since `before` (Twitch requires an hourly validation). */

@@ -17,7 +17,7 @@ import { YouTubeQuota } from '../youtube/youtube-quota';
 
 @Module({
   controllers: [CustomWebhookController, SessionsController, TwitchWebhookController],
-  exports: [AudienceIngestService, SessionsService, YouTubeQuota],
+  exports: [AudienceIngestService, LinkLookupCache, SessionsService, YouTubeQuota],
   imports: [PlatformLinksModule, SentimentModule],
   providers: [AudienceIngestService, LinkLookupCache, PlatformLiveCheck, SentimentBuffer, SessionCleanupWorker, SessionStore, SessionsService, WebhookReplayGuard, YouTubeQuota],
 })

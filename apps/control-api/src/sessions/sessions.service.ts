@@ -51,6 +51,15 @@ export class SessionsService implements OnModuleInit {
     return this.toStatus(await this.open(link, live.platformStreamId, live.viewerCount, live.liveChatId ?? null));
   }
 
+  /** A push hinted the creator may be live (YouTube WebSub): ask the platform, open a session if so. */
+  async startIfLive(link: PlatformLinkEntity): Promise<PlatformSessionModel | null> {
+    if (!this.config.STREAM_ENABLED) return null;
+    const existing = await this.store.activeForLink(link.id);
+    if (existing) return existing;
+    const live = await this.liveCheck.check(link);
+    return live ? this.open(link, live.platformStreamId, live.viewerCount, live.liveChatId ?? null) : null;
+  }
+
   /** A platform said the creator went live (Twitch stream.online): open the session unless one is open. */
   async startFromPlatform(link: PlatformLinkEntity, platformStreamId: string | null): Promise<PlatformSessionModel | null> {
     if (!this.config.STREAM_ENABLED) return null;

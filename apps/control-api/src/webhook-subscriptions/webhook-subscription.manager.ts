@@ -70,7 +70,7 @@ export class WebhookSubscriptionManager implements OnModuleInit {
     try {
       const cipher = this.cipher.cipher();
       const broadcasters = new Set<string>();
-      for (const link of await this.links.findUsableTwitchLinks()) {
+      for (const link of await this.links.findUsableLinks(StreamPlatform.Twitch)) {
         if (link.id !== excludeLinkId && link.platformUserIdEnc) broadcasters.add(cipher.decrypt(link.platformUserIdEnc));
       }
       const existing = (await this.client.list()).filter((s) => s.transport.callback === callback);

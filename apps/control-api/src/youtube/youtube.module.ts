@@ -3,9 +3,12 @@ import { Module } from '@nestjs/common';
 import { PlatformLinksModule } from '../platform-links/platform-links.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { LiveChatPoller } from './live-chat.poller';
+import { WebSubLeaseManager } from './websub-lease.manager';
+import { YouTubeWebhookController } from './youtube-webhook.controller';
 
 @Module({
   imports: [PlatformLinksModule, SessionsModule],
-  providers: [LiveChatPoller],
+  controllers: [YouTubeWebhookController],
+  providers: [LiveChatPoller, WebSubLeaseManager],
 })
 export class YouTubeModule {}

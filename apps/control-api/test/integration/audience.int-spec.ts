@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { createConnection } from 'mysql2/promise';
 import request from 'supertest';
@@ -20,6 +20,8 @@ import { type ControlApiUnderTest, capturedLogLines, createControlApi } from './
 
 const WEBHOOK_SECRET = 'twitch-eventsub-secret-for-tests-0001';
 const CUSTOM_SECRET = 'custom-webhook-secret-for-tests-0002';
+const WEBSUB_TOKEN = 'websub-verify-token-0003';
+const WEBSUB_SECRET = 'websub-hub-secret-0004';
 
 describe('live audience ingest over HTTP, on MariaDB and Redis', () => {
   const twitch = new FakeTwitch();
@@ -109,6 +111,10 @@ describe('live audience ingest over HTTP, on MariaDB and Redis', () => {
       STREAM_GOOGLE_OAUTH_BASE_URL: google.baseUrl,
       STREAM_YOUTUBE_API_BASE_URL: google.youtubeApiBaseUrl,
       STREAM_CUSTOM_WEBHOOK_SECRET: CUSTOM_SECRET,
+      STREAM_YOUTUBE_WEBHOOK_TOKEN: WEBSUB_TOKEN,
+      STREAM_YOUTUBE_WEBSUB_SECRET: WEBSUB_SECRET,
+      STREAM_YOUTUBE_WEBSUB_CALLBACK_URL: 'https://stream.example.com/stream/webhook/youtube',
+      STREAM_YOUTUBE_WEBSUB_HUB_URL: google.hubUrl,
     });
     redis = new Redis();
     subscriber = new Redis();
@@ -201,6 +207,51 @@ describe('live audience ingest over HTTP, on MariaDB and Redis', () => {
         expect(status.body.state).toBe('ended');
         expect(status.body.youtubeQuotaUnitsToday).toBeGreaterThanOrEqual(5);
       }, { timeoutMs: 8000 });
+    });
+  });
+
+  describe('YouTube WebSub', () => {
+    const atom = (channelId: string, videoId: string) =>
+      `<?xml version='1.0' encoding='UTF-8'?><feed xmlns:yt="http://www.youtube.com/xml/schemas/2015" xmlns="http://www.w3.org/2005/Atom"><entry><id>yt:video:${videoId}</id><yt:videoId>${videoId}</yt:videoId><yt:channelId>${channelId}</yt:channelId><title>t</title></entry></feed>`;
+    const push = (xml: string, secret = WEBSUB_SECRET) =>
+      request(sut.app.getHttpServer())
+        .post('/stream/webhook/youtube')
+        .set('Content-Type', 'application/atom+xml')
+        .set('X-Hub-Signature', `sha1=${createHmac('sha1', secret).update(xml).digest('hex')}`)
+        .send(xml);
+
+    it('subscribes the channel feed on link, answers verifications, and starts a session on a push when live', async () => {
+      const accountId = randomUUID();
+      const channelId = `UC${randomBytes(16).toString('base64url').slice(0, 22)}`;
+      identifying.push(channelId);
+      const link = await post('/stream/platform/link', user(accountId), { accountId, platform: 'youtube' }).expect(200);
+      await post('/stream/platform/callback', user(accountId), { accountId, platform: 'youtube', code: google.issueCode({ id: channelId, title: 'c' }), state: link.body.state }).expect(200);
+      const topic = `https://www.youtube.com/xml/feeds/videos.xml?channel_id=${channelId}`;
+      const hubRequest = google.requestsTo('/hub/subscribe').find((r) => r.body['hub.topic'] === topic);
+      expect(hubRequest?.body).toMatchObject({ 'hub.mode': 'subscribe', 'hub.verify_token': WEBSUB_TOKEN, 'hub.secret': WEBSUB_SECRET, 'hub.lease_seconds': '432000' });
+
+      const verification = { 'hub.mode': 'subscribe', 'hub.topic': topic, 'hub.challenge': 'challenge-123', 'hub.lease_seconds': '432000' };
+      const ok = await request(sut.app.getHttpServer()).get('/stream/webhook/youtube').query({ ...verification, 'hub.verify_token': WEBSUB_TOKEN }).expect(200);
+      expect(ok.text).toBe('challenge-123');
+      expect(ok.headers['content-type']).toMatch(/^text\/plain/);
+      await request(sut.app.getHttpServer()).get('/stream/webhook/youtube').query({ ...verification, 'hub.verify_token': 'wrong' }).expect(403);
+      await request(sut.app.getHttpServer()).get('/stream/webhook/youtube').query({ ...verification, 'hub.topic': 'https://evil.example.com/', 'hub.verify_token': WEBSUB_TOKEN }).expect(404);
+
+      await push(atom(channelId, 'vidNotLive01')).expect(202);
+      await expectEventually(() => expect(google.requestsTo('/youtube/v3/liveBroadcasts').length).toBeGreaterThan(0));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect((await post('/stream/session/list', user(accountId), { accountId })).body.total).toBe(0);
+      google.setLive(channelId, 'vidLive00001');
+      await push(atom(channelId, 'vidLive00001'), 'forged-secret').expect(202);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect((await post('/stream/session/list', user(accountId), { accountId })).body.total).toBe(0);
+      await push(atom(channelId, 'vidLive00001')).expect(202);
+      await expectEventually(async () => {
+        const list = await post('/stream/session/list', user(accountId), { accountId });
+        expect(list.body.sessions.filter((s: { state: string }) => s.state === 'active')).toHaveLength(1);
+      });
+      await post('/stream/platform/unlink', user(accountId), { accountId, platform: 'youtube' }).expect(200);
+      expect(google.requestsTo('/hub/subscribe').some((r) => r.body['hub.topic'] === topic && r.body['hub.mode'] === 'unsubscribe')).toBe(true);
     });
   });
 

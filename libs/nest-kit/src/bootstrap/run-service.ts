@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { json } from 'express';
+import { json, text } from 'express';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 
 import type { ServiceName } from '@lib-stream/contracts';
@@ -70,7 +70,13 @@ export async function createServiceApp(
 ): Promise<INestApplication> {
   const app = await NestFactory.create(options.rootModule(config, identity) as never, { logger, abortOnError: false, bodyParser: false });
   // The raw bytes are kept for webhook signatures, which are computed over the body exactly as sent.
-  app.use(json({ limit: '1mb', verify: (request, _response, raw) => ((request as { rawBody?: Buffer }).rawBody = raw) }), rejectUnreadableBody);
+  const keepRaw = (request: unknown, _response: unknown, raw: Buffer) => ((request as { rawBody?: Buffer }).rawBody = raw);
+  app.use(
+    json({ limit: '1mb', verify: keepRaw }),
+    // WebSub (YouTube) pushes Atom XML.
+    text({ type: ['application/atom+xml', 'application/xml', 'text/xml'], limit: '1mb', verify: keepRaw }),
+    rejectUnreadableBody,
+  );
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   await options.configure?.(app, config);

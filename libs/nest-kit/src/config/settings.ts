@@ -118,6 +118,13 @@ export const SETTINGS = {
   STREAM_TWITCH_EVENTSUB_CALLBACK_URL: str('', 'Public HTTPS URL of /stream/webhook/twitch that EventSub subscriptions deliver to (empty = subscriptions not managed)', {
     check: urlWithScheme('https:', 'http:'),
   }),
+  STREAM_YOUTUBE_WEBSUB_CALLBACK_URL: str('', 'Public URL of /stream/webhook/youtube for WebSub push (empty = no WebSub subscriptions)', {
+    check: urlWithScheme('https:', 'http:'),
+  }),
+  STREAM_YOUTUBE_WEBSUB_HUB_URL: str('https://pubsubhubbub.appspot.com/subscribe', 'WebSub hub that YouTube channel feeds are subscribed on', {
+    check: urlWithScheme('https:', 'http:'),
+  }),
+  STREAM_YOUTUBE_WEBSUB_SECRET: secret('Optional hub.secret: when set, pushed notifications must carry a matching X-Hub-Signature (HMAC-SHA1)'),
   STREAM_CUSTOM_WEBHOOK_SECRET: secret('HMAC-SHA256 secret that signs deliveries to /stream/webhook/custom (empty = custom webhook disabled)'),
   STREAM_WEBHOOK_MAX_AGE_SECONDS: int(600, 'Deliveries signed longer ago than this are rejected as stale (Twitch: 10 minutes)', 30, 3600),
   STREAM_SENTIMENT_MAX_ENTRIES_PER_SECOND: int(100, 'Burst protection: sentiment entries a session may buffer per second; the rest are shed and counted', 1, 100_000),

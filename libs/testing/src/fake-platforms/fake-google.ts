@@ -38,6 +38,10 @@ export class FakeGoogle extends FakeHttpServer {
     return `${this.baseUrl}/youtube/v3`;
   }
 
+  get hubUrl(): string {
+    return `${this.baseUrl}/hub/subscribe`;
+  }
+
   get authorizationUrl(): string {
     return `${this.baseUrl}/o/oauth2/v2/auth`;
   }
@@ -92,6 +96,9 @@ export class FakeGoogle extends FakeHttpServer {
         return this.broadcasts(request);
       case 'GET /youtube/v3/liveChat/messages':
         return this.chatMessages(request);
+      case 'POST /hub/subscribe':
+        // The WebSub hub: accepted, verification would follow asynchronously.
+        return { status: 202 };
       default:
         return { status: 404, body: { error: { code: 404, message: 'Not Found' } } };
     }
