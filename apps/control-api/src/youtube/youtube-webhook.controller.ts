@@ -40,7 +40,7 @@ export class YouTubeWebhookController {
 
   @Post('youtube')
   @HttpCode(202)
-  async notify(@Req() request: Request & { rawBody?: Buffer }, @Headers('x-hub-signature') signature: string | undefined): Promise<void> {
+  notify(@Req() request: Request & { rawBody?: Buffer }, @Headers('x-hub-signature') signature: string | undefined): void {
     const body = request.rawBody ?? Buffer.alloc(0);
     const secret = this.config.STREAM_YOUTUBE_WEBSUB_SECRET;
     if (secret && !websubSignatureMatches(secret, body, signature)) {
