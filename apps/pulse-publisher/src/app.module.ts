@@ -3,6 +3,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, ServiceIdentity, StreamKitModule } from '@lib-stream/nest-kit';
 
 import { PublisherInfoController } from './publisher/publisher-info.controller';
+import { PulseModule } from './pulse/pulse.module';
 
 @Module({})
 export class AppModule {
@@ -10,7 +11,7 @@ export class AppModule {
     return {
       module: AppModule,
       controllers: [PublisherInfoController],
-      imports: [StreamKitModule.forRoot({ config, identity })],
+      imports: [PulseModule, StreamKitModule.forRoot({ config, identity })],
     };
   }
 }

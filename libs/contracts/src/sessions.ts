@@ -16,6 +16,8 @@ export const SessionKeys = {
   webhookMessage: (platform: string, messageId: string) => `stream:webhook-seen:${platform}:${messageId}`,
   /** YouTube Data API units spent per UTC day (quota reporting). */
   youtubeQuota: (day: string) => `stream:yt-quota:${day}`,
+  /** The last pulse published for a session (short TTL), for /stream/admin/pulse/latest. */
+  latestPulse: (platformSessionId: string) => `stream:pulse-latest:${platformSessionId}`,
   /** Present while a link's WebSub lease does not need renewing yet. */
   websubLease: (linkId: string) => `stream:yt-websub:${linkId}`,
 } as const;

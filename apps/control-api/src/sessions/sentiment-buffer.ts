@@ -27,7 +27,7 @@ export interface SessionStats {
 
 /**
  * The sentiment buffer (store `stream-sentiment-buffer`): a Redis list per session holding only the
- * anonymous entry fields, living twice the pulse interval. Burst protection is per session and per
+ * anonymous entry fields; an entry lives twice the pulse interval. Burst protection is per session and per
  * second across all replicas; what it sheds is counted, never silently lost.
  */
 @Injectable()
@@ -50,7 +50,9 @@ export class SentimentBuffer {
       SessionKeys.stats(platformSessionId),
       JSON.stringify(buffered),
       String(this.config.STREAM_SENTIMENT_MAX_ENTRIES_PER_SECOND),
-      String(this.config.STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS * 2000),
+      // Entries older than 2x the interval are expired (and counted) by the pulse publisher; the key's
+      // own TTL is only the backstop for when no publisher runs.
+      String(this.config.STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS * 3000),
       safe.category,
     );
     return result === 1;

@@ -386,6 +386,17 @@ describe('live audience ingest over HTTP, on MariaDB and Redis', () => {
     });
   });
 
+  it('shows the latest pulse of a session to developers, 404 when there is none', async () => {
+    const platformSessionId = randomUUID();
+    const dev = bearerToken('dev', ['developer']);
+    await post('/stream/admin/pulse/latest', dev, { platformSessionId }).expect(404);
+    const pulse = { pulseId: randomUUID(), streamSessionId: null, platformSessionId, timestamp: new Date().toISOString(), intervalSeconds: 15, approximateViewerCount: 3, sentiments: [] };
+    await redis.set(SessionKeys.latestPulse(platformSessionId), JSON.stringify(pulse), 'EX', 60);
+    expect((await post('/stream/admin/pulse/latest', dev, { platformSessionId }).expect(200)).body).toEqual(pulse);
+    await post('/stream/admin/pulse/latest', bearerToken('u', ['user']), { platformSessionId }).expect(403);
+    await post('/stream/admin/pulse/latest', dev, { platformSessionId: 'x' }).expect(400);
+  });
+
   it('the sentiment test endpoint is for developers', async () => {
     const response = await post('/stream/admin/sentiment/test', bearerToken('dev', ['developer']), { text: 'ResidentSleeper so boring' }).expect(200);
     expect(response.body).toEqual({ category: 'Bored', intensity: expect.any(Number) });

@@ -4,19 +4,23 @@ import { MessagePattern } from '@nestjs/microservices';
 import { MessagePatterns } from '@lib-stream/contracts';
 import { APP_CONFIG, AppConfig, SERVICE_IDENTITY, ServiceIdentity } from '@lib-stream/nest-kit';
 
+import { PulseLeader } from '../pulse/pulse-leader';
+
 @Controller()
 export class PublisherInfoController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
+    private readonly leader: PulseLeader,
   ) {}
 
   @MessagePattern(MessagePatterns.PulsePublisherInfo)
-  info(): { instanceId: string; version: string; pulseIntervalSeconds: number } {
+  info(): { instanceId: string; version: string; pulseIntervalSeconds: number; leader: boolean } {
     return {
       instanceId: this.identity.instanceId,
       version: this.identity.version,
       pulseIntervalSeconds: this.config.STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS,
+      leader: this.leader.isLeader(),
     };
   }
 }

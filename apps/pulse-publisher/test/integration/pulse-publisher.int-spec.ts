@@ -17,7 +17,7 @@ describe('pulse-publisher on the Redis transport', () => {
     const client = ClientProxyFactory.create(redisTransportOptions(config));
     try {
       const info = await lastValueFrom(client.send(MessagePatterns.PulsePublisherInfo, {}).pipe(timeout(5000)));
-      expect(info).toEqual({ instanceId: identity.instanceId, version: identity.version, pulseIntervalSeconds: 7 });
+      expect(info).toEqual({ instanceId: identity.instanceId, version: identity.version, pulseIntervalSeconds: 7, leader: expect.any(Boolean) });
       await request(app.getHttpServer()).get('/health/ready').expect(200);
     } finally {
       await client.close();
