@@ -27,6 +27,8 @@ describe('the three built apps against real Redis and MariaDB', () => {
   const events: ReceivedEvent[] = [];
   const apps: RunningApp[] = [];
   const ports: Record<string, number> = {};
+  /** Each app logs its instance id on every line. */
+  const instanceIds = () => apps.map((app) => (JSON.parse(app.output().split('\n')[0] || '{}') as { instanceId?: string }).instanceId);
 
   beforeAll(async () => {
     db = await createTestDatabase('stream_e2e');
@@ -82,8 +84,10 @@ describe('the three built apps against real Redis and MariaDB', () => {
   });
 
   it('publishes an event from each app that a plain Redis subscriber can read', async () => {
+    // Other processes on a shared Redis may announce themselves too: look for ours, by instance id.
     await expectEventually(() => {
-      const services = events.filter((e) => e.channel === 'stream.instance.online').map((e) => e.packet.data.service);
+      const ours = new Set(instanceIds());
+      const services = events.filter((e) => e.channel === 'stream.instance.online' && ours.has(e.packet.data.instanceId)).map((e) => e.packet.data.service);
       expect(services.sort()).toEqual(['control-api', 'media-worker', 'pulse-publisher']);
     });
     const online = events.find((e) => e.channel === 'stream.instance.online');
@@ -97,7 +101,8 @@ describe('the three built apps against real Redis and MariaDB', () => {
     const codes = await Promise.all(apps.map((app) => app.stop('SIGTERM')));
     expect(codes).toEqual([0, 0, 0]);
     await expectEventually(() => {
-      const services = events.filter((e) => e.channel === 'stream.instance.offline').map((e) => e.packet.data.service);
+      const ours = new Set(instanceIds());
+      const services = events.filter((e) => e.channel === 'stream.instance.offline' && ours.has(e.packet.data.instanceId)).map((e) => e.packet.data.service);
       expect(services.sort()).toEqual(['control-api', 'media-worker', 'pulse-publisher']);
     });
   });

@@ -1,6 +1,5 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { createConnection } from 'mysql2/promise';
 import request from 'supertest';
 
 import { SessionKeys } from '@lib-stream/contracts';
@@ -12,8 +11,11 @@ import {
   bearerToken,
   createTestDatabase,
   customWebhookDelivery,
+  dumpMysql,
+  dumpRedis,
   eventSubDelivery,
   expectEventually,
+  findLeaks,
 } from '@lib-stream/testing';
 
 import { type ControlApiUnderTest, capturedLogLines, createControlApi } from './control-api.factory';
@@ -405,24 +407,10 @@ describe('live audience ingest over HTTP, on MariaDB and Redis', () => {
 
   it('keeps every username, user id and chat text out of Redis, MySQL, published events, responses and logs', async () => {
     expect(identifying.length).toBeGreaterThan(20);
-    let redisDump = '';
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'COUNT', 500);
-      cursor = next;
-      for (const key of keys) {
-        const type = await redis.type(key);
-        const value = type === 'string' ? await redis.get(key) : type === 'hash' ? JSON.stringify(await redis.hgetall(key)) : type === 'list' ? JSON.stringify(await redis.lrange(key, 0, -1)) : type === 'set' ? JSON.stringify(await redis.smembers(key)) : type === 'zset' ? JSON.stringify(await redis.zrange(key, 0, -1)) : '';
-        redisDump += `${key}=${value}\n`;
-      }
-    } while (cursor !== '0');
-    const connection = await createConnection(db.url);
-    const [rows] = await connection.query('SELECT * FROM stream_platform_links');
-    await connection.end();
-    const places = { redis: redisDump, mysql: JSON.stringify(rows), events: published.join('\n'), responses: responses.join('\n'), logs: capturedLogLines.join('') };
-    for (const [place, dump] of Object.entries(places)) {
-      for (const value of identifying) expect({ place, leaked: dump.includes(value) ? value : null }).toEqual({ place, leaked: null });
-    }
+    const redisDump = await dumpRedis(redis);
+    const mysqlDump = await dumpMysql(db.url);
+    const places = { redis: redisDump, mysql: mysqlDump, events: published.join('\n'), responses: responses.join('\n'), logs: capturedLogLines.join('') };
+    expect(findLeaks(places, identifying)).toEqual({});
   });
 });
 

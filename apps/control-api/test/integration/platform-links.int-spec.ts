@@ -1,11 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { createConnection } from 'mysql2/promise';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 
 import { EventTopic } from '@lib-stream/contracts';
-import { FakeGoogle, FakeTwitch, type TestDatabase, bearerToken, createTestDatabase, expectEventually } from '@lib-stream/testing';
+import { FakeGoogle, FakeTwitch, type TestDatabase, bearerToken, createTestDatabase, dumpMysql, dumpRedis, expectEventually, findLeaks } from '@lib-stream/testing';
 
 import { AccessTokenRejectedError } from '../../src/platform-links/oauth/oauth.types';
 import { platformFetch } from '../../src/platform-links/oauth/platform-http';
@@ -381,34 +380,12 @@ describe('platform linking over HTTP, on MariaDB and Redis', () => {
     ];
     expect(secrets.length).toBeGreaterThan(20);
 
-    const connection = await createConnection(db.url);
-    const [rows] = await connection.query('SELECT * FROM stream_platform_links');
-    await connection.end();
-    const mysqlDump = JSON.stringify(rows);
-    expect((rows as unknown[]).length).toBeGreaterThan(3);
-
-    let redisDump = '';
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'COUNT', 500);
-      cursor = next;
-      for (const key of keys) {
-        const type = await redis.type(key);
-        const value =
-          type === 'string' ? await redis.get(key)
-          : type === 'hash' ? JSON.stringify(await redis.hgetall(key))
-          : type === 'list' ? JSON.stringify(await redis.lrange(key, 0, -1))
-          : type === 'set' ? JSON.stringify(await redis.smembers(key))
-          : type === 'zset' ? JSON.stringify(await redis.zrange(key, 0, -1))
-          : '';
-        redisDump += `${key}=${value}\n`;
-      }
-    } while (cursor !== '0');
+    const mysqlDump = await dumpMysql(db.url);
+    expect(mysqlDump).toContain('"platform":"twitch"');
+    const redisDump = await dumpRedis(redis);
 
     const places = { mysql: mysqlDump, redis: redisDump, responses: responses.join('\n'), logs: capturedLogLines.join(''), events: JSON.stringify(events) };
-    for (const [place, dump] of Object.entries(places)) {
-      for (const secret of secrets) expect({ place, leaked: dump.includes(secret) ? secret : null }).toEqual({ place, leaked: null });
-    }
+    expect(findLeaks(places, secrets)).toEqual({});
   });
 });
 
