@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 
 import { PlatformLinksModule } from '../platform-links/platform-links.module';
+import { WebhookSubscriptionsModule } from '../webhook-subscriptions/webhook-subscriptions.module';
 import { SentimentModule } from '../sentiment/sentiment.module';
 import { CustomWebhookController } from '../webhooks/custom-webhook.controller';
 import { LinkLookupCache } from '../webhooks/link-lookup.cache';
@@ -18,7 +19,7 @@ import { YouTubeQuota } from '../youtube/youtube-quota';
 @Module({
   controllers: [CustomWebhookController, SessionsController, TwitchWebhookController],
   exports: [AudienceIngestService, LinkLookupCache, SessionsService, YouTubeQuota],
-  imports: [PlatformLinksModule, SentimentModule],
+  imports: [PlatformLinksModule, SentimentModule, WebhookSubscriptionsModule],
   providers: [AudienceIngestService, LinkLookupCache, PlatformLiveCheck, SentimentBuffer, SessionCleanupWorker, SessionStore, SessionsService, WebhookReplayGuard, YouTubeQuota],
 })
 export class SessionsModule {}

@@ -10,6 +10,7 @@ import { LinkCipherProvider } from '../platform-links/link-cipher.provider';
 import { PlatformLinksRepository } from '../platform-links/platform-links.repository';
 import { AudienceIngestService } from '../sessions/audience-ingest.service';
 import { SessionsService } from '../sessions/sessions.service';
+import { WebhookSubscriptionManager } from '../webhook-subscriptions/webhook-subscription.manager';
 import { mapTwitchNotification, twitchBroadcasterId } from './twitch-event-mapper';
 import { LinkLookupCache } from './link-lookup.cache';
 import { WebhookReplayGuard } from './webhook-replay-guard';
@@ -40,6 +41,7 @@ export class TwitchWebhookController {
     private readonly linkCache: LinkLookupCache,
     private readonly sessions: SessionsService,
     private readonly ingest: AudienceIngestService,
+    private readonly subscriptions: WebhookSubscriptionManager,
     metrics: MetricsService,
   ) {
     this.deliveries = new Counter({
@@ -119,13 +121,19 @@ export class TwitchWebhookController {
     }
   }
 
-  /** A revoked subscription: when the creator revoked us, the link is flagged for re-linking. */
+  /**
+   * A revoked subscription. When the creator revoked us (or is gone) the link is flagged for
+   * re-linking; otherwise (failures exceeded, version removed…) it is re-subscribed right away.
+   */
   private async onRevocation(body: EventSubBody): Promise<void> {
     const status = body.subscription?.status ?? 'unknown';
     const broadcasterId = body.subscription?.condition?.broadcaster_user_id ?? body.subscription?.condition?.to_broadcaster_user_id;
     this.logger.warn({ msg: 'twitch subscription revoked', subscriptionType: body.subscription?.type, status });
-    if (!broadcasterId || !['authorization_revoked', 'user_removed'].includes(status)) return;
-    const link = await this.links.findByPlatformUser(StreamPlatform.Twitch, this.cipher.cipher().hashPlatformUser(StreamPlatform.Twitch, broadcasterId));
-    if (link) await this.links.update(link.id, { needsRelink: true });
+    if (broadcasterId && ['authorization_revoked', 'user_removed'].includes(status)) {
+      const link = await this.links.findByPlatformUser(StreamPlatform.Twitch, this.cipher.cipher().hashPlatformUser(StreamPlatform.Twitch, broadcasterId));
+      if (link) await this.links.update(link.id, { needsRelink: true });
+      return;
+    }
+    await this.subscriptions.reconcile();
   }
 }

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
 
-import { FakeTwitch, type TestDatabase, bearerToken, createTestDatabase, expectEventually } from '@lib-stream/testing';
+import { FakeTwitch, type TestDatabase, bearerToken, createTestDatabase, eventSubDelivery, expectEventually } from '@lib-stream/testing';
 
 import { WebhookSubscriptionManager } from '../../src/webhook-subscriptions/webhook-subscription.manager';
 import { type ControlApiUnderTest, createControlApi } from './control-api.factory';
@@ -74,6 +74,21 @@ describe('WebhookSubscriptionManager against a local Twitch', () => {
     const resumed = await manager().reconcile();
     expect(resumed).toMatchObject({ rateLimited: false, created: 1 });
     expect(subscriptionsOf(broadcasterId).every((s) => s.status === 'webhook_callback_verification_pending')).toBe(true);
+  });
+
+  it('re-subscribes at once when Twitch revokes a subscription for failures', async () => {
+    const broadcasterId = '71000004';
+    await linkTwitch(randomUUID(), broadcasterId);
+    await expectEventually(() => expect(subscriptionsOf(broadcasterId)).toHaveLength(8));
+    const revoked = subscriptionsOf(broadcasterId).find((s) => s.type === 'channel.cheer');
+    if (revoked) revoked.status = 'notification_failures_exceeded';
+    const delivery = eventSubDelivery('eventsub-secret-for-manager-tests', 'revocation', 'channel.cheer', { status: 'notification_failures_exceeded', condition: { broadcaster_user_id: broadcasterId } });
+    await request(sut.app.getHttpServer()).post('/stream/webhook/twitch').set(delivery.headers).send(delivery.body).expect(204);
+    await expectEventually(() => {
+      const cheer = subscriptionsOf(broadcasterId).filter((s) => s.type === 'channel.cheer');
+      expect(cheer).toHaveLength(1);
+      expect(cheer[0].id).not.toBe(revoked?.id);
+    });
   });
 
   it('deletes the subscriptions of an unlinked account', async () => {
