@@ -6,14 +6,14 @@
  *   npm run bench:webhook -- [deliveries=4000] [concurrency=32]     (needs Redis on 127.0.0.1:6379)
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import Redis from 'ioredis';
 
 import { SessionKeys } from '@lib-stream/contracts';
-import { FakeTwitch, type SignedDelivery, bearerToken, eventSubDelivery, freePort, startBuiltApp, waitForReady, TEST_JWT_SECRET } from '@lib-stream/testing';
+import { FakeTwitch, type SignedDelivery, eventSubDelivery, freePort, startBuiltApp, waitForReady } from '@lib-stream/testing';
+
+import { controlApiEnvForFakeTwitch, openLiveTwitchSession } from '../shared/twitch-stack';
 
 const ROOT = resolve(__dirname, '../..');
 const TOTAL = Number(process.argv[2] ?? 4000);
@@ -58,34 +58,14 @@ async function main(): Promise<void> {
   execFileSync('npx', ['nx', 'build', 'control-api', '--output-style=static'], { cwd: ROOT, stdio: 'ignore', env: buildEnv });
   const twitch = await new FakeTwitch().start();
   const [apiPort, barePort] = [await freePort(), await freePort()];
-  const api = startBuiltApp('control-api', {
-    STREAM_ENABLED: 'true',
-    STREAM_AUTH_JWT_SECRET: TEST_JWT_SECRET,
-    STREAM_DATA_DIR: mkdtempSync(join(tmpdir(), 'lib-stream-bench-')),
-    STREAM_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-    STREAM_OAUTH_REDIRECT_URI: 'https://dashboard.example.com/linked',
-    STREAM_TWITCH_CLIENT_ID: twitch.clientId,
-    STREAM_TWITCH_CLIENT_SECRET: twitch.clientSecret,
-    STREAM_TWITCH_AUTH_BASE_URL: twitch.authBaseUrl,
-    STREAM_TWITCH_API_BASE_URL: twitch.apiBaseUrl,
-    STREAM_TWITCH_WEBHOOK_SECRET: SECRET,
-    STREAM_SENTIMENT_MAX_ENTRIES_PER_SECOND: '100000',
-    STREAM_LOG_LEVEL: 'warn',
-    CONTROL_API_PORT: String(apiPort),
-  });
+  const api = startBuiltApp('control-api', { ...controlApiEnvForFakeTwitch(twitch, SECRET, apiPort), STREAM_SENTIMENT_MAX_ENTRIES_PER_SECOND: '100000' });
   const bare = spawn(process.execPath, [resolve(__dirname, 'bare-webhook-server.js'), String(barePort), SECRET], { stdio: ['ignore', 'pipe', 'inherit'] });
   const redis = new Redis();
   try {
     await waitForReady(`http://127.0.0.1:${apiPort}`);
     await new Promise<void>((resolveReady) => bare.stdout?.once('data', () => resolveReady()));
-    const accountId = randomUUID();
     const broadcasterId = '90000001';
-    const call = (path: string, body: object) =>
-      fetch(`http://127.0.0.1:${apiPort}${path}`, { method: 'POST', headers: { Authorization: bearerToken(accountId, ['user']), 'Content-Type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<Record<string, string>>);
-    const { state } = await call('/stream/platform/link', { accountId, platform: 'twitch' });
-    await call('/stream/platform/callback', { accountId, platform: 'twitch', state, code: twitch.issueCode({ id: broadcasterId, login: 'bench', displayName: 'Bench' }) });
-    twitch.setLive(broadcasterId, '1');
-    const { platformSessionId } = await call('/stream/session/start', { accountId, platform: 'twitch' });
+    const { platformSessionId } = await openLiveTwitchSession(`http://127.0.0.1:${apiPort}`, twitch, broadcasterId);
 
     // Warm both servers up, then measure.
     await fire(`http://127.0.0.1:${apiPort}/stream/webhook/twitch`, chatDeliveries(broadcasterId).slice(0, 200));

@@ -9,13 +9,13 @@
  * while a plain Redis subscriber prints each `stream.audience.pulse` as it arrives.
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import Redis from 'ioredis';
 
-import { FakeTwitch, TEST_JWT_SECRET, bearerToken, eventSubDelivery, freePort, startBuiltApp, waitForReady } from '@lib-stream/testing';
+import { FakeTwitch, eventSubDelivery, freePort, startBuiltApp, waitForReady } from '@lib-stream/testing';
+
+import { controlApiEnvForFakeTwitch, openLiveTwitchSession } from '../shared/twitch-stack';
 
 const RATE = Number(process.argv[2] ?? 10);
 const SECONDS = Number(process.argv[3] ?? 60);
@@ -30,34 +30,14 @@ async function main(): Promise<void> {
   const twitch = await new FakeTwitch().start();
   const [apiPort, pulsePort] = [await freePort(), await freePort()];
   const common = { STREAM_ENABLED: 'true', STREAM_LOG_LEVEL: 'warn', STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS: '5' };
-  const api = startBuiltApp('control-api', {
-    ...common,
-    STREAM_AUTH_JWT_SECRET: TEST_JWT_SECRET,
-    STREAM_DATA_DIR: mkdtempSync(join(tmpdir(), 'lib-stream-demo-')),
-    STREAM_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-    STREAM_OAUTH_REDIRECT_URI: 'https://dashboard.example.com/linked',
-    STREAM_TWITCH_CLIENT_ID: twitch.clientId,
-    STREAM_TWITCH_CLIENT_SECRET: twitch.clientSecret,
-    STREAM_TWITCH_AUTH_BASE_URL: twitch.authBaseUrl,
-    STREAM_TWITCH_API_BASE_URL: twitch.apiBaseUrl,
-    STREAM_TWITCH_WEBHOOK_SECRET: SECRET,
-    CONTROL_API_PORT: String(apiPort),
-  });
+  const api = startBuiltApp('control-api', { ...controlApiEnvForFakeTwitch(twitch, SECRET, apiPort), ...common });
   const publisher = startBuiltApp('pulse-publisher', { ...common, PULSE_PUBLISHER_HTTP_PORT: String(pulsePort) });
   const subscriber = new Redis();
   try {
     await waitForReady(`http://127.0.0.1:${apiPort}`);
     await waitForReady(`http://127.0.0.1:${pulsePort}`);
-    const accountId = randomUUID();
     const broadcasterId = String(50_000_000 + Math.floor(Math.random() * 1000));
-    const call = (path: string, body: object) =>
-      fetch(`http://127.0.0.1:${apiPort}${path}`, { method: 'POST', headers: { Authorization: bearerToken(accountId, ['user']), 'Content-Type': 'application/json' }, body: JSON.stringify(body) }).then(
-        (r) => r.json() as Promise<Record<string, string>>,
-      );
-    const { state } = await call('/stream/platform/link', { accountId, platform: 'twitch' });
-    await call('/stream/platform/callback', { accountId, platform: 'twitch', state, code: twitch.issueCode({ id: broadcasterId, login: 'demo_streamer', displayName: 'DemoStreamer' }) });
-    twitch.setLive(broadcasterId, 'demo-stream', 1234);
-    const session = await call('/stream/session/start', { accountId, platform: 'twitch' });
+    const session = await openLiveTwitchSession(`http://127.0.0.1:${apiPort}`, twitch, broadcasterId);
     console.log(`Session ${session.platformSessionId} is live; sending ${RATE} deliveries/s for ${SECONDS} s. Pulses every 5 s:\n`);
 
     await subscriber.subscribe('stream.audience.pulse');
