@@ -3,9 +3,10 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 
 import { ConsumedTopic, type CameraStreamEndedEvent, type CameraStreamStartedEvent } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
-import { TokenCipher, isRtmpUrl, parseEncryptionKey } from '@lib-stream/stream-key';
+import { isRtmpUrl } from '@lib-stream/stream-key';
 
 import { CameraRegistry } from './camera-registry';
+import { SourceUrlCipher } from './source-url-cipher';
 
 const CAMERA_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
@@ -17,15 +18,12 @@ const CAMERA_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 @Controller()
 export class EngineCamerasController {
   private readonly logger = new Logger('EngineCameras');
-  private readonly cipher: TokenCipher | null;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly registry: CameraRegistry,
-  ) {
-    const key = parseEncryptionKey(config.STREAM_TOKEN_ENCRYPTION_KEY);
-    this.cipher = key ? new TokenCipher(key) : null;
-  }
+    private readonly urlCipher: SourceUrlCipher,
+  ) {}
 
   @EventPattern(ConsumedTopic.CameraStreamStarted)
   async started(@Payload() event: Partial<CameraStreamStartedEvent>): Promise<void> {
@@ -59,7 +57,7 @@ export class EngineCamerasController {
           audioSampleRate: metadata.audioSampleRate ?? null,
           audioChannels: metadata.audioChannels ?? null,
         },
-        rtmpUrlEnc: this.cipher ? this.cipher.encrypt(event.rtmpUrl) : null,
+        rtmpUrlEnc: this.urlCipher.encrypt(event.rtmpUrl),
         sessionId: null,
       },
       this.config.STREAM_CAMERA_ANNOUNCE_TTL_SECONDS * 1000,

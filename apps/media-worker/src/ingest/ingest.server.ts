@@ -8,10 +8,11 @@ import nmsLogger from 'node-media-server/src/core/logger.js';
 
 import { ConsumedTopic, type CameraRegistryEntry, type CameraStreamEndedEvent } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig, EventBus, SERVICE_IDENTITY, type ServiceIdentity, eventHeader } from '@lib-stream/nest-kit';
-import { TokenCipher, hashStreamKey, maskIngestPaths, parseEncryptionKey } from '@lib-stream/stream-key';
+import { hashStreamKey, maskIngestPaths } from '@lib-stream/stream-key';
 
 import { CameraRegistry, metadataFromSession } from './camera-registry';
 import { IngestAllowList } from './ingest-allow-list';
+import { SourceUrlCipher } from './source-url-cipher';
 
 const HEARTBEAT_MS = 1000;
 const OWNER_TTL_MS = 10_000;
@@ -42,7 +43,6 @@ interface Publisher {
 export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Ingest');
   private readonly publishers = new Map<string, Publisher>();
-  private readonly cipher: TokenCipher | null;
   private nms: NodeMediaServer | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private readonly graceTimers = new Set<NodeJS.Timeout>();
@@ -53,15 +53,13 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly allowList: IngestAllowList,
     private readonly registry: CameraRegistry,
     private readonly events: EventBus,
-  ) {
-    const key = parseEncryptionKey(config.STREAM_TOKEN_ENCRYPTION_KEY);
-    this.cipher = key ? new TokenCipher(key) : null;
-  }
+    private readonly urlCipher: SourceUrlCipher,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.allowList.start();
     this.allowList.onRevoked((keyHash) => this.cutRevoked(keyHash));
-    if (!this.cipher) {
+    if (!this.urlCipher.available) {
       this.logger.warn({ msg: 'STREAM_TOKEN_ENCRYPTION_KEY unusable: live cameras are registered without a readable URL, so broadcasts cannot use them' });
     }
     this.routeNmsLogs();
@@ -155,7 +153,7 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
       lastSeenAt: now,
       workerId: this.identity.instanceId,
       metadata: metadataFromSession(session),
-      rtmpUrlEnc: this.cipher ? this.cipher.encrypt(this.internalUrl(session.streamName)) : null,
+      rtmpUrlEnc: this.urlCipher.encrypt(this.internalUrl(session.streamName)),
       sessionId: session.id,
     };
     await this.registry.put(entry, REGISTRY_TTL_MS);
