@@ -14,7 +14,8 @@ function devSecret() {
   } catch {
     // fall through
   }
-  console.error('No STREAM_AUTH_JWT_SECRET set and no .data/dev-secrets.env (run scripts/start.sh once).');
+  // Names the missing setting only; there is no value to print.
+  process.stderr.write('STREAM_AUTH_JWT_SECRET is not set and scripts/start.sh has not generated development settings yet (run it once).\n');
   process.exit(1);
 }
 

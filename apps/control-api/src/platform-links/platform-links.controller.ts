@@ -3,11 +3,11 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 
 import { Role } from '@lib-stream/contracts';
 
+import { AccountRequest } from '../auth/account-request.dto';
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import {
   AccountPlatformRequest,
-  AccountRequest,
   CleanupByAccountResponse,
   LinkPlatformRequest,
   LinkPlatformResponse,

@@ -3,18 +3,12 @@ import { IsEnum, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateIf } from 
 
 import { StreamPlatform } from '@lib-stream/contracts';
 
+import { AccountRequest } from '../../auth/account-request.dto';
+
 // class-validator checks the decorator nearest the property first, and the pipe stops at the first
 // failure per property: the nearest decorator carries the message a caller should read.
 
-const ACCOUNT_ID = { description: 'Game account id; must be the caller’s own (the token’s `sub`)', example: '7c0e…' };
-
-export class LinkPlatformRequest {
-  @ApiProperty(ACCOUNT_ID)
-  @MaxLength(64)
-  @IsNotEmpty()
-  @IsString()
-  accountId: string;
-
+export class LinkPlatformRequest extends AccountRequest {
   @ApiProperty({ enum: StreamPlatform })
   @IsEnum(StreamPlatform, { message: 'platform must be one of: twitch, youtube, custom' })
   platform: StreamPlatform;
@@ -26,13 +20,7 @@ export class LinkPlatformRequest {
   rtmpUrl?: string;
 }
 
-export class PlatformCallbackRequest {
-  @ApiProperty(ACCOUNT_ID)
-  @MaxLength(64)
-  @IsNotEmpty()
-  @IsString()
-  accountId: string;
-
+export class PlatformCallbackRequest extends AccountRequest {
   @ApiProperty({ enum: [StreamPlatform.Twitch, StreamPlatform.YouTube] })
   @IsEnum(StreamPlatform, { message: 'platform must be one of: twitch, youtube, custom' })
   platform: StreamPlatform;
@@ -57,25 +45,12 @@ export class PlatformCallbackRequest {
   error?: string;
 }
 
-export class AccountPlatformRequest {
-  @ApiProperty(ACCOUNT_ID)
-  @MaxLength(64)
-  @IsNotEmpty()
-  @IsString()
-  accountId: string;
-
+export class AccountPlatformRequest extends AccountRequest {
   @ApiProperty({ enum: StreamPlatform })
   @IsEnum(StreamPlatform, { message: 'platform must be one of: twitch, youtube, custom' })
   platform: StreamPlatform;
 }
 
-export class AccountRequest {
-  @ApiProperty(ACCOUNT_ID)
-  @MaxLength(64)
-  @IsNotEmpty()
-  @IsString()
-  accountId: string;
-}
 
 export class PlatformLinkDetail {
   @ApiProperty() linkId: string;

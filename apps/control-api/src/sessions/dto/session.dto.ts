@@ -1,29 +1,19 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEnum, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsEnum, IsInt, IsOptional, IsUUID, Max, Min, ValidateIf } from 'class-validator';
 
 import { StreamPlatform } from '@lib-stream/contracts';
 
+import { AccountRequest } from '../../auth/account-request.dto';
+
 // The decorator nearest the property is checked first and speaks for it (stopAtFirstError).
 
-export class StartSessionRequest {
-  @ApiProperty()
-  @MaxLength(64)
-  @IsNotEmpty()
-  @IsString()
-  accountId: string;
-
+export class StartSessionRequest extends AccountRequest {
   @ApiProperty({ enum: StreamPlatform })
   @IsEnum(StreamPlatform, { message: 'platform must be one of: twitch, youtube, custom' })
   platform: StreamPlatform;
 }
 
-export class SessionRequest {
-  @ApiProperty()
-  @MaxLength(64)
-  @IsNotEmpty()
-  @IsString()
-  accountId: string;
-
+export class SessionRequest extends AccountRequest {
   @ApiProperty()
   @IsUUID('4', { message: 'platformSessionId must be a session id (UUID)' })
   platformSessionId: string;
@@ -36,13 +26,7 @@ export class AssociateSessionRequest extends SessionRequest {
   inGameSessionId: string | null;
 }
 
-export class ListSessionsRequest {
-  @ApiProperty()
-  @MaxLength(64)
-  @IsNotEmpty()
-  @IsString()
-  accountId: string;
-
+export class ListSessionsRequest extends AccountRequest {
   @ApiPropertyOptional({ default: 0 })
   @Min(0)
   @IsInt()
