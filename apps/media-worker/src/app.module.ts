@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 
 import { AppConfig, ServiceIdentity, StreamKitModule } from '@lib-stream/nest-kit';
 
+import { BroadcastModule } from './broadcast/broadcast.module';
 import { IngestModule } from './ingest/ingest.module';
 import { WorkerInfoController } from './worker/worker-info.controller';
 import { WorkerInfoService } from './worker/worker-info.service';
@@ -12,7 +13,7 @@ export class AppModule {
     return {
       module: AppModule,
       controllers: [WorkerInfoController],
-      imports: [IngestModule, StreamKitModule.forRoot({ config, identity })],
+      imports: [IngestModule, BroadcastModule, StreamKitModule.forRoot({ config, identity })],
       providers: [WorkerInfoService],
     };
   }

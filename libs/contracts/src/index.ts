@@ -5,3 +5,4 @@ export * from './locks';
 export * from './topics';
 export * from './cameras';
 export * from './sessions';
+export * from './broadcasts';

@@ -35,9 +35,12 @@ export const MessagePatterns = {
 export const InternalChannels = {
   /** A camera key was created, reset or deleted: workers update their allow-list and cut revoked publishers. */
   CameraCredentials: 'stream.internal.camera-credentials',
+  /** A broadcast's desired state changed (message: the broadcast id): its owner applies it. */
+  BroadcastChanged: 'stream.internal.broadcast-changed',
 } as const;
 
 export const QueueNames = {
   TokenRefresh: 'stream-token-refresh',
   BroadcastAssignments: 'stream-broadcast-assignments',
+  BroadcastValidations: 'stream-broadcast-validations',
 } as const;

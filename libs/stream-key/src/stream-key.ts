@@ -13,7 +13,7 @@ export function hashStreamKey(streamKey: string): string {
   return createHash('sha256').update(streamKey).digest('hex');
 }
 
-/** NMS and FFmpeg log stream paths (`/live/<key>`); this masks the key segment. */
+/** NMS and FFmpeg log stream paths (`/live/<key>`, `/program/<token>`); this masks the key segment. */
 export function maskIngestPaths(text: string): string {
-  return text.replace(/\/live\/[A-Za-z0-9_-]+/g, '/live/****');
+  return text.replace(/\/(live|program)\/[A-Za-z0-9_-]+/g, '/$1/****');
 }

@@ -4,11 +4,12 @@ import { CameraRegistry } from './camera-registry';
 import { EngineCamerasController } from './engine-cameras.controller';
 import { IngestAllowList } from './ingest-allow-list';
 import { IngestServer } from './ingest.server';
+import { ProgramBus } from './program-bus';
 import { SourceUrlCipher } from './source-url-cipher';
 
 @Module({
   controllers: [EngineCamerasController],
-  exports: [CameraRegistry, IngestServer],
-  providers: [CameraRegistry, IngestAllowList, IngestServer, SourceUrlCipher],
+  exports: [CameraRegistry, IngestServer, ProgramBus, SourceUrlCipher],
+  providers: [CameraRegistry, IngestAllowList, IngestServer, ProgramBus, SourceUrlCipher],
 })
 export class IngestModule {}

@@ -12,6 +12,7 @@ import { hashStreamKey, maskIngestPaths } from '@lib-stream/stream-key';
 
 import { CameraRegistry, metadataFromSession } from './camera-registry';
 import { IngestAllowList } from './ingest-allow-list';
+import { PROGRAM_APP, ProgramBus } from './program-bus';
 import { SourceUrlCipher } from './source-url-cipher';
 
 const HEARTBEAT_MS = 1000;
@@ -54,6 +55,7 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly registry: CameraRegistry,
     private readonly events: EventBus,
     private readonly urlCipher: SourceUrlCipher,
+    private readonly programBus: ProgramBus,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -70,6 +72,7 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
       store: { path: join(resolve(this.config.STREAM_DATA_DIR), 'nms') },
     });
     this.nms.on('prePublish', (session) => this.onPrePublish(session));
+    this.nms.on('prePlay', (session) => this.onPrePlay(session));
     await this.nms.run();
     this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);
     this.logger.log({ msg: 'RTMP ingest listening', port: this.config.STREAM_RTMP_INGEST_PORT });
@@ -95,6 +98,7 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
       this.logger.warn({ msg: 'publish refused', reason, session: session.id, ip: session.ip });
       session.socket.destroy();
     };
+    if (session.streamApp === PROGRAM_APP) return this.onProgramPublish(session, refuse);
     if (session.streamApp !== 'live') return refuse('unknown application');
     const keyHash = hashStreamKey(session.streamName);
     const cameraId = this.allowList.cameraFor(keyHash);
@@ -123,6 +127,25 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
       this.logger.error({ msg: 'could not register publisher', cameraId, reason: (error as Error).message });
       session.socket.destroy();
     });
+  }
+
+  /**
+   * A broadcast's source ffmpeg publishing to its program bus: local only, one at a time. NMS's 30 s
+   * publish grace stays on here, so the next source continues the timestamps the pushers follow.
+   */
+  private onProgramPublish(session: NmsSession, refuse: (reason: string) => void): void {
+    if (!ProgramBus.isLoopback(session.ip) || !this.programBus.isOpen(session.streamName)) return refuse('unknown program path');
+    const current = Context.broadcasts.get(session.streamPath)?.publisher;
+    if (current && current !== session && !current.socket.destroyed) return refuse('program path already has a source');
+  }
+
+  /** Program paths are read only by this machine's pushers. */
+  private onPrePlay(session: NmsSession): void {
+    if (session.streamApp !== PROGRAM_APP) return;
+    if (!ProgramBus.isLoopback(session.ip) || !this.programBus.isOpen(session.streamName)) {
+      this.logger.warn({ msg: 'play refused', reason: 'unknown program path', session: session.id, ip: session.ip });
+      session.socket.destroy();
+    }
   }
 
   private async claim(publisher: Publisher): Promise<void> {

@@ -5,7 +5,7 @@ import { TokenCipher, parseEncryptionKey } from '@lib-stream/stream-key';
 
 /**
  * Encrypts the RTMP URLs a camera can be read from before they go into the registry (they hold
- * stream keys). Null when STREAM_TOKEN_ENCRYPTION_KEY is unusable: cameras are then registered
+ * stream keys), and opens broadcast URLs for ffmpeg. Null when STREAM_TOKEN_ENCRYPTION_KEY is unusable: cameras are then registered
  * without a readable URL.
  */
 @Injectable()
@@ -23,5 +23,11 @@ export class SourceUrlCipher {
 
   encrypt(url: string): string | null {
     return this.cipher ? this.cipher.encrypt(url) : null;
+  }
+
+  /** Opens a stored URL for ffmpeg's arguments; throws when the key is unusable or the value foreign. */
+  decrypt(stored: string): string {
+    if (!this.cipher) throw new Error('STREAM_TOKEN_ENCRYPTION_KEY is unusable: stored URLs cannot be opened');
+    return this.cipher.decrypt(stored);
   }
 }

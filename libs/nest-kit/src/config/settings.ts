@@ -54,6 +54,8 @@ const urlWithScheme =
     }
   };
 
+const H264_ENCODERS = ['libx264', 'libx264rgb', 'h264_nvenc', 'h264_qsv', 'h264_vaapi', 'h264_v4l2m2m', 'h264_omx'];
+
 const bitrate = (value: string): string | null => (/^\d+[kKmM]?$/.test(value) ? null : 'must be a bitrate such as 128k');
 
 export const SETTINGS = {
@@ -83,7 +85,9 @@ export const SETTINGS = {
   STREAM_MAX_CONCURRENT_BROADCASTS: int(10, 'Maximum simultaneous FFmpeg broadcast processes (per media worker)', 0, 1000),
   STREAM_BROADCAST_AUDIO_CODEC: str('aac', 'Audio codec for RTMP output'),
   STREAM_BROADCAST_AUDIO_BITRATE: str('128k', 'Audio bitrate for RTMP output', { check: bitrate }),
-  STREAM_BROADCAST_VIDEO_CODEC: str('libvpx', 'Video codec for RTMP output'),
+  STREAM_BROADCAST_VIDEO_CODEC: str('libx264', 'Video codec for RTMP output when a source must be encoded (an H.264 encoder: FLV/RTMP cannot carry VP8, so the seed\'s libvpx is refused)', {
+    check: (value) => (H264_ENCODERS.includes(value) ? null : `must be an H.264 encoder FFmpeg can put in FLV: ${H264_ENCODERS.join(', ')}`),
+  }),
   STREAM_BROADCAST_RESTART_ON_FAILURE: bool(true, 'Auto-restart FFmpeg on crash'),
   STREAM_BROADCAST_HEALTH_CHECK_INTERVAL_SECONDS: int(10, 'FFmpeg health check frequency', 1, 3600),
   STREAM_RTMP_PROBE_TIMEOUT_SECONDS: int(5, 'FFprobe timeout for RTMP URL validation', 1, 120),
@@ -154,6 +158,16 @@ export const SETTINGS = {
   STREAM_MEDIA_WORKER_ADVERTISED_HOST: str('', 'Host other media workers use to read this worker\'s cameras (empty = the machine hostname, the pod name in Kubernetes)'),
   STREAM_CAMERA_OFFLINE_GRACE_SECONDS: int(10, 'A camera that disconnects stays live this long, so a quick reconnect is not an outage', 0, 300),
   STREAM_CAMERA_STALL_SECONDS: int(3, 'A publisher that sends nothing for this long is cut as frozen', 1, 60),
+  STREAM_FFPROBE_PATH: str('', 'Path to FFprobe (empty = next to STREAM_FFMPEG_PATH)'),
+  STREAM_BROADCAST_VIDEO_BITRATE: str('2500k', 'Video bitrate when a broadcast source must be encoded (fallback image, black, non-H.264 sources)', { check: bitrate }),
+  STREAM_BROADCAST_FALLBACK_SIZE: str('1280x720', 'Frame size of encoded fallbacks when the primary source\'s size is unknown', {
+    check: (value) => (/^\d{2,5}x\d{2,5}$/.test(value) ? null : 'must be WIDTHxHEIGHT, such as 1280x720'),
+  }),
+  STREAM_BROADCAST_MAX_RESTARTS: int(5, 'Failed restarts in a row before a destination is marked failed (or, for the source, the broadcast stops with reason error)', 1, 100),
+  STREAM_BROADCAST_RECOVERY_CHECK_SECONDS: int(2, 'While on a fallback, how often a better source is checked for (the cascade moves back up when it answers)', 1, 60),
+  STREAM_VOICE_BROADCAST_RTMP_URL: secret('RTMP destination for consented voice-room broadcasts (voice.room.broadcast.approved); empty = voice broadcasts are ignored', {
+    check: urlWithScheme('rtmp:', 'rtmps:'),
+  }),
   STREAM_CAMERA_ANNOUNCE_TTL_SECONDS: int(30, 'An engine-announced camera expires unless it announces itself again within this time', 5, 3600),
 } as const;
 

@@ -13,7 +13,13 @@ const CHECK_TIMEOUT_MS = 2000;
 @Injectable()
 export class HealthRegistry {
   private readonly checks = new Map<string, HealthCheck>();
+  private readonly notes = new Map<string, () => string>();
   private draining = false;
+
+  /** A capability shown in the readiness report that does not decide readiness (e.g. "broadcasting: unavailable"). */
+  note(name: string, describe: () => string): void {
+    this.notes.set(name, describe);
+  }
 
   register(name: string, check: HealthCheck): void {
     this.checks.set(name, check);
@@ -32,6 +38,7 @@ export class HealthRegistry {
     const results = await Promise.all(names.map((name) => runWithTimeout(this.checks.get(name) as HealthCheck)));
     const checks: Record<string, string> = {};
     names.forEach((name, index) => (checks[name] = results[index]));
+    for (const [name, describe] of this.notes) checks[name] = describe();
     if (this.draining) checks.shutdown = 'draining';
     const ready = !this.draining && results.every((result) => result === 'up');
     return { ready, checks };

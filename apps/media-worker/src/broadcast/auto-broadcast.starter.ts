@@ -1,0 +1,88 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+
+import { type BroadcastSpec, BroadcastSourceType, broadcastSourceKey } from '@lib-stream/contracts';
+import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
+
+import { CameraRegistry } from '../ingest/camera-registry';
+import { SourceUrlCipher } from '../ingest/source-url-cipher';
+import { BroadcastCoordinator } from './broadcast-coordinator';
+import { BroadcastStore } from './broadcast.store';
+import { sealUrl } from './seal';
+
+const POLL_MS = 2000;
+
+/**
+ * STREAM_AUTO_BROADCAST_CAMERA_ID + STREAM_AUTO_BROADCAST_RTMP_URL: once the camera is live, make
+ * sure one broadcast of it runs. Every replica tries; the source claim lets only one start it.
+ */
+@Injectable()
+export class AutoBroadcastStarter implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('AutoBroadcast');
+  private stopped = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly coordinator: BroadcastCoordinator,
+    private readonly cameras: CameraRegistry,
+    private readonly store: BroadcastStore,
+    private readonly cipher: SourceUrlCipher,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const cameraId = this.config.STREAM_AUTO_BROADCAST_CAMERA_ID;
+    if (!cameraId || !this.config.STREAM_AUTO_BROADCAST_RTMP_URL) return;
+    if (!this.coordinator.available) {
+      this.logger.warn({ msg: 'auto-broadcast configured but broadcasting is unavailable on this worker', cameraId });
+      return;
+    }
+    this.logger.log({ msg: 'auto-broadcast waiting for the camera to go live', cameraId });
+    void this.run(cameraId);
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+  }
+
+  private async run(cameraId: string): Promise<void> {
+    const sourceKey = broadcastSourceKey({ cameraId });
+    while (!this.stopped) {
+      try {
+        const camera = await this.cameras.get(cameraId);
+        const holder = await this.store.sourceHolder(sourceKey);
+        if (holder && (await this.store.activeIds()).includes(holder)) {
+          this.logger.log({ msg: 'auto-broadcast is on air', cameraId, broadcastId: holder });
+          return;
+        }
+        if (camera?.state === 'live') {
+          const job = await this.coordinator.enqueue(this.spec(cameraId, sourceKey), `auto-${sourceKey.slice(0, 16)}-${Math.floor(Date.now() / 60_000)}`);
+          await job?.finished().catch((error: Error) => this.logger.warn({ msg: 'auto-broadcast did not start', cameraId, reason: error.message }));
+        }
+      } catch (error) {
+        this.logger.warn({ msg: 'auto-broadcast check failed', cameraId, reason: (error as Error).message });
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  }
+
+  private spec(cameraId: string, sourceKey: string): BroadcastSpec {
+    return {
+      broadcastId: randomUUID(),
+      sourceType: BroadcastSourceType.Camera,
+      video: { kind: 'camera', cameraId },
+      audio: null,
+      backgroundVideo: null,
+      fallbackStream: null,
+      fallbackImage: null,
+      destinations: [{ destinationId: randomUUID(), url: sealUrl(this.cipher, this.config.STREAM_AUTO_BROADCAST_RTMP_URL) }],
+      audioCodec: this.config.STREAM_BROADCAST_AUDIO_CODEC,
+      audioBitrate: this.config.STREAM_BROADCAST_AUDIO_BITRATE,
+      sourceKey,
+      voiceRoomId: null,
+      desired: 'running',
+      stopReason: null,
+      revision: 1,
+      createdAt: new Date().toISOString(),
+    };
+  }
+}

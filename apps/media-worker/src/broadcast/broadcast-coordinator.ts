@@ -1,0 +1,391 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import Bull from 'bull';
+import type Redis from 'ioredis';
+
+import {
+  type BroadcastAssignmentJob,
+  type BroadcastRuntime,
+  type BroadcastSpec,
+  type BroadcastStatusView,
+  BroadcastStopReason,
+  type BroadcastValidationJob,
+  ErrorCode,
+  EventTopic,
+  InternalChannels,
+  QueueNames,
+  toBroadcastStatusView,
+  type VideoSourceType,
+} from '@lib-stream/contracts';
+import { APP_CONFIG, type AppConfig, EventBus, HealthRegistry, REDIS, SERVICE_IDENTITY, type ServiceIdentity, eventHeader, redisOptionsFromUrl } from '@lib-stream/nest-kit';
+
+import { CameraRegistry } from '../ingest/camera-registry';
+import { ProgramBus } from '../ingest/program-bus';
+import { SourceUrlCipher } from '../ingest/source-url-cipher';
+import { BroadcastRunner, type LiveCamera, type RunnerSettings } from './broadcast-runner';
+import { BroadcastStore } from './broadcast.store';
+import { BroadcastValidator, ValidationFailed } from './broadcast-validator';
+import { ffmpegAvailable, ffprobePathFor } from './ffmpeg/ffmpeg-availability';
+
+const TICK_MS = 1000;
+const HEARTBEAT_TTL_MS = 5000;
+
+/**
+ * The media plane's broadcast owner on this worker. New broadcasts arrive through a Bull queue (one
+ * worker takes each, within STREAM_MAX_CONCURRENT_BROADCASTS); the owner renews a lease in Redis and
+ * follows the desired state there; broadcasts whose lease lapsed (their worker died) are adopted.
+ */
+@Injectable()
+export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Broadcasts');
+  private readonly runners = new Map<string, BroadcastRunner>();
+  private readonly applying = new Map<string, Promise<void>>();
+  private assignments: Bull.Queue<BroadcastAssignmentJob> | null = null;
+  private validations: Bull.Queue<BroadcastValidationJob> | null = null;
+  private subscriber: Redis | null = null;
+  private ticker: NodeJS.Timeout | null = null;
+  private intakePaused = false;
+  private draining = false;
+  private pending = 0;
+  readonly available: boolean;
+  private readonly settings: RunnerSettings;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly store: BroadcastStore,
+    private readonly events: EventBus,
+    private readonly bus: ProgramBus,
+    private readonly cipher: SourceUrlCipher,
+    private readonly cameras: CameraRegistry,
+    private readonly validator: BroadcastValidator,
+    private readonly health: HealthRegistry,
+  ) {
+    this.available = config.STREAM_BROADCAST_ENABLED && ffmpegAvailable(config.STREAM_FFMPEG_PATH) && cipher.available;
+    const [width, height] = config.STREAM_BROADCAST_FALLBACK_SIZE.split('x').map(Number);
+    this.settings = {
+      ffmpegPath: config.STREAM_FFMPEG_PATH,
+      ffprobePath: ffprobePathFor(config),
+      restartOnFailure: config.STREAM_BROADCAST_RESTART_ON_FAILURE,
+      maxRestarts: config.STREAM_BROADCAST_MAX_RESTARTS,
+      recoveryCheckMs: config.STREAM_BROADCAST_RECOVERY_CHECK_SECONDS * 1000,
+      defaultBackground: config.STREAM_DEFAULT_BACKGROUND_VIDEO,
+      encode: {
+        videoCodec: config.STREAM_BROADCAST_VIDEO_CODEC,
+        videoBitrate: config.STREAM_BROADCAST_VIDEO_BITRATE,
+        audioCodec: config.STREAM_BROADCAST_AUDIO_CODEC,
+        audioBitrate: config.STREAM_BROADCAST_AUDIO_BITRATE,
+        width,
+        height,
+        fps: 30,
+      },
+    };
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.health.note('broadcasting', () => (this.available ? `available (${this.runners.size}/${this.config.STREAM_MAX_CONCURRENT_BROADCASTS})` : `unavailable: ${this.unavailableReason()}`));
+    await this.beat();
+    if (!this.available) {
+      if (this.config.STREAM_BROADCAST_ENABLED) this.logger.warn({ msg: 'broadcasting unavailable on this worker', reason: this.unavailableReason() });
+      return;
+    }
+    const bullOptions = { prefix: 'stream:bull', redis: redisOptionsFromUrl(this.config.STREAM_REDIS_URL) };
+    this.assignments = new Bull<BroadcastAssignmentJob>(QueueNames.BroadcastAssignments, bullOptions);
+    this.validations = new Bull<BroadcastValidationJob>(QueueNames.BroadcastValidations, bullOptions);
+    void this.validations.process(2, (job) => this.validateJob(job.data));
+    this.subscriber = this.redis.duplicate();
+    this.subscriber.on('message', (_channel: string, broadcastId: string) => void this.follow(broadcastId));
+    await this.subscriber.subscribe(InternalChannels.BroadcastChanged);
+    this.ticker = setInterval(() => void this.tick(), TICK_MS);
+    await this.updateIntake();
+    void this.assignments.process(1, (job) => this.startJob(job.data.spec));
+    this.logger.log({ msg: 'broadcasting available', maxBroadcasts: this.config.STREAM_MAX_CONCURRENT_BROADCASTS });
+  }
+
+  /** SIGTERM: stop taking work, hand every broadcast over (its lease released, so a peer adopts it now). */
+  async onApplicationShutdown(): Promise<void> {
+    this.draining = true;
+    if (this.ticker) clearInterval(this.ticker);
+    await this.beat().catch(() => undefined);
+    await this.assignments?.pause(true, true).catch(() => undefined);
+    const peers = await this.store.peersAbleToBroadcast(this.identity.instanceId).catch(() => 0);
+    await Promise.all(
+      [...this.runners.values()].map(async (runner) => {
+        await runner.stop();
+        await this.saveRuntime(runner, { handedOver: true });
+        await this.store.releaseLease(runner.broadcastId, this.identity.instanceId);
+      }),
+    );
+    if (this.runners.size) {
+      this.logger.log({
+        msg: peers ? 'broadcasts handed over to the other workers' : 'no other worker can take the broadcasts now: they resume when one starts',
+        broadcasts: this.runners.size,
+        peers,
+      });
+    }
+    this.runners.clear();
+    await this.store.removeHeartbeat(this.identity.instanceId).catch(() => undefined);
+    await this.subscriber?.quit().catch(() => undefined);
+    await Promise.all([this.assignments?.close(), this.validations?.close()]).catch(() => undefined);
+  }
+
+  /** Queues a new broadcast for whichever worker has room (voice events, auto-broadcast). Job ids dedupe replicas. */
+  async enqueue(spec: BroadcastSpec, jobId: string): Promise<Bull.Job<BroadcastAssignmentJob> | null> {
+    if (!this.assignments) return null;
+    return this.assignments.add({ spec }, { jobId, attempts: 1, removeOnComplete: 100, removeOnFail: 100 });
+  }
+
+  localBroadcastIds(): string[] {
+    return [...this.runners.keys()];
+  }
+
+  runner(broadcastId: string): BroadcastRunner | undefined {
+    return this.runners.get(broadcastId);
+  }
+
+  // --- new broadcasts (queue) ---
+
+  /** Validates, claims and starts a new broadcast; the job's result is its status, its failure a JSON error. */
+  private async startJob(spec: BroadcastSpec): Promise<BroadcastStatusView> {
+    this.pending++;
+    try {
+      if (this.draining) throw jobError(ErrorCode.ServiceUnavailable, 503, 'the media worker is shutting down; retry');
+      try {
+        await this.validator.validateSpec(spec);
+      } catch (error) {
+        if (error instanceof ValidationFailed) throw jobError(ErrorCode.ValidationFailed, 400, error.message);
+        throw error;
+      }
+      const claim = await this.store.claimNew(spec, this.identity.instanceId);
+      if (!claim.ok) {
+        throw jobError(ErrorCode.Conflict, 409, claim.heldBy ? `a broadcast is already active for this source (${claim.heldBy})` : 'the broadcast id is already taken');
+      }
+      const runner = this.createRunner(spec);
+      this.runners.set(spec.broadcastId, runner);
+      const startedAt = new Date().toISOString();
+      await runner.start();
+      await this.saveRuntime(runner, { startedAt });
+      await this.events.publish(EventTopic.BroadcastStarted, { ...eventHeader(), broadcastId: spec.broadcastId, sourceType: spec.sourceType });
+      this.logger.log({ msg: 'broadcast started', broadcastId: spec.broadcastId, sourceType: spec.sourceType, destinations: spec.destinations.length, videoSourceType: runner.videoSourceType() });
+      return toBroadcastStatusView(spec, await this.store.runtime(spec.broadcastId), true);
+    } catch (error) {
+      this.logger.warn({ msg: 'broadcast not started', broadcastId: spec.broadcastId, reason: (error as Error).message });
+      throw error;
+    } finally {
+      this.pending--;
+      await this.updateIntake();
+    }
+  }
+
+  private async validateJob(job: BroadcastValidationJob): Promise<{ ok: true }> {
+    try {
+      await this.validator.validateUrls(job);
+      return { ok: true };
+    } catch (error) {
+      if (error instanceof ValidationFailed) throw jobError(ErrorCode.ValidationFailed, 400, error.message);
+      throw error;
+    }
+  }
+
+  /** Takes queue jobs only while below the per-worker limit; Bull's local pause leaves them to the others. */
+  private async updateIntake(): Promise<void> {
+    if (!this.assignments) return;
+    const full = this.draining || this.runners.size + this.pending >= this.config.STREAM_MAX_CONCURRENT_BROADCASTS;
+    if (full && !this.intakePaused) {
+      this.intakePaused = true;
+      await this.assignments.pause(true, true);
+    } else if (!full && this.intakePaused) {
+      this.intakePaused = false;
+      await this.assignments.resume(true);
+    }
+    await this.beat().catch(() => undefined);
+  }
+
+  // --- ownership: leases, desired state, adoption ---
+
+  private async tick(): Promise<void> {
+    try {
+      await this.beat();
+      for (const runner of [...this.runners.values()]) {
+        if (!(await this.store.renewLease(runner.broadcastId, this.identity.instanceId))) {
+          this.logger.warn({ msg: 'lease lost: another worker owns the broadcast now', broadcastId: runner.broadcastId });
+          this.runners.delete(runner.broadcastId);
+          await runner.stop();
+          continue;
+        }
+        await this.follow(runner.broadcastId);
+      }
+      await this.adoptOrphans();
+      await this.updateIntake();
+    } catch (error) {
+      this.logger.warn({ msg: 'broadcast tick failed', reason: (error as Error).message });
+    }
+  }
+
+  /** Applies the desired state of a broadcast this worker owns, once at a time per broadcast. */
+  private follow(broadcastId: string): Promise<void> {
+    const runner = this.runners.get(broadcastId);
+    if (!runner) return Promise.resolve();
+    const previous = this.applying.get(broadcastId) ?? Promise.resolve();
+    const next = previous.then(() => this.applyDesired(runner)).catch((error: unknown) => {
+      this.logger.error({ msg: 'could not apply broadcast change', broadcastId, reason: (error as Error).message });
+    });
+    this.applying.set(broadcastId, next);
+    return next;
+  }
+
+  private async applyDesired(runner: BroadcastRunner): Promise<void> {
+    if (this.runners.get(runner.broadcastId) !== runner) return;
+    const spec = await this.store.spec(runner.broadcastId);
+    if (!spec) {
+      this.runners.delete(runner.broadcastId);
+      await runner.stop();
+      return;
+    }
+    if (spec.desired === 'stopped') {
+      await this.finish(runner, spec, spec.stopReason ?? BroadcastStopReason.Manual);
+      return;
+    }
+    let interruption = null;
+    if (spec.revision > runner.currentSpec.revision) {
+      interruption = await runner.apply(spec);
+      this.logger.log({ msg: 'broadcast updated', broadcastId: spec.broadcastId, ...interruption });
+    }
+    await this.saveRuntime(runner, interruption ? { interruption } : {});
+  }
+
+  /** Stops a broadcast for good: processes, records, event. */
+  private async finish(runner: BroadcastRunner, spec: BroadcastSpec, reason: BroadcastStopReason, error: string | null = null): Promise<void> {
+    this.runners.delete(runner.broadcastId);
+    await runner.stop();
+    const stoppedAt = new Date().toISOString();
+    await this.saveRuntime(runner, { stoppedAt, stopReason: reason, error });
+    await this.store.finalize(spec);
+    await this.events.publish(EventTopic.BroadcastStopped, { ...eventHeader(), broadcastId: spec.broadcastId, reason });
+    this.logger.log({ msg: 'broadcast stopped', broadcastId: spec.broadcastId, reason });
+    await this.updateIntake();
+  }
+
+  /** The runner gave up: the broadcast stops with reason error, for everyone. */
+  private async fail(runner: BroadcastRunner, message: string): Promise<void> {
+    if (this.runners.get(runner.broadcastId) !== runner) return;
+    this.logger.error({ msg: 'broadcast failed', broadcastId: runner.broadcastId, reason: message });
+    const spec = (await this.store.spec(runner.broadcastId)) ?? runner.currentSpec;
+    const stopped: BroadcastSpec = { ...spec, desired: 'stopped', stopReason: BroadcastStopReason.Error, revision: spec.revision + 1 };
+    await this.store.saveSpec(stopped);
+    await this.finish(runner, stopped, BroadcastStopReason.Error, message);
+  }
+
+  /** Broadcasts that should be on air but have no owner (their worker died): take them over. */
+  private async adoptOrphans(): Promise<void> {
+    if (this.draining) return;
+    for (const broadcastId of await this.store.activeIds()) {
+      if (this.runners.size + this.pending >= this.config.STREAM_MAX_CONCURRENT_BROADCASTS) return;
+      if (this.runners.has(broadcastId) || (await this.store.leaseHolder(broadcastId))) continue;
+      if (!(await this.store.adopt(broadcastId, this.identity.instanceId))) continue;
+      const spec = await this.store.spec(broadcastId);
+      if (!spec) {
+        await this.redis.srem('stream:bc-active', broadcastId);
+        await this.store.releaseLease(broadcastId, this.identity.instanceId);
+        continue;
+      }
+      const previous = await this.store.runtime(broadcastId);
+      const runner = this.createRunner(spec);
+      this.runners.set(broadcastId, runner);
+      if (spec.desired === 'stopped') {
+        await this.finish(runner, spec, spec.stopReason ?? BroadcastStopReason.Manual);
+        continue;
+      }
+      this.logger.warn({ msg: 'adopting broadcast whose worker is gone', broadcastId, previousWorker: previous?.workerId ?? null });
+      await runner.start();
+      await this.saveRuntime(runner, { startedAt: previous?.startedAt ?? new Date().toISOString() });
+    }
+  }
+
+  // --- plumbing ---
+
+  private createRunner(spec: BroadcastSpec): BroadcastRunner {
+    let runner: BroadcastRunner;
+    runner = new BroadcastRunner(spec, {
+      settings: this.settings,
+      open: (url) => this.cipher.decrypt(url.enc),
+      liveCamera: (cameraId) => this.liveCamera(cameraId),
+      bus: this.bus,
+      onSourceChanged: (previous, current) => void this.sourceChanged(spec.broadcastId, previous, current),
+      onTerminal: (message) => void this.fail(runner, message),
+    });
+    return runner;
+  }
+
+  private async sourceChanged(broadcastId: string, previous: VideoSourceType | null, current: VideoSourceType): Promise<void> {
+    if (previous === null) return;
+    await this.events.publish(EventTopic.BroadcastSourceChanged, { ...eventHeader(), broadcastId, previousSource: previous, currentSource: current });
+    const runner = this.runners.get(broadcastId);
+    if (runner) await this.saveRuntime(runner);
+  }
+
+  private async liveCamera(cameraId: string): Promise<LiveCamera | null> {
+    const entry = await this.cameras.get(cameraId);
+    if (!entry || entry.state !== 'live' || !entry.rtmpUrlEnc) return null;
+    const meta = entry.metadata;
+    return {
+      url: this.cipher.decrypt(entry.rtmpUrlEnc),
+      // Unknown codecs (no onMetaData) are copied: RTMP cameras are H.264/AAC in practice.
+      copyVideo: meta.videoCodec === null || meta.videoCodec === 'h264',
+      copyAudio: meta.audioCodec === null || meta.audioCodec === 'aac',
+      hasAudio: meta.audioCodec !== null || meta.videoCodec === null,
+      width: meta.width,
+      height: meta.height,
+      fps: meta.fps,
+    };
+  }
+
+  private async saveRuntime(
+    runner: BroadcastRunner,
+    extra: { startedAt?: string; stoppedAt?: string; stopReason?: BroadcastStopReason; error?: string | null; interruption?: BroadcastRuntime['lastInterruption']; handedOver?: boolean } = {},
+  ): Promise<void> {
+    const previous = await this.store.runtime(runner.broadcastId);
+    const runtime: BroadcastRuntime = {
+      broadcastId: runner.broadcastId,
+      workerId: extra.handedOver ? null : this.identity.instanceId,
+      appliedRevision: runner.currentSpec.revision,
+      health: extra.stoppedAt ? 'stopped' : extra.handedOver ? 'unhealthy' : runner.health(),
+      videoSourceType: runner.videoSourceType(),
+      currentVideoSource: runner.currentVideoSource(),
+      sourceRestarts: runner.restarts(),
+      sourceFps: runner.sourceFps(),
+      destinations: runner.destinations(),
+      lastError: extra.error ?? runner.error(),
+      startedAt: extra.startedAt ?? previous?.startedAt ?? null,
+      stoppedAt: extra.stoppedAt ?? null,
+      stopReason: extra.stopReason ?? null,
+      lastInterruption: extra.interruption ?? previous?.lastInterruption ?? null,
+      updatedAt: new Date().toISOString(),
+    };
+    await this.store.saveRuntime(runtime);
+  }
+
+  private async beat(): Promise<void> {
+    await this.store.heartbeat(
+      {
+        instanceId: this.identity.instanceId,
+        ffmpegAvailable: this.available,
+        broadcastsRunning: this.runners.size + this.pending,
+        maxBroadcasts: this.config.STREAM_MAX_CONCURRENT_BROADCASTS,
+        draining: this.draining,
+        updatedAt: new Date().toISOString(),
+      },
+      HEARTBEAT_TTL_MS,
+    );
+  }
+
+  private unavailableReason(): string {
+    if (!this.config.STREAM_BROADCAST_ENABLED) return 'STREAM_BROADCAST_ENABLED is false';
+    if (!ffmpegAvailable(this.config.STREAM_FFMPEG_PATH)) return 'FFmpeg not found at STREAM_FFMPEG_PATH';
+    return 'STREAM_TOKEN_ENCRYPTION_KEY is unusable';
+  }
+}
+
+function jobError(code: ErrorCode, statusCode: number, message: string): Error {
+  return new Error(JSON.stringify({ code, statusCode, message }));
+}

@@ -1,0 +1,494 @@
+import { Logger } from '@nestjs/common';
+
+import {
+  type BroadcastHealth,
+  type BroadcastInterruption,
+  type BroadcastSpec,
+  type DestinationRuntime,
+  type DestinationSpec,
+  type DestinationState,
+  type SealedUrl,
+  VideoSourceType,
+} from '@lib-stream/contracts';
+
+import { type EncodeSettings, type ResolvedVideo, pusherArgs, sourceArgs } from './ffmpeg/ffmpeg-args';
+import { type ExitInfo, FfmpegProcess } from './ffmpeg/ffmpeg-process';
+import type { ProgressBlock } from './ffmpeg/progress-parser';
+import { type CascadeLevel, buildCascade, sameLevel } from './source-cascade';
+import { probeSource } from './validation/source-probe';
+
+/** No progress block for this long: the process is stuck (media.md §6: blocks come every ~1 s). */
+const STALL_MS = 3000;
+const START_TIMEOUT_MS = 6000;
+/** A restart counter resets after this long running well. */
+const HEALTHY_RESET_MS = 60_000;
+const MAX_BACKOFF_MS = 30_000;
+const SWITCH_GAP_ESTIMATE_MS = 300;
+
+export interface RunnerSettings {
+  ffmpegPath: string;
+  ffprobePath: string;
+  restartOnFailure: boolean;
+  maxRestarts: number;
+  recoveryCheckMs: number;
+  defaultBackground: string;
+  encode: EncodeSettings;
+}
+
+export interface LiveCamera {
+  url: string;
+  copyVideo: boolean;
+  copyAudio: boolean;
+  hasAudio: boolean;
+  width: number | null;
+  height: number | null;
+  fps: number | null;
+}
+
+export interface RunnerDeps {
+  settings: RunnerSettings;
+  /** Decrypts a sealed URL (only ever handed to ffmpeg). */
+  open(url: SealedUrl): string;
+  /** The camera's readable URL while it is live, else null. */
+  liveCamera(cameraId: string): Promise<LiveCamera | null>;
+  bus: { open(): { token: string; url: string }; close(token: string): void; hasPublisher(token: string): boolean };
+  onSourceChanged(previous: VideoSourceType | null, current: VideoSourceType): void;
+  /** The broadcast cannot go on (source exhausted, every destination failed): stop it with reason error. */
+  onTerminal(message: string): void;
+}
+
+interface Pusher {
+  spec: DestinationSpec;
+  process: FfmpegProcess | null;
+  state: DestinationState;
+  lastError: string | null;
+  retryCount: number;
+  failuresInRow: number;
+  bytesSent: number;
+  liveSince: string | null;
+  retryTimer: NodeJS.Timeout | null;
+}
+
+/**
+ * One broadcast on this worker: the source cascade feeding the program bus and a pusher per
+ * destination reading it. Sources switch break-before-make; pushers are never touched by a source
+ * change, so the platform keeps one connection (media.md §4c).
+ */
+export class BroadcastRunner {
+  private readonly logger: Logger;
+  private levels: CascadeLevel[];
+  private levelIndex = -1;
+  private source: FfmpegProcess | null = null;
+  private sourceProgressed = false;
+  private switching: Promise<void> = Promise.resolve();
+  private sourceRestarts = 0;
+  private sourceFailuresInRow = 0;
+  private readonly levelRetryAt = new Map<number, number>();
+  private readonly pushers = new Map<string, Pusher>();
+  private bus: { token: string; url: string } | null = null;
+  private recoveryTimer: NodeJS.Timeout | null = null;
+  private sourceRetryTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private lastError: string | null = null;
+  private fps: { frame: number; at: number; value: number | null } = { frame: 0, at: 0, value: null };
+  private readonly fileProbes = new Map<string, Promise<{ copyVideo: boolean; hasAudio: boolean; copyAudio: boolean }>>();
+  private cameraSize: { width: number; height: number; fps: number } | null = null;
+
+  constructor(
+    private spec: BroadcastSpec,
+    private readonly deps: RunnerDeps,
+  ) {
+    this.logger = new Logger(`Broadcast ${spec.broadcastId.slice(0, 8)}`);
+    this.levels = buildCascade(spec, deps.settings.defaultBackground);
+  }
+
+  get broadcastId(): string {
+    return this.spec.broadcastId;
+  }
+
+  get currentSpec(): BroadcastSpec {
+    return this.spec;
+  }
+
+  /** Starts the best available source, then the pushers once the program bus has a publisher. */
+  async start(): Promise<void> {
+    this.bus = this.deps.bus.open();
+    await this.switchTo(await this.bestAvailableLevel(this.levels.length - 1), 'start');
+    await this.waitForProgramPublisher(5000);
+    for (const destination of this.spec.destinations) this.startPusher(destination);
+    this.recoveryTimer = setInterval(() => void this.recover(), this.deps.settings.recoveryCheckMs);
+  }
+
+  /** Kills every process. The caller decides what the stop means (stopped, handed over, lost). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.recoveryTimer) clearInterval(this.recoveryTimer);
+    if (this.sourceRetryTimer) clearTimeout(this.sourceRetryTimer);
+    const exits: Promise<unknown>[] = [];
+    for (const pusher of this.pushers.values()) {
+      if (pusher.retryTimer) clearTimeout(pusher.retryTimer);
+      if (pusher.process) exits.push(pusher.process.stop());
+    }
+    await this.switching.catch(() => undefined);
+    if (this.source) exits.push(this.source.stop());
+    await Promise.all(exits);
+    if (this.bus) this.deps.bus.close(this.bus.token);
+  }
+
+  /** Applies a changed spec; returns what it interrupted. Pushers whose destination is unchanged keep their connection. */
+  async apply(next: BroadcastSpec): Promise<BroadcastInterruption> {
+    const previous = this.spec;
+    this.spec = next;
+    const nextIds = new Set(next.destinations.map((d) => d.destinationId));
+    let removed = 0;
+    let added = 0;
+    let reconnected = 0;
+    for (const [id, pusher] of this.pushers) {
+      if (nextIds.has(id)) continue;
+      removed++;
+      this.pushers.delete(id);
+      if (pusher.retryTimer) clearTimeout(pusher.retryTimer);
+      await pusher.process?.stop();
+    }
+    for (const destination of next.destinations) {
+      const current = this.pushers.get(destination.destinationId);
+      if (!current) {
+        added++;
+        this.startPusher(destination);
+      } else if (current.spec.url.enc !== destination.url.enc) {
+        reconnected++;
+        current.spec = destination;
+        if (current.retryTimer) clearTimeout(current.retryTimer);
+        const old = current.process;
+        current.process = null;
+        await old?.stop();
+        current.failuresInRow = 0;
+        this.spawnPusher(current);
+      }
+    }
+    const levels = buildCascade(next, this.deps.settings.defaultBackground);
+    const onAir = this.levels[this.levelIndex];
+    const keptIndex = levels.findIndex((level) => sameLevel(level, onAir));
+    this.levels = levels;
+    this.levelRetryAt.clear();
+    let sourceRestarted = false;
+    if (keptIndex === -1) {
+      sourceRestarted = true;
+      await this.switchTo(await this.bestAvailableLevel(levels.length - 1), 'update');
+    } else {
+      this.levelIndex = keptIndex;
+    }
+    void previous;
+    return {
+      revision: next.revision,
+      destinationsReconnected: reconnected,
+      destinationsAdded: added,
+      destinationsRemoved: removed,
+      sourceRestarted,
+      estimatedGapMs: sourceRestarted ? SWITCH_GAP_ESTIMATE_MS : 0,
+    };
+  }
+
+  health(): BroadcastHealth {
+    if (this.stopped) return 'stopped';
+    const sourceMoving = this.source?.lastProgressAt != null && Date.now() - this.source.lastProgressAt < STALL_MS;
+    const pushers = [...this.pushers.values()];
+    const live = pushers.filter((p) => p.state === 'live').length;
+    if (!sourceMoving || live === 0) return 'unhealthy';
+    return this.levelIndex > 0 || live < pushers.length ? 'degraded' : 'healthy';
+  }
+
+  videoSourceType(): VideoSourceType | null {
+    return this.levels[this.levelIndex]?.type ?? null;
+  }
+
+  currentVideoSource(): string | null {
+    return this.levels[this.levelIndex]?.label ?? null;
+  }
+
+  restarts(): number {
+    return this.sourceRestarts;
+  }
+
+  sourceFps(): number | null {
+    return this.fps.value;
+  }
+
+  error(): string | null {
+    return this.lastError;
+  }
+
+  destinations(): DestinationRuntime[] {
+    return [...this.pushers.values()].map((p) => ({
+      destinationId: p.spec.destinationId,
+      rtmpOutputUrl: p.spec.url.masked,
+      state: p.state,
+      lastError: p.lastError,
+      retryCount: p.retryCount,
+      bytesSent: p.bytesSent,
+      liveSince: p.liveSince,
+    }));
+  }
+
+  /** Test and benchmark hook: the live processes' pids (source first). */
+  pids(): { source: number | null; pushers: Record<string, number | null> } {
+    const pushers: Record<string, number | null> = {};
+    for (const [id, pusher] of this.pushers) pushers[id] = pusher.process?.pid ?? null;
+    return { source: this.source?.pid ?? null, pushers };
+  }
+
+  // --- source cascade ---
+
+  /** Serialised so two failures (or a failure and a recovery) never race two sources onto the bus. */
+  private switchTo(index: number, why: string): Promise<void> {
+    this.switching = this.switching.then(() => this.doSwitch(index, why)).catch((error: unknown) => {
+      this.logger.error({ msg: 'source switch failed', reason: (error as Error).message });
+    });
+    return this.switching;
+  }
+
+  private async doSwitch(index: number, why: string): Promise<void> {
+    if (this.stopped) return;
+    const previousType = this.levels[this.levelIndex]?.type ?? null;
+    const old = this.source;
+    this.source = null;
+    // Break before make: the program path takes one publisher at a time.
+    if (old) await old.stop();
+    if (this.stopped) return;
+    const level = this.levels[index];
+    const video = await this.resolve(level);
+    if (!video) {
+      // The source vanished between the check and now: go on down.
+      this.levelRetryAt.set(index, Date.now() + this.deps.settings.recoveryCheckMs);
+      if (index < this.levels.length - 1) return this.doSwitch(index + 1, 'unavailable');
+      return;
+    }
+    this.levelIndex = index;
+    const args = sourceArgs(video, this.spec.audio ? this.deps.open(this.spec.audio) : null, this.bus!.url, this.encodeSettings());
+    const process = new FfmpegProcess({
+      ffmpegPath: this.deps.settings.ffmpegPath,
+      args,
+      label: `source ${level.type}`,
+      stallMs: STALL_MS,
+      startTimeoutMs: START_TIMEOUT_MS,
+      secrets: this.secrets(),
+    });
+    this.source = process;
+    this.sourceProgressed = false;
+    process.on('progress', (block: ProgressBlock) => this.onSourceProgress(process, block));
+    process.once('exit', (info: ExitInfo) => this.onSourceExit(process, index, info));
+    process.start();
+    this.logger.log({ msg: 'source on air', videoSourceType: level.type, source: level.label, why });
+    if (previousType !== level.type) this.deps.onSourceChanged(previousType, level.type);
+  }
+
+  private onSourceProgress(process: FfmpegProcess, block: ProgressBlock): void {
+    if (process !== this.source) return;
+    this.sourceProgressed = true;
+    const now = Date.now();
+    if (block.frame != null) {
+      if (this.fps.at && block.frame >= this.fps.frame) this.fps.value = Math.round(((block.frame - this.fps.frame) * 1000 * 10) / Math.max(1, now - this.fps.at)) / 10;
+      this.fps = { frame: block.frame, at: now, value: this.fps.value };
+    }
+    if (process.startedAt && now - process.startedAt > HEALTHY_RESET_MS) this.sourceFailuresInRow = 0;
+  }
+
+  private onSourceExit(process: FfmpegProcess, index: number, info: ExitInfo): void {
+    if (info.requested || this.stopped || process !== this.source) return;
+    this.source = null;
+    this.fps = { frame: 0, at: 0, value: null };
+    this.lastError = info.lastError ?? `source exited (${info.reason})`;
+    this.sourceRestarts++;
+    this.sourceFailuresInRow++;
+    const level = this.levels[index];
+    this.logger.warn({ msg: 'source ended', videoSourceType: level?.type, reason: info.reason, code: info.code, signal: info.signal, lastError: info.lastError });
+    const crashedWhileFine = info.signal !== null && info.reason === 'exited' && this.sourceProgressed;
+    const last = index >= this.levels.length - 1;
+    if (!crashedWhileFine && !last) {
+      // The source itself failed: move down now, and look at it again later.
+      this.levelRetryAt.set(index, Date.now() + this.deps.settings.recoveryCheckMs);
+      void this.switchTo(index + 1, `fallback after ${info.reason}`);
+      return;
+    }
+    // The process died (not its input), or black failed: restart in place with backoff.
+    if (!this.deps.settings.restartOnFailure || this.sourceFailuresInRow > this.deps.settings.maxRestarts) {
+      this.deps.onTerminal(`source failed ${this.sourceFailuresInRow} times in a row: ${this.lastError}`);
+      return;
+    }
+    const delay = backoff(this.sourceFailuresInRow);
+    this.sourceRetryTimer = setTimeout(() => void this.switchTo(index, `restart after ${info.reason}`), delay);
+  }
+
+  /** While on a fallback: move back up as soon as a better source answers. */
+  private async recover(): Promise<void> {
+    if (this.stopped || this.levelIndex <= 0) return;
+    const best = await this.bestAvailableLevel(this.levelIndex - 1, true);
+    if (best < this.levelIndex && !this.stopped) await this.switchTo(best, 'better source is back');
+  }
+
+  /** The best level at or above `worst` whose source answers now (black and files always do). */
+  private async bestAvailableLevel(worst: number, onlyBetter = false): Promise<number> {
+    for (let index = 0; index <= worst; index++) {
+      const retryAt = this.levelRetryAt.get(index) ?? 0;
+      if (retryAt > Date.now()) continue;
+      if (await this.isAvailable(this.levels[index])) return index;
+      this.levelRetryAt.set(index, Date.now() + this.deps.settings.recoveryCheckMs);
+    }
+    return onlyBetter ? Number.MAX_SAFE_INTEGER : worst;
+  }
+
+  private async isAvailable(level: CascadeLevel): Promise<boolean> {
+    switch (level.input.kind) {
+      case 'camera':
+        return (await this.deps.liveCamera(level.input.cameraId)) !== null;
+      case 'stream':
+        return probeSource(this.deps.settings.ffprobePath, this.deps.open(level.input.url), 2)
+          .then(() => true)
+          .catch(() => false);
+      default:
+        return true;
+    }
+  }
+
+  private async resolve(level: CascadeLevel): Promise<ResolvedVideo | null> {
+    const input = level.input;
+    switch (input.kind) {
+      case 'camera': {
+        const camera = await this.deps.liveCamera(input.cameraId);
+        if (!camera) return null;
+        if (camera.width && camera.height) this.cameraSize = { width: camera.width, height: camera.height, fps: Math.round(camera.fps ?? 30) || 30 };
+        return { kind: 'stream', url: camera.url, copyVideo: camera.copyVideo, hasAudio: camera.hasAudio, copyAudio: camera.copyAudio };
+      }
+      case 'stream':
+        // RTMP sources are H.264/AAC in FLV in practice; copy them (FFmpeg 5.1 cannot read anything else there).
+        return { kind: 'stream', url: this.deps.open(input.url), copyVideo: true, hasAudio: true, copyAudio: true };
+      case 'file':
+      case 'default-file': {
+        const path = input.kind === 'file' ? this.deps.open(input.url) : input.path;
+        return { kind: 'file', path, ...(await this.fileCodecs(path)) };
+      }
+      case 'image':
+        return { kind: 'image', path: this.deps.open(input.url) };
+      case 'black':
+        return { kind: 'black' };
+    }
+  }
+
+  /** A looped file is copied when it already is H.264/AAC, else encoded. */
+  private fileCodecs(path: string): Promise<{ copyVideo: boolean; hasAudio: boolean; copyAudio: boolean }> {
+    let probe = this.fileProbes.get(path);
+    if (!probe) {
+      probe = probeSource(this.deps.settings.ffprobePath, path, 5)
+        .then((result) => ({
+          copyVideo: result.video?.codec === 'h264',
+          hasAudio: result.audio !== null,
+          copyAudio: result.audio?.codec === 'aac',
+        }))
+        .catch(() => ({ copyVideo: false, hasAudio: false, copyAudio: false }));
+      this.fileProbes.set(path, probe);
+    }
+    return probe;
+  }
+
+  /** Fallbacks are encoded like the camera so the platform sees steady sequence headers. */
+  private encodeSettings(): EncodeSettings {
+    const base = this.deps.settings.encode;
+    const size = this.cameraSize;
+    return {
+      ...base,
+      audioCodec: this.spec.audioCodec || base.audioCodec,
+      audioBitrate: this.spec.audioBitrate || base.audioBitrate,
+      ...(size ? { width: even(size.width), height: even(size.height), fps: size.fps } : {}),
+    };
+  }
+
+  private async waitForProgramPublisher(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.stopped && this.bus && !this.deps.bus.hasPublisher(this.bus.token) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  // --- destinations ---
+
+  private startPusher(destination: DestinationSpec): void {
+    const pusher: Pusher = {
+      spec: destination,
+      process: null,
+      state: 'connecting',
+      lastError: null,
+      retryCount: 0,
+      failuresInRow: 0,
+      bytesSent: 0,
+      liveSince: null,
+      retryTimer: null,
+    };
+    this.pushers.set(destination.destinationId, pusher);
+    this.spawnPusher(pusher);
+  }
+
+  private spawnPusher(pusher: Pusher): void {
+    if (this.stopped || !this.bus) return;
+    pusher.retryTimer = null;
+    pusher.state = pusher.retryCount > 0 ? 'retrying' : 'connecting';
+    const process = new FfmpegProcess({
+      ffmpegPath: this.deps.settings.ffmpegPath,
+      args: pusherArgs(this.bus.url, this.deps.open(pusher.spec.url)),
+      label: `pusher ${pusher.spec.destinationId.slice(0, 8)}`,
+      stallMs: STALL_MS,
+      startTimeoutMs: START_TIMEOUT_MS,
+      secrets: this.secrets(),
+    });
+    pusher.process = process;
+    let sentAtStart = pusher.bytesSent;
+    process.on('progress', (block: ProgressBlock) => {
+      if (pusher.process !== process || block.totalSizeBytes == null) return;
+      pusher.bytesSent = sentAtStart + block.totalSizeBytes;
+      if (block.totalSizeBytes > 0 && pusher.state !== 'live') {
+        pusher.state = 'live';
+        pusher.liveSince = new Date().toISOString();
+        this.logger.log({ msg: 'destination live', destinationId: pusher.spec.destinationId, destination: pusher.spec.url.masked });
+      }
+      if (process.startedAt && Date.now() - process.startedAt > HEALTHY_RESET_MS) pusher.failuresInRow = 0;
+    });
+    process.once('exit', (info: ExitInfo) => {
+      if (pusher.process !== process || info.requested || this.stopped) return;
+      sentAtStart = pusher.bytesSent;
+      pusher.process = null;
+      pusher.liveSince = null;
+      pusher.lastError = info.lastError ?? `pusher exited (${info.reason})`;
+      pusher.failuresInRow++;
+      this.logger.warn({ msg: 'destination lost', destinationId: pusher.spec.destinationId, reason: info.reason, code: info.code, signal: info.signal, lastError: pusher.lastError });
+      if (!this.deps.settings.restartOnFailure || pusher.failuresInRow > this.deps.settings.maxRestarts) {
+        pusher.state = 'failed';
+        this.logger.error({ msg: 'destination failed', destinationId: pusher.spec.destinationId, failures: pusher.failuresInRow });
+        if ([...this.pushers.values()].every((p) => p.state === 'failed')) this.deps.onTerminal(`every destination failed: ${pusher.lastError}`);
+        return;
+      }
+      pusher.state = 'retrying';
+      pusher.retryCount++;
+      pusher.retryTimer = setTimeout(() => this.spawnPusher(pusher), backoff(pusher.failuresInRow));
+    });
+    process.start();
+  }
+
+  /** Every full URL this broadcast handles, scrubbed from ffmpeg's stderr before anything reads it. */
+  private secrets(): string[] {
+    const sealed = [this.spec.audio, this.spec.backgroundVideo, this.spec.fallbackStream, this.spec.fallbackImage, ...this.spec.destinations.map((d) => d.url)];
+    if (this.spec.video.kind === 'url') sealed.push(this.spec.video.url);
+    const urls = sealed.filter((url): url is SealedUrl => url !== null).map((url) => this.deps.open(url));
+    // The key part alone as well: ffmpeg sometimes prints only the path.
+    return [...urls, ...urls.map((url) => url.split('/').pop() ?? '').filter((tail) => tail.length >= 6)];
+  }
+}
+
+/** 0.5 s, 1, 2, 4 … capped at 30 s (media.md §6). */
+export function backoff(failures: number): number {
+  return Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.max(0, failures - 1));
+}
+
+function even(value: number): number {
+  return Math.max(2, Math.round(value / 2) * 2);
+}
+
+export { VideoSourceType };

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+
+import { IngestModule } from '../ingest/ingest.module';
+import { AutoBroadcastStarter } from './auto-broadcast.starter';
+import { BroadcastCoordinator } from './broadcast-coordinator';
+import { BroadcastValidator } from './broadcast-validator';
+import { BroadcastStore } from './broadcast.store';
+import { VoiceBroadcastsController } from './voice-broadcasts.controller';
+
+@Module({
+  imports: [IngestModule],
+  controllers: [VoiceBroadcastsController],
+  providers: [AutoBroadcastStarter, BroadcastCoordinator, BroadcastStore, BroadcastValidator],
+  exports: [BroadcastCoordinator],
+})
+export class BroadcastModule {}

@@ -1,0 +1,146 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type Redis from 'ioredis';
+
+import {
+  BROADCAST_LEASE_MS,
+  BroadcastKeys,
+  type BroadcastRuntime,
+  type BroadcastSpec,
+  type MediaWorkerHeartbeat,
+} from '@lib-stream/contracts';
+import { REDIS } from '@lib-stream/nest-kit';
+
+/** How long a stopped broadcast stays visible to status and list. */
+export const STOPPED_RETENTION_SECONDS = 3600;
+
+// Claim the source (unless the broadcast holding it is no longer active), take the lease, store the
+// spec: all or nothing, so two workers can never both start the same source.
+const CLAIM_NEW = `
+local holder = redis.call('get', KEYS[1])
+if holder and holder ~= ARGV[1] and redis.call('sismember', KEYS[4], holder) == 1 then return holder end
+if redis.call('set', KEYS[2], ARGV[2], 'PX', ARGV[3], 'NX') == false then return 'lease' end
+redis.call('set', KEYS[1], ARGV[1])
+redis.call('set', KEYS[3], ARGV[4])
+redis.call('sadd', KEYS[4], ARGV[1])
+redis.call('sadd', KEYS[5], ARGV[1])
+return 'ok'`;
+const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+// Leaves the source free and the records to expire; the lease goes last so nobody adopts meanwhile.
+const FINALIZE = `
+redis.call('srem', KEYS[1], ARGV[1])
+if redis.call('get', KEYS[2]) == ARGV[1] then redis.call('del', KEYS[2]) end
+redis.call('expire', KEYS[3], ARGV[2])
+redis.call('expire', KEYS[4], ARGV[2])
+redis.call('del', KEYS[5])
+return 1`;
+
+export type ClaimResult = { ok: true } | { ok: false; heldBy: string | null };
+
+/** The `stream-broadcasts` store as a media worker uses it: specs, runtime, leases, source claims. */
+@Injectable()
+export class BroadcastStore {
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+
+  async claimNew(spec: BroadcastSpec, workerId: string): Promise<ClaimResult> {
+    const id = spec.broadcastId;
+    const result = (await this.redis.eval(
+      CLAIM_NEW,
+      5,
+      BroadcastKeys.sourceClaim(spec.sourceKey),
+      BroadcastKeys.lease(id),
+      BroadcastKeys.spec(id),
+      BroadcastKeys.active(),
+      BroadcastKeys.all(),
+      id,
+      workerId,
+      String(BROADCAST_LEASE_MS),
+      JSON.stringify(spec),
+    )) as string;
+    if (result === 'ok') return { ok: true };
+    return { ok: false, heldBy: result === 'lease' ? null : result };
+  }
+
+  async spec(broadcastId: string): Promise<BroadcastSpec | null> {
+    const raw = await this.redis.get(BroadcastKeys.spec(broadcastId));
+    return raw ? (JSON.parse(raw) as BroadcastSpec) : null;
+  }
+
+  async saveSpec(spec: BroadcastSpec): Promise<void> {
+    await this.redis.set(BroadcastKeys.spec(spec.broadcastId), JSON.stringify(spec));
+  }
+
+  async runtime(broadcastId: string): Promise<BroadcastRuntime | null> {
+    const raw = await this.redis.get(BroadcastKeys.runtime(broadcastId));
+    return raw ? (JSON.parse(raw) as BroadcastRuntime) : null;
+  }
+
+  async saveRuntime(runtime: BroadcastRuntime): Promise<void> {
+    await this.redis.set(BroadcastKeys.runtime(runtime.broadcastId), JSON.stringify(runtime));
+  }
+
+  async activeIds(): Promise<string[]> {
+    return this.redis.smembers(BroadcastKeys.active());
+  }
+
+  async sourceHolder(sourceKey: string): Promise<string | null> {
+    return this.redis.get(BroadcastKeys.sourceClaim(sourceKey));
+  }
+
+  async leaseHolder(broadcastId: string): Promise<string | null> {
+    return this.redis.get(BroadcastKeys.lease(broadcastId));
+  }
+
+  /** Takes an ownerless broadcast; false when another worker was faster. */
+  async adopt(broadcastId: string, workerId: string): Promise<boolean> {
+    return (await this.redis.set(BroadcastKeys.lease(broadcastId), workerId, 'PX', BROADCAST_LEASE_MS, 'NX')) === 'OK';
+  }
+
+  /** False when the lease was lost (it expired and another worker adopted the broadcast). */
+  async renewLease(broadcastId: string, workerId: string): Promise<boolean> {
+    return (await this.redis.eval(RENEW, 1, BroadcastKeys.lease(broadcastId), workerId, String(BROADCAST_LEASE_MS))) === 1;
+  }
+
+  async releaseLease(broadcastId: string, workerId: string): Promise<void> {
+    await this.redis.eval(RELEASE, 1, BroadcastKeys.lease(broadcastId), workerId);
+  }
+
+  async finalize(spec: BroadcastSpec): Promise<void> {
+    const id = spec.broadcastId;
+    await this.redis.eval(
+      FINALIZE,
+      5,
+      BroadcastKeys.active(),
+      BroadcastKeys.sourceClaim(spec.sourceKey),
+      BroadcastKeys.spec(id),
+      BroadcastKeys.runtime(id),
+      BroadcastKeys.lease(id),
+      id,
+      String(STOPPED_RETENTION_SECONDS),
+    );
+  }
+
+  async heartbeat(beat: MediaWorkerHeartbeat, ttlMs: number): Promise<void> {
+    await this.redis.set(BroadcastKeys.worker(beat.instanceId), JSON.stringify(beat), 'PX', ttlMs);
+  }
+
+  async removeHeartbeat(instanceId: string): Promise<void> {
+    await this.redis.del(BroadcastKeys.worker(instanceId));
+  }
+
+  /** Other workers that could take broadcasts over right now. */
+  async peersAbleToBroadcast(selfId: string): Promise<number> {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await this.redis.scan(cursor, 'MATCH', BroadcastKeys.workerPattern(), 'COUNT', 200);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+    const beats = keys.length ? await this.redis.mget(keys) : [];
+    return beats
+      .filter((raw): raw is string => raw !== null)
+      .map((raw) => JSON.parse(raw) as MediaWorkerHeartbeat)
+      .filter((beat) => beat.instanceId !== selfId && beat.ffmpegAvailable && !beat.draining && beat.broadcastsRunning < beat.maxBroadcasts).length;
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * FFmpeg command lines of the broadcast topology (media.md §4c, §7): one source process publishes
+ * the current cascade level to the broadcast's local program bus; one pusher per destination copies
+ * the program bus to the platform.
+ */
+
+export interface EncodeSettings {
+  videoCodec: string;
+  videoBitrate: string;
+  audioCodec: string;
+  audioBitrate: string;
+  width: number;
+  height: number;
+  fps: number;
+}
+
+/** A resolved video input (URLs opened): what the source process reads. */
+export type ResolvedVideo =
+  | { kind: 'stream'; url: string; copyVideo: boolean; hasAudio: boolean; copyAudio: boolean }
+  | { kind: 'file'; path: string; copyVideo: boolean; hasAudio: boolean; copyAudio: boolean }
+  | { kind: 'image'; path: string }
+  | { kind: 'black' };
+
+const isRtmp = (url: string) => /^rtmps?:\/\//i.test(url);
+
+/** Low-latency RTMP input: no Nagle, no long probing (TTFF 1.2 s → 0.25 s), bounded reads. */
+export function rtmpInput(url: string, rwTimeoutUs: number): string[] {
+  const tuned = ['-fpsprobesize', '0', '-analyzeduration', '500000', '-rw_timeout', String(rwTimeoutUs)];
+  return url.startsWith('rtmp://') ? ['-tcp_nodelay', '1', ...tuned, '-i', url] : [...tuned, '-i', url];
+}
+
+function networkOrFileInput(url: string, rwTimeoutUs: number): string[] {
+  if (isRtmp(url)) return rtmpInput(url, rwTimeoutUs);
+  if (/^https?:\/\//i.test(url)) return ['-rw_timeout', String(rwTimeoutUs), '-i', url];
+  return ['-i', url];
+}
+
+function flvOutput(url: string): string[] {
+  const nodelay = url.startsWith('rtmp://') ? ['-tcp_nodelay', '1'] : [];
+  return ['-f', 'flv', '-flvflags', 'no_duration_filesize', ...nodelay, url];
+}
+
+function videoEncode(settings: EncodeSettings, still: boolean): string[] {
+  const gop = String(settings.fps * 2);
+  const x264 = settings.videoCodec.startsWith('libx264') ? ['-preset', 'veryfast', '-tune', still ? 'stillimage' : 'zerolatency'] : [];
+  const scale = `scale=${settings.width}:${settings.height}:force_original_aspect_ratio=decrease,pad=${settings.width}:${settings.height}:(ow-iw)/2:(oh-ih)/2,format=yuv420p`;
+  return [
+    '-vf', scale, '-c:v', settings.videoCodec, ...x264, '-r', String(settings.fps),
+    '-g', gop, '-keyint_min', gop, '-sc_threshold', '0',
+    '-b:v', settings.videoBitrate, '-maxrate', settings.videoBitrate, '-bufsize', doubleBitrate(settings.videoBitrate),
+  ];
+}
+
+function audioEncode(settings: EncodeSettings): string[] {
+  return ['-c:a', settings.audioCodec, '-b:a', settings.audioBitrate, '-ar', '44100', '-ac', '2'];
+}
+
+function doubleBitrate(bitrate: string): string {
+  const match = /^(\d+)([kKmM]?)$/.exec(bitrate);
+  return match ? `${Number(match[1]) * 2}${match[2]}` : bitrate;
+}
+
+/**
+ * The source process for one cascade level. `audioUrl` (GameAudio/VoiceRoom) replaces the level's
+ * own sound; stills and black get silent audio so the program always has both tracks.
+ */
+export function sourceArgs(video: ResolvedVideo, audioUrl: string | null, programUrl: string, settings: EncodeSettings): string[] {
+  const args: string[] = [];
+  let copyVideo = false;
+  let still = false;
+  let ownAudio: 'copy' | 'encode' | null = null;
+  switch (video.kind) {
+    case 'stream':
+      args.push(...networkOrFileInput(video.url, 3_000_000));
+      copyVideo = video.copyVideo;
+      ownAudio = video.hasAudio ? (video.copyAudio ? 'copy' : 'encode') : null;
+      break;
+    case 'file':
+      args.push('-re', '-stream_loop', '-1', ...networkOrFileInput(video.path, 3_000_000));
+      copyVideo = video.copyVideo;
+      ownAudio = video.hasAudio ? (video.copyAudio ? 'copy' : 'encode') : null;
+      break;
+    case 'image':
+      args.push('-re', '-loop', '1', '-framerate', String(settings.fps), ...networkOrFileInput(video.path, 3_000_000));
+      still = true;
+      break;
+    case 'black':
+      args.push('-re', '-f', 'lavfi', '-i', `color=c=black:s=${settings.width}x${settings.height}:r=${settings.fps}`);
+      still = true;
+      break;
+  }
+  let audioInput = 0;
+  let copyAudio = false;
+  if (audioUrl) {
+    args.push(...networkOrFileInput(audioUrl, 3_000_000));
+    audioInput = 1;
+  } else if (ownAudio) {
+    copyAudio = ownAudio === 'copy';
+  } else {
+    args.push('-f', 'lavfi', '-i', 'anullsrc=r=44100:cl=stereo');
+    audioInput = 1;
+  }
+  args.push('-map', '0:v:0', '-map', `${audioInput}:a:0`);
+  args.push(...(copyVideo ? ['-c:v', 'copy'] : videoEncode(settings, still)));
+  args.push(...(copyAudio ? ['-c:a', 'copy'] : audioEncode(settings)));
+  return [...args, ...flvOutput(programUrl)];
+}
+
+/** The persistent pusher: program bus → one destination, copied (it only ever reconnects on its own failure). */
+export function pusherArgs(programUrl: string, destinationUrl: string): string[] {
+  return [...rtmpInput(programUrl, 15_000_000), '-map', '0', '-c', 'copy', ...flvOutput(destinationUrl)];
+}

@@ -1,0 +1,105 @@
+import { Controller, Inject, Logger } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { randomUUID } from 'node:crypto';
+import type Redis from 'ioredis';
+
+import {
+  type BroadcastSpec,
+  BroadcastSourceType,
+  BroadcastStopReason,
+  ConsumedTopic,
+  InternalChannels,
+  LockKeys,
+  broadcastSourceKey,
+} from '@lib-stream/contracts';
+import { APP_CONFIG, type AppConfig, REDIS, RedisLocks } from '@lib-stream/nest-kit';
+
+import { SourceUrlCipher } from '../ingest/source-url-cipher';
+import { BroadcastCoordinator } from './broadcast-coordinator';
+import { BroadcastStore } from './broadcast.store';
+import { sealUrl } from './seal';
+
+interface VoiceApproved {
+  eventId?: string;
+  roomId?: string;
+  rtpAudioEndpoint?: string;
+}
+
+interface VoiceStopped {
+  roomId?: string;
+  reason?: string;
+}
+
+/**
+ * Voice-room broadcasts exist only by consent: `voice.room.broadcast.approved` starts one (audio from
+ * the room's RTP endpoint, video from the cascade, to STREAM_VOICE_BROADCAST_RTMP_URL) and
+ * `voice.room.broadcast.stopped` ends it with reason consent_revoked. Every worker receives both; the
+ * Bull job id (room + event) and the broadcast lock make the effect happen once.
+ */
+@Controller()
+export class VoiceBroadcastsController {
+  private readonly logger = new Logger('VoiceBroadcasts');
+  private readonly locks: RedisLocks;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly coordinator: BroadcastCoordinator,
+    private readonly store: BroadcastStore,
+    private readonly cipher: SourceUrlCipher,
+  ) {
+    this.locks = new RedisLocks(redis);
+  }
+
+  @EventPattern(ConsumedTopic.VoiceBroadcastApproved)
+  async approved(@Payload() event: VoiceApproved): Promise<void> {
+    if (!this.coordinator.available) return;
+    if (!this.config.STREAM_VOICE_BROADCAST_RTMP_URL) {
+      this.logger.warn({ msg: 'voice broadcast approved but STREAM_VOICE_BROADCAST_RTMP_URL is empty: ignored' });
+      return;
+    }
+    if (typeof event?.roomId !== 'string' || !event.roomId || typeof event.rtpAudioEndpoint !== 'string' || !event.rtpAudioEndpoint) {
+      this.logger.warn({ msg: 'ignored voice.room.broadcast.approved: needs roomId and rtpAudioEndpoint' });
+      return;
+    }
+    const spec: BroadcastSpec = {
+      broadcastId: randomUUID(),
+      sourceType: BroadcastSourceType.VoiceRoom,
+      video: { kind: 'none' },
+      audio: sealUrl(this.cipher, event.rtpAudioEndpoint),
+      backgroundVideo: null,
+      fallbackStream: null,
+      fallbackImage: null,
+      destinations: [{ destinationId: randomUUID(), url: sealUrl(this.cipher, this.config.STREAM_VOICE_BROADCAST_RTMP_URL) }],
+      audioCodec: this.config.STREAM_BROADCAST_AUDIO_CODEC,
+      audioBitrate: this.config.STREAM_BROADCAST_AUDIO_BITRATE,
+      sourceKey: broadcastSourceKey({ voiceRoomId: event.roomId }),
+      voiceRoomId: event.roomId,
+      desired: 'running',
+      stopReason: null,
+      revision: 1,
+      createdAt: new Date().toISOString(),
+    };
+    await this.coordinator.enqueue(spec, `voice-${broadcastSourceKey({ voiceRoomId: event.roomId }).slice(0, 16)}-${event.eventId ?? 'none'}`);
+    this.logger.log({ msg: 'voice broadcast requested', roomId: event.roomId });
+  }
+
+  @EventPattern(ConsumedTopic.VoiceBroadcastStopped)
+  async stopped(@Payload() event: VoiceStopped): Promise<void> {
+    if (typeof event?.roomId !== 'string' || !event.roomId) return;
+    const broadcastId = await this.store.sourceHolder(broadcastSourceKey({ voiceRoomId: event.roomId }));
+    if (!broadcastId) return;
+    const lock = await this.locks.tryAcquire(LockKeys.broadcast(broadcastId), 5000);
+    if (!lock) return;
+    try {
+      const spec = await this.store.spec(broadcastId);
+      if (!spec || spec.desired === 'stopped') return;
+      const reason = event.reason === 'error' ? BroadcastStopReason.Error : event.reason === 'manual' ? BroadcastStopReason.Manual : BroadcastStopReason.ConsentRevoked;
+      await this.store.saveSpec({ ...spec, desired: 'stopped', stopReason: reason, revision: spec.revision + 1 });
+      await this.redis.publish(InternalChannels.BroadcastChanged, broadcastId);
+      this.logger.log({ msg: 'voice broadcast stopping', roomId: event.roomId, broadcastId, reason });
+    } finally {
+      await lock.release();
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import Context from 'node-media-server/src/core/context.js';
+
+import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
+
+export const PROGRAM_APP = 'program';
+
+/**
+ * The local "program bus" of each broadcast: an NMS path that exactly one source ffmpeg publishes to
+ * and the destination pushers read from, so a source change never touches the destination
+ * connection (media.md §4c). Paths are named by an unguessable token, and only this machine's
+ * ffmpegs may publish or play them.
+ */
+@Injectable()
+export class ProgramBus {
+  private readonly tokens = new Set<string>();
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  open(): { token: string; url: string } {
+    const token = randomBytes(16).toString('hex');
+    this.tokens.add(token);
+    return { token, url: `rtmp://127.0.0.1:${this.config.STREAM_RTMP_INGEST_PORT}/${PROGRAM_APP}/${token}` };
+  }
+
+  close(token: string): void {
+    this.tokens.delete(token);
+  }
+
+  isOpen(token: string): boolean {
+    return this.tokens.has(token);
+  }
+
+  /** A source is publishing on the bus right now (pushers started before that would only wait). */
+  hasPublisher(token: string): boolean {
+    const publisher = Context.broadcasts.get(`/${PROGRAM_APP}/${token}`)?.publisher;
+    return !!publisher && !publisher.socket.destroyed;
+  }
+
+  static isLoopback(ip: string): boolean {
+    return ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1';
+  }
+}

@@ -1,0 +1,224 @@
+import { createHash } from 'node:crypto';
+
+import type { BroadcastSourceType, BroadcastStopReason, VideoSourceType } from './enums';
+
+/**
+ * Redis keys of the `stream-broadcasts` store. Nothing here holds a stream key: URLs are stored
+ * encrypted (`enc`) next to their masked form, and source claims use a hash of the source.
+ */
+export const BroadcastKeys = {
+  /** Desired state of a broadcast (JSON `BroadcastSpec`), written by control-api and the owner. */
+  spec: (broadcastId: string) => `stream:bc:${broadcastId}`,
+  /** Runtime state written by the owning worker every second (JSON `BroadcastRuntime`). */
+  runtime: (broadcastId: string) => `stream:bc-runtime:${broadcastId}`,
+  /** The owning worker's instance id, with a short TTL it renews (its lease). */
+  lease: (broadcastId: string) => `stream:bc-lease:${broadcastId}`,
+  /** Ids of broadcasts that should be on air. */
+  active: () => 'stream:bc-active',
+  /** Ids of every broadcast still kept (active and recently stopped), for list. */
+  all: () => 'stream:bc-all',
+  /** One broadcast per source: source key → broadcast id. */
+  sourceClaim: (sourceKey: string) => `stream:bc-source:${sourceKey}`,
+  /** Media worker heartbeat (JSON `MediaWorkerHeartbeat`, short TTL). */
+  worker: (instanceId: string) => `stream:media-worker:${instanceId}`,
+  workerPattern: () => 'stream:media-worker:*',
+} as const;
+
+/** A URL that may hold a secret: encrypted for FFmpeg, masked for everything else. */
+export interface SealedUrl {
+  enc: string;
+  masked: string;
+}
+
+/** What the primary source of a broadcast is. */
+export type BroadcastSourceRef =
+  | { kind: 'camera'; cameraId: string }
+  | { kind: 'url'; url: SealedUrl }
+  | { kind: 'none' };
+
+export interface DestinationSpec {
+  destinationId: string;
+  url: SealedUrl;
+}
+
+/** Desired state of one broadcast. `revision` goes up with every change the owner must apply. */
+export interface BroadcastSpec {
+  broadcastId: string;
+  sourceType: BroadcastSourceType;
+  /** Camera, or a stream URL, that is the primary video (Camera broadcasts). */
+  video: BroadcastSourceRef;
+  /** Audio input laid over the cascade's video (GameAudio and VoiceRoom broadcasts). */
+  audio: SealedUrl | null;
+  /** Primary video of audio-only broadcasts. */
+  backgroundVideo: SealedUrl | null;
+  fallbackStream: SealedUrl | null;
+  fallbackImage: SealedUrl | null;
+  destinations: DestinationSpec[];
+  audioCodec: string;
+  audioBitrate: string;
+  /** Hash of the source, for the one-broadcast-per-source claim. */
+  sourceKey: string;
+  voiceRoomId: string | null;
+  desired: 'running' | 'stopped';
+  stopReason: BroadcastStopReason | null;
+  revision: number;
+  createdAt: string;
+}
+
+export type BroadcastHealth = 'healthy' | 'degraded' | 'unhealthy' | 'stopped';
+export type DestinationState = 'connecting' | 'live' | 'retrying' | 'failed';
+
+export interface DestinationRuntime {
+  destinationId: string;
+  rtmpOutputUrl: string;
+  state: DestinationState;
+  /** Masked. */
+  lastError: string | null;
+  retryCount: number;
+  bytesSent: number;
+  liveSince: string | null;
+}
+
+/** What the owning worker reports about a broadcast; the API's status is built from it. */
+export interface BroadcastRuntime {
+  broadcastId: string;
+  workerId: string | null;
+  appliedRevision: number;
+  health: BroadcastHealth;
+  videoSourceType: VideoSourceType | null;
+  /** Masked description of the source on air (camera id, masked URL, file name, `black`). */
+  currentVideoSource: string | null;
+  sourceRestarts: number;
+  sourceFps: number | null;
+  destinations: DestinationRuntime[];
+  /** Masked. */
+  lastError: string | null;
+  startedAt: string | null;
+  stoppedAt: string | null;
+  stopReason: BroadcastStopReason | null;
+  /** What the last applied update interrupted (for `update` responses). */
+  lastInterruption: BroadcastInterruption | null;
+  updatedAt: string;
+}
+
+export interface BroadcastInterruption {
+  revision: number;
+  /** Destinations whose connection was re-made (their URL changed) or newly opened/closed. */
+  destinationsReconnected: number;
+  destinationsAdded: number;
+  destinationsRemoved: number;
+  /** True when the source process was replaced (the cascade changed). */
+  sourceRestarted: boolean;
+  /** Expected frozen video at the destinations that stayed connected, in ms (0 when nothing changed). */
+  estimatedGapMs: number;
+}
+
+/** A media worker's heartbeat: lets control-api answer 503 at once when no worker can broadcast. */
+export interface MediaWorkerHeartbeat {
+  instanceId: string;
+  ffmpegAvailable: boolean;
+  broadcastsRunning: number;
+  maxBroadcasts: number;
+  draining: boolean;
+  updatedAt: string;
+}
+
+/** Bull job on `QueueNames.BroadcastAssignments`: one worker takes it and owns the broadcast. */
+export interface BroadcastAssignmentJob {
+  spec: BroadcastSpec;
+}
+
+/** A job's failure reason is this JSON, so control-api can answer with the right status. */
+export interface BroadcastJobError {
+  code: string;
+  statusCode: number;
+  message: string;
+}
+
+export const BROADCAST_LEASE_MS = 3000;
+
+/** Bull job on `QueueNames.BroadcastValidations`: any worker with FFmpeg checks new URLs for update. */
+export interface BroadcastValidationJob {
+  /** Sources to probe with ffprobe (stream URLs, images, video files). */
+  sources: { role: 'backgroundVideoUrl' | 'fallbackStreamUrl' | 'fallbackImageUrl' | 'sourceId'; url: SealedUrl }[];
+  /** RTMP destinations to check for an answering server (handshake + connect, never a publish). */
+  destinations: SealedUrl[];
+}
+
+/** The API view of a broadcast (seed `BroadcastStatus`, extended with destinations and the owner). */
+export interface BroadcastStatusView {
+  broadcastId: string;
+  sourceType: BroadcastSourceType;
+  /** Camera id, or the masked source URL. */
+  sourceId: string | null;
+  isActive: boolean;
+  /** First destination, masked. */
+  rtmpOutputUrl: string | null;
+  currentVideoSource: string | null;
+  videoSourceType: VideoSourceType | null;
+  startedAt: string | null;
+  durationSeconds: number | null;
+  health: BroadcastHealth;
+  destinations: DestinationRuntime[];
+  fallbackStreamUrl: string | null;
+  fallbackImageUrl: string | null;
+  backgroundVideoUrl: string | null;
+  workerId: string | null;
+  sourceRestarts: number;
+  lastError: string | null;
+  stoppedAt: string | null;
+  stopReason: BroadcastStopReason | null;
+  revision: number;
+  appliedRevision: number;
+}
+
+/**
+ * Builds the API view from the desired state and what the owner last reported. A broadcast with no
+ * live owner (lease expired, waiting for adoption) shows as unhealthy.
+ */
+export function toBroadcastStatusView(spec: BroadcastSpec, runtime: BroadcastRuntime | null, ownerAlive: boolean, now = Date.now()): BroadcastStatusView {
+  const stopped = spec.desired === 'stopped' && (runtime?.stoppedAt != null || !ownerAlive);
+  const startedAt = runtime?.startedAt ?? null;
+  const end = runtime?.stoppedAt ? Date.parse(runtime.stoppedAt) : now;
+  const known = new Map((runtime?.destinations ?? []).map((d) => [d.destinationId, d]));
+  return {
+    broadcastId: spec.broadcastId,
+    sourceType: spec.sourceType,
+    sourceId: spec.video.kind === 'camera' ? spec.video.cameraId : spec.video.kind === 'url' ? spec.video.url.masked : (spec.audio?.masked ?? null),
+    isActive: !stopped,
+    rtmpOutputUrl: spec.destinations[0]?.url.masked ?? null,
+    currentVideoSource: stopped ? null : (runtime?.currentVideoSource ?? null),
+    videoSourceType: stopped ? null : (runtime?.videoSourceType ?? null),
+    startedAt,
+    durationSeconds: startedAt ? Math.max(0, Math.round((end - Date.parse(startedAt)) / 1000)) : null,
+    health: stopped ? 'stopped' : ownerAlive ? (runtime?.health ?? 'unhealthy') : 'unhealthy',
+    destinations: spec.destinations.map(
+      (d) =>
+        known.get(d.destinationId) ?? {
+          destinationId: d.destinationId,
+          rtmpOutputUrl: d.url.masked,
+          state: 'connecting',
+          lastError: null,
+          retryCount: 0,
+          bytesSent: 0,
+          liveSince: null,
+        },
+    ),
+    fallbackStreamUrl: spec.fallbackStream?.masked ?? null,
+    fallbackImageUrl: spec.fallbackImage?.masked ?? null,
+    backgroundVideoUrl: spec.backgroundVideo?.masked ?? null,
+    workerId: ownerAlive ? (runtime?.workerId ?? null) : null,
+    sourceRestarts: runtime?.sourceRestarts ?? 0,
+    lastError: runtime?.lastError ?? null,
+    stoppedAt: runtime?.stoppedAt ?? null,
+    stopReason: runtime?.stopReason ?? spec.stopReason,
+    revision: spec.revision,
+    appliedRevision: runtime?.appliedRevision ?? 0,
+  };
+}
+
+/** The one-broadcast-per-source key: a hash, so no source URL (which may hold a key) ends up in a key name. */
+export function broadcastSourceKey(source: { cameraId: string } | { url: string } | { voiceRoomId: string }): string {
+  const text = 'cameraId' in source ? `camera:${source.cameraId}` : 'voiceRoomId' in source ? `voice:${source.voiceRoomId}` : source.url;
+  return createHash('sha256').update(text).digest('hex');
+}
