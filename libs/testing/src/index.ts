@@ -5,3 +5,4 @@ export * from './leak-scan';
 export * from './mariadb';
 export * from './processes';
 export * from './tokens';
+export * from './rtmp-platform';

@@ -164,6 +164,9 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       this.runners.set(spec.broadcastId, runner);
       const startedAt = new Date().toISOString();
       await runner.start();
+      if (this.runners.get(spec.broadcastId) !== runner) {
+        throw jobError(ErrorCode.PlatformUnavailable, 502, `the broadcast failed as it started: ${(await this.store.runtime(spec.broadcastId))?.lastError ?? 'see the media worker logs'}`);
+      }
       await this.saveRuntime(runner, { startedAt });
       await this.events.publish(EventTopic.BroadcastStarted, { ...eventHeader(), broadcastId: spec.broadcastId, sourceType: spec.sourceType });
       this.logger.log({ msg: 'broadcast started', broadcastId: spec.broadcastId, sourceType: spec.sourceType, destinations: spec.destinations.length, videoSourceType: runner.videoSourceType() });

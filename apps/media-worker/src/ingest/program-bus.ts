@@ -38,7 +38,8 @@ export class ProgramBus {
     return !!publisher && !publisher.socket.destroyed;
   }
 
+  /** NMS reports the peer as `address:port`. */
   static isLoopback(ip: string): boolean {
-    return ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1';
+    return /^(127\.|::ffff:127\.|::1(:|$)|\[::1\])/.test(ip);
   }
 }

@@ -1,0 +1,225 @@
+import type { INestApplication } from '@nestjs/common';
+import Bull from 'bull';
+import { randomBytes, randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+
+import {
+  type BroadcastAssignmentJob,
+  BroadcastKeys,
+  type BroadcastRuntime,
+  type BroadcastSpec,
+  BroadcastSourceType,
+  type BroadcastStatusView,
+  CameraKeys,
+  InternalChannels,
+  QueueNames,
+  broadcastSourceKey,
+} from '@lib-stream/contracts';
+import { JsonLogger, createServiceApp, loadConfig, newServiceIdentity } from '@lib-stream/nest-kit';
+import { TokenCipher, generateStreamKey, hashStreamKey, maskRtmpUrl } from '@lib-stream/stream-key';
+import { type FfmpegPublisher, type RtmpPlatform, dumpRedis, expectEventually, freePort, startRtmpPlatform, startRtmpPublisher } from '@lib-stream/testing';
+
+import { AppModule } from '../../src/app.module';
+import { BroadcastCoordinator } from '../../src/broadcast/broadcast-coordinator';
+
+// One media worker in this process (real node-media-server ingest + program bus, real FFmpeg), a fake
+// platform (node-media-server in its own process) as the destination, real Redis.
+describe('broadcasts: cascade, destinations, restarts', () => {
+  const encryptionKey = randomBytes(32);
+  const cipher = new TokenCipher(encryptionKey);
+  const redis = new Redis();
+  const subscriber = new Redis();
+  const events: { channel: string; data: Record<string, unknown> }[] = [];
+  const logLines: string[] = [];
+  const publishers: FfmpegPublisher[] = [];
+  const goodKey = `live_${randomBytes(6).toString('hex')}_GOODSECRET`;
+  const refusedKey = `live_${randomBytes(6).toString('hex')}_REFUSEDSECRET`;
+  let platform: RtmpPlatform;
+  let app: INestApplication;
+  let queue: Bull.Queue<BroadcastAssignmentJob>;
+  let port: number;
+
+  const seal = (url: string) => ({ enc: cipher.encrypt(url), masked: maskRtmpUrl(url) });
+  const runtime = async (id: string) => JSON.parse((await redis.get(BroadcastKeys.runtime(id))) ?? 'null') as BroadcastRuntime | null;
+  const coordinator = () => app.get(BroadcastCoordinator);
+
+  async function createCamera(): Promise<{ cameraId: string; streamKey: string }> {
+    const cameraId = randomUUID();
+    const streamKey = generateStreamKey();
+    await redis.set(CameraKeys.keyIndex(hashStreamKey(streamKey)), cameraId);
+    await redis.publish(InternalChannels.CameraCredentials, JSON.stringify({ cameraId, keyHash: hashStreamKey(streamKey), revokedKeyHash: null }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return { cameraId, streamKey };
+  }
+
+  function publishCamera(streamKey: string): FfmpegPublisher {
+    const publisher = startRtmpPublisher(`rtmp://127.0.0.1:${port}/live/${streamKey}`, { size: '640x360' });
+    publishers.push(publisher);
+    return publisher;
+  }
+
+  function cameraSpec(cameraId: string, destinations: string[], extra: Partial<BroadcastSpec> = {}): BroadcastSpec {
+    return {
+      broadcastId: randomUUID(),
+      sourceType: BroadcastSourceType.Camera,
+      video: { kind: 'camera', cameraId },
+      audio: null,
+      backgroundVideo: null,
+      fallbackStream: null,
+      fallbackImage: null,
+      destinations: destinations.map((url) => ({ destinationId: randomUUID(), url: seal(url) })),
+      audioCodec: 'aac',
+      audioBitrate: '128k',
+      sourceKey: broadcastSourceKey({ cameraId }),
+      voiceRoomId: null,
+      desired: 'running',
+      stopReason: null,
+      revision: 1,
+      createdAt: new Date().toISOString(),
+      ...extra,
+    };
+  }
+
+  async function start(spec: BroadcastSpec): Promise<BroadcastStatusView> {
+    const job = await queue.add({ spec }, { jobId: spec.broadcastId, removeOnComplete: 100, removeOnFail: 100 });
+    return (await job.finished()) as BroadcastStatusView;
+  }
+
+  async function stop(spec: BroadcastSpec): Promise<void> {
+    const current = JSON.parse((await redis.get(BroadcastKeys.spec(spec.broadcastId))) as string) as BroadcastSpec;
+    await redis.set(BroadcastKeys.spec(spec.broadcastId), JSON.stringify({ ...current, desired: 'stopped', stopReason: 'manual', revision: current.revision + 1 }));
+    await redis.publish(InternalChannels.BroadcastChanged, spec.broadcastId);
+    await expectEventually(async () => expect((await runtime(spec.broadcastId))?.stoppedAt).toBeTruthy(), { timeoutMs: 10_000 });
+  }
+
+  beforeAll(async () => {
+    port = await freePort();
+    platform = await startRtmpPlatform({ refuseKeys: [refusedKey] });
+    const config = loadConfig({
+      STREAM_RTMP_INGEST_PORT: String(port),
+      STREAM_TOKEN_ENCRYPTION_KEY: encryptionKey.toString('hex'),
+      STREAM_MEDIA_WORKER_ADVERTISED_HOST: '127.0.0.1',
+      STREAM_BROADCAST_ENABLED: 'true',
+      STREAM_BROADCAST_MAX_RESTARTS: '2',
+      STREAM_BROADCAST_RECOVERY_CHECK_SECONDS: '1',
+      STREAM_BROADCAST_FALLBACK_SIZE: '640x360',
+      STREAM_BROADCAST_VIDEO_BITRATE: '500k',
+      STREAM_CAMERA_OFFLINE_GRACE_SECONDS: '1',
+      STREAM_DATA_DIR: `/tmp/lib-stream-test-${process.pid}`,
+    });
+    const identity = newServiceIdentity('media-worker');
+    const logger = new JsonLogger({ service: 'media-worker', level: 'debug', sink: { write: (line) => logLines.push(line) } });
+    app = await createServiceApp({ rootModule: () => AppModule.forRoot(config, identity), redisTransport: true }, config, identity, logger);
+    await app.init();
+    queue = new Bull<BroadcastAssignmentJob>(QueueNames.BroadcastAssignments, { prefix: 'stream:bull' });
+    await subscriber.subscribe('stream.broadcast.started', 'stream.broadcast.stopped', 'stream.broadcast.source-changed');
+    subscriber.on('message', (channel: string, message: string) => events.push({ channel, data: JSON.parse(message).data }));
+  }, 30_000);
+
+  afterAll(async () => {
+    await Promise.all(publishers.map((p) => p.stop('SIGKILL')));
+    await app?.close();
+    await queue?.close();
+    await platform?.stop();
+    await subscriber.quit();
+    await redis.quit();
+  });
+
+  it('puts a live camera on air at each destination; a refusing destination fails alone', async () => {
+    const { cameraId, streamKey } = await createCamera();
+    publishCamera(streamKey);
+    await expectEventually(async () => expect(JSON.parse((await redis.get(CameraKeys.registry(cameraId))) ?? '{}').state).toBe('live'), { timeoutMs: 10_000 });
+
+    const spec = cameraSpec(cameraId, [platform.url('app', goodKey), platform.url('app', refusedKey)]);
+    const status = await start(spec);
+    expect(status).toMatchObject({ broadcastId: spec.broadcastId, isActive: true, videoSourceType: 'primary_stream' });
+    expect(status.rtmpOutputUrl).toBe(`rtmp://127.0.0.1:${platform.port}/app/****`);
+
+    await expectEventually(() => expect(platform.keyframes(goodKey).length).toBeGreaterThanOrEqual(2), { timeoutMs: 10_000 });
+    const [good, refused] = spec.destinations.map((d) => d.destinationId);
+    await expectEventually(
+      async () => {
+        const destinations = (await runtime(spec.broadcastId))!.destinations;
+        expect(destinations.find((d) => d.destinationId === good)).toMatchObject({ state: 'live' });
+        expect(destinations.find((d) => d.destinationId === refused)).toMatchObject({ state: 'failed', retryCount: 2 });
+      },
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
+    const after = await runtime(spec.broadcastId);
+    expect(after!.health).toBe('degraded');
+    expect(after!.destinations.find((d) => d.destinationId === good)!.bytesSent).toBeGreaterThan(10_000);
+    expect(platform.publishes(goodKey)).toHaveLength(1);
+    expect(events.filter((e) => e.channel === 'stream.broadcast.started' && e.data.broadcastId === spec.broadcastId)).toHaveLength(1);
+    await stop(spec);
+    expect(events.filter((e) => e.channel === 'stream.broadcast.stopped' && e.data.broadcastId === spec.broadcastId)).toEqual([
+      expect.objectContaining({ data: expect.objectContaining({ reason: 'manual' }) }),
+    ]);
+    expect(await redis.sismember(BroadcastKeys.active(), spec.broadcastId)).toBe(0);
+  }, 60_000);
+
+  it('falls back when the camera dies and goes back up when it returns, on one destination connection', async () => {
+    const key = `live_${randomBytes(6).toString('hex')}_CASCADESECRET`;
+    const { cameraId, streamKey } = await createCamera();
+    const camera = publishCamera(streamKey);
+    await expectEventually(async () => expect(JSON.parse((await redis.get(CameraKeys.registry(cameraId))) ?? '{}').state).toBe('live'), { timeoutMs: 10_000 });
+    const spec = cameraSpec(cameraId, [platform.url('app', key)]);
+    await start(spec);
+    await expectEventually(() => expect(platform.keyframes(key).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
+
+    await camera.stop('SIGKILL');
+    const killedAt = Date.now();
+    await expectEventually(async () => expect((await runtime(spec.broadcastId))?.videoSourceType).toBe('black'), { timeoutMs: 10_000, intervalMs: 100 });
+    // Fallback frames reach the platform over the same connection.
+    await expectEventually(() => expect(platform.keyframes(key).filter((k) => k.t > killedAt + 500).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
+
+    publishCamera(streamKey);
+    await expectEventually(async () => expect((await runtime(spec.broadcastId))?.videoSourceType).toBe('primary_stream'), { timeoutMs: 15_000, intervalMs: 100 });
+    const backAt = Date.now();
+    await expectEventually(() => expect(platform.keyframes(key).filter((k) => k.t > backAt).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
+
+    expect(platform.publishes(key)).toHaveLength(1);
+    const changes = events.filter((e) => e.channel === 'stream.broadcast.source-changed' && e.data.broadcastId === spec.broadcastId).map((e) => [e.data.previousSource, e.data.currentSource]);
+    expect(changes).toEqual([
+      ['primary_stream', 'black'],
+      ['black', 'primary_stream'],
+    ]);
+    await stop(spec);
+  }, 90_000);
+
+  it('restarts a killed source or pusher FFmpeg', async () => {
+    const key = `live_${randomBytes(6).toString('hex')}_RESTARTSECRET`;
+    const { cameraId, streamKey } = await createCamera();
+    publishCamera(streamKey);
+    await expectEventually(async () => expect(JSON.parse((await redis.get(CameraKeys.registry(cameraId))) ?? '{}').state).toBe('live'), { timeoutMs: 10_000 });
+    const spec = cameraSpec(cameraId, [platform.url('app', key)]);
+    await start(spec);
+    const runner = coordinator().runner(spec.broadcastId)!;
+    await expectEventually(() => expect(platform.keyframes(key).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
+
+    const sourcePid = runner.pids().source!;
+    process.kill(sourcePid, 'SIGKILL');
+    await expectEventually(() => expect(runner.pids().source).not.toBe(sourcePid), { timeoutMs: 5000 });
+    await expectEventually(() => expect(runner.pids().source).not.toBeNull(), { timeoutMs: 5000 });
+    await expectEventually(async () => expect((await runtime(spec.broadcastId))?.videoSourceType).toBe('primary_stream'), { timeoutMs: 10_000 });
+    expect(platform.publishes(key)).toHaveLength(1);
+
+    const destinationId = spec.destinations[0].destinationId;
+    const pusherPid = runner.pids().pushers[destinationId]!;
+    process.kill(pusherPid, 'SIGKILL');
+    await expectEventually(
+      async () => {
+        expect(runner.pids().pushers[destinationId]).not.toBe(pusherPid);
+        expect((await runtime(spec.broadcastId))!.destinations[0]).toMatchObject({ state: 'live', retryCount: 1 });
+      },
+      { timeoutMs: 10_000, intervalMs: 200 },
+    );
+    expect(platform.publishes(key)).toHaveLength(2);
+    await stop(spec);
+  }, 60_000);
+
+  it('keeps every destination key out of logs, events and Redis', async () => {
+    const text = [logLines.join('\n'), JSON.stringify(events), await dumpRedis(redis)].join('\n');
+    for (const secret of ['GOODSECRET', 'REFUSEDSECRET', 'CASCADESECRET', 'RESTARTSECRET']) expect(text).not.toContain(secret);
+    expect(logLines.join('\n')).toContain('destination live');
+  });
+});
