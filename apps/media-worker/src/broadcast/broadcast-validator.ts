@@ -53,7 +53,7 @@ export class BroadcastValidator {
     try {
       await probeSource(ffprobePathFor(this.config), this.cipher.decrypt(url.enc), this.config.STREAM_RTMP_PROBE_TIMEOUT_SECONDS);
     } catch (error) {
-      throw new ValidationFailed(`${role} ${url.masked} is not usable: ${(error as Error).message}`);
+      throw new ValidationFailed(`${role}: ${(error as Error).message}`);
     }
   }
 
@@ -61,7 +61,7 @@ export class BroadcastValidator {
     try {
       await checkRtmpServer(this.cipher.decrypt(url.enc), this.config.STREAM_RTMP_PROBE_TIMEOUT_SECONDS * 1000);
     } catch (error) {
-      throw new ValidationFailed(`rtmpOutputUrl ${url.masked} is not usable: ${(error as Error).message}`);
+      throw new ValidationFailed(`rtmpOutputUrl: ${(error as Error).message}`);
     }
   }
 }

@@ -1,6 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import Bull from 'bull';
+import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import Redis from 'ioredis';
 
 import {
@@ -38,6 +40,8 @@ describe('broadcasts: cascade, destinations, restarts', () => {
   let app: INestApplication;
   let queue: Bull.Queue<BroadcastAssignmentJob>;
   let port: number;
+  const assets = `/tmp/lib-stream-broadcast-assets-${process.pid}`;
+  const voiceKey = `live_${randomBytes(6).toString('hex')}_VOICESECRET`;
 
   const seal = (url: string) => ({ enc: cipher.encrypt(url), masked: maskRtmpUrl(url) });
   const runtime = async (id: string) => JSON.parse((await redis.get(BroadcastKeys.runtime(id))) ?? 'null') as BroadcastRuntime | null;
@@ -92,8 +96,35 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     await expectEventually(async () => expect((await runtime(spec.broadcastId))?.stoppedAt).toBeTruthy(), { timeoutMs: 10_000 });
   }
 
+  async function changeSpec(spec: BroadcastSpec, change: (current: BroadcastSpec) => Partial<BroadcastSpec>) {
+    const current = JSON.parse((await redis.get(BroadcastKeys.spec(spec.broadcastId))) as string) as BroadcastSpec;
+    const revision = current.revision + 1;
+    await redis.set(BroadcastKeys.spec(spec.broadcastId), JSON.stringify({ ...current, ...change(current), revision }));
+    await redis.publish(InternalChannels.BroadcastChanged, spec.broadcastId);
+    return expectEventually(
+      async () => {
+        const state = await runtime(spec.broadcastId);
+        expect(state?.appliedRevision).toBe(revision);
+        return state!.lastInterruption;
+      },
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+  }
+
+  const livePublisher = async (streamKey: string, cameraId: string) => {
+    const publisher = publishCamera(streamKey);
+    await expectEventually(async () => expect(JSON.parse((await redis.get(CameraKeys.registry(cameraId))) ?? '{}').state).toBe('live'), { timeoutMs: 10_000 });
+    return publisher;
+  };
+
   beforeAll(async () => {
     port = await freePort();
+    mkdirSync(assets, { recursive: true });
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'smptehdbars=size=640x360', '-frames:v', '1', `${assets}/fallback.png`]);
+    execFileSync('ffmpeg', [
+      '-v', 'error', '-y', '-f', 'lavfi', '-i', 'mandelbrot=size=640x360:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
+      '-t', '4', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '30', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-ac', '2', `${assets}/background.mp4`,
+    ]);
     platform = await startRtmpPlatform({ refuseKeys: [refusedKey] });
     const config = loadConfig({
       STREAM_RTMP_INGEST_PORT: String(port),
@@ -105,6 +136,8 @@ describe('broadcasts: cascade, destinations, restarts', () => {
       STREAM_BROADCAST_FALLBACK_SIZE: '640x360',
       STREAM_BROADCAST_VIDEO_BITRATE: '500k',
       STREAM_CAMERA_OFFLINE_GRACE_SECONDS: '1',
+      STREAM_VOICE_BROADCAST_RTMP_URL: `rtmp://127.0.0.1:${platform.port}/app/${voiceKey}`,
+      STREAM_DEFAULT_BACKGROUND_VIDEO: '/nonexistent/default.mp4',
       STREAM_DATA_DIR: `/tmp/lib-stream-test-${process.pid}`,
     });
     const identity = newServiceIdentity('media-worker');
@@ -217,9 +250,87 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     await stop(spec);
   }, 60_000);
 
+  it('applies an update: destinations added and removed live, the fallback changed, without touching the others', async () => {
+    const [first, second] = ['UPDATEASECRET', 'UPDATEBSECRET'].map((tag) => `live_${randomBytes(6).toString('hex')}_${tag}`);
+    const { cameraId, streamKey } = await createCamera();
+    const camera = await livePublisher(streamKey, cameraId);
+    const spec = cameraSpec(cameraId, [platform.url('app', first)]);
+    await start(spec);
+    await expectEventually(() => expect(platform.keyframes(first).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
+
+    const added = { destinationId: randomUUID(), url: seal(platform.url('app', second)) };
+    const interruption = await changeSpec(spec, (current) => ({
+      destinations: [...current.destinations, added],
+      fallbackImage: { enc: cipher.encrypt(`${assets}/fallback.png`), masked: `${assets}/fallback.png` },
+    }));
+    expect(interruption).toMatchObject({ destinationsAdded: 1, destinationsRemoved: 0, destinationsReconnected: 0, sourceRestarted: false, estimatedGapMs: 0 });
+    await expectEventually(() => expect(platform.keyframes(second).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
+
+    const removal = await changeSpec(spec, () => ({ destinations: [added] }));
+    expect(removal).toMatchObject({ destinationsRemoved: 1, sourceRestarted: false });
+    await expectEventually(() => expect(platform.events.some((e) => e.e === 'unpublish' && e.key === first)).toBe(true), { timeoutMs: 5000 });
+
+    await camera.stop('SIGKILL');
+    await expectEventually(async () => expect((await runtime(spec.broadcastId))?.videoSourceType).toBe('fallback_image'), { timeoutMs: 10_000, intervalMs: 100 });
+    expect(platform.publishes(first)).toHaveLength(1);
+    expect(platform.publishes(second)).toHaveLength(1);
+    await stop(spec);
+  }, 60_000);
+
+  it('broadcasts game audio over a looped background video', async () => {
+    const audioKey = `audio${randomBytes(4).toString('hex')}`;
+    const key = `live_${randomBytes(6).toString('hex')}_AUDIOSECRET`;
+    publishers.push(startRtmpPublisher(platform.url('game', audioKey)));
+    await expectEventually(() => expect(platform.publishes(audioKey)).toHaveLength(1), { timeoutMs: 10_000 });
+    const spec: BroadcastSpec = {
+      ...cameraSpec('unused', [platform.url('app', key)]),
+      sourceType: BroadcastSourceType.GameAudio,
+      video: { kind: 'none' },
+      audio: seal(platform.url('game', audioKey)),
+      backgroundVideo: { enc: cipher.encrypt(`${assets}/background.mp4`), masked: `${assets}/background.mp4` },
+      sourceKey: broadcastSourceKey({ url: platform.url('game', audioKey) }),
+    };
+    const status = await start(spec);
+    expect(status).toMatchObject({ sourceType: 'GameAudio', videoSourceType: 'primary_stream', backgroundVideoUrl: `${assets}/background.mp4` });
+    await expectEventually(() => expect(platform.keyframes(key).length).toBeGreaterThanOrEqual(2), { timeoutMs: 10_000 });
+    await expectEventually(async () => expect((await runtime(spec.broadcastId))?.health).toBe('healthy'), { timeoutMs: 5000 });
+    await stop(spec);
+  }, 60_000);
+
+  it('starts a voice-room broadcast only on consent and stops it when consent is revoked', async () => {
+    const audioKey = `voice${randomBytes(4).toString('hex')}`;
+    publishers.push(startRtmpPublisher(platform.url('voice', audioKey)));
+    await expectEventually(() => expect(platform.publishes(audioKey)).toHaveLength(1), { timeoutMs: 10_000 });
+    const roomId = randomUUID();
+    const packet = (pattern: string, data: object) => JSON.stringify({ pattern, data: { eventId: randomUUID(), timestamp: new Date().toISOString(), roomId, ...data } });
+    await redis.publish('voice.room.broadcast.approved', packet('voice.room.broadcast.approved', { requestedBySessionId: randomUUID(), rtpAudioEndpoint: platform.url('voice', audioKey) }));
+
+    const broadcastId = await expectEventually(
+      async () => {
+        const holder = await redis.get(BroadcastKeys.sourceClaim(broadcastSourceKey({ voiceRoomId: roomId })));
+        expect(holder).toBeTruthy();
+        return holder!;
+      },
+      { timeoutMs: 15_000, intervalMs: 200 },
+    );
+    await expectEventually(() => expect(platform.keyframes(voiceKey).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
+    const started = events.find((e) => e.channel === 'stream.broadcast.started' && e.data.broadcastId === broadcastId);
+    expect(started?.data.sourceType).toBe('VoiceRoom');
+    // No background given and no default file: the room's audio goes out over black.
+    expect((await runtime(broadcastId))?.videoSourceType).toBe('black');
+
+    await redis.publish('voice.room.broadcast.stopped', packet('voice.room.broadcast.stopped', { reason: 'consent_revoked' }));
+    await expectEventually(
+      () => expect(events.find((e) => e.channel === 'stream.broadcast.stopped' && e.data.broadcastId === broadcastId)?.data.reason).toBe('consent_revoked'),
+      { timeoutMs: 10_000 },
+    );
+  }, 60_000);
+
   it('keeps every destination key out of logs, events and Redis', async () => {
     const text = [logLines.join('\n'), JSON.stringify(events), await dumpRedis(redis)].join('\n');
-    for (const secret of ['GOODSECRET', 'REFUSEDSECRET', 'CASCADESECRET', 'RESTARTSECRET']) expect(text).not.toContain(secret);
+    for (const secret of ['GOODSECRET', 'REFUSEDSECRET', 'CASCADESECRET', 'RESTARTSECRET', 'UPDATEASECRET', 'UPDATEBSECRET', 'AUDIOSECRET', 'VOICESECRET']) {
+      expect(text).not.toContain(secret);
+    }
     expect(logLines.join('\n')).toContain('destination live');
   });
 });
