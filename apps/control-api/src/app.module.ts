@@ -7,6 +7,7 @@ import { AppConfig, ServiceIdentity, StreamKitModule, redisOptionsFromUrl } from
 
 import { AdminModule } from './admin/admin.module';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
+import { BroadcastsModule } from './broadcasts/broadcasts.module';
 import { CamerasModule } from './cameras/cameras.module';
 import { DatabaseModule } from './database/database.module';
 import { PlatformLinksModule } from './platform-links/platform-links.module';
@@ -21,6 +22,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         AdminModule,
+        BroadcastsModule,
         CamerasModule,
         BullModule.forRoot({ prefix: 'stream:bull', redis: redisOptionsFromUrl(config.STREAM_REDIS_URL) }),
         DatabaseModule.forRoot(config),

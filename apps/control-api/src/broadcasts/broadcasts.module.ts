@@ -1,0 +1,16 @@
+import { BullModule } from '@nestjs/bull';
+import { Module } from '@nestjs/common';
+
+import { QueueNames } from '@lib-stream/contracts';
+
+import { BroadcastStore } from './broadcast.store';
+import { BroadcastsController } from './broadcasts.controller';
+import { BroadcastsEnabledGuard } from './broadcasts-enabled.guard';
+import { BroadcastsService } from './broadcasts.service';
+
+@Module({
+  controllers: [BroadcastsController],
+  imports: [BullModule.registerQueue({ name: QueueNames.BroadcastAssignments }, { name: QueueNames.BroadcastValidations })],
+  providers: [BroadcastStore, BroadcastsEnabledGuard, BroadcastsService],
+})
+export class BroadcastsModule {}

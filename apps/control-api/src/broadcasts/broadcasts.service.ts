@@ -1,0 +1,474 @@
+import { InjectQueue } from '@nestjs/bull';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Queue } from 'bull';
+import { randomUUID } from 'node:crypto';
+
+import {
+  type BroadcastAssignmentJob,
+  type BroadcastRuntime,
+  BroadcastSourceType,
+  type BroadcastSpec,
+  type BroadcastStatusView,
+  BroadcastStopReason,
+  type BroadcastValidationJob,
+  ErrorCode,
+  EventTopic,
+  LockKeys,
+  QueueNames,
+  type SealedUrl,
+  broadcastSourceKey,
+  toBroadcastStatusView,
+} from '@lib-stream/contracts';
+import {
+  APP_CONFIG,
+  type AppConfig,
+  DomainError,
+  EventBus,
+  LockNotAcquiredError,
+  RedisLocks,
+  SERVICE_IDENTITY,
+  type ServiceIdentity,
+  eventHeader,
+} from '@lib-stream/nest-kit';
+import { TokenCipher, isRtmpUrl, parseEncryptionKey } from '@lib-stream/stream-key';
+
+import { JobWaiter, jobFailureError } from './broadcast-jobs';
+import { type BroadcastSnapshot, BroadcastStore } from './broadcast.store';
+import { MEDIA_URL_FORMS, mediaUrlKind, sealUrl } from './broadcast-urls';
+import { MAX_ADDITIONAL_DESTINATIONS, type StartBroadcastRequest, type UpdateBroadcastRequest, type UpdateBroadcastResponse } from './dto/broadcast.dto';
+
+/** A job still waiting this long was taken by no media worker. */
+const NOT_TAKEN_MS = 10_000;
+/** How long stop and update wait for the owning worker to confirm. */
+const CONFIRM_WAIT_MS = 15_000;
+const POLL_MS = 100;
+const LOCK_OPTIONS = { ttlMs: 10_000, waitMs: 5_000 };
+const MAX_DESTINATIONS = MAX_ADDITIONAL_DESTINATIONS + 1;
+/** Camera ids: UUIDs of API-created cameras, or what game engines announce. */
+const CAMERA_ID = /^[\w.:-]{1,128}$/;
+
+type PrimarySource = { kind: 'camera'; cameraId: string } | { kind: 'camera-url'; url: string } | { kind: 'audio'; url: string };
+
+interface NewUrl {
+  url: string;
+  sealed: SealedUrl;
+}
+
+/** `undefined` = unchanged, `null` = remove. */
+type Replacement = NewUrl | null | undefined;
+
+interface BroadcastChange {
+  firstDestination: NewUrl | undefined;
+  backgroundVideo: Replacement;
+  fallbackStream: Replacement;
+  fallbackImage: Replacement;
+  added: (NewUrl & { destinationId: string })[];
+  removed: string[];
+}
+
+/**
+ * Admin control of RTMP broadcasts. control-api only writes the desired state: a media worker takes
+ * each new broadcast from a Bull queue, validates and runs it, and follows later changes (stop,
+ * update) that are announced to it. Every URL is stored encrypted next to its masked form.
+ */
+@Injectable()
+export class BroadcastsService {
+  private readonly logger = new Logger('Broadcasts');
+  private readonly cipher: TokenCipher | null;
+  private readonly assignments: JobWaiter<BroadcastAssignmentJob, BroadcastStatusView | null>;
+  private readonly validations: JobWaiter<BroadcastValidationJob, unknown>;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
+    private readonly store: BroadcastStore,
+    private readonly locks: RedisLocks,
+    private readonly events: EventBus,
+    @InjectQueue(QueueNames.BroadcastAssignments) assignmentQueue: Queue<BroadcastAssignmentJob>,
+    @InjectQueue(QueueNames.BroadcastValidations) validationQueue: Queue<BroadcastValidationJob>,
+  ) {
+    const key = parseEncryptionKey(config.STREAM_TOKEN_ENCRYPTION_KEY);
+    this.cipher = key ? new TokenCipher(key) : null;
+    this.assignments = new JobWaiter(assignmentQueue);
+    this.validations = new JobWaiter(validationQueue);
+  }
+
+  async start(request: StartBroadcastRequest): Promise<BroadcastStatusView> {
+    const source = primarySource(request);
+    const destinationUrls = [request.rtmpOutputUrl, ...(request.additionalRtmpOutputUrls ?? [])];
+    if (new Set(destinationUrls).size !== destinationUrls.length) {
+      throw invalid('additionalRtmpOutputUrls repeats a destination: each destination URL may appear once (rtmpOutputUrl included)');
+    }
+    const cipher = this.requireCipher();
+    await this.requireWorker(true);
+
+    const seal = (url: string) => sealUrl(cipher, url);
+    const optional = (url: string | null | undefined) => (url ? seal(url) : null);
+    const spec: BroadcastSpec = {
+      broadcastId: randomUUID(),
+      sourceType: request.sourceType,
+      video: source.kind === 'camera' ? { kind: 'camera', cameraId: source.cameraId } : source.kind === 'camera-url' ? { kind: 'url', url: seal(source.url) } : { kind: 'none' },
+      audio: source.kind === 'audio' ? seal(source.url) : null,
+      backgroundVideo: optional(request.backgroundVideoUrl),
+      fallbackStream: optional(request.fallbackStreamUrl),
+      fallbackImage: optional(request.fallbackImageUrl),
+      destinations: destinationUrls.map((url) => ({ destinationId: randomUUID(), url: seal(url) })),
+      audioCodec: request.audioCodec ?? this.config.STREAM_BROADCAST_AUDIO_CODEC,
+      audioBitrate: request.audioBitrate ?? this.config.STREAM_BROADCAST_AUDIO_BITRATE,
+      sourceKey: broadcastSourceKey(source.kind === 'camera' ? { cameraId: source.cameraId } : { url: source.url }),
+      voiceRoomId: null,
+      desired: 'running',
+      stopReason: null,
+      revision: 1,
+      createdAt: new Date().toISOString(),
+    };
+    const holder = await this.store.activeHolder(spec.sourceKey);
+    if (holder) throw new DomainError(ErrorCode.Conflict, `a broadcast is already active for this source (${holder})`);
+
+    const { broadcastId } = spec;
+    this.logger.log({ msg: 'broadcast start requested', broadcastId, sourceType: spec.sourceType, destinations: spec.destinations.length });
+    const view = await this.runJob(this.assignments, broadcastId, { spec }, 'broadcast', 'the media worker could not start the broadcast');
+    this.logger.log({ msg: 'broadcast started', broadcastId });
+    if (view && typeof view === 'object' && view.broadcastId === broadcastId) return view;
+    return this.requireView(broadcastId);
+  }
+
+  async stop(broadcastId: string): Promise<BroadcastStatusView> {
+    const stopping = await this.mutate(broadcastId, (spec) =>
+      spec.desired === 'stopped' ? null : { ...spec, desired: 'stopped', stopReason: BroadcastStopReason.Manual, revision: spec.revision + 1 },
+    );
+    if (stopping) this.logger.log({ msg: 'broadcast stop requested', broadcastId });
+    await this.awaitStopped(broadcastId);
+    return this.requireView(broadcastId);
+  }
+
+  async update(request: UpdateBroadcastRequest): Promise<UpdateBroadcastResponse> {
+    const { broadcastId } = request;
+    const current = await this.requireRunning(broadcastId);
+    const cipher = this.requireCipher();
+    const change = describeChange(request, cipher);
+    // Refuse what cannot apply before asking a worker to probe anything.
+    applyChange(current, change, cipher);
+
+    const validation: BroadcastValidationJob = {
+      sources: (
+        [
+          ['backgroundVideoUrl', change.backgroundVideo],
+          ['fallbackStreamUrl', change.fallbackStream],
+          ['fallbackImageUrl', change.fallbackImage],
+        ] as const
+      ).flatMap(([role, replacement]) => (replacement ? [{ role, url: replacement.sealed }] : [])),
+      destinations: [...(change.firstDestination ? [change.firstDestination] : []), ...change.added].map((n) => n.sealed),
+    };
+    if (validation.sources.length > 0 || validation.destinations.length > 0) {
+      await this.requireWorker(false);
+      await this.runJob(this.validations, randomUUID(), validation, 'validation', 'the media worker could not check the new URLs');
+    }
+
+    const updated = await this.mutate(broadcastId, (spec) => {
+      if (spec.desired === 'stopped') throw stoppedError();
+      return applyChange(spec, change, cipher);
+    });
+    const revision = updated?.revision ?? current.revision;
+    this.logger.log({
+      msg: 'broadcast update requested',
+      broadcastId,
+      revision,
+      destinationsAdded: change.added.length,
+      destinationsRemoved: change.removed.length,
+      firstDestinationReplaced: change.firstDestination !== undefined,
+    });
+
+    const applied = await this.poll(async () => {
+      const snapshot = await this.store.snapshot(broadcastId);
+      if (!snapshot || snapshot.spec.desired === 'stopped' || !snapshot.ownerAlive) return true;
+      return (snapshot.runtime?.appliedRevision ?? 0) >= revision;
+    });
+    const snapshot = await this.requireSnapshot(broadcastId);
+    const done = applied && (snapshot.runtime?.appliedRevision ?? 0) >= revision;
+    return { ...viewOf(snapshot), interruption: done ? (snapshot.runtime?.lastInterruption ?? null) : null, pending: !done };
+  }
+
+  async status(broadcastId: string): Promise<BroadcastStatusView> {
+    return this.requireView(broadcastId);
+  }
+
+  /** Newest first; `activeOnly: false` adds broadcasts stopped within the retention period. */
+  async list(activeOnly = true): Promise<BroadcastStatusView[]> {
+    const ids = await this.store.ids(activeOnly);
+    const snapshots = await Promise.all(ids.map((id) => this.store.snapshot(id)));
+    if (!activeOnly) await this.store.forget(ids.filter((_, i) => snapshots[i] === null));
+    return snapshots
+      .filter((s): s is BroadcastSnapshot => s !== null)
+      .sort((a, b) => b.spec.createdAt.localeCompare(a.spec.createdAt))
+      .map(viewOf);
+  }
+
+  // --- stopping ---
+
+  /** Waits for the owner to record the stop; a broadcast without owner is finalized here. */
+  private async awaitStopped(broadcastId: string): Promise<void> {
+    const stopped = await this.poll(async () => {
+      const runtime = await this.store.runtime(broadcastId);
+      if (runtime?.stoppedAt) return true;
+      if (await this.store.ownerAlive(broadcastId)) return false;
+      const spec = await this.store.spec(broadcastId);
+      if (!spec) return true;
+      const result = await this.store.finalizeOwnerless(spec, stoppedRuntime(spec, runtime), `control-api:${this.identity.instanceId}`);
+      if (result === 'finalized') await this.announceStopped(broadcastId, spec.stopReason ?? BroadcastStopReason.Manual);
+      return result !== 'owned';
+    });
+    if (!stopped) this.logger.warn({ msg: 'the owning media worker has not confirmed the stop yet', broadcastId, waitedMs: CONFIRM_WAIT_MS });
+  }
+
+  private async announceStopped(broadcastId: string, reason: BroadcastStopReason): Promise<void> {
+    this.logger.log({ msg: 'broadcast stopped (no owning media worker)', broadcastId, reason });
+    try {
+      await this.events.publish(EventTopic.BroadcastStopped, { ...eventHeader(), broadcastId, reason });
+    } catch (error) {
+      this.logger.warn({ msg: 'could not publish the broadcast stopped event', broadcastId, reason: (error as Error).message });
+    }
+  }
+
+  // --- plumbing ---
+
+  /**
+   * Changes the desired state under the broadcast's lock, then tells the owner. `next` returns null
+   * when there is nothing to write. The write is also checked against the revision read, since
+   * workers change specs without the lock (a failing broadcast stops itself).
+   */
+  private async mutate(broadcastId: string, next: (spec: BroadcastSpec) => BroadcastSpec | null): Promise<BroadcastSpec | null> {
+    try {
+      return await this.locks.withLock(LockKeys.broadcast(broadcastId), LOCK_OPTIONS, async () => {
+        for (let attempt = 0; attempt < 5; attempt++) {
+          const spec = await this.store.spec(broadcastId);
+          if (!spec) throw notFound();
+          const updated = next(spec);
+          if (!updated) return null;
+          if (await this.store.saveSpecIfRevision(updated, spec.revision)) {
+            await this.store.announce(broadcastId);
+            return updated;
+          }
+        }
+        throw new DomainError(ErrorCode.Conflict, 'the broadcast kept changing while this request was applied; retry');
+      });
+    } catch (error) {
+      if (error instanceof LockNotAcquiredError) throw new DomainError(ErrorCode.Conflict, 'another change to this broadcast is in progress; retry');
+      throw error;
+    }
+  }
+
+  private async runJob<D, R>(jobs: JobWaiter<D, R>, jobId: string, data: D, what: 'broadcast' | 'validation', fallback: string): Promise<R> {
+    const timeoutSeconds = this.config.STREAM_RTMP_PROBE_TIMEOUT_SECONDS * 4 + 20;
+    const outcome = await jobs.run(jobId, data, { notTakenMs: NOT_TAKEN_MS, timeoutMs: timeoutSeconds * 1000 });
+    switch (outcome.kind) {
+      case 'completed':
+        return outcome.value;
+      case 'failed':
+        this.logger.warn({ msg: `${what} job failed`, jobId });
+        throw jobFailureError(outcome.reason, fallback);
+      case 'not-taken':
+        throw new DomainError(ErrorCode.ServiceUnavailable, `no media worker took the ${what} within ${NOT_TAKEN_MS / 1000} s`);
+      case 'timeout':
+        this.logger.warn({ msg: `${what} job unanswered`, jobId, waitedSeconds: timeoutSeconds });
+        throw new DomainError(
+          ErrorCode.ServiceUnavailable,
+          what === 'broadcast'
+            ? `the media worker did not finish starting the broadcast within ${timeoutSeconds} s; it may still start (see /stream/broadcast/status)`
+            : `the media worker did not finish checking the new URLs within ${timeoutSeconds} s`,
+        );
+      case 'gone':
+        throw new DomainError(ErrorCode.ServiceUnavailable, fallback, 502);
+    }
+  }
+
+  /** Polls every 100 ms until `done` holds; false when it did not within the confirmation wait. */
+  private async poll(done: () => Promise<boolean>): Promise<boolean> {
+    const deadline = Date.now() + CONFIRM_WAIT_MS;
+    for (;;) {
+      if (await done()) return true;
+      if (Date.now() + POLL_MS > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  }
+
+  private requireCipher(): TokenCipher {
+    if (!this.cipher) {
+      throw new DomainError(
+        ErrorCode.ServiceUnavailable,
+        'Broadcasting is unavailable: STREAM_TOKEN_ENCRYPTION_KEY is missing or unusable (broadcast URLs are stored encrypted)',
+      );
+    }
+    return this.cipher;
+  }
+
+  /** A media worker that can run FFmpeg (and, for new broadcasts, has room for one) must be up. */
+  private async requireWorker(needCapacity: boolean): Promise<void> {
+    const usable = (await this.store.workers()).filter((beat) => beat.ffmpegAvailable && !beat.draining);
+    if (usable.length === 0) throw new DomainError(ErrorCode.ServiceUnavailable, 'broadcasting is unavailable: no media worker with FFmpeg is running');
+    if (needCapacity && !usable.some((beat) => beat.broadcastsRunning < beat.maxBroadcasts)) {
+      throw new DomainError(
+        ErrorCode.ServiceUnavailable,
+        'broadcasting is unavailable: every media worker already runs its maximum of broadcasts (STREAM_MAX_CONCURRENT_BROADCASTS)',
+      );
+    }
+  }
+
+  private async requireRunning(broadcastId: string): Promise<BroadcastSpec> {
+    const spec = await this.store.spec(broadcastId);
+    if (!spec) throw notFound();
+    if (spec.desired === 'stopped') throw stoppedError();
+    return spec;
+  }
+
+  private async requireSnapshot(broadcastId: string): Promise<BroadcastSnapshot> {
+    const snapshot = await this.store.snapshot(broadcastId);
+    if (!snapshot) throw notFound();
+    return snapshot;
+  }
+
+  private async requireView(broadcastId: string): Promise<BroadcastStatusView> {
+    return viewOf(await this.requireSnapshot(broadcastId));
+  }
+}
+
+function viewOf(snapshot: BroadcastSnapshot): BroadcastStatusView {
+  return toBroadcastStatusView(snapshot.spec, snapshot.runtime, snapshot.ownerAlive);
+}
+
+function invalid(message: string): DomainError {
+  return new DomainError(ErrorCode.ValidationFailed, message);
+}
+
+function notFound(): DomainError {
+  return new DomainError(ErrorCode.NotFound, 'Broadcast not found');
+}
+
+function stoppedError(): DomainError {
+  return new DomainError(ErrorCode.Conflict, 'broadcast is stopped');
+}
+
+/** What the broadcast reads: the rules that depend on sourceType (the DTO checks the forms). */
+function primarySource(request: StartBroadcastRequest): PrimarySource {
+  const sourceId = request.sourceId;
+  switch (request.sourceType) {
+    case BroadcastSourceType.VoiceRoom:
+      throw invalid('VoiceRoom broadcasts are started by voice.room.broadcast.approved events, not by this endpoint');
+    case BroadcastSourceType.Camera:
+      if (!sourceId) throw invalid("sourceId is required for a Camera broadcast: a camera id, or the camera's rtmp:// or rtmps:// URL");
+      if (isRtmpUrl(sourceId)) return { kind: 'camera-url', url: sourceId };
+      if (!CAMERA_ID.test(sourceId)) throw invalid('sourceId must be a camera id or an rtmp:// or rtmps:// URL for a Camera broadcast');
+      return { kind: 'camera', cameraId: sourceId };
+    case BroadcastSourceType.GameAudio:
+      if (!sourceId) throw invalid(`sourceId is required for a GameAudio broadcast: the audio source, ${MEDIA_URL_FORMS}`);
+      if (!mediaUrlKind(sourceId)) throw invalid(`sourceId must be ${MEDIA_URL_FORMS} for a GameAudio broadcast`);
+      return { kind: 'audio', url: sourceId };
+  }
+}
+
+/** The request as a change, with every new URL sealed (what the worker validates is what is stored). */
+function describeChange(request: UpdateBroadcastRequest, cipher: TokenCipher): BroadcastChange {
+  const newUrl = (url: string): NewUrl => ({ url, sealed: sealUrl(cipher, url) });
+  const replacement = (value: string | null | undefined): Replacement => (value === undefined || value === null ? undefined : value === '' ? null : newUrl(value));
+  const change: BroadcastChange = {
+    firstDestination: request.rtmpOutputUrl ? newUrl(request.rtmpOutputUrl) : undefined,
+    backgroundVideo: replacement(request.backgroundVideoUrl),
+    fallbackStream: replacement(request.fallbackStreamUrl),
+    fallbackImage: replacement(request.fallbackImageUrl),
+    added: (request.addRtmpOutputUrls ?? []).map((url) => ({ ...newUrl(url), destinationId: randomUUID() })),
+    removed: [...new Set(request.removeDestinationIds ?? [])],
+  };
+  const nothing =
+    !change.firstDestination &&
+    change.backgroundVideo === undefined &&
+    change.fallbackStream === undefined &&
+    change.fallbackImage === undefined &&
+    change.added.length === 0 &&
+    change.removed.length === 0;
+  if (nothing) {
+    throw invalid('nothing to change: give rtmpOutputUrl, backgroundVideoUrl, fallbackStreamUrl, fallbackImageUrl, addRtmpOutputUrls or removeDestinationIds');
+  }
+  return change;
+}
+
+/** The next desired state, or a 400 naming why the change cannot apply to this spec. */
+function applyChange(spec: BroadcastSpec, change: BroadcastChange, cipher: TokenCipher): BroadcastSpec {
+  const known = new Set(spec.destinations.map((d) => d.destinationId));
+  const unknown = change.removed.filter((id) => !known.has(id));
+  if (unknown.length > 0) throw invalid(`removeDestinationIds names unknown destinations: ${unknown.join(', ')}`);
+  const first = spec.destinations[0];
+  if (change.firstDestination && first && change.removed.includes(first.destinationId)) {
+    throw invalid(`rtmpOutputUrl replaces destination ${first.destinationId}, which removeDestinationIds removes`);
+  }
+
+  // Plain URLs of the destinations after the change, to refuse sending to one twice.
+  const plain = new Map<string, string>();
+  const kept = spec.destinations
+    .map((d, i) => {
+      if (i === 0 && change.firstDestination) {
+        plain.set(d.destinationId, change.firstDestination.url);
+        return { ...d, url: change.firstDestination.sealed };
+      }
+      return d;
+    })
+    .filter((d) => !change.removed.includes(d.destinationId));
+  const added = change.added.map((a) => {
+    plain.set(a.destinationId, a.url);
+    return { destinationId: a.destinationId, url: a.sealed };
+  });
+  if (change.firstDestination && !first) {
+    const destinationId = randomUUID();
+    plain.set(destinationId, change.firstDestination.url);
+    added.unshift({ destinationId, url: change.firstDestination.sealed });
+  }
+  const destinations = [...kept, ...added];
+  if (destinations.length === 0) throw invalid('the update would leave the broadcast without any destination');
+  if (destinations.length > MAX_DESTINATIONS) throw invalid(`a broadcast has at most ${MAX_DESTINATIONS} destinations`);
+  const seen = new Set<string>();
+  for (const destination of destinations) {
+    const url = plain.get(destination.destinationId) ?? openOr(cipher, destination.url);
+    if (seen.has(url)) throw invalid('the update would send to the same destination twice: rtmpOutputUrl and addRtmpOutputUrls must differ from each other and from the other destinations');
+    seen.add(url);
+  }
+
+  const replaced = (currentUrl: SealedUrl | null, replacement: Replacement) => (replacement === undefined ? currentUrl : (replacement?.sealed ?? null));
+  return {
+    ...spec,
+    destinations,
+    backgroundVideo: replaced(spec.backgroundVideo, change.backgroundVideo),
+    fallbackStream: replaced(spec.fallbackStream, change.fallbackStream),
+    fallbackImage: replaced(spec.fallbackImage, change.fallbackImage),
+    revision: spec.revision + 1,
+  };
+}
+
+/** The stored URL in the clear for comparison (never shown); unreadable ones compare by ciphertext. */
+function openOr(cipher: TokenCipher, url: SealedUrl): string {
+  try {
+    return cipher.decrypt(url.enc);
+  } catch {
+    return `enc:${url.enc}`;
+  }
+}
+
+/** The runtime control-api records for a stop nobody else could: the last report, marked stopped. */
+function stoppedRuntime(spec: BroadcastSpec, previous: BroadcastRuntime | null): BroadcastRuntime {
+  const now = new Date().toISOString();
+  return {
+    broadcastId: spec.broadcastId,
+    workerId: null,
+    appliedRevision: previous?.appliedRevision ?? 0,
+    health: 'stopped',
+    videoSourceType: null,
+    currentVideoSource: null,
+    sourceRestarts: previous?.sourceRestarts ?? 0,
+    sourceFps: null,
+    destinations: previous?.destinations ?? [],
+    lastError: previous?.lastError ?? null,
+    startedAt: previous?.startedAt ?? null,
+    stoppedAt: now,
+    stopReason: spec.stopReason ?? BroadcastStopReason.Manual,
+    lastInterruption: previous?.lastInterruption ?? null,
+    updatedAt: now,
+  };
+}

@@ -1,0 +1,241 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsEnum,
+  IsIn,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  MaxLength,
+  ValidateBy,
+  type ValidationOptions,
+  buildMessage,
+} from 'class-validator';
+
+import {
+  type BroadcastHealth,
+  type BroadcastInterruption,
+  BroadcastSourceType,
+  type BroadcastStatusView,
+  BroadcastStopReason,
+  type DestinationRuntime,
+  type DestinationState,
+  VideoSourceType,
+} from '@lib-stream/contracts';
+import { isRtmpUrl } from '@lib-stream/stream-key';
+
+import { MEDIA_URL_FORMS, mediaUrlKind } from '../broadcast-urls';
+
+// The decorator nearest the property is checked first and speaks for it (stopAtFirstError).
+// No message here echoes the value: URLs hold stream keys.
+
+export const MAX_ADDITIONAL_DESTINATIONS = 9;
+const MAX_URL_LENGTH = 2048;
+
+function IsRtmpOutputUrl(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isRtmpOutputUrl',
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && isRtmpUrl(value),
+        defaultMessage: buildMessage((each) => `${each}$property must be an rtmp:// or rtmps:// URL`, options),
+      },
+    },
+    options,
+  );
+}
+
+/** A source or fallback: RTMP(S), HTTP(S) or an absolute path on the worker; `""` too when `allowEmpty` (= remove it). */
+function IsMediaSourceUrl(allowEmpty: boolean, options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isMediaSourceUrl',
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && ((allowEmpty && value === '') || mediaUrlKind(value) !== null),
+        defaultMessage: buildMessage((each) => `${each}$property must be ${MEDIA_URL_FORMS}${allowEmpty ? ' ("" removes it)' : ''}`, options),
+      },
+    },
+    options,
+  );
+}
+
+const BROADCAST_ID_MESSAGE = { message: 'broadcastId must be a broadcast id (UUID)' };
+
+export class StartBroadcastRequest {
+  @ApiProperty({ enum: BroadcastSourceType, description: 'VoiceRoom broadcasts start from voice.room.broadcast.approved events, not here' })
+  @IsEnum(BroadcastSourceType, { message: 'sourceType must be one of: Camera, GameAudio, VoiceRoom' })
+  sourceType: BroadcastSourceType;
+
+  @ApiPropertyOptional({
+    description: 'Camera: a camera id, or an rtmp(s):// URL to read the camera from. GameAudio: the audio URL (rtmp(s)://, http(s):// or an absolute path on the media worker).',
+    example: '2f8c3e57-1b1b-4c52-a3f5-6d0e2a0f4c22',
+  })
+  @MaxLength(MAX_URL_LENGTH)
+  @IsString()
+  @IsOptional()
+  sourceId?: string;
+
+  @ApiProperty({ description: 'RTMP(S) destination including its stream key; stored encrypted, shown masked', example: 'rtmp://live.twitch.tv/app/live_123_abc' })
+  @IsRtmpOutputUrl()
+  @MaxLength(MAX_URL_LENGTH)
+  @IsString()
+  rtmpOutputUrl: string;
+
+  @ApiPropertyOptional({ type: [String], description: `Further RTMP(S) destinations fed by the same program (at most ${MAX_ADDITIONAL_DESTINATIONS})` })
+  @IsRtmpOutputUrl({ each: true })
+  @MaxLength(MAX_URL_LENGTH, { each: true })
+  @IsString({ each: true })
+  @ArrayMaxSize(MAX_ADDITIONAL_DESTINATIONS, { message: `additionalRtmpOutputUrls may hold at most ${MAX_ADDITIONAL_DESTINATIONS} URLs` })
+  @IsArray()
+  @IsOptional()
+  additionalRtmpOutputUrls?: string[];
+
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Primary video for audio-only sources' })
+  @IsMediaSourceUrl(true)
+  @MaxLength(MAX_URL_LENGTH)
+  @IsString()
+  @IsOptional()
+  backgroundVideoUrl?: string | null;
+
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Shown while the primary source is down' })
+  @IsMediaSourceUrl(true)
+  @MaxLength(MAX_URL_LENGTH)
+  @IsString()
+  @IsOptional()
+  fallbackStreamUrl?: string | null;
+
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Still image shown when no stream is available' })
+  @IsMediaSourceUrl(true)
+  @MaxLength(MAX_URL_LENGTH)
+  @IsString()
+  @IsOptional()
+  fallbackImageUrl?: string | null;
+
+  @ApiPropertyOptional({ enum: ['aac', 'libmp3lame'], description: 'Default: STREAM_BROADCAST_AUDIO_CODEC' })
+  @IsIn(['aac', 'libmp3lame'], { message: 'audioCodec must be one of: aac, libmp3lame' })
+  @IsOptional()
+  audioCodec?: 'aac' | 'libmp3lame';
+
+  @ApiPropertyOptional({ example: '128k', description: 'Default: STREAM_BROADCAST_AUDIO_BITRATE' })
+  @Matches(/^\d+[kKmM]?$/, { message: 'audioBitrate must be a bitrate such as 128k' })
+  @IsString()
+  @IsOptional()
+  audioBitrate?: string;
+}
+
+export class BroadcastIdRequest {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('all', BROADCAST_ID_MESSAGE)
+  broadcastId: string;
+}
+
+export class UpdateBroadcastRequest extends BroadcastIdRequest {
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Replaces the first destination (absent or null = unchanged)' })
+  @IsRtmpOutputUrl()
+  @MaxLength(MAX_URL_LENGTH)
+  @IsString()
+  @IsOptional()
+  rtmpOutputUrl?: string | null;
+
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Absent or null = unchanged, "" = remove' })
+  @IsMediaSourceUrl(true)
+  @MaxLength(MAX_URL_LENGTH)
+  @IsString()
+  @IsOptional()
+  backgroundVideoUrl?: string | null;
+
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Absent or null = unchanged, "" = remove' })
+  @IsMediaSourceUrl(true)
+  @MaxLength(MAX_URL_LENGTH)
+  @IsString()
+  @IsOptional()
+  fallbackStreamUrl?: string | null;
+
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Absent or null = unchanged, "" = remove' })
+  @IsMediaSourceUrl(true)
+  @MaxLength(MAX_URL_LENGTH)
+  @IsString()
+  @IsOptional()
+  fallbackImageUrl?: string | null;
+
+  @ApiPropertyOptional({ type: [String], description: 'RTMP(S) destinations to add' })
+  @IsRtmpOutputUrl({ each: true })
+  @MaxLength(MAX_URL_LENGTH, { each: true })
+  @IsString({ each: true })
+  @ArrayMaxSize(MAX_ADDITIONAL_DESTINATIONS, { message: `addRtmpOutputUrls may hold at most ${MAX_ADDITIONAL_DESTINATIONS} URLs` })
+  @IsArray()
+  @IsOptional()
+  addRtmpOutputUrls?: string[];
+
+  @ApiPropertyOptional({ type: [String], description: 'destinationId values (from status) to remove' })
+  @IsUUID('all', { each: true, message: 'each value in removeDestinationIds must be a destination id (UUID)' })
+  @ArrayMaxSize(MAX_ADDITIONAL_DESTINATIONS + 1)
+  @IsArray()
+  @IsOptional()
+  removeDestinationIds?: string[];
+}
+
+export class ListBroadcastsRequest {
+  @ApiPropertyOptional({ default: true, description: 'false: also broadcasts stopped within the last hour' })
+  @IsBoolean({ message: 'activeOnly must be a boolean' })
+  @IsOptional()
+  activeOnly?: boolean;
+}
+
+export class DestinationStatusResponse implements DestinationRuntime {
+  @ApiProperty({ format: 'uuid' }) destinationId: string;
+  @ApiProperty({ description: 'Masked: rtmp://host/app/****' }) rtmpOutputUrl: string;
+  @ApiProperty({ enum: ['connecting', 'live', 'retrying', 'failed'] }) state: DestinationState;
+  @ApiProperty({ nullable: true, type: String, description: 'Masked' }) lastError: string | null;
+  @ApiProperty() retryCount: number;
+  @ApiProperty() bytesSent: number;
+  @ApiProperty({ nullable: true, type: String }) liveSince: string | null;
+}
+
+export class BroadcastStatusResponse implements BroadcastStatusView {
+  @ApiProperty({ format: 'uuid' }) broadcastId: string;
+  @ApiProperty({ enum: BroadcastSourceType }) sourceType: BroadcastSourceType;
+  @ApiProperty({ nullable: true, type: String, description: 'Camera id, or the masked source URL' }) sourceId: string | null;
+  @ApiProperty() isActive: boolean;
+  @ApiProperty({ nullable: true, type: String, description: 'First destination, masked (stream key hidden)' }) rtmpOutputUrl: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Masked' }) currentVideoSource: string | null;
+  @ApiProperty({ nullable: true, enum: VideoSourceType }) videoSourceType: VideoSourceType | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) startedAt: string | null;
+  @ApiProperty({ nullable: true, type: Number }) durationSeconds: number | null;
+  @ApiProperty({ enum: ['healthy', 'degraded', 'unhealthy', 'stopped'] }) health: BroadcastHealth;
+  @ApiProperty({ type: [DestinationStatusResponse] }) destinations: DestinationStatusResponse[];
+  @ApiProperty({ nullable: true, type: String, description: 'Masked' }) fallbackStreamUrl: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Masked' }) fallbackImageUrl: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Masked' }) backgroundVideoUrl: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The media worker running it' }) workerId: string | null;
+  @ApiProperty() sourceRestarts: number;
+  @ApiProperty({ nullable: true, type: String, description: 'Masked' }) lastError: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) stoppedAt: string | null;
+  @ApiProperty({ nullable: true, enum: BroadcastStopReason }) stopReason: BroadcastStopReason | null;
+  @ApiProperty({ description: 'Revision of the desired state' }) revision: number;
+  @ApiProperty({ description: 'Revision the media worker has applied' }) appliedRevision: number;
+}
+
+export class BroadcastInterruptionResponse implements BroadcastInterruption {
+  @ApiProperty() revision: number;
+  @ApiProperty() destinationsReconnected: number;
+  @ApiProperty() destinationsAdded: number;
+  @ApiProperty() destinationsRemoved: number;
+  @ApiProperty() sourceRestarted: boolean;
+  @ApiProperty({ description: 'Expected frozen video at the destinations that stayed connected' }) estimatedGapMs: number;
+}
+
+export class UpdateBroadcastResponse extends BroadcastStatusResponse {
+  @ApiProperty({ nullable: true, type: BroadcastInterruptionResponse, description: 'What applying the update interrupted; null while pending' })
+  interruption: BroadcastInterruptionResponse | null;
+
+  @ApiProperty({ description: 'true: the media worker has not applied the update yet (it will)' })
+  pending: boolean;
+}
+
+export class ListBroadcastsResponse {
+  @ApiProperty({ type: [BroadcastStatusResponse] }) broadcasts: BroadcastStatusResponse[];
+}

@@ -1,0 +1,503 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import Bull from 'bull';
+import Redis from 'ioredis';
+import request from 'supertest';
+
+import {
+  type BroadcastAssignmentJob,
+  BroadcastKeys,
+  type BroadcastRuntime,
+  type BroadcastSpec,
+  type BroadcastStatusView,
+  type BroadcastValidationJob,
+  EventTopic,
+  InternalChannels,
+  type MediaWorkerHeartbeat,
+  QueueNames,
+  toBroadcastStatusView,
+} from '@lib-stream/contracts';
+import { redisOptionsFromUrl } from '@lib-stream/nest-kit';
+import { TokenCipher } from '@lib-stream/stream-key';
+import { type TestDatabase, bearerToken, createTestDatabase, dumpRedis, expectEventually, findLeaks } from '@lib-stream/testing';
+
+import { type ControlApiUnderTest, capturedLogLines, createControlApi } from './control-api.factory';
+
+// A Redis database of its own: media-worker tests run real workers on the same queues in database 0.
+const REDIS_URL = 'redis://127.0.0.1:6379/9';
+const WORKER_ID = 'fake-media-worker-1';
+
+const DEST_KEY = 'live_123_SECRETKEY';
+const DEST_URL = `rtmp://live.example.com/app/${DEST_KEY}`;
+const SECOND_KEY = 'live_456_SECRETKEY2';
+const SECOND_URL = `rtmps://backup.example.com:443/live/${SECOND_KEY}`;
+const THIRD_KEY = 'live_789_SECRETKEY3';
+const THIRD_URL = `rtmp://third.example.com/app/${THIRD_KEY}`;
+const FALLBACK_TOKEN = 'SIGNEDTOKEN123';
+const FALLBACK_URL = `https://cdn.example.com/slate.png?token=${FALLBACK_TOKEN}`;
+const AUDIO_KEY = 'audio_key_abc987';
+const AUDIO_URL = `rtmp://audio.example.com/live/${AUDIO_KEY}`;
+const SECRETS = [DEST_KEY, SECOND_KEY, THIRD_KEY, FALLBACK_TOKEN, AUDIO_KEY];
+
+const admin = bearerToken('ops-1', ['admin']);
+
+type StartBehaviour = (spec: BroadcastSpec) => Promise<BroadcastStatusView>;
+type ValidateBehaviour = (job: BroadcastValidationJob) => Promise<unknown>;
+
+function jobError(statusCode: number, code: string, message: string): Error {
+  return new Error(JSON.stringify({ code, statusCode, message }));
+}
+
+describe('broadcast API (with a fake media worker on the Bull queues)', () => {
+  const encryptionKey = randomBytes(32);
+  const cipher = new TokenCipher(encryptionKey);
+  const redis = new Redis(REDIS_URL);
+  const subscriber = new Redis(REDIS_URL);
+  const bullOptions = { prefix: 'stream:bull', redis: redisOptionsFromUrl(REDIS_URL) };
+  const assignments = new Bull<BroadcastAssignmentJob>(QueueNames.BroadcastAssignments, bullOptions);
+  const validations = new Bull<BroadcastValidationJob>(QueueNames.BroadcastValidations, bullOptions);
+  const responses: string[] = [];
+  const stoppedEvents: { broadcastId: string; reason: string }[] = [];
+  const validationJobs: BroadcastValidationJob[] = [];
+  let db: TestDatabase;
+  let sut: ControlApiUnderTest;
+  let startBehaviour: StartBehaviour;
+  let validateBehaviour: ValidateBehaviour;
+  /** Broadcasts whose fake owner confirms a stop announced on the internal channel. */
+  const ownedByFake = new Set<string>();
+
+  const post = (path: string, body: object, token = admin) =>
+    request(sut.app.getHttpServer())
+      .post(path)
+      .set('Authorization', token)
+      .send(body)
+      .expect((response) => void responses.push(response.text));
+
+  async function heartbeat(overrides: Partial<MediaWorkerHeartbeat> = {}): Promise<void> {
+    const beat: MediaWorkerHeartbeat = {
+      instanceId: WORKER_ID,
+      ffmpegAvailable: true,
+      broadcastsRunning: 0,
+      maxBroadcasts: 10,
+      draining: false,
+      updatedAt: new Date().toISOString(),
+      ...overrides,
+    };
+    await redis.set(BroadcastKeys.worker(beat.instanceId), JSON.stringify(beat), 'EX', 600);
+  }
+
+  /** What a media worker does when it takes a job: claim the source, store the spec, report a runtime. */
+  async function claimAndRun(spec: BroadcastSpec, { lease = true } = {}): Promise<BroadcastStatusView> {
+    const now = new Date().toISOString();
+    const runtime: BroadcastRuntime = {
+      broadcastId: spec.broadcastId,
+      workerId: WORKER_ID,
+      appliedRevision: spec.revision,
+      health: 'healthy',
+      videoSourceType: 'primary_stream' as BroadcastRuntime['videoSourceType'],
+      currentVideoSource: spec.video.kind === 'camera' ? spec.video.cameraId : 'black',
+      sourceRestarts: 0,
+      sourceFps: 30,
+      destinations: spec.destinations.map((d) => ({
+        destinationId: d.destinationId,
+        rtmpOutputUrl: d.url.masked,
+        state: 'live',
+        lastError: null,
+        retryCount: 0,
+        bytesSent: 1024,
+        liveSince: now,
+      })),
+      lastError: null,
+      startedAt: now,
+      stoppedAt: null,
+      stopReason: null,
+      lastInterruption: null,
+      updatedAt: now,
+    };
+    const multi = redis
+      .multi()
+      .set(BroadcastKeys.spec(spec.broadcastId), JSON.stringify(spec))
+      .set(BroadcastKeys.sourceClaim(spec.sourceKey), spec.broadcastId)
+      .sadd(BroadcastKeys.active(), spec.broadcastId)
+      .sadd(BroadcastKeys.all(), spec.broadcastId)
+      .set(BroadcastKeys.runtime(spec.broadcastId), JSON.stringify(runtime));
+    if (lease) multi.set(BroadcastKeys.lease(spec.broadcastId), WORKER_ID, 'PX', 120_000);
+    await multi.exec();
+    return toBroadcastStatusView(spec, runtime, lease);
+  }
+
+  /** The fake owner following a stop announced on the internal channel. */
+  async function confirmStop(broadcastId: string): Promise<void> {
+    const spec = JSON.parse((await redis.get(BroadcastKeys.spec(broadcastId))) ?? 'null') as BroadcastSpec | null;
+    if (!spec || spec.desired !== 'stopped') return;
+    const runtime = JSON.parse((await redis.get(BroadcastKeys.runtime(broadcastId))) ?? '{}') as BroadcastRuntime;
+    const now = new Date().toISOString();
+    await redis
+      .multi()
+      .set(BroadcastKeys.runtime(broadcastId), JSON.stringify({ ...runtime, health: 'stopped', stoppedAt: now, stopReason: spec.stopReason, appliedRevision: spec.revision }))
+      .srem(BroadcastKeys.active(), broadcastId)
+      .del(BroadcastKeys.sourceClaim(spec.sourceKey))
+      .del(BroadcastKeys.lease(broadcastId))
+      .exec();
+  }
+
+  async function keysMatching(pattern: string): Promise<string[]> {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+    return keys.sort();
+  }
+
+  async function cleanRedis(): Promise<void> {
+    const keys = [
+      ...(await keysMatching('stream:bc*')),
+      ...(await keysMatching('stream:media-worker:*')),
+      ...(await keysMatching('stream:lock:broadcast:*')),
+    ];
+    if (keys.length > 0) await redis.del(...keys);
+  }
+
+  /** Everything a refused request could have left behind: broadcast records and queued jobs. */
+  async function writtenState() {
+    const counts = await assignments.getJobCounts();
+    return { keys: await keysMatching('stream:bc*'), jobs: counts.waiting + counts.active + counts.completed + counts.failed + counts.delayed };
+  }
+
+  const validStart = (overrides: object = {}) => ({ sourceType: 'Camera', sourceId: `cam-${randomBytes(4).toString('hex')}`, rtmpOutputUrl: DEST_URL, ...overrides });
+
+  beforeAll(async () => {
+    await cleanRedis();
+    await Promise.all([assignments.empty(), validations.empty()]);
+    await Promise.all([assignments.clean(0, 'completed'), assignments.clean(0, 'failed'), validations.clean(0, 'completed'), validations.clean(0, 'failed')]);
+    db = await createTestDatabase();
+    sut = await createControlApi({
+      STREAM_DATABASE_URL: db.url,
+      STREAM_REDIS_URL: REDIS_URL,
+      STREAM_BROADCAST_ENABLED: 'true',
+      STREAM_TOKEN_ENCRYPTION_KEY: encryptionKey.toString('hex'),
+      STREAM_RTMP_PROBE_TIMEOUT_SECONDS: '1',
+    });
+    startBehaviour = (spec) => claimAndRun(spec);
+    validateBehaviour = () => Promise.resolve({ ok: true });
+    void assignments.process(1, (job) => startBehaviour(job.data.spec));
+    void validations.process(1, (job) => {
+      validationJobs.push(job.data);
+      return validateBehaviour(job.data);
+    });
+    await subscriber.subscribe(EventTopic.BroadcastStopped, InternalChannels.BroadcastChanged);
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel === EventTopic.BroadcastStopped) stoppedEvents.push(JSON.parse(message).data);
+      if (channel === InternalChannels.BroadcastChanged && ownedByFake.has(message)) void confirmStop(message);
+    });
+  });
+
+  afterAll(async () => {
+    await sut?.app.close();
+    await Promise.all([assignments.obliterate({ force: true }), validations.obliterate({ force: true })]).catch(() => undefined);
+    await Promise.all([assignments.close(), validations.close()]);
+    await cleanRedis();
+    await subscriber.quit();
+    await redis.quit();
+    await db?.drop();
+  });
+
+  it('is for admins only', async () => {
+    await request(sut.app.getHttpServer()).post('/stream/broadcast/start').send(validStart()).expect(401);
+    const forbidden = await post('/stream/broadcast/start', validStart(), bearerToken('u1', ['user'])).expect(403);
+    expect(forbidden.body.code).toBe('FORBIDDEN');
+    await post('/stream/broadcast/list', {}, bearerToken('u1', ['user'])).expect(403);
+  });
+
+  it('rejects invalid requests by field name, without echoing keys, and writes nothing', async () => {
+    await heartbeat();
+    const before = await writtenState();
+    const cases: [object, string][] = [
+      [{ sourceType: 'Camera', sourceId: 'cam-1' }, 'rtmpOutputUrl must be a string'],
+      [validStart({ rtmpOutputUrl: `http://live.example.com/app/${DEST_KEY}` }), 'rtmpOutputUrl must be an rtmp:// or rtmps:// URL'],
+      [validStart({ sourceType: 'VoiceRoom', sourceId: 'room-1' }), 'VoiceRoom broadcasts are started by voice.room.broadcast.approved events, not by this endpoint'],
+      [validStart({ sourceId: undefined }), 'sourceId is required for a Camera broadcast'],
+      [validStart({ sourceType: 'GameAudio', sourceId: undefined }), 'sourceId is required for a GameAudio broadcast'],
+      [validStart({ sourceType: 'GameAudio', sourceId: `ftp://audio.example.com/${AUDIO_KEY}` }), 'sourceId must be an rtmp://'],
+      [validStart({ sourceId: 'http://cams.example.com/x' }), 'sourceId must be a camera id or an rtmp:// or rtmps:// URL'],
+      [validStart({ audioBitrate: 'loud' }), 'audioBitrate must be a bitrate such as 128k'],
+      [validStart({ audioCodec: 'opus' }), 'audioCodec must be one of: aac, libmp3lame'],
+      [validStart({ sourceType: 'Drone' }), 'sourceType must be one of'],
+      [validStart({ fallbackImageUrl: 'slate.png' }), 'fallbackImageUrl must be an rtmp://, rtmps://, http:// or https:// URL or an absolute file path'],
+      [validStart({ additionalRtmpOutputUrls: [`https://x.example.com/${SECOND_KEY}`] }), 'each value in additionalRtmpOutputUrls must be an rtmp:// or rtmps:// URL'],
+      [validStart({ additionalRtmpOutputUrls: Array.from({ length: 10 }, (_, i) => `rtmp://h${i}.example.com/app/k`) }), 'additionalRtmpOutputUrls may hold at most 9 URLs'],
+      [validStart({ additionalRtmpOutputUrls: [DEST_URL] }), 'additionalRtmpOutputUrls repeats a destination'],
+    ];
+    for (const [body, message] of cases) {
+      const response = await post('/stream/broadcast/start', body).expect(400);
+      expect(response.body.code).toBe('VALIDATION_FAILED');
+      expect(response.body.message).toContain(message);
+    }
+    expect(responses.join('\n')).not.toContain(DEST_KEY);
+    expect(await writtenState()).toEqual(before);
+    await redis.del(BroadcastKeys.worker(WORKER_ID));
+  });
+
+  it('answers 503 when no media worker can broadcast, and writes nothing', async () => {
+    const before = await writtenState();
+    const none = await post('/stream/broadcast/start', validStart()).expect(503);
+    expect(none.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE', message: 'broadcasting is unavailable: no media worker with FFmpeg is running' });
+
+    await heartbeat({ ffmpegAvailable: false });
+    await post('/stream/broadcast/start', validStart()).expect(503, none.body);
+    await heartbeat({ draining: true });
+    await post('/stream/broadcast/start', validStart()).expect(503, none.body);
+
+    await heartbeat({ broadcastsRunning: 2, maxBroadcasts: 2 });
+    const full = await post('/stream/broadcast/start', validStart()).expect(503);
+    expect(full.body.message).toContain('STREAM_MAX_CONCURRENT_BROADCASTS');
+    expect(await writtenState()).toEqual(before);
+  });
+
+  describe('with a media worker', () => {
+    let cameraBroadcast: BroadcastStatusView;
+    let cameraId: string;
+
+    beforeAll(() => heartbeat());
+
+    it('starts a broadcast through the queue and answers with its status, every URL masked', async () => {
+      cameraId = `cam-arena-${randomBytes(3).toString('hex')}`;
+      const response = await post('/stream/broadcast/start', {
+        sourceType: 'Camera',
+        sourceId: cameraId,
+        rtmpOutputUrl: DEST_URL,
+        additionalRtmpOutputUrls: [SECOND_URL],
+        fallbackImageUrl: FALLBACK_URL,
+        fallbackStreamUrl: null,
+      }).expect(200);
+      cameraBroadcast = response.body;
+      expect(cameraBroadcast).toMatchObject({
+        sourceType: 'Camera',
+        sourceId: cameraId,
+        isActive: true,
+        health: 'healthy',
+        rtmpOutputUrl: 'rtmp://live.example.com/app/****',
+        fallbackImageUrl: 'https://cdn.example.com/slate.png',
+        fallbackStreamUrl: null,
+        backgroundVideoUrl: null,
+        workerId: WORKER_ID,
+        revision: 1,
+      });
+      expect(cameraBroadcast.destinations.map((d) => d.rtmpOutputUrl)).toEqual(['rtmp://live.example.com/app/****', 'rtmps://backup.example.com:443/live/****']);
+
+      const spec = JSON.parse((await redis.get(BroadcastKeys.spec(cameraBroadcast.broadcastId))) ?? 'null') as BroadcastSpec;
+      expect(spec).toMatchObject({ video: { kind: 'camera', cameraId }, audio: null, audioCodec: 'aac', audioBitrate: '128k', desired: 'running', voiceRoomId: null });
+      expect(spec.destinations.map((d) => cipher.decrypt(d.url.enc))).toEqual([DEST_URL, SECOND_URL]);
+      expect(cipher.decrypt(spec.fallbackImage?.enc ?? '')).toBe(FALLBACK_URL);
+      expect(spec.sourceKey).toMatch(/^[0-9a-f]{64}$/);
+      const job = await assignments.getJob(cameraBroadcast.broadcastId);
+      expect(job?.opts).toMatchObject({ attempts: 1, removeOnComplete: 100, removeOnFail: 100 });
+    });
+
+    it('refuses a second broadcast of the same source while the first is active (409)', async () => {
+      const before = await writtenState();
+      const response = await post('/stream/broadcast/start', { sourceType: 'Camera', sourceId: cameraId, rtmpOutputUrl: THIRD_URL }).expect(409);
+      expect(response.body).toEqual({ statusCode: 409, code: 'CONFLICT', message: `a broadcast is already active for this source (${cameraBroadcast.broadcastId})` });
+      expect(await writtenState()).toEqual(before);
+    });
+
+    it("answers with the worker's error when it refuses the broadcast", async () => {
+      startBehaviour = () => Promise.reject(jobError(400, 'VALIDATION_FAILED', 'rtmpOutputUrl rtmp://live.example.com/app/**** is not usable: connection refused'));
+      const refused = await post('/stream/broadcast/start', validStart()).expect(400);
+      expect(refused.body).toEqual({ statusCode: 400, code: 'VALIDATION_FAILED', message: 'rtmpOutputUrl rtmp://live.example.com/app/**** is not usable: connection refused' });
+
+      startBehaviour = () => Promise.reject(new Error('ffmpeg exited with signal SIGSEGV'));
+      const crashed = await post('/stream/broadcast/start', validStart()).expect(502);
+      expect(crashed.body.message).toBe('the media worker could not start the broadcast');
+      startBehaviour = (spec) => claimAndRun(spec);
+    });
+
+    it('answers 503 and withdraws the job when no worker takes it within 10 s', async () => {
+      await assignments.pause(true);
+      try {
+        const response = await post('/stream/broadcast/start', validStart()).expect(503);
+        expect(response.body.message).toBe('no media worker took the broadcast within 10 s');
+        expect((await assignments.getJobCounts()).waiting).toBe(0);
+      } finally {
+        await assignments.resume(true);
+      }
+    }, 20_000);
+
+    it('shows status and lists broadcasts newest first; 404 for an unknown id', async () => {
+      const audio = await post('/stream/broadcast/start', {
+        sourceType: 'GameAudio',
+        sourceId: AUDIO_URL,
+        rtmpOutputUrl: THIRD_URL,
+        backgroundVideoUrl: '/opt/backgrounds/arena.mp4',
+        audioCodec: 'libmp3lame',
+        audioBitrate: '192k',
+      }).expect(200);
+      expect(audio.body).toMatchObject({ sourceType: 'GameAudio', sourceId: 'rtmp://audio.example.com/live/****', backgroundVideoUrl: '/opt/backgrounds/arena.mp4' });
+
+      const status = await post('/stream/broadcast/status', { broadcastId: cameraBroadcast.broadcastId }).expect(200);
+      expect(status.body).toMatchObject({ broadcastId: cameraBroadcast.broadcastId, isActive: true, health: 'healthy', rtmpOutputUrl: 'rtmp://live.example.com/app/****' });
+
+      const list = await post('/stream/broadcast/list', {}).expect(200);
+      const ids = list.body.broadcasts.map((b: BroadcastStatusView) => b.broadcastId);
+      expect(ids.indexOf(audio.body.broadcastId)).toBeLessThan(ids.indexOf(cameraBroadcast.broadcastId));
+      expect(ids.indexOf(cameraBroadcast.broadcastId)).toBeGreaterThanOrEqual(0);
+
+      await post('/stream/broadcast/status', { broadcastId: randomUUID() }).expect(404);
+      const bad = await post('/stream/broadcast/status', { broadcastId: 'nope' }).expect(400);
+      expect(bad.body.message).toBe('broadcastId must be a broadcast id (UUID)');
+      await post('/stream/broadcast/stop', { broadcastId: randomUUID() }).expect(404);
+      await post('/stream/broadcast/update', { broadcastId: randomUUID(), fallbackImageUrl: '' }).expect(404);
+    });
+
+    it('refuses an update the worker cannot validate, and leaves the broadcast unchanged', async () => {
+      const { broadcastId } = cameraBroadcast;
+      const specBefore = await redis.get(BroadcastKeys.spec(broadcastId));
+      validateBehaviour = () => Promise.reject(jobError(400, 'VALIDATION_FAILED', 'rtmpOutputUrl rtmp://third.example.com/app/**** is not usable: no RTMP server answers'));
+      const response = await post('/stream/broadcast/update', { broadcastId, addRtmpOutputUrls: [THIRD_URL], fallbackStreamUrl: AUDIO_URL }).expect(400);
+      expect(response.body.message).toBe('rtmpOutputUrl rtmp://third.example.com/app/**** is not usable: no RTMP server answers');
+      expect(await redis.get(BroadcastKeys.spec(broadcastId))).toBe(specBefore);
+      const job = validationJobs.at(-1);
+      expect(job?.sources).toEqual([{ role: 'fallbackStreamUrl', url: { enc: expect.any(String), masked: 'rtmp://audio.example.com/live/****' } }]);
+      expect(job?.destinations.map((d) => cipher.decrypt(d.enc))).toEqual([THIRD_URL]);
+      validateBehaviour = () => Promise.resolve({ ok: true });
+
+      const nothing = await post('/stream/broadcast/update', { broadcastId }).expect(400);
+      expect(nothing.body.message).toContain('nothing to change');
+      const unknown = randomUUID();
+      const unknownRemoval = await post('/stream/broadcast/update', { broadcastId, removeDestinationIds: [unknown] }).expect(400);
+      expect(unknownRemoval.body.message).toBe(`removeDestinationIds names unknown destinations: ${unknown}`);
+      const all = cameraBroadcast.destinations.map((d) => d.destinationId);
+      const empty = await post('/stream/broadcast/update', { broadcastId, removeDestinationIds: all }).expect(400);
+      expect(empty.body.message).toContain('without any destination');
+      const duplicate = await post('/stream/broadcast/update', { broadcastId, addRtmpOutputUrls: [SECOND_URL] }).expect(400);
+      expect(duplicate.body.message).toContain('same destination twice');
+      const badField = await post('/stream/broadcast/update', { broadcastId, rtmpOutputUrl: 'http://x.example.com/a' }).expect(400);
+      expect(badField.body.message).toBe('rtmpOutputUrl must be an rtmp:// or rtmps:// URL');
+      expect(await redis.get(BroadcastKeys.spec(broadcastId))).toBe(specBefore);
+    });
+
+    it('applies a validated update to the desired state and tells the owner', async () => {
+      const { broadcastId } = cameraBroadcast;
+      const announced: string[] = [];
+      const listener = (channel: string, message: string) => channel === InternalChannels.BroadcastChanged && message === broadcastId && announced.push(message);
+      subscriber.on('message', listener);
+      try {
+        const removed = cameraBroadcast.destinations[1].destinationId;
+        // No owner applies it here, so the answer says it is pending once the confirmation wait ends.
+        await redis.del(BroadcastKeys.lease(broadcastId));
+        const response = await post('/stream/broadcast/update', { broadcastId, addRtmpOutputUrls: [THIRD_URL], removeDestinationIds: [removed], fallbackImageUrl: '' }).expect(200);
+        expect(response.body).toMatchObject({ broadcastId, revision: 2, appliedRevision: 1, fallbackImageUrl: null, interruption: null, pending: true });
+        expect(response.body.destinations.map((d: { rtmpOutputUrl: string }) => d.rtmpOutputUrl)).toEqual(['rtmp://live.example.com/app/****', 'rtmp://third.example.com/app/****']);
+        const spec = JSON.parse((await redis.get(BroadcastKeys.spec(broadcastId))) ?? 'null') as BroadcastSpec;
+        expect(spec.revision).toBe(2);
+        expect(spec.destinations.map((d) => cipher.decrypt(d.url.enc))).toEqual([DEST_URL, THIRD_URL]);
+        await expectEventually(() => expect(announced).toEqual([broadcastId]));
+      } finally {
+        subscriber.off('message', listener);
+        await redis.set(BroadcastKeys.lease(broadcastId), WORKER_ID, 'PX', 120_000);
+      }
+    });
+
+    it('stops a broadcast whose owner confirms the stop', async () => {
+      const started = await post('/stream/broadcast/start', validStart({ rtmpOutputUrl: SECOND_URL })).expect(200);
+      ownedByFake.add(started.body.broadcastId);
+      const stopped = await post('/stream/broadcast/stop', { broadcastId: started.body.broadcastId }).expect(200);
+      expect(stopped.body).toMatchObject({ isActive: false, health: 'stopped', stopReason: 'manual', revision: 2 });
+      expect(await redis.sismember(BroadcastKeys.active(), started.body.broadcastId)).toBe(0);
+    });
+
+    it('finalizes the stop itself when the broadcast has no owner: event, status stopped, gone from the active list', async () => {
+      const { broadcastId } = cameraBroadcast;
+      const spec = JSON.parse((await redis.get(BroadcastKeys.spec(broadcastId))) ?? 'null') as BroadcastSpec;
+      await redis.del(BroadcastKeys.lease(broadcastId)); // its worker died, nobody adopted it yet
+      const response = await post('/stream/broadcast/stop', { broadcastId }).expect(200);
+      expect(response.body).toMatchObject({ broadcastId, isActive: false, health: 'stopped', stopReason: 'manual', workerId: null, stoppedAt: expect.any(String) });
+      await expectEventually(() => expect(stoppedEvents).toContainEqual(expect.objectContaining({ broadcastId, reason: 'manual', eventId: expect.any(String) })));
+
+      expect(await redis.sismember(BroadcastKeys.active(), broadcastId)).toBe(0);
+      expect(await redis.get(BroadcastKeys.sourceClaim(spec.sourceKey))).toBeNull();
+      expect(await redis.ttl(BroadcastKeys.spec(broadcastId))).toBeGreaterThan(3500);
+      expect(await redis.ttl(BroadcastKeys.runtime(broadcastId))).toBeGreaterThan(3500);
+
+      const status = await post('/stream/broadcast/status', { broadcastId }).expect(200);
+      expect(status.body).toMatchObject({ isActive: false, health: 'stopped' });
+      const active = await post('/stream/broadcast/list', {}).expect(200);
+      expect(active.body.broadcasts.map((b: BroadcastStatusView) => b.broadcastId)).not.toContain(broadcastId);
+      const all = await post('/stream/broadcast/list', { activeOnly: false }).expect(200);
+      expect(all.body.broadcasts.map((b: BroadcastStatusView) => b.broadcastId)).toContain(broadcastId);
+
+      // Idempotent: a second stop answers the same, with no second event.
+      const again = await post('/stream/broadcast/stop', { broadcastId }).expect(200);
+      expect(again.body).toMatchObject({ isActive: false, health: 'stopped' });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(stoppedEvents.filter((e) => e.broadcastId === broadcastId)).toHaveLength(1);
+
+      const update = await post('/stream/broadcast/update', { broadcastId, fallbackImageUrl: '' }).expect(409);
+      expect(update.body.message).toBe('broadcast is stopped');
+
+      // The source is free again.
+      await post('/stream/broadcast/start', { sourceType: 'Camera', sourceId: cameraId, rtmpOutputUrl: DEST_URL }).expect(200);
+    });
+
+    it('leaves no stream key or signed-URL token in Redis, responses or logs', async () => {
+      const places = { redis: await dumpRedis(redis), responses: responses.join('\n'), logs: capturedLogLines.join('') };
+      expect(places.redis).toContain('stream:bc:');
+      expect(findLeaks(places, SECRETS)).toEqual({});
+    });
+  });
+});
+
+describe('broadcast API when it cannot run', () => {
+  const redis = new Redis(REDIS_URL);
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await redis.del(BroadcastKeys.worker(WORKER_ID));
+    await redis.quit();
+    await db?.drop();
+  });
+
+  async function withApp(env: Record<string, string>, work: (sut: ControlApiUnderTest) => Promise<void>): Promise<void> {
+    const sut = await createControlApi({ STREAM_DATABASE_URL: db.url, STREAM_REDIS_URL: REDIS_URL, ...env });
+    try {
+      await work(sut);
+    } finally {
+      await sut.app.close();
+    }
+  }
+
+  it('answers 503 FEATURE_DISABLED naming the setting when STREAM_BROADCAST_ENABLED=false (before validating the body)', async () => {
+    await withApp({ STREAM_BROADCAST_ENABLED: 'false', STREAM_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex') }, async (sut) => {
+      const server = sut.app.getHttpServer();
+      for (const [path, body] of [
+        ['/stream/broadcast/start', { sourceType: 'Camera', sourceId: 'cam-1', rtmpOutputUrl: DEST_URL }],
+        ['/stream/broadcast/start', {}],
+        ['/stream/broadcast/list', {}],
+      ] as const) {
+        const response = await request(server).post(path).set('Authorization', admin).send(body).expect(503);
+        expect(response.body.code).toBe('FEATURE_DISABLED');
+        expect(response.body.message).toContain('STREAM_BROADCAST_ENABLED');
+      }
+      await request(server).post('/stream/broadcast/list').set('Authorization', bearerToken('u1', ['user'])).send({}).expect(403);
+    });
+  });
+
+  it('answers 503 naming STREAM_TOKEN_ENCRYPTION_KEY when URLs cannot be stored encrypted', async () => {
+    await redis.set(BroadcastKeys.worker(WORKER_ID), JSON.stringify({ instanceId: WORKER_ID, ffmpegAvailable: true, broadcastsRunning: 0, maxBroadcasts: 10, draining: false, updatedAt: new Date().toISOString() }), 'EX', 60);
+    await withApp({ STREAM_BROADCAST_ENABLED: 'true' }, async (sut) => {
+      const response = await request(sut.app.getHttpServer())
+        .post('/stream/broadcast/start')
+        .set('Authorization', admin)
+        .send({ sourceType: 'Camera', sourceId: 'cam-1', rtmpOutputUrl: DEST_URL })
+        .expect(503);
+      expect(response.body.code).toBe('SERVICE_UNAVAILABLE');
+      expect(response.body.message).toContain('STREAM_TOKEN_ENCRYPTION_KEY');
+    });
+  });
+});
