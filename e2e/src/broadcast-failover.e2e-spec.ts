@@ -62,13 +62,11 @@ describe('broadcasts across control-api and scaled media workers', () => {
     });
     apps.push(worker);
     await waitForReady(`http://127.0.0.1:${http}`);
-    const info = (await (await fetch(`http://127.0.0.1:${http}/health/ready`)).json()) as { checks: Record<string, string> };
     workers.set(name, worker);
-    void info;
     return worker;
   }
 
-  const workerNamed = async (instanceId: string) => {
+  const workerNamed = (instanceId: string) => {
     for (const [name, worker] of workers) {
       if (worker.output().includes(instanceId)) return name;
     }
@@ -145,7 +143,7 @@ describe('broadcasts across control-api and scaled media workers', () => {
     const duplicate = await api('/stream/broadcast/start', { sourceType: 'Camera', sourceId: platform.url('cam', cameraKey), rtmpOutputUrl: platform.url('app', destinationKey) });
     expect(duplicate.status).toBe(409);
 
-    const ownerName = await workerNamed(status.workerId);
+    const ownerName = workerNamed(status.workerId);
     const killedAt = Date.now();
     await workers.get(ownerName)!.stop('SIGKILL');
     workers.delete(ownerName);
@@ -166,7 +164,7 @@ describe('broadcasts across control-api and scaled media workers', () => {
     // A new worker joins; SIGTERM on the owner hands the broadcast over to it.
     await startWorker('c');
     const owner = (await api('/stream/broadcast/status', { broadcastId })).body.workerId as string;
-    const ownerWorker = await workerNamed(owner);
+    const ownerWorker = workerNamed(owner);
     const handedAt = Date.now();
     expect(await workers.get(ownerWorker)!.stop('SIGTERM')).toBe(0);
     workers.delete(ownerWorker);

@@ -48,6 +48,8 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   private pending = 0;
   readonly available: boolean;
   private readonly settings: RunnerSettings;
+  private readonly sourceChangeListeners: ((to: VideoSourceType) => void)[] = [];
+  private readonly adoptionListeners: (() => void)[] = [];
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -135,8 +137,16 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     return this.assignments.add({ spec }, { jobId, attempts: 1, removeOnComplete: 100, removeOnFail: 100 });
   }
 
-  localBroadcastIds(): string[] {
-    return [...this.runners.keys()];
+  localRunners(): BroadcastRunner[] {
+    return [...this.runners.values()];
+  }
+
+  onSourceChange(listener: (to: VideoSourceType) => void): void {
+    this.sourceChangeListeners.push(listener);
+  }
+
+  onAdoption(listener: () => void): void {
+    this.adoptionListeners.push(listener);
   }
 
   runner(broadcastId: string): BroadcastRunner | undefined {
@@ -300,6 +310,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
         continue;
       }
       this.logger.warn({ msg: 'adopting broadcast whose worker is gone', broadcastId, previousWorker: previous?.workerId ?? null });
+      for (const listener of this.adoptionListeners) listener();
       await runner.start();
       await this.saveRuntime(runner, { startedAt: previous?.startedAt ?? new Date().toISOString() });
     }
@@ -308,8 +319,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   // --- plumbing ---
 
   private createRunner(spec: BroadcastSpec): BroadcastRunner {
-    let runner: BroadcastRunner;
-    runner = new BroadcastRunner(spec, {
+    const runner: BroadcastRunner = new BroadcastRunner(spec, {
       settings: this.settings,
       open: (url) => this.cipher.decrypt(url.enc),
       liveCamera: (cameraId) => this.liveCamera(cameraId),
@@ -322,6 +332,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
 
   private async sourceChanged(broadcastId: string, previous: VideoSourceType | null, current: VideoSourceType): Promise<void> {
     if (previous === null) return;
+    for (const listener of this.sourceChangeListeners) listener(current);
     await this.events.publish(EventTopic.BroadcastSourceChanged, { ...eventHeader(), broadcastId, previousSource: previous, currentSource: current });
     const runner = this.runners.get(broadcastId);
     if (runner) await this.saveRuntime(runner);

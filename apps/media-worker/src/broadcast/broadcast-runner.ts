@@ -17,9 +17,16 @@ import type { ProgressBlock } from './ffmpeg/progress-parser';
 import { type CascadeLevel, buildCascade, sameLevel } from './source-cascade';
 import { probeSource } from './validation/source-probe';
 
-/** No progress block for this long: the process is stuck (media.md §6: blocks come every ~1 s). */
+/** No progress block for this long: the source is stuck (media.md §6: blocks come every ~1 s). */
 const STALL_MS = 3000;
-const START_TIMEOUT_MS = 6000;
+/** A source that has not produced anything by then is not coming (a live path nobody publishes to waits forever). */
+const SOURCE_START_TIMEOUT_MS = 4000;
+/**
+ * Pushers see no data while the source cascade moves down; their watchdog must outlast the worst
+ * switch (a source timing out, then the next one starting), or a source problem would cost the
+ * destination connection.
+ */
+const PUSHER_STALL_MS = SOURCE_START_TIMEOUT_MS * 2;
 /** A restart counter resets after this long running well. */
 const HEALTHY_RESET_MS = 60_000;
 const MAX_BACKOFF_MS = 30_000;
@@ -137,7 +144,6 @@ export class BroadcastRunner {
 
   /** Applies a changed spec; returns what it interrupted. Pushers whose destination is unchanged keep their connection. */
   async apply(next: BroadcastSpec): Promise<BroadcastInterruption> {
-    const previous = this.spec;
     this.spec = next;
     const nextIds = new Set(next.destinations.map((d) => d.destinationId));
     let removed = 0;
@@ -178,7 +184,6 @@ export class BroadcastRunner {
     } else {
       this.levelIndex = keptIndex;
     }
-    void previous;
     return {
       revision: next.revision,
       destinationsReconnected: reconnected,
@@ -263,14 +268,15 @@ export class BroadcastRunner {
       if (index < this.levels.length - 1) return this.doSwitch(index + 1, 'unavailable');
       return;
     }
+    if (!this.bus) return;
     this.levelIndex = index;
-    const args = sourceArgs(video, this.spec.audio ? this.deps.open(this.spec.audio) : null, this.bus!.url, this.encodeSettings());
+    const args = sourceArgs(video, this.spec.audio ? this.deps.open(this.spec.audio) : null, this.bus.url, this.encodeSettings());
     const process = new FfmpegProcess({
       ffmpegPath: this.deps.settings.ffmpegPath,
       args,
       label: `source ${level.type}`,
       stallMs: STALL_MS,
-      startTimeoutMs: START_TIMEOUT_MS,
+      startTimeoutMs: SOURCE_START_TIMEOUT_MS,
       secrets: this.secrets(),
     });
     this.source = process;
@@ -435,8 +441,8 @@ export class BroadcastRunner {
       ffmpegPath: this.deps.settings.ffmpegPath,
       args: pusherArgs(this.bus.url, this.deps.open(pusher.spec.url)),
       label: `pusher ${pusher.spec.destinationId.slice(0, 8)}`,
-      stallMs: STALL_MS,
-      startTimeoutMs: START_TIMEOUT_MS,
+      stallMs: PUSHER_STALL_MS,
+      startTimeoutMs: PUSHER_STALL_MS,
       secrets: this.secrets(),
     });
     pusher.process = process;
@@ -490,5 +496,3 @@ export function backoff(failures: number): number {
 function even(value: number): number {
   return Math.max(2, Math.round(value / 2) * 2);
 }
-
-export { VideoSourceType };

@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { IngestModule } from '../ingest/ingest.module';
 import { AutoBroadcastStarter } from './auto-broadcast.starter';
 import { BroadcastCoordinator } from './broadcast-coordinator';
+import { BroadcastHealthMonitor } from './broadcast-health.monitor';
 import { BroadcastValidator } from './broadcast-validator';
 import { BroadcastStore } from './broadcast.store';
 import { VoiceBroadcastsController } from './voice-broadcasts.controller';
@@ -10,7 +11,7 @@ import { VoiceBroadcastsController } from './voice-broadcasts.controller';
 @Module({
   imports: [IngestModule],
   controllers: [VoiceBroadcastsController],
-  providers: [AutoBroadcastStarter, BroadcastCoordinator, BroadcastStore, BroadcastValidator],
+  providers: [AutoBroadcastStarter, BroadcastCoordinator, BroadcastHealthMonitor, BroadcastStore, BroadcastValidator],
   exports: [BroadcastCoordinator],
 })
 export class BroadcastModule {}

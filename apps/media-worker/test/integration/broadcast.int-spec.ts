@@ -17,12 +17,13 @@ import {
   QueueNames,
   broadcastSourceKey,
 } from '@lib-stream/contracts';
-import { JsonLogger, createServiceApp, loadConfig, newServiceIdentity } from '@lib-stream/nest-kit';
+import { JsonLogger, MetricsService, createServiceApp, loadConfig, newServiceIdentity } from '@lib-stream/nest-kit';
 import { TokenCipher, generateStreamKey, hashStreamKey, maskRtmpUrl } from '@lib-stream/stream-key';
 import { type FfmpegPublisher, type RtmpPlatform, dumpRedis, expectEventually, freePort, startRtmpPlatform, startRtmpPublisher } from '@lib-stream/testing';
 
 import { AppModule } from '../../src/app.module';
 import { BroadcastCoordinator } from '../../src/broadcast/broadcast-coordinator';
+import { BroadcastHealthMonitor } from '../../src/broadcast/broadcast-health.monitor';
 
 // One media worker in this process (real node-media-server ingest + program bus, real FFmpeg), a fake
 // platform (node-media-server in its own process) as the destination, real Redis.
@@ -332,5 +333,13 @@ describe('broadcasts: cascade, destinations, restarts', () => {
       expect(text).not.toContain(secret);
     }
     expect(logLines.join('\n')).toContain('destination live');
+  });
+
+  it('exports the cascade moves and broadcast health as metrics', async () => {
+    app.get(BroadcastHealthMonitor).check();
+    const metrics = await app.get(MetricsService).registry.metrics();
+    expect(metrics).toMatch(/lib_stream_broadcast_source_changes_total\{[^}]*to="black"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/lib_stream_broadcast_source_changes_total\{[^}]*to="primary_stream"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/lib_stream_broadcasts\{[^}]*health="healthy"[^}]*\} 0/);
   });
 });
