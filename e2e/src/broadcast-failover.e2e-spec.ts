@@ -34,6 +34,7 @@ describe('broadcasts across control-api and scaled media workers', () => {
   const ports: Record<string, number> = {};
   const destinationKey = `live_${randomBytes(8).toString('hex')}_E2ESECRET`;
   const autoKey = `live_${randomBytes(8).toString('hex')}_AUTOSECRET`;
+  const secondKey = `live_${randomBytes(8).toString('hex')}_SECONDSECRET`;
   const cameraKey = `cam${randomBytes(6).toString('hex')}`;
   let common: Record<string, string>;
 
@@ -143,6 +144,17 @@ describe('broadcasts across control-api and scaled media workers', () => {
     const duplicate = await api('/stream/broadcast/start', { sourceType: 'Camera', sourceId: platform.url('cam', cameraKey), rtmpOutputUrl: platform.url('app', destinationKey) });
     expect(duplicate.status).toBe(409);
 
+    // A second destination added live: validated first, the first destination's connection untouched.
+    const updated = await api('/stream/broadcast/update', { broadcastId, addRtmpOutputUrls: [platform.url('app', secondKey)] });
+    expect(updated.status).toBe(200);
+    expect(updated.body.interruption).toMatchObject({ destinationsAdded: 1, destinationsRemoved: 0, destinationsReconnected: 0, sourceRestarted: false });
+    expect(updated.body.destinations).toHaveLength(2);
+    await expectEventually(() => expect(platform.keyframes(secondKey).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
+    expect(platform.publishes(destinationKey)).toHaveLength(1);
+    const refusedUpdate = await api('/stream/broadcast/update', { broadcastId, addRtmpOutputUrls: [`rtmp://127.0.0.1:${await freePort()}/app/${secondKey}x`] });
+    expect(refusedUpdate.status).toBe(400);
+    expect((await api('/stream/broadcast/status', { broadcastId })).body.destinations).toHaveLength(2);
+
     const ownerName = workerNamed(status.workerId);
     const killedAt = Date.now();
     await workers.get(ownerName)!.stop('SIGKILL');
@@ -218,6 +230,6 @@ describe('broadcasts across control-api and scaled media workers', () => {
 
   it('leaves no destination key in API responses, events, Redis or any log', async () => {
     const places = { redis: await dumpRedis(redis), responses: responses.join('\n'), events: JSON.stringify(events), logs: apps.map((app) => app.output()).join('\n') };
-    expect(findLeaks(places, [destinationKey, autoKey, 'E2ESECRET', 'AUTOSECRET'])).toEqual({});
+    expect(findLeaks(places, [destinationKey, autoKey, secondKey, 'E2ESECRET', 'AUTOSECRET', 'SECONDSECRET'])).toEqual({});
   });
 });

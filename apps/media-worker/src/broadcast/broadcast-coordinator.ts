@@ -43,6 +43,9 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   private validations: Bull.Queue<BroadcastValidationJob> | null = null;
   private subscriber: Redis | null = null;
   private ticker: NodeJS.Timeout | null = null;
+  private leaseTimer: NodeJS.Timeout | null = null;
+  private renewing = false;
+  private ticking = false;
   private intakePaused = false;
   private draining = false;
   private pending = 0;
@@ -98,6 +101,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     this.subscriber = this.redis.duplicate();
     this.subscriber.on('message', (_channel: string, broadcastId: string) => void this.follow(broadcastId));
     await this.subscriber.subscribe(InternalChannels.BroadcastChanged);
+    this.leaseTimer = setInterval(() => void this.renewLeases(), TICK_MS);
     this.ticker = setInterval(() => void this.tick(), TICK_MS);
     await this.updateIntake();
     void this.assignments.process(1, (job) => this.startJob(job.data.spec));
@@ -108,6 +112,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   async onApplicationShutdown(): Promise<void> {
     this.draining = true;
     if (this.ticker) clearInterval(this.ticker);
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
     await this.beat().catch(() => undefined);
     await this.assignments?.pause(true, true).catch(() => undefined);
     const peers = await this.store.peersAbleToBroadcast(this.identity.instanceId).catch(() => 0);
@@ -216,22 +221,43 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
 
   // --- ownership: leases, desired state, adoption ---
 
-  private async tick(): Promise<void> {
+  /**
+   * Lease renewal runs on its own, never behind a slow start or switch: a lease that lapsed while this
+   * worker was busy would let a second worker put the same broadcast on air.
+   */
+  private async renewLeases(): Promise<void> {
+    if (this.renewing) return;
+    this.renewing = true;
     try {
       await this.beat();
-      for (const runner of [...this.runners.values()]) {
-        if (!(await this.store.renewLease(runner.broadcastId, this.identity.instanceId))) {
-          this.logger.warn({ msg: 'lease lost: another worker owns the broadcast now', broadcastId: runner.broadcastId });
-          this.runners.delete(runner.broadcastId);
-          await runner.stop();
-          continue;
-        }
-        await this.follow(runner.broadcastId);
-      }
+      await Promise.all([...this.runners.values()].map((runner) => this.renewLease(runner)));
+    } catch (error) {
+      this.logger.warn({ msg: 'lease renewal failed', reason: (error as Error).message });
+    } finally {
+      this.renewing = false;
+    }
+  }
+
+  private async renewLease(runner: BroadcastRunner): Promise<void> {
+    if (await this.store.renewLease(runner.broadcastId, this.identity.instanceId)) return;
+    if (this.runners.get(runner.broadcastId) !== runner) return;
+    this.logger.warn({ msg: 'lease lost: another worker owns the broadcast now', broadcastId: runner.broadcastId });
+    this.runners.delete(runner.broadcastId);
+    await runner.stop();
+  }
+
+  /** Follows desired-state changes (also when a notice was missed) and adopts orphaned broadcasts. */
+  private async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      for (const broadcastId of this.runners.keys()) void this.follow(broadcastId);
       await this.adoptOrphans();
       await this.updateIntake();
     } catch (error) {
       this.logger.warn({ msg: 'broadcast tick failed', reason: (error as Error).message });
+    } finally {
+      this.ticking = false;
     }
   }
 
