@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { accessSync, constants } from 'node:fs';
-
 import { APP_CONFIG, AppConfig, SERVICE_IDENTITY, ServiceIdentity } from '@lib-stream/nest-kit';
+
+import { ffmpegAvailable } from '../broadcast/ffmpeg/ffmpeg-availability';
 
 export interface MediaWorkerInfo {
   instanceId: string;
@@ -24,17 +24,8 @@ export class WorkerInfoService {
       instanceId: this.identity.instanceId,
       version: this.identity.version,
       broadcastEnabled: this.config.STREAM_BROADCAST_ENABLED,
-      ffmpegAvailable: isExecutable(this.config.STREAM_FFMPEG_PATH),
+      ffmpegAvailable: ffmpegAvailable(this.config.STREAM_FFMPEG_PATH),
       maxConcurrentBroadcasts: this.config.STREAM_MAX_CONCURRENT_BROADCASTS,
     };
-  }
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
   }
 }

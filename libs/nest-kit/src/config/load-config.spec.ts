@@ -12,7 +12,8 @@ describe(loadConfig.name, () => {
     expect(sut.STREAM_SENTIMENT_MAX_BATCH_SIZE).toBe(200);
     expect(sut.STREAM_TRACKED_VIEWER_ENGAGEMENT_THRESHOLD).toBe(0.7);
     expect(sut.STREAM_FFMPEG_PATH).toBe('/usr/bin/ffmpeg');
-    expect(sut.STREAM_BROADCAST_VIDEO_CODEC).toBe('libvpx');
+    // The seed says libvpx, but FLV/RTMP cannot carry VP8: the default is the H.264 encoder.
+    expect(sut.STREAM_BROADCAST_VIDEO_CODEC).toBe('libx264');
     expect(sut.STREAM_DISTRIBUTED_LOCK_TIMEOUT_SECONDS).toBe(30);
     expect(sut.STREAM_REDIS_URL).toBe('redis://127.0.0.1:6379');
     expect(sut.CONTROL_API_PORT).toBe(3000);
@@ -69,6 +70,11 @@ describe(loadConfig.name, () => {
     expect(attempt).toThrow(/STREAM_AUTO_BROADCAST_RTMP_URL must be a rtmp:\/\/ or rtmps:\/\/ URL/);
     expect(attempt).toThrow(/STREAM_DATABASE_URL must be a mysql:\/\/ URL/);
     expect(attempt).not.toThrow(/sk_leaky_value|hunter2222/);
+  });
+
+  it('refuses a video codec RTMP cannot carry, naming the encoders it can', () => {
+    expect(() => loadConfig({ STREAM_BROADCAST_VIDEO_CODEC: 'libvpx' })).toThrow(/STREAM_BROADCAST_VIDEO_CODEC must be an H\.264 encoder FFmpeg can put in FLV: libx264,/);
+    expect(() => loadConfig({ STREAM_BROADCAST_FALLBACK_SIZE: '720p' })).toThrow('STREAM_BROADCAST_FALLBACK_SIZE must be WIDTHxHEIGHT, such as 1280x720');
   });
 
   it('requires what the app says it needs', () => {
