@@ -15,3 +15,4 @@ export * from './redis/redis-lock';
 export * from './redis/redis-options';
 export * from './redis/redis.providers';
 export * from './stream-kit.module';
+export * from './redis/scan-keys';

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 
 import { BroadcastKeys, type BroadcastRuntime, type BroadcastSpec, InternalChannels, type MediaWorkerHeartbeat } from '@lib-stream/contracts';
-import { REDIS } from '@lib-stream/nest-kit';
+import { REDIS, scanKeys } from '@lib-stream/nest-kit';
 
 /** How long a stopped broadcast stays visible to status and list (as the media workers keep it). */
 export const STOPPED_RETENTION_SECONDS = 3600;
@@ -97,13 +97,7 @@ export class BroadcastStore {
 
   /** Current heartbeats of the media workers (they expire within seconds when a worker dies). */
   async workers(): Promise<MediaWorkerHeartbeat[]> {
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await this.redis.scan(cursor, 'MATCH', BroadcastKeys.workerPattern(), 'COUNT', 200);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0');
+    const keys = await scanKeys(this.redis, BroadcastKeys.workerPattern());
     if (keys.length === 0) return [];
     const beats: MediaWorkerHeartbeat[] = [];
     for (const raw of await this.redis.mget(keys)) {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 
 import { CameraKeys, type CameraRegistryEntry, InternalChannels } from '@lib-stream/contracts';
-import { REDIS } from '@lib-stream/nest-kit';
+import { REDIS, scanKeys } from '@lib-stream/nest-kit';
 
 export interface CameraCredentials {
   cameraId: string;
@@ -70,13 +70,7 @@ export class CameraCredentialsStore {
 
   /** Every registered camera, including those announced by game engines. */
   async registryEntries(): Promise<CameraRegistryEntry[]> {
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await this.redis.scan(cursor, 'MATCH', CameraKeys.registryPattern(), 'COUNT', 500);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0');
+    const keys = await scanKeys(this.redis, CameraKeys.registryPattern());
     if (keys.length === 0) return [];
     const values = await this.redis.mget(keys);
     return values.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as CameraRegistryEntry);

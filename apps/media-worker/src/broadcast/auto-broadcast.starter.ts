@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 
 import { type BroadcastSpec, BroadcastSourceType, broadcastSourceKey } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
@@ -8,6 +7,7 @@ import { CameraRegistry } from '../ingest/camera-registry';
 import { SourceUrlCipher } from '../ingest/source-url-cipher';
 import { BroadcastCoordinator } from './broadcast-coordinator';
 import { BroadcastStore } from './broadcast.store';
+import { newBroadcastSpec } from './new-broadcast-spec';
 import { sealUrl } from './seal';
 
 const POLL_MS = 2000;
@@ -66,23 +66,14 @@ export class AutoBroadcastStarter implements OnApplicationBootstrap, OnApplicati
   }
 
   private spec(cameraId: string, sourceKey: string): BroadcastSpec {
-    return {
-      broadcastId: randomUUID(),
+    return newBroadcastSpec({
       sourceType: BroadcastSourceType.Camera,
       video: { kind: 'camera', cameraId },
       audio: null,
-      backgroundVideo: null,
-      fallbackStream: null,
-      fallbackImage: null,
-      destinations: [{ destinationId: randomUUID(), url: sealUrl(this.cipher, this.config.STREAM_AUTO_BROADCAST_RTMP_URL) }],
+      destination: sealUrl(this.cipher, this.config.STREAM_AUTO_BROADCAST_RTMP_URL),
+      sourceKey,
       audioCodec: this.config.STREAM_BROADCAST_AUDIO_CODEC,
       audioBitrate: this.config.STREAM_BROADCAST_AUDIO_BITRATE,
-      sourceKey,
-      voiceRoomId: null,
-      desired: 'running',
-      stopReason: null,
-      revision: 1,
-      createdAt: new Date().toISOString(),
-    };
+    });
   }
 }

@@ -8,7 +8,7 @@ import {
   type BroadcastSpec,
   type MediaWorkerHeartbeat,
 } from '@lib-stream/contracts';
-import { REDIS } from '@lib-stream/nest-kit';
+import { REDIS, scanKeys } from '@lib-stream/nest-kit';
 
 /** How long a stopped broadcast stays visible to status and list. */
 export const STOPPED_RETENTION_SECONDS = 3600;
@@ -130,13 +130,7 @@ export class BroadcastStore {
 
   /** Other workers that could take broadcasts over right now. */
   async peersAbleToBroadcast(selfId: string): Promise<number> {
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await this.redis.scan(cursor, 'MATCH', BroadcastKeys.workerPattern(), 'COUNT', 200);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0');
+    const keys = await scanKeys(this.redis, BroadcastKeys.workerPattern());
     const beats = keys.length ? await this.redis.mget(keys) : [];
     return beats
       .filter((raw): raw is string => raw !== null)

@@ -1,10 +1,8 @@
 import { Controller, Inject, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 
 import {
-  type BroadcastSpec,
   BroadcastSourceType,
   BroadcastStopReason,
   ConsumedTopic,
@@ -17,6 +15,7 @@ import { APP_CONFIG, type AppConfig, REDIS, RedisLocks } from '@lib-stream/nest-
 import { SourceUrlCipher } from '../ingest/source-url-cipher';
 import { BroadcastCoordinator } from './broadcast-coordinator';
 import { BroadcastStore } from './broadcast.store';
+import { newBroadcastSpec } from './new-broadcast-spec';
 import { sealUrl } from './seal';
 
 interface VoiceApproved {
@@ -62,25 +61,18 @@ export class VoiceBroadcastsController {
       this.logger.warn({ msg: 'ignored voice.room.broadcast.approved: needs roomId and rtpAudioEndpoint' });
       return;
     }
-    const spec: BroadcastSpec = {
-      broadcastId: randomUUID(),
+    const sourceKey = broadcastSourceKey({ voiceRoomId: event.roomId });
+    const spec = newBroadcastSpec({
       sourceType: BroadcastSourceType.VoiceRoom,
       video: { kind: 'none' },
       audio: sealUrl(this.cipher, event.rtpAudioEndpoint),
-      backgroundVideo: null,
-      fallbackStream: null,
-      fallbackImage: null,
-      destinations: [{ destinationId: randomUUID(), url: sealUrl(this.cipher, this.config.STREAM_VOICE_BROADCAST_RTMP_URL) }],
+      destination: sealUrl(this.cipher, this.config.STREAM_VOICE_BROADCAST_RTMP_URL),
+      sourceKey,
+      voiceRoomId: event.roomId,
       audioCodec: this.config.STREAM_BROADCAST_AUDIO_CODEC,
       audioBitrate: this.config.STREAM_BROADCAST_AUDIO_BITRATE,
-      sourceKey: broadcastSourceKey({ voiceRoomId: event.roomId }),
-      voiceRoomId: event.roomId,
-      desired: 'running',
-      stopReason: null,
-      revision: 1,
-      createdAt: new Date().toISOString(),
-    };
-    await this.coordinator.enqueue(spec, `voice-${broadcastSourceKey({ voiceRoomId: event.roomId }).slice(0, 16)}-${event.eventId ?? 'none'}`);
+    });
+    await this.coordinator.enqueue(spec, `voice-${sourceKey.slice(0, 16)}-${event.eventId ?? 'none'}`);
     this.logger.log({ msg: 'voice broadcast requested', roomId: event.roomId });
   }
 
