@@ -59,6 +59,8 @@ export interface BroadcastSpec {
   /** Hash of the source, for the one-broadcast-per-source claim. */
   sourceKey: string;
   voiceRoomId: string | null;
+  /** Account that started it through the API (cleanup-by-account stops its broadcasts); null for voice and auto. */
+  createdBy: string | null;
   desired: 'running' | 'stopped';
   stopReason: BroadcastStopReason | null;
   revision: number;

@@ -3,7 +3,8 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 
 import { Role } from '@lib-stream/contracts';
 
-import { Roles } from '../auth/roles.decorator';
+import type { Principal } from '../auth/principal';
+import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { BroadcastsEnabledGuard } from './broadcasts-enabled.guard';
 import { BroadcastsService } from './broadcasts.service';
 import {
@@ -31,8 +32,8 @@ export class BroadcastsController {
     description: 'A media worker validates the sources and destinations, then starts FFmpeg. 400: invalid source or URL, or connectivity failed; 409: a broadcast is already active for this source; 503: no media worker can broadcast.',
   })
   @ApiOkResponse({ type: BroadcastStatusResponse })
-  start(@Body() request: StartBroadcastRequest): Promise<BroadcastStatusResponse> {
-    return this.broadcasts.start(request);
+  start(@CurrentPrincipal() principal: Principal, @Body() request: StartBroadcastRequest): Promise<BroadcastStatusResponse> {
+    return this.broadcasts.start(request, principal.accountId);
   }
 
   @Post('stop')

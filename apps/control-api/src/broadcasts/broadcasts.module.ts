@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 
 import { QueueNames } from '@lib-stream/contracts';
 
+import { PlatformLinksModule } from '../platform-links/platform-links.module';
 import { BroadcastStore } from './broadcast.store';
 import { BroadcastsController } from './broadcasts.controller';
 import { BroadcastsEnabledGuard } from './broadcasts-enabled.guard';
@@ -10,7 +11,7 @@ import { BroadcastsService } from './broadcasts.service';
 
 @Module({
   controllers: [BroadcastsController],
-  imports: [BullModule.registerQueue({ name: QueueNames.BroadcastAssignments }, { name: QueueNames.BroadcastValidations })],
+  imports: [BullModule.registerQueue({ name: QueueNames.BroadcastAssignments }, { name: QueueNames.BroadcastValidations }), PlatformLinksModule],
   providers: [BroadcastStore, BroadcastsEnabledGuard, BroadcastsService],
 })
 export class BroadcastsModule {}

@@ -32,6 +32,7 @@ import {
 } from '@lib-stream/nest-kit';
 import { TokenCipher, isRtmpUrl, parseEncryptionKey } from '@lib-stream/stream-key';
 
+import { LinkLifecycleHooks } from '../platform-links/link-lifecycle.hooks';
 import { JobWaiter, jobFailureError } from './broadcast-jobs';
 import { type BroadcastSnapshot, BroadcastStore } from './broadcast.store';
 import { MEDIA_URL_FORMS, mediaUrlKind, sealUrl } from './broadcast-urls';
@@ -86,14 +87,16 @@ export class BroadcastsService {
     private readonly events: EventBus,
     @InjectQueue(QueueNames.BroadcastAssignments) assignmentQueue: Queue<BroadcastAssignmentJob>,
     @InjectQueue(QueueNames.BroadcastValidations) validationQueue: Queue<BroadcastValidationJob>,
+    hooks: LinkLifecycleHooks,
   ) {
+    hooks.onAccountCleanup('broadcasts', (accountId) => this.stopStartedBy(accountId));
     const key = parseEncryptionKey(config.STREAM_TOKEN_ENCRYPTION_KEY);
     this.cipher = key ? new TokenCipher(key) : null;
     this.assignments = new JobWaiter(assignmentQueue);
     this.validations = new JobWaiter(validationQueue);
   }
 
-  async start(request: StartBroadcastRequest): Promise<BroadcastStatusView> {
+  async start(request: StartBroadcastRequest, createdBy: string | null = null): Promise<BroadcastStatusView> {
     const source = primarySource(request);
     const destinationUrls = [request.rtmpOutputUrl, ...(request.additionalRtmpOutputUrls ?? [])];
     if (new Set(destinationUrls).size !== destinationUrls.length) {
@@ -117,6 +120,7 @@ export class BroadcastsService {
       audioBitrate: request.audioBitrate ?? this.config.STREAM_BROADCAST_AUDIO_BITRATE,
       sourceKey: broadcastSourceKey(source.kind === 'camera' ? { cameraId: source.cameraId } : { url: source.url }),
       voiceRoomId: null,
+      createdBy,
       desired: 'running',
       stopReason: null,
       revision: 1,
@@ -194,6 +198,15 @@ export class BroadcastsService {
   }
 
   /** Newest first; `activeOnly: false` adds broadcasts stopped within the retention period. */
+  /** cleanup-by-account: stops every active broadcast the account started; returns how many. */
+  async stopStartedBy(accountId: string): Promise<number> {
+    const snapshots = await Promise.all((await this.store.ids(true)).map((id) => this.store.snapshot(id)));
+    const theirs = snapshots.filter((s): s is BroadcastSnapshot => s !== null && s.spec.createdBy === accountId && s.spec.desired === 'running');
+    await Promise.all(theirs.map(({ spec }) => this.stop(spec.broadcastId)));
+    if (theirs.length) this.logger.log({ msg: 'broadcasts of a deleted account stopped', count: theirs.length });
+    return theirs.length;
+  }
+
   async list(activeOnly = true): Promise<BroadcastStatusView[]> {
     const ids = await this.store.ids(activeOnly);
     const snapshots = await Promise.all(ids.map((id) => this.store.snapshot(id)));

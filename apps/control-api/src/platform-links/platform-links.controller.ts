@@ -16,13 +16,17 @@ import {
   PlatformLinkDetail,
   UnlinkPlatformResponse,
 } from './dto/platform-link.dto';
+import { LinkLifecycleHooks } from './link-lifecycle.hooks';
 import { PlatformLinksService } from './platform-links.service';
 
 @ApiTags('platform')
 @ApiBearerAuth()
 @Controller('stream')
 export class PlatformLinksController {
-  constructor(private readonly links: PlatformLinksService) {}
+  constructor(
+    private readonly links: PlatformLinksService,
+    private readonly hooks: LinkLifecycleHooks,
+  ) {}
 
   @Post('platform/link')
   @HttpCode(200)
@@ -63,9 +67,11 @@ export class PlatformLinksController {
   @Post('cleanup-by-account')
   @HttpCode(200)
   @Roles(Role.Admin)
-  @ApiOperation({ summary: 'Internal: remove everything lib-stream holds for a deleted account. Idempotent.' })
+  @ApiOperation({ summary: 'Internal: remove everything lib-stream holds for a deleted account (links, sessions, the broadcasts it started). Idempotent.' })
   @ApiOkResponse({ type: CleanupByAccountResponse })
   async cleanupByAccount(@Body() request: AccountRequest): Promise<CleanupByAccountResponse> {
-    return { accountId: request.accountId, unlinked: await this.links.cleanupAccount(request.accountId) };
+    const unlinked = await this.links.cleanupAccount(request.accountId);
+    const removed = await this.hooks.runAccountCleanup(request.accountId);
+    return { accountId: request.accountId, unlinked, broadcastsStopped: removed.broadcasts ?? 0 };
   }
 }

@@ -408,6 +408,23 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
       expect(await redis.sismember(BroadcastKeys.active(), started.body.broadcastId)).toBe(0);
     });
 
+    it('cleanup-by-account stops the broadcasts that account started, and only those', async () => {
+      const leaving = bearerToken('ops-leaving', ['admin']);
+      const otherAdmin = bearerToken('ops-2', ['admin']);
+      const mine = await post('/stream/broadcast/start', validStart(), leaving).expect(200);
+      const theirs = await post('/stream/broadcast/start', validStart(), otherAdmin).expect(200);
+      for (const id of [mine.body.broadcastId, theirs.body.broadcastId]) ownedByFake.add(id);
+      const spec = JSON.parse((await redis.get(BroadcastKeys.spec(mine.body.broadcastId))) ?? 'null') as BroadcastSpec;
+      expect(spec.createdBy).toBe('ops-leaving');
+
+      const cleanup = await post('/stream/cleanup-by-account', { accountId: 'ops-leaving' }).expect(200);
+      expect(cleanup.body.broadcastsStopped).toBe(1);
+      expect((await post('/stream/broadcast/status', { broadcastId: mine.body.broadcastId }).expect(200)).body).toMatchObject({ isActive: false, stopReason: 'manual' });
+      expect((await post('/stream/broadcast/status', { broadcastId: theirs.body.broadcastId }).expect(200)).body.isActive).toBe(true);
+      expect((await post('/stream/cleanup-by-account', { accountId: 'ops-leaving' }).expect(200)).body.broadcastsStopped).toBe(0);
+      await post('/stream/broadcast/stop', { broadcastId: theirs.body.broadcastId }).expect(200);
+    });
+
     it('finalizes the stop itself when the broadcast has no owner: event, status stopped, gone from the active list', async () => {
       const { broadcastId } = cameraBroadcast;
       const spec = JSON.parse((await redis.get(BroadcastKeys.spec(broadcastId))) ?? 'null') as BroadcastSpec;

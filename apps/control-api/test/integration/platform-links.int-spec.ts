@@ -332,7 +332,7 @@ describe('platform linking over HTTP, on MariaDB and Redis', () => {
       expect(first.body.accountId).toBe(accountId);
       expect([...first.body.unlinked].sort()).toEqual(['custom', 'twitch']);
       const again = await post('/stream/cleanup-by-account', admin, { accountId }).expect(200);
-      expect(again.body).toEqual({ accountId, unlinked: [] });
+      expect(again.body).toEqual({ accountId, unlinked: [], broadcastsStopped: 0 });
     });
   });
 

@@ -26,6 +26,7 @@ export function newBroadcastSpec(fields: {
     audioBitrate: fields.audioBitrate,
     sourceKey: fields.sourceKey,
     voiceRoomId: fields.voiceRoomId ?? null,
+    createdBy: null,
     desired: 'running',
     stopReason: null,
     revision: 1,

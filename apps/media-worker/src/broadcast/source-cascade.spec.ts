@@ -23,6 +23,7 @@ function spec(extra: Partial<BroadcastSpec>): BroadcastSpec {
     audioBitrate: '128k',
     sourceKey: 'k',
     voiceRoomId: null,
+    createdBy: null,
     desired: 'running',
     stopReason: null,
     revision: 1,

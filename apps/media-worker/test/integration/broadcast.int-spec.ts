@@ -77,6 +77,7 @@ describe('broadcasts: cascade, destinations, restarts', () => {
       audioBitrate: '128k',
       sourceKey: broadcastSourceKey({ cameraId }),
       voiceRoomId: null,
+      createdBy: null,
       desired: 'running',
       stopReason: null,
       revision: 1,

@@ -86,4 +86,5 @@ export class UnlinkPlatformResponse {
 export class CleanupByAccountResponse {
   @ApiProperty() accountId: string;
   @ApiProperty({ type: [String], enum: StreamPlatform }) unlinked: StreamPlatform[];
+  @ApiProperty({ description: 'Broadcasts this account had started that were stopped' }) broadcastsStopped: number;
 }

@@ -1,0 +1,816 @@
+/**
+ * Broadcast benchmark: control-api and media workers built from dist, real FFmpeg, a fake platform
+ * (node-media-server in its own process, logging publishes, keyframes and video gaps) and synthetic
+ * x264 cameras. This machine is small and noisy, so every figure of ours is printed beside a baseline
+ * measured in the same run, rounds interleaved, with the ratio.
+ *
+ *   npm run bench:broadcast -- [ROUNDS=3]     (needs Redis on 127.0.0.1:6379 and ffmpeg; builds the apps first,
+ *                                              BENCH_SKIP_BUILD=1 skips that)
+ *
+ * 1. POST /stream/broadcast/start → first keyframe at the destination (and the API response time), beside
+ *    a bare `ffmpeg -c copy` relay spawned by hand (spawn → first keyframe), tuned and with ffmpeg defaults.
+ * 2. Camera (published to a worker's ingest) SIGKILLed → first fallback keyframe at the destination, the
+ *    longest video gap, no new publish at the platform; camera respawned → primary_stream again. Baselines:
+ *    the same black encoder, and the same camera publishing straight to the platform, spawned by hand.
+ * 3. Owning worker SIGKILLed → first keyframe from the adopting worker (baseline: bare relay spawn → keyframe).
+ * 4. CPU per copy-mode broadcast (worker + its ffmpeg children, from /proc) and sourceFps for K = 1, 2, 4,
+ *    8, 16 broadcasts of one RTMP camera, beside K bare relays.
+ *
+ * The apps get an empty Redis database of their own (15…10, or BENCH_REDIS_DB) so their broadcasts and
+ * Bull jobs never meet tests running on db 0; that database is emptied at the end. control-api keeps its
+ * SQLite file in a temp dir. Every process, broadcast, camera, key and directory is removed on exit.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Redis from 'ioredis';
+
+import { type BroadcastRuntime, BroadcastKeys } from '@lib-stream/contracts';
+import {
+  type FfmpegPublisher,
+  type RtmpPlatform,
+  type RunningApp,
+  TEST_JWT_SECRET,
+  bearerToken,
+  freePort,
+  startBuiltApp,
+  startRtmpPlatform,
+  startRtmpPublisher,
+  waitForReady,
+} from '@lib-stream/testing';
+
+import { sourceArgs } from '../../apps/media-worker/src/broadcast/ffmpeg/ffmpeg-args';
+
+const ROOT = resolve(__dirname, '../..');
+const ROUNDS = Math.max(1, Number(process.argv[2] ?? 3) || 3);
+const CAMERA_SIZE = '1280x720';
+/** startRtmpPublisher encodes `-g <rate>` at 30 fps: one keyframe a second. */
+const CAMERA_FPS = 30;
+const FPS_FLOOR = 29;
+const LOAD_STEPS = [1, 2, 4, 8, 16];
+const LOAD_WARMUP_MS = 2000;
+const LOAD_WINDOW_MS = 8000;
+const CLOCK_TICKS = 100;
+const MAX_BROADCASTS_PER_WORKER = 40;
+const LOCK_KEY = 'bench:broadcast:owner';
+const TUNING = ['-tcp_nodelay', '1', '-fpsprobesize', '0', '-analyzeduration', '500000'];
+
+interface Worker {
+  name: string;
+  app: RunningApp;
+  rtmpPort: number;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- API bodies are read loosely, as in the e2e specs
+type Json = Record<string, any>;
+
+/** Everything this run started or created, so cleanup can undo it even after a failure. */
+const stack = {
+  redis: null as Redis | null,
+  redisDb: -1,
+  platform: null as RtmpPlatform | null,
+  cameraKey: `cam${randomBytes(5).toString('hex')}`,
+  camera: null as FfmpegPublisher | null,
+  apiPort: 0,
+  env: {} as Record<string, string>,
+  apps: [] as RunningApp[],
+  workers: [] as Worker[],
+  publishers: new Set<FfmpegPublisher>(),
+  processes: new Set<ChildProcess>(),
+  broadcasts: new Set<string>(),
+  cameras: new Set<string>(),
+  dirs: [] as string[],
+  workerCount: 0,
+};
+/** Failed rounds and anything odd seen while measuring, printed after the tables. */
+const notes: string[] = [];
+
+// --- small helpers ---
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const newKey = (tag: string) => `${tag}_${randomBytes(5).toString('hex')}`;
+const platform = (): RtmpPlatform => stack.platform as RtmpPlatform;
+const cameraUrl = () => platform().url('cam', stack.cameraKey);
+
+async function waitFor<T>(what: string, probe: () => T | null | undefined | false | Promise<T | null | undefined | false>, timeoutMs = 30_000, intervalMs = 20): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+function firstKeyframeAfter(key: string, t: number): number | null {
+  return platform().keyframes(key).find((k) => k.t >= t)?.t ?? null;
+}
+
+function longestGapAfter(key: string, from: number, to = Infinity): number {
+  return Math.max(0, ...platform().gaps(key).filter((g) => g.t >= from && g.t <= to).map((g) => g.ms ?? 0));
+}
+
+/** Frames per second at the platform, from keyframe spacing (the camera sends one keyframe every CAMERA_FPS frames). */
+function platformFps(key: string, from: number, to: number): number {
+  const times = platform().keyframes(key).filter((k) => k.t >= from && k.t <= to).map((k) => k.t);
+  if (times.length < 2) return 0;
+  return (CAMERA_FPS * (times.length - 1) * 1000) / (times[times.length - 1] - times[0]);
+}
+
+function tempDir(tag: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `lib-stream-bench-bc-${tag}-`));
+  stack.dirs.push(dir);
+  return dir;
+}
+
+// --- CPU from /proc ---
+
+/** utime+stime of a process and cutime+cstime of its reaped children, in seconds; null once it is gone. */
+function procTimes(pid: number): { ppid: number; own: number; reaped: number } | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return { ppid: Number(fields[1]), own: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS, reaped: (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS };
+  } catch {
+    return null;
+  }
+}
+
+function childrenOf(ppid: number): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((pid) => procTimes(pid)?.ppid === ppid);
+}
+
+/** CPU seconds so far of a worker itself (Nest + the program-bus NMS) and of every ffmpeg/ffprobe it started. */
+function workerCpu(pid: number): { worker: number; children: number } {
+  const self = procTimes(pid);
+  if (!self) throw new Error(`worker ${pid} is gone`);
+  const live = childrenOf(pid).reduce((sum, child) => {
+    const times = procTimes(child);
+    return sum + (times ? times.own + times.reaped : 0);
+  }, 0);
+  return { worker: self.own, children: self.reaped + live };
+}
+
+// --- processes ---
+
+/** A process of ours (bare relay or encoder); stderr is kept for the notes. */
+function startProcess(command: string, args: string[]): ChildProcess & { stderrText: () => string } {
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+  stack.processes.add(child);
+  return Object.assign(child, { stderrText: () => stderr });
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  stack.processes.delete(child);
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+function bareRelay(from: string, to: string, tuned: boolean) {
+  return startProcess('ffmpeg', [
+    '-hide_banner', '-nostdin', '-loglevel', 'error',
+    ...(tuned ? TUNING : []), '-rw_timeout', '5000000', '-i', from,
+    '-c', 'copy', '-f', 'flv', '-tcp_nodelay', '1', to,
+  ]);
+}
+
+/** The media worker's own black fallback command (same settings as for a 1280x720 camera), run by hand. */
+function bareBlackEncoder(to: string) {
+  const [width, height] = CAMERA_SIZE.split('x').map(Number);
+  const settings = { videoCodec: 'libx264', videoBitrate: '2500k', audioCodec: 'aac', audioBitrate: '128k', width, height, fps: CAMERA_FPS };
+  return startProcess('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', ...sourceArgs({ kind: 'black' }, null, to, settings)]);
+}
+
+function startPublisher(url: string): FfmpegPublisher {
+  const publisher = startRtmpPublisher(url, { size: CAMERA_SIZE });
+  stack.publishers.add(publisher);
+  return publisher;
+}
+
+async function stopPublisher(publisher: FfmpegPublisher): Promise<void> {
+  stack.publishers.delete(publisher);
+  await publisher.stop('SIGKILL');
+}
+
+/** SIGTERM, then SIGKILL when the app has not exited within `ms`. */
+async function stopApp(app: RunningApp, ms = 15_000): Promise<void> {
+  const children = app.child.pid ? childrenOf(app.child.pid) : [];
+  const exit = await Promise.race([app.stop('SIGTERM'), sleep(ms).then(() => 'timeout')]);
+  if (exit === 'timeout') {
+    notes.push(`${app.name} did not exit within ${ms / 1000} s of SIGTERM: killed`);
+    await app.stop('SIGKILL');
+  }
+  killOrphans(children, `${app.name} (SIGTERM)`);
+}
+
+/** ffmpegs that outlived their worker: noted and killed. */
+function killOrphans(pids: number[], after: string): number {
+  const alive = pids.filter((pid) => procTimes(pid) !== null);
+  for (const pid of alive) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // exited meanwhile
+    }
+  }
+  if (alive.length) notes.push(`${alive.length} child process(es) of ${after} still ran after it ended (killed by the bench)`);
+  return alive.length;
+}
+
+// --- the stack ---
+
+function buildApps(): void {
+  if (process.env.BENCH_SKIP_BUILD) return;
+  // The build must not inherit this script's ts-node settings.
+  const { TS_NODE_PROJECT: _omit, ...buildEnv } = process.env;
+  try {
+    execFileSync('npx', ['nx', 'run-many', '-t', 'build', '-p', 'control-api', 'media-worker', '--output-style=static'], { cwd: ROOT, stdio: 'pipe', env: buildEnv });
+  } catch (error) {
+    const output = String((error as { stdout?: Buffer }).stdout ?? '') + String((error as { stderr?: Buffer }).stderr ?? '');
+    throw new Error(`build failed:\n${output.slice(-3000)}`);
+  }
+}
+
+/** An empty Redis database, marked as ours so a second bench run picks another. */
+async function claimRedisDb(): Promise<void> {
+  const candidates = process.env.BENCH_REDIS_DB ? [Number(process.env.BENCH_REDIS_DB)] : [15, 14, 13, 12, 11, 10];
+  for (const db of candidates) {
+    const redis = new Redis({ db });
+    if ((await redis.dbsize()) === 0 && (await redis.set(LOCK_KEY, String(process.pid), 'EX', 3600, 'NX'))) {
+      stack.redis = redis;
+      stack.redisDb = db;
+      return;
+    }
+    await redis.quit();
+  }
+  throw new Error(`no empty Redis database among ${candidates.join(', ')} (set BENCH_REDIS_DB to an empty one)`);
+}
+
+async function startWorker(): Promise<Worker> {
+  const name = `worker-${++stack.workerCount}`;
+  const [httpPort, rtmpPort] = [await freePort(), await freePort()];
+  const app = startBuiltApp('media-worker', {
+    ...stack.env,
+    MEDIA_WORKER_HTTP_PORT: String(httpPort),
+    STREAM_RTMP_INGEST_PORT: String(rtmpPort),
+    STREAM_DATA_DIR: tempDir(name),
+    STREAM_MAX_CONCURRENT_BROADCASTS: String(MAX_BROADCASTS_PER_WORKER),
+  });
+  app.name = name;
+  stack.apps.push(app);
+  await waitForReady(`http://127.0.0.1:${httpPort}`);
+  const worker = { name, app, rtmpPort };
+  stack.workers.push(worker);
+  return worker;
+}
+
+async function startPlatformCamera(): Promise<void> {
+  const since = Date.now();
+  stack.camera = startPublisher(cameraUrl());
+  await waitFor('the camera on the platform', () => firstKeyframeAfter(stack.cameraKey, since), 15_000);
+}
+
+async function stopPlatformCamera(): Promise<void> {
+  if (stack.camera) await stopPublisher(stack.camera);
+  stack.camera = null;
+}
+
+async function startStack(): Promise<void> {
+  buildApps();
+  await claimRedisDb();
+  stack.platform = await startRtmpPlatform();
+  stack.apiPort = await freePort();
+  stack.env = {
+    STREAM_REDIS_URL: `redis://127.0.0.1:6379/${stack.redisDb}`,
+    STREAM_AUTH_JWT_SECRET: TEST_JWT_SECRET,
+    STREAM_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    STREAM_LOG_LEVEL: 'info',
+    STREAM_BROADCAST_ENABLED: 'true',
+    STREAM_MEDIA_WORKER_ADVERTISED_HOST: '127.0.0.1',
+    // The cascade ends at black: nothing to find on this machine.
+    STREAM_DEFAULT_BACKGROUND_VIDEO: '/nonexistent/default.mp4',
+  };
+  const api = startBuiltApp('control-api', { ...stack.env, CONTROL_API_PORT: String(stack.apiPort), STREAM_DATA_DIR: tempDir('control-api') });
+  stack.apps.push(api);
+  await waitForReady(`http://127.0.0.1:${stack.apiPort}`);
+  await startWorker();
+  await startWorker();
+  await startPlatformCamera();
+}
+
+// --- the API ---
+
+async function api(path: string, body: object): Promise<{ status: number; body: Json }> {
+  const response = await fetch(`http://127.0.0.1:${stack.apiPort}${path}`, {
+    method: 'POST',
+    headers: { Authorization: bearerToken('bench', ['admin']), 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: Json = {};
+  try {
+    parsed = JSON.parse(text) as Json;
+  } catch {
+    parsed = { message: text };
+  }
+  return { status: response.status, body: parsed };
+}
+
+async function startBroadcast(sourceId: string, key: string): Promise<{ broadcastId: string; answeredAt: number }> {
+  const started = await api('/stream/broadcast/start', { sourceType: 'Camera', sourceId, rtmpOutputUrl: platform().url('app', key) });
+  const answeredAt = Date.now();
+  if (started.status !== 200) throw new Error(`broadcast start answered ${started.status}: ${started.body.message}`);
+  stack.broadcasts.add(started.body.broadcastId);
+  return { broadcastId: started.body.broadcastId, answeredAt };
+}
+
+async function stopBroadcast(broadcastId: string): Promise<void> {
+  const stopped = await api('/stream/broadcast/stop', { broadcastId });
+  if (stopped.status !== 200 || stopped.body.isActive !== false) notes.push(`stop of ${broadcastId} answered ${stopped.status} (isActive ${stopped.body.isActive})`);
+  stack.broadcasts.delete(broadcastId);
+}
+
+async function status(broadcastId: string): Promise<Json> {
+  return (await api('/stream/broadcast/status', { broadcastId })).body;
+}
+
+/** What the owning worker last wrote (the API's status is built from it; sourceFps is only here). */
+async function runtime(broadcastId: string): Promise<BroadcastRuntime | null> {
+  const raw = await (stack.redis as Redis).get(BroadcastKeys.runtime(broadcastId));
+  return raw ? (JSON.parse(raw) as BroadcastRuntime) : null;
+}
+
+/** Polls the runtime (25 ms) until the video source on air is (or is no longer) `type`; returns when that was seen. */
+async function sourceTypeSeen(broadcastId: string, matches: (type: string | null) => boolean, what: string): Promise<{ at: number; type: string | null }> {
+  return waitFor(what, async () => {
+    const type = (await runtime(broadcastId))?.videoSourceType ?? null;
+    return matches(type) ? { at: Date.now(), type } : null;
+  }, 30_000, 25);
+}
+
+async function createCamera(): Promise<{ cameraId: string; streamKey: string }> {
+  const created = await api('/stream/camera/create', { name: 'bench camera' });
+  if (created.status !== 200) throw new Error(`camera create answered ${created.status}: ${created.body.message}`);
+  stack.cameras.add(created.body.camera.cameraId);
+  return { cameraId: created.body.camera.cameraId, streamKey: created.body.streamKey };
+}
+
+async function deleteCamera(cameraId: string): Promise<void> {
+  await api('/stream/camera/delete', { cameraId });
+  stack.cameras.delete(cameraId);
+}
+
+// --- 1. start → first keyframe ---
+
+async function oursStartToKeyframe(): Promise<{ ttff: number; response: number }> {
+  const key = newKey('start');
+  const sentAt = Date.now();
+  const { broadcastId, answeredAt } = await startBroadcast(cameraUrl(), key);
+  try {
+    const keyframe = await waitFor('the first keyframe of a new broadcast', () => firstKeyframeAfter(key, sentAt));
+    return { ttff: keyframe - sentAt, response: answeredAt - sentAt };
+  } finally {
+    await stopBroadcast(broadcastId);
+  }
+}
+
+async function bareSpawnToKeyframe(start: (to: string) => ChildProcess & { stderrText: () => string }, tag: string): Promise<number> {
+  const key = newKey(tag.replace(/\W+/g, ''));
+  const spawnedAt = Date.now();
+  const child = start(platform().url('app', key));
+  try {
+    const keyframe = await waitFor(`the first keyframe of ${tag}`, () => {
+      const seen = firstKeyframeAfter(key, spawnedAt);
+      if (seen === null && child.exitCode !== null) throw new Error(`${tag} exited: ${child.stderrText().trim()}`);
+      return seen;
+    });
+    return keyframe - spawnedAt;
+  } finally {
+    await stopProcess(child);
+  }
+}
+
+// --- 2. camera SIGKILL → fallback, camera back → primary ---
+
+interface CameraRound {
+  killToStatus: number;
+  killToKeyframe: number;
+  gapAfterKill: number;
+  fallbackType: string | null;
+  respawnToStatus: number;
+  respawnToKeyframe: number;
+  gapAfterRespawn: number;
+  newPublishes: number;
+}
+
+async function cameraKillAndReturn(): Promise<CameraRound> {
+  const { cameraId, streamKey } = await createCamera();
+  const ingest = `rtmp://127.0.0.1:${stack.workers[0].rtmpPort}/live/${streamKey}`;
+  let camera = startPublisher(ingest);
+  let broadcastId: string | null = null;
+  try {
+    await waitFor('the camera live on the ingest', async () => (await api('/stream/camera/status', { cameraId })).body.state === 'live', 15_000, 100);
+    const key = newKey('camkill');
+    broadcastId = (await startBroadcast(cameraId, key)).broadcastId;
+    const id = broadcastId;
+    await waitFor('the camera at the platform', () => firstKeyframeAfter(key, 0));
+    await sleep(2000);
+    const publishes = platform().publishes(key).length;
+
+    const killedAt = Date.now();
+    await stopPublisher(camera);
+    const fallback = await sourceTypeSeen(id, (type) => type !== 'primary_stream', 'the fallback on air');
+    const fallbackKeyframe = await waitFor('the first fallback keyframe', () => firstKeyframeAfter(key, fallback.at));
+    await sleep(Math.max(0, killedAt + 5000 - Date.now()));
+    const gapAfterKill = longestGapAfter(key, killedAt);
+
+    const respawnedAt = Date.now();
+    camera = startPublisher(ingest);
+    const primary = await sourceTypeSeen(id, (type) => type === 'primary_stream', 'the camera back on air');
+    const primaryKeyframe = await waitFor('the first keyframe of the camera back', () => firstKeyframeAfter(key, primary.at));
+    await sleep(2000);
+    return {
+      killToStatus: fallback.at - killedAt,
+      killToKeyframe: fallbackKeyframe - killedAt,
+      gapAfterKill,
+      fallbackType: fallback.type,
+      respawnToStatus: primary.at - respawnedAt,
+      respawnToKeyframe: primaryKeyframe - respawnedAt,
+      gapAfterRespawn: longestGapAfter(key, respawnedAt),
+      newPublishes: platform().publishes(key).length - publishes,
+    };
+  } finally {
+    if (broadcastId) await stopBroadcast(broadcastId);
+    await stopPublisher(camera);
+    await deleteCamera(cameraId);
+  }
+}
+
+// --- 3. worker SIGKILL → back on air ---
+
+async function workerKillToAir(): Promise<{ backOnAir: number; ownerInStatus: number; orphans: number }> {
+  const key = newKey('failover');
+  const { broadcastId } = await startBroadcast(cameraUrl(), key);
+  try {
+    await waitFor('the broadcast at the platform', () => firstKeyframeAfter(key, 0));
+    const ownerId = await waitFor('an owner in status', async () => (await status(broadcastId)).workerId as string | null);
+    const owner = stack.workers.find((w) => w.app.output().includes(`"instanceId":"${ownerId}"`));
+    if (!owner) throw new Error(`no running worker printed instance id ${ownerId}`);
+    await sleep(1000);
+    const children = childrenOf(owner.app.child.pid as number);
+
+    const killedAt = Date.now();
+    await owner.app.stop('SIGKILL');
+    stack.workers = stack.workers.filter((w) => w !== owner);
+    const [backOnAir, ownerInStatus] = await Promise.all([
+      waitFor('keyframes from the adopting worker', () => {
+        const republished = platform().publishes(key).find((p) => p.t > killedAt);
+        return republished ? firstKeyframeAfter(key, republished.t) : null;
+      }),
+      waitFor('a new owner in status', async () => {
+        const workerId = (await status(broadcastId)).workerId as string | null;
+        return workerId && workerId !== ownerId ? Date.now() : null;
+      }, 30_000, 100),
+    ]);
+    return { backOnAir: backOnAir - killedAt, ownerInStatus: ownerInStatus - killedAt, orphans: killOrphans(children, `SIGKILLed ${owner.name}`) };
+  } finally {
+    await stopBroadcast(broadcastId);
+    if (stack.workers.length < 2) await startWorker();
+  }
+}
+
+// --- 4. CPU and fps under load ---
+
+interface LoadSide {
+  cpuPerStream: number;
+  workerPerStream?: number;
+  minSourceFps?: number;
+  minPlatformFps: number;
+}
+
+interface LoadStep {
+  k: number;
+  ours: LoadSide;
+  bare: LoadSide;
+}
+
+async function oursUnderLoad(k: number, worker: Worker): Promise<LoadSide> {
+  const keys = Array.from({ length: k }, () => newKey(`load${k}`));
+  const ids: string[] = [];
+  try {
+    // One at a time: the worker takes assignments one by one anyway. Each source URL differs by a query
+    // NMS ignores, since a source may feed only one broadcast.
+    for (const [i, key] of keys.entries()) ids.push((await startBroadcast(`${cameraUrl()}?n=${i}`, key)).broadcastId);
+    await waitFor('keyframes on every destination', () => keys.every((key) => platform().keyframes(key).length > 0));
+    await sleep(LOAD_WARMUP_MS);
+    const pid = worker.app.child.pid as number;
+    const before = workerCpu(pid);
+    const from = Date.now();
+    const fps = new Map<string, number[]>(ids.map((id) => [id, []]));
+    while (Date.now() - from < LOAD_WINDOW_MS) {
+      await sleep(1000);
+      for (const id of ids) {
+        const value = (await runtime(id))?.sourceFps;
+        if (value != null) fps.get(id)?.push(value);
+      }
+    }
+    const after = workerCpu(pid);
+    const to = Date.now();
+    const seconds = (to - from) / 1000;
+    const meanFps = [...fps.values()].map((values) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0));
+    return {
+      cpuPerStream: (100 * (after.worker - before.worker + after.children - before.children)) / k / seconds,
+      workerPerStream: (100 * (after.worker - before.worker)) / k / seconds,
+      minSourceFps: Math.min(...meanFps),
+      minPlatformFps: Math.min(...keys.map((key) => platformFps(key, from, to))),
+    };
+  } finally {
+    await Promise.all(ids.map((id) => stopBroadcast(id)));
+  }
+}
+
+async function bareUnderLoad(k: number): Promise<LoadSide> {
+  const keys = Array.from({ length: k }, () => newKey(`bareload${k}`));
+  const relays = keys.map((key) => bareRelay(cameraUrl(), platform().url('app', key), true));
+  try {
+    await waitFor('keyframes on every bare relay', () => keys.every((key) => platform().keyframes(key).length > 0));
+    await sleep(LOAD_WARMUP_MS);
+    const cpu = () => relays.reduce((sum, relay) => sum + (procTimes(relay.pid as number)?.own ?? 0), 0);
+    const before = cpu();
+    const from = Date.now();
+    await sleep(LOAD_WINDOW_MS);
+    const after = cpu();
+    const to = Date.now();
+    return { cpuPerStream: (100 * (after - before)) / k / ((to - from) / 1000), minPlatformFps: Math.min(...keys.map((key) => platformFps(key, from, to))) };
+  } finally {
+    await Promise.all(relays.map((relay) => stopProcess(relay)));
+  }
+}
+
+/** CPU of the worker with no broadcast (heartbeats, ticks, ingest), in % of a core: part of every figure above. */
+async function idleWorkerCpu(worker: Worker): Promise<number> {
+  const pid = worker.app.child.pid as number;
+  const before = workerCpu(pid);
+  const from = Date.now();
+  await sleep(LOAD_WINDOW_MS);
+  const after = workerCpu(pid);
+  return (100 * (after.worker - before.worker + after.children - before.children)) / ((Date.now() - from) / 1000);
+}
+
+/** K = 1, 2, 4 … on one worker (the others are stopped), until a broadcast falls below FPS_FLOOR. */
+async function loadSweep(): Promise<{ idle: number; steps: LoadStep[] }> {
+  while (stack.workers.length > 1) await stopApp((stack.workers.pop() as Worker).app);
+  const worker = stack.workers[0];
+  const idle = await idleWorkerCpu(worker);
+  const steps: LoadStep[] = [];
+  for (const k of LOAD_STEPS) {
+    try {
+      const ours = await oursUnderLoad(k, worker);
+      const bare = await bareUnderLoad(k);
+      steps.push({ k, ours, bare });
+      console.log(`  K=${k}: ours ${ours.cpuPerStream.toFixed(1)} %/broadcast, min sourceFps ${ours.minSourceFps?.toFixed(1)}; bare ${bare.cpuPerStream.toFixed(1)} %/relay`);
+      if ((ours.minSourceFps ?? 0) < FPS_FLOOR || ours.minPlatformFps < FPS_FLOOR) break;
+    } catch (error) {
+      notes.push(`load K=${k}: ${(error as Error).message}`);
+      break;
+    }
+  }
+  return { idle, steps };
+}
+
+// --- rounds ---
+
+interface Results {
+  ttff: number[];
+  response: number[];
+  bareTuned: number[];
+  bareDefault: number[];
+  cameras: CameraRound[];
+  bareBlack: number[];
+  bareCamera: number[];
+  backOnAir: number[];
+  ownerInStatus: number[];
+}
+
+/** Runs one measurement; a failure is noted and leaves a hole (NaN) instead of ending the run. */
+async function attempt<T>(what: string, round: number, run: () => Promise<T>): Promise<T | null> {
+  try {
+    return await run();
+  } catch (error) {
+    notes.push(`round ${round + 1}, ${what}: ${(error as Error).message}`);
+    return null;
+  }
+}
+
+async function runRound(round: number, results: Results): Promise<void> {
+  const ours = await attempt('start → keyframe', round, oursStartToKeyframe);
+  results.ttff.push(ours?.ttff ?? NaN);
+  results.response.push(ours?.response ?? NaN);
+  results.bareTuned.push((await attempt('bare relay (tuned)', round, () => bareSpawnToKeyframe((to) => bareRelay(cameraUrl(), to, true), 'bare relay (tuned)'))) ?? NaN);
+  results.bareDefault.push((await attempt('bare relay (defaults)', round, () => bareSpawnToKeyframe((to) => bareRelay(cameraUrl(), to, false), 'bare relay (defaults)'))) ?? NaN);
+
+  const failover = await attempt('worker SIGKILL', round, workerKillToAir);
+  results.backOnAir.push(failover?.backOnAir ?? NaN);
+  results.ownerInStatus.push(failover?.ownerInStatus ?? NaN);
+
+  // The platform camera rests meanwhile: two x264 cameras and a fallback encoder would not fit on 2 cores.
+  await stopPlatformCamera();
+  try {
+    const camera = await attempt('camera SIGKILL', round, cameraKillAndReturn);
+    if (camera) results.cameras.push(camera);
+    results.bareBlack.push((await attempt('bare black encoder', round, () => bareSpawnToKeyframe(bareBlackEncoder, 'bare black encoder'))) ?? NaN);
+    results.bareCamera.push(
+      (await attempt('bare camera', round, () => bareSpawnToKeyframe((to) => publisherAsProcess(to), 'camera straight to the platform'))) ?? NaN,
+    );
+  } finally {
+    await startPlatformCamera();
+  }
+}
+
+/** startRtmpPublisher as a ChildProcess for bareSpawnToKeyframe. */
+function publisherAsProcess(to: string): ChildProcess & { stderrText: () => string } {
+  const publisher = startRtmpPublisher(to, { size: CAMERA_SIZE });
+  stack.processes.add(publisher.child);
+  return Object.assign(publisher.child, { stderrText: () => publisher.stderr() });
+}
+
+// --- output ---
+
+function finite(values: number[]): number[] {
+  return values.filter(Number.isFinite).sort((a, b) => a - b);
+}
+
+function median(values: number[]): number {
+  const sorted = finite(values);
+  if (!sorted.length) return NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function spread(values: number[], unit = 'ms'): string {
+  const sorted = finite(values);
+  if (!sorted.length) return 'n/a';
+  const holes = values.length - sorted.length;
+  const range = sorted.length > 1 ? ` (${Math.round(sorted[0])}–${Math.round(sorted[sorted.length - 1])})` : '';
+  return `${Math.round(median(sorted))} ${unit}${range}${holes ? ` [${holes} failed]` : ''}`;
+}
+
+function ratio(ours: number[], baseline: number[]): string {
+  const value = median(ours) / median(baseline);
+  return Number.isFinite(value) ? `${value.toFixed(2)}x` : '—';
+}
+
+function printLatencyTable(results: Results): void {
+  const cam = (pick: (c: CameraRound) => number) => results.cameras.map(pick);
+  const rows: [string, string, string, string][] = [
+    ['1. API start → first keyframe at the platform', spread(results.ttff), `bare relay, tuned: ${spread(results.bareTuned)}`, ratio(results.ttff, results.bareTuned)],
+    ['1. API start → first keyframe at the platform', spread(results.ttff), `bare relay, ffmpeg defaults: ${spread(results.bareDefault)}`, ratio(results.ttff, results.bareDefault)],
+    ['1. API start → response', spread(results.response), '—', ''],
+    ['2. camera SIGKILL → status shows the fallback', spread(cam((c) => c.killToStatus)), '—', ''],
+    ['2. camera SIGKILL → first fallback keyframe', spread(cam((c) => c.killToKeyframe)), `black encoder spawned by hand: ${spread(results.bareBlack)}`, ratio(cam((c) => c.killToKeyframe), results.bareBlack)],
+    ['2. longest video gap after the kill', spread(cam((c) => c.gapAfterKill)), '—', ''],
+    ['2. camera respawn → status primary_stream', spread(cam((c) => c.respawnToStatus)), '—', ''],
+    ['2. camera respawn → first keyframe after that', spread(cam((c) => c.respawnToKeyframe)), `camera straight to the platform: ${spread(results.bareCamera)}`, ratio(cam((c) => c.respawnToKeyframe), results.bareCamera)],
+    ['2. longest video gap after the respawn', spread(cam((c) => c.gapAfterRespawn)), '—', ''],
+    ['2. new publishes at the platform (kill + respawn)', cam((c) => c.newPublishes).join(', ') || 'n/a', '0 expected', ''],
+    ['3. owner SIGKILL → first keyframe from the adopter', spread(results.backOnAir), `bare relay, tuned: ${spread(results.bareTuned)}`, ratio(results.backOnAir, results.bareTuned)],
+    ['3. owner SIGKILL → status shows the new owner', spread(results.ownerInStatus), '—', ''],
+  ];
+  console.log(`\n## Broadcast latencies, ${ROUNDS} round(s), camera ${CAMERA_SIZE}@${CAMERA_FPS} — median (min–max)\n`);
+  console.log('| measure | ours | baseline (same run) | ours / baseline |');
+  console.log('|---|---|---|---|');
+  for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+  const fallbacks = [...new Set(results.cameras.map((c) => c.fallbackType))];
+  if (fallbacks.length) console.log(`\nFallback on air after the camera kill: ${fallbacks.join(', ')}.`);
+}
+
+function printLoadTable({ idle, steps }: { idle: number; steps: LoadStep[] }): void {
+  console.log(`\n## Copy-mode broadcasts of one ${CAMERA_SIZE} RTMP camera on one worker, ${LOAD_WINDOW_MS / 1000} s windows, measured once (CPU in % of one core)\n`);
+  console.log(`Idle worker, no broadcast: ${idle.toFixed(1)} % (included in "ours"; "minus idle" takes it out).\n`);
+  console.log('| K | ours CPU/broadcast (worker process part) | ours minus idle | bare CPU/relay | ours / bare | ours min sourceFps | ours min fps at platform | bare min fps at platform |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const { k, ours, bare } of steps) {
+    const x = ours.cpuPerStream / Math.max(bare.cpuPerStream, 0.01);
+    const marginal = ours.cpuPerStream - idle / k;
+    console.log(
+      `| ${k} | ${ours.cpuPerStream.toFixed(1)} % (${(ours.workerPerStream ?? 0).toFixed(1)} %) | ${marginal.toFixed(1)} % | ${bare.cpuPerStream.toFixed(1)} % | ${x.toFixed(2)}x | ${ours.minSourceFps?.toFixed(1)} | ${ours.minPlatformFps.toFixed(1)} | ${bare.minPlatformFps.toFixed(1)} |`,
+    );
+  }
+  const held = (side: (s: LoadStep) => boolean) => Math.max(0, ...steps.filter(side).map((s) => s.k));
+  const oursHeld = held((s) => (s.ours.minSourceFps ?? 0) >= FPS_FLOOR && s.ours.minPlatformFps >= FPS_FLOOR);
+  const bareHeld = held((s) => s.bare.minPlatformFps >= FPS_FLOOR);
+  const tried = Math.max(0, ...steps.map((s) => s.k));
+  const top = (held: number) => (held === LOAD_STEPS[LOAD_STEPS.length - 1] ? `${held} (the sweep's top: no drop seen)` : String(held));
+  console.log(`\nLargest K with every stream at ≥ ${FPS_FLOOR} fps: ours ${top(oursHeld)}, bare relays ${top(bareHeld)} (tried up to ${tried}).`);
+  console.log('fps at platform = keyframe spacing × GOP (30); sourceFps = mean of the 1 s samples in stream:bc-runtime:<id>.');
+}
+
+/** Warnings and errors the apps logged, grouped by message. */
+function printLogSummary(): void {
+  const counts = new Map<string, number>();
+  for (const app of stack.apps) {
+    for (const line of app.output().split('\n')) {
+      if (!line.startsWith('{')) continue;
+      try {
+        const entry = JSON.parse(line) as Json;
+        if (entry.level !== 'warn' && entry.level !== 'error') continue;
+        const detail = [entry.reason, entry.lastError].filter((v) => typeof v === 'string').join(' / ').slice(0, 120);
+        const label = `${entry.service} ${entry.level}: ${entry.msg}${detail ? ` — ${detail}` : ''}`;
+        counts.set(label, (counts.get(label) ?? 0) + 1);
+      } catch {
+        // not a log line
+      }
+    }
+  }
+  console.log('\n## Warnings and errors in the app logs');
+  if (!counts.size) console.log('none');
+  for (const [label, count] of [...counts].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${String(count).padStart(4)}× ${label}`);
+}
+
+// --- cleanup ---
+
+async function emptyRedisDb(): Promise<void> {
+  const redis = stack.redis;
+  if (!redis) return;
+  if ((await redis.get(LOCK_KEY)) === String(process.pid)) {
+    // The database was empty when claimed and only this run's apps used it.
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'COUNT', 500);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+  await redis.quit();
+  stack.redis = null;
+}
+
+let cleaning: Promise<void> | null = null;
+
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    const step = async (what: string, work: () => Promise<unknown>) => {
+      try {
+        await work();
+      } catch (error) {
+        console.error(`cleanup: ${what}: ${(error as Error).message}`);
+      }
+    };
+    for (const publisher of [...stack.publishers]) await step('camera', () => stopPublisher(publisher));
+    for (const child of [...stack.processes]) await step('process', () => stopProcess(child));
+    const apiUp = stack.apps[0]?.child.exitCode === null;
+    if (apiUp) {
+      await step('broadcasts', () => Promise.all([...stack.broadcasts].map((id) => stopBroadcast(id))));
+      for (const cameraId of [...stack.cameras]) await step('camera', () => deleteCamera(cameraId));
+    }
+    for (const app of [...stack.apps].reverse()) await step(app.name, () => stopApp(app));
+    await step('platform', async () => {
+      const port = stack.platform?.port;
+      await stack.platform?.stop();
+      if (port) rmSync(`/tmp/lib-stream-platform-${port}`, { recursive: true, force: true });
+    });
+    await step('redis', emptyRedisDb);
+    for (const dir of stack.dirs) if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+  })();
+  return cleaning;
+}
+
+async function main(): Promise<void> {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+  }
+  try {
+    console.log(`Starting control-api, 2 media workers, the fake platform and a ${CAMERA_SIZE} camera (Redis db picked below)…`);
+    await startStack();
+    console.log(`Redis db ${stack.redisDb}; ${ROUNDS} round(s) of start / worker kill / camera kill…`);
+    const results: Results = { ttff: [], response: [], bareTuned: [], bareDefault: [], cameras: [], bareBlack: [], bareCamera: [], backOnAir: [], ownerInStatus: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      await runRound(round, results);
+      console.log(`  round ${round + 1}/${ROUNDS} done`);
+    }
+    console.log(`Load sweep, K = ${LOAD_STEPS.join(', ')} (stops below ${FPS_FLOOR} fps)…`);
+    const load = await loadSweep();
+    printLatencyTable(results);
+    printLoadTable(load);
+    printLogSummary();
+    if (notes.length) console.log(`\n## Notes\n${notes.map((n) => `- ${n}`).join('\n')}`);
+  } finally {
+    await cleanup();
+  }
+}
+
+void main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
