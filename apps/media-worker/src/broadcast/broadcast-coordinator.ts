@@ -178,7 +178,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       const runner = this.createRunner(spec);
       this.runners.set(spec.broadcastId, runner);
       const startedAt = new Date().toISOString();
-      await runner.start();
+      await runner.start({ primaryChecked: true });
       if (this.runners.get(spec.broadcastId) !== runner) {
         throw jobError(ErrorCode.PlatformUnavailable, 502, `the broadcast failed as it started: ${(await this.store.runtime(spec.broadcastId))?.lastError ?? 'see the media worker logs'}`);
       }

@@ -31,6 +31,8 @@ const PUSHER_STALL_MS = SOURCE_START_TIMEOUT_MS * 2;
 const HEALTHY_RESET_MS = 60_000;
 const MAX_BACKOFF_MS = 30_000;
 const SWITCH_GAP_ESTIMATE_MS = 300;
+/** How often a fallen-back broadcast looks at its camera in the registry. */
+const CAMERA_CHECK_MS = 250;
 
 export interface RunnerSettings {
   ffmpegPath: string;
@@ -94,6 +96,7 @@ export class BroadcastRunner {
   private readonly pushers = new Map<string, Pusher>();
   private bus: { token: string; url: string } | null = null;
   private recoveryTimer: NodeJS.Timeout | null = null;
+  private recovering = false;
   private sourceRetryTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private lastError: string | null = null;
@@ -117,13 +120,16 @@ export class BroadcastRunner {
     return this.spec;
   }
 
-  /** Starts the best available source, then the pushers once the program bus has a publisher. */
-  async start(): Promise<void> {
+  /**
+   * Starts the best available source, then the pushers once the program bus has a publisher.
+   * `primaryChecked`: the primary was validated a moment ago, so it is not probed a second time.
+   */
+  async start({ primaryChecked = false } = {}): Promise<void> {
     this.bus = this.deps.bus.open();
-    await this.switchTo(await this.bestAvailableLevel(this.levels.length - 1), 'start');
+    await this.switchTo(primaryChecked ? 0 : await this.bestAvailableLevel(this.levels.length - 1), 'start');
     await this.waitForProgramPublisher(5000);
     for (const destination of this.spec.destinations) this.startPusher(destination);
-    this.recoveryTimer = setInterval(() => void this.recover(), this.deps.settings.recoveryCheckMs);
+    this.recoveryTimer = setInterval(() => void this.recover(), CAMERA_CHECK_MS);
   }
 
   /** Kills every process. The caller decides what the stop means (stopped, handed over, lost). */
@@ -327,9 +333,14 @@ export class BroadcastRunner {
 
   /** While on a fallback: move back up as soon as a better source answers. */
   private async recover(): Promise<void> {
-    if (this.stopped || this.levelIndex <= 0) return;
-    const best = await this.bestAvailableLevel(this.levelIndex - 1, true);
-    if (best < this.levelIndex && !this.stopped) await this.switchTo(best, 'better source is back');
+    if (this.stopped || this.recovering || this.levelIndex <= 0) return;
+    this.recovering = true;
+    try {
+      const best = await this.bestAvailableLevel(this.levelIndex - 1, true);
+      if (best < this.levelIndex && !this.stopped) await this.switchTo(best, 'better source is back');
+    } finally {
+      this.recovering = false;
+    }
   }
 
   /** The best level at or above `worst` whose source answers now (black and files always do). */
@@ -337,8 +348,10 @@ export class BroadcastRunner {
     for (let index = 0; index <= worst; index++) {
       const retryAt = this.levelRetryAt.get(index) ?? 0;
       if (retryAt > Date.now()) continue;
-      if (await this.isAvailable(this.levels[index])) return index;
-      this.levelRetryAt.set(index, Date.now() + this.deps.settings.recoveryCheckMs);
+      const level = this.levels[index];
+      if (await this.isAvailable(level)) return index;
+      // A camera is a Redis read: look often. Anything else costs an ffprobe: look every recovery interval.
+      this.levelRetryAt.set(index, Date.now() + (level.input.kind === 'camera' ? CAMERA_CHECK_MS : this.deps.settings.recoveryCheckMs));
     }
     return onlyBetter ? Number.MAX_SAFE_INTEGER : worst;
   }
