@@ -34,10 +34,10 @@ describe('sourceArgs', () => {
     expect(after(args, '-c:a')).toBe('aac');
   });
 
-  it('loops a still image with the stillimage tune', () => {
+  it('loops a still image tuned for stills and without lookahead delay', () => {
     const args = sourceArgs({ kind: 'image', path: '/srv/brb.png' }, null, program, settings);
     expect(args.slice(0, 7)).toEqual(['-re', '-loop', '1', '-framerate', '30', '-i', '/srv/brb.png']);
-    expect(after(args, '-tune')).toBe('stillimage');
+    expect(after(args, '-tune')).toBe('stillimage,zerolatency');
   });
 });
 

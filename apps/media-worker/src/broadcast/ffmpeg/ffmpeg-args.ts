@@ -42,7 +42,9 @@ function flvOutput(url: string): string[] {
 
 function videoEncode(settings: EncodeSettings, still: boolean): string[] {
   const gop = String(settings.fps * 2);
-  const x264 = settings.videoCodec.startsWith('libx264') ? ['-preset', 'veryfast', '-tune', still ? 'stillimage' : 'zerolatency'] : [];
+  // zerolatency always: without it x264's lookahead holds the first keyframe back ~0.5 s, which is
+  // frozen video at the destination on every switch to an encoded fallback.
+  const x264 = settings.videoCodec.startsWith('libx264') ? ['-preset', 'veryfast', '-tune', still ? 'stillimage,zerolatency' : 'zerolatency'] : [];
   const scale = `scale=${settings.width}:${settings.height}:force_original_aspect_ratio=decrease,pad=${settings.width}:${settings.height}:(ow-iw)/2:(oh-ih)/2,format=yuv420p`;
   return [
     '-vf', scale, '-c:v', settings.videoCodec, ...x264, '-r', String(settings.fps),
