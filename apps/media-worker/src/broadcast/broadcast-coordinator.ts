@@ -28,6 +28,7 @@ import { ffmpegAvailable, ffprobePathFor } from './ffmpeg/ffmpeg-availability';
 
 const TICK_MS = 1000;
 const HEARTBEAT_TTL_MS = 5000;
+const START_CONCURRENCY = 4;
 
 /**
  * The media plane's broadcast owner on this worker. New broadcasts arrive through a Bull queue (one
@@ -104,7 +105,10 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     this.leaseTimer = setInterval(() => void this.renewLeases(), TICK_MS);
     this.ticker = setInterval(() => void this.tick(), TICK_MS);
     await this.updateIntake();
-    void this.assignments.process(1, (job) => this.startJob(job.data.spec));
+    // Starts overlap (each spends ~0.3 s probing and connecting), so a burst of starts is not queued
+    // behind one another; updateIntake pauses the queue once the worker is full.
+    const concurrency = Math.max(1, Math.min(START_CONCURRENCY, this.config.STREAM_MAX_CONCURRENT_BROADCASTS));
+    void this.assignments.process(concurrency, (job) => this.startJob(job.data.spec));
     this.logger.log({ msg: 'broadcasting available', maxBroadcasts: this.config.STREAM_MAX_CONCURRENT_BROADCASTS });
   }
 
@@ -163,8 +167,17 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   /** Validates, claims and starts a new broadcast; the job's result is its status, its failure a JSON error. */
   private async startJob(spec: BroadcastSpec): Promise<BroadcastStatusView> {
     this.pending++;
+    let reserved = true;
+    const release = () => {
+      if (reserved) this.pending--;
+      reserved = false;
+    };
     try {
       if (this.draining) throw jobError(ErrorCode.ServiceUnavailable, 503, 'the media worker is shutting down; retry');
+      // Several jobs can arrive together (intake concurrency); the limit still holds per worker.
+      if (this.runners.size + this.pending > this.config.STREAM_MAX_CONCURRENT_BROADCASTS) {
+        throw jobError(ErrorCode.ServiceUnavailable, 503, 'the media worker that took the broadcast is at STREAM_MAX_CONCURRENT_BROADCASTS; retry');
+      }
       try {
         await this.validator.validateSpec(spec);
       } catch (error) {
@@ -177,6 +190,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       }
       const runner = this.createRunner(spec);
       this.runners.set(spec.broadcastId, runner);
+      release();
       const startedAt = new Date().toISOString();
       await runner.start({ primaryChecked: true });
       if (this.runners.get(spec.broadcastId) !== runner) {
@@ -190,7 +204,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       this.logger.warn({ msg: 'broadcast not started', broadcastId: spec.broadcastId, reason: (error as Error).message });
       throw error;
     } finally {
-      this.pending--;
+      release();
       await this.updateIntake();
     }
   }

@@ -252,6 +252,37 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     await stop(spec);
   }, 60_000);
 
+  it('replaces a stalled source process, and stops with reason error when every destination has failed', async () => {
+    const key = `live_${randomBytes(6).toString('hex')}_STALLSECRET`;
+    const { cameraId, streamKey } = await createCamera();
+    await livePublisher(streamKey, cameraId);
+    const spec = cameraSpec(cameraId, [platform.url('app', key)]);
+    await start(spec);
+    const runner = coordinator().runner(spec.broadcastId)!;
+    await expectEventually(() => expect(platform.keyframes(key).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
+
+    // A frozen source process (alive, silent): the progress watchdog replaces it.
+    const frozen = runner.pids().source!;
+    process.kill(frozen, 'SIGSTOP');
+    await expectEventually(() => expect(runner.pids().source).not.toBe(frozen), { timeoutMs: 8000, intervalMs: 100 });
+    await expectEventually(async () => expect((await runtime(spec.broadcastId))?.videoSourceType).toBe('primary_stream'), { timeoutMs: 10_000 });
+    const afterStall = Date.now();
+    await expectEventually(() => expect(platform.keyframes(key).some((k) => k.t > afterStall)).toBe(true), { timeoutMs: 10_000 });
+    expect(platform.publishes(key)).toHaveLength(1);
+    await stop(spec);
+
+    const doomed = cameraSpec(cameraId, [platform.url('app', refusedKey)]);
+    await start(doomed);
+    await expectEventually(
+      () => expect(events.find((e) => e.channel === 'stream.broadcast.stopped' && e.data.broadcastId === doomed.broadcastId)?.data.reason).toBe('error'),
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
+    const final = await runtime(doomed.broadcastId);
+    expect(final).toMatchObject({ health: 'stopped', stopReason: 'error' });
+    expect(final?.lastError).toContain('every destination failed');
+    expect(await redis.sismember(BroadcastKeys.active(), doomed.broadcastId)).toBe(0);
+  }, 60_000);
+
   it('applies an update: destinations added and removed live, the fallback changed, without touching the others', async () => {
     const [first, second] = ['UPDATEASECRET', 'UPDATEBSECRET'].map((tag) => `live_${randomBytes(6).toString('hex')}_${tag}`);
     const { cameraId, streamKey } = await createCamera();
@@ -330,7 +361,7 @@ describe('broadcasts: cascade, destinations, restarts', () => {
 
   it('keeps every destination key out of logs, events and Redis', async () => {
     const text = [logLines.join('\n'), JSON.stringify(events), await dumpRedis(redis)].join('\n');
-    for (const secret of ['GOODSECRET', 'REFUSEDSECRET', 'CASCADESECRET', 'RESTARTSECRET', 'UPDATEASECRET', 'UPDATEBSECRET', 'AUDIOSECRET', 'VOICESECRET']) {
+    for (const secret of ['GOODSECRET', 'REFUSEDSECRET', 'STALLSECRET', 'CASCADESECRET', 'RESTARTSECRET', 'UPDATEASECRET', 'UPDATEBSECRET', 'AUDIOSECRET', 'VOICESECRET']) {
       expect(text).not.toContain(secret);
     }
     expect(logLines.join('\n')).toContain('destination live');
