@@ -197,7 +197,7 @@ describe('broadcasts across control-api and scaled media workers', () => {
     expect((await api('/stream/broadcast/list', {})).body.broadcasts.map((b: { broadcastId: string }) => b.broadcastId)).not.toContain(broadcastId);
   }, 120_000);
 
-  it('auto-broadcasts the configured camera once it goes live', async () => {
+  it('auto-broadcasts the configured camera once it goes live, and ends the broadcast when the camera is deleted', async () => {
     const created = await api('/stream/camera/create', { name: 'auto camera' });
     const { cameraId } = created.body.camera;
     await startWorker('auto', {
@@ -211,7 +211,12 @@ describe('broadcasts across control-api and scaled media workers', () => {
     const listed = (await api('/stream/broadcast/list', {})).body.broadcasts as { sourceId: string; broadcastId: string }[];
     const auto = listed.filter((b) => b.sourceId === cameraId);
     expect(auto).toHaveLength(1);
-    expect((await api('/stream/broadcast/stop', { broadcastId: auto[0].broadcastId })).status).toBe(200);
+    // Deleting the camera ends its broadcast: it would never come back, so no fallback forever.
+    expect((await api('/stream/camera/delete', { cameraId })).status).toBe(200);
+    await expectEventually(() =>
+      expect(events.find((e) => e.channel === 'stream.broadcast.stopped' && e.data.broadcastId === auto[0].broadcastId)?.data.reason).toBe('source_disconnected'),
+    );
+    expect((await api('/stream/broadcast/status', { broadcastId: auto[0].broadcastId })).body).toMatchObject({ isActive: false, stopReason: 'source_disconnected' });
   }, 60_000);
 
   it('answers 503 when no worker has FFmpeg, and the worker says why in its health', async () => {

@@ -14,7 +14,7 @@
  *    the same black encoder, and the same camera publishing straight to the platform, spawned by hand.
  * 3. Owning worker SIGKILLed → first keyframe from the adopting worker (baseline: bare relay spawn → keyframe).
  * 4. CPU per copy-mode broadcast (worker + its ffmpeg children, from /proc) and sourceFps for K = 1, 2, 4,
- *    8, 16 broadcasts of one RTMP camera, beside K bare relays.
+ *    8, 16, 32, 48 (BENCH_LOAD_STEPS) broadcasts of one RTMP camera, beside K bare relays, until one drops under 29 fps.
  *
  * The apps get an empty Redis database of their own (15…10, or BENCH_REDIS_DB) so their broadcasts and
  * Bull jobs never meet tests running on db 0; that database is emptied at the end. control-api keeps its
@@ -49,11 +49,11 @@ const CAMERA_SIZE = '1280x720';
 /** startRtmpPublisher encodes `-g <rate>` at 30 fps: one keyframe a second. */
 const CAMERA_FPS = 30;
 const FPS_FLOOR = 29;
-const LOAD_STEPS = [1, 2, 4, 8, 16];
+const LOAD_STEPS = (process.env.BENCH_LOAD_STEPS ?? '1,2,4,8,16,32,48').split(',').map(Number);
 const LOAD_WARMUP_MS = 2000;
 const LOAD_WINDOW_MS = 8000;
 const CLOCK_TICKS = 100;
-const MAX_BROADCASTS_PER_WORKER = 40;
+const MAX_BROADCASTS_PER_WORKER = 64;
 const LOCK_KEY = 'bench:broadcast:owner';
 const TUNING = ['-tcp_nodelay', '1', '-fpsprobesize', '0', '-analyzeduration', '500000'];
 

@@ -13,5 +13,6 @@ import { BroadcastsService } from './broadcasts.service';
   controllers: [BroadcastsController],
   imports: [BullModule.registerQueue({ name: QueueNames.BroadcastAssignments }, { name: QueueNames.BroadcastValidations }), PlatformLinksModule],
   providers: [BroadcastStore, BroadcastsEnabledGuard, BroadcastsService],
+  exports: [BroadcastsService],
 })
 export class BroadcastsModule {}

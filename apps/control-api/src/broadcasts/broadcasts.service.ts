@@ -137,11 +137,11 @@ export class BroadcastsService {
     return this.requireView(broadcastId);
   }
 
-  async stop(broadcastId: string): Promise<BroadcastStatusView> {
+  async stop(broadcastId: string, reason = BroadcastStopReason.Manual): Promise<BroadcastStatusView> {
     const stopping = await this.mutate(broadcastId, (spec) =>
-      spec.desired === 'stopped' ? null : { ...spec, desired: 'stopped', stopReason: BroadcastStopReason.Manual, revision: spec.revision + 1 },
+      spec.desired === 'stopped' ? null : { ...spec, desired: 'stopped', stopReason: reason, revision: spec.revision + 1 },
     );
-    if (stopping) this.logger.log({ msg: 'broadcast stop requested', broadcastId });
+    if (stopping) this.logger.log({ msg: 'broadcast stop requested', broadcastId, reason });
     await this.awaitStopped(broadcastId);
     return this.requireView(broadcastId);
   }
@@ -198,6 +198,14 @@ export class BroadcastsService {
   }
 
   /** Newest first; `activeOnly: false` adds broadcasts stopped within the retention period. */
+  /** A deleted camera will never come back: its broadcast stops (reason source_disconnected) instead of airing a fallback forever. */
+  async stopForCamera(cameraId: string): Promise<string | null> {
+    const broadcastId = await this.store.activeHolder(broadcastSourceKey({ cameraId }));
+    if (!broadcastId) return null;
+    await this.stop(broadcastId, BroadcastStopReason.SourceDisconnected);
+    return broadcastId;
+  }
+
   /** cleanup-by-account: stops every active broadcast the account started; returns how many. */
   async stopStartedBy(accountId: string): Promise<number> {
     const snapshots = await Promise.all((await this.store.ids(true)).map((id) => this.store.snapshot(id)));

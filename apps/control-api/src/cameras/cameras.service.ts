@@ -5,6 +5,7 @@ import { ErrorCode } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig, DomainError } from '@lib-stream/nest-kit';
 import { STREAM_KEY_MASK, generateStreamKey, hashStreamKey } from '@lib-stream/stream-key';
 
+import { BroadcastsService } from '../broadcasts/broadcasts.service';
 import { type CameraCredentials, CameraCredentialsStore } from './camera-credentials.store';
 import type { CameraCredentialsResponse, CameraDetail, CreateCameraRequest } from './dto/camera.dto';
 
@@ -16,6 +17,7 @@ export class CamerasService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: CameraCredentialsStore,
+    private readonly broadcasts: BroadcastsService,
   ) {}
 
   async create(request: CreateCameraRequest): Promise<CameraCredentialsResponse> {
@@ -46,6 +48,8 @@ export class CamerasService {
   async delete(cameraId: string): Promise<void> {
     await this.store.delete(await this.require(cameraId));
     this.logger.log({ msg: 'camera deleted', cameraId });
+    const broadcastId = await this.broadcasts.stopForCamera(cameraId);
+    if (broadcastId) this.logger.log({ msg: 'broadcast of the deleted camera stopped', cameraId, broadcastId });
   }
 
   async status(cameraId: string): Promise<CameraDetail> {
