@@ -6,14 +6,15 @@ import {
   type BroadcastSpec,
   type DestinationRuntime,
   type DestinationSpec,
-  type DestinationState,
   type SealedUrl,
   VideoSourceType,
 } from '@lib-stream/contracts';
 
-import { type EncodeSettings, type ResolvedVideo, pusherArgs, sourceArgs } from './ffmpeg/ffmpeg-args';
+import { DestinationPusher } from './destination-pusher';
+import { type EncodeSettings, type ResolvedVideo, sourceArgs } from './ffmpeg/ffmpeg-args';
 import { type ExitInfo, FfmpegProcess } from './ffmpeg/ffmpeg-process';
 import type { ProgressBlock } from './ffmpeg/progress-parser';
+import { HEALTHY_RESET_MS, backoff } from './restart-policy';
 import { type CascadeLevel, buildCascade, sameLevel } from './source-cascade';
 import { probeSource } from './validation/source-probe';
 
@@ -27,9 +28,6 @@ const SOURCE_START_TIMEOUT_MS = 4000;
  * destination connection.
  */
 const PUSHER_STALL_MS = SOURCE_START_TIMEOUT_MS * 2;
-/** A restart counter resets after this long running well. */
-const HEALTHY_RESET_MS = 60_000;
-const MAX_BACKOFF_MS = 30_000;
 const SWITCH_GAP_ESTIMATE_MS = 300;
 /** How often a fallen-back broadcast looks at its camera in the registry. */
 const CAMERA_CHECK_MS = 250;
@@ -66,18 +64,6 @@ export interface RunnerDeps {
   onTerminal(message: string): void;
 }
 
-interface Pusher {
-  spec: DestinationSpec;
-  process: FfmpegProcess | null;
-  state: DestinationState;
-  lastError: string | null;
-  retryCount: number;
-  failuresInRow: number;
-  bytesSent: number;
-  liveSince: string | null;
-  retryTimer: NodeJS.Timeout | null;
-}
-
 /**
  * One broadcast on this worker: the source cascade feeding the program bus and a pusher per
  * destination reading it. Sources switch break-before-make; pushers are never touched by a source
@@ -93,7 +79,7 @@ export class BroadcastRunner {
   private sourceRestarts = 0;
   private sourceFailuresInRow = 0;
   private readonly levelRetryAt = new Map<number, number>();
-  private readonly pushers = new Map<string, Pusher>();
+  private readonly pushers = new Map<string, DestinationPusher>();
   private bus: { token: string; url: string } | null = null;
   private recoveryTimer: NodeJS.Timeout | null = null;
   private recovering = false;
@@ -138,10 +124,7 @@ export class BroadcastRunner {
     if (this.recoveryTimer) clearInterval(this.recoveryTimer);
     if (this.sourceRetryTimer) clearTimeout(this.sourceRetryTimer);
     const exits: Promise<unknown>[] = [];
-    for (const pusher of this.pushers.values()) {
-      if (pusher.retryTimer) clearTimeout(pusher.retryTimer);
-      if (pusher.process) exits.push(pusher.process.stop());
-    }
+    for (const pusher of this.pushers.values()) exits.push(pusher.stop());
     await this.switching.catch(() => undefined);
     if (this.source) exits.push(this.source.stop());
     await Promise.all(exits);
@@ -159,8 +142,7 @@ export class BroadcastRunner {
       if (nextIds.has(id)) continue;
       removed++;
       this.pushers.delete(id);
-      if (pusher.retryTimer) clearTimeout(pusher.retryTimer);
-      await pusher.process?.stop();
+      await pusher.stop();
     }
     for (const destination of next.destinations) {
       const current = this.pushers.get(destination.destinationId);
@@ -169,13 +151,7 @@ export class BroadcastRunner {
         this.startPusher(destination);
       } else if (current.spec.url.enc !== destination.url.enc) {
         reconnected++;
-        current.spec = destination;
-        if (current.retryTimer) clearTimeout(current.retryTimer);
-        const old = current.process;
-        current.process = null;
-        await old?.stop();
-        current.failuresInRow = 0;
-        this.spawnPusher(current);
+        await current.reconnect(destination);
       }
     }
     const levels = buildCascade(next, this.deps.settings.defaultBackground);
@@ -230,21 +206,13 @@ export class BroadcastRunner {
   }
 
   destinations(): DestinationRuntime[] {
-    return [...this.pushers.values()].map((p) => ({
-      destinationId: p.spec.destinationId,
-      rtmpOutputUrl: p.spec.url.masked,
-      state: p.state,
-      lastError: p.lastError,
-      retryCount: p.retryCount,
-      bytesSent: p.bytesSent,
-      liveSince: p.liveSince,
-    }));
+    return [...this.pushers.values()].map((p) => p.runtime());
   }
 
   /** Test and benchmark hook: the live processes' pids (source first). */
   pids(): { source: number | null; pushers: Record<string, number | null> } {
     const pushers: Record<string, number | null> = {};
-    for (const [id, pusher] of this.pushers) pushers[id] = pusher.process?.pid ?? null;
+    for (const [id, pusher] of this.pushers) pushers[id] = pusher.pid;
     return { source: this.source?.pid ?? null, pushers };
   }
 
@@ -431,64 +399,22 @@ export class BroadcastRunner {
   // --- destinations ---
 
   private startPusher(destination: DestinationSpec): void {
-    const pusher: Pusher = {
-      spec: destination,
-      process: null,
-      state: 'connecting',
-      lastError: null,
-      retryCount: 0,
-      failuresInRow: 0,
-      bytesSent: 0,
-      liveSince: null,
-      retryTimer: null,
-    };
-    this.pushers.set(destination.destinationId, pusher);
-    this.spawnPusher(pusher);
-  }
-
-  private spawnPusher(pusher: Pusher): void {
     if (this.stopped || !this.bus) return;
-    pusher.retryTimer = null;
-    pusher.state = pusher.retryCount > 0 ? 'retrying' : 'connecting';
-    const process = new FfmpegProcess({
+    const pusher: DestinationPusher = new DestinationPusher(destination, {
       ffmpegPath: this.deps.settings.ffmpegPath,
-      args: pusherArgs(this.bus.url, this.deps.open(pusher.spec.url)),
-      label: `pusher ${pusher.spec.destinationId.slice(0, 8)}`,
+      programUrl: this.bus.url,
+      destinationUrl: (): string => this.deps.open(pusher.spec.url),
+      secrets: () => this.secrets(),
       stallMs: PUSHER_STALL_MS,
-      startTimeoutMs: PUSHER_STALL_MS,
-      secrets: this.secrets(),
-    });
-    pusher.process = process;
-    let sentAtStart = pusher.bytesSent;
-    process.on('progress', (block: ProgressBlock) => {
-      if (pusher.process !== process || block.totalSizeBytes == null) return;
-      pusher.bytesSent = sentAtStart + block.totalSizeBytes;
-      if (block.totalSizeBytes > 0 && pusher.state !== 'live') {
-        pusher.state = 'live';
-        pusher.liveSince = new Date().toISOString();
-        this.logger.log({ msg: 'destination live', destinationId: pusher.spec.destinationId, destination: pusher.spec.url.masked });
-      }
-      if (process.startedAt && Date.now() - process.startedAt > HEALTHY_RESET_MS) pusher.failuresInRow = 0;
-    });
-    process.once('exit', (info: ExitInfo) => {
-      if (pusher.process !== process || info.requested || this.stopped) return;
-      sentAtStart = pusher.bytesSent;
-      pusher.process = null;
-      pusher.liveSince = null;
-      pusher.lastError = info.lastError ?? `pusher exited (${info.reason})`;
-      pusher.failuresInRow++;
-      this.logger.warn({ msg: 'destination lost', destinationId: pusher.spec.destinationId, reason: info.reason, code: info.code, signal: info.signal, lastError: pusher.lastError });
-      if (!this.deps.settings.restartOnFailure || pusher.failuresInRow > this.deps.settings.maxRestarts) {
-        pusher.state = 'failed';
-        this.logger.error({ msg: 'destination failed', destinationId: pusher.spec.destinationId, failures: pusher.failuresInRow });
+      restartOnFailure: this.deps.settings.restartOnFailure,
+      maxRestarts: this.deps.settings.maxRestarts,
+      logger: this.logger,
+      onFailed: () => {
         if ([...this.pushers.values()].every((p) => p.state === 'failed')) this.deps.onTerminal(`every destination failed: ${pusher.lastError}`);
-        return;
-      }
-      pusher.state = 'retrying';
-      pusher.retryCount++;
-      pusher.retryTimer = setTimeout(() => this.spawnPusher(pusher), backoff(pusher.failuresInRow));
+      },
     });
-    process.start();
+    this.pushers.set(destination.destinationId, pusher);
+    pusher.start();
   }
 
   /** Every full URL this broadcast handles, scrubbed from ffmpeg's stderr before anything reads it. */
@@ -499,11 +425,6 @@ export class BroadcastRunner {
     // The key part alone as well: ffmpeg sometimes prints only the path.
     return [...urls, ...urls.map((url) => url.split('/').pop() ?? '').filter((tail) => tail.length >= 6)];
   }
-}
-
-/** 0.5 s, 1, 2, 4 … capped at 30 s (media.md §6). */
-export function backoff(failures: number): number {
-  return Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.max(0, failures - 1));
 }
 
 function even(value: number): number {
