@@ -107,14 +107,16 @@ export class BroadcastRunner {
   }
 
   /**
-   * Starts the best available source, then the pushers once the program bus has a publisher.
+   * Starts the best available source and, alongside it, the pushers: node-media-server holds a
+   * player that comes before the publisher and hands it the headers when they arrive, so both
+   * connections are made in parallel. Resolves once the source publishes on the bus.
    * `primaryChecked`: the primary was validated a moment ago, so it is not probed a second time.
    */
   async start({ primaryChecked = false } = {}): Promise<void> {
     this.bus = this.deps.bus.open();
     await this.switchTo(primaryChecked ? 0 : await this.bestAvailableLevel(this.levels.length - 1), 'start');
-    await this.waitForProgramPublisher(5000);
     for (const destination of this.spec.destinations) this.startPusher(destination);
+    await this.waitForProgramPublisher(5000);
     this.recoveryTimer = setInterval(() => void this.recover(), CAMERA_CHECK_MS);
   }
 
