@@ -303,10 +303,18 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     expect(removal).toMatchObject({ destinationsRemoved: 1, sourceRestarted: false });
     await expectEventually(() => expect(platform.events.some((e) => e.e === 'unpublish' && e.key === first)).toBe(true), { timeoutMs: 5000 });
 
+    // A new URL for a destination (a reset stream key): only that connection is re-made.
+    const third = `live_${randomBytes(6).toString('hex')}_UPDATECSECRET`;
+    const moved = await changeSpec(spec, () => ({ destinations: [{ ...added, url: seal(platform.url('app', third)) }] }));
+    expect(moved).toMatchObject({ destinationsReconnected: 1, destinationsAdded: 0, destinationsRemoved: 0, sourceRestarted: false });
+    await expectEventually(() => expect(platform.keyframes(third).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
+    await expectEventually(() => expect(platform.events.some((e) => e.e === 'unpublish' && e.key === second)).toBe(true), { timeoutMs: 5000 });
+
     await camera.stop('SIGKILL');
     await expectEventually(async () => expect((await runtime(spec.broadcastId))?.videoSourceType).toBe('fallback_image'), { timeoutMs: 10_000, intervalMs: 100 });
     expect(platform.publishes(first)).toHaveLength(1);
     expect(platform.publishes(second)).toHaveLength(1);
+    expect(platform.publishes(third)).toHaveLength(1);
     await stop(spec);
   }, 60_000);
 
@@ -361,7 +369,7 @@ describe('broadcasts: cascade, destinations, restarts', () => {
 
   it('keeps every destination key out of logs, events and Redis', async () => {
     const text = [logLines.join('\n'), JSON.stringify(events), await dumpRedis(redis)].join('\n');
-    for (const secret of ['GOODSECRET', 'REFUSEDSECRET', 'STALLSECRET', 'CASCADESECRET', 'RESTARTSECRET', 'UPDATEASECRET', 'UPDATEBSECRET', 'AUDIOSECRET', 'VOICESECRET']) {
+    for (const secret of ['GOODSECRET', 'REFUSEDSECRET', 'STALLSECRET', 'CASCADESECRET', 'RESTARTSECRET', 'UPDATEASECRET', 'UPDATEBSECRET', 'UPDATECSECRET', 'AUDIOSECRET', 'VOICESECRET']) {
       expect(text).not.toContain(secret);
     }
     expect(logLines.join('\n')).toContain('destination live');
