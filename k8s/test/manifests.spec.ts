@@ -33,6 +33,7 @@ const SECRET_KEYS = [
   'STREAM_DATABASE_URL', 'STREAM_REDIS_URL', 'STREAM_AUTH_JWT_SECRET', 'STREAM_TOKEN_ENCRYPTION_KEY',
   'STREAM_TWITCH_CLIENT_SECRET', 'STREAM_TWITCH_WEBHOOK_SECRET', 'STREAM_YOUTUBE_CLIENT_SECRET',
   'STREAM_YOUTUBE_WEBHOOK_TOKEN', 'STREAM_AUTO_BROADCAST_RTMP_URL', 'STREAM_VOICE_BROADCAST_RTMP_URL',
+  'STREAM_YOUTUBE_WEBSUB_SECRET', 'STREAM_CUSTOM_WEBHOOK_SECRET',
 ];
 
 const MODELS: Record<string, ModelClass> = {
@@ -58,8 +59,11 @@ function looksLikeRealCredential(value: string): boolean {
   if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value)) return true;
   if (/\b(sk|pk|rk)_(live|test)_|\bgh[pousr]_|\bxox[abposr]-|\bAKIA[0-9A-Z]{16}|\bAIza|\beyJ[\w-]+\./.test(value)) return true;
   try {
-    const password = decodeURIComponent(new URL(value).password);
+    const url = new URL(value);
+    const password = decodeURIComponent(url.password);
     if (password && !PLACEHOLDER.test(password)) return true;
+    // A platform endpoint (https://host/path, no credentials or query) is not a credential.
+    if (/^https?:$/.test(url.protocol) && !url.password && !url.search) return false;
   } catch {
     // not a URL
   }
@@ -206,8 +210,17 @@ describe('k8s manifests: platform checks', () => {
     const cmKeys = Object.keys(configMap?.data ?? {});
     const secretKeys = Object.keys(secret?.stringData ?? {});
     expect(cmKeys.filter((k) => secretKeys.includes(k))).toEqual([]);
-    expect(cmKeys.filter((k) => /SECRET|PASSWORD|TOKEN|_KEY$|DATABASE_URL|REDIS_URL/.test(k))).toEqual([]);
+    // TOKEN_REFRESH_MARGIN is a duration, not a token.
+    expect(cmKeys.filter((k) => /SECRET|PASSWORD|TOKEN(?!_REFRESH_MARGIN)|_KEY$|DATABASE_URL|REDIS_URL/.test(k))).toEqual([]);
     expect(Object.values(configMap?.data ?? {}).filter((v) => looksLikeRealCredential(String(v)))).toEqual([]);
+  });
+
+  it('the ConfigMap and Secret set every variable of .env.example; the worker\'s advertised host comes from its pod IP', () => {
+    const variables = readFileSync(join(REPO_ROOT, '.env.example'), 'utf8').match(/^[A-Z0-9_]+(?==)/gm) ?? [];
+    const set = new Set([...Object.keys(configMap?.data ?? {}), ...Object.keys(secret?.stringData ?? {})]);
+    expect(variables.filter((v) => !set.has(v))).toEqual(['STREAM_MEDIA_WORKER_ADVERTISED_HOST']);
+    const env = containerOf(deploymentNamed('media-worker')!).env ?? [];
+    expect(env.find((e) => e.name === 'STREAM_MEDIA_WORKER_ADVERTISED_HOST')?.valueFrom?.fieldRef?.fieldPath).toBe('status.podIP');
   });
 
   it('the example Secret holds every secret key, with placeholder values only', () => {
@@ -314,8 +327,12 @@ describe('docker artefacts', () => {
       const env: Obj = compose.services['control-api'].environment;
       expect(Object.keys(env).sort()).toEqual([...Object.keys(configMap?.data ?? {}), ...SECRET_KEYS].sort());
       for (const [k, v] of Object.entries<string>(configMap?.data ?? {})) expect([k, env[k]]).toEqual([k, v]);
-      const devSecrets = SECRET_KEYS.filter((k) => !/DATABASE_URL|REDIS_URL|RTMP_URL/.test(k));
+      const devSecrets = SECRET_KEYS.filter((k) => !/DATABASE_URL|REDIS_URL|RTMP_URL|JWT_SECRET|ENCRYPTION_KEY/.test(k));
       for (const k of devSecrets) expect([k, env[k]]).toEqual([k, 'dev-only-change-me']);
+      // These two must also pass the apps' start-up validation, or the stack would not boot.
+      expect(env.STREAM_AUTH_JWT_SECRET).toMatch(/^dev-only-change-me.{14,}$/);
+      const key = Buffer.from(env.STREAM_TOKEN_ENCRYPTION_KEY, 'base64');
+      expect([key.length, key.toString().startsWith('dev-only-change-me')]).toEqual([32, true]);
     });
   });
 });
