@@ -138,6 +138,8 @@ export interface BroadcastJobError {
 }
 
 export const BROADCAST_LEASE_MS = 3000;
+/** How long a stopped broadcast stays readable by status and list. */
+export const BROADCAST_STOPPED_RETENTION_SECONDS = 3600;
 
 /** Bull job on `QueueNames.BroadcastValidations`: any worker with FFmpeg checks new URLs for update. */
 export interface BroadcastValidationJob {

@@ -1,3 +1,4 @@
+export * from './media-url';
 export * from './rtmp-url';
 export * from './secret-redactor';
 export * from './secret-cipher';

@@ -1,11 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 
-import { BroadcastKeys, type BroadcastRuntime, type BroadcastSpec, InternalChannels, type MediaWorkerHeartbeat } from '@lib-stream/contracts';
+import { BROADCAST_STOPPED_RETENTION_SECONDS, BroadcastKeys, type BroadcastRuntime, type BroadcastSpec, InternalChannels, type MediaWorkerHeartbeat } from '@lib-stream/contracts';
 import { REDIS, scanKeys } from '@lib-stream/nest-kit';
-
-/** How long a stopped broadcast stays visible to status and list (as the media workers keep it). */
-export const STOPPED_RETENTION_SECONDS = 3600;
 
 /** Keeps a worker that is just adopting orphans off a broadcast control-api has finalized. */
 const FINALIZED_GUARD_MS = 10_000;
@@ -127,7 +124,7 @@ export class BroadcastStore {
       BroadcastKeys.spec(id),
       id,
       JSON.stringify(runtime),
-      String(STOPPED_RETENTION_SECONDS),
+      String(BROADCAST_STOPPED_RETENTION_SECONDS),
       guardHolder,
       String(FINALIZED_GUARD_MS),
     )) as 'owned' | 'stopped' | 'finalized';

@@ -30,12 +30,12 @@ import {
   type ServiceIdentity,
   eventHeader,
 } from '@lib-stream/nest-kit';
-import { TokenCipher, isRtmpUrl, parseEncryptionKey } from '@lib-stream/stream-key';
+import { TokenCipher, isRtmpUrl, mediaUrlKind, parseEncryptionKey } from '@lib-stream/stream-key';
 
 import { LinkLifecycleHooks } from '../platform-links/link-lifecycle.hooks';
 import { JobWaiter, jobFailureError } from './broadcast-jobs';
 import { type BroadcastSnapshot, BroadcastStore } from './broadcast.store';
-import { MEDIA_URL_FORMS, mediaUrlKind, sealUrl } from './broadcast-urls';
+import { MEDIA_URL_FORMS, sealUrl } from './broadcast-urls';
 import { MAX_ADDITIONAL_DESTINATIONS, type StartBroadcastRequest, type UpdateBroadcastRequest, type UpdateBroadcastResponse } from './dto/broadcast.dto';
 
 /** A job still waiting this long was taken by no media worker. */

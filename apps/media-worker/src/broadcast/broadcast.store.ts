@@ -3,15 +3,13 @@ import type Redis from 'ioredis';
 
 import {
   BROADCAST_LEASE_MS,
+  BROADCAST_STOPPED_RETENTION_SECONDS,
   BroadcastKeys,
   type BroadcastRuntime,
   type BroadcastSpec,
   type MediaWorkerHeartbeat,
 } from '@lib-stream/contracts';
 import { REDIS, scanKeys } from '@lib-stream/nest-kit';
-
-/** How long a stopped broadcast stays visible to status and list. */
-export const STOPPED_RETENTION_SECONDS = 3600;
 
 // Claim the source (unless the broadcast holding it is no longer active), take the lease, store the
 // spec: all or nothing, so two workers can never both start the same source.
@@ -116,7 +114,7 @@ export class BroadcastStore {
       BroadcastKeys.runtime(id),
       BroadcastKeys.lease(id),
       id,
-      String(STOPPED_RETENTION_SECONDS),
+      String(BROADCAST_STOPPED_RETENTION_SECONDS),
     );
   }
 

@@ -1,5 +1,5 @@
 import type { SealedUrl } from '@lib-stream/contracts';
-import { maskRtmpUrl } from '@lib-stream/stream-key';
+import { maskMediaUrl } from '@lib-stream/stream-key';
 
 import type { SourceUrlCipher } from '../ingest/source-url-cipher';
 
@@ -7,5 +7,5 @@ import type { SourceUrlCipher } from '../ingest/source-url-cipher';
 export function sealUrl(cipher: SourceUrlCipher, url: string): SealedUrl {
   const enc = cipher.encrypt(url);
   if (!enc) throw new Error('STREAM_TOKEN_ENCRYPTION_KEY is unusable: URLs cannot be stored');
-  return { enc, masked: maskRtmpUrl(url.split('?')[0]) };
+  return { enc, masked: maskMediaUrl(url) };
 }

@@ -25,9 +25,9 @@ import {
   type DestinationState,
   VideoSourceType,
 } from '@lib-stream/contracts';
-import { isRtmpUrl } from '@lib-stream/stream-key';
+import { isRtmpUrl, mediaUrlKind } from '@lib-stream/stream-key';
 
-import { MEDIA_URL_FORMS, mediaUrlKind } from '../broadcast-urls';
+import { MEDIA_URL_FORMS } from '../broadcast-urls';
 
 // The decorator nearest the property is checked first and speaks for it (stopAtFirstError).
 // No message here echoes the value: URLs hold stream keys.
