@@ -54,11 +54,11 @@ afterEach(async () => {
 describe('FfmpegProcess (real ffmpeg)', () => {
   it('emits a progress block about every second with an increasing frame count', async () => {
     const { proc, blocks } = run({ args: LIVE });
-    await expectEventually(() => expect(blocks.length).toBeGreaterThanOrEqual(4), { timeoutMs: 8000 });
+    await expectEventually(() => expect(blocks.length).toBeGreaterThanOrEqual(6), { timeoutMs: 10_000 });
     const frames = blocks.map((b) => b.block.frame ?? -1);
     frames.slice(1).forEach((frame, i) => expect(frame).toBeGreaterThan(frames[i]));
     // The first block can come early; after that -stats_period 1 paces them (media.md: 922–1029 ms).
-    // Averaged, because a loaded machine can delay one block and bunch it with the next.
+    // Averaged over 4 gaps, because a loaded machine can delay one block and bunch it with the next.
     const paced = blocks.slice(1);
     const meanGap = (paced[paced.length - 1].at - paced[0].at) / (paced.length - 1);
     expect(meanGap).toBeGreaterThan(700);
