@@ -188,15 +188,14 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       if (!claim.ok) {
         throw jobError(ErrorCode.Conflict, 409, claim.heldBy ? `a broadcast is already active for this source (${claim.heldBy})` : 'the broadcast id is already taken');
       }
-      const runner = this.createRunner(spec);
+      const runner = this.createRunner(spec, new Date().toISOString());
       this.runners.set(spec.broadcastId, runner);
       release();
-      const startedAt = new Date().toISOString();
       await runner.start({ primaryChecked: true });
       if (this.runners.get(spec.broadcastId) !== runner) {
         throw jobError(ErrorCode.PlatformUnavailable, 502, `the broadcast failed as it started: ${(await this.store.runtime(spec.broadcastId))?.lastError ?? 'see the media worker logs'}`);
       }
-      await this.saveRuntime(runner, { startedAt });
+      await this.saveRuntime(runner);
       await this.events.publish(EventTopic.BroadcastStarted, { ...eventHeader(), broadcastId: spec.broadcastId, sourceType: spec.sourceType });
       this.logger.log({ msg: 'broadcast started', broadcastId: spec.broadcastId, sourceType: spec.sourceType, destinations: spec.destinations.length, videoSourceType: runner.videoSourceType() });
       return toBroadcastStatusView(spec, await this.store.runtime(spec.broadcastId), true);
@@ -299,12 +298,11 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       await this.finish(runner, spec, spec.stopReason ?? BroadcastStopReason.Manual);
       return;
     }
-    let interruption = null;
     if (spec.revision > runner.currentSpec.revision) {
-      interruption = await runner.apply(spec);
+      const interruption = await runner.apply(spec);
       this.logger.log({ msg: 'broadcast updated', broadcastId: spec.broadcastId, ...interruption });
     }
-    await this.saveRuntime(runner, interruption ? { interruption } : {});
+    await this.saveRuntime(runner);
   }
 
   /** Stops a broadcast for good: processes, records, event. */
@@ -338,12 +336,12 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       if (!(await this.store.adopt(broadcastId, this.identity.instanceId))) continue;
       const spec = await this.store.spec(broadcastId);
       if (!spec) {
-        await this.redis.srem('stream:bc-active', broadcastId);
+        await this.store.forgetActive(broadcastId);
         await this.store.releaseLease(broadcastId, this.identity.instanceId);
         continue;
       }
       const previous = await this.store.runtime(broadcastId);
-      const runner = this.createRunner(spec);
+      const runner = this.createRunner(spec, previous?.startedAt ?? new Date().toISOString());
       this.runners.set(broadcastId, runner);
       if (spec.desired === 'stopped') {
         await this.finish(runner, spec, spec.stopReason ?? BroadcastStopReason.Manual);
@@ -352,14 +350,14 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       this.logger.warn({ msg: 'adopting broadcast whose worker is gone', broadcastId, previousWorker: previous?.workerId ?? null });
       for (const listener of this.adoptionListeners) listener();
       await runner.start();
-      await this.saveRuntime(runner, { startedAt: previous?.startedAt ?? new Date().toISOString() });
+      await this.saveRuntime(runner);
     }
   }
 
   // --- plumbing ---
 
-  private createRunner(spec: BroadcastSpec): BroadcastRunner {
-    const runner: BroadcastRunner = new BroadcastRunner(spec, {
+  private createRunner(spec: BroadcastSpec, startedAt: string): BroadcastRunner {
+    const runner: BroadcastRunner = new BroadcastRunner(spec, startedAt, {
       settings: this.settings,
       open: (url) => this.cipher.decrypt(url.enc),
       liveCamera: (cameraId) => this.liveCamera(cameraId),
@@ -396,9 +394,8 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
 
   private async saveRuntime(
     runner: BroadcastRunner,
-    extra: { startedAt?: string; stoppedAt?: string; stopReason?: BroadcastStopReason; error?: string | null; interruption?: BroadcastRuntime['lastInterruption']; handedOver?: boolean } = {},
+    extra: { stoppedAt?: string; stopReason?: BroadcastStopReason; error?: string | null; handedOver?: boolean } = {},
   ): Promise<void> {
-    const previous = await this.store.runtime(runner.broadcastId);
     const runtime: BroadcastRuntime = {
       broadcastId: runner.broadcastId,
       workerId: extra.handedOver ? null : this.identity.instanceId,
@@ -410,10 +407,10 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       sourceFps: runner.sourceFps(),
       destinations: runner.destinations(),
       lastError: extra.error ?? runner.error(),
-      startedAt: extra.startedAt ?? previous?.startedAt ?? null,
+      startedAt: runner.startedAt,
       stoppedAt: extra.stoppedAt ?? null,
       stopReason: extra.stopReason ?? null,
-      lastInterruption: extra.interruption ?? previous?.lastInterruption ?? null,
+      lastInterruption: runner.lastInterruption,
       updatedAt: new Date().toISOString(),
     };
     await this.store.saveRuntime(runtime);

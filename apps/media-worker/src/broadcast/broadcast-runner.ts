@@ -89,9 +89,13 @@ export class BroadcastRunner {
   private fps: { frame: number; at: number; value: number | null } = { frame: 0, at: 0, value: null };
   private readonly fileProbes = new Map<string, Promise<{ copyVideo: boolean; hasAudio: boolean; copyAudio: boolean }>>();
   private cameraSize: { width: number; height: number; fps: number } | null = null;
+  /** What the last applied update interrupted (reported by `update`). */
+  lastInterruption: BroadcastInterruption | null = null;
 
   constructor(
     private spec: BroadcastSpec,
+    /** When the broadcast first went on air (kept across adoptions). */
+    readonly startedAt: string,
     private readonly deps: RunnerDeps,
   ) {
     this.logger = new Logger(`Broadcast ${spec.broadcastId.slice(0, 8)}`);
@@ -168,7 +172,7 @@ export class BroadcastRunner {
     } else {
       this.levelIndex = keptIndex;
     }
-    return {
+    this.lastInterruption = {
       revision: next.revision,
       destinationsReconnected: reconnected,
       destinationsAdded: added,
@@ -176,6 +180,7 @@ export class BroadcastRunner {
       sourceRestarted,
       estimatedGapMs: sourceRestarted ? SWITCH_GAP_ESTIMATE_MS : 0,
     };
+    return this.lastInterruption;
   }
 
   health(): BroadcastHealth {

@@ -81,6 +81,11 @@ export class BroadcastStore {
     return this.redis.smembers(BroadcastKeys.active());
   }
 
+  /** An id in the active set whose spec is gone. */
+  async forgetActive(broadcastId: string): Promise<void> {
+    await this.redis.srem(BroadcastKeys.active(), broadcastId);
+  }
+
   async sourceHolder(sourceKey: string): Promise<string | null> {
     return this.redis.get(BroadcastKeys.sourceClaim(sourceKey));
   }
