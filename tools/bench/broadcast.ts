@@ -42,6 +42,7 @@ import {
 } from '@lib-stream/testing';
 
 import { sourceArgs } from '../../apps/media-worker/src/broadcast/ffmpeg/ffmpeg-args';
+import { median, runMain } from '../shared/bench-kit';
 
 const ROOT = resolve(__dirname, '../..');
 const ROUNDS = Math.max(1, Number(process.argv[2] ?? 3) || 3);
@@ -648,13 +649,6 @@ function finite(values: number[]): number[] {
   return values.filter(Number.isFinite).sort((a, b) => a - b);
 }
 
-function median(values: number[]): number {
-  const sorted = finite(values);
-  if (!sorted.length) return NaN;
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 function spread(values: number[], unit = 'ms'): string {
   const sorted = finite(values);
   if (!sorted.length) return 'n/a';
@@ -807,10 +801,4 @@ async function main(): Promise<void> {
   }
 }
 
-void main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -7,7 +7,6 @@
  *   npm run bench:ingest -- [N=10]     (needs Redis on 127.0.0.1:6379 and ffmpeg)
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import Redis from 'ioredis';
@@ -15,20 +14,11 @@ import Redis from 'ioredis';
 import { CameraKeys, InternalChannels } from '@lib-stream/contracts';
 import { generateStreamKey, hashStreamKey } from '@lib-stream/stream-key';
 import { freePort, startRtmpPublisher, startBuiltApp, waitForReady, type FfmpegPublisher } from '@lib-stream/testing';
+import { percentile, processCpuSeconds, runMain } from '../shared/bench-kit';
 
 const ROOT = resolve(__dirname, '../..');
 const N = Number(process.argv[2] ?? 10);
 const ROUNDS = 3;
-
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (100/s)
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 async function measureOurs(redis: Redis, port: number): Promise<number[]> {
   const cameras = await Promise.all(
@@ -112,12 +102,12 @@ async function main(): Promise<void> {
     const cpu = { ours: 0, bare: 0 };
     // Interleaved rounds, so machine noise hits both sides alike.
     for (let round = 0; round < ROUNDS; round++) {
-      let before = cpuSeconds(worker.child.pid as number);
+      let before = processCpuSeconds(worker.child.pid as number);
       ours.push(...(await measureOurs(redis, oursPort)));
-      cpu.ours += cpuSeconds(worker.child.pid as number) - before;
-      before = cpuSeconds(bare.pid as number);
+      cpu.ours += processCpuSeconds(worker.child.pid as number) - before;
+      before = processCpuSeconds(bare.pid as number);
       baseline.push(...(await measureBare(bare, barePort)));
-      cpu.bare += cpuSeconds(bare.pid as number) - before;
+      cpu.bare += processCpuSeconds(bare.pid as number) - before;
       await new Promise((r) => setTimeout(r, 500));
     }
     const row = (name: string, values: number[], cpuUsed: number) =>
@@ -136,10 +126,4 @@ async function main(): Promise<void> {
   }
 }
 
-void main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);

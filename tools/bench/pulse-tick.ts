@@ -16,6 +16,7 @@ import { SentimentCategory, TrackedViewerType } from '@lib-stream/privacy';
 
 import { AppModule } from '../../apps/pulse-publisher/src/app.module';
 import { PulseTicker } from '../../apps/pulse-publisher/src/pulse/pulse-ticker';
+import { runMain } from '../shared/bench-kit';
 
 const SESSIONS = Number(process.argv[2] ?? 10_000);
 const CATEGORIES = Object.values(SentimentCategory);
@@ -85,10 +86,4 @@ async function main(): Promise<void> {
   }
 }
 
-void main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);

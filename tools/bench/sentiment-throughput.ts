@@ -13,6 +13,7 @@ import { LexiconSentimentProcessor } from '../../apps/control-api/src/sentiment/
 import { afinnScore, vaderCompound } from '../sentiment/baselines';
 import { readChatSample } from '../sentiment/chat-sample';
 import { goEmotionsAvailable, goEmotionsDir, readGoEmotions } from '../sentiment/goemotions';
+import { median } from '../shared/bench-kit';
 
 const ROUNDS = 7;
 /** Messages per round (the mix is repeated up to this many). */
@@ -20,11 +21,6 @@ const PER_ROUND = 50_000;
 const WARMUP = 20_000;
 
 type Analyse = (text: string) => number;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 /** Runs `analyse` over `count` messages of the mix; returns messages/second. The checksum keeps the work alive. */
 function timeRound(analyse: Analyse, messages: readonly string[], count: number): { rate: number; checksum: number } {

@@ -14,6 +14,7 @@ import { SessionKeys } from '@lib-stream/contracts';
 import { FakeTwitch, type SignedDelivery, eventSubDelivery, freePort, startBuiltApp, waitForReady } from '@lib-stream/testing';
 
 import { controlApiEnvForFakeTwitch, openLiveTwitchSession } from '../shared/twitch-stack';
+import { runMain } from '../shared/bench-kit';
 
 const ROOT = resolve(__dirname, '../..');
 const TOTAL = Number(process.argv[2] ?? 4000);
@@ -96,10 +97,4 @@ async function main(): Promise<void> {
   }
 }
 
-void main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -16,6 +16,7 @@ import Redis from 'ioredis';
 import { FakeTwitch, eventSubDelivery, freePort, startBuiltApp, waitForReady } from '@lib-stream/testing';
 
 import { controlApiEnvForFakeTwitch, openLiveTwitchSession } from '../shared/twitch-stack';
+import { runMain } from '../shared/bench-kit';
 
 const RATE = Number(process.argv[2] ?? 10);
 const SECONDS = Number(process.argv[3] ?? 60);
@@ -77,10 +78,4 @@ async function main(): Promise<void> {
   }
 }
 
-void main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);
