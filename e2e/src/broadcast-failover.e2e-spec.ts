@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 
 import {
+  adminApi,
   type FfmpegPublisher,
   type RtmpPlatform,
   type RunningApp,
   TEST_JWT_SECRET,
   type TestDatabase,
-  bearerToken,
   createTestDatabase,
   dumpRedis,
   expectEventually,
@@ -38,16 +38,7 @@ describe('broadcasts across control-api and scaled media workers', () => {
   const cameraKey = `cam${randomBytes(6).toString('hex')}`;
   let common: Record<string, string>;
 
-  const api = async (path: string, body: object) => {
-    const response = await fetch(`http://127.0.0.1:${ports.api}${path}`, {
-      method: 'POST',
-      headers: { Authorization: bearerToken('ops', ['admin']), 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const text = await response.text();
-    responses.push(text);
-    return { status: response.status, body: JSON.parse(text) as Record<string, any> };
-  };
+  const api = adminApi(() => `http://127.0.0.1:${ports.api}`, responses);
 
   async function startWorker(name: string, env: Record<string, string> = {}): Promise<RunningApp> {
     const http = await freePort();

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 
 import {
+  adminApi,
   type FfmpegPublisher,
   type RunningApp,
   TEST_JWT_SECRET,
   type TestDatabase,
-  bearerToken,
   createTestDatabase,
   dumpMysql,
   dumpRedis,
@@ -31,16 +31,7 @@ describe('camera ingest across control-api and two media workers', () => {
   const ports: Record<string, number> = {};
   const keys: string[] = [];
 
-  const api = async (path: string, body: object) => {
-    const response = await fetch(`http://127.0.0.1:${ports.api}${path}`, {
-      method: 'POST',
-      headers: { Authorization: bearerToken('ops', ['admin']), 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const text = await response.text();
-    responses.push(text);
-    return { status: response.status, body: JSON.parse(text) as Record<string, any> };
-  };
+  const api = adminApi(() => `http://127.0.0.1:${ports.api}`, responses);
   const ingest = (worker: 'a' | 'b', key: string) => `rtmp://127.0.0.1:${ports[`rtmp_${worker}`]}/live/${key}`;
 
   beforeAll(async () => {

@@ -6,3 +6,4 @@ export * from './mariadb';
 export * from './processes';
 export * from './tokens';
 export * from './rtmp-platform';
+export * from './api-client';
