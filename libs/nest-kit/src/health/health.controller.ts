@@ -25,9 +25,7 @@ export class HealthController {
     const report = await this.health.readiness();
     if (report.ready) return { status: 'ready', checks: report.checks };
     response.status(HttpStatus.SERVICE_UNAVAILABLE);
-    const failing = Object.entries(report.checks)
-      .filter(([, state]) => state !== 'up')
-      .map(([name, state]) => `${name} ${state}`);
+    const failing = report.failing;
     return {
       statusCode: HttpStatus.SERVICE_UNAVAILABLE,
       code: ErrorCode.ServiceUnavailable,

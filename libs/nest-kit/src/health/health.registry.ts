@@ -5,6 +5,8 @@ export type HealthCheck = () => Promise<void>;
 export interface ReadinessReport {
   ready: boolean;
   checks: Record<string, string>;
+  /** `name state` of each check that keeps the app from being ready (notes never do). */
+  failing: string[];
 }
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -38,10 +40,13 @@ export class HealthRegistry {
     const results = await Promise.all(names.map((name) => runWithTimeout(this.checks.get(name) as HealthCheck)));
     const checks: Record<string, string> = {};
     names.forEach((name, index) => (checks[name] = results[index]));
+    const failing = names.filter((_, index) => results[index] !== 'up').map((name) => `${name} ${checks[name]}`);
     for (const [name, describe] of this.notes) checks[name] = describe();
-    if (this.draining) checks.shutdown = 'draining';
-    const ready = !this.draining && results.every((result) => result === 'up');
-    return { ready, checks };
+    if (this.draining) {
+      checks.shutdown = 'draining';
+      failing.push('shutdown draining');
+    }
+    return { ready: failing.length === 0, checks, failing };
   }
 }
 
