@@ -7,3 +7,5 @@ export * from './processes';
 export * from './tokens';
 export * from './rtmp-platform';
 export * from './api-client';
+export * from './redis-server';
+export * from './tcp-proxy';
