@@ -10,6 +10,7 @@ import type { AppConfig } from '../config/settings';
 import { redisTransportOptions } from '../events/event-bus';
 import { HealthRegistry } from '../health/health.registry';
 import { AllExceptionsFilter, rejectUnreadableBody } from '../http/all-exceptions.filter';
+import { rejectDeepJson } from '../http/json-depth';
 import { createValidationPipe } from '../http/validation';
 import { ServiceIdentity, newServiceIdentity } from '../identity';
 import { JsonLogger, LogLevel } from '../logging/json-logger';
@@ -76,6 +77,7 @@ export async function createServiceApp(
     // WebSub (YouTube) pushes Atom XML.
     text({ type: ['application/atom+xml', 'application/xml', 'text/xml'], limit: '1mb', verify: keepRaw }),
     rejectUnreadableBody,
+    rejectDeepJson,
   );
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
