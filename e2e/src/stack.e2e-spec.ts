@@ -64,7 +64,7 @@ describe('the three built apps against real Redis and MariaDB', () => {
   it('brings every app to ready', async () => {
     for (const port of Object.values(ports)) await waitForReady(`http://127.0.0.1:${port}`);
     const ready = await fetch(`http://127.0.0.1:${ports.controlApi}/health/ready`);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { redis: 'up', database: 'up' } });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { redis: 'up', events: 'up', database: 'up' } });
   });
 
   it('serves the API docs from control-api', async () => {

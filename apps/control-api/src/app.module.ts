@@ -3,7 +3,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 
-import { AppConfig, ServiceIdentity, StreamKitModule, redisOptionsFromUrl } from '@lib-stream/nest-kit';
+import { AppConfig, ServiceIdentity, StreamKitModule, bullQueueOptions } from '@lib-stream/nest-kit';
 
 import { AdminModule } from './admin/admin.module';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
@@ -24,7 +24,7 @@ export class AppModule {
         AdminModule,
         BroadcastsModule,
         CamerasModule,
-        BullModule.forRoot({ prefix: 'stream:bull', redis: redisOptionsFromUrl(config.STREAM_REDIS_URL) }),
+        BullModule.forRoot(bullQueueOptions(config)),
         DatabaseModule.forRoot(config),
         PlatformLinksModule,
         ScheduleModule.forRoot(),

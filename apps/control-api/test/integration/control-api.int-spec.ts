@@ -50,7 +50,7 @@ describe('control-api on MariaDB and Redis', () => {
   describe('health and docs', () => {
     it('is ready when Redis and the database answer', async () => {
       const response = await http().get('/health/ready').expect(200);
-      expect(response.body).toEqual({ status: 'ready', checks: { redis: 'up', database: 'up' } });
+      expect(response.body).toEqual({ status: 'ready', checks: { redis: 'up', events: 'up', database: 'up' } });
       await http().get('/health/live').expect(200, { status: 'ok' });
     });
 

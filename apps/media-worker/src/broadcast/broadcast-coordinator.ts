@@ -16,7 +16,7 @@ import {
   toBroadcastStatusView,
   type VideoSourceType,
 } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, EventBus, HealthRegistry, REDIS, SERVICE_IDENTITY, type ServiceIdentity, eventHeader, redisOptionsFromUrl } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, EventBus, HealthRegistry, REDIS, SERVICE_IDENTITY, type ServiceIdentity, bullQueueOptions, duplicateRedis, eventHeader } from '@lib-stream/nest-kit';
 
 import { CameraRegistry } from '../ingest/camera-registry';
 import { ProgramBus } from '../ingest/program-bus';
@@ -95,11 +95,11 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       if (this.config.STREAM_BROADCAST_ENABLED) this.logger.warn({ msg: 'broadcasting unavailable on this worker', reason: this.unavailableReason() });
       return;
     }
-    const bullOptions = { prefix: 'stream:bull', redis: redisOptionsFromUrl(this.config.STREAM_REDIS_URL) };
+    const bullOptions = bullQueueOptions(this.config);
     this.assignments = new Bull<BroadcastAssignmentJob>(QueueNames.BroadcastAssignments, bullOptions);
     this.validations = new Bull<BroadcastValidationJob>(QueueNames.BroadcastValidations, bullOptions);
     void this.validations.process(2, (job) => this.validateJob(job.data));
-    this.subscriber = this.redis.duplicate();
+    this.subscriber = duplicateRedis(this.redis);
     this.subscriber.on('message', (_channel: string, broadcastId: string) => void this.follow(broadcastId));
     await this.subscriber.subscribe(InternalChannels.BroadcastChanged);
     this.leaseTimer = setInterval(() => void this.renewLeases(), TICK_MS);

@@ -36,7 +36,7 @@ describe('media-worker on the Redis transport', () => {
       const info = await lastValueFrom(client.send<MediaWorkerInfo>(MessagePatterns.MediaWorkerInfo, {}).pipe(timeout(5000)));
       expect(info).toMatchObject({ ffmpegAvailable: false, broadcastEnabled: false, maxConcurrentBroadcasts: 3 });
       expect(info.instanceId).toEqual(expect.any(String));
-      await request(app.getHttpServer()).get('/health/ready').expect(200, { status: 'ready', checks: { redis: 'up', broadcasting: 'unavailable: STREAM_BROADCAST_ENABLED is false' } });
+      await request(app.getHttpServer()).get('/health/ready').expect(200, { status: 'ready', checks: { redis: 'up', events: 'up', 'event-listener': 'up', broadcasting: 'unavailable: STREAM_BROADCAST_ENABLED is false' } });
     } finally {
       await app.close();
     }

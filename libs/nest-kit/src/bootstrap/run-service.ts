@@ -7,7 +7,7 @@ import type { ServiceName } from '@lib-stream/contracts';
 
 import { ConfigError, LoadConfigOptions, loadConfig } from '../config/load-config';
 import type { AppConfig } from '../config/settings';
-import { redisTransportOptions } from '../events/event-bus';
+import { ResilientServerRedis } from '../events/redis-transport';
 import { HealthRegistry } from '../health/health.registry';
 import { AllExceptionsFilter, rejectUnreadableBody } from '../http/all-exceptions.filter';
 import { rejectDeepJson } from '../http/json-depth';
@@ -83,8 +83,12 @@ export async function createServiceApp(
   app.useGlobalFilters(new AllExceptionsFilter());
   await options.configure?.(app, config);
   if (options.redisTransport) {
-    app.connectMicroservice<MicroserviceOptions>(redisTransportOptions(config), { inheritAppConfig: true });
+    const listener = new ResilientServerRedis(config);
+    app.connectMicroservice<MicroserviceOptions>({ strategy: listener }, { inheritAppConfig: true });
     await app.startAllMicroservices();
+    app.get(HealthRegistry).register('event-listener', async () => {
+      if (!listener.isConnected()) throw new Error('event listener not connected');
+    });
   }
   return app;
 }

@@ -2,18 +2,52 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import Redis from 'ioredis';
 
 import type { AppConfig } from '../config/settings';
-import { redisOptionsFromUrl } from './redis-options';
+import { resilientRedisOptions } from './redis-options';
 
 export const REDIS = Symbol('REDIS');
 
+/**
+ * The shared command connection: reconnects forever (see resilientRedisOptions) and, once it has
+ * been up, fails commands at once while Redis is away instead of queueing them, so a request
+ * answers 503 within milliseconds rather than hanging on a dead connection.
+ */
 export function createRedisClient(config: AppConfig, connectionName: string): Redis {
-  return new Redis({
-    ...redisOptionsFromUrl(config.STREAM_REDIS_URL),
-    connectionName,
-    // Fail commands fast while Redis is down instead of queueing them forever; readiness reports it.
-    maxRetriesPerRequest: 2,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+  return failFastOnceReady(new Redis({ ...resilientRedisOptions(config), connectionName, maxRetriesPerRequest: 1 }));
+}
+
+/**
+ * A second connection with the same settings, for pub/sub: `duplicate()` would copy the fail-fast
+ * flag too, so a subscriber made after start-up could not even queue its first SUBSCRIBE. ioredis
+ * re-subscribes on its own after every reconnect.
+ */
+export function duplicateRedis(client: Redis): Redis {
+  return failFastOnceReady(client.duplicate({ enableOfflineQueue: true }));
+}
+
+/**
+ * Commands queue while the first connection is made (start-up order does not matter), then the
+ * offline queue is switched off: ioredis reads the flag per command, and handshake commands
+ * (AUTH, SELECT, INFO, re-SUBSCRIBE) bypass it on reconnects.
+ */
+export function failFastOnceReady(client: Redis): Redis {
+  const logger = new Logger('Redis');
+  const connection = client.options.connectionName ?? 'redis';
+  let lost = false;
+  client.once('ready', () => {
+    client.options.enableOfflineQueue = false;
   });
+  // One line per outage and one per recovery, not one per retry; readiness reports the state.
+  client.on('error', (error: Error) => {
+    if (lost) return;
+    lost = true;
+    logger.warn({ msg: 'redis connection lost, reconnecting', connection, error: error.message });
+  });
+  client.on('ready', () => {
+    if (!lost) return;
+    lost = false;
+    logger.log({ msg: 'redis connection restored', connection });
+  });
+  return client;
 }
 
 /** Closes the shared Redis connection after the HTTP server and transports have stopped. */
@@ -24,6 +58,11 @@ export class RedisCloser implements OnApplicationShutdown {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
   async onApplicationShutdown(): Promise<void> {
+    if (this.redis.status !== 'ready') {
+      // QUIT on a dead connection would wait for a reconnect that shutdown does not need.
+      this.redis.disconnect();
+      return;
+    }
     try {
       await this.redis.quit();
     } catch (error) {
