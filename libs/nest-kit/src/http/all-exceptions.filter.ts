@@ -4,11 +4,13 @@ import type { NextFunction, Request, Response } from 'express';
 import { ErrorBody, ErrorCode } from '@lib-stream/contracts';
 
 import { DomainError, codeForStatus } from './domain-error';
+import { OUTAGE_RETRY_AFTER_SECONDS, classifyOutage, outageMessage } from './outage';
 
 /**
  * The one place HTTP errors are shaped: `{ statusCode, code, message }`. Unknown errors become a
  * generic 500 (details go to the redacted log, never to the caller), so driver messages, SQL and
- * stack traces cannot leak.
+ * stack traces cannot leak. A dependency outage (Redis, database) is not a bug: 503 with Retry-After,
+ * logged as a warning without a stack.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -17,6 +19,16 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
     const response = host.switchToHttp().getResponse<Response>();
+    const dependency = classifyOutage(exception);
+    if (dependency) {
+      // Only the error's class and code: driver messages name hosts and SQL.
+      const { name, code } = exception as { name?: unknown; code?: unknown };
+      this.logger.warn({ msg: 'request failed: dependency unavailable', statusCode: 503, dependency, error: String(name), ...(typeof code === 'string' ? { code } : {}) });
+      if (response.headersSent) return;
+      response.setHeader('Retry-After', String(OUTAGE_RETRY_AFTER_SECONDS));
+      response.status(503).json({ statusCode: 503, code: ErrorCode.ServiceUnavailable, message: outageMessage(dependency) });
+      return;
+    }
     const body = this.toBody(exception);
     if (body.statusCode >= 500) {
       this.logger.error({ msg: 'request failed', statusCode: body.statusCode }, exception instanceof Error ? exception : undefined);
