@@ -1,0 +1,77 @@
+import { JsonWebTokenError, NotBeforeError, TokenExpiredError, verify } from 'jsonwebtoken';
+
+import { ErrorCode, Role } from '@lib-stream/contracts';
+import { type AppConfig, DomainError } from '@lib-stream/nest-kit';
+
+import type { Principal } from './principal';
+
+const KNOWN_ROLES = new Set<string>(Object.values(Role));
+
+export type TokenRules = Pick<
+  AppConfig,
+  | 'STREAM_AUTH_JWT_SECRET'
+  | 'STREAM_AUTH_JWT_ISSUER'
+  | 'STREAM_AUTH_JWT_AUDIENCE'
+  | 'STREAM_AUTH_JWT_MAX_LIFETIME_SECONDS'
+  | 'STREAM_AUTH_JWT_CLOCK_TOLERANCE_SECONDS'
+>;
+
+interface Claims {
+  sub?: unknown;
+  roles?: unknown;
+  exp?: number;
+  iat?: unknown;
+  iss?: unknown;
+  aud?: unknown;
+}
+
+const reject = (message: string) => new DomainError(ErrorCode.Unauthenticated, message);
+
+/**
+ * Checks an HS256 bearer token and returns who it speaks for. Every refusal is a 401 whose message
+ * names the rule that failed; the token itself never appears in a message.
+ */
+export function principalFromToken(token: string, rules: TokenRules, nowSeconds = Math.floor(Date.now() / 1000)): Principal {
+  const tolerance = rules.STREAM_AUTH_JWT_CLOCK_TOLERANCE_SECONDS;
+  let verified: unknown;
+  try {
+    // jsonwebtoken checks the signature, exp and nbf (within the tolerance) when they are present.
+    verified = verify(token, rules.STREAM_AUTH_JWT_SECRET, { algorithms: ['HS256'], clockTolerance: tolerance, clockTimestamp: nowSeconds });
+  } catch (error) {
+    if (error instanceof TokenExpiredError) throw reject('Bearer token is expired');
+    if (error instanceof NotBeforeError) throw reject('Bearer token is not yet valid (nbf)');
+    throw reject(error instanceof JsonWebTokenError ? 'Bearer token is invalid' : 'Bearer token is unreadable');
+  }
+  if (typeof verified !== 'object' || verified === null) throw reject('Bearer token is invalid');
+  const claims = verified as Claims;
+
+  // A token without exp would be valid forever once leaked.
+  if (typeof claims.exp !== 'number') throw reject('Bearer token has no expiry (exp)');
+  if (rules.STREAM_AUTH_JWT_ISSUER && claims.iss !== rules.STREAM_AUTH_JWT_ISSUER) throw reject('Bearer token has the wrong issuer (iss)');
+  if (rules.STREAM_AUTH_JWT_AUDIENCE && !audiences(claims.aud).includes(rules.STREAM_AUTH_JWT_AUDIENCE)) {
+    throw reject('Bearer token is not meant for this service (aud)');
+  }
+  checkLifetime(claims, rules.STREAM_AUTH_JWT_MAX_LIFETIME_SECONDS, tolerance, nowSeconds);
+
+  const { sub, roles } = claims;
+  if (typeof sub !== 'string' || sub.length === 0) throw reject('Bearer token has no subject (sub) claim');
+  const roleList = Array.isArray(roles) ? roles.filter((role): role is Role => typeof role === 'string' && KNOWN_ROLES.has(role)) : [];
+  return { accountId: sub, roles: roleList };
+}
+
+function audiences(aud: unknown): unknown[] {
+  return Array.isArray(aud) ? aud : [aud];
+}
+
+/**
+ * Lifetime is exp - iat. Without iat (or with an iat in the future, which would shorten it) the
+ * remaining time exp - now is used instead, with the clock tolerance since two clocks are involved.
+ */
+function checkLifetime(claims: Claims, maxSeconds: number, tolerance: number, nowSeconds: number): void {
+  if (maxSeconds <= 0 || claims.exp === undefined) return;
+  const trustIat = typeof claims.iat === 'number' && claims.iat <= nowSeconds;
+  const lifetime = claims.exp - (trustIat ? (claims.iat as number) : nowSeconds);
+  if (lifetime > maxSeconds + (trustIat ? 0 : tolerance)) {
+    throw reject(`Bearer token is valid for longer than the allowed ${maxSeconds} seconds (exp - iat)`);
+  }
+}
