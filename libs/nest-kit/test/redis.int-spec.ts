@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import { EventTopic } from '@lib-stream/contracts';
 import { expectEventually } from '@lib-stream/testing';
 
-import { EventBus, LockNotAcquiredError, RedisLocks, eventHeader, loadConfig } from '../src';
+import { EventBus, HealthRegistry, LockNotAcquiredError, MetricsService, RedisLocks, eventHeader, loadConfig, newServiceIdentity } from '../src';
 
 const config = loadConfig({});
 
@@ -65,7 +65,8 @@ describe(RedisLocks.name, () => {
 describe(EventBus.name, () => {
   it('publishes on the Redis channel named by the topic, readable by a plain subscriber', async () => {
     const subscriber = new Redis(config.STREAM_REDIS_URL);
-    const sut = new EventBus(config);
+    const sut = new EventBus(config, new HealthRegistry(), new MetricsService(newServiceIdentity('control-api')));
+    sut.onModuleInit();
     const received: { channel: string; message: string }[] = [];
     try {
       await subscriber.subscribe(EventTopic.PlatformLinked);

@@ -66,9 +66,9 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
   onModuleInit(): void {
     // Connect now rather than on the first event, so readiness reflects the transport from the start.
     this.client.connect().catch(() => undefined);
-    this.health.register('events', async () => {
-      if (!this.client.isConnected()) throw new Error('event transport not connected');
-    });
+    this.health.register('events', () =>
+      this.client.isConnected() ? Promise.resolve() : Promise.reject(new Error('event transport not connected')),
+    );
   }
 
   /**
