@@ -9,3 +9,4 @@ export * from './rtmp-platform';
 export * from './api-client';
 export * from './redis-server';
 export * from './tcp-proxy';
+export * from './redis-sentinel';
