@@ -1,13 +1,23 @@
 import type { BaseEvent } from './events';
 
-/** Redis keys of the `stream-cameras` store. */
+/**
+ * Redis keys of the `stream-cameras` store. Camera records live in the database (control-api's
+ * `stream_cameras`); Redis holds the ingest allow-list rebuilt from it, and the live registry.
+ */
 export const CameraKeys = {
-  /** Ingest credentials of a camera created through the API (hash). */
+  /** Legacy: camera records kept only in Redis before they moved to the database; read once by the import. */
   credentials: (cameraId: string) => `stream:cam-cred:${cameraId}`,
   /** stream-key hash → camera id, for the ingest allow-list. */
   keyIndex: (keyHash: string) => `stream:cam-key:${keyHash}`,
   keyIndexPattern: () => 'stream:cam-key:*',
+  /** Legacy: the set of camera ids of the Redis-only records. */
   credentialIds: () => 'stream:cam-creds',
+  /**
+   * Generation of the allow-list, written last by every rebuild from the database. Its absence
+   * means Redis lost its data (flush, restart without persistence): control-api rebuilds, and
+   * media workers reload when it changes.
+   */
+  allowListGeneration: () => 'stream:cam-allow-list-gen',
   /** Live registry entry (JSON, heartbeat TTL). */
   registry: (cameraId: string) => `stream:cam:${cameraId}`,
   registryPattern: () => 'stream:cam:*',

@@ -9,4 +9,6 @@ export const LockKeys = {
   sentimentPublisher: () => 'stream:lock:sentiment-publisher',
   webhookManager: () => 'stream:lock:webhook-manager',
   migrations: () => 'stream:lock:migrations',
+  /** Camera writes and allow-list rebuilds, so a rebuild never resurrects a key deleted meanwhile. */
+  cameras: () => 'stream:lock:cameras',
 } as const;

@@ -35,6 +35,8 @@ export const MessagePatterns = {
 export const InternalChannels = {
   /** A camera key was created, reset or deleted: workers update their allow-list and cut revoked publishers. */
   CameraCredentials: 'stream.internal.camera-credentials',
+  /** The allow-list was rebuilt from the database (message: its generation): workers reload it. */
+  CameraAllowListRebuilt: 'stream.internal.camera-allow-list-rebuilt',
   /** A broadcast's desired state changed (message: the broadcast id): its owner applies it. */
   BroadcastChanged: 'stream.internal.broadcast-changed',
 } as const;

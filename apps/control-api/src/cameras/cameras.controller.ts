@@ -50,8 +50,8 @@ export class CamerasController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Cameras with live/offline state, metadata and the worker holding each (keys masked)' })
   @ApiOkResponse({ type: ListCamerasResponse })
-  async list(): Promise<ListCamerasResponse> {
-    return { cameras: await this.cameras.list() };
+  list(): Promise<ListCamerasResponse> {
+    return this.cameras.list();
   }
 
   @Post('status')

@@ -1,13 +1,18 @@
 import { Module } from '@nestjs/common';
 
 import { BroadcastsModule } from '../broadcasts/broadcasts.module';
-import { CameraCredentialsStore } from './camera-credentials.store';
+import { AllowListKeeper } from './allow-list-keeper';
+import { CameraAllowList } from './camera-allow-list';
+import { CameraLiveState } from './camera-live-state';
+import { CameraLock } from './camera-lock';
 import { CamerasController } from './cameras.controller';
+import { CamerasRepository } from './cameras.repository';
 import { CamerasService } from './cameras.service';
+import { LegacyCameraImport } from './legacy-camera-import';
 
 @Module({
   controllers: [CamerasController],
   imports: [BroadcastsModule],
-  providers: [CameraCredentialsStore, CamerasService],
+  providers: [AllowListKeeper, CameraAllowList, CameraLiveState, CameraLock, CamerasRepository, CamerasService, LegacyCameraImport],
 })
 export class CamerasModule {}

@@ -3,22 +3,27 @@ import request from 'supertest';
 
 import { CameraKeys, InternalChannels } from '@lib-stream/contracts';
 import { hashStreamKey } from '@lib-stream/stream-key';
-import { type TestDatabase, bearerToken, createTestDatabase, expectEventually } from '@lib-stream/testing';
+import { type TestDatabase, type TestRedisServer, bearerToken, createTestDatabase, expectEventually, startRedisServer } from '@lib-stream/testing';
 
 import { type ControlApiUnderTest, createControlApi } from './control-api.factory';
 
 describe('camera ingest credentials API', () => {
   let db: TestDatabase;
   let sut: ControlApiUnderTest;
-  const redis = new Redis();
-  const subscriber = new Redis();
+  // A private Redis: control-api now rewrites the whole allow-list from its database at start.
+  let server: TestRedisServer;
+  let redis: Redis;
+  let subscriber: Redis;
   const changes: Record<string, unknown>[] = [];
   const admin = bearerToken('ops-1', ['admin']);
   const post = (path: string, body: object, token = admin) => request(sut.app.getHttpServer()).post(path).set('Authorization', token).send(body);
 
   beforeAll(async () => {
+    server = await startRedisServer();
+    redis = new Redis(server.url);
+    subscriber = new Redis(server.url);
     db = await createTestDatabase();
-    sut = await createControlApi({ STREAM_DATABASE_URL: db.url, STREAM_RTMP_INGEST_PUBLIC_URL: 'rtmp://ingest.example.com:1935/live/' });
+    sut = await createControlApi({ STREAM_DATABASE_URL: db.url, STREAM_REDIS_URL: server.url, STREAM_RTMP_INGEST_PUBLIC_URL: 'rtmp://ingest.example.com:1935/live/' });
     await subscriber.subscribe(InternalChannels.CameraCredentials);
     subscriber.on('message', (_channel: string, message: string) => changes.push(JSON.parse(message)));
   });
@@ -28,6 +33,7 @@ describe('camera ingest credentials API', () => {
     await db?.drop();
     await subscriber.quit();
     await redis.quit();
+    await server?.dispose();
   });
 
   it('creates a camera and shows its key once; only the hash is stored', async () => {

@@ -40,7 +40,7 @@ describe('control-api on MariaDB and Redis', () => {
           ]),
         );
         const [migrations] = await connection.query('SELECT name FROM migrations ORDER BY id');
-        expect(migrations).toEqual([{ name: 'CreatePlatformLinks1763900000000' }, { name: 'AddPlatformUserIdEnc1763990000000' }]);
+        expect(migrations).toEqual([{ name: 'CreatePlatformLinks1763900000000' }, { name: 'AddPlatformUserIdEnc1763990000000' }, { name: 'CreateCameras1764100000000' }]);
       } finally {
         await connection.end();
       }
@@ -163,7 +163,7 @@ describe('control-api replicas starting together', () => {
       const connection = await createConnection(db.url);
       const [migrations] = await connection.query('SELECT name FROM migrations ORDER BY id');
       await connection.end();
-      expect(migrations).toEqual([{ name: 'CreatePlatformLinks1763900000000' }, { name: 'AddPlatformUserIdEnc1763990000000' }]);
+      expect(migrations).toEqual([{ name: 'CreatePlatformLinks1763900000000' }, { name: 'AddPlatformUserIdEnc1763990000000' }, { name: 'CreateCameras1764100000000' }]);
     } finally {
       await Promise.all(replicas.map((replica) => replica.app.close()));
       await db.drop();
@@ -178,7 +178,7 @@ describe('control-api on the embedded SQLite default', () => {
     try {
       await request(sut.app.getHttpServer()).get('/health/ready').expect(200);
       const tables = await sut.app.get(DataSource).query("SELECT name FROM sqlite_master WHERE type = 'table'");
-      expect(tables.map((t: { name: string }) => t.name)).toEqual(expect.arrayContaining(['stream_platform_links', 'migrations']));
+      expect(tables.map((t: { name: string }) => t.name)).toEqual(expect.arrayContaining(['stream_platform_links', 'stream_cameras', 'migrations']));
     } finally {
       await sut.app.close();
       rmSync(dataDir, { recursive: true, force: true });

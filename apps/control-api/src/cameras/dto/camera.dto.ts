@@ -49,13 +49,15 @@ export class CameraDetail {
   @ApiProperty({ nullable: true, type: String }) name: string | null;
   @ApiProperty({ nullable: true, type: String, description: 'ingest cameras: the URL the encoder connects to' }) ingestUrl: string | null;
   @ApiProperty({ nullable: true, type: String, description: 'Always masked; the key is shown only when created or reset' }) streamKey: string | null;
-  @ApiProperty({ enum: ['live', 'reconnecting', 'offline'] }) state: 'live' | 'reconnecting' | 'offline';
+  @ApiProperty({ enum: ['live', 'reconnecting', 'offline', 'unknown'], description: '`unknown` while Redis, which holds the live state, is unavailable' })
+  state: 'live' | 'reconnecting' | 'offline' | 'unknown';
   @ApiProperty({ nullable: true, type: String, description: 'live/reconnecting: since when it has been live' }) liveSince: string | null;
   @ApiProperty({ nullable: true, type: String, description: 'The media worker holding the publisher' }) workerId: string | null;
   @ApiProperty({ nullable: true, type: CameraMetadataDto }) metadata: CameraMetadataDto | null;
   @ApiProperty({ nullable: true, type: Number }) expectedWidth: number | null;
   @ApiProperty({ nullable: true, type: Number }) expectedHeight: number | null;
   @ApiProperty({ nullable: true, type: String }) createdAt: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'When the key was last reset' }) keyResetAt: string | null;
 }
 
 export class CameraCredentialsResponse {
@@ -66,6 +68,8 @@ export class CameraCredentialsResponse {
 
 export class ListCamerasResponse {
   @ApiProperty({ type: [CameraDetail] }) cameras: CameraDetail[];
+  @ApiProperty({ description: 'false while Redis is unavailable: states are `unknown` and engine-announced cameras are missing' })
+  liveStateAvailable: boolean;
 }
 
 export class DeleteCameraResponse {
