@@ -128,14 +128,28 @@ export interface MediaWorkerHeartbeat {
 /** Bull job on `QueueNames.BroadcastAssignments`: one worker takes it and owns the broadcast. */
 export interface BroadcastAssignmentJob {
   spec: BroadcastSpec;
+  /** Epoch ms: a worker taking the job later skips it (whoever asked has been answered already). */
+  takeBy?: number;
 }
 
-/** A job's failure reason is this JSON, so control-api can answer with the right status. */
-export interface BroadcastJobError {
-  code: string;
-  statusCode: number;
-  message: string;
-}
+/**
+ * What a worker completes a broadcast job with. A refusal is a result, not a Bull failure, so the
+ * job can be removed at once (no failed job kept with its spec and a stack trace) and the error
+ * needs no parsing out of a message.
+ */
+export type BroadcastJobResult<T> = { ok: true; value: T } | { ok: false; status: number; code: string; message: string };
+
+/**
+ * Options of every broadcast job: answered jobs leave nothing in Redis (the answer travels in Bull's
+ * completed event), and a failed start is never retried behind the caller's back.
+ */
+export const BROADCAST_JOB_OPTIONS = { attempts: 1, removeOnComplete: true, removeOnFail: true } as const;
+
+/**
+ * Field control-api sets on a job's Bull hash when it gave up on adding it (Redis too slow): the job
+ * may still land later, and the worker must then not act on it.
+ */
+export const BROADCAST_JOB_ABANDONED_FIELD = 'abandoned';
 
 export const BROADCAST_LEASE_MS = 3000;
 /** How long a stopped broadcast stays readable by status and list. */
@@ -143,6 +157,8 @@ export const BROADCAST_STOPPED_RETENTION_SECONDS = 3600;
 
 /** Bull job on `QueueNames.BroadcastValidations`: any worker with FFmpeg checks new URLs for update. */
 export interface BroadcastValidationJob {
+  /** Epoch ms, as on assignment jobs. */
+  takeBy?: number;
   /** Sources to probe with ffprobe (stream URLs, images, video files). */
   sources: { role: 'backgroundVideoUrl' | 'fallbackStreamUrl' | 'fallbackImageUrl' | 'sourceId'; url: SealedUrl }[];
   /** RTMP destinations to check for an answering server (handshake + connect, never a publish). */

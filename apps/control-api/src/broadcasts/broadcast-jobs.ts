@@ -1,44 +1,78 @@
 import type { Job, JobStatus, Queue } from 'bull';
 
-import { type BroadcastJobError, ErrorCode } from '@lib-stream/contracts';
+import { BROADCAST_JOB_ABANDONED_FIELD, BROADCAST_JOB_OPTIONS, type BroadcastJobResult, ErrorCode } from '@lib-stream/contracts';
 import { DomainError } from '@lib-stream/nest-kit';
 import { maskStreamKeysInText } from '@lib-stream/stream-key';
 
 export type JobOutcome<R> =
   | { kind: 'completed'; value: R }
-  | { kind: 'failed'; reason: string }
+  /** The worker's handler threw (a crash): its message could hold anything, so it is not passed on. */
+  | { kind: 'failed' }
   /** Still waiting when `notTakenMs` passed: the job was removed, no worker will run it. */
   | { kind: 'not-taken' }
   /** A worker took it but did not answer within `timeoutMs`. */
   | { kind: 'timeout' }
-  /** The job vanished from the queue without an answer. */
-  | { kind: 'gone' };
+  /** The job vanished from the queue and no answer came. */
+  | { kind: 'gone' }
+  /** Redis stopped answering while we waited; the job is marked abandoned for when it returns. */
+  | { kind: 'unavailable' };
 
 export interface JobWaitLimits {
   notTakenMs: number;
   timeoutMs: number;
 }
 
+/** Every Bull call on a request path answers within this, or the request gets a 503. */
+export const QUEUE_CALL_MS = 1000;
 const WATCHDOG_MS = 500;
-const NOT_TAKEN_STATES: (JobStatus | 'stuck')[] = ['waiting', 'paused'];
+/** An answered job is removed in the same script that publishes the answer: give the event this long to arrive. */
+const GONE_GRACE_MS = 1000;
+const NOT_TAKEN_STATES: (JobStatus | 'stuck')[] = ['waiting', 'paused', 'delayed'];
+
+// Marks a job that exists (never creates a hash for one that does not).
+const ABANDON = `if redis.call('exists', KEYS[1]) == 1 then redis.call('hset', KEYS[1], ARGV[1], '1') end return 0`;
+
+export function queueUnavailable(): DomainError {
+  return new DomainError(ErrorCode.ServiceUnavailable, 'job queue unavailable: Redis did not answer in time; retry shortly');
+}
+
+class QueueTimeout extends Error {}
+
+/** `promise`, or a QueueTimeout after `ms`; a late rejection is swallowed. */
+function within<T>(promise: Promise<T>, ms = QUEUE_CALL_MS): Promise<T> {
+  promise.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new QueueTimeout()), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 /**
- * Runs Bull jobs that a media worker (another process) answers, and waits for the answer the way
- * `Job.finished()` does (Bull's global completed/failed events, with a state check as watchdog), but
- * every wait ends: a job nobody took in time is removed, and nothing stays subscribed afterwards
- * (`finished()` keeps its listeners and watchdog until the queue closes when the job never ends).
+ * Runs Bull jobs that a media worker (another process) answers. Jobs are removed as soon as they are
+ * answered (`BROADCAST_JOB_OPTIONS`), so the answer is taken from Bull's global completed event,
+ * which the same Redis script publishes; a state check every 500 ms is the watchdog. Every wait ends:
+ * a job nobody took in time is removed, Redis going silent ends it with `unavailable`, and nothing
+ * stays subscribed afterwards.
  */
-export class JobWaiter<D, R> {
+export class JobWaiter<D extends { takeBy?: number }, R> {
   private readonly waiting = new Map<string, (outcome: JobOutcome<R>) => void>();
-  private listening = false;
+  private subscribed: Promise<unknown> | null = null;
 
   constructor(private readonly queue: Queue<D>) {}
 
+  /** Adds the job and waits for its outcome; throws a 503 when Redis cannot take the job within 1 s. */
   async run(jobId: string, data: D, limits: JobWaitLimits): Promise<JobOutcome<R>> {
-    this.listen();
-    const job = await this.queue.add(data, { jobId, attempts: 1, removeOnComplete: 100, removeOnFail: 100 });
+    // Subscribed before adding: an answer published before we listen would be lost with the job.
+    await within(this.listen()).catch(() => {
+      throw queueUnavailable();
+    });
+    const job = await this.add(jobId, { ...data, takeBy: Date.now() + limits.notTakenMs });
     return new Promise<JobOutcome<R>>((resolve) => {
       let settled = false;
+      let checking = false;
+      let failingSince: number | null = null;
+      let goneSince: number | null = null;
       const settle = (outcome: JobOutcome<R>) => {
         if (settled) return;
         settled = true;
@@ -46,41 +80,79 @@ export class JobWaiter<D, R> {
         clearTimeout(notTaken);
         clearTimeout(deadline);
         this.waiting.delete(jobId);
+        if (outcome.kind === 'unavailable' || outcome.kind === 'timeout') this.abandon(jobId);
         resolve(outcome);
       };
-      const check = async (): Promise<JobStatus | 'stuck' | null> => {
-        const current = await this.queue.getJob(jobId);
-        if (!current) {
-          settle({ kind: 'gone' });
-          return null;
+      const state = async (): Promise<JobStatus | 'stuck' | 'gone'> => {
+        const current = await within(this.queue.getJob(jobId));
+        if (!current) return 'gone';
+        const status = await within(current.getState());
+        if (status === 'completed') settle({ kind: 'completed', value: current.returnvalue as R });
+        if (status === 'failed') settle({ kind: 'failed' });
+        return status;
+      };
+      const check = async () => {
+        if (checking || settled) return;
+        checking = true;
+        const startedAt = Date.now();
+        try {
+          const status = await state();
+          failingSince = null;
+          if (status !== 'gone') return;
+          goneSince ??= startedAt;
+          if (Date.now() - goneSince >= GONE_GRACE_MS) settle({ kind: 'gone' });
+        } catch {
+          failingSince ??= startedAt;
+          if (Date.now() - failingSince >= QUEUE_CALL_MS) settle({ kind: 'unavailable' });
+        } finally {
+          checking = false;
         }
-        const state = await current.getState();
-        if (state === 'completed') settle({ kind: 'completed', value: current.returnvalue as R });
-        if (state === 'failed') settle({ kind: 'failed', reason: current.failedReason ?? '' });
-        return state;
       };
       const removeIfNotTaken = async (untaken: Job<D>) => {
-        const state = await check();
-        if (settled || !state || !NOT_TAKEN_STATES.includes(state)) return;
+        const status = await state();
+        if (settled || !NOT_TAKEN_STATES.includes(status as JobStatus)) return;
         try {
-          await untaken.remove();
+          await within(untaken.remove());
           settle({ kind: 'not-taken' });
         } catch {
-          // A worker took it just now (an active job is locked): keep waiting for its answer.
+          // A worker took it just now (an active job is locked), or Redis is slow: the watchdog goes on,
+          // and a worker taking it after `takeBy` skips it.
         }
       };
       this.waiting.set(jobId, settle);
-      const watchdog = setInterval(() => void check().catch(() => undefined), WATCHDOG_MS);
+      const watchdog = setInterval(() => void check(), WATCHDOG_MS);
       const notTaken = setTimeout(() => void removeIfNotTaken(job).catch(() => undefined), limits.notTakenMs);
       const deadline = setTimeout(() => settle({ kind: 'timeout' }), limits.timeoutMs);
     });
   }
 
-  private listen(): void {
-    if (this.listening) return;
-    this.listening = true;
-    this.queue.on('global:completed', (jobId: unknown, value: unknown) => this.waiting.get(String(jobId))?.({ kind: 'completed', value: parseReturnValue<R>(value) }));
-    this.queue.on('global:failed', (jobId: unknown, reason: unknown) => this.waiting.get(String(jobId))?.({ kind: 'failed', reason: String(reason ?? '') }));
+  private async add(jobId: string, data: D): Promise<Job<D>> {
+    // A command issued while disconnected would wait in ioredis's offline queue and add the job later.
+    if (this.queue.client.status !== 'ready') throw queueUnavailable();
+    try {
+      return await within(this.queue.add(data, { ...BROADCAST_JOB_OPTIONS, jobId }));
+    } catch {
+      // The add may still reach Redis (a slow or frozen server): the mark, sent after it on the same
+      // connection, lands after it, before a worker could have validated and claimed anything.
+      this.abandon(jobId);
+      throw queueUnavailable();
+    }
+  }
+
+  /** Tells a worker that takes the job later that nobody waits for it any more. Fire and forget. */
+  private abandon(jobId: string): void {
+    void this.queue.client.eval(ABANDON, 1, this.queue.toKey(jobId), BROADCAST_JOB_ABANDONED_FIELD).catch(() => undefined);
+  }
+
+  private listen(): Promise<unknown> {
+    if (!this.subscribed) {
+      this.queue.on('global:completed', (jobId: unknown, value: unknown) => this.waiting.get(String(jobId))?.({ kind: 'completed', value: parseReturnValue<R>(value) }));
+      this.queue.on('global:failed', (jobId: unknown) => this.waiting.get(String(jobId))?.({ kind: 'failed' }));
+      // Bull's own Job.finished() waits on the same internal promise: it settles once SUBSCRIBE is done.
+      const bull = this.queue as unknown as { _registerEvent(event: string): Promise<unknown> };
+      this.subscribed = Promise.all([bull._registerEvent('global:completed'), bull._registerEvent('global:failed')]);
+    }
+    return this.subscribed;
   }
 }
 
@@ -93,19 +165,14 @@ function parseReturnValue<R>(value: unknown): R {
   }
 }
 
-/**
- * A worker's failure reason is a JSON `BroadcastJobError`; anything else (a crash) becomes a 502
- * with `fallback` as message, since its text could hold anything.
- */
-export function jobFailureError(reason: string, fallback: string): DomainError {
-  try {
-    const parsed = JSON.parse(reason) as Partial<BroadcastJobError> | null;
-    const { code, statusCode, message } = parsed ?? {};
-    if (typeof code === 'string' && typeof message === 'string' && typeof statusCode === 'number' && Number.isInteger(statusCode) && statusCode >= 400 && statusCode <= 599) {
-      return new DomainError(code as ErrorCode, maskStreamKeysInText(message), statusCode);
+/** The worker's answer: its value, or its refusal as the error to answer with (a 502 with `fallback` when malformed). */
+export function jobResultValue<T>(result: BroadcastJobResult<T> | null | undefined, fallback: string): T {
+  if (result && typeof result === 'object' && result.ok === true) return result.value;
+  if (result && typeof result === 'object' && result.ok === false) {
+    const { status, code, message } = result;
+    if (typeof code === 'string' && typeof message === 'string' && Number.isInteger(status) && status >= 400 && status <= 599) {
+      throw new DomainError(code as ErrorCode, maskStreamKeysInText(message), status);
     }
-  } catch {
-    // Not JSON: fall through.
   }
-  return new DomainError(ErrorCode.ServiceUnavailable, fallback, 502);
+  throw new DomainError(ErrorCode.ServiceUnavailable, fallback, 502);
 }

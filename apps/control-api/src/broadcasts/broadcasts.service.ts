@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 
 import {
   type BroadcastAssignmentJob,
+  type BroadcastJobResult,
   type BroadcastRuntime,
   BroadcastSourceType,
   type BroadcastSpec,
@@ -33,7 +34,7 @@ import {
 import { TokenCipher, isRtmpUrl, mediaUrlKind, parseEncryptionKey } from '@lib-stream/stream-key';
 
 import { LinkLifecycleHooks } from '../platform-links/link-lifecycle.hooks';
-import { JobWaiter, jobFailureError } from './broadcast-jobs';
+import { JobWaiter, jobResultValue } from './broadcast-jobs';
 import { type BroadcastSnapshot, BroadcastStore } from './broadcast.store';
 import { MEDIA_URL_FORMS, sealUrl } from './broadcast-urls';
 import { MAX_ADDITIONAL_DESTINATIONS, type StartBroadcastRequest, type UpdateBroadcastRequest, type UpdateBroadcastResponse } from './dto/broadcast.dto';
@@ -76,8 +77,8 @@ interface BroadcastChange {
 export class BroadcastsService {
   private readonly logger = new Logger('Broadcasts');
   private readonly cipher: TokenCipher | null;
-  private readonly assignments: JobWaiter<BroadcastAssignmentJob, BroadcastStatusView | null>;
-  private readonly validations: JobWaiter<BroadcastValidationJob, unknown>;
+  private readonly assignments: JobWaiter<BroadcastAssignmentJob, BroadcastJobResult<BroadcastStatusView>>;
+  private readonly validations: JobWaiter<BroadcastValidationJob, BroadcastJobResult<unknown>>;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -279,15 +280,29 @@ export class BroadcastsService {
     }
   }
 
-  private async runJob<D, R>(jobs: JobWaiter<D, R>, jobId: string, data: D, what: 'broadcast' | 'validation', fallback: string): Promise<R> {
+  private async runJob<D extends { takeBy?: number }, R>(
+    jobs: JobWaiter<D, BroadcastJobResult<R>>,
+    jobId: string,
+    data: D,
+    what: 'broadcast' | 'validation',
+    fallback: string,
+  ): Promise<R> {
     const timeoutSeconds = this.config.STREAM_RTMP_PROBE_TIMEOUT_SECONDS * 4 + 20;
     const outcome = await jobs.run(jobId, data, { notTakenMs: NOT_TAKEN_MS, timeoutMs: timeoutSeconds * 1000 });
     switch (outcome.kind) {
       case 'completed':
-        return outcome.value;
+        return jobResultValue(outcome.value, fallback);
       case 'failed':
         this.logger.warn({ msg: `${what} job failed`, jobId });
-        throw jobFailureError(outcome.reason, fallback);
+        throw new DomainError(ErrorCode.ServiceUnavailable, fallback, 502);
+      case 'unavailable':
+        this.logger.warn({ msg: `${what} job unanswered: job queue unavailable`, jobId });
+        throw new DomainError(
+          ErrorCode.ServiceUnavailable,
+          what === 'broadcast'
+            ? 'job queue unavailable while the media worker started the broadcast; it may have started (see /stream/broadcast/status)'
+            : 'job queue unavailable while the media worker checked the new URLs; retry shortly',
+        );
       case 'not-taken':
         throw new DomainError(ErrorCode.ServiceUnavailable, `no media worker took the ${what} within ${NOT_TAKEN_MS / 1000} s`);
       case 'timeout':
@@ -299,6 +314,9 @@ export class BroadcastsService {
             : `the media worker did not finish checking the new URLs within ${timeoutSeconds} s`,
         );
       case 'gone':
+        // The answer was lost (a dropped subscription): a started broadcast shows in the store, and
+        // start() then answers with its stored status.
+        if (what === 'broadcast' && (await this.store.spec(jobId))) return undefined as R;
         throw new DomainError(ErrorCode.ServiceUnavailable, fallback, 502);
     }
   }

@@ -11,6 +11,11 @@ import { TokenRefreshService } from './token-refresh.service';
 
 const SCAN_INTERVAL_MS = 60_000;
 const TWITCH_VALIDATION_PERIOD_MS = 60 * 60 * 1000;
+/**
+ * A job that failed all its attempts stays this long (its id then holds back the next scan's
+ * retry of that link), holding the link id and the error's class name only.
+ */
+const FAILED_KEPT_SECONDS = 3600;
 
 interface LinkJob {
   linkId: string;
@@ -19,7 +24,8 @@ interface LinkJob {
 /**
  * TokenRefreshWorker. Every replica scans each minute and enqueues what is due; Bull job ids
  * (one per link and expiry / validation hour) collapse the replicas' duplicates into one job,
- * and one worker takes it. The job holds nothing but the link id.
+ * and one worker takes it. The job holds nothing but the link id; a failure stores only the error's
+ * class name, never its message or stack (file paths), see {@link TokenRefreshProcessor}.
  */
 @Injectable()
 export class TokenRefreshScheduler {
@@ -34,7 +40,7 @@ export class TokenRefreshScheduler {
   @Interval('token-refresh-scan', SCAN_INTERVAL_MS)
   async scan(): Promise<number> {
     try {
-      const jobs = { attempts: 5, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: true, removeOnFail: 100 };
+      const jobs = { attempts: 5, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: true, removeOnFail: { age: FAILED_KEPT_SECONDS } };
       const horizon = new Date(Date.now() + this.config.STREAM_TOKEN_REFRESH_MARGIN_SECONDS * 1000);
       const expiring = await this.links.findExpiring(horizon);
       for (const link of expiring) {
@@ -55,15 +61,33 @@ export class TokenRefreshScheduler {
 
 @Processor(QueueNames.TokenRefresh)
 export class TokenRefreshProcessor {
+  private readonly logger = new Logger('TokenRefreshWorker');
+
   constructor(private readonly refresher: TokenRefreshService) {}
 
   @Process('refresh')
   refresh(job: Job<LinkJob>): Promise<string> {
-    return this.refresher.refresh(job.data.linkId);
+    return this.bare(job, () => this.refresher.refresh(job.data.linkId));
   }
 
   @Process('validate')
   validate(job: Job<LinkJob>): Promise<string> {
-    return this.refresher.validate(job.data.linkId);
+    return this.bare(job, () => this.refresher.validate(job.data.linkId));
+  }
+
+  /**
+   * Bull writes a failed attempt's message and stack into the job hash in Redis: the details go to
+   * the log, Bull gets an error with the class name only and no stack.
+   */
+  private async bare(job: Job<LinkJob>, work: () => Promise<string>): Promise<string> {
+    try {
+      return await work();
+    } catch (error) {
+      const name = error instanceof Error ? error.name : 'Error';
+      this.logger.warn({ msg: 'token refresh attempt failed', job: job.name, linkId: job.data.linkId, attempt: job.attemptsMade + 1, error: name, reason: (error as Error)?.message });
+      const bare = new Error(name);
+      bare.stack = '';
+      throw bare;
+    }
   }
 }

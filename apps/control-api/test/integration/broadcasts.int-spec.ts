@@ -5,6 +5,7 @@ import request from 'supertest';
 
 import {
   type BroadcastAssignmentJob,
+  type BroadcastJobResult,
   BroadcastKeys,
   type BroadcastRuntime,
   type BroadcastSpec,
@@ -40,12 +41,15 @@ const SECRETS = [DEST_KEY, SECOND_KEY, THIRD_KEY, FALLBACK_TOKEN, AUDIO_KEY];
 
 const admin = bearerToken('ops-1', ['admin']);
 
-type StartBehaviour = (spec: BroadcastSpec) => Promise<BroadcastStatusView>;
-type ValidateBehaviour = (job: BroadcastValidationJob) => Promise<unknown>;
+type StartBehaviour = (spec: BroadcastSpec) => Promise<BroadcastJobResult<BroadcastStatusView>>;
+type ValidateBehaviour = (job: BroadcastValidationJob) => Promise<BroadcastJobResult<unknown>>;
 
-function jobError(statusCode: number, code: string, message: string): Error {
-  return new Error(JSON.stringify({ code, statusCode, message }));
+/** A worker's refusal: like the real one, it completes the job with it rather than failing the job. */
+function refusal(status: number, code: string, message: string): Promise<BroadcastJobResult<never>> {
+  return Promise.resolve({ ok: false, status, code, message });
 }
+
+const accept = async (spec: BroadcastSpec, run: (spec: BroadcastSpec) => Promise<BroadcastStatusView>) => ({ ok: true as const, value: await run(spec) });
 
 describe('broadcast API (with a fake media worker on the Bull queues)', () => {
   const encryptionKey = randomBytes(32);
@@ -166,6 +170,33 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
     return { keys: await keysMatching('stream:bc*'), jobs: counts.waiting + counts.active + counts.completed + counts.failed + counts.delayed };
   }
 
+  /** Every key of this test's database with its type and value, in key order (hash fields and set members sorted). */
+  async function snapshot(): Promise<Map<string, string>> {
+    const entries = new Map<string, string>();
+    for (const key of await keysMatching('*')) {
+      const type = await redis.type(key);
+      const value =
+        type === 'string' ? await redis.get(key)
+        : type === 'hash' ? JSON.stringify(Object.entries(await redis.hgetall(key)).sort())
+        : type === 'list' ? JSON.stringify(await redis.lrange(key, 0, -1))
+        : type === 'set' ? JSON.stringify((await redis.smembers(key)).sort())
+        : type === 'zset' ? JSON.stringify(await redis.zrange(key, 0, -1, 'WITHSCORES'))
+        : '';
+      entries.set(key, `${type} ${value}`);
+    }
+    return entries;
+  }
+
+  /**
+   * The only keys a job may change for good: Bull's job counter (a number, bumped by every add) and
+   * its stalled-check timer (rewritten every 30 s by the processing side). Neither holds job data.
+   */
+  const BULL_BOOKKEEPING = /^stream:bull:[^:]+:(id|stalled-check)$/;
+
+  function changedKeys(before: Map<string, string>, after: Map<string, string>): string[] {
+    return [...new Set([...before.keys(), ...after.keys()])].filter((key) => before.get(key) !== after.get(key) && !BULL_BOOKKEEPING.test(key)).sort();
+  }
+
   const validStart = (overrides: object = {}) => ({ sourceType: 'Camera', sourceId: `cam-${randomBytes(4).toString('hex')}`, rtmpOutputUrl: DEST_URL, ...overrides });
 
   beforeAll(async () => {
@@ -180,8 +211,8 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
       STREAM_TOKEN_ENCRYPTION_KEY: encryptionKey.toString('hex'),
       STREAM_RTMP_PROBE_TIMEOUT_SECONDS: '1',
     });
-    startBehaviour = (spec) => claimAndRun(spec);
-    validateBehaviour = () => Promise.resolve({ ok: true });
+    startBehaviour = (spec) => accept(spec, claimAndRun);
+    validateBehaviour = () => Promise.resolve({ ok: true, value: true });
     void assignments.process(1, (job) => startBehaviour(job.data.spec));
     void validations.process(1, (job) => {
       validationJobs.push(job.data);
@@ -292,8 +323,8 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
       expect(spec.destinations.map((d) => cipher.decrypt(d.url.enc))).toEqual([DEST_URL, SECOND_URL]);
       expect(cipher.decrypt(spec.fallbackImage?.enc ?? '')).toBe(FALLBACK_URL);
       expect(spec.sourceKey).toMatch(/^[0-9a-f]{64}$/);
-      const job = await assignments.getJob(cameraBroadcast.broadcastId);
-      expect(job?.opts).toMatchObject({ attempts: 1, removeOnComplete: 100, removeOnFail: 100 });
+      // Answered jobs are gone at once: the answer travelled in Bull's completed event.
+      expect(await assignments.getJob(cameraBroadcast.broadcastId)).toBeNull();
     });
 
     it('refuses a second broadcast of the same source while the first is active (409)', async () => {
@@ -304,14 +335,45 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
     });
 
     it("answers with the worker's error when it refuses the broadcast", async () => {
-      startBehaviour = () => Promise.reject(jobError(400, 'VALIDATION_FAILED', 'rtmpOutputUrl rtmp://live.example.com/app/**** is not usable: connection refused'));
+      startBehaviour = () => refusal(400, 'VALIDATION_FAILED', 'rtmpOutputUrl rtmp://live.example.com/app/**** is not usable: connection refused');
       const refused = await post('/stream/broadcast/start', validStart()).expect(400);
       expect(refused.body).toEqual({ statusCode: 400, code: 'VALIDATION_FAILED', message: 'rtmpOutputUrl rtmp://live.example.com/app/**** is not usable: connection refused' });
 
       startBehaviour = () => Promise.reject(new Error('ffmpeg exited with signal SIGSEGV'));
       const crashed = await post('/stream/broadcast/start', validStart()).expect(502);
       expect(crashed.body.message).toBe('the media worker could not start the broadcast');
-      startBehaviour = (spec) => claimAndRun(spec);
+      startBehaviour = (spec) => accept(spec, claimAndRun);
+    });
+
+    it('leaves Redis exactly as it was once a refused start or update is answered: no job, spec, URL or stack trace', async () => {
+      const before = await snapshot();
+      startBehaviour = () => refusal(400, 'VALIDATION_FAILED', 'rtmpOutputUrl rtmp://live.example.com/app/**** is not usable: connection refused');
+      await post('/stream/broadcast/start', validStart({ additionalRtmpOutputUrls: [SECOND_URL], fallbackImageUrl: FALLBACK_URL })).expect(400);
+      startBehaviour = () => Promise.resolve({ ok: false, status: 409, code: 'CONFLICT', message: 'a broadcast is already active for this source (x)' });
+      await post('/stream/broadcast/start', validStart()).expect(409);
+      // A crash fails the Bull job; it is removed all the same, with its stack trace.
+      startBehaviour = () => Promise.reject(new Error(`ffmpeg crashed at /srv/app/dist/main.js:1:1 sending to ${DEST_URL}`));
+      await post('/stream/broadcast/start', validStart()).expect(502);
+      validateBehaviour = () => refusal(400, 'VALIDATION_FAILED', 'rtmpOutputUrl rtmp://third.example.com/app/**** is not usable: no RTMP server answers');
+      await post('/stream/broadcast/update', { broadcastId: cameraBroadcast.broadcastId, addRtmpOutputUrls: [THIRD_URL] }).expect(400);
+      startBehaviour = (spec) => accept(spec, claimAndRun);
+      validateBehaviour = () => Promise.resolve({ ok: true, value: true });
+
+      const after = await snapshot();
+      expect(changedKeys(before, after)).toEqual([]);
+      expect([...after.values()].join('\n')).not.toContain('/srv/app');
+      for (const queue of [assignments, validations]) expect(await queue.getJobCounts()).toMatchObject({ waiting: 0, active: 0, completed: 0, failed: 0, delayed: 0 });
+    });
+
+    it('keeps no job data once an accepted start and its stop are answered: only the broadcast records change', async () => {
+      const before = await snapshot();
+      const started = await post('/stream/broadcast/start', validStart({ rtmpOutputUrl: THIRD_URL })).expect(200);
+      ownedByFake.add(started.body.broadcastId);
+      await post('/stream/broadcast/stop', { broadcastId: started.body.broadcastId }).expect(200);
+      const changed = changedKeys(before, await snapshot());
+      expect(changed.filter((key) => !key.startsWith('stream:bc'))).toEqual([]);
+      expect(changed).toContain(BroadcastKeys.spec(started.body.broadcastId));
+      expect(await assignments.getJobCounts()).toMatchObject({ waiting: 0, active: 0, completed: 0, failed: 0, delayed: 0 });
     });
 
     it('answers 503 and withdraws the job when no worker takes it within 10 s', async () => {
@@ -354,14 +416,14 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
     it('refuses an update the worker cannot validate, and leaves the broadcast unchanged', async () => {
       const { broadcastId } = cameraBroadcast;
       const specBefore = await redis.get(BroadcastKeys.spec(broadcastId));
-      validateBehaviour = () => Promise.reject(jobError(400, 'VALIDATION_FAILED', 'rtmpOutputUrl rtmp://third.example.com/app/**** is not usable: no RTMP server answers'));
+      validateBehaviour = () => refusal(400, 'VALIDATION_FAILED', 'rtmpOutputUrl rtmp://third.example.com/app/**** is not usable: no RTMP server answers');
       const response = await post('/stream/broadcast/update', { broadcastId, addRtmpOutputUrls: [THIRD_URL], fallbackStreamUrl: AUDIO_URL }).expect(400);
       expect(response.body.message).toBe('rtmpOutputUrl rtmp://third.example.com/app/**** is not usable: no RTMP server answers');
       expect(await redis.get(BroadcastKeys.spec(broadcastId))).toBe(specBefore);
       const job = validationJobs.at(-1);
       expect(job?.sources).toEqual([{ role: 'fallbackStreamUrl', url: { enc: expect.any(String), masked: 'rtmp://audio.example.com/live/****' } }]);
       expect(job?.destinations.map((d) => cipher.decrypt(d.enc))).toEqual([THIRD_URL]);
-      validateBehaviour = () => Promise.resolve({ ok: true });
+      validateBehaviour = () => Promise.resolve({ ok: true, value: true });
 
       const nothing = await post('/stream/broadcast/update', { broadcastId }).expect(400);
       expect(nothing.body.message).toContain('nothing to change');

@@ -46,6 +46,7 @@ export class AutoBroadcastStarter implements OnApplicationBootstrap, OnApplicati
 
   private async run(cameraId: string): Promise<void> {
     const sourceKey = broadcastSourceKey({ cameraId });
+    let lastAttemptMinute = -1;
     while (!this.stopped) {
       try {
         const camera = await this.cameras.get(cameraId);
@@ -54,9 +55,12 @@ export class AutoBroadcastStarter implements OnApplicationBootstrap, OnApplicati
           this.logger.log({ msg: 'auto-broadcast is on air', cameraId, broadcastId: holder });
           return;
         }
-        if (camera?.state === 'live') {
-          const job = await this.coordinator.enqueue(this.spec(cameraId, sourceKey), `auto-${sourceKey.slice(0, 16)}-${Math.floor(Date.now() / 60_000)}`);
-          await job?.finished().catch((error: Error) => this.logger.warn({ msg: 'auto-broadcast did not start', cameraId, reason: error.message }));
+        // One attempt a minute per replica: answered jobs are removed at once, so the job id no longer
+        // holds back a retry (the worker that takes it logs why it did not start).
+        const minute = Math.floor(Date.now() / 60_000);
+        if (camera?.state === 'live' && minute !== lastAttemptMinute) {
+          lastAttemptMinute = minute;
+          await this.coordinator.enqueue(this.spec(cameraId, sourceKey), `auto-${sourceKey.slice(0, 16)}-${minute}`);
         }
       } catch (error) {
         this.logger.warn({ msg: 'auto-broadcast check failed', cameraId, reason: (error as Error).message });

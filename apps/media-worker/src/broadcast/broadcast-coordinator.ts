@@ -3,7 +3,10 @@ import Bull from 'bull';
 import type Redis from 'ioredis';
 
 import {
+  BROADCAST_JOB_ABANDONED_FIELD,
+  BROADCAST_JOB_OPTIONS,
   type BroadcastAssignmentJob,
+  type BroadcastJobResult,
   type BroadcastRuntime,
   type BroadcastSpec,
   type BroadcastStatusView,
@@ -98,7 +101,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     const bullOptions = bullQueueOptions(this.config);
     this.assignments = new Bull<BroadcastAssignmentJob>(QueueNames.BroadcastAssignments, bullOptions);
     this.validations = new Bull<BroadcastValidationJob>(QueueNames.BroadcastValidations, bullOptions);
-    void this.validations.process(2, (job) => this.validateJob(job.data));
+    void this.validations.process(2, (job) => this.validateJob(job));
     this.subscriber = duplicateRedis(this.redis);
     this.subscriber.on('message', (_channel: string, broadcastId: string) => void this.follow(broadcastId));
     await this.subscriber.subscribe(InternalChannels.BroadcastChanged);
@@ -108,7 +111,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     // Starts overlap (each spends ~0.3 s probing and connecting), so a burst of starts is not queued
     // behind one another; updateIntake pauses the queue once the worker is full.
     const concurrency = Math.max(1, Math.min(START_CONCURRENCY, this.config.STREAM_MAX_CONCURRENT_BROADCASTS));
-    void this.assignments.process(concurrency, (job) => this.startJob(job.data.spec));
+    void this.assignments.process(concurrency, (job) => this.startJob(job));
     this.logger.log({ msg: 'broadcasting available', maxBroadcasts: this.config.STREAM_MAX_CONCURRENT_BROADCASTS });
   }
 
@@ -143,7 +146,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   /** Queues a new broadcast for whichever worker has room (voice events, auto-broadcast). Job ids dedupe replicas. */
   async enqueue(spec: BroadcastSpec, jobId: string): Promise<Bull.Job<BroadcastAssignmentJob> | null> {
     if (!this.assignments) return null;
-    return this.assignments.add({ spec }, { jobId, attempts: 1, removeOnComplete: 100, removeOnFail: 100 });
+    return this.assignments.add({ spec }, { ...BROADCAST_JOB_OPTIONS, jobId });
   }
 
   localRunners(): BroadcastRunner[] {
@@ -164,8 +167,12 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
 
   // --- new broadcasts (queue) ---
 
-  /** Validates, claims and starts a new broadcast; the job's result is its status, its failure a JSON error. */
-  private async startJob(spec: BroadcastSpec): Promise<BroadcastStatusView> {
+  /**
+   * Validates, claims and starts a new broadcast. The job completes with its status or with the
+   * refusal (never fails on purpose), so Bull removes it at once and keeps no spec or stack trace.
+   */
+  private async startJob(job: Bull.Job<BroadcastAssignmentJob>): Promise<BroadcastJobResult<BroadcastStatusView>> {
+    const { spec } = job.data;
     this.pending++;
     let reserved = true;
     const release = () => {
@@ -173,6 +180,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       reserved = false;
     };
     try {
+      if (expired(job.data)) throw jobError(ErrorCode.ServiceUnavailable, 503, 'no media worker took the broadcast in time');
       if (this.draining) throw jobError(ErrorCode.ServiceUnavailable, 503, 'the media worker is shutting down; retry');
       // Several jobs can arrive together (intake concurrency); the limit still holds per worker.
       if (this.runners.size + this.pending > this.config.STREAM_MAX_CONCURRENT_BROADCASTS) {
@@ -184,6 +192,8 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
         if (error instanceof ValidationFailed) throw jobError(ErrorCode.ValidationFailed, 400, error.message);
         throw error;
       }
+      // Checked last before anything is written: control-api may have answered 503 while Redis was slow.
+      if (await abandoned(job)) throw jobError(ErrorCode.ServiceUnavailable, 503, 'control-api gave up waiting for this broadcast');
       const claim = await this.store.claimNew(spec, this.identity.instanceId);
       if (!claim.ok) {
         throw jobError(ErrorCode.Conflict, 409, claim.heldBy ? `a broadcast is already active for this source (${claim.heldBy})` : 'the broadcast id is already taken');
@@ -198,23 +208,25 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       await this.saveRuntime(runner);
       await this.events.publish(EventTopic.BroadcastStarted, { ...eventHeader(), broadcastId: spec.broadcastId, sourceType: spec.sourceType });
       this.logger.log({ msg: 'broadcast started', broadcastId: spec.broadcastId, sourceType: spec.sourceType, destinations: spec.destinations.length, videoSourceType: runner.videoSourceType() });
-      return toBroadcastStatusView(spec, await this.store.runtime(spec.broadcastId), true);
+      return { ok: true, value: toBroadcastStatusView(spec, await this.store.runtime(spec.broadcastId), true) };
     } catch (error) {
       this.logger.warn({ msg: 'broadcast not started', broadcastId: spec.broadcastId, reason: (error as Error).message });
-      throw error;
+      return refusal(error, 'the media worker could not start the broadcast');
     } finally {
       release();
-      await this.updateIntake();
+      await this.updateIntake().catch((error: Error) => this.logger.warn({ msg: 'could not update the broadcast intake', reason: error.message }));
     }
   }
 
-  private async validateJob(job: BroadcastValidationJob): Promise<{ ok: true }> {
+  private async validateJob(job: Bull.Job<BroadcastValidationJob>): Promise<BroadcastJobResult<true>> {
     try {
-      await this.validator.validateUrls(job);
-      return { ok: true };
+      if (expired(job.data)) throw jobError(ErrorCode.ServiceUnavailable, 503, 'no media worker took the check in time');
+      await this.validator.validateUrls(job.data);
+      return { ok: true, value: true };
     } catch (error) {
-      if (error instanceof ValidationFailed) throw jobError(ErrorCode.ValidationFailed, 400, error.message);
-      throw error;
+      const refused = error instanceof ValidationFailed ? jobError(ErrorCode.ValidationFailed, 400, error.message) : error;
+      if (!(refused instanceof JobRefusal)) this.logger.warn({ msg: 'broadcast URL check failed', reason: (error as Error).message });
+      return refusal(refused, 'the media worker could not check the new URLs');
     }
   }
 
@@ -437,6 +449,32 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   }
 }
 
-function jobError(code: ErrorCode, statusCode: number, message: string): Error {
-  return new Error(JSON.stringify({ code, statusCode, message }));
+/** A refusal whose message is safe to show (URLs masked). */
+class JobRefusal extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function jobError(code: ErrorCode, status: number, message: string): JobRefusal {
+  return new JobRefusal(code, status, message);
+}
+
+/** A refusal as the job's result; anything else is a crash, answered 502 without its text. */
+function refusal(error: unknown, fallback: string): { ok: false; status: number; code: string; message: string } {
+  if (error instanceof JobRefusal) return { ok: false, status: error.status, code: error.code, message: error.message };
+  return { ok: false, status: 502, code: ErrorCode.ServiceUnavailable, message: fallback };
+}
+
+/** Past its `takeBy`: whoever asked has had their answer (503) already. */
+function expired(data: { takeBy?: number }): boolean {
+  return typeof data.takeBy === 'number' && Date.now() > data.takeBy;
+}
+
+async function abandoned(job: Bull.Job): Promise<boolean> {
+  return (await job.queue.client.hexists(job.queue.toKey(String(job.id)), BROADCAST_JOB_ABANDONED_FIELD)) === 1;
 }

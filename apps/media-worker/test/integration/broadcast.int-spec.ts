@@ -6,7 +6,10 @@ import { mkdirSync } from 'node:fs';
 import Redis from 'ioredis';
 
 import {
+  BROADCAST_JOB_ABANDONED_FIELD,
+  BROADCAST_JOB_OPTIONS,
   type BroadcastAssignmentJob,
+  type BroadcastJobResult,
   BroadcastKeys,
   type BroadcastRuntime,
   type BroadcastSpec,
@@ -86,9 +89,28 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     };
   }
 
+  /** The worker's answer, from Bull's completed event (the job itself is removed as it completes). */
+  function answer(jobId: string): Promise<BroadcastJobResult<BroadcastStatusView>> {
+    return new Promise((resolve) => {
+      const listener = (id: unknown, value: string) => {
+        if (String(id) !== jobId) return;
+        queue.off('global:completed', listener);
+        resolve(JSON.parse(value));
+      };
+      queue.on('global:completed', listener);
+    });
+  }
+
+  async function submit(job: BroadcastAssignmentJob): Promise<BroadcastJobResult<BroadcastStatusView>> {
+    const answered = answer(job.spec.broadcastId);
+    await queue.add(job, { ...BROADCAST_JOB_OPTIONS, jobId: job.spec.broadcastId });
+    return answered;
+  }
+
   async function start(spec: BroadcastSpec): Promise<BroadcastStatusView> {
-    const job = await queue.add({ spec }, { jobId: spec.broadcastId, removeOnComplete: 100, removeOnFail: 100 });
-    return (await job.finished()) as BroadcastStatusView;
+    const result = await submit({ spec });
+    if (!result.ok) throw new Error(`not started: ${result.status} ${result.message}`);
+    return result.value;
   }
 
   async function stop(spec: BroadcastSpec): Promise<void> {
@@ -367,9 +389,35 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     );
   }, 60_000);
 
+  it('answers start jobs with a result and keeps no job; skips a job past its takeBy or abandoned by control-api', async () => {
+    const noVideo = (destination: string): BroadcastSpec => cameraSpec('none', [destination], { video: { kind: 'none' }, sourceKey: randomBytes(32).toString('hex') });
+    const closed = `rtmp://127.0.0.1:${await freePort()}/app/live_CLOSEDSECRET`;
+    const publishesBefore = platform.publishes(goodKey).length;
+    expect(await submit({ spec: noVideo(closed) })).toEqual({ ok: false, status: 400, code: 'VALIDATION_FAILED', message: expect.stringContaining('rtmpOutputUrl: ') });
+
+    const late = noVideo(platform.url('app', goodKey));
+    expect(await submit({ spec: late, takeBy: Date.now() - 1 })).toMatchObject({ ok: false, status: 503 });
+
+    // Abandoned: control-api answered 503 because the add was slow, and marked the job when it landed.
+    const abandoned = noVideo(platform.url('app', goodKey));
+    await queue.pause();
+    const answered = answer(abandoned.broadcastId);
+    try {
+      await queue.add({ spec: abandoned }, { ...BROADCAST_JOB_OPTIONS, jobId: abandoned.broadcastId });
+      await redis.hset(queue.toKey(abandoned.broadcastId), BROADCAST_JOB_ABANDONED_FIELD, '1');
+    } finally {
+      await queue.resume();
+    }
+    expect(await answered).toMatchObject({ ok: false, status: 503, message: 'control-api gave up waiting for this broadcast' });
+
+    for (const spec of [late, abandoned]) expect(await redis.exists(BroadcastKeys.spec(spec.broadcastId))).toBe(0);
+    expect(platform.publishes(goodKey)).toHaveLength(publishesBefore);
+    expect(await queue.getJobCounts()).toMatchObject({ waiting: 0, active: 0, completed: 0, failed: 0, delayed: 0 });
+  }, 30_000);
+
   it('keeps every destination key out of logs, events and Redis', async () => {
     const text = [logLines.join('\n'), JSON.stringify(events), await dumpRedis(redis)].join('\n');
-    for (const secret of ['GOODSECRET', 'REFUSEDSECRET', 'STALLSECRET', 'CASCADESECRET', 'RESTARTSECRET', 'UPDATEASECRET', 'UPDATEBSECRET', 'UPDATECSECRET', 'AUDIOSECRET', 'VOICESECRET']) {
+    for (const secret of ['GOODSECRET', 'REFUSEDSECRET', 'STALLSECRET', 'CASCADESECRET', 'RESTARTSECRET', 'UPDATEASECRET', 'UPDATEBSECRET', 'UPDATECSECRET', 'AUDIOSECRET', 'VOICESECRET', 'CLOSEDSECRET']) {
       expect(text).not.toContain(secret);
     }
     expect(logLines.join('\n')).toContain('destination live');
