@@ -152,10 +152,6 @@ export const SETTINGS = {
   STREAM_AUTH_JWT_AUDIENCE: str('', 'Bearer tokens must list this value in their aud claim (empty = audience not checked)'),
   STREAM_AUTH_JWT_MAX_LIFETIME_SECONDS: int(0, 'Bearer tokens valid for longer than this (exp - iat) are refused (0 = no limit)', 0, 31_536_000),
   STREAM_AUTH_JWT_CLOCK_TOLERANCE_SECONDS: int(5, 'Clock skew allowed between the token issuer and this service when checking exp and nbf', 0, 300),
-  STREAM_AUTH_JWT_ISSUER: str('', 'Bearer tokens must carry this iss claim (empty = issuer not checked)'),
-  STREAM_AUTH_JWT_AUDIENCE: str('', 'Bearer tokens must list this value in their aud claim (empty = audience not checked)'),
-  STREAM_AUTH_JWT_MAX_LIFETIME_SECONDS: int(0, 'Bearer tokens valid for longer than this (exp - iat) are refused (0 = no limit)', 0, 31_536_000),
-  STREAM_AUTH_JWT_CLOCK_TOLERANCE_SECONDS: int(5, 'Clock skew allowed between the token issuer and this service when checking exp and nbf', 0, 300),
   STREAM_DATA_DIR: str('.data', 'Directory for the embedded SQLite file and other local state'),
   STREAM_LOG_LEVEL: str('info', 'Lowest log level written: debug, info, warn or error', {
     check: (value) => (['debug', 'info', 'warn', 'error'].includes(value) ? null : 'must be one of debug, info, warn, error'),
