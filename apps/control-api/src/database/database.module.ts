@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 
 import type { AppConfig } from '@lib-stream/nest-kit';
 
+import { DatabaseProbe } from './database-probe';
 import { dataSourceOptions } from './database.options';
 import { MigrationRunner } from './migration-runner';
 
@@ -12,7 +13,7 @@ export class DatabaseModule {
     return {
       module: DatabaseModule,
       imports: [TypeOrmModule.forRoot({ ...dataSourceOptions(config), retryAttempts: 3, retryDelay: 1000 })],
-      providers: [MigrationRunner],
+      providers: [DatabaseProbe, MigrationRunner],
     };
   }
 }

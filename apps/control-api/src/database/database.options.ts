@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import * as mysql2 from 'mysql2';
 import initSqlJs from 'sql.js';
 import type { DataSourceOptions } from 'typeorm';
 
@@ -8,6 +7,8 @@ import type { AppConfig } from '@lib-stream/nest-kit';
 
 import { CameraEntity } from '../cameras/camera.entity';
 import { PlatformLinkEntity } from '../platform-links/platform-link.entity';
+import { DATABASE_DEADLINES, DropTimedOutConnections, mysqlDriverWithAcquireDeadline } from './mysql-guards';
+import { QuietTypeOrmLogger } from './typeorm-logger';
 import { CreatePlatformLinks1763900000000 } from './migrations/1763900000000-create-platform-links';
 import { AddPlatformUserIdEnc1763990000000 } from './migrations/1763990000000-add-platform-user-id-enc';
 import { CreateCameras1764100000000 } from './migrations/1764100000000-create-cameras';
@@ -21,7 +22,22 @@ export const MIGRATIONS = [CreatePlatformLinks1763900000000, AddPlatformUserIdEn
 export function dataSourceOptions(config: AppConfig): DataSourceOptions {
   const common = { entities: ENTITIES, migrations: MIGRATIONS, migrationsRun: false, synchronize: false, logging: false } as const;
   if (config.STREAM_DATABASE_URL) {
-    return { ...common, type: 'mysql', connectorPackage: 'mysql2', driver: mysql2, url: config.STREAM_DATABASE_URL, charset: 'utf8mb4', timezone: 'Z', connectTimeout: 5000 };
+    return {
+      ...common,
+      type: 'mysql',
+      connectorPackage: 'mysql2',
+      driver: mysqlDriverWithAcquireDeadline(DATABASE_DEADLINES.acquireMs),
+      url: config.STREAM_DATABASE_URL,
+      charset: 'utf8mb4',
+      timezone: 'Z',
+      // An outage must answer 503 within about a second, not hang (see mysql-guards.ts).
+      connectTimeout: DATABASE_DEADLINES.connectMs,
+      enableQueryTimeout: true,
+      maxQueryExecutionTime: DATABASE_DEADLINES.queryMs,
+      subscribers: [DropTimedOutConnections],
+      logger: new QuietTypeOrmLogger(),
+      extra: { waitForConnections: true, queueLimit: DATABASE_DEADLINES.queueLimit, enableKeepAlive: true },
+    };
   }
   const dataDir = resolve(config.STREAM_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });

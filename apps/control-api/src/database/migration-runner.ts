@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import * as mysql2 from 'mysql2';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 
 import { LockKeys } from '@lib-stream/contracts';
-import { APP_CONFIG, AppConfig, HealthRegistry, RedisLocks } from '@lib-stream/nest-kit';
+import { APP_CONFIG, AppConfig, RedisLocks } from '@lib-stream/nest-kit';
 
 /**
  * Applies pending migrations before the API takes traffic. Several replicas may start together,
@@ -15,18 +16,30 @@ export class MigrationRunner implements OnModuleInit {
   constructor(
     private readonly dataSource: DataSource,
     private readonly locks: RedisLocks,
-    private readonly health: HealthRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.health.register('database', async () => {
-      await this.dataSource.query('SELECT 1');
-    });
     const lockMs = Math.max(60_000, this.config.STREAM_DISTRIBUTED_LOCK_TIMEOUT_SECONDS * 1000);
     await this.locks.withLock(LockKeys.migrations(), { ttlMs: lockMs, waitMs: lockMs }, async () => {
-      const applied = await this.dataSource.runMigrations({ transaction: 'each' });
+      const applied = await this.withMigrationSource((source) => source.runMigrations({ transaction: 'each' }));
       if (applied.length > 0) this.logger.log({ msg: 'migrations applied', migrations: applied.map((m) => m.name) });
     });
+  }
+
+  /**
+   * On MySQL, migrations get a DataSource of their own without the request deadlines (one-second
+   * connect and query limits, see mysql-guards.ts): a schema change may rightly take longer.
+   */
+  private async withMigrationSource<T>(work: (source: DataSource) => Promise<T>): Promise<T> {
+    if (this.dataSource.options.type !== 'mysql') return work(this.dataSource);
+    const { enableQueryTimeout: _timeout, subscribers: _subscribers, extra: _extra, ...options } = this.dataSource.options;
+    const source = new DataSource({ ...options, driver: mysql2, connectTimeout: 10_000, extra: { connectionLimit: 1 } } as DataSourceOptions);
+    await source.initialize();
+    try {
+      return await work(source);
+    } finally {
+      await source.destroy();
+    }
   }
 }
