@@ -4,10 +4,14 @@ import type Redis from 'ioredis';
 import { CameraKeys, type CameraCredentialsChange, InternalChannels } from '@lib-stream/contracts';
 import { REDIS, duplicateRedis } from '@lib-stream/nest-kit';
 
+/** How often the allow-list generation is compared, in case a rebuild notice was missed. */
+const GENERATION_POLL_MS = 2000;
+
 /**
  * Which stream-key hashes may publish, kept in memory: node-media-server's prePublish is
  * synchronous, so the decision cannot wait for Redis. Loaded at start-up and kept current by the
- * credentials channel control-api publishes on every create, reset and delete.
+ * credentials channel control-api publishes on every create, reset and delete, and reloaded when
+ * control-api rebuilds the list from its database (a new generation) after Redis lost it.
  */
 @Injectable()
 export class IngestAllowList implements OnApplicationShutdown {
@@ -15,18 +19,26 @@ export class IngestAllowList implements OnApplicationShutdown {
   private readonly cameraByKeyHash = new Map<string, string>();
   private readonly revokedListeners: ((keyHash: string) => void)[] = [];
   private subscriber: Redis | null = null;
+  private generation: string | null = null;
+  private generationPoll: NodeJS.Timeout | null = null;
+  private following: Promise<void> | null = null;
 
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
   async start(): Promise<void> {
     this.subscriber = duplicateRedis(this.redis);
-    this.subscriber.on('message', (_channel: string, message: string) => this.apply(JSON.parse(message) as CameraCredentialsChange));
+    this.subscriber.on('message', (channel: string, message: string) => {
+      if (channel === InternalChannels.CameraAllowListRebuilt) void this.followGeneration();
+      else this.apply(JSON.parse(message) as CameraCredentialsChange);
+    });
     // Subscribe before loading, so a change made during the load is not missed.
-    await this.subscriber.subscribe(InternalChannels.CameraCredentials);
+    await this.subscriber.subscribe(InternalChannels.CameraCredentials, InternalChannels.CameraAllowListRebuilt);
     await this.reload();
     // A change published while the subscriber was disconnected is lost to it: every reconnect
     // (ioredis re-subscribes first) is followed by a full reload.
     this.subscriber.on('ready', () => void this.reloadAfterReconnect());
+    this.generationPoll = setInterval(() => void this.followGeneration(), GENERATION_POLL_MS);
+    this.generationPoll.unref();
   }
 
   /**
@@ -35,6 +47,8 @@ export class IngestAllowList implements OnApplicationShutdown {
    * rebuilds it from the database, and cameras must not drop for that. Explicit revocations still cut.
    */
   async reload(): Promise<void> {
+    // Read before the keys: a rebuild finishing during the scan then shows as a newer generation.
+    const generation = await this.redis.get(CameraKeys.allowListGeneration());
     const loaded = new Map<string, string>();
     let cursor = '0';
     do {
@@ -49,11 +63,15 @@ export class IngestAllowList implements OnApplicationShutdown {
     } while (cursor !== '0');
     this.cameraByKeyHash.clear();
     for (const [keyHash, cameraId] of loaded) this.cameraByKeyHash.set(keyHash, cameraId);
+    this.generation = generation;
     this.logger.log({ msg: 'ingest allow-list loaded', cameras: this.cameraByKeyHash.size });
   }
 
   private async reloadAfterReconnect(): Promise<void> {
     try {
+      // No generation: Redis came back empty. The list held here is the best there is until
+      // control-api has rebuilt it from the database; followGeneration reloads then.
+      if (this.generation !== null && !(await this.redis.exists(CameraKeys.allowListGeneration()))) return;
       await this.reload();
     } catch (error) {
       // The command connection may come back a moment after the subscriber; try once more shortly.
@@ -70,7 +88,23 @@ export class IngestAllowList implements OnApplicationShutdown {
     this.revokedListeners.push(listener);
   }
 
+  /** Reloads when control-api has rebuilt the list since the last load (a notice, or the poll). */
+  private followGeneration(): Promise<void> {
+    this.following ??= (async () => {
+      try {
+        const generation = await this.redis.get(CameraKeys.allowListGeneration());
+        if (generation && generation !== this.generation) await this.reload();
+      } catch (error) {
+        this.logger.debug({ msg: 'allow-list generation check failed', error: (error as Error).message });
+      } finally {
+        this.following = null;
+      }
+    })();
+    return this.following;
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    if (this.generationPoll) clearInterval(this.generationPoll);
     await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
   }
 
