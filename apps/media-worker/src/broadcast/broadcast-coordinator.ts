@@ -264,7 +264,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   }
 
   private async renewLease(runner: BroadcastRunner): Promise<void> {
-    if (await this.store.renewLease(runner.broadcastId, this.identity.instanceId)) return;
+    if (await this.store.renewLease(runner.currentSpec, this.identity.instanceId)) return;
     if (this.runners.get(runner.broadcastId) !== runner) return;
     this.logger.warn({ msg: 'lease lost: another worker owns the broadcast now', broadcastId: runner.broadcastId });
     this.runners.delete(runner.broadcastId);
@@ -302,8 +302,9 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     if (this.runners.get(runner.broadcastId) !== runner) return;
     const spec = await this.store.spec(runner.broadcastId);
     if (!spec) {
-      this.runners.delete(runner.broadcastId);
-      await runner.stop();
+      // Records are kept an hour after a stop, so a running broadcast without one means Redis lost
+      // it: keep broadcasting; the lease renewal writes the records back.
+      if (this.runners.get(runner.broadcastId) === runner) await this.renewLease(runner);
       return;
     }
     if (spec.desired === 'stopped') {

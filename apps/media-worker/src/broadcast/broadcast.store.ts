@@ -22,7 +22,23 @@ redis.call('set', KEYS[3], ARGV[4])
 redis.call('sadd', KEYS[4], ARGV[1])
 redis.call('sadd', KEYS[5], ARGV[1])
 return 'ok'`;
-const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+// Renews the owner's lease. With no lease at all, Redis lost it or it lapsed with nobody adopting:
+// the owner takes it back, and if the broadcast's records are gone too (a flush or a restart without
+// persistence), it writes back what it knows, so a Redis loss never takes a broadcast off air.
+// 0 only when another worker holds the lease.
+const RENEW = `
+local holder = redis.call('get', KEYS[1])
+if holder == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
+if holder then return 0 end
+redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if redis.call('exists', KEYS[2]) == 0 then
+  redis.call('set', KEYS[2], ARGV[4])
+  redis.call('sadd', KEYS[3], ARGV[3])
+  redis.call('sadd', KEYS[4], ARGV[3])
+  if redis.call('exists', KEYS[5]) == 0 then redis.call('set', KEYS[5], ARGV[3]) end
+  return 3
+end
+return 2`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 // Leaves the source free and the records to expire; the lease goes last so nobody adopts meanwhile.
 const FINALIZE = `
@@ -99,9 +115,26 @@ export class BroadcastStore {
     return (await this.redis.set(BroadcastKeys.lease(broadcastId), workerId, 'PX', BROADCAST_LEASE_MS, 'NX')) === 'OK';
   }
 
-  /** False when the lease was lost (it expired and another worker adopted the broadcast). */
-  async renewLease(broadcastId: string, workerId: string): Promise<boolean> {
-    return (await this.redis.eval(RENEW, 1, BroadcastKeys.lease(broadcastId), workerId, String(BROADCAST_LEASE_MS))) === 1;
+  /**
+   * False when the lease was lost (it expired and another worker adopted the broadcast). `spec` is
+   * the owner's current desired state, written back only when Redis no longer has the broadcast.
+   */
+  async renewLease(spec: BroadcastSpec, workerId: string): Promise<boolean> {
+    const id = spec.broadcastId;
+    const result = await this.redis.eval(
+      RENEW,
+      5,
+      BroadcastKeys.lease(id),
+      BroadcastKeys.spec(id),
+      BroadcastKeys.active(),
+      BroadcastKeys.all(),
+      BroadcastKeys.sourceClaim(spec.sourceKey),
+      workerId,
+      String(BROADCAST_LEASE_MS),
+      id,
+      JSON.stringify(spec),
+    );
+    return result !== 0;
   }
 
   async releaseLease(broadcastId: string, workerId: string): Promise<void> {

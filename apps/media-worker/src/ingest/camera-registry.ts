@@ -5,7 +5,14 @@ import { CameraKeys, type CameraMetadata, type CameraRegistryEntry } from '@lib-
 import { REDIS } from '@lib-stream/nest-kit';
 
 const RELEASE_OWNER = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
-const RENEW_OWNER = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+// Renews the holder's claim; an absent key (Redis lost it: a flush or a restart without persistence)
+// is taken back, so a Redis loss does not cut every live camera. Only another holder means lost.
+const RENEW_OWNER = `
+local holder = redis.call('get', KEYS[1])
+if holder == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
+if holder then return 0 end
+redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 2`;
 
 /** The live camera registry (store `stream-cameras`) and the cross-worker publisher ownership. */
 @Injectable()
@@ -17,8 +24,9 @@ export class CameraRegistry {
     return (await this.redis.set(CameraKeys.owner(cameraId), token, 'PX', ttlMs, 'NX')) === 'OK';
   }
 
+  /** False only when another publisher holds the camera now. */
   async renewOwner(cameraId: string, token: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.eval(RENEW_OWNER, 1, CameraKeys.owner(cameraId), token, String(ttlMs))) === 1;
+    return (await this.redis.eval(RENEW_OWNER, 1, CameraKeys.owner(cameraId), token, String(ttlMs))) !== 0;
   }
 
   async releaseOwner(cameraId: string, token: string): Promise<void> {

@@ -28,6 +28,8 @@ interface Publisher {
   session: NmsSession;
   ownerToken: string;
   claimed: boolean;
+  /** What this worker last wrote to the live registry, to write again if Redis loses it. */
+  entry?: CameraRegistryEntry;
   lastDataAt: number;
   endReason: EndReason;
 }
@@ -180,6 +182,7 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
       sessionId: session.id,
     };
     await this.registry.put(entry, REGISTRY_TTL_MS);
+    publisher.entry = entry;
     this.logger.log({ msg: reconnected ? 'camera reconnected' : 'camera live', cameraId, metadata: entry.metadata });
     if (!reconnected) {
       await this.events.publish(ConsumedTopic.CameraStreamStarted, {
@@ -245,7 +248,10 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
           publisher.session.socket.destroy();
           continue;
         }
-        await this.registry.touch(publisher.cameraId, REGISTRY_TTL_MS);
+        if (!(await this.registry.touch(publisher.cameraId, REGISTRY_TTL_MS)) && publisher.entry) {
+          // Redis lost the entry (flush, restart): the camera is still live here, so say so again.
+          await this.registry.put({ ...publisher.entry, lastSeenAt: new Date().toISOString() }, REGISTRY_TTL_MS);
+        }
       } catch (error) {
         this.logger.warn({ msg: 'camera heartbeat failed', cameraId: publisher.cameraId, reason: (error as Error).message });
       }
