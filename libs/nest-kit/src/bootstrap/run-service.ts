@@ -14,6 +14,7 @@ import { rejectDeepJson } from '../http/json-depth';
 import { createValidationPipe } from '../http/validation';
 import { ServiceIdentity, newServiceIdentity } from '../identity';
 import { JsonLogger, LogLevel } from '../logging/json-logger';
+import { HttpDrain } from './http-drain';
 
 export interface RunServiceOptions extends LoadConfigOptions {
   service: ServiceName;
@@ -49,9 +50,11 @@ export async function runService(options: RunServiceOptions): Promise<INestAppli
   try {
     const app = await createServiceApp(options, config, identity, logger);
     const port = options.httpPort(config);
+    // Before listen, so even the first request is tracked for a graceful stop.
+    const drain = new HttpDrain(app.getHttpServer());
     await app.listen(port, '0.0.0.0');
     logger.log({ msg: 'started', port, version: identity.version }, 'Bootstrap');
-    handleShutdownSignals(app, logger, config.STREAM_SHUTDOWN_TIMEOUT_SECONDS * 1000);
+    handleShutdownSignals(app, drain, logger, config.STREAM_SHUTDOWN_TIMEOUT_SECONDS * 1000);
     return app;
   } catch (error) {
     logger.error({ msg: 'failed to start' }, error instanceof Error ? error : undefined, 'Bootstrap');
@@ -93,7 +96,7 @@ export async function createServiceApp(
   return app;
 }
 
-function handleShutdownSignals(app: INestApplication, logger: JsonLogger, timeoutMs: number): void {
+function handleShutdownSignals(app: INestApplication, drain: HttpDrain, logger: JsonLogger, timeoutMs: number): void {
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -106,6 +109,9 @@ function handleShutdownSignals(app: INestApplication, logger: JsonLogger, timeou
     }, timeoutMs);
     timer.unref();
     try {
+      // HTTP first: in-flight requests finish while Redis and the database are still open (app.close()
+      // runs the destroy hooks that close them before it closes the server).
+      await drain.drain();
       await app.close();
       logger.log({ msg: 'stopped' }, 'Bootstrap');
       process.exit(0);
