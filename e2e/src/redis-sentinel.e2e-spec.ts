@@ -108,7 +108,7 @@ describe('a Sentinel failover under the running apps', () => {
     const pulse = await lastValueFrom(requester.send<{ instanceId: string }>(MessagePatterns.PulsePublisherInfo, {}).pipe(timeout(5000)));
     expect(pulse.instanceId).toEqual(expect.any(String));
     const recoveredMs = Date.now() - promotedAt;
-    console.log(`sentinel failover: promotion ${promotionMs} ms after the primary died; apps fully working ${recoveredMs} ms after the promotion`);
+    process.stdout.write(`sentinel failover: promotion ${promotionMs} ms after the primary died; apps fully working ${recoveredMs} ms after the promotion\n`);
     expect(recoveredMs).toBeLessThan(15_000);
   }, 60_000);
 });

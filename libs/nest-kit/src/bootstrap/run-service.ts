@@ -89,9 +89,9 @@ export async function createServiceApp(
     const listener = new ResilientServerRedis(config);
     app.connectMicroservice<MicroserviceOptions>({ strategy: listener }, { inheritAppConfig: true });
     await app.startAllMicroservices();
-    app.get(HealthRegistry).register('event-listener', async () => {
-      if (!listener.isConnected()) throw new Error('event listener not connected');
-    });
+    app.get(HealthRegistry).register('event-listener', () =>
+      listener.isConnected() ? Promise.resolve() : Promise.reject(new Error('event listener not connected')),
+    );
   }
   return app;
 }
