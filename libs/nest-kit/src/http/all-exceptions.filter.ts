@@ -30,10 +30,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return;
     }
     const body = this.toBody(exception);
-    if (body.statusCode >= 500) {
+    if (exception instanceof DomainError && body.statusCode >= 500) {
+      // Raised on purpose (a feature switched off, a dependency our code found away): no stack to read.
+      this.logger.warn({ msg: 'request refused', statusCode: body.statusCode, code: body.code });
+    } else if (body.statusCode >= 500) {
       this.logger.error({ msg: 'request failed', statusCode: body.statusCode }, exception instanceof Error ? exception : undefined);
     }
     if (response.headersSent) return;
+    if (body.code === ErrorCode.ServiceUnavailable) response.setHeader('Retry-After', String(OUTAGE_RETRY_AFTER_SECONDS));
     response.status(body.statusCode).json(body);
   }
 
