@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 
 import { type FfmpegPublisher, type RtmpPlatform, bearerToken, startRtmpPlatform, startRtmpPublisher } from '@lib-stream/testing';
 
@@ -76,6 +77,8 @@ export const workerKill: Fault = {
       if (broadcastId) await admin('/stream/broadcast/stop', { broadcastId }).catch(() => undefined);
       await camera?.stop('SIGKILL');
       await platform?.stop();
+      // The fake platform's node-media-server store dir (libs/testing leaves it behind).
+      if (platform) rmSync(`/tmp/lib-stream-platform-${platform.port}`, { recursive: true, force: true });
     }
   },
 };
