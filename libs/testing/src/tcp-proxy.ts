@@ -43,6 +43,14 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     upstream.on('data', (chunk) => mode === 'open' && client.write(chunk));
   });
 
+  const destroyAll = () => {
+    for (const [a, b] of pairs) {
+      a.destroy();
+      b.destroy();
+    }
+    pairs.clear();
+  };
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -57,23 +65,15 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     },
     cut: (cutMode = 'reset') => {
       mode = cutMode;
-      if (cutMode === 'reset') {
-        for (const [a, b] of pairs) {
-          a.destroy();
-          b.destroy();
-        }
-        pairs.clear();
-      }
+      if (cutMode === 'reset') destroyAll();
     },
     restore: () => {
       // Sockets held during a blackhole are useless to their owners; closing them lets pools notice.
-      if (mode === 'blackhole') for (const [a, b] of pairs) (a.destroy(), b.destroy());
-      if (mode === 'blackhole') pairs.clear();
+      if (mode === 'blackhole') destroyAll();
       mode = 'open';
     },
     close: async () => {
-      for (const [a, b] of pairs) (a.destroy(), b.destroy());
-      pairs.clear();
+      destroyAll();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
