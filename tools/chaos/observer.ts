@@ -4,11 +4,12 @@
  * - readiness of every app, polled every 200 ms;
  * - the drop counters on /metrics (control-api: entries shed by burst protection; pulse-publisher:
  *   overflow and expired), scraped every second and kept per process, so a killed process's last
- *   figures still count.
+ *   figures still count. Sheds are also read from the sessions' own counters in Redis, which outlive
+ *   a control-api restart: a process stopping stops answering /metrics up to a second of sheds early.
  */
 import Redis from 'ioredis';
 
-import { EventTopic } from '@lib-stream/contracts';
+import { EventTopic, SessionKeys } from '@lib-stream/contracts';
 
 import type { Stack } from './harness';
 import { type HttpTally, metricSum, sleep } from './util';
@@ -55,6 +56,9 @@ export class Observer {
   /** Times the suite's own subscriber was disconnected (pulses published then are missed by it, as by any subscriber). */
   readonly subscriberGaps: { from: number; to: number | null }[] = [];
   private subscriber: Redis | null = null;
+  private reader: Redis | null = null;
+  /** Highest total of `shed` seen in the counted sessions' stats hashes. */
+  private redisShed = 0;
   private running = false;
   private loops: Promise<void>[] = [];
 
@@ -76,6 +80,8 @@ export class Observer {
     });
     await this.subscriber.subscribe(...CHANNELS);
     this.subscriber.on('message', (channel: string, message: string) => this.onMessage(channel, message));
+    this.reader = new Redis(this.stack.redis.clientOptions());
+    this.reader.on('error', () => undefined);
     this.running = true;
     this.loops = [this.readinessLoop(), this.metricsLoop()];
   }
@@ -84,6 +90,7 @@ export class Observer {
     this.running = false;
     await Promise.all(this.loops);
     this.subscriber?.disconnect();
+    this.reader?.disconnect();
   }
 
   private onMessage(channel: string, message: string): void {
@@ -150,6 +157,7 @@ export class Observer {
 
   /** Reads the drop counters of every running control-api and pulse-publisher now. */
   async scrapeDrops(): Promise<void> {
+    await this.readRedisShed();
     await Promise.all(
       [...this.stack.apps.values()]
         .filter((h) => h.role !== 'media-worker' && h.app.child.pid)
@@ -180,6 +188,18 @@ export class Observer {
       total.expired += d.expired;
       total.publishedByMetrics += d.publishedByMetrics;
     }
+    // Both count the same sheds (only the load's sessions get chat); the larger saw more of them.
+    total.shed = Math.max(total.shed, this.redisShed);
     return total;
+  }
+
+  private async readRedisShed(): Promise<void> {
+    if (!this.reader || this.countedSessions.size === 0) return;
+    try {
+      const values = await Promise.all([...this.countedSessions].map((id) => this.reader!.hget(SessionKeys.stats(id), 'shed')));
+      this.redisShed = Math.max(this.redisShed, values.reduce((sum, value) => sum + Number(value ?? 0), 0));
+    } catch {
+      // Redis away: the last figure stands
+    }
   }
 }

@@ -19,6 +19,11 @@ redis.call('HINCRBY', KEYS[3], 'accepted', 1)
 redis.call('HINCRBY', KEYS[3], 'category:' .. ARGV[4], 1)
 return 1`;
 
+/** Backstop TTL of a session's buffer key: an hour, or three intervals if that is longer. */
+export function bufferKeyTtlMs(intervalSeconds: number): number {
+  return Math.max(3600, intervalSeconds * 3) * 1000;
+}
+
 export interface SessionStats {
   accepted: number;
   shed: number;
@@ -51,8 +56,10 @@ export class SentimentBuffer {
       JSON.stringify(buffered),
       String(this.config.STREAM_SENTIMENT_MAX_ENTRIES_PER_SECOND),
       // Entries older than 2x the interval are expired (and counted) by the pulse publisher; the key's
-      // own TTL is only the backstop for when no publisher runs.
-      String(this.config.STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS * 3000),
+      // own TTL is only the backstop for a session nobody drains any more. It must outlast a Redis
+      // outage or failover (the TTL keeps running while clients cannot reach Redis): a key that
+      // expired then would lose its entries without anyone counting them.
+      String(bufferKeyTtlMs(this.config.STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS)),
       safe.category,
     );
     return result === 1;
