@@ -6,3 +6,4 @@ export * from './topics';
 export * from './cameras';
 export * from './sessions';
 export * from './broadcasts';
+export * from './redis-loss';

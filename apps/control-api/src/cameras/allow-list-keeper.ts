@@ -1,31 +1,27 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 
 import type { CameraCredentialsChange } from '@lib-stream/contracts';
 import { REDIS } from '@lib-stream/nest-kit';
 
+import { RedisLossWatcher } from '../redis-loss/redis-loss-watcher';
 import { CameraAllowList } from './camera-allow-list';
 import { CameraLock } from './camera-lock';
 import { CamerasRepository } from './cameras.repository';
 import { LegacyCameraImport } from './legacy-camera-import';
 
-/** A FLUSHALL sends no event, so the generation marker is also looked at on this period. */
-export const ALLOW_LIST_CHECK_INTERVAL_MS = 2000;
-
 /**
- * Keeps the Redis allow-list equal to the database. It rebuilds at start, when the generation
- * marker has vanished (a flush, or a restart without persistence — looked at on every Redis
- * 'ready' and every couple of seconds) and after a write whose Redis step failed. Older versions'
- * Redis-only camera records are imported first.
+ * Keeps the Redis allow-list equal to the database. It rebuilds at start, after a Redis loss
+ * (RedisLossWatcher), when the generation marker is missing and after a write whose Redis step
+ * failed; the watcher's periodic check retries whatever is pending. Older versions' Redis-only
+ * camera records are imported first.
  */
 @Injectable()
-export class AllowListKeeper implements OnApplicationBootstrap, OnApplicationShutdown {
+export class AllowListKeeper implements OnModuleInit {
   private readonly logger = new Logger('AllowListKeeper');
   private readonly unsynced: CameraCredentialsChange[] = [];
   private rebuiltOnce = false;
   private running: Promise<void> | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private readonly onReady = () => void this.check();
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
@@ -33,19 +29,16 @@ export class AllowListKeeper implements OnApplicationBootstrap, OnApplicationShu
     private readonly lock: CameraLock,
     private readonly cameras: CamerasRepository,
     private readonly legacy: LegacyCameraImport,
+    private readonly watcher: RedisLossWatcher,
   ) {}
 
-  /** Before traffic: legacy records imported and the list rebuilt, unless Redis is away (then the timer does it). */
-  async onApplicationBootstrap(): Promise<void> {
-    await this.check();
-    this.redis.on('ready', this.onReady);
-    this.timer = setInterval(this.onReady, ALLOW_LIST_CHECK_INTERVAL_MS);
-    this.timer.unref();
-  }
-
-  onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.redis.off('ready', this.onReady);
+  onModuleInit(): void {
+    // A failed rebuild leaves rebuiltOnce false, so the periodic check takes it up again.
+    this.watcher.onLoss('camera allow-list', () => {
+      this.rebuiltOnce = false;
+      return this.check();
+    });
+    this.watcher.onCheck(() => this.check());
   }
 
   /** A write committed to the database but Redis missed it; the next check replays it. */

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 
 import { BroadcastsModule } from '../broadcasts/broadcasts.module';
+import { RedisLossModule } from '../redis-loss/redis-loss.module';
 import { AllowListKeeper } from './allow-list-keeper';
 import { CameraAllowList } from './camera-allow-list';
 import { CameraLiveState } from './camera-live-state';
@@ -12,7 +13,7 @@ import { LegacyCameraImport } from './legacy-camera-import';
 
 @Module({
   controllers: [CamerasController],
-  imports: [BroadcastsModule],
+  imports: [BroadcastsModule, RedisLossModule],
   providers: [AllowListKeeper, CameraAllowList, CameraLiveState, CameraLock, CamerasRepository, CamerasService, LegacyCameraImport],
 })
 export class CamerasModule {}

@@ -7,16 +7,18 @@ import type { AppConfig } from '@lib-stream/nest-kit';
 
 import { CameraEntity } from '../cameras/camera.entity';
 import { PlatformLinkEntity } from '../platform-links/platform-link.entity';
+import { PlatformSessionEntity } from '../sessions/platform-session.entity';
 import { DATABASE_DEADLINES, DropTimedOutConnections, mysqlDriverWithAcquireDeadline } from './mysql-guards';
 import { QuietTypeOrmLogger } from './typeorm-logger';
 import { CreatePlatformLinks1763900000000 } from './migrations/1763900000000-create-platform-links';
 import { AddPlatformUserIdEnc1763990000000 } from './migrations/1763990000000-add-platform-user-id-enc';
 import { CreateCameras1764100000000 } from './migrations/1764100000000-create-cameras';
+import { CreatePlatformSessions1764200000000 } from './migrations/1764200000000-create-platform-sessions';
 
 // Listed explicitly rather than by glob: the app ships as one webpack bundle. The drivers are passed
 // in for the same reason (TypeORM would otherwise require() them by name, invisible to the bundler).
-export const ENTITIES = [PlatformLinkEntity, CameraEntity];
-export const MIGRATIONS = [CreatePlatformLinks1763900000000, AddPlatformUserIdEnc1763990000000, CreateCameras1764100000000];
+export const ENTITIES = [PlatformLinkEntity, CameraEntity, PlatformSessionEntity];
+export const MIGRATIONS = [CreatePlatformLinks1763900000000, AddPlatformUserIdEnc1763990000000, CreateCameras1764100000000, CreatePlatformSessions1764200000000];
 
 /** MySQL/MariaDB when STREAM_DATABASE_URL is set, otherwise an embedded SQLite file (sql.js). */
 export function dataSourceOptions(config: AppConfig): DataSourceOptions {

@@ -102,6 +102,6 @@ export class AudienceIngestService {
   private async updateViewers(platformSessionId: string, count: number): Promise<void> {
     const session = await this.sessions.get(platformSessionId);
     if (!session || session.state !== 'active') return;
-    await this.sessions.save({ ...session, viewerCount: count, peakViewerCount: Math.max(session.peakViewerCount, count) });
+    await this.sessions.saveViewers({ ...session, viewerCount: count, peakViewerCount: Math.max(session.peakViewerCount, count) });
   }
 }

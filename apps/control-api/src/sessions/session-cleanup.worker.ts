@@ -5,7 +5,7 @@ import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
 
 import { SessionStore } from './session.store';
 
-/** SessionCleanupWorker: hourly, drops ended sessions older than the retention. Idempotent, so no lock. */
+/** SessionCleanupWorker: hourly, drops ended sessions older than the retention, in Redis and in the database. Idempotent, so no lock. */
 @Injectable()
 export class SessionCleanupWorker {
   private readonly logger = new Logger('SessionCleanupWorker');
@@ -20,6 +20,9 @@ export class SessionCleanupWorker {
     try {
       const cutoff = new Date(now.getTime() - this.config.STREAM_SESSION_HISTORY_RETENTION_HOURS * 3600 * 1000);
       const removed = await this.store.purgeHistory(await this.store.accountIdsWithHistory(), cutoff);
+      // The database copy follows the same retention.
+      const rows = await this.store.purgeEndedRows(cutoff);
+      if (rows > 0) this.logger.log({ msg: 'ended session rows purged', rows });
       if (removed > 0) this.logger.log({ msg: 'ended sessions purged', removed });
       return removed;
     } catch (error) {

@@ -1,33 +1,76 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 
 import { type PlatformSessionModel, SessionKeys } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig, REDIS } from '@lib-stream/nest-kit';
 
-/** Platform sessions in Redis (store `stream-sessions`), indexed by account, by link and as the active set. */
+import { ActiveSessionExistsError, PlatformSessionsRepository } from './platform-sessions.repository';
+
+/** Viewer counts arrive with webhooks; the database gets the latest at most this late, once per period per session. */
+export const VIEWER_CHECKPOINT_MS = 30_000;
+
+// Deletes the link's claim only if it is still ours.
+const RELEASE_CLAIM = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+/**
+ * Platform sessions (store `stream-sessions`): Redis is the hot path (record, indexes by account and
+ * link, the active set); every start, associate and end is written through to the database, which
+ * SessionRestorer uses to rewrite Redis after a loss. A write whose second step fails undoes its first.
+ */
 @Injectable()
-export class SessionStore {
+export class SessionStore implements BeforeApplicationShutdown {
+  private readonly logger = new Logger('SessionStore');
+  /** Per session: the latest viewer figures not yet in the database, and the timer that writes them. */
+  private readonly viewerCheckpoints = new Map<string, { latest: PlatformSessionModel; timer: NodeJS.Timeout }>();
+
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly rows: PlatformSessionsRepository,
   ) {}
 
-  /** Creates an active session unless the link already has one; false when it does. */
+  /** Pending viewer checkpoints are written before the database connection closes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.viewerCheckpoints.keys()].map((id) => this.checkpointViewers(id)));
+  }
+
+  /** Creates an active session unless the link already has one (in Redis or in the database); false when it does. */
   async createActive(session: PlatformSessionModel): Promise<boolean> {
-    const claimed = await this.redis.set(SessionKeys.activeByLink(session.linkId), session.platformSessionId, 'NX');
+    const claim = SessionKeys.activeByLink(session.linkId);
+    const claimed = await this.redis.set(claim, session.platformSessionId, 'NX');
     if (claimed !== 'OK') return false;
-    await this.redis
-      .multi()
-      .set(SessionKeys.session(session.platformSessionId), JSON.stringify(session))
-      .zadd(SessionKeys.byAccount(session.accountId), Date.parse(session.startedAt), session.platformSessionId)
-      .sadd(SessionKeys.active(), session.platformSessionId)
-      .exec();
+    try {
+      await this.rows.insert(session);
+    } catch (error) {
+      await this.releaseClaim(claim, session.platformSessionId);
+      if (error instanceof ActiveSessionExistsError) return false;
+      throw error;
+    }
+    try {
+      await execOrThrow(
+        this.redis
+          .multi()
+          .set(SessionKeys.session(session.platformSessionId), JSON.stringify(session))
+          .zadd(SessionKeys.byAccount(session.accountId), Date.parse(session.startedAt), session.platformSessionId)
+          .sadd(SessionKeys.active(), session.platformSessionId),
+      );
+    } catch (error) {
+      await this.rows.remove(session.platformSessionId).catch(() => undefined);
+      await this.releaseClaim(claim, session.platformSessionId);
+      throw error;
+    }
     return true;
   }
 
+  /** Redis only: the webhook path. */
   async get(platformSessionId: string): Promise<PlatformSessionModel | null> {
     const raw = await this.redis.get(SessionKeys.session(platformSessionId));
     return raw ? (JSON.parse(raw) as PlatformSessionModel) : null;
+  }
+
+  /** For API calls: Redis, else the database (an ended session whose Redis record is gone, or one not yet restored). */
+  async find(platformSessionId: string): Promise<PlatformSessionModel | null> {
+    return (await this.get(platformSessionId)) ?? this.rows.findById(platformSessionId);
   }
 
   async active(): Promise<PlatformSessionModel[]> {
@@ -40,27 +83,59 @@ export class SessionStore {
     return id ? this.get(id) : null;
   }
 
-  async save(session: PlatformSessionModel): Promise<void> {
-    await this.redis.set(SessionKeys.session(session.platformSessionId), JSON.stringify(session), 'KEEPTTL');
+  /** For stops: Redis, else the database (a stream.offline or unlink arriving before a restore must still end it). */
+  async findActiveForLink(linkId: string): Promise<PlatformSessionModel | null> {
+    return (await this.activeForLink(linkId)) ?? this.rows.findActiveForLink(linkId);
   }
 
-  /** Marks it ended and keeps it for STREAM_SESSION_HISTORY_RETENTION_HOURS. */
+  /** associate: the database first, then Redis (only a record that exists: a missing one is restored from the row). */
+  async save(session: PlatformSessionModel, previous: PlatformSessionModel): Promise<void> {
+    await this.rows.update(session);
+    try {
+      await this.redis.set(SessionKeys.session(session.platformSessionId), JSON.stringify(session), 'KEEPTTL', 'XX');
+    } catch (error) {
+      await this.rows.update(previous).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Viewer counts: Redis on every update; the database once per VIEWER_CHECKPOINT_MS per session, with the latest figures. */
+  async saveViewers(session: PlatformSessionModel): Promise<void> {
+    await this.redis.set(SessionKeys.session(session.platformSessionId), JSON.stringify(session), 'KEEPTTL', 'XX');
+    const pending = this.viewerCheckpoints.get(session.platformSessionId);
+    if (pending) {
+      pending.latest = session;
+      return;
+    }
+    const timer = setTimeout(() => void this.checkpointViewers(session.platformSessionId), VIEWER_CHECKPOINT_MS);
+    timer.unref();
+    this.viewerCheckpoints.set(session.platformSessionId, { latest: session, timer });
+  }
+
+  /** Marks it ended (database first, so a restore cannot bring it back) and keeps it for STREAM_SESSION_HISTORY_RETENTION_HOURS. */
   async end(session: PlatformSessionModel): Promise<void> {
     const retention = Math.max(1, this.config.STREAM_SESSION_HISTORY_RETENTION_HOURS * 3600);
-    await this.redis
-      .multi()
-      .set(SessionKeys.session(session.platformSessionId), JSON.stringify(session), 'EX', retention)
-      .del(SessionKeys.activeByLink(session.linkId))
-      .srem(SessionKeys.active(), session.platformSessionId)
-      .exec();
+    await this.rows.markEnded(session);
+    try {
+      await execOrThrow(
+        this.redis
+          .multi()
+          .set(SessionKeys.session(session.platformSessionId), JSON.stringify(session), 'EX', retention)
+          .del(SessionKeys.activeByLink(session.linkId))
+          .srem(SessionKeys.active(), session.platformSessionId),
+      );
+    } catch (error) {
+      await this.rows.markActive(session).catch(() => undefined);
+      throw error;
+    }
+    this.dropViewerCheckpoint(session.platformSessionId);
   }
 
-  /** Newest first. */
+  /** Newest first, from the database; an active session's live figures (viewers) come from Redis. */
   async listForAccount(accountId: string, offset: number, limit: number): Promise<{ sessions: PlatformSessionModel[]; total: number }> {
-    const key = SessionKeys.byAccount(accountId);
-    const [ids, total] = await Promise.all([this.redis.zrevrange(key, offset, offset + limit - 1), this.redis.zcard(key)]);
-    const sessions = (await Promise.all(ids.map((id) => this.get(id)))).filter((s): s is PlatformSessionModel => s !== null);
-    return { sessions, total };
+    const page = await this.rows.listForAccount(accountId, offset, limit);
+    const sessions = await Promise.all(page.sessions.map(async (row) => (row.state === 'active' ? ((await this.get(row.platformSessionId)) ?? row) : row)));
+    return { sessions, total: page.total };
   }
 
   /** SessionCleanupWorker: drops index entries of sessions older than the retention (their records expire by TTL). */
@@ -79,6 +154,11 @@ export class SessionStore {
     return removed;
   }
 
+  /** SessionCleanupWorker: the database rows of sessions that ended before `before`. */
+  purgeEndedRows(before: Date): Promise<number> {
+    return this.rows.purgeEnded(before);
+  }
+
   async accountIdsWithHistory(): Promise<string[]> {
     const ids: string[] = [];
     let cursor = '0';
@@ -90,4 +170,33 @@ export class SessionStore {
     } while (cursor !== '0');
     return ids;
   }
+
+  /** Best effort: a missed checkpoint only makes a restore's viewer figures older; the end writes the final ones. */
+  private async checkpointViewers(platformSessionId: string): Promise<void> {
+    const pending = this.viewerCheckpoints.get(platformSessionId);
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    this.viewerCheckpoints.delete(platformSessionId);
+    await this.rows
+      .updateViewers(platformSessionId, pending.latest.viewerCount, pending.latest.peakViewerCount)
+      .catch((error: Error) => this.logger.warn({ msg: 'viewer count checkpoint failed', reason: error.message }));
+  }
+
+  private dropViewerCheckpoint(platformSessionId: string): void {
+    const pending = this.viewerCheckpoints.get(platformSessionId);
+    if (pending) clearTimeout(pending.timer);
+    this.viewerCheckpoints.delete(platformSessionId);
+  }
+
+  private async releaseClaim(claim: string, platformSessionId: string): Promise<void> {
+    await this.redis.eval(RELEASE_CLAIM, 1, claim, platformSessionId).catch(() => undefined);
+  }
+}
+
+/** MULTI/EXEC reports a failed command in its reply rather than by rejecting. */
+async function execOrThrow(tx: ReturnType<Redis['multi']>): Promise<void> {
+  const results = await tx.exec();
+  if (!results) throw new Error('session transaction aborted');
+  const failed = results.find(([error]) => error);
+  if (failed) throw failed[0] as Error;
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 
 import { PlatformLinksModule } from '../platform-links/platform-links.module';
+import { RedisLossModule } from '../redis-loss/redis-loss.module';
 import { WebhookSubscriptionsModule } from '../webhook-subscriptions/webhook-subscriptions.module';
 import { SentimentModule } from '../sentiment/sentiment.module';
 import { CustomWebhookController } from '../webhooks/custom-webhook.controller';
@@ -8,9 +9,12 @@ import { LinkLookupCache } from '../webhooks/link-lookup.cache';
 import { TwitchWebhookController } from '../webhooks/twitch-webhook.controller';
 import { WebhookReplayGuard } from '../webhooks/webhook-replay-guard';
 import { AudienceIngestService } from './audience-ingest.service';
+import { LegacySessionImport } from './legacy-session-import';
 import { PlatformLiveCheck } from './platform-live-check';
 import { SentimentBuffer } from './sentiment-buffer';
+import { PlatformSessionsRepository } from './platform-sessions.repository';
 import { SessionCleanupWorker } from './session-cleanup.worker';
+import { SessionRestorer } from './session-restorer';
 import { SessionStore } from './session.store';
 import { SessionsController } from './sessions.controller';
 import { SessionsService } from './sessions.service';
@@ -19,7 +23,20 @@ import { YouTubeQuota } from '../youtube/youtube-quota';
 @Module({
   controllers: [CustomWebhookController, SessionsController, TwitchWebhookController],
   exports: [AudienceIngestService, LinkLookupCache, SessionsService, YouTubeQuota],
-  imports: [PlatformLinksModule, SentimentModule, WebhookSubscriptionsModule],
-  providers: [AudienceIngestService, LinkLookupCache, PlatformLiveCheck, SentimentBuffer, SessionCleanupWorker, SessionStore, SessionsService, WebhookReplayGuard, YouTubeQuota],
+  imports: [PlatformLinksModule, RedisLossModule, SentimentModule, WebhookSubscriptionsModule],
+  providers: [
+    AudienceIngestService,
+    LegacySessionImport,
+    LinkLookupCache,
+    PlatformLiveCheck,
+    PlatformSessionsRepository,
+    SentimentBuffer,
+    SessionCleanupWorker,
+    SessionRestorer,
+    SessionStore,
+    SessionsService,
+    WebhookReplayGuard,
+    YouTubeQuota,
+  ],
 })
 export class SessionsModule {}

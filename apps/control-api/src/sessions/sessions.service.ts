@@ -76,7 +76,7 @@ export class SessionsService implements OnModuleInit {
   }
 
   async stopForLink(linkId: string): Promise<PlatformSessionModel | null> {
-    const session = await this.store.activeForLink(linkId);
+    const session = await this.store.findActiveForLink(linkId);
     return session ? this.close(session) : null;
   }
 
@@ -86,7 +86,7 @@ export class SessionsService implements OnModuleInit {
     return this.withSessionLock(platformSessionId, async () => {
       const current = (await this.store.get(platformSessionId)) ?? session;
       const updated = { ...current, inGameSessionId };
-      await this.store.save(updated);
+      await this.store.save(updated, current);
       return this.toStatus(updated);
     });
   }
@@ -130,10 +130,8 @@ export class SessionsService implements OnModuleInit {
       viewerCount,
       peakViewerCount: viewerCount,
     };
-    if (!(await this.store.createActive(session))) {
-      const existing = await this.store.activeForLink(link.id);
-      if (existing) throw new DomainError(ErrorCode.Conflict, `A ${link.platform} session is already active for this account`);
-    }
+    // False when Redis or the database already holds an active session for the link (one not yet restored after a Redis loss included).
+    if (!(await this.store.createActive(session))) throw new DomainError(ErrorCode.Conflict, `A ${link.platform} session is already active for this account`);
     await this.publish(EventTopic.PlatformSessionStarted, {
       ...eventHeader(),
       platformSessionId: session.platformSessionId,
@@ -168,7 +166,7 @@ export class SessionsService implements OnModuleInit {
 
   private async ownSession(principal: Principal, accountId: string, platformSessionId: string): Promise<PlatformSessionModel> {
     assertOwnAccount(principal, accountId, 'session');
-    const session = await this.store.get(platformSessionId);
+    const session = await this.store.find(platformSessionId);
     if (!session || session.accountId !== accountId) throw new DomainError(ErrorCode.NotFound, 'Session not found');
     return session;
   }

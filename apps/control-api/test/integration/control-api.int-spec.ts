@@ -40,7 +40,7 @@ describe('control-api on MariaDB and Redis', () => {
           ]),
         );
         const [migrations] = await connection.query('SELECT name FROM migrations ORDER BY id');
-        expect(migrations).toEqual([{ name: 'CreatePlatformLinks1763900000000' }, { name: 'AddPlatformUserIdEnc1763990000000' }, { name: 'CreateCameras1764100000000' }]);
+        expect(migrations).toEqual([{ name: 'CreatePlatformLinks1763900000000' }, { name: 'AddPlatformUserIdEnc1763990000000' }, { name: 'CreateCameras1764100000000' }, { name: 'CreatePlatformSessions1764200000000' }]);
       } finally {
         await connection.end();
       }
@@ -164,7 +164,7 @@ describe('control-api replicas starting together', () => {
       const connection = await createConnection(db.url);
       const [migrations] = await connection.query('SELECT name FROM migrations ORDER BY id');
       await connection.end();
-      expect(migrations).toEqual([{ name: 'CreatePlatformLinks1763900000000' }, { name: 'AddPlatformUserIdEnc1763990000000' }, { name: 'CreateCameras1764100000000' }]);
+      expect(migrations).toEqual([{ name: 'CreatePlatformLinks1763900000000' }, { name: 'AddPlatformUserIdEnc1763990000000' }, { name: 'CreateCameras1764100000000' }, { name: 'CreatePlatformSessions1764200000000' }]);
     } finally {
       await Promise.all(replicas.map((replica) => replica.app.close()));
       await db.drop();
