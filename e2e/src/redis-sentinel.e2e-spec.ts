@@ -5,6 +5,7 @@ import { lastValueFrom, timeout } from 'rxjs';
 
 import { EventTopic, MessagePatterns } from '@lib-stream/contracts';
 import {
+  type FfmpegPublisher,
   RunningApp,
   TEST_JWT_SECRET,
   TEST_SENTINEL_MASTER,
@@ -16,6 +17,7 @@ import {
   expectEventually,
   freePort,
   startBuiltApp,
+  startRtmpPublisher,
   startSentinelGroup,
   waitForReady,
 } from '@lib-stream/testing';
@@ -23,7 +25,8 @@ import {
 /**
  * Production Redis is replicated: the three built apps find the master through three sentinels.
  * The primary is killed; within 15 s of the promotion every app is ready again and events, locks
- * (linking takes one), the broadcast job queue and the request/reply listeners all work.
+ * (linking takes one), the broadcast job queue, the ingest allow-list and the request/reply listeners
+ * all work.
  */
 describe('a Sentinel failover under the running apps', () => {
   let group: TestSentinelGroup;
@@ -31,6 +34,8 @@ describe('a Sentinel failover under the running apps', () => {
   let subscriber: Redis;
   let requester: ClientProxy;
   const linked: { accountId: string; at: number }[] = [];
+  let camera: { cameraId: string; streamKey: string };
+  let publisher: FfmpegPublisher | undefined;
   const apps: Record<string, RunningApp> = {};
   const ports: Record<string, number> = {};
   const base = (name: string) => `http://127.0.0.1:${ports[name]}`;
@@ -72,14 +77,15 @@ describe('a Sentinel failover under the running apps', () => {
       MEDIA_WORKER_HTTP_PORT: String(ports['media-worker']),
       PULSE_PUBLISHER_HTTP_PORT: String(ports['pulse-publisher']),
       STREAM_MEDIA_WORKER_ADVERTISED_HOST: '127.0.0.1',
-      STREAM_RTMP_INGEST_PORT: String(await freePort()),
+      STREAM_RTMP_INGEST_PORT: String((ports.rtmp = await freePort())),
       STREAM_DATA_DIR: `/tmp/lib-stream-e2e-sentinel-${process.pid}`,
     };
-    for (const name of Object.keys(ports)) apps[name] = startBuiltApp(name, env);
-    for (const name of Object.keys(ports)) await waitForReady(base(name));
+    for (const name of ['control-api', 'media-worker', 'pulse-publisher']) apps[name] = startBuiltApp(name, env);
+    for (const name of Object.keys(apps)) await waitForReady(base(name));
   }, 90_000);
 
   afterAll(async () => {
+    await publisher?.stop('SIGKILL');
     await Promise.all(Object.values(apps).map((app) => app.stop('SIGKILL')));
     await requester?.close();
     subscriber?.disconnect();
@@ -92,12 +98,15 @@ describe('a Sentinel failover under the running apps', () => {
     expect((await link('acct-before')).status).toBe(200);
     await expectEventually(() => expect(linked.map((event) => event.accountId)).toContain('acct-before'));
     expect((await refusedStart()).status).toBe(400);
+    const created = await api('/stream/camera/create', { name: 'sentinel camera' });
+    expect(created.status).toBe(200);
+    camera = { cameraId: created.body.camera.cameraId, streamKey: created.body.streamKey };
   });
 
-  it('carries on within 15 s of the promotion: readiness, events, locks, queues, listeners', async () => {
+  it('carries on within 15 s of the promotion: readiness, events, locks, queues, listeners, ingest allow-list', async () => {
     const promotionMs = await group.failover();
     const promotedAt = Date.now();
-    for (const name of Object.keys(ports)) {
+    for (const name of Object.keys(apps)) {
       await expectEventually(async () => expect((await fetch(`${base(name)}/health/ready`)).status).toBe(200), { timeoutMs: 15_000, intervalMs: 200 });
     }
     await expectEventually(async () => expect((await link('acct-after')).status).toBe(200), { timeoutMs: 15_000 - (Date.now() - promotedAt), intervalMs: 200 });
@@ -107,6 +116,9 @@ describe('a Sentinel failover under the running apps', () => {
     expect(media.instanceId).toEqual(expect.any(String));
     const pulse = await lastValueFrom(requester.send<{ instanceId: string }>(MessagePatterns.PulsePublisherInfo, {}).pipe(timeout(5000)));
     expect(pulse.instanceId).toEqual(expect.any(String));
+    // The ingest allow-list came through the failover: a key issued before it publishes after it.
+    publisher = startRtmpPublisher(`rtmp://127.0.0.1:${ports.rtmp}/live/${camera.streamKey}`, { size: '320x240' });
+    await expectEventually(async () => expect((await api('/stream/camera/status', { cameraId: camera.cameraId })).body.state).toBe('live'), { timeoutMs: 10_000, intervalMs: 200 });
     const recoveredMs = Date.now() - promotedAt;
     process.stdout.write(`sentinel failover: promotion ${promotionMs} ms after the primary died; apps fully working ${recoveredMs} ms after the promotion\n`);
     expect(recoveredMs).toBeLessThan(15_000);
