@@ -16,16 +16,16 @@ type Work = () => Promise<void>;
 /**
  * Notices that Redis lost its data (FLUSHALL, a restart without persistence) and tells the
  * subscribers that re-seed it from the database. The sign is the epoch marker vanishing; it is
- * looked at on every Redis 'ready' and every couple of seconds. Every replica runs its loss work
- * once per epoch (and once at start), so that work must be idempotent; work that throws is run
- * again at the next check.
+ * looked at on every Redis 'ready' and every couple of seconds. Every replica runs each
+ * subscriber's loss work once per epoch (and once at start), so that work must be idempotent; work
+ * that throws is run again at the next check, without re-running the subscribers that succeeded.
  */
 @Injectable()
 export class RedisLossWatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('RedisLossWatcher');
-  private readonly lossWork: { name: string; work: Work }[] = [];
+  private readonly lossWork: { name: string; work: Work; handledEpoch: string | null }[] = [];
   private readonly checkWork: Work[] = [];
-  private handledEpoch: string | null = null;
+  private lastEpoch: string | null = null;
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private readonly onReady = () => void this.check();
@@ -34,7 +34,7 @@ export class RedisLossWatcher implements OnApplicationBootstrap, OnApplicationSh
 
   /** Runs `work` at start and after every loss until it resolves. Register in onModuleInit. */
   onLoss(name: string, work: Work): void {
-    this.lossWork.push({ name, work });
+    this.lossWork.push({ name, work, handledEpoch: null });
   }
 
   /** Runs `work` on every check (after any loss work): for retries a subscriber keeps pending. */
@@ -65,7 +65,9 @@ export class RedisLossWatcher implements OnApplicationBootstrap, OnApplicationSh
     if (this.redis.status !== 'ready') return;
     try {
       const epoch = String(await this.redis.eval(EPOCH, 1, RedisLossKeys.epoch(), randomUUID()));
-      if (epoch !== this.handledEpoch && (await this.runLossWork(this.handledEpoch !== null))) this.handledEpoch = epoch;
+      if (this.lastEpoch !== null && epoch !== this.lastEpoch) this.logger.warn({ msg: 'Redis lost its data (flush or restart without persistence); re-seeding it from the database' });
+      this.lastEpoch = epoch;
+      await this.runLossWork(epoch);
     } catch (error) {
       this.logger.warn({ msg: 'Redis loss check failed, retrying', reason: (error as Error).message });
       return;
@@ -73,18 +75,15 @@ export class RedisLossWatcher implements OnApplicationBootstrap, OnApplicationSh
     for (const work of this.checkWork) await work().catch((error: Error) => this.logger.warn({ msg: 'Redis check work failed, retrying', reason: error.message }));
   }
 
-  /** True when every subscriber's work succeeded. */
-  private async runLossWork(afterLoss: boolean): Promise<boolean> {
-    if (afterLoss) this.logger.warn({ msg: 'Redis lost its data (flush or restart without persistence); re-seeding from the database' });
-    let ok = true;
-    for (const { name, work } of this.lossWork) {
+  private async runLossWork(epoch: string): Promise<void> {
+    for (const subscriber of this.lossWork) {
+      if (subscriber.handledEpoch === epoch) continue;
       try {
-        await work();
+        await subscriber.work();
+        subscriber.handledEpoch = epoch;
       } catch (error) {
-        ok = false;
-        this.logger.warn({ msg: 're-seeding Redis failed, retrying', subscriber: name, reason: (error as Error).message });
+        this.logger.warn({ msg: 're-seeding Redis failed, retrying', subscriber: subscriber.name, reason: (error as Error).message });
       }
     }
-    return ok;
   }
 }

@@ -24,6 +24,9 @@ if redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3]) == 1 then changed = 1 end
 if redis.call('SADD', KEYS[4], ARGV[3]) == 1 then changed = 1 end
 return changed`;
 
+/** Sessions per pipelined round trip. */
+const BATCH = 500;
+
 /**
  * After a Redis loss (and at start), rewrites the active sessions' Redis records and indexes from
  * the database, so webhooks are accepted and pulses flow again for creators who are still live.
@@ -51,19 +54,21 @@ export class SessionRestorer implements OnModuleInit {
 
   /** How many sessions needed something put back. */
   async restore(): Promise<number> {
+    const sessions = await this.rows.findActive();
     let restored = 0;
-    for (const session of await this.rows.findActive()) restored += await this.restoreOne(session);
+    for (let i = 0; i < sessions.length; i += BATCH) {
+      const pipeline = this.redis.pipeline();
+      for (const session of sessions.slice(i, i + BATCH)) pipeline.eval(RESTORE, 4, ...keysOf(session), JSON.stringify(session), Date.parse(session.startedAt), session.platformSessionId);
+      for (const [error, changed] of (await pipeline.exec()) ?? []) {
+        if (error) throw error;
+        restored += Number(changed);
+      }
+    }
     if (restored > 0) this.logger.log({ msg: 'active platform sessions restored from the database', restored });
     return restored;
   }
+}
 
-  private async restoreOne(session: PlatformSessionModel): Promise<number> {
-    const keys = [
-      SessionKeys.session(session.platformSessionId),
-      SessionKeys.activeByLink(session.linkId),
-      SessionKeys.byAccount(session.accountId),
-      SessionKeys.active(),
-    ];
-    return Number(await this.redis.eval(RESTORE, keys.length, ...keys, JSON.stringify(session), Date.parse(session.startedAt), session.platformSessionId));
-  }
+function keysOf(session: PlatformSessionModel): string[] {
+  return [SessionKeys.session(session.platformSessionId), SessionKeys.activeByLink(session.linkId), SessionKeys.byAccount(session.accountId), SessionKeys.active()];
 }

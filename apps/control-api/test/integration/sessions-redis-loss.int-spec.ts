@@ -9,6 +9,7 @@ import request from 'supertest';
 import { RedisLossKeys, SessionKeys } from '@lib-stream/contracts';
 import { type TestDatabase, type TestRedisServer, bearerToken, createTestDatabase, customWebhookDelivery, expectEventually, startRedisServer } from '@lib-stream/testing';
 
+import { SessionCleanupWorker } from '../../src/sessions/session-cleanup.worker';
 import { type ControlApiUnderTest, createControlApi } from './control-api.factory';
 
 const CUSTOM_SECRET = 'custom-webhook-secret-for-tests-0011';
@@ -139,6 +140,22 @@ describe('platform sessions survive a Redis loss (private redis-server, MariaDB)
     expect(await redis.smembers(SessionKeys.active())).not.toContain(live.sessionId);
     expect((await signedChat(live.linkId)).status).toBe(409);
     expect((await creator.status(live.accountId, live.sessionId).expect(200)).body.state).toBe('ended');
+  });
+  it('the hourly clean-up drops ended rows past the retention, never an active one', async () => {
+    const live = await creator.goLive();
+    const ended = await creator.goLive();
+    await creator.post('/stream/session/stop', ended.accountId, { accountId: ended.accountId, platformSessionId: ended.sessionId }).expect(200);
+    const connection = await createConnection(db.url);
+    try {
+      const ids = async () => ((await connection.query('SELECT id FROM stream_platform_sessions WHERE id IN (?, ?)', [live.sessionId, ended.sessionId]))[0] as { id: string }[]).map((r) => r.id).sort();
+      await sut.app.get(SessionCleanupWorker).purge(new Date());
+      expect(await ids()).toEqual([live.sessionId, ended.sessionId].sort());
+      const pastRetention = new Date(Date.now() + (sut.config.STREAM_SESSION_HISTORY_RETENTION_HOURS + 1) * 3600 * 1000);
+      await sut.app.get(SessionCleanupWorker).purge(pastRetention);
+      expect(await ids()).toEqual([live.sessionId]);
+    } finally {
+      await connection.end();
+    }
   });
 });
 
