@@ -4,6 +4,8 @@ import type Redis from 'ioredis';
 import { CameraKeys, type CameraMetadata, type CameraRegistryEntry } from '@lib-stream/contracts';
 import { REDIS } from '@lib-stream/nest-kit';
 
+import { audioCodecName, videoCodecName } from './camera-codecs';
+
 const RELEASE_OWNER = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 // Renews the holder's claim; an absent key (Redis lost it: a flush or a restart without persistence)
 // is taken back, so a Redis loss does not cut every live camera. Only another holder means lost.
@@ -52,28 +54,25 @@ export class CameraRegistry {
   }
 }
 
-const VIDEO_CODECS: Record<number, string> = { 7: 'h264', 12: 'hevc', 13: 'av1' };
-const AUDIO_CODECS: Record<number, string> = { 2: 'mp3', 10: 'aac', 13: 'opus' };
-
-/** node-media-server copies onMetaData onto the publisher session as numeric codec ids. */
+/** node-media-server copies onMetaData onto the publisher session as sent (codec ids included). */
 export function metadataFromSession(session: {
-  videoCodec: number;
+  videoCodec: unknown;
   videoWidth: number;
   videoHeight: number;
   videoFramerate: number;
   videoDatarate: number;
-  audioCodec: number;
+  audioCodec: unknown;
   audioSamplerate: number;
   audioChannels: number;
 }): CameraMetadata {
   const positive = (value: number) => (Number.isFinite(value) && value > 0 ? Math.round(value * 100) / 100 : null);
   return {
-    videoCodec: session.videoCodec ? (VIDEO_CODECS[session.videoCodec] ?? `codec-${session.videoCodec}`) : null,
+    videoCodec: videoCodecName(session.videoCodec),
     width: positive(session.videoWidth),
     height: positive(session.videoHeight),
     fps: positive(session.videoFramerate),
     videoBitrateKbps: positive(session.videoDatarate),
-    audioCodec: session.audioCodec ? (AUDIO_CODECS[session.audioCodec] ?? `codec-${session.audioCodec}`) : null,
+    audioCodec: audioCodecName(session.audioCodec),
     audioSampleRate: positive(session.audioSamplerate),
     audioChannels: positive(session.audioChannels),
   };

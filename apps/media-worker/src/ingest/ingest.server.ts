@@ -1,17 +1,14 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
-import NodeMediaServer, { type NmsSession } from 'node-media-server';
-import Context from 'node-media-server/src/core/context.js';
-import nmsLogger from 'node-media-server/src/core/logger.js';
 
 import { ConsumedTopic, type CameraRegistryEntry, type CameraStreamEndedEvent } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig, EventBus, SERVICE_IDENTITY, type ServiceIdentity, eventHeader } from '@lib-stream/nest-kit';
-import { hashStreamKey, maskIngestPaths } from '@lib-stream/stream-key';
+import { hashStreamKey } from '@lib-stream/stream-key';
 
 import { CameraRegistry, metadataFromSession } from './camera-registry';
 import { IngestAllowList } from './ingest-allow-list';
+import { NmsAdapter, type NmsSession } from './nms-adapter';
 import { PROGRAM_APP, ProgramBus } from './program-bus';
 import { SourceUrlCipher } from './source-url-cipher';
 
@@ -19,6 +16,8 @@ const HEARTBEAT_MS = 1000;
 const OWNER_TTL_MS = 10_000;
 const REGISTRY_TTL_MS = 15_000;
 const METADATA_WAIT_MS = 1500;
+/** Where a live camera is read inside the media plane; its publisher is moved here from `/live/<key>`. */
+export const CAMERA_READ_APP = 'cam';
 
 type EndReason = NonNullable<CameraStreamEndedEvent['reason']>;
 
@@ -27,27 +26,39 @@ interface Publisher {
   keyHash: string;
   session: NmsSession;
   ownerToken: string;
+  /** Read credential of this session (`/cam/<cameraId>?read=<token>`); never the camera key. */
+  readToken: string;
   claimed: boolean;
   /** What this worker last wrote to the live registry, to write again if Redis loses it. */
   entry?: CameraRegistryEntry;
   lastDataAt: number;
+  /** Frozen (connection open, nothing received): in the grace, until it resumes or is replaced. */
+  stalled: boolean;
+  /** Replaced by a reconnect of the same camera while frozen: its end is not the camera's end. */
+  replaced: boolean;
+  graceTimer: NodeJS.Timeout | null;
+  ended: boolean;
   endReason: EndReason;
 }
 
 /**
- * RTMP ingest for game cameras: node-media-server in this process, with our own rules on top of it.
+ * RTMP ingest for game cameras: node-media-server in this process (through NmsAdapter), with our
+ * own rules on top of it.
  * - A publish is decided in prePublish, synchronously, against the in-memory key allow-list, and
- *   refused with `socket.destroy()` (NMS's own `close()` half-closes and lets media through).
+ *   refused with `socket.destroy()`.
  * - One publisher per camera: locally by this map, across workers by a Redis owner key claimed
  *   while the socket is paused, so no media is read before the claim succeeds.
- * - A disconnect keeps the camera live for a grace period; a silent socket is cut as frozen.
+ * - Publish-only: an accepted publisher is moved off `/live/<key>` to `/cam/<cameraId>`, which only
+ *   a reader holding the session's read token may play; nothing may play `/live/*`.
+ * - A disconnect, or a socket that stays open but sends nothing (frozen), keeps the camera
+ *   `reconnecting` for the offline grace; it ends only if it neither resumes nor reconnects.
  */
 @Injectable()
 export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Ingest');
   private readonly publishers = new Map<string, Publisher>();
-  private nms: NodeMediaServer | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
+  /** Every running grace, including those of publishers already gone from the map. */
   private readonly graceTimers = new Set<NodeJS.Timeout>();
 
   constructor(
@@ -58,6 +69,7 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly events: EventBus,
     private readonly urlCipher: SourceUrlCipher,
     private readonly programBus: ProgramBus,
+    private readonly nms: NmsAdapter,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -66,16 +78,7 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
     if (!this.urlCipher.available) {
       this.logger.warn({ msg: 'STREAM_TOKEN_ENCRYPTION_KEY unusable: live cameras are registered without a readable URL, so broadcasts cannot use them' });
     }
-    this.routeNmsLogs();
-    this.nms = new NodeMediaServer({
-      bind: '0.0.0.0',
-      rtmp: { port: this.config.STREAM_RTMP_INGEST_PORT },
-      http: {},
-      store: { path: join(resolve(this.config.STREAM_DATA_DIR), 'nms') },
-    });
-    this.nms.on('prePublish', (session) => this.onPrePublish(session));
-    this.nms.on('prePlay', (session) => this.onPrePlay(session));
-    await this.nms.run();
+    this.nms.start({ prePublish: (session) => this.onPrePublish(session), prePlay: (session) => this.onPrePlay(session) });
     this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);
     this.logger.log({ msg: 'RTMP ingest listening', port: this.config.STREAM_RTMP_INGEST_PORT });
   }
@@ -84,21 +87,45 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
     if (this.heartbeat) clearInterval(this.heartbeat);
     for (const timer of this.graceTimers) clearTimeout(timer);
     const live = [...this.publishers.values()];
-    for (const publisher of live) publisher.endReason = 'disconnected';
-    await this.nms?.stop();
+    for (const publisher of live) publisher.ended = true;
+    this.nms.stop();
     // This worker is going away: its cameras end now rather than after a grace nobody will run.
-    await Promise.all(live.filter((p) => p.claimed).map((p) => this.end(p.cameraId, p.session.id, 'disconnected')));
+    await Promise.all(live.filter((p) => p.claimed).map((p) => this.end(p, 'disconnected', true)));
   }
 
   /** Cameras this worker is receiving right now. */
   liveCameraIds(): string[] {
-    return [...this.publishers.values()].filter((p) => p.claimed).map((p) => p.cameraId);
+    return [...this.publishers.values()].filter((p) => p.claimed && !p.stalled).map((p) => p.cameraId);
+  }
+
+  /**
+   * The camera whose key appears in an RTMP URL (any path segment, query and encoding ignored), so a
+   * camera named by its ingest URL is still recognised as that camera.
+   */
+  cameraForUrl(url: string): string | null {
+    let path: string;
+    try {
+      path = new URL(url).pathname;
+    } catch {
+      return null;
+    }
+    for (const segment of path.split('/')) {
+      let candidate = segment;
+      try {
+        candidate = decodeURIComponent(segment);
+      } catch {
+        // not valid percent-encoding: compare it as written
+      }
+      const cameraId = candidate ? this.allowList.cameraFor(hashStreamKey(candidate)) : undefined;
+      if (cameraId) return cameraId;
+    }
+    return null;
   }
 
   private onPrePublish(session: NmsSession): void {
     const refuse = (reason: string) => {
       this.logger.warn({ msg: 'publish refused', reason, session: session.id, ip: session.ip });
-      session.socket.destroy();
+      NmsAdapter.refuse(session);
     };
     if (session.streamApp === PROGRAM_APP) return this.onProgramPublish(session, refuse);
     if (session.streamApp !== 'live') return refuse('unknown application');
@@ -106,28 +133,46 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
     const cameraId = this.allowList.cameraFor(keyHash);
     if (!cameraId) return refuse('unknown or revoked stream key');
     const current = this.publishers.get(cameraId);
-    if (current && !current.session.socket.destroyed) return refuse('camera already has a publisher');
+    if (current && !current.session.socket.destroyed) {
+      if (!current.stalled) return refuse('camera already has a publisher');
+      // The camera reconnected while its old connection hangs frozen: the new one takes over.
+      this.logger.log({ msg: 'frozen publisher replaced by a reconnect', cameraId });
+      current.replaced = true;
+      this.stopGrace(current);
+      NmsAdapter.refuse(current.session);
+    }
 
     const publisher: Publisher = {
       cameraId,
       keyHash,
       session,
       ownerToken: `${this.identity.instanceId}:${session.id}:${randomBytes(4).toString('hex')}`,
+      readToken: randomBytes(16).toString('hex'),
       claimed: false,
       lastDataAt: Date.now(),
+      stalled: false,
+      replaced: false,
+      graceTimer: null,
+      ended: false,
       endReason: 'disconnected',
     };
     this.publishers.set(cameraId, publisher);
     // Hold the socket until the cross-worker claim is settled: no media is read meanwhile.
     session.socket.pause();
-    session.socket.on('data', () => (publisher.lastDataAt = Date.now()));
+    session.socket.on('data', () => this.onData(publisher));
     session.socket.once('close', () => void this.onPublisherClosed(publisher));
-    const broadcast = Context.broadcasts.get(session.streamPath);
+    // Off the key's path before NMS records the publisher: `/live/<key>` is never playable.
+    try {
+      this.nms.movePublisher(session, CAMERA_READ_APP, cameraId);
+    } catch (error) {
+      this.publishers.delete(cameraId);
+      return refuse((error as Error).message);
+    }
     // We run our own grace in the registry; NMS's 30 s publish grace would delay donePublish.
-    if (broadcast) broadcast.publishGraceMs = 0;
+    this.nms.setPublishGrace(session.streamPath, 0);
     void this.claim(publisher).catch((error: unknown) => {
       this.logger.error({ msg: 'could not register publisher', cameraId, reason: (error as Error).message });
-      session.socket.destroy();
+      NmsAdapter.refuse(session);
     });
   }
 
@@ -137,24 +182,38 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
    */
   private onProgramPublish(session: NmsSession, refuse: (reason: string) => void): void {
     if (!ProgramBus.isLoopback(session.ip) || !this.programBus.isOpen(session.streamName)) return refuse('unknown program path');
-    const current = Context.broadcasts.get(session.streamPath)?.publisher;
-    if (current && current !== session && !current.socket.destroyed) return refuse('program path already has a source');
+    if (this.nms.otherLivePublisher(session.streamPath, session)) return refuse('program path already has a source');
   }
 
-  /** Program paths are read only by this machine's pushers. */
+  /**
+   * The ingest is publish-only: a camera is read at `/cam/<cameraId>?read=<token>` with its live
+   * session's token, program paths only by this machine's pushers, nothing else at all.
+   */
   private onPrePlay(session: NmsSession): void {
-    if (session.streamApp !== PROGRAM_APP) return;
-    if (!ProgramBus.isLoopback(session.ip) || !this.programBus.isOpen(session.streamName)) {
-      this.logger.warn({ msg: 'play refused', reason: 'unknown program path', session: session.id, ip: session.ip });
-      session.socket.destroy();
+    const refuse = (reason: string) => {
+      this.logger.warn({ msg: 'play refused', reason, session: session.id, ip: session.ip });
+      NmsAdapter.refuse(session);
+    };
+    if (session.streamApp === PROGRAM_APP) {
+      if (!ProgramBus.isLoopback(session.ip) || !this.programBus.isOpen(session.streamName)) refuse('unknown program path');
+      return;
     }
+    if (session.streamApp !== CAMERA_READ_APP) return refuse('the ingest is publish-only');
+    const publisher = this.publishers.get(session.streamName);
+    const token = session.streamQuery?.read;
+    if (!publisher?.claimed || typeof token !== 'string' || !sameToken(token, publisher.readToken)) refuse('no live camera for this read credential');
+  }
+
+  private onData(publisher: Publisher): void {
+    publisher.lastDataAt = Date.now();
+    if (publisher.stalled && !publisher.replaced && !publisher.ended) void this.resume(publisher);
   }
 
   private async claim(publisher: Publisher): Promise<void> {
     const { cameraId, session } = publisher;
     if (!(await this.registry.claimOwner(cameraId, publisher.ownerToken, OWNER_TTL_MS))) {
       this.logger.warn({ msg: 'publish refused', reason: 'camera already has a publisher on another worker', cameraId, session: session.id });
-      session.socket.destroy();
+      NmsAdapter.refuse(session);
       return;
     }
     if (session.socket.destroyed) {
@@ -178,7 +237,7 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
       lastSeenAt: now,
       workerId: this.identity.instanceId,
       metadata: metadataFromSession(session),
-      rtmpUrlEnc: this.urlCipher.encrypt(this.internalUrl(session.streamName)),
+      rtmpUrlEnc: this.urlCipher.encrypt(this.readUrl(publisher)),
       sessionId: session.id,
     };
     await this.registry.put(entry, REGISTRY_TTL_MS);
@@ -198,31 +257,83 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
   private async onPublisherClosed(publisher: Publisher): Promise<void> {
     const { cameraId, session } = publisher;
     if (this.publishers.get(cameraId) === publisher) this.publishers.delete(cameraId);
-    this.closeSubscribers(session.streamPath);
+    // A replaced publisher's path already belongs to its successor and its readers.
+    if (!publisher.replaced) this.nms.closeSubscribers(session.streamPath);
     if (!publisher.claimed) return;
     await this.registry.releaseOwner(cameraId, publisher.ownerToken);
-    const entry = await this.registry.get(cameraId);
-    if (!entry || entry.sessionId !== session.id) return;
-    if (publisher.endReason !== 'disconnected') {
-      // Revoked or frozen: no grace, the camera is gone now.
-      await this.end(cameraId, session.id, publisher.endReason);
+    if (publisher.replaced || publisher.ended) return;
+    if (publisher.endReason === 'key_revoked') {
+      await this.end(publisher, 'key_revoked');
       return;
     }
-    const graceMs = this.config.STREAM_CAMERA_OFFLINE_GRACE_SECONDS * 1000;
-    await this.registry.put({ ...entry, state: 'reconnecting', lastSeenAt: new Date().toISOString() }, graceMs + REGISTRY_TTL_MS);
-    this.logger.log({ msg: 'camera disconnected, waiting for a reconnect', cameraId, graceMs });
-    const timer = setTimeout(() => {
-      this.graceTimers.delete(timer);
-      void this.end(cameraId, session.id, 'disconnected');
-    }, graceMs);
-    this.graceTimers.add(timer);
+    // Frozen first, then gone: the grace that started at the freeze goes on.
+    if (publisher.graceTimer) return;
+    await this.startGrace(publisher, 'disconnected');
   }
 
-  /** Ends the camera unless another session (here or on another worker) has taken it over. */
-  private async end(cameraId: string, sessionId: string, reason: EndReason): Promise<void> {
+  /**
+   * The camera stays `reconnecting` (liveSince kept, no event) for the offline grace; a reconnect
+   * (here or on another worker) or, for a frozen publisher, fresh data within it carries on.
+   */
+  private async startGrace(publisher: Publisher, reason: 'disconnected' | 'stalled'): Promise<void> {
+    const { cameraId, session } = publisher;
+    const graceMs = this.config.STREAM_CAMERA_OFFLINE_GRACE_SECONDS * 1000;
+    const timer = setTimeout(() => {
+      this.graceTimers.delete(timer);
+      publisher.graceTimer = null;
+      if (!session.socket.destroyed) {
+        publisher.endReason = reason;
+        NmsAdapter.refuse(session);
+      }
+      void this.end(publisher, reason);
+    }, graceMs);
+    publisher.graceTimer = timer;
+    this.graceTimers.add(timer);
     try {
       const entry = await this.registry.get(cameraId);
-      if (entry && entry.sessionId !== sessionId) return;
+      if (!entry || entry.sessionId !== session.id) return;
+      await this.registry.put({ ...entry, state: 'reconnecting', lastSeenAt: new Date().toISOString() }, graceMs + REGISTRY_TTL_MS);
+      this.logger.log({ msg: reason === 'stalled' ? 'camera frozen, waiting for it to resume or reconnect' : 'camera disconnected, waiting for a reconnect', cameraId, graceMs });
+    } catch (error) {
+      this.logger.warn({ msg: 'could not mark camera reconnecting', cameraId, reason: (error as Error).message });
+    }
+  }
+
+  private stopGrace(publisher: Publisher): void {
+    if (!publisher.graceTimer) return;
+    clearTimeout(publisher.graceTimer);
+    this.graceTimers.delete(publisher.graceTimer);
+    publisher.graceTimer = null;
+  }
+
+  /** A frozen publisher sends again within the grace: live again, same liveSince, no event. */
+  private async resume(publisher: Publisher): Promise<void> {
+    publisher.stalled = false;
+    this.stopGrace(publisher);
+    const { cameraId } = publisher;
+    this.logger.log({ msg: 'frozen camera resumed', cameraId });
+    try {
+      // The owner key was let go at the freeze: take it back unless another worker has the camera now.
+      if (!(await this.registry.renewOwner(cameraId, publisher.ownerToken, OWNER_TTL_MS))) {
+        this.logger.warn({ msg: 'camera reconnected elsewhere while frozen, cutting the resumed publisher', cameraId });
+        publisher.replaced = true;
+        NmsAdapter.refuse(publisher.session);
+        return;
+      }
+      if (publisher.entry) await this.registry.put({ ...publisher.entry, lastSeenAt: new Date().toISOString() }, REGISTRY_TTL_MS);
+    } catch (error) {
+      this.logger.warn({ msg: 'could not mark resumed camera live', cameraId, reason: (error as Error).message });
+    }
+  }
+
+  /** Ends the camera once, unless another session (here or on another worker) has taken it over. */
+  private async end(publisher: Publisher, reason: EndReason, force = false): Promise<void> {
+    if (publisher.ended && !force) return;
+    publisher.ended = true;
+    const { cameraId, session } = publisher;
+    try {
+      const entry = await this.registry.get(cameraId);
+      if (entry && entry.sessionId !== session.id) return;
       await this.registry.remove(cameraId);
       await this.events.publish(ConsumedTopic.CameraStreamEnded, { ...eventHeader(), cameraId, source: 'ingest', reason });
       this.logger.log({ msg: 'camera offline', cameraId, reason });
@@ -234,18 +345,16 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
   private async beat(): Promise<void> {
     const stallMs = this.config.STREAM_CAMERA_STALL_SECONDS * 1000;
     for (const publisher of this.publishers.values()) {
-      if (!publisher.claimed || publisher.session.socket.destroyed) continue;
+      if (!publisher.claimed || publisher.stalled || publisher.session.socket.destroyed) continue;
       if (Date.now() - publisher.lastDataAt > stallMs) {
-        this.logger.warn({ msg: 'publisher sent nothing, cutting it', cameraId: publisher.cameraId, stallMs });
-        publisher.endReason = 'stalled';
-        publisher.session.socket.destroy();
+        await this.onStalled(publisher, stallMs);
         continue;
       }
       try {
         const owned = await this.registry.renewOwner(publisher.cameraId, publisher.ownerToken, OWNER_TTL_MS);
         if (!owned) {
           this.logger.warn({ msg: 'lost camera ownership, cutting publisher', cameraId: publisher.cameraId });
-          publisher.session.socket.destroy();
+          NmsAdapter.refuse(publisher.session);
           continue;
         }
         if (!(await this.registry.touch(publisher.cameraId, REGISTRY_TTL_MS)) && publisher.entry) {
@@ -258,19 +367,32 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
     }
   }
 
+  /**
+   * Nothing received for the stall time: treated as a disconnect. Readers are cut (broadcasts fall
+   * back at once) and the owner key is let go (a reconnect may land on any worker), but the socket
+   * stays open through the grace in case the publisher resumes.
+   */
+  private async onStalled(publisher: Publisher, stallMs: number): Promise<void> {
+    const { cameraId } = publisher;
+    this.logger.warn({ msg: 'publisher sent nothing, treating it as disconnected', cameraId, stallMs });
+    publisher.stalled = true;
+    this.nms.closeSubscribers(publisher.session.streamPath);
+    try {
+      await this.registry.releaseOwner(cameraId, publisher.ownerToken);
+    } catch (error) {
+      this.logger.warn({ msg: 'could not release a frozen camera', cameraId, reason: (error as Error).message });
+    }
+    if (publisher.stalled && !publisher.graceTimer && !publisher.ended) await this.startGrace(publisher, 'stalled');
+  }
+
   private cutRevoked(keyHash: string): void {
     for (const publisher of this.publishers.values()) {
       if (publisher.keyHash !== keyHash) continue;
       this.logger.log({ msg: 'stream key revoked, cutting publisher', cameraId: publisher.cameraId });
       publisher.endReason = 'key_revoked';
-      publisher.session.socket.destroy();
+      this.stopGrace(publisher);
+      NmsAdapter.refuse(publisher.session);
     }
-  }
-
-  /** Readers of a lost publisher get EOF at once instead of waiting on a dead path. */
-  private closeSubscribers(streamPath: string): void {
-    const broadcast = Context.broadcasts.get(streamPath);
-    for (const subscriber of broadcast?.subscribers.values() ?? []) subscriber.socket.destroy();
   }
 
   private async waitForMetadata(session: NmsSession): Promise<void> {
@@ -280,19 +402,15 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
     }
   }
 
-  private internalUrl(streamKey: string): string {
+  /** How the media plane (broadcast sources on any worker) reads this camera: never its key. */
+  private readUrl(publisher: Publisher): string {
     const host = this.config.STREAM_MEDIA_WORKER_ADVERTISED_HOST || hostname();
-    return `rtmp://${host}:${this.config.STREAM_RTMP_INGEST_PORT}/live/${streamKey}`;
+    return `rtmp://${host}:${this.config.STREAM_RTMP_INGEST_PORT}/${CAMERA_READ_APP}/${publisher.cameraId}?read=${publisher.readToken}`;
   }
+}
 
-  /** NMS logs stream paths, which hold keys: its lines go through our logger with the paths masked. */
-  private routeNmsLogs(): void {
-    const nms = new Logger('node-media-server');
-    nmsLogger.log = (message: string, level = 'info') => {
-      const text = maskIngestPaths(String(message));
-      if (level === 'error') nms.error(text);
-      else if (level === 'warn') nms.warn(text);
-      else nms.debug(text);
-    };
-  }
+function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }

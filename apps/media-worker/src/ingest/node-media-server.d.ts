@@ -1,4 +1,4 @@
-// node-media-server 4.4.3 ships no typings; only what we use is declared.
+// node-media-server 4.4.3 ships no typings; only what nms-adapter.ts uses is declared.
 declare module 'node-media-server' {
   import type { Socket } from 'node:net';
 
@@ -8,13 +8,14 @@ declare module 'node-media-server' {
     streamApp: string;
     streamName: string;
     streamPath: string;
+    streamQuery?: Record<string, string | string[] | undefined>;
     socket: Socket;
-    videoCodec: number;
+    videoCodec: number | string;
     videoWidth: number;
     videoHeight: number;
     videoFramerate: number;
     videoDatarate: number;
-    audioCodec: number;
+    audioCodec: number | string;
     audioChannels: number;
     audioSamplerate: number;
     audioDatarate: number;
@@ -24,11 +25,14 @@ declare module 'node-media-server' {
     bind: string;
     rtmp: { port: number };
     http: Record<string, never>;
-    store: { path: string };
+    webadmin?: { enable: boolean };
+    /** Tests' throwaway servers only: the ingest never opens NMS's store (see nms-adapter.ts). */
+    store?: { path: string };
   }
 
   export default class NodeMediaServer {
     constructor(config: NmsConfig);
+    rtmpServer: { run(): void; stop(): void };
     on(event: 'prePublish' | 'postPublish' | 'donePublish' | 'prePlay' | 'postPlay' | 'donePlay', listener: (session: NmsSession) => void): void;
     run(): Promise<void>;
     stop(): Promise<void>;
@@ -39,6 +43,7 @@ declare module 'node-media-server/src/core/context.js' {
   import type { NmsSession } from 'node-media-server';
 
   interface NmsBroadcast {
+    streamPath: string;
     publishGraceMs: number;
     publisher: NmsSession | null;
     subscribers: Map<string, NmsSession>;
@@ -51,4 +56,8 @@ declare module 'node-media-server/src/core/context.js' {
 declare module 'node-media-server/src/core/logger.js' {
   const logger: { level: string; log(message: string, level?: string): void };
   export default logger;
+}
+
+declare module 'node-media-server/src/core/rate_sampler.js' {
+  export const rateSampler: { stop(): void };
 }

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import Context from 'node-media-server/src/core/context.js';
 
 import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
+
+import { NmsAdapter } from './nms-adapter';
 
 export const PROGRAM_APP = 'program';
 
@@ -16,7 +17,10 @@ export const PROGRAM_APP = 'program';
 export class ProgramBus {
   private readonly tokens = new Set<string>();
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly nms: NmsAdapter,
+  ) {}
 
   open(): { token: string; url: string } {
     const token = randomBytes(16).toString('hex');
@@ -34,8 +38,7 @@ export class ProgramBus {
 
   /** A source is publishing on the bus right now (pushers started before that would only wait). */
   hasPublisher(token: string): boolean {
-    const publisher = Context.broadcasts.get(`/${PROGRAM_APP}/${token}`)?.publisher;
-    return !!publisher && !publisher.socket.destroyed;
+    return this.nms.hasLivePublisher(`/${PROGRAM_APP}/${token}`);
   }
 
   /** NMS reports the peer as `address:port`. */

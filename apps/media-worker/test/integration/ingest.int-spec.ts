@@ -1,18 +1,24 @@
 import type { INestApplication } from '@nestjs/common';
+import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import Redis from 'ioredis';
 
 import { CameraKeys, type CameraRegistryEntry, InternalChannels } from '@lib-stream/contracts';
 import { JsonLogger, createServiceApp, loadConfig, newServiceIdentity } from '@lib-stream/nest-kit';
 import { TokenCipher, generateStreamKey, hashStreamKey } from '@lib-stream/stream-key';
-import { expectEventually, freePort, readFrameSizes, startRtmpPublisher, type FfmpegPublisher } from '@lib-stream/testing';
+import { dumpRedis, expectEventually, findLeaks, freePort, readFrameSizes, startRtmpPublisher, type FfmpegPublisher } from '@lib-stream/testing';
 
 import { AppModule } from '../../src/app.module';
 
 /** What control-api's camera endpoints write: the key hash index and a change notice to workers. */
+const createdKeys: string[] = [];
+
 async function createCamera(redis: Redis): Promise<{ cameraId: string; streamKey: string }> {
   const cameraId = randomUUID();
   const streamKey = generateStreamKey();
+  createdKeys.push(streamKey);
   await redis.set(CameraKeys.keyIndex(hashStreamKey(streamKey)), cameraId);
   await redis.publish(InternalChannels.CameraCredentials, JSON.stringify({ cameraId, keyHash: hashStreamKey(streamKey), revokedKeyHash: null }));
   return { cameraId, streamKey };
@@ -23,6 +29,23 @@ async function revokeKey(redis: Redis, cameraId: string, streamKey: string): Pro
   await redis.publish(InternalChannels.CameraCredentials, JSON.stringify({ cameraId, keyHash: null, revokedKeyHash: hashStreamKey(streamKey) }));
 }
 
+/** Every file under a directory as `path\ncontent`, names included (NMS named files after stream paths). */
+function dumpDir(dir: string): string {
+  if (!existsSync(dir)) return '';
+  return readdirSync(dir)
+    .map((name) => join(dir, name))
+    .map((path) => (statSync(path).isDirectory() ? `${path}\n${dumpDir(path)}` : `${path}\n${readFileSync(path, 'latin1')}`))
+    .join('\n');
+}
+
+/** Every character percent-encoded: the key in a form a plain substring scan would miss. */
+const percentEncoded = (text: string) => [...Buffer.from(text)].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+
+/** Whether a player gets any media from an RTMP URL (ffprobe, bounded). */
+async function canPlay(url: string): Promise<boolean> {
+  return (await readFrameSizes(url, { frames: 3, timeoutSeconds: 3 })).length > 0;
+}
+
 describe('camera ingest with node-media-server, FFmpeg publishers and Redis', () => {
   const encryptionKey = randomBytes(32);
   const redis = new Redis();
@@ -30,15 +53,26 @@ describe('camera ingest with node-media-server, FFmpeg publishers and Redis', ()
   const events: { channel: string; data: Record<string, unknown> }[] = [];
   const logLines: string[] = [];
   const publishers: FfmpegPublisher[] = [];
+  const usedKeys: string[] = [];
+  const dataDir = `/tmp/lib-stream-test-${process.pid}`;
   let app: INestApplication;
   let port: number;
 
   const url = (key: string) => `rtmp://127.0.0.1:${port}/live/${key}`;
-  const publish = (key: string, size?: string) => {
-    const publisher = startRtmpPublisher(url(key), { size });
+  const publishTo = (target: string, size?: string) => {
+    const publisher = startRtmpPublisher(target, { size });
     publishers.push(publisher);
     return publisher;
   };
+  const publish = (key: string, size?: string) => publishTo(url(key), size);
+  /** The URL the media plane reads the camera at, from its registry entry. */
+  const readUrl = (entry: CameraRegistryEntry | null) => new TokenCipher(encryptionKey).decrypt(entry?.rtmpUrlEnc as string);
+  const liveEntry = (cameraId: string) =>
+    expectEventually(async () => {
+      const entry = await registry(cameraId);
+      expect(entry?.state).toBe('live');
+      return entry as CameraRegistryEntry;
+    });
   const registry = async (cameraId: string) => {
     const raw = await redis.get(CameraKeys.registry(cameraId));
     return raw ? (JSON.parse(raw) as CameraRegistryEntry) : null;
@@ -51,10 +85,10 @@ describe('camera ingest with node-media-server, FFmpeg publishers and Redis', ()
       STREAM_RTMP_INGEST_PORT: String(port),
       STREAM_TOKEN_ENCRYPTION_KEY: encryptionKey.toString('hex'),
       STREAM_MEDIA_WORKER_ADVERTISED_HOST: '127.0.0.1',
-      STREAM_CAMERA_OFFLINE_GRACE_SECONDS: '2',
+      STREAM_CAMERA_OFFLINE_GRACE_SECONDS: '4',
       STREAM_CAMERA_STALL_SECONDS: '2',
       STREAM_CAMERA_ANNOUNCE_TTL_SECONDS: '5',
-      STREAM_DATA_DIR: `/tmp/lib-stream-test-${process.pid}`,
+      STREAM_DATA_DIR: dataDir,
     });
     const identity = newServiceIdentity('media-worker');
     const logger = new JsonLogger({ service: 'media-worker', level: 'debug', sink: { write: (line) => logLines.push(line) } });
@@ -90,16 +124,18 @@ describe('camera ingest with node-media-server, FFmpeg publishers and Redis', ()
       workerId: expect.any(String),
       metadata: { videoCodec: 'h264', width: 640, height: 360, fps: 30, audioCodec: 'aac', audioSampleRate: 44100, audioChannels: 2 },
     });
-    expect(new TokenCipher(encryptionKey).decrypt(entry.rtmpUrlEnc as string)).toBe(url(streamKey));
+    // The media plane reads the camera by id with a per-session credential, never by its key.
+    expect(readUrl(entry)).toMatch(new RegExp(`^rtmp://127\\.0\\.0\\.1:${port}/cam/${cameraId}\\?read=[0-9a-f]{32}$`));
     await expectEventually(() => expect(eventsFor(cameraId, 'camera.stream.started')).toHaveLength(1));
     expect(eventsFor(cameraId, 'camera.stream.started')[0].data).toMatchObject({ source: 'ingest', metadata: { width: 640 } });
     expect(JSON.stringify(events)).not.toContain(streamKey);
-    const frames = await readFrameSizes(url(streamKey), { frames: 5 });
+    const frames = await readFrameSizes(readUrl(entry), { frames: 5 });
     expect(frames[0]).toBe('640,360');
   });
 
   it('refuses an unknown key before reading any of its media', async () => {
     const key = generateStreamKey();
+    usedKeys.push(key);
     const publisher = publish(key);
     expect(await publisher.exited).not.toBe(0);
     expect(await readFrameSizes(url(key), { timeoutSeconds: 2 })).toEqual([]);
@@ -111,7 +147,7 @@ describe('camera ingest with node-media-server, FFmpeg publishers and Redis', ()
     await expectEventually(async () => expect((await registry(cameraId))?.state).toBe('live'));
     const second = publish(streamKey, '320x240');
     expect(await second.exited).not.toBe(0);
-    const frames = await readFrameSizes(url(streamKey), { frames: 40 });
+    const frames = await readFrameSizes(readUrl(await registry(cameraId)), { frames: 40 });
     expect(frames.length).toBeGreaterThan(10);
     expect(new Set(frames)).toEqual(new Set(['640,360']));
     expect(first.child.exitCode).toBeNull();
@@ -141,7 +177,7 @@ describe('camera ingest with node-media-server, FFmpeg publishers and Redis', ()
     await expectEventually(async () => expect((await registry(cameraId))?.state).toBe('reconnecting'));
     publish(streamKey);
     await expectEventually(async () => expect((await registry(cameraId))?.state).toBe('live'));
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await new Promise((resolve) => setTimeout(resolve, 4500));
     expect((await registry(cameraId))?.liveSince).toBe(live.liveSince);
     expect(eventsFor(cameraId, 'camera.stream.ended')).toEqual([]);
     expect(eventsFor(cameraId, 'camera.stream.started')).toHaveLength(1);
@@ -153,23 +189,71 @@ describe('camera ingest with node-media-server, FFmpeg publishers and Redis', ()
     await expectEventually(async () => expect((await registry(cameraId))?.state).toBe('live'));
     const stoppedAt = Date.now();
     await publisher.stop('SIGTERM');
-    await expectEventually(() => expect(eventsFor(cameraId, 'camera.stream.ended')).toHaveLength(1), { timeoutMs: 6000 });
-    expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(1900);
+    await expectEventually(() => expect(eventsFor(cameraId, 'camera.stream.ended')).toHaveLength(1), { timeoutMs: 9000 });
+    expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(3900);
     expect(eventsFor(cameraId, 'camera.stream.ended')[0].data.reason).toBe('disconnected');
     expect(await registry(cameraId)).toBeNull();
   });
 
-  it('detects a frozen publisher whose connection stays open', async () => {
-    const { cameraId, streamKey } = await createCamera(redis);
-    const publisher = publish(streamKey);
-    await expectEventually(async () => expect((await registry(cameraId))?.state).toBe('live'));
-    publisher.child.kill('SIGSTOP');
-    try {
-      await expectEventually(() => expect(eventsFor(cameraId, 'camera.stream.ended')).toHaveLength(1), { timeoutMs: 6000 });
-      expect(eventsFor(cameraId, 'camera.stream.ended')[0].data.reason).toBe('stalled');
-    } finally {
-      publisher.child.kill('SIGCONT');
-    }
+  describe('a frozen publisher (connection open, nothing sent) is a disconnect with the same grace', () => {
+    it('resumes within the grace: live again, liveSince kept, no ended event, readable again', async () => {
+      const { cameraId, streamKey } = await createCamera(redis);
+      const publisher = publish(streamKey);
+      const live = await liveEntry(cameraId);
+      publisher.child.kill('SIGSTOP');
+      try {
+        await expectEventually(async () => expect((await registry(cameraId))?.state).toBe('reconnecting'), { timeoutMs: 6000 });
+      } finally {
+        publisher.child.kill('SIGCONT');
+      }
+      const again = await liveEntry(cameraId);
+      expect(again.liveSince).toBe(live.liveSince);
+      await new Promise((resolve) => setTimeout(resolve, 4500));
+      expect(eventsFor(cameraId, 'camera.stream.ended')).toEqual([]);
+      expect(eventsFor(cameraId, 'camera.stream.started')).toHaveLength(1);
+      expect(publisher.child.exitCode).toBeNull();
+      expect((await readFrameSizes(readUrl(await registry(cameraId)), { frames: 5 })).length).toBeGreaterThan(0);
+    });
+
+    it('reconnects within the grace while the frozen connection still hangs: the new one takes over', async () => {
+      const { cameraId, streamKey } = await createCamera(redis);
+      const frozen = publish(streamKey);
+      const live = await liveEntry(cameraId);
+      frozen.child.kill('SIGSTOP');
+      try {
+        await expectEventually(async () => expect((await registry(cameraId))?.state).toBe('reconnecting'), { timeoutMs: 6000 });
+        const second = publish(streamKey, '320x240');
+        const again = await liveEntry(cameraId);
+        expect(again.liveSince).toBe(live.liveSince);
+        expect(again.sessionId).not.toBe(live.sessionId);
+        await new Promise((resolve) => setTimeout(resolve, 4500));
+        expect(eventsFor(cameraId, 'camera.stream.ended')).toEqual([]);
+        expect(second.child.exitCode).toBeNull();
+        expect(new Set(await readFrameSizes(readUrl(await registry(cameraId)), { frames: 5 }))).toEqual(new Set(['320,240']));
+      } finally {
+        frozen.child.kill('SIGCONT');
+      }
+    });
+
+    it('neither resumes nor reconnects: ended after the grace, reason stalled', async () => {
+      const { cameraId, streamKey } = await createCamera(redis);
+      const publisher = publish(streamKey);
+      await liveEntry(cameraId);
+      publisher.child.kill('SIGSTOP');
+      try {
+        await expectEventually(async () => expect((await registry(cameraId))?.state).toBe('reconnecting'), { timeoutMs: 6000 });
+        const frozenAt = Date.now();
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        expect(eventsFor(cameraId, 'camera.stream.ended')).toEqual([]);
+        await expectEventually(() => expect(eventsFor(cameraId, 'camera.stream.ended')).toHaveLength(1), { timeoutMs: 6000 });
+        expect(Date.now() - frozenAt).toBeGreaterThanOrEqual(3500);
+        expect(eventsFor(cameraId, 'camera.stream.ended')[0].data.reason).toBe('stalled');
+        expect(await registry(cameraId)).toBeNull();
+      } finally {
+        publisher.child.kill('SIGCONT');
+      }
+      expect(await publisher.exited).not.toBe(0);
+    });
   });
 
   it('registers a camera a game engine announces and expires it unless re-announced', async () => {
@@ -188,10 +272,82 @@ describe('camera ingest with node-media-server, FFmpeg publishers and Redis', ()
     await expectEventually(async () => expect(await registry(cameraId)).toBeNull());
   });
 
+  it('is publish-only: nobody plays a camera by its key; the read credential is per session', async () => {
+    const { cameraId, streamKey } = await createCamera(redis);
+    publish(streamKey);
+    const entry = await liveEntry(cameraId);
+    const plays = [
+      url(streamKey),
+      `${url(streamKey)}?x=1`,
+      `rtmp://127.0.0.1:${port}/cam/${cameraId}`,
+      `rtmp://127.0.0.1:${port}/cam/${cameraId}?read=${'0'.repeat(32)}`,
+      `rtmp://127.0.0.1:${port}/cam/${cameraId}?read=${streamKey}`,
+      `rtmp://127.0.0.1:${port}/cam/${streamKey}`,
+    ];
+    const results = await Promise.all(plays.map(canPlay));
+    expect(results).toEqual(plays.map(() => false));
+    // The same ffprobe does read the camera with the credential, so the refusals above are real.
+    expect(await canPlay(readUrl(entry))).toBe(true);
+    expect(logLines.join('')).toContain('the ingest is publish-only');
+  });
+
+  it('names the codecs a publisher reports (FLV ids as node-media-server 4.4.3 stores them)', async () => {
+    const { cameraId, streamKey } = await createCamera(redis);
+    // FLV's Sorenson H.263 (id 2) and MP3 (id 2): the pair that used to show as codec-2.
+    const child = spawn(
+      'ffmpeg',
+      ['-hide_banner', '-nostdin', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=15', '-f', 'lavfi', '-i', 'sine=sample_rate=44100',
+        '-c:v', 'flv1', '-c:a', 'libmp3lame', '-ar', '44100', '-f', 'flv', url(streamKey)],
+      { stdio: 'ignore' },
+    );
+    try {
+      const entry = await liveEntry(cameraId);
+      expect(entry.metadata).toMatchObject({ videoCodec: 'flv1', audioCodec: 'mp3', width: 320, height: 240 });
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('keeps every camera key out of logs and files whatever path shape a publisher uses', async () => {
+    const cameras = await Promise.all(Array.from({ length: 9 }, () => createCamera(redis)));
+    const base = `rtmp://127.0.0.1:${port}`;
+    const shapes: [string, (key: string) => string][] = [
+      ['extra segment', (key) => `${base}/live/${key}/extra`],
+      ['key as app', (key) => `${base}/${key}/live`],
+      ['key in app and name', (key) => `${base}/live/${key}/${key}`],
+      ['query string', (key) => `${base}/live/${key}?token=abc&x=${key}`],
+      ['double slash', (key) => `${base}/live//${key}`],
+      ['URL-encoded key', (key) => `${base}/live/${percentEncoded(key)}`],
+      ['very long path', (key) => `${base}/live/${key}${'x'.repeat(3000)}`],
+      ['dot suffix', (key) => `${base}/live/${key}.flv`],
+      ['unknown app', (key) => `${base}/program/${key}`],
+    ];
+    const runs = shapes.map(([, shape], i) => publishTo(shape(cameras[i].streamKey), '160x120'));
+    // Refused ones exit on their own; the accepted one (query string) is stopped below.
+    await Promise.race([Promise.all(runs.map((run) => run.exited)), new Promise((resolve) => setTimeout(resolve, 6000))]);
+    await Promise.all(runs.map((run) => run.stop('SIGKILL')));
+    // node-media-server used to flush its publish history (stream names) to disk within 200 ms.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const log = logLines.join('');
+    const keys = [...createdKeys, ...usedKeys];
+    const secrets = [...keys, ...keys.map(percentEncoded), ...keys.map((key) => key.slice(3, 27))];
+    expect(findLeaks({ logs: log, dataDir: dumpDir(dataDir), redis: await dumpRedis(redis), events: JSON.stringify(events) }, secrets)).toEqual({});
+    // The shapes did reach node-media-server's path checks (so the scan above had something to find).
+    expect(log).toContain('invalid stream path characters: app=****, name=****');
+  });
+
   it('never logs a stream key, including node-media-server’s own lines', () => {
     const log = logLines.join('');
     expect(log).toContain('node-media-server');
     expect(log).toMatch(/\/live\/\*\*\*\*/);
     expect(log).not.toMatch(/sk_[A-Za-z0-9_-]{43}/);
+  });
+
+  // Last, so the refused publishes of the whole suite are older than node-media-server's 30 s publish
+  // grace, after which its store used to write them (stream name = key) to stream_history.json.
+  it('leaves no file with a key (or anything at all from node-media-server) under STREAM_DATA_DIR', () => {
+    const files = dumpDir(dataDir);
+    expect(findLeaks({ dataDir: files }, [...createdKeys, ...usedKeys])).toEqual({});
+    expect(files).not.toContain('stream_history');
   });
 });

@@ -166,7 +166,7 @@ export const SETTINGS = {
   }),
   STREAM_MEDIA_WORKER_ADVERTISED_HOST: str('', 'Host other media workers use to read this worker\'s cameras (empty = the machine hostname, the pod name in Kubernetes)'),
   STREAM_CAMERA_OFFLINE_GRACE_SECONDS: int(10, 'A camera that disconnects stays live this long, so a quick reconnect is not an outage', 0, 300),
-  STREAM_CAMERA_STALL_SECONDS: int(3, 'A publisher that sends nothing for this long is cut as frozen', 1, 60),
+  STREAM_CAMERA_STALL_SECONDS: int(3, 'A publisher that sends nothing for this long counts as disconnected: the offline grace starts, and it ends unless the publisher resumes or reconnects', 1, 60),
   STREAM_FFPROBE_PATH: str('', 'Path to FFprobe (empty = next to STREAM_FFMPEG_PATH)'),
   STREAM_BROADCAST_VIDEO_BITRATE: str('2500k', 'Video bitrate when a broadcast source must be encoded (fallback image, black, non-H.264 sources)', { check: bitrate }),
   STREAM_BROADCAST_FALLBACK_SIZE: str('1280x720', 'Frame size of encoded fallbacks when the primary source\'s size is unknown', {

@@ -1,0 +1,117 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import NodeMediaServer, { type NmsSession } from 'node-media-server';
+import Context from 'node-media-server/src/core/context.js';
+import nmsLogger from 'node-media-server/src/core/logger.js';
+import { rateSampler } from 'node-media-server/src/core/rate_sampler.js';
+
+import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
+
+export type { NmsSession } from 'node-media-server';
+
+/**
+ * The one place that touches node-media-server 4.4.3 and its internals (no public API covers
+ * rejecting, re-keying paths or closing readers; media.md §2, §4). One NMS per process: its state is
+ * the global Context.
+ *
+ * Only the RTMP listener runs. `nms.run()` would also open NMS's JSON store under `store.path`
+ * (stream_history.json records every publish with its stream name, i.e. the camera key, refused
+ * ones included), take a lock file, and install SIGINT/SIGTERM handlers that re-kill the process;
+ * the HTTP, record, relay and notify servers are not used either.
+ */
+@Injectable()
+export class NmsAdapter {
+  private nms: NodeMediaServer | null = null;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  start(hooks: { prePublish(session: NmsSession): void; prePlay(session: NmsSession): void }): void {
+    routeNmsLogs();
+    this.nms = new NodeMediaServer({ bind: '0.0.0.0', rtmp: { port: this.config.STREAM_RTMP_INGEST_PORT }, http: {}, webadmin: { enable: false } });
+    this.nms.on('prePublish', hooks.prePublish);
+    this.nms.on('prePlay', hooks.prePlay);
+    this.nms.rtmpServer.run();
+  }
+
+  /** Stops listening and drops every RTMP connection. */
+  stop(): void {
+    if (!this.nms) return;
+    rateSampler.stop();
+    this.nms.rtmpServer.stop();
+    this.nms = null;
+  }
+
+  /**
+   * Refuses a session: `socket.destroy()`, because NMS's `close()` is a half-close that lets the
+   * refused publisher's media through (media.md §2).
+   */
+  static refuse(session: NmsSession): void {
+    session.socket.destroy();
+  }
+
+  /** NMS's 30 s publish grace delays donePublish; 0 where we run our own grace. */
+  setPublishGrace(streamPath: string, ms: number): void {
+    const broadcast = Context.broadcasts.get(streamPath);
+    if (broadcast) broadcast.publishGraceMs = ms;
+  }
+
+  /** A live (not destroyed) publisher on the path other than `except`. */
+  otherLivePublisher(streamPath: string, except: NmsSession): boolean {
+    const publisher = Context.broadcasts.get(streamPath)?.publisher;
+    return !!publisher && publisher !== except && !publisher.socket.destroyed;
+  }
+
+  hasLivePublisher(streamPath: string): boolean {
+    const publisher = Context.broadcasts.get(streamPath)?.publisher;
+    return !!publisher && !publisher.socket.destroyed;
+  }
+
+  /** Readers of a lost publisher get EOF at once instead of waiting on a dead path (media.md §4a). */
+  closeSubscribers(streamPath: string): void {
+    for (const subscriber of Context.broadcasts.get(streamPath)?.subscribers.values() ?? []) subscriber.socket.destroy();
+  }
+
+  /**
+   * Moves a publishing session (inside prePublish, before NMS records it as the publisher) from the
+   * path it came in on to `/<app>/<name>`, so the camera key is no longer a path anyone can play and
+   * nothing NMS keeps or prints afterwards holds it. A stale broadcast left at the target path by an
+   * earlier session is replaced; its readers are cut.
+   */
+  movePublisher(session: NmsSession, app: string, name: string): void {
+    const target = `/${app}/${name}`;
+    const broadcast = Context.broadcasts.get(session.streamPath);
+    if (!broadcast) throw new Error('publisher has no broadcast to move');
+    const stale = Context.broadcasts.get(target);
+    if (stale && stale !== broadcast) {
+      for (const subscriber of stale.subscribers.values()) subscriber.socket.destroy();
+    }
+    Context.broadcasts.delete(session.streamPath);
+    broadcast.streamPath = target;
+    Context.broadcasts.set(target, broadcast);
+    session.streamApp = app;
+    session.streamName = name;
+    session.streamPath = target;
+  }
+}
+
+/**
+ * Masks whatever a client chose as stream path in an NMS log line. NMS prints the raw `app` and
+ * `name` of a refused connect (`invalid stream path characters: app=live/<key>, name=extra`) and
+ * `/<app>/<name>` elsewhere; any of them can be a camera key, whatever its shape.
+ */
+export function maskNmsLine(text: string): string {
+  return text
+    .replace(/\bapp=[\s\S]*$/, 'app=****, name=****')
+    .replace(/\/([A-Za-z0-9_-]{1,64})\/\S+/g, '/$1/****')
+    .replace(/[A-Za-z0-9_%~.+-]{24,}/g, '****');
+}
+
+/** NMS's own lines go through our logger, masked; only its warnings and errors above debug. */
+function routeNmsLogs(): void {
+  const logger = new Logger('node-media-server');
+  nmsLogger.log = (message: string, level = 'info') => {
+    const text = maskNmsLine(String(message));
+    if (level === 'error') logger.error(text);
+    else if (level === 'warn') logger.warn(text);
+    else logger.debug(text);
+  };
+}
