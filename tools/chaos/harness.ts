@@ -88,6 +88,8 @@ export class Stack {
       STREAM_SHUTDOWN_TIMEOUT_SECONDS: String(SHUTDOWN_TIMEOUT_SECONDS),
       STREAM_BROADCAST_ENABLED: 'true',
       STREAM_MEDIA_WORKER_ADVERTISED_HOST: '127.0.0.1',
+      // The fake RTMP platform and the camera run on loopback, which the media policy refuses by default.
+      STREAM_MEDIA_ALLOW_PRIVATE_HOSTS: 'true',
       STREAM_BROADCAST_FALLBACK_SIZE: '640x360',
       STREAM_BROADCAST_VIDEO_BITRATE: '500k',
       STREAM_DEFAULT_BACKGROUND_VIDEO: '/nonexistent/default.mp4',
