@@ -68,7 +68,8 @@ export interface BroadcastSpec {
 }
 
 export type BroadcastHealth = 'healthy' | 'degraded' | 'unhealthy' | 'stopped';
-export type DestinationState = 'connecting' | 'live' | 'retrying' | 'failed';
+/** `stopped`: the broadcast stopped, nothing pushes any more. */
+export type DestinationState = 'connecting' | 'live' | 'retrying' | 'failed' | 'stopped';
 
 export interface DestinationRuntime {
   destinationId: string;
@@ -212,9 +213,8 @@ export function toBroadcastStatusView(spec: BroadcastSpec, runtime: BroadcastRun
     startedAt,
     durationSeconds: startedAt ? Math.max(0, Math.round((end - Date.parse(startedAt)) / 1000)) : null,
     health: stopped ? 'stopped' : ownerAlive ? (runtime?.health ?? 'unhealthy') : 'unhealthy',
-    destinations: spec.destinations.map(
-      (d) =>
-        known.get(d.destinationId) ?? {
+    destinations: spec.destinations.map((d) => {
+      const destination = known.get(d.destinationId) ?? {
           destinationId: d.destinationId,
           rtmpOutputUrl: d.url.masked,
           state: 'connecting',
@@ -222,8 +222,10 @@ export function toBroadcastStatusView(spec: BroadcastSpec, runtime: BroadcastRun
           retryCount: 0,
           bytesSent: 0,
           liveSince: null,
-        },
-    ),
+        };
+      // A stopped broadcast pushes nothing, whatever its owner wrote last (it may have died first).
+      return stopped ? { ...destination, state: 'stopped' as const, liveSince: null } : destination;
+    }),
     fallbackStreamUrl: spec.fallbackStream?.masked ?? null,
     fallbackImageUrl: spec.fallbackImage?.masked ?? null,
     backgroundVideoUrl: spec.backgroundVideo?.masked ?? null,

@@ -61,7 +61,10 @@ export class BroadcastStore {
   }
 
   async snapshot(broadcastId: string): Promise<BroadcastSnapshot | null> {
-    const [spec, runtime, ownerAlive] = await Promise.all([this.spec(broadcastId), this.runtime(broadcastId), this.ownerAlive(broadcastId)]);
+    const [spec, runtime, holder] = await Promise.all([this.spec(broadcastId), this.runtime(broadcastId), this.redis.get(BroadcastKeys.lease(broadcastId))]);
+    // The record's worker must be the one holding the lease: a lapsed lease, or one a peer took while
+    // adopting, means the health and worker written there are no longer anyone's.
+    const ownerAlive = holder !== null && (runtime?.workerId == null || runtime.workerId === holder);
     return spec ? { spec, runtime, ownerAlive } : null;
   }
 

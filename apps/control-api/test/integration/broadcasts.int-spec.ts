@@ -413,6 +413,24 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
       await post('/stream/broadcast/update', { broadcastId: randomUUID(), fallbackImageUrl: '' }).expect(404);
     });
 
+    it("shows no worker and unhealthy as soon as the owner's lease lapsed or a peer took it over", async () => {
+      const { broadcastId } = cameraBroadcast;
+      const view = async () => (await post('/stream/broadcast/status', { broadcastId }).expect(200)).body as BroadcastStatusView;
+      expect(await view()).toMatchObject({ health: 'healthy', workerId: WORKER_ID });
+      try {
+        // A peer adopted it and has not written its record yet: the old worker's "healthy" is nobody's.
+        await redis.set(BroadcastKeys.lease(broadcastId), 'fake-media-worker-2', 'PX', 120_000);
+        expect(await view()).toMatchObject({ isActive: true, health: 'unhealthy', workerId: null });
+        // The lease lapses (the worker died): unhealthy at the first read after it, not later.
+        await redis.set(BroadcastKeys.lease(broadcastId), WORKER_ID, 'PX', 300);
+        expect(await view()).toMatchObject({ health: 'healthy', workerId: WORKER_ID });
+        await new Promise((resolve) => setTimeout(resolve, 350));
+        expect(await view()).toMatchObject({ isActive: true, health: 'unhealthy', workerId: null });
+      } finally {
+        await redis.set(BroadcastKeys.lease(broadcastId), WORKER_ID, 'PX', 120_000);
+      }
+    });
+
     it('refuses an update the worker cannot validate, and leaves the broadcast unchanged', async () => {
       const { broadcastId } = cameraBroadcast;
       const specBefore = await redis.get(BroadcastKeys.spec(broadcastId));
@@ -502,6 +520,8 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
 
       const status = await post('/stream/broadcast/status', { broadcastId }).expect(200);
       expect(status.body).toMatchObject({ isActive: false, health: 'stopped' });
+      // Its worker last wrote them live; a stopped broadcast pushes nothing.
+      expect(status.body.destinations.map((d: { state: string }) => d.state)).toEqual(['stopped', 'stopped']);
       const active = await post('/stream/broadcast/list', {}).expect(200);
       expect(active.body.broadcasts.map((b: BroadcastStatusView) => b.broadcastId)).not.toContain(broadcastId);
       const all = await post('/stream/broadcast/list', { activeOnly: false }).expect(200);

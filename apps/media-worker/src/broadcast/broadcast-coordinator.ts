@@ -393,12 +393,16 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     const entry = await this.cameras.get(cameraId);
     if (!entry || entry.state !== 'live' || !entry.rtmpUrlEnc) return null;
     const meta = entry.metadata;
+    // onMetaData names both tracks at once: with either codec known, a missing one is really absent
+    // (an audio-only camera); with neither, the runner probes the camera.
+    const known = meta.videoCodec !== null || meta.audioCodec !== null;
     return {
       url: this.cipher.decrypt(entry.rtmpUrlEnc),
       // Unknown codecs (no onMetaData) are copied: RTMP cameras are H.264/AAC in practice.
       copyVideo: meta.videoCodec === null || meta.videoCodec === 'h264',
       copyAudio: meta.audioCodec === null || meta.audioCodec === 'aac',
-      hasAudio: meta.audioCodec !== null || meta.videoCodec === null,
+      hasVideo: known ? meta.videoCodec !== null : null,
+      hasAudio: known ? meta.audioCodec !== null : null,
       width: meta.width,
       height: meta.height,
       fps: meta.fps,

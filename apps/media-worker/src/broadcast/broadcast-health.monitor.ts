@@ -7,7 +7,7 @@ import { APP_CONFIG, type AppConfig, MetricsService } from '@lib-stream/nest-kit
 import { BroadcastCoordinator } from './broadcast-coordinator';
 
 const HEALTHS: BroadcastHealth[] = ['healthy', 'degraded', 'unhealthy', 'stopped'];
-const DESTINATION_STATES: DestinationState[] = ['connecting', 'live', 'retrying', 'failed'];
+const DESTINATION_STATES: DestinationState[] = ['connecting', 'live', 'retrying', 'failed', 'stopped'];
 
 /**
  * BroadcastHealthMonitor: every STREAM_BROADCAST_HEALTH_CHECK_INTERVAL_SECONDS it exports this

@@ -14,7 +14,7 @@ import { DestinationPusher } from './destination-pusher';
 import { type EncodeSettings, type ResolvedVideo, sourceArgs } from './ffmpeg/ffmpeg-args';
 import { type ExitInfo, FfmpegProcess } from './ffmpeg/ffmpeg-process';
 import type { ProgressBlock } from './ffmpeg/progress-parser';
-import { HEALTHY_RESET_MS, backoff } from './restart-policy';
+import { FlapDamper, HEALTHY_RESET_MS, backoff } from './restart-policy';
 import { type CascadeLevel, buildCascade, sameLevel } from './source-cascade';
 import { probeSource } from './validation/source-probe';
 
@@ -31,6 +31,16 @@ const PUSHER_STALL_MS = SOURCE_START_TIMEOUT_MS * 2;
 const SWITCH_GAP_ESTIMATE_MS = 300;
 /** How often a fallen-back broadcast looks at its camera in the registry. */
 const CAMERA_CHECK_MS = 250;
+/**
+ * A relayed live stream other than our own camera: a dead publisher on a remote node-media-server
+ * leaves its readers attached with no EOF (media.md §4a), so only silence tells. At 30 fps a 200 ms
+ * gap is 6 frames; progress every 0.1 s keeps detection + switch under 0.5 s frozen at the destination.
+ */
+const LIVE_STALL_MS = 200;
+const LIVE_STATS_PERIOD_S = 0.1;
+/** A level on air and moving this long has recovered: its flap history and the last error are cleared. */
+const LEVEL_STABLE_MS = 10_000;
+const RECOVERED_MS = 2000;
 
 export interface RunnerSettings {
   ffmpegPath: string;
@@ -46,7 +56,9 @@ export interface LiveCamera {
   url: string;
   copyVideo: boolean;
   copyAudio: boolean;
-  hasAudio: boolean;
+  /** null: the camera sent no metadata, so its tracks are probed. */
+  hasVideo: boolean | null;
+  hasAudio: boolean | null;
   width: number | null;
   height: number | null;
   fps: number | null;
@@ -59,6 +71,7 @@ export interface RunnerDeps {
   /** The camera's readable URL while it is live, else null. */
   liveCamera(cameraId: string): Promise<LiveCamera | null>;
   bus: { open(): { token: string; url: string }; close(token: string): void; hasPublisher(token: string): boolean };
+  /** Only real changes: called when a source of another type is actually on air (its first progress). */
   onSourceChanged(previous: VideoSourceType | null, current: VideoSourceType): void;
   /** The broadcast cannot go on (source exhausted, every destination failed): stop it with reason error. */
   onTerminal(message: string): void;
@@ -79,6 +92,11 @@ export class BroadcastRunner {
   private sourceRestarts = 0;
   private sourceFailuresInRow = 0;
   private readonly levelRetryAt = new Map<number, number>();
+  private readonly damper = new FlapDamper();
+  /** The type last announced with onSourceChanged: what the platform really saw last. */
+  private announcedType: VideoSourceType | null = null;
+  /** currentVideoSource when it differs from the level's label (an audio-only camera over a picture). */
+  private onAirLabel: string | null = null;
   private readonly pushers = new Map<string, DestinationPusher>();
   private bus: { token: string; url: string } | null = null;
   private recoveryTimer: NodeJS.Timeout | null = null;
@@ -197,7 +215,7 @@ export class BroadcastRunner {
   }
 
   currentVideoSource(): string | null {
-    return this.levels[this.levelIndex]?.label ?? null;
+    return this.onAirLabel ?? this.levels[this.levelIndex]?.label ?? null;
   }
 
   restarts(): number {
@@ -242,42 +260,93 @@ export class BroadcastRunner {
     if (old) await old.stop();
     if (this.stopped) return;
     const level = this.levels[index];
-    const video = await this.resolve(level);
-    if (!video) {
+    const plan = await this.plan(index);
+    if (!plan) {
       // The source vanished between the check and now: go on down.
-      this.levelRetryAt.set(index, Date.now() + this.deps.settings.recoveryCheckMs);
+      this.levelRetryAt.set(index, Date.now() + this.damper.failed(index, this.deps.settings.recoveryCheckMs));
       if (index < this.levels.length - 1) return this.doSwitch(index + 1, 'unavailable');
       return;
     }
     if (!this.bus) return;
     this.levelIndex = index;
-    const args = sourceArgs(video, this.spec.audio ? this.deps.open(this.spec.audio) : null, this.bus.url, this.encodeSettings());
+    this.onAirLabel = plan.label;
+    const args = sourceArgs(plan.video, plan.audioUrl, this.bus.url, this.encodeSettings(), { endWithAudio: plan.endWithAudio });
+    const fast = level.input.kind === 'stream';
     const process = new FfmpegProcess({
       ffmpegPath: this.deps.settings.ffmpegPath,
       args,
       label: `source ${level.type}`,
-      stallMs: STALL_MS,
+      stallMs: fast ? LIVE_STALL_MS : STALL_MS,
+      statsPeriodS: fast ? LIVE_STATS_PERIOD_S : 1,
       startTimeoutMs: SOURCE_START_TIMEOUT_MS,
       secrets: this.secrets(),
     });
     this.source = process;
     this.sourceProgressed = false;
-    process.on('progress', (block: ProgressBlock) => this.onSourceProgress(process, block));
+    process.on('progress', (block: ProgressBlock) => this.onSourceProgress(process, index, block));
     process.once('exit', (info: ExitInfo) => this.onSourceExit(process, index, info));
     process.start();
-    this.logger.log({ msg: 'source on air', videoSourceType: level.type, source: level.label, why });
-    if (previousType !== level.type) this.deps.onSourceChanged(previousType, level.type);
+    this.logger.log({ msg: 'source starting', videoSourceType: level.type, source: plan.label ?? level.label, from: previousType, why });
   }
 
-  private onSourceProgress(process: FfmpegProcess, block: ProgressBlock): void {
+  /** What the source process for level `index` reads: its own input, or for an audio-only camera that audio over the cascade's picture. */
+  private async plan(index: number): Promise<SourcePlan | null> {
+    const level = this.levels[index];
+    const ownAudio = this.spec.audio ? this.deps.open(this.spec.audio) : null;
+    if (level.input.kind !== 'camera') {
+      const video = await this.resolve(level);
+      return video ? { video, audioUrl: ownAudio, endWithAudio: false, label: null } : null;
+    }
+    const camera = await this.deps.liveCamera(level.input.cameraId);
+    if (!camera) return null;
+    const tracks = await this.cameraTracks(camera);
+    if (!tracks.video && !tracks.audio) return null;
+    if (camera.width && camera.height) this.cameraSize = { width: camera.width, height: camera.height, fps: Math.round(camera.fps ?? 30) || 30 };
+    if (tracks.video) {
+      return { video: { kind: 'stream', url: camera.url, copyVideo: camera.copyVideo, hasAudio: tracks.audio, copyAudio: camera.copyAudio }, audioUrl: ownAudio, endWithAudio: false, label: null };
+    }
+    // Audio only: the camera's sound under the first picture below it that cannot go away (image,
+    // file, default background or black); the process lives as long as the camera's audio.
+    const backdrop = this.levels.find((candidate, i) => i > index && candidate.input.kind !== 'stream' && candidate.input.kind !== 'camera') ?? this.levels[this.levels.length - 1];
+    const video = (await this.resolve(backdrop)) ?? { kind: 'black' as const };
+    return { video, audioUrl: camera.url, endWithAudio: true, label: `${level.label} (audio only) over ${backdrop.label}` };
+  }
+
+  /** The camera's tracks from its metadata, or from ffprobe when it sent none. */
+  private async cameraTracks(camera: LiveCamera): Promise<{ video: boolean; audio: boolean }> {
+    if (camera.hasVideo !== null && camera.hasAudio !== null) return { video: camera.hasVideo, audio: camera.hasAudio };
+    try {
+      const probe = await probeSource(this.deps.settings.ffprobePath, camera.url, 2);
+      return { video: probe.video !== null, audio: probe.audio !== null };
+    } catch {
+      return { video: false, audio: false };
+    }
+  }
+
+  private onSourceProgress(process: FfmpegProcess, index: number, block: ProgressBlock): void {
     if (process !== this.source) return;
-    this.sourceProgressed = true;
     const now = Date.now();
+    if (!this.sourceProgressed) this.onAir(index);
+    this.sourceProgressed = true;
+    const movingMs = now - (process.firstProgressAt ?? now);
+    if (movingMs >= LEVEL_STABLE_MS) this.damper.clear(index);
+    if (index === 0 && movingMs >= RECOVERED_MS) this.lastError = null;
     if (block.frame != null) {
       if (this.fps.at && block.frame >= this.fps.frame) this.fps.value = Math.round(((block.frame - this.fps.frame) * 1000 * 10) / Math.max(1, now - this.fps.at)) / 10;
       this.fps = { frame: block.frame, at: now, value: this.fps.value };
     }
     if (process.startedAt && now - process.startedAt > HEALTHY_RESET_MS) this.sourceFailuresInRow = 0;
+  }
+
+  /** The new source produces: only now has the program really changed, so only now is it announced. */
+  private onAir(index: number): void {
+    const type = this.levels[index]?.type;
+    if (!type) return;
+    this.logger.log({ msg: 'source on air', videoSourceType: type, source: this.currentVideoSource() });
+    if (type === this.announcedType) return;
+    const previous = this.announcedType;
+    this.announcedType = type;
+    this.deps.onSourceChanged(previous, type);
   }
 
   private onSourceExit(process: FfmpegProcess, index: number, info: ExitInfo): void {
@@ -292,8 +361,10 @@ export class BroadcastRunner {
     const crashedWhileFine = info.signal !== null && info.reason === 'exited' && this.sourceProgressed;
     const last = index >= this.levels.length - 1;
     if (!crashedWhileFine && !last) {
-      // The source itself failed: move down now, and look at it again later.
-      this.levelRetryAt.set(index, Date.now() + this.deps.settings.recoveryCheckMs);
+      // The source itself failed: move down now, and look at it again later (later still when it keeps failing).
+      const retryIn = this.damper.failed(index, this.deps.settings.recoveryCheckMs);
+      this.levelRetryAt.set(index, Date.now() + retryIn);
+      if (retryIn > this.deps.settings.recoveryCheckMs) this.logger.warn({ msg: 'source keeps failing: backing off', videoSourceType: level?.type, failures: this.damper.count(index), retryInMs: retryIn });
       void this.switchTo(index + 1, `fallback after ${info.reason}`);
       return;
     }
@@ -347,12 +418,8 @@ export class BroadcastRunner {
   private async resolve(level: CascadeLevel): Promise<ResolvedVideo | null> {
     const input = level.input;
     switch (input.kind) {
-      case 'camera': {
-        const camera = await this.deps.liveCamera(input.cameraId);
-        if (!camera) return null;
-        if (camera.width && camera.height) this.cameraSize = { width: camera.width, height: camera.height, fps: Math.round(camera.fps ?? 30) || 30 };
-        return { kind: 'stream', url: camera.url, copyVideo: camera.copyVideo, hasAudio: camera.hasAudio, copyAudio: camera.copyAudio };
-      }
+      case 'camera':
+        return null; // planned in plan(): it may be audio only
       case 'stream':
         // RTMP sources are H.264/AAC in FLV in practice; copy them (FFmpeg 5.1 cannot read anything else there).
         return { kind: 'stream', url: this.deps.open(input.url), copyVideo: true, hasAudio: true, copyAudio: true };
@@ -432,6 +499,15 @@ export class BroadcastRunner {
     // The key part alone as well: ffmpeg sometimes prints only the path.
     return [...urls, ...urls.map((url) => url.split('/').pop() ?? '').filter((tail) => tail.length >= 6)];
   }
+}
+
+interface SourcePlan {
+  video: ResolvedVideo;
+  audioUrl: string | null;
+  /** The audio is the live input: the process ends with it. */
+  endWithAudio: boolean;
+  /** currentVideoSource when not the level's own label. */
+  label: string | null;
 }
 
 function even(value: number): number {

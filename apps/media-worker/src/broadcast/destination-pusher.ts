@@ -7,6 +7,9 @@ import { type ExitInfo, FfmpegProcess } from './ffmpeg/ffmpeg-process';
 import type { ProgressBlock } from './ffmpeg/progress-parser';
 import { HEALTHY_RESET_MS, backoff } from './restart-policy';
 
+/** Sending this long after a failure: the destination has recovered. */
+const RECOVERED_MS = 2000;
+
 export interface PusherOptions {
   ffmpegPath: string;
   programUrl: string;
@@ -80,6 +83,8 @@ export class DestinationPusher {
     this.stopped = true;
     this.clearRetry();
     await this.process?.stop();
+    this.state = 'stopped';
+    this.liveSince = null;
   }
 
   runtime(): DestinationRuntime {
@@ -102,6 +107,12 @@ export class DestinationPusher {
       this.state = 'live';
       this.liveSince = new Date().toISOString();
       this.options.logger.log({ msg: 'destination live', destinationId: this.spec.destinationId, destination: this.spec.url.masked });
+    }
+    // Recovered once it has kept sending a while (a refused publish also gets its header bytes out
+    // first): the status then shows the destination as it is now; the failures stay in the logs.
+    if (this.state === 'live' && this.liveSince && Date.now() - Date.parse(this.liveSince) >= RECOVERED_MS && (this.retryCount || this.lastError)) {
+      this.retryCount = 0;
+      this.lastError = null;
     }
     if (process.startedAt && Date.now() - process.startedAt > HEALTHY_RESET_MS) this.failuresInRow = 0;
   }

@@ -1,8 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import Bull from 'bull';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { promisify } from 'node:util';
 import Redis from 'ioredis';
 
 import {
@@ -162,6 +163,9 @@ describe('broadcasts: cascade, destinations, restarts', () => {
       STREAM_CAMERA_OFFLINE_GRACE_SECONDS: '1',
       STREAM_VOICE_BROADCAST_RTMP_URL: `rtmp://127.0.0.1:${platform.port}/app/${voiceKey}`,
       STREAM_DEFAULT_BACKGROUND_VIDEO: '/nonexistent/default.mp4',
+      // Everything here is on loopback, the files in the assets directory.
+      STREAM_MEDIA_ALLOW_PRIVATE_HOSTS: 'true',
+      STREAM_MEDIA_DIR: assets,
       STREAM_DATA_DIR: `/tmp/lib-stream-test-${process.pid}`,
     });
     const identity = newServiceIdentity('media-worker');
@@ -208,6 +212,7 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     expect(platform.publishes(goodKey)).toHaveLength(1);
     expect(events.filter((e) => e.channel === 'stream.broadcast.started' && e.data.broadcastId === spec.broadcastId)).toHaveLength(1);
     await stop(spec);
+    expect((await runtime(spec.broadcastId))!.destinations.map((d) => d.state)).toEqual(['stopped', 'stopped']);
     expect(events.filter((e) => e.channel === 'stream.broadcast.stopped' && e.data.broadcastId === spec.broadcastId)).toEqual([
       expect.objectContaining({ data: expect.objectContaining({ reason: 'manual' }) }),
     ]);
@@ -266,11 +271,14 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     await expectEventually(
       async () => {
         expect(runner.pids().pushers[destinationId]).not.toBe(pusherPid);
-        expect((await runtime(spec.broadcastId))!.destinations[0]).toMatchObject({ state: 'live', retryCount: 1 });
+        expect(runner.destinations()[0].state).toBe('retrying');
       },
-      { timeoutMs: 10_000, intervalMs: 200 },
+      { timeoutMs: 5000, intervalMs: 20 },
     );
-    expect(platform.publishes(key)).toHaveLength(2);
+    expect(runner.destinations()[0]).toMatchObject({ retryCount: 1, lastError: expect.any(String) });
+    // Recovered: the counters and the error describe the destination as it is now.
+    await expectEventually(() => expect(runner.destinations()[0]).toMatchObject({ state: 'live', retryCount: 0, lastError: null }), { timeoutMs: 10_000, intervalMs: 50 });
+    await expectEventually(() => expect(platform.publishes(key)).toHaveLength(2), { timeoutMs: 3000 });
     await stop(spec);
   }, 60_000);
 
@@ -360,13 +368,92 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     await stop(spec);
   }, 60_000);
 
+  /** A camera with one track only (the shared publisher always sends both). */
+  function publishOneTrack(streamKey: string, track: 'audio' | 'video'): FfmpegPublisher {
+    const media =
+      track === 'audio'
+        ? ['-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=44100', '-c:a', 'aac', '-b:a', '64k', '-ar', '44100', '-ac', '2', '-vn']
+        : ['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '30', '-pix_fmt', 'yuv420p', '-b:v', '400k', '-an'];
+    const child = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-re', ...media, '-f', 'flv', '-tcp_nodelay', '1', `rtmp://127.0.0.1:${port}/live/${streamKey}`], { stdio: 'ignore' });
+    const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+    const publisher: FfmpegPublisher = {
+      child,
+      exited,
+      stderr: () => '',
+      stop: async (signal = 'SIGTERM') => {
+        if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+        return exited;
+      },
+    };
+    publishers.push(publisher);
+    return publisher;
+  }
+
+  /** What the platform plays back for a key: codec per track type, from ffprobe (async: the program bus lives in this process). */
+  async function probeDestination(key: string): Promise<Record<string, string>> {
+    const { stdout } = await promisify(execFile)('ffprobe', ['-v', 'error', '-rw_timeout', '5000000', '-show_entries', 'stream=codec_type,codec_name', '-of', 'json', platform.url('app', key)], { timeout: 10_000 });
+    const streams = (JSON.parse(stdout).streams ?? []) as { codec_type: string; codec_name: string }[];
+    return Object.fromEntries(streams.map((s) => [s.codec_type, s.codec_name]));
+  }
+
+  const sourceChanges = (broadcastId: string) => events.filter((e) => e.channel === 'stream.broadcast.source-changed' && e.data.broadcastId === broadcastId);
+
+  it('broadcasts an audio-only camera under the cascade\'s picture, steadily, and gives a video-only camera silent audio', async () => {
+    const key = `live_${randomBytes(6).toString('hex')}_AUDIOONLYSECRET`;
+    const { cameraId, streamKey } = await createCamera();
+    const audioCamera = publishOneTrack(streamKey, 'audio');
+    await expectEventually(async () => expect(JSON.parse((await redis.get(CameraKeys.registry(cameraId))) ?? '{}').state).toBe('live'), { timeoutMs: 10_000 });
+    // No fallbacks: the picture is the cascade's last step, black (an image or default background would be used first).
+    const spec = cameraSpec(cameraId, [platform.url('app', key)]);
+    const status = await start(spec);
+    expect(status.videoSourceType).toBe('primary_stream');
+    await expectEventually(() => expect(platform.keyframes(key).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
+    const onAirAt = Date.now();
+
+    // 20 s on air (issue #13: before, camera ↔ black every ~1.5 s, 41 changes in 45 s).
+    await new Promise((resolve) => setTimeout(resolve, 20_000));
+    expect(sourceChanges(spec.broadcastId)).toEqual([]);
+    const state = await runtime(spec.broadcastId);
+    expect(state).toMatchObject({ videoSourceType: 'primary_stream', sourceRestarts: 0, health: 'healthy', lastError: null });
+    expect(state!.currentVideoSource).toBe(`camera:${cameraId} (audio only) over black`);
+    // Video kept coming (2 s GOP) and the platform plays both tracks.
+    expect(platform.keyframes(key).filter((k) => k.t > onAirAt).length).toBeGreaterThanOrEqual(8);
+    expect(await probeDestination(key)).toEqual({ video: 'h264', audio: 'aac' });
+    // The camera's audio is what keeps that source alive: when the camera goes, the cascade moves.
+    await audioCamera.stop('SIGKILL');
+    await expectEventually(async () => expect((await runtime(spec.broadcastId))?.videoSourceType).toBe('black'), { timeoutMs: 5000, intervalMs: 100 });
+    await expectEventually(() => expect(sourceChanges(spec.broadcastId).map((e) => [e.data.previousSource, e.data.currentSource])).toEqual([['primary_stream', 'black']]), { timeoutMs: 3000 });
+    expect(platform.publishes(key)).toHaveLength(1);
+    await stop(spec);
+
+    const videoKey = `live_${randomBytes(6).toString('hex')}_VIDEOONLYSECRET`;
+    const videoCamera = await createCamera();
+    publishOneTrack(videoCamera.streamKey, 'video');
+    await expectEventually(async () => expect(JSON.parse((await redis.get(CameraKeys.registry(videoCamera.cameraId))) ?? '{}').state).toBe('live'), { timeoutMs: 10_000 });
+    const videoSpec = cameraSpec(videoCamera.cameraId, [platform.url('app', videoKey)]);
+    await start(videoSpec);
+    await expectEventually(() => expect(platform.keyframes(videoKey).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
+    await new Promise((resolve) => setTimeout(resolve, 8000));
+    expect(sourceChanges(videoSpec.broadcastId)).toEqual([]);
+    expect(await runtime(videoSpec.broadcastId)).toMatchObject({ videoSourceType: 'primary_stream', sourceRestarts: 0, health: 'healthy' });
+    expect(await probeDestination(videoKey)).toEqual({ video: 'h264', audio: 'aac' });
+    await stop(videoSpec);
+  }, 90_000);
+
   it('starts a voice-room broadcast only on consent and stops it when consent is revoked', async () => {
-    const audioKey = `voice${randomBytes(4).toString('hex')}`;
-    publishers.push(startRtmpPublisher(platform.url('voice', audioKey)));
-    await expectEventually(() => expect(platform.publishes(audioKey)).toHaveLength(1), { timeoutMs: 10_000 });
+    // The room's audio arrives as RTP (G.711 µ-law: a static payload type, no SDP needed).
+    const rtpPort = await freePort();
+    const rtpSender = spawn('ffmpeg', ['-v', 'error', '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=8000', '-c:a', 'pcm_mulaw', '-f', 'rtp', `rtp://127.0.0.1:${rtpPort}`], { stdio: 'ignore' });
     const roomId = randomUUID();
     const packet = (pattern: string, data: object) => JSON.stringify({ pattern, data: { eventId: randomUUID(), timestamp: new Date().toISOString(), roomId, ...data } });
-    await redis.publish('voice.room.broadcast.approved', packet('voice.room.broadcast.approved', { requestedBySessionId: randomUUID(), rtpAudioEndpoint: platform.url('voice', audioKey) }));
+    // Not RTP, or oversized: dropped with a short reason, nothing started.
+    const badRoomId = randomUUID();
+    await redis.publish('voice.room.broadcast.approved', packet('voice.room.broadcast.approved', { roomId: badRoomId, rtpAudioEndpoint: `http://127.0.0.1:${platform.port}/voice` }));
+    await redis.publish('voice.room.broadcast.approved', packet('voice.room.broadcast.approved', { roomId: `${'r'.repeat(200_000)}`, rtpAudioEndpoint: `rtp://127.0.0.1:${rtpPort}` }));
+    await expectEventually(() => expect(logLines.filter((l) => l.includes('ignored voice.room.broadcast.approved'))).toHaveLength(2), { timeoutMs: 5000 });
+    expect(logLines.filter((l) => l.includes('rrrrrrrrrrrrrrrr'))).toEqual([]);
+    expect(await redis.get(BroadcastKeys.sourceClaim(broadcastSourceKey({ voiceRoomId: badRoomId })))).toBeNull();
+    await redis.publish('voice.room.broadcast.approved', packet('voice.room.broadcast.approved', { requestedBySessionId: randomUUID(), rtpAudioEndpoint: `rtp://127.0.0.1:${rtpPort}` }));
 
     const broadcastId = await expectEventually(
       async () => {
@@ -387,6 +474,7 @@ describe('broadcasts: cascade, destinations, restarts', () => {
       () => expect(events.find((e) => e.channel === 'stream.broadcast.stopped' && e.data.broadcastId === broadcastId)?.data.reason).toBe('consent_revoked'),
       { timeoutMs: 10_000 },
     );
+    rtpSender.kill('SIGKILL');
   }, 60_000);
 
   it('answers start jobs with a result and keeps no job; skips a job past its takeBy or abandoned by control-api', async () => {
@@ -415,9 +503,31 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     expect(await queue.getJobCounts()).toMatchObject({ waiting: 0, active: 0, completed: 0, failed: 0, delayed: 0 });
   }, 30_000);
 
+  it('treats a camera named by its ingest URL (query string added) as that camera: one broadcast per camera holds', async () => {
+    const { cameraId, streamKey } = await createCamera();
+    publishCamera(streamKey);
+    await expectEventually(async () => expect(JSON.parse((await redis.get(CameraKeys.registry(cameraId))) ?? '{}').state).toBe('live'), { timeoutMs: 10_000 });
+    const byUrl = (key: string) => {
+      const url = `rtmp://127.0.0.1:${port}/live/${streamKey}?via=url`;
+      return cameraSpec(cameraId, [platform.url('app', key)], { video: { kind: 'url', url: seal(url) }, sourceKey: broadcastSourceKey({ url }) });
+    };
+    const first = cameraSpec(cameraId, [platform.url('app', `live_${randomBytes(6).toString('hex')}_URLA`)]);
+    await start(first);
+    const second = await submit({ spec: byUrl(`live_${randomBytes(6).toString('hex')}_URLB`) });
+    expect(second).toMatchObject({ ok: false, status: 409 });
+    await stop(first);
+    // Alone, the URL form goes on air: read as the camera, since the ingest plays no key.
+    const key = `live_${randomBytes(6).toString('hex')}_URLC`;
+    const third = byUrl(key);
+    expect(await start(third)).toMatchObject({ isActive: true, videoSourceType: 'primary_stream' });
+    await expectEventually(() => expect(platform.keyframes(key).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
+    expect(await redis.get(BroadcastKeys.sourceClaim(broadcastSourceKey({ cameraId })))).toBe(third.broadcastId);
+    await stop(third);
+  }, 60_000);
+
   it('keeps every destination key out of logs, events and Redis', async () => {
     const text = [logLines.join('\n'), JSON.stringify(events), await dumpRedis(redis)].join('\n');
-    for (const secret of ['GOODSECRET', 'REFUSEDSECRET', 'STALLSECRET', 'CASCADESECRET', 'RESTARTSECRET', 'UPDATEASECRET', 'UPDATEBSECRET', 'UPDATECSECRET', 'AUDIOSECRET', 'VOICESECRET', 'CLOSEDSECRET']) {
+    for (const secret of ['GOODSECRET', 'REFUSEDSECRET', 'STALLSECRET', 'CASCADESECRET', 'RESTARTSECRET', 'UPDATEASECRET', 'UPDATEBSECRET', 'UPDATECSECRET', 'AUDIOSECRET', 'VOICESECRET', 'CLOSEDSECRET', 'AUDIOONLYSECRET', 'VIDEOONLYSECRET']) {
       expect(text).not.toContain(secret);
     }
     expect(logLines.join('\n')).toContain('destination live');

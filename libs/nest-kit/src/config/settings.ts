@@ -54,7 +54,7 @@ const urlWithScheme =
     }
   };
 
-const H264_ENCODERS = ['libx264', 'libx264rgb', 'h264_nvenc', 'h264_qsv', 'h264_vaapi', 'h264_v4l2m2m', 'h264_omx'];
+const H264_ENCODERS = ['libx264', 'libx264rgb', 'libopenh264', 'h264_nvenc', 'h264_qsv', 'h264_vaapi', 'h264_v4l2m2m', 'h264_omx'];
 
 const bitrate = (value: string): string | null => (/^\d+[kKmM]?$/.test(value) ? null : 'must be a bitrate such as 128k');
 

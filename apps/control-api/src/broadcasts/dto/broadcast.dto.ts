@@ -188,7 +188,7 @@ export class ListBroadcastsRequest {
 export class DestinationStatusResponse implements DestinationRuntime {
   @ApiProperty({ format: 'uuid' }) destinationId: string;
   @ApiProperty({ description: 'Masked: rtmp://host/app/****' }) rtmpOutputUrl: string;
-  @ApiProperty({ enum: ['connecting', 'live', 'retrying', 'failed'] }) state: DestinationState;
+  @ApiProperty({ enum: ['connecting', 'live', 'retrying', 'failed', 'stopped'] }) state: DestinationState;
   @ApiProperty({ nullable: true, type: String, description: 'Masked' }) lastError: string | null;
   @ApiProperty() retryCount: number;
   @ApiProperty() bytesSent: number;

@@ -41,6 +41,68 @@ describe('sourceArgs', () => {
   });
 });
 
+describe('sourceArgs: cameras missing a track', () => {
+  it('puts silent audio under a video-only camera and ends with the camera', () => {
+    const args = sourceArgs({ kind: 'stream', url: 'rtmp://10.0.0.5:1935/live/sk_x', copyVideo: true, hasAudio: false, copyAudio: false }, null, program, settings);
+    expect(args).toEqual(expect.arrayContaining(['anullsrc=r=44100:cl=stereo', '-map', '0:v:0', '-map', '1:a:0', '-shortest']));
+    expect(after(args, '-c:v')).toBe('copy');
+    expect(after(args, '-c:a')).toBe('aac');
+  });
+
+  it('lays an audio-only camera under a still picture and ends when the camera\'s audio does', () => {
+    const args = sourceArgs({ kind: 'image', path: '/srv/brb.png' }, 'rtmp://127.0.0.1:1935/live/sk_x', program, settings, { endWithAudio: true });
+    expect(args).toEqual(expect.arrayContaining(['-map', '0:v:0', '-map', '1:a:0', '-shortest']));
+    expect(args).not.toContain('anullsrc=r=44100:cl=stereo');
+    expect(args[args.indexOf('rtmp://127.0.0.1:1935/live/sk_x') - 1]).toBe('-i');
+  });
+
+  it('keeps game audio over a loop running when the audio ends (no -shortest)', () => {
+    const args = sourceArgs({ kind: 'file', path: '/srv/loop.mp4', copyVideo: true, hasAudio: true, copyAudio: true }, 'rtmp://game/audio/a', program, settings);
+    expect(args).not.toContain('-shortest');
+  });
+});
+
+describe('sourceArgs: H.264 encoders (LGPL builds have no libx264)', () => {
+  const black = (videoCodec: string) => sourceArgs({ kind: 'black' }, null, program, { ...settings, videoCodec });
+
+  it('gives libopenh264 bitrate rate control and no x264-only options', () => {
+    const args = black('libopenh264');
+    expect(after(args, '-c:v')).toBe('libopenh264');
+    expect(after(args, '-b:v')).toBe('2500k');
+    expect(after(args, '-rc_mode')).toBe('bitrate');
+    expect(after(args, '-allow_skip_frames')).toBe('0');
+    expect(after(args, '-g')).toBe('60');
+    expect(args).not.toContain('-preset');
+    expect(args).not.toContain('-tune');
+    expect(args).not.toContain('-bufsize');
+    expect(after(args, '-vf')).toMatch(/,format=yuv420p$/);
+  });
+
+  it('opens the VAAPI device before the inputs and uploads frames to it', () => {
+    const args = black('h264_vaapi');
+    expect(args.slice(0, 2)).toEqual(['-vaapi_device', '/dev/dri/renderD128']);
+    expect(after(args, '-vf')).toMatch(/format=nv12,hwupload$/);
+    expect(after(args, '-rc_mode')).toBe('CBR');
+    expect(after(args, '-bf')).toBe('0');
+    expect(args).not.toContain('-tune');
+  });
+
+  it('uses low-latency CBR on NVENC and nv12 without lookahead on QSV', () => {
+    const nvenc = black('h264_nvenc');
+    expect([after(nvenc, '-preset'), after(nvenc, '-tune'), after(nvenc, '-rc'), after(nvenc, '-bf')]).toEqual(['p4', 'll', 'cbr', '0']);
+    const qsv = black('h264_qsv');
+    expect([after(qsv, '-preset'), after(qsv, '-look_ahead'), after(qsv, '-bf')]).toEqual(['veryfast', '0', '0']);
+    expect(after(qsv, '-vf')).toMatch(/format=nv12$/);
+  });
+
+  it('needs no encoder at all when everything is copied', () => {
+    const args = sourceArgs({ kind: 'stream', url: 'rtmp://10.0.0.5:1935/live/sk_x', copyVideo: true, hasAudio: true, copyAudio: true }, null, program, { ...settings, videoCodec: 'h264_vaapi' });
+    expect(args).not.toContain('-vaapi_device');
+    expect(args.filter((a) => a === '-c:v' || a === '-c:a').map((flag) => after(args, flag))).toEqual(['copy', 'copy']);
+    expect(pusherArgs(program, 'rtmp://x/app/k')).not.toContain('-c:v');
+  });
+});
+
 describe('pusherArgs', () => {
   it('copies the program bus to the destination without tcp_nodelay on rtmps', () => {
     const args = pusherArgs(program, 'rtmps://live.example/app/key');

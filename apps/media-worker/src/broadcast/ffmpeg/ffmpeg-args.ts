@@ -21,6 +21,8 @@ export type ResolvedVideo =
   | { kind: 'image'; path: string }
   | { kind: 'black' };
 
+import { encoderArgs, encoderGlobalArgs, encoderPixelFilter } from './h264-encoders';
+
 const isRtmp = (url: string) => /^rtmps?:\/\//i.test(url);
 
 /** Low-latency RTMP input: no Nagle, no long probing (TTFF 1.2 s → 0.25 s), bounded reads. */
@@ -41,32 +43,22 @@ function flvOutput(url: string): string[] {
 }
 
 function videoEncode(settings: EncodeSettings, still: boolean): string[] {
-  const gop = String(settings.fps * 2);
-  // zerolatency always: without it x264's lookahead holds the first keyframe back ~0.5 s, which is
-  // frozen video at the destination on every switch to an encoded fallback.
-  const x264 = settings.videoCodec.startsWith('libx264') ? ['-preset', 'veryfast', '-tune', still ? 'stillimage,zerolatency' : 'zerolatency'] : [];
-  const scale = `scale=${settings.width}:${settings.height}:force_original_aspect_ratio=decrease,pad=${settings.width}:${settings.height}:(ow-iw)/2:(oh-ih)/2,format=yuv420p`;
-  return [
-    '-vf', scale, '-c:v', settings.videoCodec, ...x264, '-r', String(settings.fps),
-    '-g', gop, '-keyint_min', gop, '-sc_threshold', '0',
-    '-b:v', settings.videoBitrate, '-maxrate', settings.videoBitrate, '-bufsize', doubleBitrate(settings.videoBitrate),
-  ];
+  const codec = settings.videoCodec;
+  const scale = `scale=${settings.width}:${settings.height}:force_original_aspect_ratio=decrease,pad=${settings.width}:${settings.height}:(ow-iw)/2:(oh-ih)/2,${encoderPixelFilter(codec)}`;
+  return ['-vf', scale, '-r', String(settings.fps), ...encoderArgs({ codec, bitrate: settings.videoBitrate, gop: settings.fps * 2, still })];
 }
 
 function audioEncode(settings: EncodeSettings): string[] {
   return ['-c:a', settings.audioCodec, '-b:a', settings.audioBitrate, '-ar', '44100', '-ac', '2'];
 }
 
-function doubleBitrate(bitrate: string): string {
-  const match = /^(\d+)([kKmM]?)$/.exec(bitrate);
-  return match ? `${Number(match[1]) * 2}${match[2]}` : bitrate;
-}
-
 /**
- * The source process for one cascade level. `audioUrl` (GameAudio/VoiceRoom) replaces the level's
- * own sound; stills and black get silent audio so the program always has both tracks.
+ * The source process for one cascade level. `audioUrl` (GameAudio/VoiceRoom, or an audio-only
+ * camera) replaces the level's own sound; stills, black and video-only streams get silent audio so
+ * the program always has both tracks. `endWithAudio`: the audio is the live part (an audio-only
+ * camera over a looped picture), so the process ends when it does.
  */
-export function sourceArgs(video: ResolvedVideo, audioUrl: string | null, programUrl: string, settings: EncodeSettings): string[] {
+export function sourceArgs(video: ResolvedVideo, audioUrl: string | null, programUrl: string, settings: EncodeSettings, { endWithAudio = false } = {}): string[] {
   const args: string[] = [];
   let copyVideo = false;
   let still = false;
@@ -93,19 +85,26 @@ export function sourceArgs(video: ResolvedVideo, audioUrl: string | null, progra
   }
   let audioInput = 0;
   let copyAudio = false;
+  // Two inputs where only one is finite: end with the finite one, or a dead live input would leave
+  // the other running forever and the failure would never be seen.
+  let shortest = false;
   if (audioUrl) {
     args.push(...networkOrFileInput(audioUrl, 3_000_000));
     audioInput = 1;
+    shortest = endWithAudio;
   } else if (ownAudio) {
     copyAudio = ownAudio === 'copy';
   } else {
     args.push('-f', 'lavfi', '-i', 'anullsrc=r=44100:cl=stereo');
     audioInput = 1;
+    shortest = video.kind === 'stream';
   }
   args.push('-map', '0:v:0', '-map', `${audioInput}:a:0`);
   args.push(...(copyVideo ? ['-c:v', 'copy'] : videoEncode(settings, still)));
   args.push(...(copyAudio ? ['-c:a', 'copy'] : audioEncode(settings)));
-  return [...args, ...flvOutput(programUrl)];
+  if (shortest) args.push('-shortest');
+  const globals = copyVideo ? [] : encoderGlobalArgs(settings.videoCodec);
+  return [...globals, ...args, ...flvOutput(programUrl)];
 }
 
 /** The persistent pusher: program bus → one destination, copied (it only ever reconnects on its own failure). */

@@ -33,6 +33,8 @@ export interface FfmpegProcessOptions {
   startTimeoutMs: number;
   /** Exact strings (destination URLs, stream keys) scrubbed from stderr, on top of maskStreamKeysInText. */
   secrets?: string[];
+  /** Seconds between progress blocks (default 1); shorter lets a short stallMs catch a dead live input sooner. */
+  statsPeriodS?: number;
 }
 
 interface FfmpegProcessEvents {
@@ -108,7 +110,8 @@ export class FfmpegProcess extends EventEmitter<FfmpegProcessEvents> {
   start(): void {
     if (this.child || this.exitInfo) throw new Error(`ffmpeg ${this.options.label}: start() called twice`);
     this._startedAt = Date.now();
-    const child = spawn(this.options.ffmpegPath, [...FFMPEG_SUPERVISION_ARGS, ...this.options.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const supervision = FFMPEG_SUPERVISION_ARGS.map((arg, i, all) => (all[i - 1] === '-stats_period' ? String(this.options.statsPeriodS ?? 1) : arg));
+    const child = spawn(this.options.ffmpegPath, [...supervision, ...this.options.args], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', (chunk: string) => this.parser.push(chunk).forEach((block) => this.onProgress(block)));
@@ -126,7 +129,7 @@ export class FfmpegProcess extends EventEmitter<FfmpegProcessEvents> {
       const cleanEnd = code === 0 && this._lastProgress?.end === true && !this.sawIoError;
       this.finish(code, signal, this.killReason ?? (cleanEnd ? 'input_ended' : 'exited'), this.lastError);
     });
-    this.watchdog = setInterval(() => this.checkWatchdog(), WATCHDOG_INTERVAL_MS);
+    this.watchdog = setInterval(() => this.checkWatchdog(), Math.min(WATCHDOG_INTERVAL_MS, Math.max(25, this.options.stallMs / 4)));
   }
 
   /** SIGKILL (SIGTERM does not unblock a stalled RTMP read, media.md §4a); resolves once it has exited. Idempotent. */
