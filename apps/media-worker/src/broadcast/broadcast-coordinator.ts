@@ -22,6 +22,8 @@ import {
 import { APP_CONFIG, type AppConfig, EventBus, HealthRegistry, REDIS, SERVICE_IDENTITY, type ServiceIdentity, bullQueueOptions, duplicateRedis, eventHeader } from '@lib-stream/nest-kit';
 
 import { CameraRegistry } from '../ingest/camera-registry';
+import { asCameraSource } from '../ingest/camera-source';
+import { IngestServer } from '../ingest/ingest.server';
 import { ProgramBus } from '../ingest/program-bus';
 import { SourceUrlCipher } from '../ingest/source-url-cipher';
 import { BroadcastRunner, type LiveCamera, type RunnerSettings } from './broadcast-runner';
@@ -69,6 +71,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     private readonly cameras: CameraRegistry,
     private readonly validator: BroadcastValidator,
     private readonly health: HealthRegistry,
+    private readonly ingest: IngestServer,
   ) {
     this.available = config.STREAM_BROADCAST_ENABLED && ffmpegAvailable(config.STREAM_FFMPEG_PATH) && cipher.available;
     const [width, height] = config.STREAM_BROADCAST_FALLBACK_SIZE.split('x').map(Number);
@@ -172,7 +175,8 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
    * refusal (never fails on purpose), so Bull removes it at once and keeps no spec or stack trace.
    */
   private async startJob(job: Bull.Job<BroadcastAssignmentJob>): Promise<BroadcastJobResult<BroadcastStatusView>> {
-    const { spec } = job.data;
+    // A camera named by its ingest URL is that camera (read by id, claimed by identity).
+    const spec = asCameraSource(job.data.spec, (url) => this.cipher.decrypt(url.enc), (url) => this.ingest.cameraForUrl(url));
     this.pending++;
     let reserved = true;
     const release = () => {

@@ -1,0 +1,20 @@
+import { type BroadcastSpec, type SealedUrl, broadcastSourceKey } from '@lib-stream/contracts';
+
+/**
+ * A broadcast whose video source is a camera's own ingest URL (its key, however decorated: query
+ * string, extra segments, percent-encoding) is a broadcast of that camera. It is read like one (the
+ * ingest plays no key) and claims the camera's identity, so "one broadcast per camera" cannot be
+ * side-stepped by naming the camera by a URL.
+ */
+export function asCameraSource(spec: BroadcastSpec, open: (url: SealedUrl) => string, cameraForUrl: (url: string) => string | null): BroadcastSpec {
+  if (spec.video.kind !== 'url') return spec;
+  let url: string;
+  try {
+    url = open(spec.video.url);
+  } catch {
+    return spec; // unreadable here: validation reports it
+  }
+  const cameraId = cameraForUrl(url);
+  if (!cameraId) return spec;
+  return { ...spec, video: { kind: 'camera', cameraId }, sourceKey: broadcastSourceKey({ cameraId }) };
+}
