@@ -162,8 +162,8 @@ export interface BroadcastValidationJob {
   takeBy?: number;
   /** Sources to probe with ffprobe (stream URLs, images, video files). */
   sources: { role: 'backgroundVideoUrl' | 'fallbackStreamUrl' | 'fallbackImageUrl' | 'sourceId'; url: SealedUrl }[];
-  /** RTMP destinations to check for an answering server (handshake + connect, never a publish). */
-  destinations: SealedUrl[];
+  /** RTMP destinations to check for an answering server (handshake + connect, never a publish); `field` names the request field in refusals (default rtmpOutputUrl). */
+  destinations: (SealedUrl & { field?: string })[];
 }
 
 /** The API view of a broadcast (seed `BroadcastStatus`, extended with destinations and the owner). */

@@ -1,9 +1,26 @@
 import type { SealedUrl } from '@lib-stream/contracts';
-import { type TokenCipher, maskMediaUrl } from '@lib-stream/stream-key';
+import { type TokenCipher, isRtmpUrl, maskMediaUrl } from '@lib-stream/stream-key';
 
 export const MEDIA_URL_FORMS = 'an rtmp://, rtmps://, http:// or https:// URL or an absolute file path on the media worker';
+export const RTMP_DESTINATION_FORM = 'an rtmp:// or rtmps:// URL with an application and a stream key (rtmp://host/app/key)';
 
 /** Encrypted for the worker's FFmpeg, masked for everything else. */
 export function sealUrl(cipher: TokenCipher, url: string): SealedUrl {
   return { enc: cipher.encrypt(url), masked: maskMediaUrl(url) };
+}
+
+/**
+ * `RTMP://host/app/key` → `rtmp://host/app/key`. URL schemes are case-insensitive, but FFmpeg's
+ * protocol names are not: an upper-case scheme was accepted and then failed forever ("Protocol not found").
+ */
+export function withLowerCaseScheme<T>(value: T): T {
+  if (typeof value !== 'string') return value;
+  return value.replace(/^([A-Za-z][A-Za-z0-9+.-]*):\/\//, (_, scheme: string) => `${scheme.toLowerCase()}://`) as T;
+}
+
+/** rtmp(s)://host/app/key: without a stream key FFmpeg would publish to nothing, over and over. */
+export function isRtmpDestination(value: unknown): boolean {
+  if (typeof value !== 'string' || !isRtmpUrl(value)) return false;
+  const [, app, ...key] = new URL(value).pathname.split('/');
+  return Boolean(app) && key.join('/') !== '';
 }

@@ -163,7 +163,11 @@ export class BroadcastsService {
           ['fallbackImageUrl', change.fallbackImage],
         ] as const
       ).flatMap(([role, replacement]) => (replacement ? [{ role, url: replacement.sealed }] : [])),
-      destinations: [...(change.firstDestination ? [change.firstDestination] : []), ...change.added].map((n) => n.sealed),
+      // Each named by its request field, so a refusal says which URL it was.
+      destinations: [
+        ...(change.firstDestination ? [{ ...change.firstDestination.sealed, field: 'rtmpOutputUrl' }] : []),
+        ...change.added.map((n, i) => ({ ...n.sealed, field: `addRtmpOutputUrls[${i}]` })),
+      ],
     };
     if (validation.sources.length > 0 || validation.destinations.length > 0) {
       await this.requireWorker(false);

@@ -257,7 +257,12 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
       [validStart({ audioCodec: 'opus' }), 'audioCodec must be one of: aac, libmp3lame'],
       [validStart({ sourceType: 'Drone' }), 'sourceType must be one of'],
       [validStart({ fallbackImageUrl: 'slate.png' }), 'fallbackImageUrl must be an rtmp://, rtmps://, http:// or https:// URL or an absolute file path'],
-      [validStart({ additionalRtmpOutputUrls: [`https://x.example.com/${SECOND_KEY}`] }), 'each value in additionalRtmpOutputUrls must be an rtmp:// or rtmps:// URL'],
+      [validStart({ additionalRtmpOutputUrls: [`https://x.example.com/${SECOND_KEY}`] }), 'additionalRtmpOutputUrls[0] must be an rtmp:// or rtmps:// URL'],
+      [validStart({ additionalRtmpOutputUrls: [SECOND_URL, 'rtmp://x.example.com/app'] }), 'additionalRtmpOutputUrls[1] must be an rtmp:// or rtmps:// URL with an application and a stream key'],
+      // No stream key: accepted before, then published to nothing over and over.
+      [validStart({ rtmpOutputUrl: 'rtmp://live.example.com/app' }), 'rtmpOutputUrl must be an rtmp:// or rtmps:// URL with an application and a stream key (rtmp://host/app/key)'],
+      [validStart({ rtmpOutputUrl: 'rtmp://live.example.com/app/' }), 'rtmpOutputUrl must be an rtmp:// or rtmps:// URL with an application and a stream key'],
+      [validStart({ rtmpOutputUrl: 'rtmp://live.example.com/' }), 'rtmpOutputUrl must be an rtmp:// or rtmps:// URL with an application and a stream key'],
       [validStart({ additionalRtmpOutputUrls: Array.from({ length: 10 }, (_, i) => `rtmp://h${i}.example.com/app/k`) }), 'additionalRtmpOutputUrls may hold at most 9 URLs'],
       [validStart({ additionalRtmpOutputUrls: [DEST_URL] }), 'additionalRtmpOutputUrls repeats a destination'],
     ];
@@ -298,9 +303,10 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
       const response = await post('/stream/broadcast/start', {
         sourceType: 'Camera',
         sourceId: cameraId,
-        rtmpOutputUrl: DEST_URL,
-        additionalRtmpOutputUrls: [SECOND_URL],
-        fallbackImageUrl: FALLBACK_URL,
+        // Upper-case schemes are stored lower-case: FFmpeg knows no "RTMP" protocol.
+        rtmpOutputUrl: DEST_URL.replace('rtmp://', 'RTMP://'),
+        additionalRtmpOutputUrls: [SECOND_URL.replace('rtmps://', 'RtMpS://')],
+        fallbackImageUrl: FALLBACK_URL.replace('https://', 'HTTPS://'),
         fallbackStreamUrl: null,
       }).expect(200);
       cameraBroadcast = response.body;
@@ -435,12 +441,14 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
       const { broadcastId } = cameraBroadcast;
       const specBefore = await redis.get(BroadcastKeys.spec(broadcastId));
       validateBehaviour = () => refusal(400, 'VALIDATION_FAILED', 'rtmpOutputUrl rtmp://third.example.com/app/**** is not usable: no RTMP server answers');
-      const response = await post('/stream/broadcast/update', { broadcastId, addRtmpOutputUrls: [THIRD_URL], fallbackStreamUrl: AUDIO_URL }).expect(400);
+      const response = await post('/stream/broadcast/update', { broadcastId, addRtmpOutputUrls: [THIRD_URL.replace('rtmp://', 'RTMP://')], fallbackStreamUrl: AUDIO_URL }).expect(400);
       expect(response.body.message).toBe('rtmpOutputUrl rtmp://third.example.com/app/**** is not usable: no RTMP server answers');
       expect(await redis.get(BroadcastKeys.spec(broadcastId))).toBe(specBefore);
       const job = validationJobs.at(-1);
       expect(job?.sources).toEqual([{ role: 'fallbackStreamUrl', url: { enc: expect.any(String), masked: 'rtmp://audio.example.com/live/****' } }]);
       expect(job?.destinations.map((d) => cipher.decrypt(d.enc))).toEqual([THIRD_URL]);
+      // The worker names the field in its refusal (a dead added URL is not "rtmpOutputUrl").
+      expect(job?.destinations).toEqual([{ enc: expect.any(String), masked: 'rtmp://third.example.com/app/****', field: 'addRtmpOutputUrls[0]' }]);
       validateBehaviour = () => Promise.resolve({ ok: true, value: true });
 
       const nothing = await post('/stream/broadcast/update', { broadcastId }).expect(400);
@@ -454,7 +462,9 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
       const duplicate = await post('/stream/broadcast/update', { broadcastId, addRtmpOutputUrls: [SECOND_URL] }).expect(400);
       expect(duplicate.body.message).toContain('same destination twice');
       const badField = await post('/stream/broadcast/update', { broadcastId, rtmpOutputUrl: 'http://x.example.com/a' }).expect(400);
-      expect(badField.body.message).toBe('rtmpOutputUrl must be an rtmp:// or rtmps:// URL');
+      expect(badField.body.message).toBe('rtmpOutputUrl must be an rtmp:// or rtmps:// URL with an application and a stream key (rtmp://host/app/key)');
+      const badAdded = await post('/stream/broadcast/update', { broadcastId, addRtmpOutputUrls: [THIRD_URL, 'rtmp://x.example.com/app'] }).expect(400);
+      expect(badAdded.body.message).toBe('addRtmpOutputUrls[1] must be an rtmp:// or rtmps:// URL with an application and a stream key (rtmp://host/app/key)');
       expect(await redis.get(BroadcastKeys.spec(broadcastId))).toBe(specBefore);
     });
 

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
@@ -25,9 +26,9 @@ import {
   type DestinationState,
   VideoSourceType,
 } from '@lib-stream/contracts';
-import { isRtmpUrl, mediaUrlKind } from '@lib-stream/stream-key';
+import { mediaUrlKind } from '@lib-stream/stream-key';
 
-import { MEDIA_URL_FORMS } from '../broadcast-urls';
+import { MEDIA_URL_FORMS, RTMP_DESTINATION_FORM, isRtmpDestination, withLowerCaseScheme } from '../broadcast-urls';
 
 // The decorator nearest the property is checked first and speaks for it (stopAtFirstError).
 // No message here echoes the value: URLs hold stream keys.
@@ -40,13 +41,34 @@ function IsRtmpOutputUrl(options?: ValidationOptions): PropertyDecorator {
     {
       name: 'isRtmpOutputUrl',
       validator: {
-        validate: (value: unknown) => typeof value === 'string' && isRtmpUrl(value),
-        defaultMessage: buildMessage((each) => `${each}$property must be an rtmp:// or rtmps:// URL`, options),
+        validate: isRtmpDestination,
+        defaultMessage: buildMessage(() => `$property must be ${RTMP_DESTINATION_FORM}`, options),
       },
     },
     options,
   );
 }
+
+/** A list of destinations; the message names the first bad one by index (`additionalRtmpOutputUrls[1]`). */
+function IsRtmpOutputUrlList(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isRtmpOutputUrlList',
+      validator: {
+        validate: (value: unknown) => Array.isArray(value) && value.every(isRtmpDestination),
+        defaultMessage: (args) => {
+          const index = Array.isArray(args?.value) ? args.value.findIndex((v: unknown) => !isRtmpDestination(v)) : -1;
+          return `${args?.property}[${index}] must be ${RTMP_DESTINATION_FORM}`;
+        },
+      },
+    },
+    options,
+  );
+}
+
+/** Lower-cases URL schemes (one value or each of a list) before anything checks or stores them. */
+const LowerCaseScheme = () =>
+  Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? value.map(withLowerCaseScheme) : withLowerCaseScheme(value)));
 
 /** A source or fallback: RTMP(S), HTTP(S) or an absolute path on the worker; `""` too when `allowEmpty` (= remove it). */
 function IsMediaSourceUrl(allowEmpty: boolean, options?: ValidationOptions): PropertyDecorator {
@@ -73,19 +95,22 @@ export class StartBroadcastRequest {
     description: 'Camera: a camera id, or an rtmp(s):// URL to read the camera from. GameAudio: the audio URL (rtmp(s)://, http(s):// or an absolute path on the media worker).',
     example: '2f8c3e57-1b1b-4c52-a3f5-6d0e2a0f4c22',
   })
+  @LowerCaseScheme()
   @MaxLength(MAX_URL_LENGTH)
   @IsString()
   @IsOptional()
   sourceId?: string;
 
   @ApiProperty({ description: 'RTMP(S) destination including its stream key; stored encrypted, shown masked', example: 'rtmp://live.twitch.tv/app/live_123_abc' })
+  @LowerCaseScheme()
   @IsRtmpOutputUrl()
   @MaxLength(MAX_URL_LENGTH)
   @IsString()
   rtmpOutputUrl: string;
 
   @ApiPropertyOptional({ type: [String], description: `Further RTMP(S) destinations fed by the same program (at most ${MAX_ADDITIONAL_DESTINATIONS})` })
-  @IsRtmpOutputUrl({ each: true })
+  @LowerCaseScheme()
+  @IsRtmpOutputUrlList()
   @MaxLength(MAX_URL_LENGTH, { each: true })
   @IsString({ each: true })
   @ArrayMaxSize(MAX_ADDITIONAL_DESTINATIONS, { message: `additionalRtmpOutputUrls may hold at most ${MAX_ADDITIONAL_DESTINATIONS} URLs` })
@@ -94,6 +119,7 @@ export class StartBroadcastRequest {
   additionalRtmpOutputUrls?: string[];
 
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Primary video for audio-only sources' })
+  @LowerCaseScheme()
   @IsMediaSourceUrl(true)
   @MaxLength(MAX_URL_LENGTH)
   @IsString()
@@ -101,6 +127,7 @@ export class StartBroadcastRequest {
   backgroundVideoUrl?: string | null;
 
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Shown while the primary source is down' })
+  @LowerCaseScheme()
   @IsMediaSourceUrl(true)
   @MaxLength(MAX_URL_LENGTH)
   @IsString()
@@ -108,6 +135,7 @@ export class StartBroadcastRequest {
   fallbackStreamUrl?: string | null;
 
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Still image shown when no stream is available' })
+  @LowerCaseScheme()
   @IsMediaSourceUrl(true)
   @MaxLength(MAX_URL_LENGTH)
   @IsString()
@@ -134,6 +162,7 @@ export class BroadcastIdRequest {
 
 export class UpdateBroadcastRequest extends BroadcastIdRequest {
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Replaces the first destination (absent or null = unchanged)' })
+  @LowerCaseScheme()
   @IsRtmpOutputUrl()
   @MaxLength(MAX_URL_LENGTH)
   @IsString()
@@ -141,6 +170,7 @@ export class UpdateBroadcastRequest extends BroadcastIdRequest {
   rtmpOutputUrl?: string | null;
 
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Absent or null = unchanged, "" = remove' })
+  @LowerCaseScheme()
   @IsMediaSourceUrl(true)
   @MaxLength(MAX_URL_LENGTH)
   @IsString()
@@ -148,6 +178,7 @@ export class UpdateBroadcastRequest extends BroadcastIdRequest {
   backgroundVideoUrl?: string | null;
 
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Absent or null = unchanged, "" = remove' })
+  @LowerCaseScheme()
   @IsMediaSourceUrl(true)
   @MaxLength(MAX_URL_LENGTH)
   @IsString()
@@ -155,6 +186,7 @@ export class UpdateBroadcastRequest extends BroadcastIdRequest {
   fallbackStreamUrl?: string | null;
 
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Absent or null = unchanged, "" = remove' })
+  @LowerCaseScheme()
   @IsMediaSourceUrl(true)
   @MaxLength(MAX_URL_LENGTH)
   @IsString()
@@ -162,7 +194,8 @@ export class UpdateBroadcastRequest extends BroadcastIdRequest {
   fallbackImageUrl?: string | null;
 
   @ApiPropertyOptional({ type: [String], description: 'RTMP(S) destinations to add' })
-  @IsRtmpOutputUrl({ each: true })
+  @LowerCaseScheme()
+  @IsRtmpOutputUrlList()
   @MaxLength(MAX_URL_LENGTH, { each: true })
   @IsString({ each: true })
   @ArrayMaxSize(MAX_ADDITIONAL_DESTINATIONS, { message: `addRtmpOutputUrls may hold at most ${MAX_ADDITIONAL_DESTINATIONS} URLs` })
