@@ -525,28 +525,6 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     await stop(third);
   }, 60_000);
 
-  it('treats a camera named by its ingest URL (query string added) as that camera: one broadcast per camera holds', async () => {
-    const { cameraId, streamKey } = await createCamera();
-    publishCamera(streamKey);
-    await expectEventually(async () => expect(JSON.parse((await redis.get(CameraKeys.registry(cameraId))) ?? '{}').state).toBe('live'), { timeoutMs: 10_000 });
-    const byUrl = (key: string) => {
-      const url = `rtmp://127.0.0.1:${port}/live/${streamKey}?via=url`;
-      return cameraSpec(cameraId, [platform.url('app', key)], { video: { kind: 'url', url: seal(url) }, sourceKey: broadcastSourceKey({ url }) });
-    };
-    const first = cameraSpec(cameraId, [platform.url('app', `live_${randomBytes(6).toString('hex')}_URLA`)]);
-    await start(first);
-    const second = await submit({ spec: byUrl(`live_${randomBytes(6).toString('hex')}_URLB`) });
-    expect(second).toMatchObject({ ok: false, status: 409 });
-    await stop(first);
-    // Alone, the URL form goes on air: read as the camera, since the ingest plays no key.
-    const key = `live_${randomBytes(6).toString('hex')}_URLC`;
-    const third = byUrl(key);
-    expect(await start(third)).toMatchObject({ isActive: true, videoSourceType: 'primary_stream' });
-    await expectEventually(() => expect(platform.keyframes(key).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
-    expect(await redis.get(BroadcastKeys.sourceClaim(broadcastSourceKey({ cameraId })))).toBe(third.broadcastId);
-    await stop(third);
-  }, 60_000);
-
   it('keeps every destination key out of logs, events and Redis', async () => {
     const text = [logLines.join('\n'), JSON.stringify(events), await dumpRedis(redis)].join('\n');
     for (const secret of ['GOODSECRET', 'REFUSEDSECRET', 'STALLSECRET', 'CASCADESECRET', 'RESTARTSECRET', 'UPDATEASECRET', 'UPDATEBSECRET', 'UPDATECSECRET', 'AUDIOSECRET', 'VOICESECRET', 'CLOSEDSECRET', 'AUDIOONLYSECRET', 'VIDEOONLYSECRET']) {
