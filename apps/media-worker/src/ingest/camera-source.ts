@@ -18,3 +18,27 @@ export function asCameraSource(spec: BroadcastSpec, open: (url: SealedUrl) => st
   if (!cameraId) return spec;
   return { ...spec, video: { kind: 'camera', cameraId }, sourceKey: broadcastSourceKey({ cameraId }) };
 }
+
+/**
+ * The camera whose key is a path segment of a URL (query ignored, percent-encoding undone), or null.
+ * Keys are 256-bit random, so a match is that camera whatever host or port the URL names.
+ */
+export function cameraInUrl(url: string, cameraForKey: (key: string) => string | undefined): string | null {
+  let path: string;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    return null;
+  }
+  for (const segment of path.split('/')) {
+    let candidate = segment;
+    try {
+      candidate = decodeURIComponent(segment);
+    } catch {
+      // not valid percent-encoding: compared as written
+    }
+    const cameraId = candidate ? cameraForKey(candidate) : undefined;
+    if (cameraId) return cameraId;
+  }
+  return null;
+}

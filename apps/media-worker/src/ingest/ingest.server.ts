@@ -7,6 +7,7 @@ import { APP_CONFIG, type AppConfig, EventBus, SERVICE_IDENTITY, type ServiceIde
 import { hashStreamKey } from '@lib-stream/stream-key';
 
 import { CameraRegistry, metadataFromSession } from './camera-registry';
+import { cameraInUrl } from './camera-source';
 import { IngestAllowList } from './ingest-allow-list';
 import { NmsAdapter, type NmsSession } from './nms-adapter';
 import { PROGRAM_APP, ProgramBus } from './program-bus';
@@ -98,28 +99,9 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
     return [...this.publishers.values()].filter((p) => p.claimed && !p.stalled).map((p) => p.cameraId);
   }
 
-  /**
-   * The camera whose key appears in an RTMP URL (any path segment, query and encoding ignored), so a
-   * camera named by its ingest URL is still recognised as that camera.
-   */
+  /** The camera whose key appears in an RTMP URL (see cameraInUrl), from this worker's allow-list. */
   cameraForUrl(url: string): string | null {
-    let path: string;
-    try {
-      path = new URL(url).pathname;
-    } catch {
-      return null;
-    }
-    for (const segment of path.split('/')) {
-      let candidate = segment;
-      try {
-        candidate = decodeURIComponent(segment);
-      } catch {
-        // not valid percent-encoding: compare it as written
-      }
-      const cameraId = candidate ? this.allowList.cameraFor(hashStreamKey(candidate)) : undefined;
-      if (cameraId) return cameraId;
-    }
-    return null;
+    return cameraInUrl(url, (key) => this.allowList.cameraFor(hashStreamKey(key)));
   }
 
   private onPrePublish(session: NmsSession): void {
