@@ -1,69 +1,123 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 
 import type { BroadcastSpec, BroadcastValidationJob, SealedUrl } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
+import { maskMediaUrl, maskRtmpUrl } from '@lib-stream/stream-key';
 
 import { CameraRegistry } from '../ingest/camera-registry';
 import { SourceUrlCipher } from '../ingest/source-url-cipher';
 import { ffprobePathFor } from './ffmpeg/ffmpeg-availability';
+import { MediaPolicy, PolicyRefusal, mediaPolicySettings } from './validation/media-policy';
 import { checkRtmpServer } from './validation/rtmp-check';
-import { probeSource } from './validation/source-probe';
+import { SourceProbeError, probeSource } from './validation/source-probe';
+import { rtpEndpointProblem } from './voice-event';
 
-/** A source or destination that does not answer; the message names it (masked) and is safe to show. */
+/** A source or destination that is refused; the message names the field and the URL (masked) and is safe to show. */
 export class ValidationFailed extends Error {
   override readonly name = 'ValidationFailed';
 }
 
 /**
- * Checks before anything starts: sources with ffprobe (bounded by STREAM_RTMP_PROBE_TIMEOUT_SECONDS),
- * destinations with an RTMP handshake + connect (ffprobe cannot test a publish URL, and a real publish
- * would put the channel on air).
+ * Checks before anything starts: the source/destination policy first (scheme, host, media
+ * directory), then sources with ffprobe (bounded by STREAM_RTMP_PROBE_TIMEOUT_SECONDS) and
+ * destinations with an RTMP handshake + connect (ffprobe cannot test a publish URL, and a real
+ * publish would put the channel on air). Refusals say only "not allowed" or "unreachable": why
+ * (connection refused, a 403, not media) would map the worker's network and files for the caller,
+ * so the reason goes to this worker's log instead.
  */
 @Injectable()
 export class BroadcastValidator {
+  private readonly logger = new Logger('BroadcastValidator');
+  private readonly policy: MediaPolicy;
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly cameras: CameraRegistry,
     private readonly cipher: SourceUrlCipher,
-  ) {}
+  ) {
+    this.policy = new MediaPolicy(mediaPolicySettings(config));
+  }
 
   async validateSpec(spec: BroadcastSpec): Promise<void> {
     const checks: Promise<void>[] = [];
     if (spec.video.kind === 'camera') checks.push(this.checkCamera(spec.video.cameraId));
-    if (spec.video.kind === 'url') checks.push(this.probe('sourceId', spec.video.url));
-    if (spec.audio) checks.push(this.probe(spec.voiceRoomId ? 'rtpAudioEndpoint' : 'sourceId', spec.audio));
-    if (spec.backgroundVideo) checks.push(this.probe('backgroundVideoUrl', spec.backgroundVideo));
-    if (spec.fallbackStream) checks.push(this.probe('fallbackStreamUrl', spec.fallbackStream));
-    if (spec.fallbackImage) checks.push(this.probe('fallbackImageUrl', spec.fallbackImage));
-    for (const destination of spec.destinations) checks.push(this.checkDestination(destination.url));
+    if (spec.video.kind === 'url') checks.push(this.checkSource('sourceId', spec.video.url));
+    if (spec.audio) checks.push(spec.voiceRoomId ? this.checkVoiceAudio(spec.audio) : this.checkSource('sourceId', spec.audio));
+    if (spec.backgroundVideo) checks.push(this.checkSource('backgroundVideoUrl', spec.backgroundVideo));
+    if (spec.fallbackStream) checks.push(this.checkSource('fallbackStreamUrl', spec.fallbackStream));
+    if (spec.fallbackImage) checks.push(this.checkSource('fallbackImageUrl', spec.fallbackImage));
+    spec.destinations.forEach((destination, i) => checks.push(this.checkDestination(destinationField(spec, i), destination.url)));
     await firstFailure(checks);
   }
 
   async validateUrls(job: BroadcastValidationJob): Promise<void> {
-    await firstFailure([...job.sources.map((s) => this.probe(s.role, s.url)), ...job.destinations.map((d) => this.checkDestination(d))]);
+    await firstFailure([
+      ...job.sources.map((s) => this.checkSource(s.role, s.url)),
+      ...job.destinations.map((d) => this.checkDestination(d.field ?? 'rtmpOutputUrl', d)),
+    ]);
   }
 
+  /** A camera is read from the registry (its URL points inside by design): no policy applies. */
   private async checkCamera(cameraId: string): Promise<void> {
     const entry = await this.cameras.get(cameraId);
     if (!entry || entry.state !== 'live') throw new ValidationFailed(`camera ${cameraId} is not live (no registered camera is publishing under this id)`);
     if (!entry.rtmpUrlEnc) throw new ValidationFailed(`camera ${cameraId} is live but has no readable URL (STREAM_TOKEN_ENCRYPTION_KEY differs between workers?)`);
   }
 
-  private async probe(role: string, url: SealedUrl): Promise<void> {
+  private async checkSource(field: string, sealed: SealedUrl): Promise<void> {
+    const url = this.cipher.decrypt(sealed.enc);
+    const shown = `${field}: source ${maskMediaUrl(url)}`;
     try {
-      await probeSource(ffprobePathFor(this.config), this.cipher.decrypt(url.enc), this.config.STREAM_RTMP_PROBE_TIMEOUT_SECONDS);
+      await this.policy.checkSource(url);
     } catch (error) {
-      throw new ValidationFailed(`${role}: ${(error as Error).message}`);
+      throw this.refused(shown, error);
+    }
+    await this.probe(shown, url);
+  }
+
+  /** Voice audio arrives by RTP only (the event was checked on arrival; checked again as it is stored). */
+  private async checkVoiceAudio(sealed: SealedUrl): Promise<void> {
+    const url = this.cipher.decrypt(sealed.enc);
+    const problem = rtpEndpointProblem(url);
+    if (problem) throw new ValidationFailed(`rtpAudioEndpoint ${problem}`);
+    await this.probe(`rtpAudioEndpoint: source ${maskMediaUrl(url)}`, url);
+  }
+
+  private async probe(shown: string, url: string): Promise<void> {
+    try {
+      await probeSource(ffprobePathFor(this.config), url, this.config.STREAM_RTMP_PROBE_TIMEOUT_SECONDS);
+    } catch (error) {
+      if (error instanceof SourceProbeError && error.reason === 'ffprobe_missing') {
+        this.logger.error({ msg: 'cannot validate broadcast sources', reason: error.message });
+        throw new ValidationFailed(`${shown} cannot be checked: this media worker has no FFprobe`);
+      }
+      throw this.refused(shown, new PolicyRefusal('unreachable', (error as Error).message));
     }
   }
 
-  private async checkDestination(url: SealedUrl): Promise<void> {
+  private async checkDestination(field: string, sealed: SealedUrl): Promise<void> {
+    const url = this.cipher.decrypt(sealed.enc);
+    const shown = `${field}: RTMP destination ${maskRtmpUrl(url)}`;
     try {
-      await checkRtmpServer(this.cipher.decrypt(url.enc), this.config.STREAM_RTMP_PROBE_TIMEOUT_SECONDS * 1000);
+      const [address] = await this.policy.checkDestination(url);
+      await checkRtmpServer(url, this.config.STREAM_RTMP_PROBE_TIMEOUT_SECONDS * 1000, address);
     } catch (error) {
-      throw new ValidationFailed(`rtmpOutputUrl: ${(error as Error).message}`);
+      throw this.refused(shown, error);
     }
   }
+
+  /** The caller learns "not allowed" or "unreachable"; the log keeps why (masked). */
+  private refused(shown: string, error: unknown): ValidationFailed {
+    const refusal = error instanceof PolicyRefusal ? error : new PolicyRefusal('unreachable', (error as Error).message);
+    this.logger.warn({ msg: 'broadcast URL refused', url: shown, refusal: refusal.reason, reason: refusal.detail });
+    return new ValidationFailed(`${shown} ${refusal.message}`);
+  }
+}
+
+/** The request field a destination came from: rtmpOutputUrl, then additionalRtmpOutputUrls[i]. */
+function destinationField(spec: BroadcastSpec, index: number): string {
+  if (spec.voiceRoomId) return 'STREAM_VOICE_BROADCAST_RTMP_URL';
+  return index === 0 ? 'rtmpOutputUrl' : `additionalRtmpOutputUrls[${index - 1}]`;
 }
 
 /** Runs the checks together and reports the first one that failed (in the order given). */

@@ -17,17 +17,7 @@ import { BroadcastCoordinator } from './broadcast-coordinator';
 import { BroadcastStore } from './broadcast.store';
 import { newBroadcastSpec } from './new-broadcast-spec';
 import { sealUrl } from './seal';
-
-interface VoiceApproved {
-  eventId?: string;
-  roomId?: string;
-  rtpAudioEndpoint?: string;
-}
-
-interface VoiceStopped {
-  roomId?: string;
-  reason?: string;
-}
+import { checkVoiceApproved, checkVoiceStopped } from './voice-event';
 
 /**
  * Voice-room broadcasts exist only by consent: `voice.room.broadcast.approved` starts one (audio from
@@ -51,16 +41,18 @@ export class VoiceBroadcastsController {
   }
 
   @EventPattern(ConsumedTopic.VoiceBroadcastApproved)
-  async approved(@Payload() event: VoiceApproved): Promise<void> {
+  async approved(@Payload() payload: unknown): Promise<void> {
     if (!this.coordinator.available) return;
     if (!this.config.STREAM_VOICE_BROADCAST_RTMP_URL) {
       this.logger.warn({ msg: 'voice broadcast approved but STREAM_VOICE_BROADCAST_RTMP_URL is empty: ignored' });
       return;
     }
-    if (typeof event?.roomId !== 'string' || !event.roomId || typeof event.rtpAudioEndpoint !== 'string' || !event.rtpAudioEndpoint) {
-      this.logger.warn({ msg: 'ignored voice.room.broadcast.approved: needs roomId and rtpAudioEndpoint' });
+    const checked = checkVoiceApproved(payload);
+    if (!checked.ok) {
+      this.logger.warn({ msg: 'ignored voice.room.broadcast.approved', reason: checked.reason });
       return;
     }
+    const event = checked.value;
     const sourceKey = broadcastSourceKey({ voiceRoomId: event.roomId });
     const spec = newBroadcastSpec({
       sourceType: BroadcastSourceType.VoiceRoom,
@@ -77,8 +69,13 @@ export class VoiceBroadcastsController {
   }
 
   @EventPattern(ConsumedTopic.VoiceBroadcastStopped)
-  async stopped(@Payload() event: VoiceStopped): Promise<void> {
-    if (typeof event?.roomId !== 'string' || !event.roomId) return;
+  async stopped(@Payload() payload: unknown): Promise<void> {
+    const checked = checkVoiceStopped(payload);
+    if (!checked.ok) {
+      this.logger.warn({ msg: 'ignored voice.room.broadcast.stopped', reason: checked.reason });
+      return;
+    }
+    const event = checked.value;
     const broadcastId = await this.store.sourceHolder(broadcastSourceKey({ voiceRoomId: event.roomId }));
     if (!broadcastId) return;
     const lock = await this.locks.tryAcquire(LockKeys.broadcast(broadcastId), 5000);

@@ -73,6 +73,12 @@ describe('checkRtmpServer against node-media-server 4.4.3 and fake servers', () 
     expect(published).toEqual([]);
   });
 
+  it('connects to the address the policy vetted, not to what the name resolves to now', async () => {
+    // .invalid never resolves: only the given address can have answered.
+    await expect(checkRtmpServer(`rtmp://rebound.invalid:${nmsPort}/app/${KEY}`, 3000, '127.0.0.1')).resolves.toBeUndefined();
+    expect((await checkError(`rtmp://rebound.invalid:${nmsPort}/app/${KEY}`)).reason).toBe('dns');
+  });
+
   it('copes with the server answer arriving a few bytes at a time', async () => {
     // A proxy to NMS that passes the server's bytes on in 5-byte pieces, one per event-loop turn,
     // so chunk headers and AMF values arrive split.

@@ -36,7 +36,7 @@ interface Target {
  * its application. It never publishes, so the channel does not go live, and therefore it cannot
  * tell whether the stream key is right; only the first real publish can.
  */
-export async function checkRtmpServer(url: string, timeoutMs: number): Promise<void> {
+export async function checkRtmpServer(url: string, timeoutMs: number, address?: string): Promise<void> {
   const target = parseTarget(url);
   const shown = maskRtmpUrl(url);
   const fail = (reason: RtmpCheckReason, problem: string) => new RtmpCheckError(reason, `RTMP destination ${shown} ${problem}`);
@@ -45,9 +45,11 @@ export async function checkRtmpServer(url: string, timeoutMs: number): Promise<v
     let phase: 'connecting' | 'tls' | 'handshake' | 'connect' = 'connecting';
     let handshake = Buffer.alloc(0);
     const reader = new ChunkReader();
+    // `address`: the one the policy vetted, so a name that resolves elsewhere by now is not followed.
+    const host = address ?? target.host;
     const socket: Socket = target.secure
-      ? tlsConnect({ host: target.host, port: target.port, servername: isIP(target.host) ? undefined : target.host })
-      : tcpConnect({ host: target.host, port: target.port });
+      ? tlsConnect({ host, port: target.port, servername: isIP(target.host) ? undefined : target.host })
+      : tcpConnect({ host, port: target.port });
 
     // One deadline for DNS, connect, TLS and RTMP together: a black hole must not hold the caller.
     const timer = setTimeout(() => finish(fail('timeout', `did not answer within ${timeoutMs} ms`)), timeoutMs);
