@@ -110,6 +110,8 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
       NmsAdapter.refuse(session);
     };
     if (session.streamApp === PROGRAM_APP) return this.onProgramPublish(session, refuse);
+    // A refused publisher would otherwise keep its path (the key, for `/live`) in NMS for its 30 s grace.
+    if (session.streamPath) this.nms.setPublishGrace(session.streamPath, 0);
     if (session.streamApp !== 'live') return refuse('unknown application');
     const keyHash = hashStreamKey(session.streamName);
     const cameraId = this.allowList.cameraFor(keyHash);
