@@ -80,6 +80,8 @@ describe('broadcasts across control-api and scaled media workers', () => {
       STREAM_LOG_LEVEL: 'debug',
       STREAM_BROADCAST_ENABLED: 'true',
       STREAM_MEDIA_WORKER_ADVERTISED_HOST: '127.0.0.1',
+      // The fake platforms and cameras are on loopback, which the media policy refuses by default.
+      STREAM_MEDIA_ALLOW_PRIVATE_HOSTS: 'true',
       STREAM_BROADCAST_FALLBACK_SIZE: '640x360',
       STREAM_BROADCAST_VIDEO_BITRATE: '500k',
       STREAM_DEFAULT_BACKGROUND_VIDEO: '/nonexistent/default.mp4',

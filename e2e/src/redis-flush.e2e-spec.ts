@@ -45,6 +45,8 @@ describe('Redis flushed under a live camera and a live broadcast', () => {
       STREAM_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
       STREAM_BROADCAST_ENABLED: 'true',
       STREAM_MEDIA_WORKER_ADVERTISED_HOST: '127.0.0.1',
+      // The fake platforms and cameras are on loopback, which the media policy refuses by default.
+      STREAM_MEDIA_ALLOW_PRIVATE_HOSTS: 'true',
       STREAM_RTMP_INGEST_PUBLIC_URL: `rtmp://127.0.0.1:${ports.rtmp}/live`,
       STREAM_BROADCAST_FALLBACK_SIZE: '640x360',
       STREAM_BROADCAST_VIDEO_BITRATE: '500k',

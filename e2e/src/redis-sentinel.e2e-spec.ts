@@ -77,6 +77,8 @@ describe('a Sentinel failover under the running apps', () => {
       MEDIA_WORKER_HTTP_PORT: String(ports['media-worker']),
       PULSE_PUBLISHER_HTTP_PORT: String(ports['pulse-publisher']),
       STREAM_MEDIA_WORKER_ADVERTISED_HOST: '127.0.0.1',
+      // The fake platforms and cameras are on loopback, which the media policy refuses by default.
+      STREAM_MEDIA_ALLOW_PRIVATE_HOSTS: 'true',
       STREAM_RTMP_INGEST_PORT: String((ports.rtmp = await freePort())),
       STREAM_DATA_DIR: `/tmp/lib-stream-e2e-sentinel-${process.pid}`,
     };

@@ -296,6 +296,8 @@ async function startStack(): Promise<void> {
     STREAM_LOG_LEVEL: 'info',
     STREAM_BROADCAST_ENABLED: 'true',
     STREAM_MEDIA_WORKER_ADVERTISED_HOST: '127.0.0.1',
+    // The fake platforms and cameras are on loopback, which the media policy refuses by default.
+    STREAM_MEDIA_ALLOW_PRIVATE_HOSTS: 'true',
     // The cascade ends at black: nothing to find on this machine.
     STREAM_DEFAULT_BACKGROUND_VIDEO: '/nonexistent/default.mp4',
   };
