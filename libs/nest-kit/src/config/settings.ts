@@ -180,7 +180,9 @@ export const SETTINGS = {
   STREAM_MEDIA_SOURCE_SCHEMES: str('rtmp,rtmps,http,https,file', 'What broadcast sources (sourceId of GameAudio, fallbacks, background video) may be: any of rtmp, rtmps, http, https, file (a path inside STREAM_MEDIA_DIR); camera URLs are always allowed', {
     check: (value) => (value.split(',').every((s) => ['rtmp', 'rtmps', 'http', 'https', 'file'].includes(s.trim().toLowerCase())) ? null : 'must list only rtmp, rtmps, http, https, file'),
   }),
-  STREAM_MEDIA_ALLOWED_HOSTS: str('', 'Hosts (names or CIDR ranges, comma-separated) broadcast sources and destinations may use even though they resolve to loopback, private or link-local addresses (those are refused otherwise)'),
+  STREAM_MEDIA_ALLOWED_HOSTS: str('', 'Hosts (names or CIDR ranges, comma-separated) broadcast sources and destinations may use even though they resolve to loopback, private or link-local addresses (those are refused otherwise)', {
+    check: (value) => (value.split(',').every((e) => /^[A-Za-z0-9.-]+$|^[0-9A-Fa-f:.]+(\/\d{1,3})?$/.test(e.trim())) ? null : 'must be host names or CIDR ranges (10.0.0.0/8), comma-separated'),
+  }),
   STREAM_MEDIA_ALLOW_PRIVATE_HOSTS: bool(false, 'Allow loopback and private-range hosts (RFC 1918, CGNAT, IPv6 ULA) as broadcast sources and destinations; link-local and metadata addresses stay refused'),
   STREAM_MEDIA_DIR: str('', 'The only directory whose files a broadcast may read (empty = the directory of STREAM_DEFAULT_BACKGROUND_VIDEO)', {
     check: (value) => (value.startsWith('/') ? null : 'must be an absolute path'),

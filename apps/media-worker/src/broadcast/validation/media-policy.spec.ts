@@ -148,5 +148,8 @@ describe('MediaPolicy', () => {
     expect([...read.allowedHosts.names]).toEqual(['media.internal']);
     expect(read.allowedHosts.ranges.map((inRange) => inRange('10.2.3.4'))).toEqual([true]);
     expect(mediaPolicySettings(loadConfig({ STREAM_MEDIA_DIR: '/opt/media', STREAM_MEDIA_ALLOW_PRIVATE_HOSTS: 'true' }))).toMatchObject({ mediaDir: '/opt/media', allowPrivateHosts: true });
+    expect(() => loadConfig({ STREAM_MEDIA_ALLOWED_HOSTS: 'http://media.internal/' })).toThrow(/STREAM_MEDIA_ALLOWED_HOSTS/);
+    expect(() => loadConfig({ STREAM_MEDIA_SOURCE_SCHEMES: 'https,ftp' })).toThrow(/STREAM_MEDIA_SOURCE_SCHEMES/);
+    expect(() => loadConfig({ STREAM_MEDIA_DIR: 'media' })).toThrow(/STREAM_MEDIA_DIR/);
   });
 });
