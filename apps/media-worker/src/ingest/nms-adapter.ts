@@ -1,4 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { existsSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import NodeMediaServer, { type NmsSession } from 'node-media-server';
 import Context from 'node-media-server/src/core/context.js';
 import nmsLogger from 'node-media-server/src/core/logger.js';
@@ -26,10 +28,19 @@ export class NmsAdapter {
 
   start(hooks: { prePublish(session: NmsSession): void; prePlay(session: NmsSession): void }): void {
     routeNmsLogs();
+    this.removeOldStore();
     this.nms = new NodeMediaServer({ bind: '0.0.0.0', rtmp: { port: this.config.STREAM_RTMP_INGEST_PORT }, http: {}, webadmin: { enable: false } });
     this.nms.on('prePublish', hooks.prePublish);
     this.nms.on('prePlay', hooks.prePlay);
     this.nms.rtmpServer.run();
+  }
+
+  /** Earlier versions let NMS keep its store here; its publish history holds camera keys in clear. */
+  private removeOldStore(): void {
+    const dir = join(resolve(this.config.STREAM_DATA_DIR), 'nms');
+    if (!existsSync(dir)) return;
+    rmSync(dir, { recursive: true, force: true });
+    new Logger('Ingest').log({ msg: 'removed the node-media-server store an earlier version left (its history held camera keys)' });
   }
 
   /** Stops listening and drops every RTMP connection. */
