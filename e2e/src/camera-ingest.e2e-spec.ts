@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 
+import { CameraKeys, type CameraRegistryEntry } from '@lib-stream/contracts';
+import { TokenCipher } from '@lib-stream/stream-key';
+
 import {
   adminApi,
   type FfmpegPublisher,
@@ -33,6 +36,12 @@ describe('camera ingest across control-api and two media workers', () => {
 
   const api = adminApi(() => `http://127.0.0.1:${ports.api}`, responses);
   const ingest = (worker: 'a' | 'b', key: string) => `rtmp://127.0.0.1:${ports[`rtmp_${worker}`]}/live/${key}`;
+  const encryptionKey = randomBytes(32);
+  /** Where the media plane reads a live camera (the ingest plays no key): its registry entry's URL. */
+  const readUrl = async (cameraId: string) => {
+    const entry = JSON.parse((await redis.get(CameraKeys.registry(cameraId))) as string) as CameraRegistryEntry;
+    return new TokenCipher(encryptionKey).decrypt(entry.rtmpUrlEnc as string);
+  };
 
   beforeAll(async () => {
     redis = new Redis();
@@ -45,7 +54,7 @@ describe('camera ingest across control-api and two media workers', () => {
     const common = {
       STREAM_DATABASE_URL: db.url,
       STREAM_AUTH_JWT_SECRET: TEST_JWT_SECRET,
-      STREAM_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      STREAM_TOKEN_ENCRYPTION_KEY: encryptionKey.toString('hex'),
       STREAM_LOG_LEVEL: 'debug',
       STREAM_MEDIA_WORKER_ADVERTISED_HOST: '127.0.0.1',
       STREAM_RTMP_INGEST_PUBLIC_URL: `rtmp://127.0.0.1:${ports.rtmp_a}/live`,
@@ -89,7 +98,9 @@ describe('camera ingest across control-api and two media workers', () => {
     publishers.push(second);
     expect(await second.exited).not.toBe(0);
     expect(await readFrameSizes(ingest('b', key), { timeoutSeconds: 2 })).toEqual([]);
-    expect(new Set(await readFrameSizes(ingest('a', key), { frames: 30 }))).toEqual(new Set(['640,360']));
+    // Publish-only: the key plays nowhere; the camera is read through its worker's read URL.
+    expect(await readFrameSizes(ingest('a', key), { timeoutSeconds: 2 })).toEqual([]);
+    expect(new Set(await readFrameSizes(await readUrl(cameraId), { frames: 30 }))).toEqual(new Set(['640,360']));
     expect((await api('/stream/camera/status', { cameraId })).body.workerId).toBe(live.workerId);
 
     const reset = await api('/stream/camera/reset-key', { cameraId });
