@@ -8,6 +8,7 @@ import { CameraRegistry } from '../ingest/camera-registry';
 import { SourceUrlCipher } from '../ingest/source-url-cipher';
 import { ffprobePathFor } from './ffmpeg/ffmpeg-availability';
 import { MediaPolicy, PolicyRefusal, mediaPolicySettings } from './validation/media-policy';
+import { isSdpInputUrl, sdpOfInputUrl, sdpProblem } from './sdp-input';
 import { checkRtmpServer } from './validation/rtmp-check';
 import { SourceProbeError, probeSource } from './validation/source-probe';
 import { rtpEndpointProblem } from './voice-event';
@@ -75,12 +76,13 @@ export class BroadcastValidator {
     await this.probe(shown, url);
   }
 
-  /** Voice audio arrives by RTP only (the event was checked on arrival; checked again as it is stored). */
+  /** Voice audio arrives by RTP only, with or without SDP (checked on arrival; again as it is stored). */
   private async checkVoiceAudio(sealed: SealedUrl): Promise<void> {
     const url = this.cipher.decrypt(sealed.enc);
-    const problem = rtpEndpointProblem(url);
-    if (problem) throw new ValidationFailed(`rtpAudioEndpoint ${problem}`);
-    await this.probe(`rtpAudioEndpoint: source ${maskMediaUrl(url)}`, url);
+    const sdp = isSdpInputUrl(url);
+    const problem = sdp ? sdpProblem(sdpOfInputUrl(url), null) : rtpEndpointProblem(url);
+    if (problem) throw new ValidationFailed(`${sdp ? 'rtpAudioSdp' : 'rtpAudioEndpoint'} ${problem}`);
+    await this.probe(`rtpAudioEndpoint: source ${sdp ? sealed.masked : maskMediaUrl(url)}`, url);
   }
 
   private async probe(shown: string, url: string): Promise<void> {

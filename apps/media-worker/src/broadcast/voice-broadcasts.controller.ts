@@ -8,6 +8,7 @@ import {
   ConsumedTopic,
   InternalChannels,
   LockKeys,
+  type SealedUrl,
   broadcastSourceKey,
 } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig, REDIS, RedisLocks } from '@lib-stream/nest-kit';
@@ -16,6 +17,7 @@ import { SourceUrlCipher } from '../ingest/source-url-cipher';
 import { BroadcastCoordinator } from './broadcast-coordinator';
 import { BroadcastStore } from './broadcast.store';
 import { newBroadcastSpec } from './new-broadcast-spec';
+import { sdpInputUrl } from './sdp-input';
 import { sealUrl } from './seal';
 import { checkVoiceApproved, checkVoiceStopped } from './voice-event';
 
@@ -57,7 +59,7 @@ export class VoiceBroadcastsController {
     const spec = newBroadcastSpec({
       sourceType: BroadcastSourceType.VoiceRoom,
       video: { kind: 'none' },
-      audio: sealUrl(this.cipher, event.rtpAudioEndpoint),
+      audio: event.rtpAudioSdp ? this.sealSdp(event.rtpAudioEndpoint, event.rtpAudioSdp) : sealUrl(this.cipher, event.rtpAudioEndpoint),
       destination: sealUrl(this.cipher, this.config.STREAM_VOICE_BROADCAST_RTMP_URL),
       sourceKey,
       voiceRoomId: event.roomId,
@@ -66,6 +68,13 @@ export class VoiceBroadcastsController {
     });
     await this.coordinator.enqueue(spec, `voice-${sourceKey.slice(0, 16)}-${event.eventId ?? 'none'}`);
     this.logger.log({ msg: 'voice broadcast requested', roomId: event.roomId });
+  }
+
+  /** The SDP rides in the stored audio URL; status and logs show the endpoint. */
+  private sealSdp(endpoint: string, sdp: string): SealedUrl {
+    const enc = this.cipher.encrypt(sdpInputUrl(sdp));
+    if (!enc) throw new Error('STREAM_TOKEN_ENCRYPTION_KEY is unusable: URLs cannot be stored');
+    return { enc, masked: `${endpoint} (SDP)` };
   }
 
   @EventPattern(ConsumedTopic.VoiceBroadcastStopped)

@@ -1,3 +1,5 @@
+import { sdpProblem } from './sdp-input';
+
 /**
  * The voice service's events, checked before anything is logged, queued or given to FFmpeg: a room's
  * audio is RTP only (FFmpeg would otherwise fetch an http:// URL or open a file on the worker), and
@@ -15,6 +17,8 @@ export interface VoiceApproved {
   roomId: string;
   eventId: string | null;
   rtpAudioEndpoint: string;
+  /** SDP text for a dynamic payload type (Opus); without it the stream must use a static one (G.711). */
+  rtpAudioSdp: string | null;
 }
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -45,7 +49,14 @@ export function checkVoiceApproved(event: unknown): Checked<VoiceApproved> {
   if (typeof e.rtpAudioEndpoint !== 'string' || e.rtpAudioEndpoint === '') return { ok: false, reason: 'needs rtpAudioEndpoint' };
   const endpointProblem = rtpEndpointProblem(e.rtpAudioEndpoint);
   if (endpointProblem) return { ok: false, reason: `rtpAudioEndpoint ${endpointProblem}` };
-  return { ok: true, value: { roomId: e.roomId as string, eventId: (e.eventId as string | undefined) ?? null, rtpAudioEndpoint: e.rtpAudioEndpoint } };
+  let rtpAudioSdp: string | null = null;
+  if (e.rtpAudioSdp !== undefined && e.rtpAudioSdp !== null) {
+    if (typeof e.rtpAudioSdp !== 'string') return { ok: false, reason: 'rtpAudioSdp must be SDP text' };
+    const problem = sdpProblem(e.rtpAudioSdp, e.rtpAudioEndpoint);
+    if (problem) return { ok: false, reason: `rtpAudioSdp ${problem}` };
+    rtpAudioSdp = e.rtpAudioSdp;
+  }
+  return { ok: true, value: { roomId: e.roomId as string, eventId: (e.eventId as string | undefined) ?? null, rtpAudioEndpoint: e.rtpAudioEndpoint, rtpAudioSdp } };
 }
 
 export function checkVoiceStopped(event: unknown): Checked<{ roomId: string; reason: string | null }> {

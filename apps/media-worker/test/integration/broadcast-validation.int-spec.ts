@@ -8,9 +8,12 @@ import Redis from 'ioredis';
 import { type BroadcastSpec, BroadcastSourceType, CameraKeys } from '@lib-stream/contracts';
 import { loadConfig } from '@lib-stream/nest-kit';
 import { TokenCipher, maskMediaUrl } from '@lib-stream/stream-key';
-import { type RtmpPlatform, freePort, startRtmpPlatform } from '@lib-stream/testing';
+import { type RtmpPlatform, expectEventually, freePort, startRtmpPlatform } from '@lib-stream/testing';
 
 import { BroadcastValidator } from '../../src/broadcast/broadcast-validator';
+import { sourceArgs } from '../../src/broadcast/ffmpeg/ffmpeg-args';
+import { sdpInputUrl } from '../../src/broadcast/sdp-input';
+import { checkVoiceApproved } from '../../src/broadcast/voice-event';
 import { CameraRegistry } from '../../src/ingest/camera-registry';
 import { SourceUrlCipher } from '../../src/ingest/source-url-cipher';
 
@@ -187,4 +190,36 @@ describe('broadcast validation: source and destination policy', () => {
       sender.kill('SIGKILL');
     }
   }, 30_000);
+
+  it('takes Opus over RTP with its SDP: probed, then read by the source FFmpeg with only data, rtp and udp allowed', async () => {
+    const port = 20_000 + 2 * Math.floor(Math.random() * 10_000);
+    const sdpFile = `${dir}/opus-${port}.sdp`;
+    const sender: ChildProcess = spawn(
+      'ffmpeg',
+      ['-v', 'error', '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-c:a', 'libopus', '-ac', '2', '-f', 'rtp', '-sdp_file', sdpFile, `rtp://127.0.0.1:${port}`],
+      { stdio: 'ignore' },
+    );
+    const source: ChildProcess[] = [];
+    try {
+      await expectEventually(() => expect(existsSync(sdpFile)).toBe(true), { timeoutMs: 5000 });
+      const sdp = readFileSync(sdpFile, 'utf8');
+      const checked = checkVoiceApproved({ roomId: 'room-opus', rtpAudioEndpoint: `rtp://127.0.0.1:${port}`, rtpAudioSdp: sdp });
+      expect(checked).toMatchObject({ ok: true });
+      const audio = { enc: cipher.encrypt(sdpInputUrl(sdp)), masked: `rtp://127.0.0.1:${port} (SDP)` };
+      const check = validator({ STREAM_MEDIA_ALLOW_PRIVATE_HOSTS: 'true' });
+      expect(await refusal(check.validateSpec(spec({ sourceType: BroadcastSourceType.VoiceRoom, voiceRoomId: 'room-opus', audio })))).toBe('accepted');
+
+      // The source process as the runner builds it (room audio over black), publishing to the fake platform.
+      const key = `opus${randomBytes(4).toString('hex')}`;
+      const settings = { videoCodec: 'libx264', videoBitrate: '300k', audioCodec: 'aac', audioBitrate: '64k', width: 320, height: 180, fps: 15 };
+      const args = sourceArgs({ kind: 'black' }, sdpInputUrl(sdp), platform.url('app', key), settings, { endWithAudio: true });
+      expect(args.join(' ')).toContain('-protocol_whitelist data,rtp,udp -f sdp -i data:application/sdp;base64,');
+      source.push(spawn('ffmpeg', ['-v', 'error', ...args], { stdio: 'ignore' }));
+      await expectEventually(() => expect(platform.keyframes(key).length).toBeGreaterThanOrEqual(1), { timeoutMs: 15_000 });
+      const played = execFileSync('ffprobe', ['-v', 'error', '-rw_timeout', '5000000', '-show_entries', 'stream=codec_type,codec_name', '-of', 'csv=p=0', platform.url('app', key)], { timeout: 10_000 });
+      expect(String(played).trim().split('\n').sort()).toEqual(['aac,audio', 'h264,video']);
+    } finally {
+      for (const child of [sender, ...source]) child.kill('SIGKILL');
+    }
+  }, 60_000);
 });

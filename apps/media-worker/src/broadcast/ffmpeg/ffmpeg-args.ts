@@ -21,6 +21,7 @@ export type ResolvedVideo =
   | { kind: 'image'; path: string }
   | { kind: 'black' };
 
+import { SDP_INPUT_ARGS, isSdpInputUrl } from '../sdp-input';
 import { encoderArgs, encoderGlobalArgs, encoderPixelFilter } from './h264-encoders';
 
 const isRtmp = (url: string) => /^rtmps?:\/\//i.test(url);
@@ -34,6 +35,7 @@ export function rtmpInput(url: string, rwTimeoutUs: number): string[] {
 function networkOrFileInput(url: string, rwTimeoutUs: number): string[] {
   if (isRtmp(url)) return rtmpInput(url, rwTimeoutUs);
   if (/^https?:\/\//i.test(url)) return ['-rw_timeout', String(rwTimeoutUs), '-i', url];
+  if (isSdpInputUrl(url)) return [...SDP_INPUT_ARGS, '-i', url];
   return ['-i', url];
 }
 

@@ -2,6 +2,8 @@ import { type ExecFileException, execFile } from 'node:child_process';
 
 import { maskRtmpUrl, maskStreamKeysInText } from '@lib-stream/stream-key';
 
+import { SDP_INPUT_ARGS, isSdpInputUrl } from '../sdp-input';
+
 export interface SourceProbe {
   video: { codec: string; width: number; height: number; fps: number | null } | null;
   audio: { codec: string; sampleRate: number; channels: number } | null;
@@ -43,6 +45,7 @@ export async function probeSource(ffprobePath: string, url: string, timeoutSecon
     // Without an I/O timeout ffprobe waits forever on an RTMP path nobody publishes to.
     '-rw_timeout', String(Math.round(timeoutSeconds * 1_000_000)),
     ...(/^rtmps?:\/\//i.test(url) ? RTMP_TUNING : []),
+    ...(isSdpInputUrl(url) ? SDP_INPUT_ARGS : []),
     '-show_entries', 'stream=codec_type,codec_name,width,height,avg_frame_rate,r_frame_rate,sample_rate,channels',
     '-of', 'json',
     // With -i a source starting with "-" cannot be taken for an option.
@@ -93,6 +96,7 @@ function parseStreams(stdout: string): ProbedStream[] {
 
 /** The source as a message may show it: stream keys masked, and no credentials or query string (tokens live there). */
 function displayUrl(url: string): string {
+  if (isSdpInputUrl(url)) return 'rtp (SDP)';
   return maskRtmpUrl(url.replace(/\?.*$/s, '').replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1'));
 }
 
