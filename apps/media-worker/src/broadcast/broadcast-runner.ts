@@ -33,11 +33,13 @@ const SWITCH_GAP_ESTIMATE_MS = 300;
 const CAMERA_CHECK_MS = 250;
 /**
  * A relayed live stream other than our own camera: a dead publisher on a remote node-media-server
- * leaves its readers attached with no EOF (media.md §4a), so only silence tells. At 30 fps a 200 ms
- * gap is 6 frames; progress every 0.1 s keeps detection + switch under 0.5 s frozen at the destination.
+ * leaves its readers attached with no EOF (media.md §4a), so only silence tells. 150 ms without a
+ * packet (30 fps video + ~43 audio packets/s) plus ~0.25 s to start the next source keeps the
+ * destination frozen under 0.5 s (the 3 s watch took 2.6–3.3 s). A jittery remote stream that trips
+ * it costs two short switches, and the flap damper backs it off if it keeps happening.
  */
-const LIVE_STALL_MS = 200;
-const LIVE_STATS_PERIOD_S = 0.1;
+const LIVE_STALL_MS = 150;
+const LIVE_STATS_PERIOD_S = 0.05;
 /** A level on air and moving this long has recovered: its flap history and the last error are cleared. */
 const LEVEL_STABLE_MS = 10_000;
 const RECOVERED_MS = 2000;

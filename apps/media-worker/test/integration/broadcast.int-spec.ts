@@ -440,6 +440,48 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     await stop(videoSpec);
   }, 90_000);
 
+  it('switches from a dying fallback stream to the image in under 0.5 s frozen at the destination', async () => {
+    const key = `live_${randomBytes(6).toString('hex')}_FREEZESECRET`;
+    const fallbackKey = `fallback${randomBytes(4).toString('hex')}`;
+    const { cameraId, streamKey } = await createCamera();
+    const camera = await livePublisher(streamKey, cameraId);
+    // The fallback stream lives on another server (the fake platform): when its publisher dies, that
+    // server keeps its readers attached and sends nothing more (node-media-server v4), no EOF.
+    const fallback = startRtmpPublisher(platform.url('fb', fallbackKey));
+    publishers.push(fallback);
+    await expectEventually(() => expect(platform.publishes(fallbackKey)).toHaveLength(1), { timeoutMs: 10_000 });
+    const spec = cameraSpec(cameraId, [platform.url('app', key)], {
+      fallbackStream: seal(platform.url('fb', fallbackKey)),
+      fallbackImage: { enc: cipher.encrypt(`${assets}/fallback.png`), masked: `${assets}/fallback.png` },
+    });
+    await start(spec);
+    await expectEventually(() => expect(platform.keyframes(key).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
+
+    await camera.stop('SIGKILL');
+    await expectEventually(async () => expect((await runtime(spec.broadcastId))?.videoSourceType).toBe('fallback_stream'), { timeoutMs: 10_000, intervalMs: 100 });
+    // 5 s on the relayed stream: its short stall watch must not fire while the stream is fine.
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    const killedAt = Date.now();
+    await fallback.stop('SIGKILL');
+    await expectEventually(async () => expect((await runtime(spec.broadcastId))?.videoSourceType).toBe('fallback_image'), { timeoutMs: 10_000, intervalMs: 50 });
+    const imageKeyframe = await expectEventually(
+      () => {
+        const next = platform.keyframes(key).find((k) => k.t > killedAt);
+        expect(next).toBeDefined();
+        return next!.t;
+      },
+      { timeoutMs: 5000, intervalMs: 20 },
+    );
+    // The destination's longest pause in video around the switch (the platform logs gaps > 100 ms).
+    const frozen = Math.max(0, ...platform.gaps(key).filter((g) => g.t > killedAt - 200).map((g) => g.ms ?? 0));
+    console.log(`fallback stream SIGKILL → image: frozen ${frozen} ms at the destination, first image keyframe after ${imageKeyframe - killedAt} ms`);
+    expect(frozen).toBeGreaterThan(0);
+    expect(frozen).toBeLessThan(500);
+    expect(sourceChanges(spec.broadcastId).map((e) => e.data.currentSource)).toEqual(['fallback_stream', 'fallback_image']);
+    expect(platform.publishes(key)).toHaveLength(1);
+    await stop(spec);
+  }, 60_000);
+
   it('starts a voice-room broadcast only on consent and stops it when consent is revoked', async () => {
     // The room's audio arrives as RTP (G.711 µ-law: a static payload type, no SDP needed).
     const rtpPort = await freePort();
@@ -527,7 +569,7 @@ describe('broadcasts: cascade, destinations, restarts', () => {
 
   it('keeps every destination key out of logs, events and Redis', async () => {
     const text = [logLines.join('\n'), JSON.stringify(events), await dumpRedis(redis)].join('\n');
-    for (const secret of ['GOODSECRET', 'REFUSEDSECRET', 'STALLSECRET', 'CASCADESECRET', 'RESTARTSECRET', 'UPDATEASECRET', 'UPDATEBSECRET', 'UPDATECSECRET', 'AUDIOSECRET', 'VOICESECRET', 'CLOSEDSECRET', 'AUDIOONLYSECRET', 'VIDEOONLYSECRET']) {
+    for (const secret of ['GOODSECRET', 'REFUSEDSECRET', 'STALLSECRET', 'CASCADESECRET', 'RESTARTSECRET', 'UPDATEASECRET', 'UPDATEBSECRET', 'UPDATECSECRET', 'AUDIOSECRET', 'VOICESECRET', 'CLOSEDSECRET', 'AUDIOONLYSECRET', 'VIDEOONLYSECRET', 'FREEZESECRET']) {
       expect(text).not.toContain(secret);
     }
     expect(logLines.join('\n')).toContain('destination live');
