@@ -1,5 +1,10 @@
 # syntax=docker/dockerfile:1
 # Build context: the repository root (docker build -f docker/media-worker.Dockerfile .).
+# FFmpeg: FFMPEG=debian (default) installs Debian's package, which is built with --enable-gpl
+# (libx264): fine for development, not for production. Production builds on an LGPL FFmpeg (README,
+# Broadcasts): FFMPEG=lgpl with FFMPEG_LGPL_URL = a static LGPL linux64 build tarball (for example a
+# BtbN FFmpeg-Builds "linux64-lgpl" release, which has libopenh264); the build fails if it is GPL.
+ARG FFMPEG=debian
 
 # --- Stage 1: build the bundle with the full (dev) toolchain ---
 FROM node:20-bookworm-slim AS build
@@ -12,13 +17,25 @@ RUN npm ci || npm install
 COPY . .
 RUN npx nx build media-worker
 
-# --- Stage 2: runtime with production dependencies only ---
-FROM node:20-bookworm-slim AS runtime
-ENV NODE_ENV=production
-# FFmpeg does the broadcast/transcode work; no recommends keeps the image smaller.
+# --- FFmpeg (a separate binary: the worker only runs it as a process) ---
+FROM node:20-bookworm-slim AS ffmpeg-debian
+# No recommends keeps the image smaller.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ffmpeg \
  && rm -rf /var/lib/apt/lists/*
+
+FROM node:20-bookworm-slim AS ffmpeg-lgpl
+ARG FFMPEG_LGPL_URL
+RUN test -n "$FFMPEG_LGPL_URL" || (echo "FFMPEG=lgpl needs --build-arg FFMPEG_LGPL_URL" && exit 1) \
+ && apt-get update && apt-get install -y --no-install-recommends ca-certificates curl xz-utils \
+ && mkdir -p /opt/ffmpeg && curl -fsSL "$FFMPEG_LGPL_URL" | tar -xJ -C /opt/ffmpeg --strip-components=1 \
+ && ln -s /opt/ffmpeg/bin/ffmpeg /usr/bin/ffmpeg && ln -s /opt/ffmpeg/bin/ffprobe /usr/bin/ffprobe \
+ && ! /usr/bin/ffmpeg -hide_banner -buildconf | grep -q -e '--enable-gpl' -e '--enable-nonfree' \
+ && apt-get purge -y curl xz-utils && rm -rf /var/lib/apt/lists/*
+
+# --- Stage 2: runtime with production dependencies only ---
+FROM ffmpeg-${FFMPEG} AS runtime
+ENV NODE_ENV=production
 WORKDIR /app
 # dist holds main.js plus the package.json Nx generates (production deps only).
 COPY --from=build /workspace/dist/apps/media-worker/ ./

@@ -30,6 +30,7 @@ import { BroadcastRunner, type LiveCamera, type RunnerSettings } from './broadca
 import { BroadcastStore } from './broadcast.store';
 import { BroadcastValidator, ValidationFailed } from './broadcast-validator';
 import { ffmpegAvailable, ffprobePathFor } from './ffmpeg/ffmpeg-availability';
+import { describeFfmpegBuild } from './ffmpeg/ffmpeg-build';
 
 const TICK_MS = 1000;
 const HEARTBEAT_TTL_MS = 5000;
@@ -116,6 +117,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     const concurrency = Math.max(1, Math.min(START_CONCURRENCY, this.config.STREAM_MAX_CONCURRENT_BROADCASTS));
     void this.assignments.process(concurrency, (job) => this.startJob(job));
     this.logger.log({ msg: 'broadcasting available', maxBroadcasts: this.config.STREAM_MAX_CONCURRENT_BROADCASTS });
+    void this.logFfmpegBuild();
   }
 
   /** SIGTERM: stop taking work, hand every broadcast over (its lease released, so a peer adopts it now). */
@@ -449,6 +451,18 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       },
       HEARTBEAT_TTL_MS,
     );
+  }
+
+  /** Which encoder and which FFmpeg build (licence) this worker broadcasts with: production needs an LGPL build (README). */
+  private async logFfmpegBuild(): Promise<void> {
+    const videoEncoder = this.config.STREAM_BROADCAST_VIDEO_CODEC;
+    const build = await describeFfmpegBuild(this.config.STREAM_FFMPEG_PATH, videoEncoder);
+    const licence = build.nonfree ? 'nonfree' : build.gpl ? 'GPL (--enable-gpl)' : 'LGPL (no --enable-gpl)';
+    this.logger.log({ msg: 'FFmpeg build', ffmpeg: this.config.STREAM_FFMPEG_PATH, version: build.version, licence, videoEncoder, encoderPresent: build.encoderPresent, configuration: build.configuration });
+    if (!build.encoderPresent) {
+      this.logger.warn({ msg: 'STREAM_BROADCAST_VIDEO_CODEC is not in this FFmpeg: copied cameras and streams still go out, encoded fallbacks (image, black, non-H.264 files) will fail', videoEncoder });
+    }
+    if (build.gpl || build.nonfree) this.logger.warn({ msg: 'this FFmpeg is not an LGPL build; the specification requires one in production (README, Broadcasts)', licence });
   }
 
   private unavailableReason(): string {
