@@ -13,6 +13,10 @@
  *    longest video gap, no new publish at the platform; camera respawned → primary_stream again. Baselines:
  *    the same black encoder, and the same camera publishing straight to the platform, spawned by hand.
  * 3. Owning worker SIGKILLed → first keyframe from the adopting worker (baseline: bare relay spawn → keyframe).
+ * 5. A relayed fallback stream dies (its server keeps readers attached) → the image fallback: the longest
+ *    video gap at the destination, beside the same image encoder spawned by hand (spawn → keyframe).
+ * 6. An audio-only camera broadcast: source changes per minute over a window (must be 0), beside an A/V
+ *    camera broadcast over the same window.
  * 4. CPU per copy-mode broadcast (worker + its ffmpeg children, from /proc) and sourceFps for K = 1, 2, 4,
  *    8, 16, 32, 48 (BENCH_LOAD_STEPS) broadcasts of one RTMP camera, beside K bare relays, until one drops under 29 fps.
  *
@@ -84,6 +88,8 @@ const stack = {
   cameras: new Set<string>(),
   dirs: [] as string[],
   workerCount: 0,
+  /** A still image inside STREAM_MEDIA_DIR, for the fallbackImageUrl of row 5. */
+  image: '',
 };
 /** Failed rounds and anything odd seen while measuring, printed after the tables. */
 const notes: string[] = [];
@@ -300,7 +306,10 @@ async function startStack(): Promise<void> {
     STREAM_MEDIA_ALLOW_PRIVATE_HOSTS: 'true',
     // The cascade ends at black: nothing to find on this machine.
     STREAM_DEFAULT_BACKGROUND_VIDEO: '/nonexistent/default.mp4',
+    STREAM_MEDIA_DIR: tempDir('media'),
   };
+  stack.image = join(stack.env.STREAM_MEDIA_DIR, 'fallback.png');
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `smptehdbars=size=${CAMERA_SIZE}`, '-frames:v', '1', stack.image]);
   const api = startBuiltApp('control-api', { ...stack.env, CONTROL_API_PORT: String(stack.apiPort), STREAM_DATA_DIR: tempDir('control-api') });
   stack.apps.push(api);
   await waitForReady(`http://127.0.0.1:${stack.apiPort}`);
@@ -457,6 +466,87 @@ async function cameraKillAndReturn(): Promise<CameraRound> {
   }
 }
 
+// --- 5. fallback stream dies → image ---
+
+async function fallbackStreamToImage(): Promise<number> {
+  const { cameraId, streamKey } = await createCamera();
+  const camera = startPublisher(`rtmp://127.0.0.1:${stack.workers[0].rtmpPort}/live/${streamKey}`);
+  const fallbackKey = newKey('fbstream');
+  const fallback = startPublisher(platform().url('fb', fallbackKey));
+  let broadcastId: string | null = null;
+  try {
+    await waitFor('the camera live on the ingest', async () => (await api('/stream/camera/status', { cameraId })).body.state === 'live', 15_000, 100);
+    await waitFor('the fallback stream on the platform', () => firstKeyframeAfter(fallbackKey, 0), 15_000);
+    const key = newKey('fbstall');
+    const started = await api('/stream/broadcast/start', {
+      sourceType: 'Camera', sourceId: cameraId, rtmpOutputUrl: platform().url('app', key), fallbackStreamUrl: platform().url('fb', fallbackKey), fallbackImageUrl: stack.image,
+    });
+    if (started.status !== 200) throw new Error(`broadcast start answered ${started.status}: ${started.body.message}`);
+    broadcastId = started.body.broadcastId as string;
+    stack.broadcasts.add(broadcastId);
+    const id = broadcastId;
+    await waitFor('the camera at the platform', () => firstKeyframeAfter(key, 0));
+    await stopPublisher(camera);
+    await sourceTypeSeen(id, (type) => type === 'fallback_stream', 'the fallback stream on air');
+    await sleep(3000);
+    const killedAt = Date.now();
+    stack.publishers.delete(fallback);
+    await fallback.stop('SIGKILL');
+    await sourceTypeSeen(id, (type) => type === 'fallback_image', 'the image on air');
+    await waitFor('the first image keyframe', () => firstKeyframeAfter(key, killedAt));
+    await sleep(1500);
+    return longestGapAfter(key, killedAt - 200);
+  } finally {
+    if (broadcastId) await stopBroadcast(broadcastId);
+    await stopPublisher(camera);
+    await stopPublisher(fallback);
+    await deleteCamera(cameraId);
+  }
+}
+
+/** The worker's own image fallback command, run by hand. */
+function bareImageEncoder(to: string) {
+  const [width, height] = CAMERA_SIZE.split('x').map(Number);
+  const settings = { videoCodec: 'libx264', videoBitrate: '2500k', audioCodec: 'aac', audioBitrate: '128k', width, height, fps: CAMERA_FPS };
+  return startProcess('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', ...sourceArgs({ kind: 'image', path: stack.image }, null, to, settings)]);
+}
+
+// --- 6. source changes of an audio-only camera broadcast ---
+
+const SOURCE_CHANGE_WINDOW_MS = 30_000;
+
+/** Source changes per minute of a camera broadcast over the window, counted from stream.broadcast.source-changed. */
+async function sourceChangesPerMinute(audioOnly: boolean): Promise<number> {
+  const { cameraId, streamKey } = await createCamera();
+  const ingest = `rtmp://127.0.0.1:${stack.workers[0].rtmpPort}/live/${streamKey}`;
+  const media = audioOnly
+    ? ['-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=44100', '-c:a', 'aac', '-b:a', '64k', '-ar', '44100', '-ac', '2', '-vn']
+    : ['-f', 'lavfi', '-i', `testsrc2=size=${CAMERA_SIZE}:rate=${CAMERA_FPS}`, '-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=44100',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', String(CAMERA_FPS), '-pix_fmt', 'yuv420p', '-b:v', '2500k', '-c:a', 'aac', '-b:a', '64k'];
+  const camera = startProcess('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-re', ...media, '-f', 'flv', '-tcp_nodelay', '1', ingest]);
+  const events = new Redis();
+  let broadcastId: string | null = null;
+  let changes = 0;
+  try {
+    await waitFor('the camera live on the ingest', async () => (await api('/stream/camera/status', { cameraId })).body.state === 'live', 15_000, 100);
+    const key = newKey(audioOnly ? 'audioonly' : 'avcamera');
+    broadcastId = (await startBroadcast(cameraId, key)).broadcastId;
+    const id = broadcastId;
+    await waitFor('the broadcast at the platform', () => firstKeyframeAfter(key, 0));
+    await events.subscribe('stream.broadcast.source-changed');
+    events.on('message', (_channel: string, message: string) => {
+      if ((JSON.parse(message) as Json).data?.broadcastId === id) changes++;
+    });
+    await sleep(SOURCE_CHANGE_WINDOW_MS);
+    return (changes * 60_000) / SOURCE_CHANGE_WINDOW_MS;
+  } finally {
+    events.disconnect();
+    if (broadcastId) await stopBroadcast(broadcastId);
+    await stopProcess(camera);
+    await deleteCamera(cameraId);
+  }
+}
+
 // --- 3. worker SIGKILL → back on air ---
 
 async function workerKillToAir(): Promise<{ backOnAir: number; ownerInStatus: number; orphans: number }> {
@@ -601,6 +691,10 @@ interface Results {
   bareCamera: number[];
   backOnAir: number[];
   ownerInStatus: number[];
+  streamToImageGap: number[];
+  bareImage: number[];
+  audioOnlyChanges: number[];
+  avChanges: number[];
 }
 
 /** Runs one measurement; a failure is noted and leaves a hole (NaN) instead of ending the run. */
@@ -633,6 +727,10 @@ async function runRound(round: number, results: Results): Promise<void> {
     results.bareCamera.push(
       (await attempt('bare camera', round, () => bareSpawnToKeyframe((to) => publisherAsProcess(to), 'camera straight to the platform'))) ?? NaN,
     );
+    results.streamToImageGap.push((await attempt('fallback stream SIGKILL → image', round, fallbackStreamToImage)) ?? NaN);
+    results.bareImage.push((await attempt('bare image encoder', round, () => bareSpawnToKeyframe(bareImageEncoder, 'bare image encoder'))) ?? NaN);
+    results.audioOnlyChanges.push((await attempt('audio-only camera', round, () => sourceChangesPerMinute(true))) ?? NaN);
+    results.avChanges.push((await attempt('A/V camera', round, () => sourceChangesPerMinute(false))) ?? NaN);
   } finally {
     await startPlatformCamera();
   }
@@ -679,6 +777,8 @@ function printLatencyTable(results: Results): void {
     ['2. new publishes at the platform (kill + respawn)', cam((c) => c.newPublishes).join(', ') || 'n/a', '0 expected', ''],
     ['3. owner SIGKILL → first keyframe from the adopter', spread(results.backOnAir), `bare relay, tuned: ${spread(results.bareTuned)}`, ratio(results.backOnAir, results.bareTuned)],
     ['3. owner SIGKILL → status shows the new owner', spread(results.ownerInStatus), '—', ''],
+    ['5. fallback stream SIGKILL → image: longest video gap at the platform', spread(results.streamToImageGap), `image encoder spawned by hand → keyframe: ${spread(results.bareImage)}`, ratio(results.streamToImageGap, results.bareImage)],
+    [`6. audio-only camera: source changes per minute (${SOURCE_CHANGE_WINDOW_MS / 1000} s window, 0 expected)`, spread(results.audioOnlyChanges, '/min'), `A/V camera, same window: ${spread(results.avChanges, '/min')}`, ''],
   ];
   console.log(`\n## Broadcast latencies, ${ROUNDS} round(s), camera ${CAMERA_SIZE}@${CAMERA_FPS} — median (min–max)\n`);
   console.log('| measure | ours | baseline (same run) | ours / baseline |');
@@ -787,7 +887,10 @@ async function main(): Promise<void> {
     console.log(`Starting control-api, 2 media workers, the fake platform and a ${CAMERA_SIZE} camera (Redis db picked below)…`);
     await startStack();
     console.log(`Redis db ${stack.redisDb}; ${ROUNDS} round(s) of start / worker kill / camera kill…`);
-    const results: Results = { ttff: [], response: [], bareTuned: [], bareDefault: [], cameras: [], bareBlack: [], bareCamera: [], backOnAir: [], ownerInStatus: [] };
+    const results: Results = {
+      ttff: [], response: [], bareTuned: [], bareDefault: [], cameras: [], bareBlack: [], bareCamera: [], backOnAir: [], ownerInStatus: [],
+      streamToImageGap: [], bareImage: [], audioOnlyChanges: [], avChanges: [],
+    };
     for (let round = 0; round < ROUNDS; round++) {
       await runRound(round, results);
       console.log(`  round ${round + 1}/${ROUNDS} done`);
