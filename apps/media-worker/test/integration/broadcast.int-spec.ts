@@ -269,7 +269,7 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     const pusherPid = runner.pids().pushers[destinationId]!;
     process.kill(pusherPid, 'SIGKILL');
     await expectEventually(
-      async () => {
+      () => {
         expect(runner.pids().pushers[destinationId]).not.toBe(pusherPid);
         expect(runner.destinations()[0].state).toBe('retrying');
       },
