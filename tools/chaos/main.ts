@@ -25,8 +25,8 @@ import { webhookFlood } from './faults/webhook-flood';
 import { workerKill } from './faults/worker-kill';
 import { Stack, buildApps } from './harness';
 import { Observer } from './observer';
-import { type RedisTopology, sentinelSettingNames, startSentinelRedis, startSingleRedis } from './redis-topology';
-import { type Context, type Fault, type RowResult, runRow, skippedRow } from './row';
+import { type RedisTopology, startSentinelRedis, startSingleRedis } from './redis-topology';
+import { type Context, type Fault, type RowResult, runRow } from './row';
 import { renderTable } from './table';
 import { HttpTally, progress } from './util';
 import { Account, Workload } from './workload';
@@ -93,16 +93,7 @@ async function main(): Promise<void> {
   const rows: RowResult[] = [];
   if (faults.length) rows.push(...(await runOn(await startSingleRedis(), faults)));
 
-  if (wanted(sentinelFailover)) {
-    const names = sentinelSettingNames();
-    if (!names) {
-      progress('Sentinel failover: skipped (no STREAM_REDIS_SENTINEL* settings in libs/nest-kit/src/config/settings.ts or the built control-api)');
-      rows.push(skippedRow(sentinelFailover.name, 'sentinel settings not available'));
-    } else {
-      progress(`Sentinel failover: the apps get ${names.hosts} and ${names.name}`);
-      rows.push(...(await runOn(await startSentinelRedis(names), [sentinelFailover])));
-    }
-  }
+  if (wanted(sentinelFailover)) rows.push(...(await runOn(await startSentinelRedis(), [sentinelFailover])));
 
   console.log(`\n${renderTable(rows)}\n`);
   const failed = rows.filter((r) => r.pass === false);

@@ -19,6 +19,8 @@ export interface TestSentinelGroup {
   replica: TestRedisServer;
   /** `host:port,host:port,host:port`, the value for STREAM_REDIS_SENTINELS. */
   sentinels: string;
+  /** The same nodes as ioredis `sentinels` options. */
+  sentinelNodes: { host: string; port: number }[];
   /** Port of the server the sentinels currently name as master. */
   masterPort(): Promise<number>;
   /** Kills the primary and resolves once the sentinels have promoted the replica (ms it took). */
@@ -26,9 +28,10 @@ export interface TestSentinelGroup {
   dispose(): Promise<void>;
 }
 
-export async function startSentinelGroup(): Promise<TestSentinelGroup> {
-  const primary = await startRedisServer();
-  const replica = await startRedisServer({ args: ['--replicaof', '127.0.0.1', String(primary.port)] });
+/** `serverArgs`: extra redis-server arguments for the primary and the replica (e.g. persistence). */
+export async function startSentinelGroup({ serverArgs = [] as string[] } = {}): Promise<TestSentinelGroup> {
+  const primary = await startRedisServer({ args: serverArgs });
+  const replica = await startRedisServer({ args: [...serverArgs, '--replicaof', '127.0.0.1', String(primary.port)] });
   const dir = mkdtempSync(join(tmpdir(), 'lib-stream-sentinel-'));
   const sentinelPorts = [await freePort(), await freePort(), await freePort()];
   const children: ChildProcess[] = sentinelPorts.map((port) => {
@@ -84,6 +87,7 @@ export async function startSentinelGroup(): Promise<TestSentinelGroup> {
     primary,
     replica,
     sentinels: sentinelPorts.map((port) => `127.0.0.1:${port}`).join(','),
+    sentinelNodes: sentinelPorts.map((port) => ({ host: '127.0.0.1', port })),
     masterPort: askSentinel,
     failover: async () => {
       const started = Date.now();
