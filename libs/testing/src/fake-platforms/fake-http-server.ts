@@ -13,6 +13,8 @@ export interface RecordedRequest {
 export interface FakeReply {
   status: number;
   body?: unknown;
+  /** Extra response headers (e.g. Twitch's Ratelimit-*). */
+  headers?: Record<string, string>;
 }
 
 /** A tiny HTTP server on a random loopback port that records every request it answers. */
@@ -51,6 +53,7 @@ export abstract class FakeHttpServer {
     this.requests.push(recorded);
     const reply = await this.route(recorded);
     response.statusCode = reply.status;
+    for (const [name, value] of Object.entries(reply.headers ?? {})) response.setHeader(name, value);
     if (reply.body === undefined) {
       response.end();
       return;
