@@ -4,8 +4,7 @@ import Redis from 'ioredis';
 import { CameraKeys, type CameraRegistryEntry } from '@lib-stream/contracts';
 import { TokenCipher } from '@lib-stream/stream-key';
 
-import {
-  adminApi,
+import { adminApi,
   type FfmpegPublisher,
   type RunningApp,
   TEST_JWT_SECRET,
@@ -19,8 +18,7 @@ import {
   readFrameSizes,
   startBuiltApp,
   startRtmpPublisher,
-  waitForReady,
-} from '@lib-stream/testing';
+  waitForReady, testRedisUrl } from '@lib-stream/testing';
 
 // control-api and two media-worker processes built from dist, real FFmpeg publishers, real Redis.
 describe('camera ingest across control-api and two media workers', () => {
@@ -44,8 +42,8 @@ describe('camera ingest across control-api and two media workers', () => {
   };
 
   beforeAll(async () => {
-    redis = new Redis();
-    subscriber = new Redis();
+    redis = new Redis(testRedisUrl());
+    subscriber = new Redis(testRedisUrl());
     subscriber.on('error', (error: Error) => events.push({ channel: 'subscriber-error', data: { message: error.message } }));
     await subscriber.subscribe('camera.stream.started', 'camera.stream.ended');
     db = await createTestDatabase('stream_e2e_cam');

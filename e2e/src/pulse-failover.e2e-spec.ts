@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 
 import { SessionKeys } from '@lib-stream/contracts';
-import { type RunningApp, expectEventually, freePort, startBuiltApp, waitForReady } from '@lib-stream/testing';
+import { type RunningApp, expectEventually, freePort, startBuiltApp, waitForReady, testRedisUrl } from '@lib-stream/testing';
 
 // Two built pulse-publisher processes on a 1 s interval; the leader is SIGKILLed mid-run.
 describe('pulse publisher leader failover', () => {
-  const redis = new Redis();
-  const subscriber = new Redis();
+  const redis = new Redis(testRedisUrl());
+  const subscriber = new Redis(testRedisUrl());
   const pulses: { at: number; intensities: number[] }[] = [];
   const apps: { app: RunningApp; port: number }[] = [];
   const sessionId = randomUUID();

@@ -1,8 +1,7 @@
 import Redis from 'ioredis';
 
 import { EventTopic } from '@lib-stream/contracts';
-import {
-  RunningApp,
+import { RunningApp,
   TEST_JWT_SECRET,
   TestDatabase,
   bearerToken,
@@ -10,8 +9,7 @@ import {
   expectEventually,
   freePort,
   startBuiltApp,
-  waitForReady,
-} from '@lib-stream/testing';
+  waitForReady, testRedisUrl } from '@lib-stream/testing';
 
 const TWITCH_SECRET = 'e2e-twitch-client-secret-31337';
 const STREAM_KEY = 'sk_e2e_live_streamkey_9876';
@@ -32,7 +30,7 @@ describe('the three built apps against real Redis and MariaDB', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('stream_e2e');
-    subscriber = new Redis(process.env.STREAM_REDIS_URL ?? 'redis://127.0.0.1:6379');
+    subscriber = new Redis(testRedisUrl());
     await subscriber.subscribe(EventTopic.InstanceOnline, EventTopic.InstanceOffline);
     subscriber.on('message', (channel: string, message: string) => events.push({ channel, packet: JSON.parse(message) }));
 

@@ -2,7 +2,7 @@ import Redis, { type RedisOptions } from 'ioredis';
 import * as mysql2 from 'mysql2';
 import { DataSource } from 'typeorm';
 
-import { TEST_MYSQL_URL, type TestRedisServer, createTestDatabase, freePort, startRedisServer, startTcpProxy } from '@lib-stream/testing';
+import { TEST_MYSQL_URL, type TestRedisServer, createTestDatabase, freePort, startRedisServer, startTcpProxy, testRedisUrl } from '@lib-stream/testing';
 
 import { ServiceUnavailableError, classifyOutage, isInfrastructureOutage } from '../src/http/outage';
 
@@ -71,7 +71,7 @@ describe('classifyOutage, on errors the real drivers raise', () => {
       expect(readonly.message).toMatch(/^READONLY/);
       expect(classifyOutage(readonly)).toBe('Redis');
 
-      const healthy = client({ port: 6379, maxRetriesPerRequest: 0 });
+      const healthy = client({ port: Number(new URL(testRedisUrl()).port), maxRetriesPerRequest: 0 });
       const key = `stream:test:outage:${process.pid}`;
       await healthy.set(key, 'string', 'PX', 5000);
       const wrongType = await rejectionOf(() => healthy.lpush(key, 'x'));

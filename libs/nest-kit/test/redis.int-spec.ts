@@ -1,11 +1,11 @@
 import Redis from 'ioredis';
 
 import { EventTopic } from '@lib-stream/contracts';
-import { expectEventually } from '@lib-stream/testing';
+import { expectEventually, testRedisUrl } from '@lib-stream/testing';
 
 import { EventBus, HealthRegistry, LockNotAcquiredError, MetricsService, RedisLocks, eventHeader, loadConfig, newServiceIdentity } from '../src';
 
-const config = loadConfig({});
+const config = loadConfig({ STREAM_REDIS_URL: testRedisUrl() });
 
 describe(RedisLocks.name, () => {
   const redis = new Redis(config.STREAM_REDIS_URL);

@@ -32,7 +32,8 @@ export interface RunningApp {
 export function startBuiltApp(name: string, env: Record<string, string>, entry = resolve(WORKSPACE_ROOT, 'dist/apps', name, 'main.js')): RunningApp {
   const child = spawn(process.execPath, [entry], {
     cwd: WORKSPACE_ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
+    // The run's own Redis (tools/jest-redis-setup.js) unless the test names another.
+    env: { PATH: process.env.PATH ?? '', ...(process.env.STREAM_REDIS_URL ? { STREAM_REDIS_URL: process.env.STREAM_REDIS_URL } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

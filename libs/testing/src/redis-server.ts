@@ -101,3 +101,13 @@ async function ping(port: number): Promise<void> {
     client.disconnect();
   }
 }
+
+/**
+ * The redis-server this test run started for itself (tools/jest-redis-setup.js puts its URL in
+ * STREAM_REDIS_URL). Throws when there is none, so no test silently falls back to the developer's Redis.
+ */
+export function testRedisUrl(): string {
+  const url = process.env.STREAM_REDIS_URL;
+  if (!url) throw new Error('STREAM_REDIS_URL is not set: run tests through jest (its global setup starts a redis-server)');
+  return url;
+}

@@ -3,8 +3,7 @@ import Redis from 'ioredis';
 import request from 'supertest';
 
 import { SessionKeys } from '@lib-stream/contracts';
-import {
-  FakeGoogle,
+import { FakeGoogle,
   FakeTwitch,
   type SignedDelivery,
   type TestDatabase,
@@ -15,8 +14,7 @@ import {
   dumpRedis,
   eventSubDelivery,
   expectEventually,
-  findLeaks,
-} from '@lib-stream/testing';
+  findLeaks, testRedisUrl } from '@lib-stream/testing';
 
 import { type ControlApiUnderTest, capturedLogLines, createControlApi } from './control-api.factory';
 
@@ -118,8 +116,8 @@ describe('live audience ingest over HTTP, on MariaDB and Redis', () => {
       STREAM_YOUTUBE_WEBSUB_CALLBACK_URL: 'https://stream.example.com/stream/webhook/youtube',
       STREAM_YOUTUBE_WEBSUB_HUB_URL: google.hubUrl,
     });
-    redis = new Redis();
-    subscriber = new Redis();
+    redis = new Redis(testRedisUrl());
+    subscriber = new Redis(testRedisUrl());
     await subscriber.psubscribe('stream.*', 'camera.*');
     subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => published.push(`${channel} ${message}`));
   });

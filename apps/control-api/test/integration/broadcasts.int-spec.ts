@@ -19,12 +19,12 @@ import {
 } from '@lib-stream/contracts';
 import { redisOptionsFromUrl } from '@lib-stream/nest-kit';
 import { TokenCipher } from '@lib-stream/stream-key';
-import { type TestDatabase, bearerToken, createTestDatabase, dumpRedis, expectEventually, findLeaks } from '@lib-stream/testing';
+import { type TestDatabase, bearerToken, createTestDatabase, dumpRedis, expectEventually, findLeaks, testRedisUrl } from '@lib-stream/testing';
 
 import { type ControlApiUnderTest, capturedLogLines, createControlApi } from './control-api.factory';
 
 // A Redis database of its own: media-worker tests run real workers on the same queues in database 0.
-const REDIS_URL = 'redis://127.0.0.1:6379/9';
+const REDIS_URL = testRedisUrl();
 const WORKER_ID = 'fake-media-worker-1';
 
 const DEST_KEY = 'live_123_SECRETKEY';

@@ -4,7 +4,7 @@ import { IsIn, IsInt, IsString, Max, Min } from 'class-validator';
 
 import { Role } from '@lib-stream/contracts';
 import { AppConfig, JsonLogger, createServiceApp, loadConfig, newServiceIdentity } from '@lib-stream/nest-kit';
-import { TEST_JWT_SECRET } from '@lib-stream/testing';
+import { TEST_JWT_SECRET, testRedisUrl } from '@lib-stream/testing';
 
 import { AppModule } from '../../src/app.module';
 import { assertOwnAccount, type Principal } from '../../src/auth/principal';
@@ -67,7 +67,7 @@ export interface ControlApiUnderTest {
 export const capturedLogLines: string[] = [];
 
 export async function createControlApi(env: Record<string, string>): Promise<ControlApiUnderTest> {
-  const config = loadConfig({ STREAM_AUTH_JWT_SECRET: TEST_JWT_SECRET, ...env }, { required: ['STREAM_AUTH_JWT_SECRET'] });
+  const config = loadConfig({ STREAM_AUTH_JWT_SECRET: TEST_JWT_SECRET, STREAM_REDIS_URL: testRedisUrl(), ...env }, { required: ['STREAM_AUTH_JWT_SECRET'] });
   const identity = newServiceIdentity('control-api');
   const logLines = capturedLogLines;
   const logger = new JsonLogger({ service: 'control-api', level: 'debug', sink: { write: (line) => logLines.push(line) } });

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 
 import { EventTopic } from '@lib-stream/contracts';
-import { FakeGoogle, FakeTwitch, type TestDatabase, bearerToken, createTestDatabase, dumpMysql, dumpRedis, expectEventually, findLeaks } from '@lib-stream/testing';
+import { FakeGoogle, FakeTwitch, type TestDatabase, bearerToken, createTestDatabase, dumpMysql, dumpRedis, expectEventually, findLeaks, testRedisUrl } from '@lib-stream/testing';
 
 import { AccessTokenRejectedError } from '../../src/platform-links/oauth/oauth.types';
 import { platformFetch } from '../../src/platform-links/oauth/platform-http';
@@ -75,8 +75,8 @@ describe('platform linking over HTTP, on MariaDB and Redis', () => {
       STREAM_YOUTUBE_API_BASE_URL: google.youtubeApiBaseUrl,
     };
     sut = await createControlApi(env);
-    redis = new Redis();
-    const subscriber = new Redis();
+    redis = new Redis(testRedisUrl());
+    const subscriber = new Redis(testRedisUrl());
     await subscriber.subscribe(EventTopic.PlatformLinked, EventTopic.PlatformUnlinked);
     subscriber.on('message', (channel: string, message: string) => events.push({ channel, data: JSON.parse(message).data }));
     afterAllClosers.push(() => subscriber.quit().then(() => undefined));

@@ -23,7 +23,7 @@ import {
 } from '@lib-stream/contracts';
 import { JsonLogger, MetricsService, createServiceApp, loadConfig, newServiceIdentity } from '@lib-stream/nest-kit';
 import { TokenCipher, generateStreamKey, hashStreamKey, maskRtmpUrl } from '@lib-stream/stream-key';
-import { type FfmpegPublisher, type RtmpPlatform, dumpRedis, expectEventually, freePort, startRtmpPlatform, startRtmpPublisher } from '@lib-stream/testing';
+import { type FfmpegPublisher, type RtmpPlatform, dumpRedis, expectEventually, freePort, startRtmpPlatform, startRtmpPublisher, testRedisUrl } from '@lib-stream/testing';
 
 import { AppModule } from '../../src/app.module';
 import { BroadcastCoordinator } from '../../src/broadcast/broadcast-coordinator';
@@ -34,8 +34,8 @@ import { BroadcastHealthMonitor } from '../../src/broadcast/broadcast-health.mon
 describe('broadcasts: cascade, destinations, restarts', () => {
   const encryptionKey = randomBytes(32);
   const cipher = new TokenCipher(encryptionKey);
-  const redis = new Redis();
-  const subscriber = new Redis();
+  const redis = new Redis(testRedisUrl());
+  const subscriber = new Redis(testRedisUrl());
   const events: { channel: string; data: Record<string, unknown> }[] = [];
   const logLines: string[] = [];
   const publishers: FfmpegPublisher[] = [];
@@ -152,6 +152,7 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     ]);
     platform = await startRtmpPlatform({ refuseKeys: [refusedKey] });
     const config = loadConfig({
+      STREAM_REDIS_URL: testRedisUrl(),
       STREAM_RTMP_INGEST_PORT: String(port),
       STREAM_TOKEN_ENCRYPTION_KEY: encryptionKey.toString('hex'),
       STREAM_MEDIA_WORKER_ADVERTISED_HOST: '127.0.0.1',

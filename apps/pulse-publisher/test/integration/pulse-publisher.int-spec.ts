@@ -6,10 +6,11 @@ import { MessagePatterns } from '@lib-stream/contracts';
 import { JsonLogger, createServiceApp, loadConfig, newServiceIdentity, redisTransportOptions } from '@lib-stream/nest-kit';
 
 import { AppModule } from '../../src/app.module';
+import { testRedisUrl } from '@lib-stream/testing';
 
 describe('pulse-publisher on the Redis transport', () => {
   it('is ready and answers over Redis with its pulse interval', async () => {
-    const config = loadConfig({ STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS: '7' });
+    const config = loadConfig({ STREAM_REDIS_URL: testRedisUrl(), STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS: '7' });
     const identity = newServiceIdentity('pulse-publisher');
     const logger = new JsonLogger({ service: 'pulse-publisher', level: 'warn', sink: { write: () => undefined } });
     const app = await createServiceApp({ rootModule: () => AppModule.forRoot(config, identity), redisTransport: true }, config, identity, logger);

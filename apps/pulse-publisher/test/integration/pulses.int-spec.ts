@@ -6,7 +6,7 @@ import request from 'supertest';
 import { type BufferedSentimentEntry, type PlatformSessionModel, SessionKeys } from '@lib-stream/contracts';
 import { JsonLogger, createServiceApp, loadConfig, newServiceIdentity } from '@lib-stream/nest-kit';
 import { SentimentCategory, TrackedViewerType, toSentimentPulse } from '@lib-stream/privacy';
-import { expectEventually } from '@lib-stream/testing';
+import { expectEventually, testRedisUrl } from '@lib-stream/testing';
 
 import { AppModule } from '../../src/app.module';
 import { PulseLeader } from '../../src/pulse/pulse-leader';
@@ -16,8 +16,8 @@ const INTERVAL_SECONDS = 3600; // the leader's own schedule stays out of the way
 const CATEGORIES = Object.values(SentimentCategory);
 
 describe('pulse publishing with real Redis', () => {
-  const redis = new Redis();
-  const subscriber = new Redis();
+  const redis = new Redis(testRedisUrl());
+  const subscriber = new Redis(testRedisUrl());
   const received: { channel: string; packet: { pattern: string; data: Record<string, unknown> } }[] = [];
   let app: INestApplication;
   let ticker: PulseTicker;
@@ -52,7 +52,7 @@ describe('pulse publishing with real Redis', () => {
   const pulsesFor = (sessionId: string) => received.filter((r) => r.packet.data.platformSessionId === sessionId).map((r) => r.packet.data);
 
   beforeAll(async () => {
-    const config = loadConfig({ STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS: String(INTERVAL_SECONDS), STREAM_SENTIMENT_MIN_BATCH_SIZE: '5', STREAM_SENTIMENT_MAX_BATCH_SIZE: '200' });
+    const config = loadConfig({ STREAM_REDIS_URL: testRedisUrl(), STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS: String(INTERVAL_SECONDS), STREAM_SENTIMENT_MIN_BATCH_SIZE: '5', STREAM_SENTIMENT_MAX_BATCH_SIZE: '200' });
     const identity = newServiceIdentity('pulse-publisher');
     const logger = new JsonLogger({ service: 'pulse-publisher', level: 'warn', sink: { write: () => undefined } });
     app = await createServiceApp({ rootModule: () => AppModule.forRoot(config, identity), redisTransport: true }, config, identity, logger);
