@@ -115,6 +115,11 @@ export const SETTINGS = {
   STREAM_YOUTUBE_API_BASE_URL: str('https://www.googleapis.com/youtube/v3', 'YouTube Data API base URL', {
     check: urlWithScheme('https:', 'http:'),
   }),
+  STREAM_YOUTUBE_GRPC_TARGET: str('youtube.googleapis.com:443', 'gRPC host:port for YouTube liveChatMessages.streamList (empty = poll liveChatMessages.list only)', {
+    check: (value) => (/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/.test(value) ? null : 'must be host:port'),
+  }),
+  STREAM_YOUTUBE_GRPC_TLS: bool(true, 'Use TLS for STREAM_YOUTUBE_GRPC_TARGET (false only for a local fake)'),
+  STREAM_YOUTUBE_QUOTA_DAILY_UNITS: int(10_000, 'YouTube Data API units this deployment\'s Google project may spend per day (Google resets at midnight Pacific); polling stretches its interval to stay under it', 1, 100_000_000),
   STREAM_PLATFORM_HTTP_TIMEOUT_SECONDS: int(10, 'Timeout for each call to a platform API', 1, 120),
   STREAM_TOKEN_REFRESH_MARGIN_SECONDS: int(600, 'Refresh OAuth access tokens this long before they expire', 0, 86_400),
 
