@@ -115,8 +115,8 @@ export const SETTINGS = {
   STREAM_YOUTUBE_API_BASE_URL: str('https://www.googleapis.com/youtube/v3', 'YouTube Data API base URL', {
     check: urlWithScheme('https:', 'http:'),
   }),
-  STREAM_YOUTUBE_GRPC_TARGET: str('youtube.googleapis.com:443', 'gRPC host:port for YouTube liveChatMessages.streamList (empty = poll liveChatMessages.list only)', {
-    check: (value) => (/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/.test(value) ? null : 'must be host:port'),
+  STREAM_YOUTUBE_GRPC_TARGET: str('youtube.googleapis.com:443', 'gRPC host:port for YouTube liveChatMessages.streamList (off = poll liveChatMessages.list only)', {
+    check: (value) => (value === 'off' || /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/.test(value) ? null : 'must be host:port or off'),
   }),
   STREAM_YOUTUBE_GRPC_TLS: bool(true, 'Use TLS for STREAM_YOUTUBE_GRPC_TARGET (false only for a local fake)'),
   STREAM_YOUTUBE_QUOTA_DAILY_UNITS: int(10_000, 'YouTube Data API units this deployment\'s Google project may spend per day (Google resets at midnight Pacific); polling stretches its interval to stay under it', 1, 100_000_000),
