@@ -5,16 +5,22 @@ export interface SignedDelivery {
   body: string;
 }
 
-/** A Twitch EventSub webhook delivery, signed the way Twitch signs it (id + timestamp + raw body). */
+/**
+ * A Twitch EventSub webhook delivery as Twitch sends it (twitch.md §3): the seven
+ * `Twitch-Eventsub-*` headers, `sha256=` + lower-case hex HMAC-SHA256 of message id + timestamp +
+ * raw body, the `{subscription, event}` / `{challenge, subscription}` / `{subscription}` envelopes.
+ * For edge-case tests: `challenge` may be any JSON value (Twitch sends a string), and `omitHeaders`
+ * drops headers after signing (names as written above, e.g. `Twitch-Eventsub-Message-Timestamp`).
+ */
 export function eventSubDelivery(
   secret: string,
   messageType: 'notification' | 'webhook_callback_verification' | 'revocation',
   subscriptionType: string,
-  payload: { event?: object; challenge?: string; condition?: object; status?: string },
-  { messageId = randomUUID(), timestamp = new Date().toISOString() } = {},
+  payload: { event?: object; challenge?: unknown; condition?: object; status?: string },
+  { messageId = randomUUID(), timestamp = new Date().toISOString(), omitHeaders = [] as string[] } = {},
 ): SignedDelivery {
   const body = JSON.stringify({
-    ...(payload.challenge ? { challenge: payload.challenge } : {}),
+    ...(payload.challenge !== undefined ? { challenge: payload.challenge } : {}),
     subscription: {
       id: randomUUID(),
       status: payload.status ?? 'enabled',
@@ -28,19 +34,18 @@ export function eventSubDelivery(
     ...(payload.event ? { event: payload.event } : {}),
   });
   const signature = `sha256=${createHmac('sha256', secret).update(messageId + timestamp + body).digest('hex')}`;
-  return {
-    body,
-    headers: {
-      'Content-Type': 'application/json',
-      'Twitch-Eventsub-Message-Id': messageId,
-      'Twitch-Eventsub-Message-Retry': '0',
-      'Twitch-Eventsub-Message-Type': messageType,
-      'Twitch-Eventsub-Message-Signature': signature,
-      'Twitch-Eventsub-Message-Timestamp': timestamp,
-      'Twitch-Eventsub-Subscription-Type': subscriptionType,
-      'Twitch-Eventsub-Subscription-Version': '1',
-    },
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/json',
+    'Twitch-Eventsub-Message-Id': messageId,
+    'Twitch-Eventsub-Message-Retry': '0',
+    'Twitch-Eventsub-Message-Type': messageType,
+    'Twitch-Eventsub-Message-Signature': signature,
+    'Twitch-Eventsub-Message-Timestamp': timestamp,
+    'Twitch-Eventsub-Subscription-Type': subscriptionType,
+    'Twitch-Eventsub-Subscription-Version': subscriptionType === 'channel.follow' ? '2' : '1',
   };
+  for (const name of omitHeaders) delete headers[name];
+  return { body, headers };
 }
 
 /** A delivery to /stream/webhook/custom, signed `sha256=HMAC(secret, "<timestamp>.<deliveryId>." + body)`. */
