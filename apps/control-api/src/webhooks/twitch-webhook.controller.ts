@@ -17,7 +17,7 @@ import { WebhookReplayGuard } from './webhook-replay-guard';
 import { verifyTwitchSignature } from './webhook-signature';
 
 interface EventSubBody {
-  challenge?: string;
+  challenge?: unknown;
   subscription?: { type?: string; status?: string; condition?: Record<string, string> };
   event?: Record<string, unknown>;
 }
@@ -60,24 +60,36 @@ export class TwitchWebhookController {
     if (!secret) throw new DomainError(ErrorCode.ServiceUnavailable, 'Twitch webhooks are not configured (STREAM_TWITCH_WEBHOOK_SECRET)');
     const messageId = headers['twitch-eventsub-message-id'];
     const timestamp = headers['twitch-eventsub-message-timestamp'];
+    const signature = headers['twitch-eventsub-message-signature'];
     const type = headers['twitch-eventsub-message-type'];
-    if (!messageId || !timestamp || !type || !request.rawBody) {
-      this.deliveries.labels('malformed').inc();
-      throw new DomainError(ErrorCode.ValidationFailed, 'Missing Twitch-Eventsub-Message-Id, -Timestamp or -Type header, or the JSON body');
+    // twitch.md §3.3: a delivery whose signature does not verify is 403 — and one without the id,
+    // timestamp or signature it is computed from cannot verify.
+    if (!messageId || !timestamp || !signature) {
+      this.deliveries.labels('forged').inc();
+      throw new DomainError(ErrorCode.Forbidden, 'Missing Twitch-Eventsub-Message-Id, -Timestamp or -Signature header: the delivery cannot be verified');
     }
-    if (!verifyTwitchSignature(secret, messageId, timestamp, request.rawBody, headers['twitch-eventsub-message-signature'])) {
+    if (!verifyTwitchSignature(secret, messageId, timestamp, request.rawBody ?? Buffer.alloc(0), signature)) {
       this.deliveries.labels('forged').inc();
       throw new DomainError(ErrorCode.Forbidden, 'Signature does not match');
+    }
+    const body = request.body as EventSubBody | undefined;
+    if (!type || !request.rawBody || typeof body !== 'object' || body === null) {
+      this.deliveries.labels('malformed').inc();
+      throw new DomainError(ErrorCode.ValidationFailed, 'Missing Twitch-Eventsub-Message-Type header or the JSON body');
     }
     const verdict = await this.replay.check('twitch', messageId, new Date(timestamp));
     if (verdict === 'stale') {
       this.deliveries.labels('stale').inc();
       throw new DomainError(ErrorCode.ValidationFailed, 'Delivery is too old (Twitch-Eventsub-Message-Timestamp)');
     }
-    const body = request.body as EventSubBody;
     if (type === 'webhook_callback_verification') {
+      // §3.2: the answer is the challenge string verbatim; anything else is not a challenge we can echo.
+      if (typeof body.challenge !== 'string') {
+        this.deliveries.labels('malformed').inc();
+        throw new DomainError(ErrorCode.ValidationFailed, 'challenge must be a string');
+      }
       this.deliveries.labels('verification').inc();
-      response.status(200).type('text/plain').send(String(body.challenge ?? ''));
+      response.status(200).type('text/plain').send(body.challenge);
       return;
     }
     response.status(204).end();
