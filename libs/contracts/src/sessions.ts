@@ -14,8 +14,14 @@ export const SessionKeys = {
   buffer: (platformSessionId: string) => `stream:sent:${platformSessionId}`,
   rate: (platformSessionId: string, second: number) => `stream:sent-rate:${platformSessionId}:${second}`,
   webhookMessage: (platform: string, messageId: string) => `stream:webhook-seen:${platform}:${messageId}`,
-  /** YouTube Data API units spent per UTC day (quota reporting). */
-  youtubeQuota: (day: string) => `stream:yt-quota:${day}`,
+  /** YouTube Data API units a Google project (hashed client id) spent on a Pacific-time day (Google's quota day). */
+  youtubeQuota: (project: string, day: string) => `stream:yt-quota:${project}:${day}`,
+  /** Units a project spent in one 10-second bucket (epoch seconds / 10): the current spending rate. */
+  youtubeQuotaRate: (project: string, bucket: number) => `stream:yt-quota-rate:${project}:${bucket}`,
+  /** Hash: platformSessionId → the polling rate that session would use unstretched (units/ms, with an expiry). */
+  youtubeQuotaDemand: (project: string) => `stream:yt-quota-demand:${project}`,
+  /** How a YouTube session's chat is read: `streamList` or `polling` (and why), for session status. */
+  youtubeChatTransport: (platformSessionId: string) => `stream:yt-chat-transport:${platformSessionId}`,
   /** The last pulse published for a session (short TTL), for /stream/admin/pulse/latest. */
   latestPulse: (platformSessionId: string) => `stream:pulse-latest:${platformSessionId}`,
   /** Present while a link's WebSub lease does not need renewing yet. */

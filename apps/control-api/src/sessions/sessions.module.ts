@@ -18,16 +18,18 @@ import { SessionRestorer } from './session-restorer';
 import { SessionStore } from './session.store';
 import { SessionsController } from './sessions.controller';
 import { SessionsService } from './sessions.service';
+import { LiveChatTransports } from '../youtube/live-chat-transport';
 import { YouTubeQuota } from '../youtube/youtube-quota';
 
 @Module({
   controllers: [CustomWebhookController, SessionsController, TwitchWebhookController],
-  exports: [AudienceIngestService, LinkLookupCache, SessionsService, YouTubeQuota],
+  exports: [AudienceIngestService, LinkLookupCache, LiveChatTransports, SessionsService, YouTubeQuota],
   imports: [PlatformLinksModule, RedisLossModule, SentimentModule, WebhookSubscriptionsModule],
   providers: [
     AudienceIngestService,
     LegacySessionImport,
     LinkLookupCache,
+    LiveChatTransports,
     PlatformLiveCheck,
     PlatformSessionsRepository,
     SentimentBuffer,

@@ -13,6 +13,7 @@ import type { PlatformSessionStatus } from './dto/session.dto';
 import { PlatformLiveCheck } from './platform-live-check';
 import { SentimentBuffer } from './sentiment-buffer';
 import { SessionStore } from './session.store';
+import { LiveChatTransports } from '../youtube/live-chat-transport';
 import { YouTubeQuota } from '../youtube/youtube-quota';
 
 @Injectable()
@@ -30,6 +31,7 @@ export class SessionsService implements OnModuleInit {
     private readonly locks: RedisLocks,
     private readonly linkHooks: LinkLifecycleHooks,
     private readonly youtubeQuota: YouTubeQuota,
+    private readonly youtubeChatTransports: LiveChatTransports,
   ) {}
 
   onModuleInit(): void {
@@ -188,8 +190,15 @@ export class SessionsService implements OnModuleInit {
       sentimentDistribution: stats.categoryCounts as Record<string, number>,
       entriesAccepted: stats.accepted,
       entriesShed: stats.shed,
-      youtubeQuotaUnitsToday: session.platform === StreamPlatform.YouTube ? await this.youtubeQuota.today() : null,
+      ...(await this.youtubeStatus(session)),
     };
+  }
+
+  /** YouTube sessions: the project's quota figures and how the chat is read (streamList or polling); null otherwise. */
+  private async youtubeStatus(session: PlatformSessionModel): Promise<Pick<PlatformSessionStatus, 'youtubeQuotaUnitsToday' | 'youtubeQuota' | 'youtubeChat'>> {
+    if (session.platform !== StreamPlatform.YouTube) return { youtubeQuotaUnitsToday: null, youtubeQuota: null, youtubeChat: null };
+    const [quota, chat] = await Promise.all([this.youtubeQuota.snapshot(), this.youtubeChatTransports.get(session.platformSessionId)]);
+    return { youtubeQuotaUnitsToday: quota.unitsToday, youtubeQuota: quota, youtubeChat: chat };
   }
 
   private withSessionLock<T>(platformSessionId: string, work: () => Promise<T>): Promise<T> {

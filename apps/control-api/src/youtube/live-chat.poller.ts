@@ -4,36 +4,50 @@ import { Interval } from '@nestjs/schedule';
 import { LockKeys, type PlatformSessionModel, StreamPlatform } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig, type Lock, RedisLocks } from '@lib-stream/nest-kit';
 
-import { PlatformUnavailableError } from '../platform-links/oauth/oauth.types';
+import { AccessTokenRejectedError, PlatformUnavailableError } from '../platform-links/oauth/oauth.types';
 import { platformFetch } from '../platform-links/oauth/platform-http';
 import { TokenRefreshService } from '../platform-links/token-refresh.service';
 import { AudienceIngestService } from '../sessions/audience-ingest.service';
 import { SessionsService } from '../sessions/sessions.service';
-import { type LiveChatMessage, mapLiveChatMessage } from './youtube-chat-mapper';
+import { SeenChatMessages } from './live-chat-dedupe';
+import type { StreamedChatMessage } from './live-chat-stream.client';
+import { LiveChatTransports } from './live-chat-transport';
+import { type ChatRun, LiveChatStreamer } from './live-chat.streamer';
+import { mapLiveChatMessage } from './youtube-chat-mapper';
 import { YouTubeQuota } from './youtube-quota';
 
+/** liveChatMessages.list costs 5 units a call (youtube.md §3.1, §4). */
 const LIST_COST_UNITS = 5;
+/** The largest page Google serves (youtube.md §3.1: maxResults 200–2000). */
+const LIST_MAX_RESULTS = 2000;
 const LOCK_TTL_MS = 15_000;
-const MIN_INTERVAL_MS = 100;
+const DEFAULT_INTERVAL_MS = 5000;
 const ERROR_BACKOFF_MS = 30_000;
 
 interface ChatPage {
-  items?: LiveChatMessage[];
+  items?: StreamedChatMessage[];
   nextPageToken?: string;
   pollingIntervalMillis?: number;
   offlineAt?: string;
 }
 
+interface RunState {
+  stop: boolean;
+}
+
 /**
- * YouTube does not push chat, so each active YouTube session's live chat is polled with
- * `liveChatMessages.list`, honouring `pollingIntervalMillis` and `nextPageToken`, until `offlineAt`.
- * One replica polls a given session (lock `stream:lock:yt-chat:{id}`, renewed while polling); a
- * replica that dies lets another pick it up when the lock expires.
+ * Reads the live chat of each active YouTube session (YouTube pushes no chat, youtube.md §5): by
+ * `liveChatMessages.streamList` (LiveChatStreamer) when it is available, else by polling
+ * `liveChatMessages.list` at `pollingIntervalMillis` (stretched by YouTubeQuota when the project's
+ * daily budget would not last), until `offlineAt`, a `chatEndedEvent` or the session's end. Both
+ * transports feed the same mapper and ingest, and one seen-id set per chat, so switching from the
+ * stream to polling neither loses nor repeats messages. One replica reads a given chat (lock
+ * `stream:lock:yt-chat:{id}`, renewed while reading); another takes over when the lock expires.
  */
 @Injectable()
 export class LiveChatPoller implements OnApplicationShutdown {
   private readonly logger = new Logger('YouTubeLiveChat');
-  private readonly running = new Map<string, { stop: boolean }>();
+  private readonly running = new Map<string, RunState>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -42,6 +56,8 @@ export class LiveChatPoller implements OnApplicationShutdown {
     private readonly tokens: TokenRefreshService,
     private readonly quota: YouTubeQuota,
     private readonly locks: RedisLocks,
+    private readonly streamer: LiveChatStreamer,
+    private readonly transports: LiveChatTransports,
   ) {}
 
   @Interval('youtube-chat-discovery', 2000)
@@ -51,7 +67,7 @@ export class LiveChatPoller implements OnApplicationShutdown {
       for (const session of await this.sessions.activeSessions()) {
         if (session.platform !== StreamPlatform.YouTube || !session.liveChatId || this.running.has(session.platformSessionId)) continue;
         const lock = await this.locks.tryAcquire(LockKeys.youtubeChat(session.platformSessionId), LOCK_TTL_MS);
-        if (lock) void this.poll(session, lock);
+        if (lock) void this.read(session, lock);
       }
     } catch (error) {
       this.logger.warn({ msg: 'live chat discovery failed', reason: (error as Error).message });
@@ -62,42 +78,76 @@ export class LiveChatPoller implements OnApplicationShutdown {
     for (const state of this.running.values()) state.stop = true;
   }
 
-  private async poll(session: PlatformSessionModel, lock: Lock): Promise<void> {
-    const state = { stop: false };
+  private async read(session: PlatformSessionModel, lock: Lock): Promise<void> {
+    const state: RunState = { stop: false };
     this.running.set(session.platformSessionId, state);
-    let pageToken: string | undefined;
+    const seen = new SeenChatMessages();
+    const run: ChatRun = {
+      session,
+      deliver: (items, offlineAt) => this.deliver(session, seen, items, offlineAt),
+      keepGoing: async () => !state.stop && (await this.sessions.session(session.platformSessionId))?.state === 'active' && (await lock.extend(LOCK_TTL_MS)),
+      streaming: () => this.transports.set(session.platformSessionId, 'streamList'),
+    };
     try {
-      while (!state.stop) {
-        const current = await this.sessions.session(session.platformSessionId);
-        if (current?.state !== 'active' || !(await lock.extend(LOCK_TTL_MS))) break;
-        let waitMs: number;
-        try {
-          const page = await this.fetchPage(current, pageToken);
-          pageToken = page.nextPageToken ?? pageToken;
-          for (const item of page.items ?? []) {
-            const event = mapLiveChatMessage(item);
-            if (event) await this.ingest.ingest(current, event);
-          }
-          if (page.offlineAt) {
-            this.logger.log({ msg: 'live chat went offline; ending the session', platformSessionId: current.platformSessionId });
-            await this.sessions.stopForLink(current.linkId);
-            break;
-          }
-          waitMs = Math.max(MIN_INTERVAL_MS, page.pollingIntervalMillis ?? 5000);
-        } catch (error) {
-          this.logger.warn({ msg: 'live chat poll failed', platformSessionId: current.platformSessionId, reason: (error as Error).message });
-          waitMs = ERROR_BACKOFF_MS;
-        }
-        await new Promise((resolve) => setTimeout(resolve, waitMs));
+      if (this.streamer.enabled) {
+        const result = await this.streamer.run(run);
+        if (result.kind !== 'fallback') return;
+        await this.transports.set(session.platformSessionId, 'polling', result.reason);
+      } else {
+        await this.transports.set(session.platformSessionId, 'polling', 'disabled');
       }
+      await this.poll(session, run, state);
+    } catch (error) {
+      this.logger.warn({ msg: 'live chat reader stopped', platformSessionId: session.platformSessionId, reason: (error as Error).message });
     } finally {
       this.running.delete(session.platformSessionId);
+      await this.quota.forget(session.platformSessionId).catch(() => undefined);
       await lock.release().catch(() => false);
     }
   }
 
+  /** Maps and ingests new items; ends the session and returns true when the chat is over. */
+  private async deliver(session: PlatformSessionModel, seen: SeenChatMessages, items: StreamedChatMessage[], offlineAt: string | undefined): Promise<boolean> {
+    let ended = offlineAt !== undefined;
+    for (const item of items) {
+      if (!seen.firstTime(item)) continue;
+      if (item.snippet?.type === 'chatEndedEvent') ended = true;
+      const event = mapLiveChatMessage(item);
+      if (event) await this.ingest.ingest(session, event);
+    }
+    if (ended) {
+      this.logger.log({ msg: 'live chat is over; ending the session', platformSessionId: session.platformSessionId });
+      await this.sessions.stopForLink(session.linkId);
+    }
+    return ended;
+  }
+
+  private async poll(session: PlatformSessionModel, run: ChatRun, state: RunState): Promise<void> {
+    let pageToken: string | undefined;
+    while (!state.stop && (await run.keepGoing())) {
+      let waitMs: number;
+      try {
+        const page = await this.fetchPage(session, pageToken);
+        if (await run.deliver(page.items ?? [], page.offlineAt)) return;
+        pageToken = page.nextPageToken ?? pageToken;
+        const interval = Math.max(0, page.pollingIntervalMillis ?? DEFAULT_INTERVAL_MS);
+        waitMs = await this.quota.pollingDelayMs(session.platformSessionId, interval, LIST_COST_UNITS);
+      } catch (error) {
+        this.logger.warn({ msg: 'live chat poll failed', platformSessionId: session.platformSessionId, reason: (error as Error).message });
+        waitMs = ERROR_BACKOFF_MS;
+      }
+      await this.sleepWhileRunning(waitMs, state);
+    }
+  }
+
+  /** Sleeps `ms`, in slices so a stretched wait still notices shutdown. */
+  private async sleepWhileRunning(ms: number, state: RunState): Promise<void> {
+    const until = Date.now() + ms;
+    while (!state.stop && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, until - Date.now())));
+  }
+
   private async fetchPage(session: PlatformSessionModel, pageToken: string | undefined): Promise<ChatPage> {
-    const query = new URLSearchParams({ liveChatId: session.liveChatId ?? '', part: 'id,snippet,authorDetails', maxResults: '2000' });
+    const query = new URLSearchParams({ liveChatId: session.liveChatId ?? '', part: 'id,snippet,authorDetails', maxResults: String(LIST_MAX_RESULTS) });
     if (pageToken) query.set('pageToken', pageToken);
     return this.tokens.withAccessToken(session.linkId, async (token) => {
       await this.quota.spend(LIST_COST_UNITS);
@@ -106,12 +156,25 @@ export class LiveChatPoller implements OnApplicationShutdown {
         { headers: { Authorization: `Bearer ${token}` } },
         this.config.STREAM_PLATFORM_HTTP_TIMEOUT_SECONDS * 1000,
       );
+      if (response.status === 401) throw new AccessTokenRejectedError('liveChatMessages.list answered 401');
       if (response.status === 403 || response.status === 404) {
-        // liveChatEnded / liveChatNotFound: the chat is over.
-        return { offlineAt: new Date().toISOString() };
+        const reason = await googleReason(response);
+        // liveChatEnded / liveChatNotFound / liveChatDisabled: the chat is over. Other 403s (rateLimitExceeded, quotaExceeded) are retried later.
+        if (reason === 'liveChatEnded' || reason === 'liveChatNotFound' || reason === 'liveChatDisabled' || response.status === 404) return { offlineAt: new Date().toISOString() };
+        throw new PlatformUnavailableError(`liveChatMessages.list answered ${response.status} ${reason ?? ''}`.trim());
       }
-      if (!response.ok) throw new PlatformUnavailableError(`liveChatMessages.list answered ${response.status}`);
+      if (!response.ok) throw new PlatformUnavailableError(`liveChatMessages.list answered ${response.status} ${(await googleReason(response)) ?? ''}`.trim());
       return (await response.json()) as ChatPage;
     });
+  }
+}
+
+/** `error.errors[0].reason` of a Google API error body, if any. */
+async function googleReason(response: Response): Promise<string | undefined> {
+  try {
+    const body = (await response.json()) as { error?: { errors?: { reason?: string }[] } };
+    return body.error?.errors?.[0]?.reason;
+  } catch {
+    return undefined;
   }
 }

@@ -67,7 +67,8 @@ export interface ControlApiUnderTest {
 export const capturedLogLines: string[] = [];
 
 export async function createControlApi(env: Record<string, string>): Promise<ControlApiUnderTest> {
-  const config = loadConfig({ STREAM_AUTH_JWT_SECRET: TEST_JWT_SECRET, STREAM_REDIS_URL: testRedisUrl(), ...env }, { required: ['STREAM_AUTH_JWT_SECRET'] });
+  // Streamed YouTube chat is off unless a test points it at its fake gRPC server (never at Google).
+  const config = loadConfig({ STREAM_AUTH_JWT_SECRET: TEST_JWT_SECRET, STREAM_REDIS_URL: testRedisUrl(), STREAM_YOUTUBE_GRPC_TARGET: 'off', ...env }, { required: ['STREAM_AUTH_JWT_SECRET'] });
   const identity = newServiceIdentity('control-api');
   const logLines = capturedLogLines;
   const logger = new JsonLogger({ service: 'control-api', level: 'debug', sink: { write: (line) => logLines.push(line) } });

@@ -59,6 +59,29 @@ export class PlatformSessionStatus {
   @ApiProperty({ description: 'Entries shed by burst protection' }) entriesShed: number;
   @ApiProperty({ nullable: true, type: Number, description: 'YouTube sessions: Data API units spent today by this deployment (default daily quota 10,000)' })
   youtubeQuotaUnitsToday: number | null;
+  @ApiProperty({ nullable: true, type: () => YouTubeQuotaStatus, description: 'YouTube sessions: the Google project\'s quota day so far and where it is heading' })
+  youtubeQuota: YouTubeQuotaStatus | null;
+  @ApiProperty({ nullable: true, type: () => YouTubeChatStatus, description: 'YouTube sessions: how the live chat is read; null until the reader starts' })
+  youtubeChat: YouTubeChatStatus | null;
+}
+
+/** YouTube Data API quota of this deployment's Google project (youtube.md §4); resets at midnight Pacific. */
+export class YouTubeQuotaStatus {
+  @ApiProperty({ description: 'Units spent since midnight Pacific' }) unitsToday: number;
+  @ApiProperty({ description: 'STREAM_YOUTUBE_QUOTA_DAILY_UNITS' }) dailyBudget: number;
+  @ApiProperty({ description: 'Units per hour over the last two minutes' }) unitsPerHour: number;
+  @ApiProperty({ description: 'unitsToday plus the current rate kept up until the reset' }) projectedUnitsToday: number;
+  @ApiProperty({ description: 'Factor chat polling intervals are stretched by to stay within the budget (1 = none, -1 = budget spent: polling waits for the reset)' })
+  pollingStretch: number;
+  @ApiProperty({ description: 'Next reset (midnight Pacific), ISO 8601' }) resetsAt: string;
+}
+
+export class YouTubeChatStatus {
+  @ApiProperty({ enum: ['streamList', 'polling'], description: 'liveChatMessages.streamList (5 units per connection) or liveChatMessages.list polling (5 units per call)' })
+  transport: 'streamList' | 'polling';
+  @ApiProperty({ nullable: true, type: String, description: 'Why polling is used: the gRPC status that refused the stream (e.g. UNIMPLEMENTED), or disabled' })
+  fallbackReason: string | null;
+  @ApiProperty() since: string;
 }
 
 export class ListSessionsResponse {
