@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 
 import { ErrorCode, StreamPlatform } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig, DomainError } from '@lib-stream/nest-kit';
@@ -15,9 +15,67 @@ export interface LiveBroadcast {
   liveChatId?: string | null;
 }
 
-/** Asks the platform whether the linked creator is live right now (Twitch Get Streams, YouTube liveBroadcasts). */
+/**
+ * The platform answered a live check with an error (4xx other than 401). Carries the platform's own
+ * status and reason; the message says what the platform said, e.g.
+ * "youtube answered 400 incompatibleParameters: Incompatible parameters specified in the request".
+ * Answered 502 (the upstream refused; the caller's input was fine).
+ */
+export class PlatformRefusedError extends DomainError {
+  constructor(
+    readonly platform: StreamPlatform,
+    readonly status: number,
+    readonly reason: string,
+    detail: string,
+  ) {
+    super(ErrorCode.PlatformUnavailable, `${platform} answered ${status} ${reason}${detail ? `: ${detail}` : ''}`);
+  }
+}
+
+/** lifeCycleStatus values of a broadcast that is on air (youtube.md §2.2); `testing` is a private preview. */
+const ON_AIR = ['live', 'liveStarting'];
+const MAX_DETAIL_CHARS = 200;
+
+/**
+ * The reason and message of a platform's error body, with `secrets` (the token, the user id) masked:
+ * Google `{ error: { code, message, errors: [{ reason }] } }` (youtube.md §2.2) and Twitch
+ * `{ error, status, message }` (twitch.md). An unreadable body gives `unknown` and no detail.
+ */
+export async function readPlatformError(response: Response, secrets: string[]): Promise<{ reason: string; detail: string }> {
+  const body = (await response.json().catch(() => null)) as {
+    error?: string | { message?: string; status?: string; errors?: { reason?: string; message?: string }[] };
+    message?: string;
+  } | null;
+  let reason = 'unknown';
+  let detail = '';
+  if (body && typeof body.error === 'object') {
+    reason = body.error.errors?.[0]?.reason ?? body.error.status ?? reason;
+    detail = body.error.message ?? body.error.errors?.[0]?.message ?? '';
+  } else if (body) {
+    reason = typeof body.error === 'string' ? body.error : reason;
+    detail = body.message ?? '';
+  }
+  return { reason: clean(reason, secrets).slice(0, 60), detail: clean(detail, secrets).slice(0, MAX_DETAIL_CHARS) };
+}
+
+function clean(text: string, secrets: string[]): string {
+  // Printable characters only: the text ends up in a log line and an API message.
+  let out = [...String(text)].map((c) => (c < ' ' || c === '\u007f' || c === '<' || c === '>' ? ' ' : c)).join('').trim();
+  for (const secret of secrets) if (secret) out = out.split(secret).join('****');
+  return out;
+}
+
+/**
+ * Asks the platform whether the linked creator is live right now: Twitch Get Streams (twitch.md),
+ * YouTube liveBroadcasts.list with the single filter `broadcastStatus=active` and `broadcastType=all`
+ * so both scheduled (`event`) and "Go live now" (`persistent`) broadcasts are found (youtube.md §2.2).
+ * Errors: platform unreachable or 5xx → 502 "could not be asked"; a platform's 4xx → 502
+ * {@link PlatformRefusedError} (logged at warn with status and reason); token refused twice → 400 "link it again".
+ */
 @Injectable()
 export class PlatformLiveCheck {
+  private readonly logger = new Logger('PlatformLiveCheck');
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tokens: TokenRefreshService,
@@ -26,44 +84,68 @@ export class PlatformLiveCheck {
 
   /** The live broadcast, or null when the creator is not live. Custom links cannot be checked: always live. */
   async check(link: PlatformLinkEntity): Promise<LiveBroadcast | null> {
-    const timeoutMs = this.config.STREAM_PLATFORM_HTTP_TIMEOUT_SECONDS * 1000;
     try {
       if (link.platform === StreamPlatform.Custom) return { platformStreamId: null, viewerCount: 0 };
-      if (link.platform === StreamPlatform.Twitch) {
-        if (!link.platformUserIdEnc) throw new DomainError(ErrorCode.ValidationFailed, 'This Twitch link predates live checks; link it again');
-        const userId = this.cipher.cipher().decrypt(link.platformUserIdEnc);
-        const body = await this.tokens.withAccessToken(link.id, async (token) => {
-          const response = await platformFetch(
-            `${this.config.STREAM_TWITCH_API_BASE_URL}/streams?user_id=${encodeURIComponent(userId)}&type=live`,
-            { headers: { Authorization: `Bearer ${token}`, 'Client-Id': this.config.STREAM_TWITCH_CLIENT_ID } },
-            timeoutMs,
-          );
-          if (!response.ok) throw new PlatformUnavailableError(`Twitch Get Streams answered ${response.status}`);
-          return (await response.json()) as { data?: { id: string; viewer_count?: number; type?: string }[] };
-        });
-        const stream = body.data?.find((s) => s.type === 'live') ?? body.data?.[0];
-        return stream ? { platformStreamId: stream.id, viewerCount: stream.viewer_count ?? 0 } : null;
-      }
-      const body = await this.tokens.withAccessToken(link.id, async (token) => {
-        const response = await platformFetch(
-          `${this.config.STREAM_YOUTUBE_API_BASE_URL}/liveBroadcasts?part=id,snippet,status&broadcastStatus=active&mine=true`,
-          { headers: { Authorization: `Bearer ${token}` } },
-          timeoutMs,
-        );
-        if (!response.ok) throw new PlatformUnavailableError(`YouTube liveBroadcasts answered ${response.status}`);
-        return (await response.json()) as { items?: { id: string; snippet?: { liveChatId?: string } }[] };
-      });
-      const broadcast = body.items?.[0];
-      return broadcast ? { platformStreamId: broadcast.id, viewerCount: 0, liveChatId: broadcast.snippet?.liveChatId ?? null } : null;
+      if (link.platform === StreamPlatform.Twitch) return await this.twitch(link);
+      return await this.youtube(link);
     } catch (error) {
+      if (error instanceof PlatformRefusedError) {
+        this.logger.warn({ msg: 'platform refused the live check', platform: error.platform, linkId: link.id, status: error.status, reason: error.reason, detail: error.message });
+        throw error;
+      }
       if (error instanceof DomainError) throw error;
       if (error instanceof PlatformUnavailableError) {
+        this.logger.warn({ msg: 'platform unavailable for the live check', platform: link.platform, linkId: link.id, reason: error.message });
         throw new DomainError(ErrorCode.PlatformUnavailable, `${link.platform} could not be asked whether the account is live; try again`);
       }
       if ((error as Error).name === 'AccessTokenRejectedError') {
+        this.logger.warn({ msg: 'platform rejected the access token twice during the live check', platform: link.platform, linkId: link.id, status: 401 });
         throw new DomainError(ErrorCode.ValidationFailed, `${link.platform} no longer accepts this link; link it again`);
       }
       throw error;
     }
+  }
+
+  private timeoutMs(): number {
+    return this.config.STREAM_PLATFORM_HTTP_TIMEOUT_SECONDS * 1000;
+  }
+
+  private async twitch(link: PlatformLinkEntity): Promise<LiveBroadcast | null> {
+    if (!link.platformUserIdEnc) throw new DomainError(ErrorCode.ValidationFailed, 'This Twitch link predates live checks; link it again');
+    const userId = this.cipher.cipher().decrypt(link.platformUserIdEnc);
+    const body = await this.tokens.withAccessToken(link.id, async (token) => {
+      const response = await platformFetch(
+        `${this.config.STREAM_TWITCH_API_BASE_URL}/streams?user_id=${encodeURIComponent(userId)}&type=live`,
+        { headers: { Authorization: `Bearer ${token}`, 'Client-Id': this.config.STREAM_TWITCH_CLIENT_ID } },
+        this.timeoutMs(),
+      );
+      if (!response.ok) {
+        const { reason, detail } = await readPlatformError(response, [token, userId, this.config.STREAM_TWITCH_CLIENT_ID]);
+        throw new PlatformRefusedError(StreamPlatform.Twitch, response.status, reason, detail);
+      }
+      return (await response.json()) as { data?: { id: string; viewer_count?: number; type?: string }[] };
+    });
+    const stream = body.data?.find((s) => s.type === 'live') ?? body.data?.[0];
+    return stream ? { platformStreamId: stream.id, viewerCount: stream.viewer_count ?? 0 } : null;
+  }
+
+  private async youtube(link: PlatformLinkEntity): Promise<LiveBroadcast | null> {
+    const channelId = link.platformUserIdEnc ? this.cipher.cipher().decrypt(link.platformUserIdEnc) : '';
+    const body = await this.tokens.withAccessToken(link.id, async (token) => {
+      // Exactly one filter (broadcastStatus); broadcastType defaults to `event`, which would miss "Go live now".
+      const response = await platformFetch(
+        `${this.config.STREAM_YOUTUBE_API_BASE_URL}/liveBroadcasts?part=id,snippet,status&broadcastStatus=active&broadcastType=all&maxResults=50`,
+        { headers: { Authorization: `Bearer ${token}` } },
+        this.timeoutMs(),
+      );
+      if (!response.ok) {
+        const { reason, detail } = await readPlatformError(response, [token, channelId]);
+        throw new PlatformRefusedError(StreamPlatform.YouTube, response.status, reason, detail);
+      }
+      return (await response.json()) as { items?: { id: string; snippet?: { liveChatId?: string }; status?: { lifeCycleStatus?: string } }[] };
+    });
+    // `active` also lists broadcasts in preview (testing); only one on air is a live session.
+    const broadcast = ON_AIR.map((status) => body.items?.find((b) => b.status?.lifeCycleStatus === status)).find(Boolean);
+    return broadcast ? { platformStreamId: broadcast.id, viewerCount: 0, liveChatId: broadcast.snippet?.liveChatId ?? null } : null;
   }
 }

@@ -18,7 +18,8 @@ const CUSTOM_RTMP_URL = `rtmp://ingest.example.net/live/${CUSTOM_STREAM_KEY}`;
 
 describe('platform linking over HTTP, on MariaDB and Redis', () => {
   const twitch = new FakeTwitch();
-  const google = new FakeGoogle();
+  // Google binds each code to the redirect_uri it was issued for.
+  const google = new FakeGoogle(undefined, undefined, REDIRECT_URI);
   let db: TestDatabase;
   let env: Record<string, string>;
   let sut: ControlApiUnderTest;

@@ -7,29 +7,111 @@ export interface FakeYouTubeChannel {
   title: string;
 }
 
+/** `persistent`: the channel's "Go live now" broadcast; `event`: one scheduled in Studio (youtube.md §2.2). */
+export type FakeBroadcastType = 'event' | 'persistent';
+
+/** `status.lifeCycleStatus` of a liveBroadcast (youtube.md §2.2). */
+export type FakeLifeCycleStatus = 'created' | 'ready' | 'testing' | 'testStarting' | 'liveStarting' | 'live' | 'complete' | 'revoked';
+
+export interface FakeLiveBroadcast {
+  /** The broadcast id, which is also its video id. */
+  id: string;
+  channelId: string;
+  broadcastType: FakeBroadcastType;
+  lifeCycleStatus: FakeLifeCycleStatus;
+  liveChatId: string;
+  actualStartTime: string | null;
+}
+
 interface Grant {
   channel: FakeYouTubeChannel | null;
   scope: string;
 }
 
+/** The query a hub sends to verify intent (youtube.md §2.1), ready for supertest's `.query()`. */
+export type FakeHubVerification = Record<string, string>;
+
 const READONLY = 'https://www.googleapis.com/auth/youtube.readonly';
 
+/** Scopes that let a token read YouTube (youtube.md §1.5). */
+export const YOUTUBE_READ_SCOPES = [READONLY, 'https://www.googleapis.com/auth/youtube.force-ssl', 'https://www.googleapis.com/auth/youtube'];
+
 /**
- * Plays Google's OAuth token/revoke endpoints and YouTube `channels.list?mine=true` with the
- * documented shapes: `scope` as a space-separated string, refresh without a new refresh token,
- * `{error, error_description}` bodies. Base URLs: `baseUrl` (OAuth) and `${baseUrl}/youtube/v3`.
+ * YouTube Data API units per call (youtube.md §4). Google's table does not list liveBroadcasts.list
+ * (public code says 1, 5 or 50): 5 is this fake's choice, not a documented figure.
+ */
+export const YOUTUBE_QUOTA_COST = {
+  'channels.list': 1,
+  'videos.list': 1,
+  'liveBroadcasts.list': 5,
+  'liveChatMessages.list': 5,
+  'liveChatMessages.streamList': 5,
+} as const;
+
+const BROADCAST_PARTS = new Set(['id', 'snippet', 'contentDetails', 'monetizationDetails', 'status']);
+const BROADCAST_STATUSES: Record<string, FakeLifeCycleStatus[]> = {
+  active: ['testStarting', 'testing', 'liveStarting', 'live'],
+  upcoming: ['created', 'ready'],
+  completed: ['complete'],
+  all: ['created', 'ready', 'testStarting', 'testing', 'liveStarting', 'live', 'complete', 'revoked'],
+};
+
+/** Google's API error body: `{ error: { code, message, errors: [{ domain, reason, message }], status } }`. */
+export function googleError(code: number, reason: string, message: string, domain = 'youtube.parameter'): FakeReply {
+  const status = { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 429: 'RESOURCE_EXHAUSTED' }[code] ?? 'UNKNOWN';
+  return { status: code, body: { error: { code, message, errors: [{ message, domain, reason }], status } } };
+}
+
+/**
+ * A strict fake of Google OAuth 2.0, the WebSub hub and the YouTube Data API v3 calls this service
+ * makes. Base URLs: `baseUrl` (OAuth), `youtubeApiBaseUrl`, `hubUrl`. A request that breaks one of
+ * these rules gets Google's error, so the test that made it fails:
+ *
+ * - OAuth token (§1.3): `client_id`/`client_secret` in the form body (else 401 invalid_client);
+ *   authorization codes are single-use (second use → 400 invalid_grant) and bound to the redirect_uri
+ *   they were issued for (another → 400 redirect_uri_mismatch); refresh tokens look like Google's
+ *   (`1//0g…` with `-`, `_` and `/`) and must arrive byte-exact after form encoding; a refresh returns
+ *   no new refresh token; `scope` is a space-separated string; access tokens die after
+ *   `accessTokenLifetimeSeconds`.
+ * - Revoke (§1.4): form `token=` (access or refresh token) kills the whole grant; unknown → 400.
+ * - API auth: `Authorization: Bearer <live access token>` (else 401 authError); the grant needs a
+ *   YouTube scope (§1.5; else 403 insufficientPermissions — Google answers 403, not 401, for scope).
+ * - Quota (§4): every authenticated API request is charged to the project, invalid ones included:
+ *   channels.list 1, videos.list 1, liveChatMessages.list 5, streamList 5 per connection,
+ *   liveBroadcasts.list 5 (unconfirmed by Google; this fake's choice). Past `dailyQuotaLimit` →
+ *   403 quotaExceeded and nothing is charged. Handlers call `chargeQuota(units)`.
+ * - liveBroadcasts.list (§2.2): `part` required (400 required), parts only id, snippet,
+ *   contentDetails, monetizationDetails, status; exactly one filter of `broadcastStatus`, `id`, `mine`
+ *   (none → 400 missingRequiredParameter, several → 400 incompatibleParameters); `broadcastStatus` in
+ *   active|all|completed|upcoming; `broadcastType` in all|event|persistent and **defaults to event**,
+ *   so a persistent ("Go live now") broadcast is invisible without `broadcastType=all`; `maxResults`
+ *   0–50 (default 5); only the token owner's broadcasts. `active` covers testStarting, testing,
+ *   liveStarting and live, so a caller must pick by `status.lifeCycleStatus`.
+ * - channels.list: `part` required; `mine=true` is the only filter this fake serves.
+ * - WebSub hub (§2.1): form POST with `hub.mode` subscribe|unsubscribe, `hub.topic`, `hub.callback`;
+ *   `hub.secret` under 200 bytes; else 400 with a plain reason; accepted → 202.
+ * - Errors: API errors as `googleError()`; OAuth errors as `{ error, error_description }`.
  */
 export class FakeGoogle extends FakeHttpServer {
-  private readonly codes = new Map<string, Grant>();
-  private readonly accessTokens = new Map<string, Grant>();
+  private readonly codes = new Map<string, { grant: Grant; redirectUri: string }>();
+  private readonly accessTokens = new Map<string, { grant: Grant; expiresAt: number }>();
   private readonly refreshTokens = new Map<string, Grant>();
-  private readonly liveBroadcasts = new Map<string, string>();
+  private readonly broadcastsById = new Map<string, FakeLiveBroadcast>();
+  /** Form bodies of the (un)subscribe requests the hub accepted, oldest first. */
+  private readonly hubAccepted: Record<string, string>[] = [];
   private readonly chats = new Map<string, { pages: unknown[][]; served: number; offline: boolean }>();
   pollingIntervalMillis = 100;
+  accessTokenLifetimeSeconds = 3599;
+  /** The project's daily quota (Google's default is 10,000 units). */
+  dailyQuotaLimit = 10_000;
+  /** Units charged to the project so far (today). */
+  quotaUnitsUsed = 0;
 
   constructor(
     readonly clientId = 'fake-google-client-id.apps.googleusercontent.com',
     readonly clientSecret = 'fake-google-client-secret-456',
+    /** The redirect URI registered for the client: codes from `issueCode` are bound to it. */
+    readonly redirectUri = 'https://dashboard.example.com/linked',
   ) {
     super();
   }
@@ -46,16 +128,94 @@ export class FakeGoogle extends FakeHttpServer {
     return `${this.baseUrl}/o/oauth2/v2/auth`;
   }
 
-  /** `channel: null` plays a Google account without a YouTube channel. */
-  issueCode(channel: FakeYouTubeChannel | null): string {
-    const code = `4/${randomBytes(20).toString('base64url')}`;
-    this.codes.set(code, { channel, scope: READONLY });
+  /**
+   * A code as the consent redirect would carry it. `channel: null` plays a Google account without a
+   * YouTube channel; `scope` is space-separated (default youtube.readonly).
+   */
+  issueCode(channel: FakeYouTubeChannel | null, options: { scope?: string; redirectUri?: string } = {}): string {
+    const code = `4/0${randomBytes(20).toString('base64url')}`;
+    this.codes.set(code, { grant: { channel, scope: options.scope ?? READONLY }, redirectUri: options.redirectUri ?? this.redirectUri });
     return code;
   }
 
-  /** liveBroadcasts.list(mine, active) will return this broadcast for the channel. */
-  setLive(channelId: string, broadcastId: string): void {
-    this.liveBroadcasts.set(channelId, broadcastId);
+  /**
+   * The channel goes live: broadcast `broadcastId` of `broadcastType` (default `persistent`, the
+   * "Go live now" broadcast) in `lifeCycleStatus` (default `live`), with chat `chat-<broadcastId>`.
+   * Calling it again for the same id updates that broadcast.
+   */
+  setLive(channelId: string, broadcastId: string, options: { broadcastType?: FakeBroadcastType; lifeCycleStatus?: FakeLifeCycleStatus } = {}): FakeLiveBroadcast {
+    const existing = this.broadcastsById.get(broadcastId);
+    const broadcast: FakeLiveBroadcast = {
+      id: broadcastId,
+      channelId,
+      broadcastType: options.broadcastType ?? existing?.broadcastType ?? 'persistent',
+      lifeCycleStatus: options.lifeCycleStatus ?? 'live',
+      liveChatId: `chat-${broadcastId}`,
+      actualStartTime: existing?.actualStartTime ?? new Date().toISOString(),
+    };
+    this.broadcastsById.set(broadcastId, broadcast);
+    return broadcast;
+  }
+
+  /** Moves a broadcast to another lifeCycleStatus (e.g. `complete` when the stream ends). */
+  setBroadcastStatus(broadcastId: string, lifeCycleStatus: FakeLifeCycleStatus): void {
+    const broadcast = this.broadcastsById.get(broadcastId);
+    if (!broadcast) throw new Error(`FakeGoogle: no broadcast ${broadcastId}`);
+    broadcast.lifeCycleStatus = lifeCycleStatus;
+  }
+
+  /** Every broadcast the fake knows, for handlers that describe them (e.g. videos.list). */
+  broadcasts(): FakeLiveBroadcast[] {
+    return [...this.broadcastsById.values()];
+  }
+
+  /**
+   * Charges `units` to the project's daily quota: null when charged, or the 403 quotaExceeded reply
+   * to send (nothing charged) once the day's limit would be passed (youtube.md §4).
+   */
+  chargeQuota(units: number): FakeReply | null {
+    if (this.quotaUnitsUsed + units > this.dailyQuotaLimit) {
+      return googleError(403, 'quotaExceeded', 'The request cannot be completed because you have exceeded your quota.', 'youtube.quota');
+    }
+    this.quotaUnitsUsed += units;
+    return null;
+  }
+
+  /**
+   * The grant behind the request's bearer token, or the reply Google sends when there is none: 401
+   * authError for a missing, unknown, expired or revoked token, 403 insufficientPermissions when the
+   * grant has no YouTube scope.
+   */
+  youtubeGrant(request: RecordedRequest): { grant: Grant } | { reply: FakeReply } {
+    const token = this.accessTokens.get(bearer(request) ?? '');
+    if (!token || token.expiresAt <= Date.now()) {
+      return { reply: googleError(401, 'authError', 'Request had invalid authentication credentials. Expected OAuth 2 access token.', 'global') };
+    }
+    if (!token.grant.scope.split(' ').some((s) => YOUTUBE_READ_SCOPES.includes(s))) {
+      return { reply: googleError(403, 'insufficientPermissions', 'Request had insufficient authentication scopes.', 'global') };
+    }
+    return { grant: token.grant };
+  }
+
+  /**
+   * What the hub would send to verify the latest (un)subscribe request it got for `topic`: the query
+   * of its GET to the callback (youtube.md §2.1), with a fresh challenge.
+   */
+  hubVerification(topic: string, mode: 'subscribe' | 'unsubscribe' = 'subscribe'): FakeHubVerification {
+    const sent = [...this.hubAccepted].reverse().find((body) => body['hub.topic'] === topic && body['hub.mode'] === mode);
+    if (!sent) throw new Error(`FakeGoogle: no accepted ${mode} request for ${topic}`);
+    return {
+      'hub.mode': mode,
+      'hub.topic': topic,
+      'hub.challenge': randomBytes(10).toString('hex'),
+      ...(mode === 'subscribe' ? { 'hub.lease_seconds': sent['hub.lease_seconds'] || '432000' } : {}),
+      ...(sent['hub.verify_token'] ? { 'hub.verify_token': sent['hub.verify_token'] } : {}),
+    };
+  }
+
+  /** Every access token expires now (a test of refresh-on-401). */
+  expireAccessTokens(): void {
+    for (const token of this.accessTokens.values()) token.expiresAt = 0;
   }
 
   /** Queues `liveChatMessage` resources; each later poll returns one queued page. */
@@ -93,14 +253,13 @@ export class FakeGoogle extends FakeHttpServer {
       case 'GET /youtube/v3/channels':
         return this.channels(request);
       case 'GET /youtube/v3/liveBroadcasts':
-        return this.broadcasts(request);
+        return this.listBroadcasts(request);
       case 'GET /youtube/v3/liveChat/messages':
         return this.chatMessages(request);
       case 'POST /hub/subscribe':
-        // The WebSub hub: accepted, verification would follow asynchronously.
-        return { status: 202 };
+        return this.hubSubscribe(request);
       default:
-        return { status: 404, body: { error: { code: 404, message: 'Not Found' } } };
+        return googleError(404, 'notFound', `No handler for ${request.method} ${request.path}`, 'global');
     }
   }
 
@@ -110,33 +269,50 @@ export class FakeGoogle extends FakeHttpServer {
       return { status: 401, body: { error: 'invalid_client', error_description: 'The OAuth client was not found.' } };
     }
     if (body.grant_type === 'authorization_code') {
-      const grant = this.codes.get(body.code);
+      const issued = this.codes.get(body.code);
+      // Single use: the code is gone once presented, whatever happens next.
       this.codes.delete(body.code);
-      if (!grant) return { status: 400, body: { error: 'invalid_grant', error_description: 'Malformed auth code.' } };
-      const accessToken = `ya29.${randomBytes(20).toString('base64url')}`;
-      const refreshToken = `1//${randomBytes(24).toString('base64url')}`;
-      this.accessTokens.set(accessToken, grant);
-      this.refreshTokens.set(refreshToken, grant);
-      return { status: 200, body: { access_token: accessToken, expires_in: 3599, refresh_token: refreshToken, scope: grant.scope, token_type: 'Bearer' } };
+      if (!issued) return { status: 400, body: { error: 'invalid_grant', error_description: 'Malformed auth code.' } };
+      if (body.redirect_uri !== issued.redirectUri) return { status: 400, body: { error: 'redirect_uri_mismatch', error_description: 'Bad Request' } };
+      const accessToken = this.newAccessToken(issued.grant);
+      const refreshToken = `1//0g${randomBytes(12).toString('base64url')}-_/${randomBytes(12).toString('base64url')}`;
+      this.refreshTokens.set(refreshToken, issued.grant);
+      return { status: 200, body: { access_token: accessToken, expires_in: this.accessTokenLifetimeSeconds, refresh_token: refreshToken, scope: issued.grant.scope, token_type: 'Bearer' } };
     }
     if (body.grant_type === 'refresh_token') {
       const grant = this.refreshTokens.get(body.refresh_token);
       if (!grant) return { status: 400, body: { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' } };
-      const accessToken = `ya29.${randomBytes(20).toString('base64url')}`;
-      this.accessTokens.set(accessToken, grant);
-      return { status: 200, body: { access_token: accessToken, expires_in: 3599, scope: grant.scope, token_type: 'Bearer' } };
+      const accessToken = this.newAccessToken(grant);
+      return { status: 200, body: { access_token: accessToken, expires_in: this.accessTokenLifetimeSeconds, scope: grant.scope, token_type: 'Bearer' } };
     }
     return { status: 400, body: { error: 'unsupported_grant_type', error_description: 'Invalid grant_type' } };
   }
 
+  private newAccessToken(grant: Grant): string {
+    const accessToken = `ya29.${randomBytes(20).toString('base64url')}`;
+    this.accessTokens.set(accessToken, { grant, expiresAt: Date.now() + this.accessTokenLifetimeSeconds * 1000 });
+    return accessToken;
+  }
+
   private revoke(request: RecordedRequest): FakeReply {
     const token = request.body.token;
-    const grant = this.refreshTokens.get(token) ?? this.accessTokens.get(token);
+    const grant = this.refreshTokens.get(token) ?? this.accessTokens.get(token)?.grant;
     if (!grant) return { status: 400, body: { error: 'invalid_token', error_description: 'Token expired or revoked' } };
-    for (const map of [this.refreshTokens, this.accessTokens]) {
-      for (const [key, value] of map) if (value === grant) map.delete(key);
-    }
+    for (const [key, value] of this.refreshTokens) if (value === grant) this.refreshTokens.delete(key);
+    for (const [key, value] of this.accessTokens) if (value.grant === grant) this.accessTokens.delete(key);
     return { status: 200 };
+  }
+
+  private hubSubscribe(request: RecordedRequest): FakeReply {
+    const { body } = request;
+    if (!String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return { status: 400, body: 'Invalid request: not a form post' };
+    if (!['subscribe', 'unsubscribe'].includes(body['hub.mode'] ?? '')) return { status: 400, body: 'Invalid value for hub.mode' };
+    if (!body['hub.topic']) return { status: 400, body: 'Invalid value for hub.topic' };
+    if (!/^https?:\/\//.test(body['hub.callback'] ?? '')) return { status: 400, body: 'Invalid value for hub.callback' };
+    if (Buffer.byteLength(body['hub.secret'] ?? '') >= 200) return { status: 400, body: 'Invalid value for hub.secret' };
+    // Accepted; verification of intent follows asynchronously (tests play it with hubVerification()).
+    this.hubAccepted.push(body);
+    return { status: 202 };
   }
 
   private chatMessages(request: RecordedRequest): FakeReply {
@@ -158,19 +334,59 @@ export class FakeGoogle extends FakeHttpServer {
     };
   }
 
-  private broadcasts(request: RecordedRequest): FakeReply {
-    const grant = this.accessTokens.get(bearer(request) ?? '');
-    if (!grant) return { status: 401, body: { error: { code: 401, message: 'Request had invalid authentication credentials.' } } };
-    const id = grant.channel ? this.liveBroadcasts.get(grant.channel.id) : undefined;
-    const items = id ? [{ kind: 'youtube#liveBroadcast', id, snippet: { liveChatId: `chat-${id}` }, status: { lifeCycleStatus: 'live' } }] : [];
-    return { status: 200, body: { kind: 'youtube#liveBroadcastListResponse', items } };
+  private listBroadcasts(request: RecordedRequest): FakeReply {
+    const auth = this.youtubeGrant(request);
+    if ('reply' in auth) return auth.reply;
+    const overQuota = this.chargeQuota(YOUTUBE_QUOTA_COST['liveBroadcasts.list']);
+    if (overQuota) return overQuota;
+    const { query } = request;
+    const part = query.get('part');
+    if (!part) return googleError(400, 'required', 'Required parameter: part');
+    const unknownPart = part.split(',').find((p) => !BROADCAST_PARTS.has(p.trim()));
+    if (unknownPart !== undefined) return googleError(400, 'unknownPart', `'${unknownPart}'`);
+    const filters = ['broadcastStatus', 'id', 'mine'].filter((f) => query.has(f));
+    if (filters.length === 0) return googleError(400, 'missingRequiredParameter', 'No filter selected. Expected one of: broadcastStatus, id, mine');
+    if (filters.length > 1) return googleError(400, 'incompatibleParameters', `Incompatible parameters specified in the request: ${filters.join(', ')}`);
+    const broadcastType = query.get('broadcastType') ?? 'event';
+    if (!['all', 'event', 'persistent'].includes(broadcastType)) return googleError(400, 'invalidValue', `Invalid value for broadcastType: ${broadcastType}`);
+    const maxResults = Number(query.get('maxResults') ?? '5');
+    if (!Number.isInteger(maxResults) || maxResults < 0 || maxResults > 50) return googleError(400, 'invalidValue', 'maxResults must be between 0 and 50');
+
+    let statuses = BROADCAST_STATUSES.all;
+    let ids: string[] | null = null;
+    if (filters[0] === 'broadcastStatus') {
+      const wanted = BROADCAST_STATUSES[query.get('broadcastStatus') ?? ''];
+      if (!wanted) return googleError(400, 'invalidValue', `Invalid value for broadcastStatus: ${query.get('broadcastStatus')}`);
+      statuses = wanted;
+    } else if (filters[0] === 'id') {
+      ids = (query.get('id') ?? '').split(',');
+    } else if (query.get('mine') !== 'true') {
+      return googleError(400, 'invalidValue', 'Invalid value for mine');
+    }
+    const channelId = auth.grant.channel?.id;
+    const items = this.broadcasts()
+      .filter((b) => b.channelId === channelId && statuses.includes(b.lifeCycleStatus) && (ids === null || ids.includes(b.id)))
+      .filter((b) => broadcastType === 'all' || b.broadcastType === broadcastType)
+      .slice(0, maxResults)
+      .map((b) => ({
+        kind: 'youtube#liveBroadcast',
+        etag: `etag-${b.id}`,
+        id: b.id,
+        snippet: { channelId: b.channelId, title: 'Live', actualStartTime: b.actualStartTime, isDefaultBroadcast: b.broadcastType === 'persistent', liveChatId: b.liveChatId },
+        status: { lifeCycleStatus: b.lifeCycleStatus, privacyStatus: 'public' },
+      }));
+    return { status: 200, body: { kind: 'youtube#liveBroadcastListResponse', etag: 'etag', pageInfo: { totalResults: items.length, resultsPerPage: maxResults }, items } };
   }
 
   private channels(request: RecordedRequest): FakeReply {
-    const grant = this.accessTokens.get(bearer(request) ?? '');
-    if (!grant) return { status: 401, body: { error: { code: 401, message: 'Request had invalid authentication credentials.' } } };
-    if (request.query.get('mine') !== 'true') return { status: 400, body: { error: { code: 400, message: 'No filter selected.' } } };
-    const items = grant.channel ? [{ kind: 'youtube#channel', etag: 'etag', id: grant.channel.id, snippet: { title: grant.channel.title } }] : [];
+    const auth = this.youtubeGrant(request);
+    if ('reply' in auth) return auth.reply;
+    const overQuota = this.chargeQuota(YOUTUBE_QUOTA_COST['channels.list']);
+    if (overQuota) return overQuota;
+    if (!request.query.get('part')) return googleError(400, 'required', 'Required parameter: part');
+    if (request.query.get('mine') !== 'true') return googleError(400, 'missingRequiredParameter', 'No filter selected. Expected one of: mine');
+    const channel = auth.grant.channel;
+    const items = channel ? [{ kind: 'youtube#channel', etag: 'etag', id: channel.id, snippet: { title: channel.title } }] : [];
     return { status: 200, body: { kind: 'youtube#channelListResponse', etag: 'etag', pageInfo: { totalResults: items.length, resultsPerPage: 5 }, items } };
   }
 }
