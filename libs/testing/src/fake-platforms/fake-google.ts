@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import { FakeHttpServer, type FakeReply, type RecordedRequest, bearer } from './fake-http-server';
+import { FakeYouTubeVideos } from './fake-youtube-videos';
 
 export interface FakeYouTubeChannel {
   id: string;
@@ -87,6 +88,9 @@ export function googleError(code: number, reason: string, message: string, domai
  *   so a persistent ("Go live now") broadcast is invisible without `broadcastType=all`; `maxResults`
  *   0–50 (default 5); only the token owner's broadcasts. `active` covers testStarting, testing,
  *   liveStarting and live, so a caller must pick by `status.lifeCycleStatus`.
+ * - videos.list (§2.3): the rules listed on FakeYouTubeVideos (fake-youtube-videos.ts): API key or
+ *   bearer, 1 unit, `part` required, ≤50 ids, `concurrentViewers` as a string and `activeLiveChatId`
+ *   only while live, `actualEndTime` after the end.
  * - channels.list: `part` required; `mine=true` is the only filter this fake serves.
  * - WebSub hub (§2.1): form POST with `hub.mode` subscribe|unsubscribe, `hub.topic`, `hub.callback`;
  *   `hub.secret` under 200 bytes; else 400 with a plain reason; accepted → 202.
@@ -106,6 +110,13 @@ export class FakeGoogle extends FakeHttpServer {
   dailyQuotaLimit = 10_000;
   /** Units charged to the project so far (today). */
   quotaUnitsUsed = 0;
+  /** videos.list; `videos.setConcurrentViewers(videoId, n)` sets what a live video reports, `videos.apiKey` is the key it accepts. */
+  readonly videos = new FakeYouTubeVideos({
+    broadcasts: () => this.broadcasts(),
+    chargeQuota: (units) => this.chargeQuota(units),
+    youtubeGrant: (request) => this.youtubeGrant(request),
+    error: googleError,
+  });
 
   constructor(
     readonly clientId = 'fake-google-client-id.apps.googleusercontent.com',
@@ -252,6 +263,8 @@ export class FakeGoogle extends FakeHttpServer {
         return this.revoke(request);
       case 'GET /youtube/v3/channels':
         return this.channels(request);
+      case 'GET /youtube/v3/videos':
+        return this.videos.list(request);
       case 'GET /youtube/v3/liveBroadcasts':
         return this.listBroadcasts(request);
       case 'GET /youtube/v3/liveChat/messages':

@@ -71,6 +71,18 @@ describe('FakeTwitch enforces the documented rules', () => {
     expect(body.data[0].viewer_count).toBe(555);
   });
 
+  it('Get Streams pages at `first` streams, 20 unless asked for up to 100', async () => {
+    const ids = Array.from({ length: 30 }, (_, i) => String(7000 + i));
+    for (const id of ids) twitch.setLive(id, `s${id}`, 1);
+    const query = ids.map((id) => `user_id=${id}`).join('&');
+    const app = await appToken();
+    const page = (await (await helix(`/streams?${query}`, app)).json()) as { data: unknown[]; pagination: { cursor?: string } };
+    expect(page.data).toHaveLength(20);
+    expect(page.pagination.cursor).toBeDefined();
+    expect(((await (await helix(`/streams?${query}&first=100`, app)).json()) as { data: unknown[] }).data).toHaveLength(30);
+    expect((await helix(`/streams?${query}&first=101`, app)).status).toBe(400);
+  });
+
   it('EventSub webhook subscriptions need an app token, and a duplicate is 409', async () => {
     const { access_token: userToken } = await userTokens();
     const subscription = { type: 'stream.online', version: '1', condition: { broadcaster_user_id: '77' }, transport: { method: 'webhook', callback: 'https://x.example/wh', secret: 'a-secret-of-20-chars' } };

@@ -46,6 +46,7 @@ interface IssuedToken {
  * - every call needs `Authorization: Bearer` and a `Client-Id` equal to the client that issued the
  *   token → 401 `Client ID and OAuth token do not match` / `Invalid OAuth token`.
  * - Get Streams: app or user token; ≤100 `user_id` and ≤100 `user_login` → 400; `type` all|live;
+ *   `first` 1–100, **default 20**: a page holds at most `first` streams (the rest behind a cursor);
  *   users who are not live are absent from `data`.
  * - Get Users: app or user token; with an app token at least one `id`/`login` → 400.
  * - EventSub subscriptions (create/list/delete) for webhooks: app token only → 401; create answers
@@ -299,14 +300,17 @@ export class FakeTwitch extends FakeHttpServer {
     if (request.query.getAll('user_login').length > 100) return error(400, 'The maximum number of user_login query parameters is 100');
     const type = request.query.get('type');
     if (type !== null && type !== 'all' && type !== 'live') return error(400, 'The type query parameter must be all or live');
-    // A user who is not live is simply absent from `data`.
-    const data = userIds.flatMap((userId) => {
+    const first = Number(request.query.get('first') ?? '20');
+    if (!Number.isInteger(first) || first < 1 || first > 100) return error(400, 'The first query parameter must be between 1 and 100');
+    // A user who is not live is simply absent from `data`; a page holds at most `first` streams.
+    const streams = userIds.flatMap((userId) => {
       const live = this.liveStreams.get(userId);
       return live
         ? [{ id: live.id, user_id: userId, user_login: 'x', user_name: 'x', game_id: '1', game_name: 'Game', type: 'live', title: 't', tags: [], viewer_count: live.viewerCount, started_at: live.startedAt, language: 'en', thumbnail_url: '', tag_ids: [], is_mature: false }]
         : [];
     });
-    return { status: 200, body: { data, pagination: {} } };
+    const data = streams.slice(0, first);
+    return { status: 200, body: { data, pagination: streams.length > first ? { cursor: `page-after-${first}` } : {} } };
   }
 
   private users(request: RecordedRequest, token: IssuedToken): FakeReply {
