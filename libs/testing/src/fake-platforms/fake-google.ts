@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import { FakeHttpServer, type FakeReply, type RecordedRequest, bearer } from './fake-http-server';
+import { type FakeLiveChat, FakeLiveChats, listLiveChatMessages } from './fake-youtube-live-chat';
 import { FakeYouTubeVideos } from './fake-youtube-videos';
 
 export interface FakeYouTubeChannel {
@@ -91,6 +92,10 @@ export function googleError(code: number, reason: string, message: string, domai
  * - videos.list (§2.3): the rules listed on FakeYouTubeVideos (fake-youtube-videos.ts): API key or
  *   bearer, 1 unit, `part` required, ≤50 ids, `concurrentViewers` as a string and `activeLiveChatId`
  *   only while live, `actualEndTime` after the end.
+ * - liveChatMessages.list (§3.1): the rules listed on `listLiveChatMessages` (fake-youtube-live-chat.ts):
+ *   `part`, `maxResults` 200–2000, page tokens, 403 rateLimitExceeded when polled sooner than
+ *   `pollingIntervalMillis`, `offlineAt` + `chatEndedEvent` once the chat ends. streamList: see
+ *   FakeYouTubeChatStream.
  * - channels.list: `part` required; `mine=true` is the only filter this fake serves.
  * - WebSub hub (§2.1): form POST with `hub.mode` subscribe|unsubscribe, `hub.topic`, `hub.callback`;
  *   `hub.secret` under 200 bytes; else 400 with a plain reason; accepted → 202.
@@ -103,7 +108,9 @@ export class FakeGoogle extends FakeHttpServer {
   private readonly broadcastsById = new Map<string, FakeLiveBroadcast>();
   /** Form bodies of the (un)subscribe requests the hub accepted, oldest first. */
   private readonly hubAccepted: Record<string, string>[] = [];
-  private readonly chats = new Map<string, { pages: unknown[][]; served: number; offline: boolean }>();
+  /** Live chats, shared by liveChatMessages.list here and streamList in FakeYouTubeChatStream. */
+  readonly liveChats = new FakeLiveChats();
+  /** What each liveChatMessages.list answer asks the poller to wait; a sooner poll is 403 rateLimitExceeded. */
   pollingIntervalMillis = 100;
   accessTokenLifetimeSeconds = 3599;
   /** The project's daily quota (Google's default is 10,000 units). */
@@ -229,18 +236,21 @@ export class FakeGoogle extends FakeHttpServer {
     for (const token of this.accessTokens.values()) token.expiresAt = 0;
   }
 
-  /** Queues `liveChatMessage` resources; each later poll returns one queued page. */
-  pushChat(liveChatId: string, items: unknown[]): void {
-    const chat = this.chats.get(liveChatId) ?? { pages: [], served: 0, offline: false };
-    chat.pages.push(items);
-    this.chats.set(liveChatId, chat);
+  /** Appends `liveChatMessage` resources to the chat (ids assigned when missing); polls and streams serve them. */
+  pushChat(liveChatId: string, items: unknown[]): Record<string, unknown>[] {
+    return this.liveChats.push(liveChatId, items);
   }
 
-  /** The stream went offline: the next poll carries `offlineAt`. */
+  /** The stream went offline: a `chatEndedEvent` follows and every later answer carries `offlineAt`. */
   endChat(liveChatId: string): void {
-    const chat = this.chats.get(liveChatId) ?? { pages: [], served: 0, offline: false };
-    chat.offline = true;
-    this.chats.set(liveChatId, chat);
+    this.liveChats.end(liveChatId);
+  }
+
+  /** The chat `liveChatId` if it exists: opened by a push, or the chat of a broadcast set live. */
+  liveChat(liveChatId: string): FakeLiveChat | undefined {
+    const chat = this.liveChats.get(liveChatId);
+    if (chat) return chat;
+    return this.broadcasts().some((b) => b.liveChatId === liveChatId) ? this.liveChats.open(liveChatId) : undefined;
   }
 
   invalidateRefreshTokens(): void {
@@ -328,23 +338,14 @@ export class FakeGoogle extends FakeHttpServer {
     return { status: 202 };
   }
 
+  /** liveChatMessages.list (youtube.md §3.1): auth, 5 units, then the rules of listLiveChatMessages. */
   private chatMessages(request: RecordedRequest): FakeReply {
-    if (!this.accessTokens.has(bearer(request) ?? '')) return { status: 401, body: { error: { code: 401, message: 'Request had invalid authentication credentials.' } } };
-    const chat = this.chats.get(request.query.get('liveChatId') ?? '');
-    if (!chat) return { status: 404, body: { error: { code: 404, message: 'liveChatNotFound' } } };
-    const items = chat.served < chat.pages.length ? chat.pages[chat.served++] : [];
-    const offline = chat.offline && chat.served >= chat.pages.length;
-    return {
-      status: 200,
-      body: {
-        kind: 'youtube#liveChatMessageListResponse',
-        pollingIntervalMillis: this.pollingIntervalMillis,
-        nextPageToken: `page-${chat.served}`,
-        pageInfo: { totalResults: items.length, resultsPerPage: items.length },
-        ...(offline ? { offlineAt: new Date().toISOString() } : {}),
-        items,
-      },
-    };
+    const auth = this.youtubeGrant(request);
+    if ('reply' in auth) return auth.reply;
+    const overQuota = this.chargeQuota(YOUTUBE_QUOTA_COST['liveChatMessages.list']);
+    if (overQuota) return overQuota;
+    this.liveChat(request.query.get('liveChatId') ?? '');
+    return listLiveChatMessages(this.liveChats, request.query, this.pollingIntervalMillis);
   }
 
   private listBroadcasts(request: RecordedRequest): FakeReply {
