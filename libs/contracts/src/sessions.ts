@@ -26,6 +26,8 @@ export const SessionKeys = {
   latestPulse: (platformSessionId: string) => `stream:pulse-latest:${platformSessionId}`,
   /** Present while a link's WebSub lease does not need renewing yet. */
   websubLease: (linkId: string) => `stream:yt-websub:${linkId}`,
+  /** A WebSub (un)subscribe this service sent and awaits the hub's verification of (value: link id); keyed hash of the channel. */
+  websubPending: (mode: 'subscribe' | 'unsubscribe', channelHash: string) => `stream:yt-websub-pending:${mode}:${channelHash}`,
 } as const;
 
 export type SessionState = 'active' | 'ended';

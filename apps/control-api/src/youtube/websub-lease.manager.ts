@@ -12,11 +12,20 @@ import type { PlatformLinkEntity } from '../platform-links/platform-link.entity'
 import { PlatformLinksRepository } from '../platform-links/platform-links.repository';
 import { channelFeedTopic } from './websub';
 
+export type WebSubMode = 'subscribe' | 'unsubscribe';
+
 const LEASE_SECONDS = 432_000;
+/**
+ * How long a sent (un)subscribe waits for the hub's verification GET. Google's hub verifies within
+ * seconds; an hour leaves room for its retries. An unverified subscribe is retried by the hourly run.
+ */
+export const PENDING_VERIFICATION_SECONDS = 3600;
 
 /**
- * Keeps a WebSub subscription on each linked YouTube channel's feed: subscribes on link, renews at half
- * the lease (hourly check, one replica at a time), unsubscribes on unlink.
+ * Keeps a WebSub subscription on each linked YouTube channel's feed (youtube.md §2.1): subscribes on
+ * link, renews at half the lease the hub granted (hourly check, one replica at a time), unsubscribes
+ * on unlink. Each request it sends is remembered as pending until the hub verifies it, so the
+ * callback echoes challenges only for requests this service made and still awaits.
  */
 @Injectable()
 export class WebSubLeaseManager implements OnModuleInit {
@@ -53,24 +62,60 @@ export class WebSubLeaseManager implements OnModuleInit {
     }
   }
 
+  /**
+   * The hub verifies a request: true (and the request is no longer pending) when this service sent
+   * `mode` for `channelId` within the last {@link PENDING_VERIFICATION_SECONDS}. A verified subscribe
+   * records the hub's `hub.lease_seconds` (seconds) and renews at half of it.
+   */
+  async verified(channelId: string, mode: WebSubMode, leaseSeconds: number | null): Promise<boolean> {
+    const linkId = await this.redis.getdel(this.pendingKey(mode, channelId));
+    if (!linkId) return false;
+    if (mode === 'subscribe') {
+      const lease = leaseSeconds !== null && leaseSeconds > 0 ? leaseSeconds : LEASE_SECONDS;
+      await this.redis.set(SessionKeys.websubLease(linkId), String(lease), 'EX', Math.max(60, Math.floor(lease / 2)));
+    }
+    return true;
+  }
+
+  /**
+   * The hub refused or dropped the channel's subscription (`hub.mode=denied`): it is forgotten, so the
+   * hourly run subscribes again while the channel is linked. Returns whether a link was affected.
+   */
+  async denied(channelId: string, linkId: string | null): Promise<boolean> {
+    await this.redis.del(this.pendingKey('subscribe', channelId));
+    if (!linkId) return false;
+    await this.redis.del(SessionKeys.websubLease(linkId));
+    return true;
+  }
+
+  private pendingKey(mode: WebSubMode, channelId: string): string {
+    return SessionKeys.websubPending(mode, this.cipher.cipher().hashPlatformUser(StreamPlatform.YouTube, channelId));
+  }
+
   /** Best effort: a failure is logged and retried by the hourly run. */
-  private async request(link: PlatformLinkEntity, mode: 'subscribe' | 'unsubscribe'): Promise<boolean> {
+  private async request(link: PlatformLinkEntity, mode: WebSubMode): Promise<boolean> {
     const callback = this.config.STREAM_YOUTUBE_WEBSUB_CALLBACK_URL;
     if (!callback || !link.platformUserIdEnc) return false;
     try {
+      const channelId = this.cipher.cipher().decrypt(link.platformUserIdEnc);
       const fields: Record<string, string> = {
         'hub.mode': mode,
-        'hub.topic': channelFeedTopic(this.cipher.cipher().decrypt(link.platformUserIdEnc)),
+        'hub.topic': channelFeedTopic(channelId),
         'hub.callback': callback,
         'hub.verify': 'async',
         'hub.lease_seconds': String(LEASE_SECONDS),
         'hub.verify_token': this.config.STREAM_YOUTUBE_WEBHOOK_TOKEN,
       };
       if (this.config.STREAM_YOUTUBE_WEBSUB_SECRET) fields['hub.secret'] = this.config.STREAM_YOUTUBE_WEBSUB_SECRET;
+      // Pending before sending: the hub may verify before its answer reaches us. The opposite request
+      // is no longer awaited (a subscribe sent just before an unlink must not be confirmed later).
+      const other: WebSubMode = mode === 'subscribe' ? 'unsubscribe' : 'subscribe';
+      await this.redis.multi().del(this.pendingKey(other, channelId)).set(this.pendingKey(mode, channelId), link.id, 'EX', PENDING_VERIFICATION_SECONDS).exec();
       const { body, headers } = formBody(fields);
       const response = await platformFetch(this.config.STREAM_YOUTUBE_WEBSUB_HUB_URL, { method: 'POST', body, headers }, this.config.STREAM_PLATFORM_HTTP_TIMEOUT_SECONDS * 1000);
       if (response.status !== 202 && response.status !== 204) throw new Error(`hub answered ${response.status}`);
-      if (mode === 'subscribe') await this.redis.set(SessionKeys.websubLease(link.id), '1', 'EX', LEASE_SECONDS / 2);
+      // Until the hub verifies and grants a lease, re-ask after the verification window.
+      if (mode === 'subscribe') await this.redis.set(SessionKeys.websubLease(link.id), 'pending', 'EX', PENDING_VERIFICATION_SECONDS, 'NX');
       else await this.redis.del(SessionKeys.websubLease(link.id));
       return true;
     } catch (error) {

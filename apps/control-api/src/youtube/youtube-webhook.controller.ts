@@ -5,15 +5,17 @@ import type { Request, Response } from 'express';
 import { ErrorCode, StreamPlatform } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig, DomainError, Public } from '@lib-stream/nest-kit';
 
+import { PlatformRefusedError } from '../sessions/platform-live-check';
 import { SessionsService } from '../sessions/sessions.service';
 import { LinkLookupCache } from '../webhooks/link-lookup.cache';
 import { signatureMatches } from '../webhooks/webhook-signature';
 import { channelOfTopic, parseFeedEntries, websubSignatureMatches } from './websub';
+import { WebSubLeaseManager } from './websub-lease.manager';
 
 /**
- * YouTube WebSub: the hub verifies our subscriptions with a GET (echo `hub.challenge` when the verify
- * token matches) and pushes Atom notifications with a POST. YouTube pushes uploads and edits, not
- * "went live", so a notification only prompts a live check.
+ * YouTube WebSub (youtube.md §2.1): the hub verifies our (un)subscribe requests with a GET and pushes
+ * Atom notifications with a POST. YouTube pushes uploads and edits, not "went live", so a
+ * notification only prompts a live check.
  */
 @ApiExcludeController()
 @Public()
@@ -25,17 +27,44 @@ export class YouTubeWebhookController {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly linkCache: LinkLookupCache,
     private readonly sessions: SessionsService,
+    private readonly leases: WebSubLeaseManager,
   ) {}
 
+  /**
+   * Verification of intent: 200 text/plain echoing `hub.challenge` for a subscribe/unsubscribe this
+   * service sent and still awaits, with our `hub.verify_token`; 404 ("not mine") for anything else,
+   * a wrong token included. `hub.mode=denied` (no challenge, optional `hub.reason`) is acknowledged
+   * 200 and the subscription is forgotten, even after unlink.
+   */
   @Get('youtube')
-  verify(@Query() query: Record<string, string | undefined>, @Res() response: Response): void {
+  async verify(@Query() query: Record<string, string | undefined>, @Res() response: Response): Promise<void> {
     const token = this.config.STREAM_YOUTUBE_WEBHOOK_TOKEN;
     if (!token) throw new DomainError(ErrorCode.ServiceUnavailable, 'YouTube WebSub is not configured (STREAM_YOUTUBE_WEBHOOK_TOKEN)');
-    if (!signatureMatches(token, query['hub.verify_token'])) throw new DomainError(ErrorCode.Forbidden, 'hub.verify_token does not match');
-    if (!['subscribe', 'unsubscribe'].includes(query['hub.mode'] ?? '') || !channelOfTopic(query['hub.topic'] ?? '') || !query['hub.challenge']) {
+    const mode = query['hub.mode'];
+    const channelId = channelOfTopic(query['hub.topic'] ?? '');
+    if (mode === 'denied') {
+      await this.denied(channelId, query['hub.reason']);
+      response.status(200).type('text/plain').send('');
+      return;
+    }
+    if (!signatureMatches(token, query['hub.verify_token'])) throw new DomainError(ErrorCode.NotFound, 'Not a subscription this service made');
+    if ((mode !== 'subscribe' && mode !== 'unsubscribe') || !channelId || !query['hub.challenge']) {
       throw new DomainError(ErrorCode.NotFound, 'Not a YouTube channel feed subscription this service made');
     }
+    const lease = Number(query['hub.lease_seconds']);
+    if (!(await this.leases.verified(channelId, mode, Number.isInteger(lease) ? lease : null))) {
+      throw new DomainError(ErrorCode.NotFound, `No ${mode} request of this service awaits verification for this topic`);
+    }
+    this.logger.log({ msg: `WebSub ${mode} verified`, ...(mode === 'subscribe' ? { leaseSeconds: lease } : {}) });
     response.status(200).type('text/plain').send(query['hub.challenge']);
+  }
+
+  private async denied(channelId: string | null, reason: string | undefined): Promise<void> {
+    const link = channelId ? await this.linkCache.byPlatformUser(StreamPlatform.YouTube, channelId) : null;
+    if (channelId) await this.leases.denied(channelId, link?.id ?? null);
+    // The hub's reason is free text: only a short, printable excerpt, without the channel id.
+    const said = [...(reason ?? '')].filter((c) => c >= ' ' && c !== '\u007f').join('').slice(0, 120);
+    this.logger.warn({ msg: 'WebSub hub denied a subscription', linkId: link?.id ?? null, reason: channelId ? said.split(channelId).join('****') : said });
   }
 
   @Post('youtube')
@@ -58,7 +87,9 @@ export class YouTubeWebhookController {
         const link = await this.linkCache.byPlatformUser(StreamPlatform.YouTube, channelId);
         if (link && !link.needsRelink) await this.sessions.startIfLive(link);
       } catch (error) {
-        this.logger.warn({ msg: 'WebSub notification could not be handled', reason: (error as Error).message });
+        // Say why: the platform's status and reason when it refused the live check.
+        const refused = error instanceof PlatformRefusedError ? { platform: error.platform, status: error.status, reason: error.reason } : {};
+        this.logger.warn({ msg: 'WebSub notification could not be handled', ...refused, detail: (error as Error).message });
       }
     }
   }

@@ -234,7 +234,7 @@ describe('live audience ingest over HTTP, on MariaDB and Redis', () => {
       const ok = await request(sut.app.getHttpServer()).get('/stream/webhook/youtube').query({ ...verification, 'hub.verify_token': WEBSUB_TOKEN }).expect(200);
       expect(ok.text).toBe('challenge-123');
       expect(ok.headers['content-type']).toMatch(/^text\/plain/);
-      await request(sut.app.getHttpServer()).get('/stream/webhook/youtube').query({ ...verification, 'hub.verify_token': 'wrong' }).expect(403);
+      await request(sut.app.getHttpServer()).get('/stream/webhook/youtube').query({ ...verification, 'hub.verify_token': 'wrong' }).expect(404);
       await request(sut.app.getHttpServer()).get('/stream/webhook/youtube').query({ ...verification, 'hub.topic': 'https://evil.example.com/', 'hub.verify_token': WEBSUB_TOKEN }).expect(404);
 
       await push(atom(channelId, 'vidNotLive01')).expect(202);

@@ -106,6 +106,8 @@ export class FakeGoogle extends FakeHttpServer {
   private readonly accessTokens = new Map<string, { grant: Grant; expiresAt: number }>();
   private readonly refreshTokens = new Map<string, Grant>();
   private readonly broadcastsById = new Map<string, FakeLiveBroadcast>();
+  /** Replies to play instead of the real answer, once each, per request path. */
+  private readonly injectedReplies = new Map<string, FakeReply[]>();
   /** Form bodies of the (un)subscribe requests the hub accepted, oldest first. */
   private readonly hubAccepted: Record<string, string>[] = [];
   /** Live chats, shared by liveChatMessages.list here and streamList in FakeYouTubeChatStream. */
@@ -231,6 +233,14 @@ export class FakeGoogle extends FakeHttpServer {
     };
   }
 
+  /**
+   * The next request to `path` (e.g. `/youtube/v3/liveBroadcasts`) gets `reply` instead of its real
+   * answer: an error Google documents but the fake cannot provoke (e.g. `googleError(403, 'forbidden', …)`).
+   */
+  failNext(path: string, reply: FakeReply): void {
+    this.injectedReplies.set(path, [...(this.injectedReplies.get(path) ?? []), reply]);
+  }
+
   /** Every access token expires now (a test of refresh-on-401). */
   expireAccessTokens(): void {
     for (const token of this.accessTokens.values()) token.expiresAt = 0;
@@ -266,6 +276,8 @@ export class FakeGoogle extends FakeHttpServer {
   }
 
   protected route(request: RecordedRequest): FakeReply {
+    const injected = this.injectedReplies.get(request.path)?.shift();
+    if (injected) return injected;
     switch (`${request.method} ${request.path}`) {
       case 'POST /token':
         return this.token(request);
