@@ -1,10 +1,10 @@
 # syntax=docker/dockerfile:1
 # Build context: the repository root (docker build -f docker/media-worker.Dockerfile .).
-# FFmpeg: FFMPEG=debian (default) installs Debian's package, which is built with --enable-gpl
-# (libx264): fine for development, not for production. Production builds on an LGPL FFmpeg (README,
-# Broadcasts): FFMPEG=lgpl with FFMPEG_LGPL_URL = a static LGPL linux64 build tarball (for example a
-# BtbN FFmpeg-Builds "linux64-lgpl" release, which has libopenh264); the build fails if it is GPL.
-ARG FFMPEG=debian
+# FFmpeg: FFMPEG=lgpl (default) compiles FFmpeg 5.1 from source without --enable-gpl and with the
+# OpenH264 encoder (docker/build-ffmpeg-lgpl.sh), the build the specification's licence terms require.
+# FFMPEG=debian installs Debian's package instead: quicker to build, but GPL (--enable-gpl, libx264),
+# so for development only (set STREAM_BROADCAST_VIDEO_CODEC=libx264 with it).
+ARG FFMPEG=lgpl
 
 # --- Stage 1: build the bundle with the full (dev) toolchain ---
 FROM node:20-bookworm-slim AS build
@@ -24,14 +24,23 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends ffmpeg \
  && rm -rf /var/lib/apt/lists/*
 
+FROM node:20-bookworm-slim AS lgpl-ffmpeg-build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends build-essential pkg-config nasm curl ca-certificates xz-utils \
+      libopenh264-dev libgnutls28-dev zlib1g-dev \
+ && rm -rf /var/lib/apt/lists/*
+COPY docker/build-ffmpeg-lgpl.sh /tmp/build-ffmpeg-lgpl.sh
+RUN bash /tmp/build-ffmpeg-lgpl.sh /opt/ffmpeg
+
 FROM node:20-bookworm-slim AS ffmpeg-lgpl
-ARG FFMPEG_LGPL_URL
-RUN test -n "$FFMPEG_LGPL_URL" || (echo "FFMPEG=lgpl needs --build-arg FFMPEG_LGPL_URL" && exit 1) \
- && apt-get update && apt-get install -y --no-install-recommends ca-certificates curl xz-utils \
- && mkdir -p /opt/ffmpeg && curl -fsSL "$FFMPEG_LGPL_URL" | tar -xJ -C /opt/ffmpeg --strip-components=1 \
- && ln -s /opt/ffmpeg/bin/ffmpeg /usr/bin/ffmpeg && ln -s /opt/ffmpeg/bin/ffprobe /usr/bin/ffprobe \
+# Only the shared libraries the LGPL build links (OpenH264 is BSD-2, GnuTLS LGPL, zlib).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libopenh264-7 libgnutls30 zlib1g \
+ && rm -rf /var/lib/apt/lists/*
+COPY --from=lgpl-ffmpeg-build /opt/ffmpeg /opt/ffmpeg
+RUN ln -s /opt/ffmpeg/bin/ffmpeg /usr/bin/ffmpeg && ln -s /opt/ffmpeg/bin/ffprobe /usr/bin/ffprobe \
  && ! /usr/bin/ffmpeg -hide_banner -buildconf | grep -q -e '--enable-gpl' -e '--enable-nonfree' \
- && apt-get purge -y curl xz-utils && rm -rf /var/lib/apt/lists/*
+ && /usr/bin/ffmpeg -hide_banner -encoders | grep -q libopenh264
 
 # --- Stage 2: runtime with production dependencies only ---
 FROM ffmpeg-${FFMPEG} AS runtime

@@ -42,6 +42,7 @@ import {
   startBuiltApp,
   startRtmpPlatform,
   startRtmpPublisher,
+  testMediaEnv,
   waitForReady,
 } from '@lib-stream/testing';
 
@@ -192,7 +193,7 @@ function bareRelay(from: string, to: string, tuned: boolean) {
 /** The media worker's own black fallback command (same settings as for a 1280x720 camera), run by hand. */
 function bareBlackEncoder(to: string) {
   const [width, height] = CAMERA_SIZE.split('x').map(Number);
-  const settings = { videoCodec: 'libx264', videoBitrate: '2500k', audioCodec: 'aac', audioBitrate: '128k', width, height, fps: CAMERA_FPS };
+  const settings = { videoCodec: testMediaEnv().STREAM_BROADCAST_VIDEO_CODEC, videoBitrate: '2500k', audioCodec: 'aac', audioBitrate: '128k', width, height, fps: CAMERA_FPS };
   return startProcess('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', ...sourceArgs({ kind: 'black' }, null, to, settings)]);
 }
 
@@ -507,7 +508,7 @@ async function fallbackStreamToImage(): Promise<number> {
 /** The worker's own image fallback command, run by hand. */
 function bareImageEncoder(to: string) {
   const [width, height] = CAMERA_SIZE.split('x').map(Number);
-  const settings = { videoCodec: 'libx264', videoBitrate: '2500k', audioCodec: 'aac', audioBitrate: '128k', width, height, fps: CAMERA_FPS };
+  const settings = { videoCodec: testMediaEnv().STREAM_BROADCAST_VIDEO_CODEC, videoBitrate: '2500k', audioCodec: 'aac', audioBitrate: '128k', width, height, fps: CAMERA_FPS };
   return startProcess('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', ...sourceArgs({ kind: 'image', path: stack.image }, null, to, settings)]);
 }
 

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 
 export interface FfmpegPublisher {
   child: ChildProcess;
@@ -48,4 +48,36 @@ export function readFrameSizes(url: string, { frames = 20, timeoutSeconds = 4 } 
       (_error, stdout) => resolve(String(stdout).split('\n').map((line) => line.trim().replace(/,+$/, '')).filter(Boolean)),
     );
   });
+}
+
+let mediaEnv: Record<string, string> | undefined;
+
+/**
+ * The FFmpeg settings tests and tools give the media worker: STREAM_TEST_FFMPEG_PATH (default: `ffmpeg`
+ * on PATH, i.e. Debian's package) and the H.264 encoder that build has — `libopenh264` when present (an
+ * LGPL build, see docker/build-ffmpeg-lgpl.sh), otherwise `libx264` (Debian's build is GPL). So the same
+ * suites run against the production encoder when it is there: `STREAM_TEST_FFMPEG_PATH=/opt/ffmpeg-lgpl/bin/ffmpeg npm test`.
+ */
+export function testMediaEnv(): Record<string, string> {
+  if (mediaEnv) return mediaEnv;
+  const ffmpeg = process.env.STREAM_TEST_FFMPEG_PATH || resolveOnPath('ffmpeg');
+  let encoders = '';
+  try {
+    encoders = execFileSync(ffmpeg, ['-hide_banner', '-encoders'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    // No FFmpeg: leave the codec to its default; the tests that need FFmpeg fail with their own message.
+  }
+  mediaEnv = {
+    STREAM_FFMPEG_PATH: ffmpeg,
+    STREAM_BROADCAST_VIDEO_CODEC: /\blibopenh264\b/.test(encoders) ? 'libopenh264' : 'libx264',
+  };
+  return mediaEnv;
+}
+
+function resolveOnPath(binary: string): string {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${binary}`], { encoding: 'utf8' }).trim() || binary;
+  } catch {
+    return binary;
+  }
 }

@@ -8,7 +8,7 @@ import Redis from 'ioredis';
 import { type BroadcastSpec, BroadcastSourceType, CameraKeys } from '@lib-stream/contracts';
 import { loadConfig } from '@lib-stream/nest-kit';
 import { TokenCipher, maskMediaUrl } from '@lib-stream/stream-key';
-import { type RtmpPlatform, expectEventually, freePort, startRtmpPlatform, testRedisUrl } from '@lib-stream/testing';
+import { type RtmpPlatform, expectEventually, freePort, startRtmpPlatform, testMediaEnv, testRedisUrl } from '@lib-stream/testing';
 
 import { BroadcastValidator } from '../../src/broadcast/broadcast-validator';
 import { sourceArgs } from '../../src/broadcast/ffmpeg/ffmpeg-args';
@@ -37,6 +37,7 @@ describe('broadcast validation: source and destination policy', () => {
   const validator = (env: Record<string, string> = {}) => {
     const config = loadConfig({
       STREAM_REDIS_URL: testRedisUrl(),
+      ...testMediaEnv(),
       STREAM_TOKEN_ENCRYPTION_KEY: key.toString('hex'),
       STREAM_FFPROBE_PATH: `${dir}/ffprobe`,
       STREAM_RTMP_PROBE_TIMEOUT_SECONDS: '3',

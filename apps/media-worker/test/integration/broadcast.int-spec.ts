@@ -23,7 +23,7 @@ import {
 } from '@lib-stream/contracts';
 import { JsonLogger, MetricsService, createServiceApp, loadConfig, newServiceIdentity } from '@lib-stream/nest-kit';
 import { TokenCipher, generateStreamKey, hashStreamKey, maskRtmpUrl } from '@lib-stream/stream-key';
-import { type FfmpegPublisher, type RtmpPlatform, dumpRedis, expectEventually, freePort, startRtmpPlatform, startRtmpPublisher, testRedisUrl } from '@lib-stream/testing';
+import { type FfmpegPublisher, type RtmpPlatform, dumpRedis, expectEventually, freePort, startRtmpPlatform, startRtmpPublisher, testMediaEnv, testRedisUrl } from '@lib-stream/testing';
 
 import { AppModule } from '../../src/app.module';
 import { BroadcastCoordinator } from '../../src/broadcast/broadcast-coordinator';
@@ -153,6 +153,7 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     platform = await startRtmpPlatform({ refuseKeys: [refusedKey] });
     const config = loadConfig({
       STREAM_REDIS_URL: testRedisUrl(),
+      ...testMediaEnv(),
       STREAM_RTMP_INGEST_PORT: String(port),
       STREAM_TOKEN_ENCRYPTION_KEY: encryptionKey.toString('hex'),
       STREAM_MEDIA_WORKER_ADVERTISED_HOST: '127.0.0.1',
@@ -173,7 +174,7 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     const logger = new JsonLogger({ service: 'media-worker', level: 'debug', sink: { write: (line) => logLines.push(line) } });
     app = await createServiceApp({ rootModule: () => AppModule.forRoot(config, identity), redisTransport: true }, config, identity, logger);
     await app.init();
-    queue = new Bull<BroadcastAssignmentJob>(QueueNames.BroadcastAssignments, { prefix: 'stream:bull' });
+    queue = new Bull<BroadcastAssignmentJob>(QueueNames.BroadcastAssignments, testRedisUrl(), { prefix: 'stream:bull' });
     await subscriber.subscribe('stream.broadcast.started', 'stream.broadcast.stopped', 'stream.broadcast.source-changed');
     subscriber.on('message', (channel: string, message: string) => events.push({ channel, data: JSON.parse(message).data }));
   }, 30_000);

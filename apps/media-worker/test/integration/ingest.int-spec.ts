@@ -8,7 +8,7 @@ import Redis from 'ioredis';
 import { CameraKeys, type CameraRegistryEntry, InternalChannels } from '@lib-stream/contracts';
 import { JsonLogger, createServiceApp, loadConfig, newServiceIdentity } from '@lib-stream/nest-kit';
 import { TokenCipher, generateStreamKey, hashStreamKey } from '@lib-stream/stream-key';
-import { dumpRedis, expectEventually, findLeaks, freePort, readFrameSizes, startRtmpPublisher, type FfmpegPublisher, testRedisUrl } from '@lib-stream/testing';
+import { dumpRedis, expectEventually, findLeaks, freePort, readFrameSizes, startRtmpPublisher, type FfmpegPublisher, testMediaEnv, testRedisUrl } from '@lib-stream/testing';
 
 import { AppModule } from '../../src/app.module';
 
@@ -89,6 +89,7 @@ describe('camera ingest with node-media-server, FFmpeg publishers and Redis', ()
     port = await freePort();
     const config = loadConfig({
       STREAM_REDIS_URL: testRedisUrl(),
+      ...testMediaEnv(),
       STREAM_RTMP_INGEST_PORT: String(port),
       STREAM_TOKEN_ENCRYPTION_KEY: encryptionKey.toString('hex'),
       STREAM_MEDIA_WORKER_ADVERTISED_HOST: '127.0.0.1',
