@@ -110,6 +110,8 @@ describe('live audience ingest over HTTP, on MariaDB and Redis', () => {
       STREAM_GOOGLE_AUTH_URL: google.authorizationUrl,
       STREAM_GOOGLE_OAUTH_BASE_URL: google.baseUrl,
       STREAM_YOUTUBE_API_BASE_URL: google.youtubeApiBaseUrl,
+      // The fake asks for 100 ms polls: under the default 10,000-unit budget the quota would stretch them to ~20 s.
+      STREAM_YOUTUBE_QUOTA_DAILY_UNITS: '100000000',
       STREAM_CUSTOM_WEBHOOK_SECRET: CUSTOM_SECRET,
       STREAM_YOUTUBE_WEBHOOK_TOKEN: WEBSUB_TOKEN,
       STREAM_YOUTUBE_WEBSUB_SECRET: WEBSUB_SECRET,
