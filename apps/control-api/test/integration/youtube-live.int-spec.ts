@@ -4,7 +4,7 @@ import request from 'supertest';
 
 import { SessionKeys } from '@lib-stream/contracts';
 import { REDIS } from '@lib-stream/nest-kit';
-import { FakeGoogle, type TestDatabase, bearerToken, createTestDatabase, expectEventually, googleError } from '@lib-stream/testing';
+import { FakeGoogle, type TestDatabase, bearerToken, createTestDatabase, dumpRedis, expectEventually, findLeaks, googleError } from '@lib-stream/testing';
 
 import { WebSubLeaseManager } from '../../src/youtube/websub-lease.manager';
 import { type ControlApiUnderTest, createControlApi } from './control-api.factory';
@@ -34,11 +34,14 @@ describe('YouTube live detection and WebSub, against the strict fake Google', ()
       .set('X-Hub-Signature', `sha1=${createHmac('sha1', WEBSUB_SECRET).update(xml).digest('hex')}`)
       .send(xml);
   const logLinesSince = (from: number) => sut.logLines.slice(from);
+  /** Every channel id linked here: none may appear in Redis or a log line. */
+  const channelIds: string[] = [];
 
   /** A creator with a linked YouTube channel (`UC` + 22 characters, as WebSub topics require). */
   async function linkChannel(): Promise<{ accountId: string; channelId: string; linkId: string }> {
     const accountId = randomUUID();
     const channelId = `UC${randomBytes(16).toString('base64url').slice(0, 22)}`;
+    channelIds.push(channelId);
     const start = await post('/stream/platform/link', accountId, { accountId, platform: 'youtube' }).expect(200);
     const done = await post('/stream/platform/callback', accountId, { accountId, platform: 'youtube', code: google.issueCode({ id: channelId, title: 'c' }), state: start.body.state }).expect(200);
     return { accountId, channelId, linkId: done.body.linkId as string };
@@ -215,5 +218,13 @@ describe('YouTube live detection and WebSub, against the strict fake Google', ()
       await post('/stream/platform/unlink', accountId, { accountId, platform: 'youtube' }).expect(200);
       await http().get('/stream/webhook/youtube').query({ 'hub.mode': 'denied', 'hub.topic': topicOf(channelId) }).expect(200);
     });
+  });
+
+  it('kept every channel id, token and the verify token out of Redis (pending requests and leases included) and the logs', async () => {
+    expect(channelIds.length).toBeGreaterThan(8);
+    const redisDump = await dumpRedis(redis);
+    expect(redisDump).toContain('stream:yt-websub-pending:');
+    const secrets = [...channelIds, ...google.issuedAccessTokens(), ...google.issuedRefreshTokens(), WEBSUB_TOKEN, WEBSUB_SECRET];
+    expect(findLeaks({ redis: redisDump, logs: sut.logLines.join('\n') }, secrets)).toEqual({});
   });
 });
