@@ -13,7 +13,7 @@ describe(loadConfig.name, () => {
     expect(sut.STREAM_TRACKED_VIEWER_ENGAGEMENT_THRESHOLD).toBe(0.7);
     expect(sut.STREAM_FFMPEG_PATH).toBe('/usr/bin/ffmpeg');
     // The seed says libvpx, but FLV/RTMP cannot carry VP8: the default is the H.264 encoder.
-    expect(sut.STREAM_BROADCAST_VIDEO_CODEC).toBe('libx264');
+    expect(sut.STREAM_BROADCAST_VIDEO_CODEC).toBe('libopenh264');
     expect(sut.STREAM_DISTRIBUTED_LOCK_TIMEOUT_SECONDS).toBe(30);
     expect(sut.STREAM_REDIS_URL).toBe('redis://127.0.0.1:6379');
     expect(sut.CONTROL_API_PORT).toBe(3000);

@@ -85,7 +85,7 @@ export const SETTINGS = {
   STREAM_MAX_CONCURRENT_BROADCASTS: int(10, 'Maximum simultaneous FFmpeg broadcast processes (per media worker)', 0, 1000),
   STREAM_BROADCAST_AUDIO_CODEC: str('aac', 'Audio codec for RTMP output'),
   STREAM_BROADCAST_AUDIO_BITRATE: str('128k', 'Audio bitrate for RTMP output', { check: bitrate }),
-  STREAM_BROADCAST_VIDEO_CODEC: str('libx264', 'Video codec for RTMP output when a source must be encoded (an H.264 encoder: FLV/RTMP cannot carry VP8, so the seed\'s libvpx is refused)', {
+  STREAM_BROADCAST_VIDEO_CODEC: str('libopenh264', 'Video codec for RTMP output when a source must be encoded: an H.264 encoder (FLV/RTMP cannot carry VP8, so the specification\'s libvpx is refused). libopenh264 and the hardware encoders work in an LGPL FFmpeg (docker/build-ffmpeg-lgpl.sh); libx264 only in a GPL build such as Debian\'s, for development', {
     check: (value) => (H264_ENCODERS.includes(value) ? null : `must be an H.264 encoder FFmpeg can put in FLV: ${H264_ENCODERS.join(', ')}`),
   }),
   STREAM_BROADCAST_RESTART_ON_FAILURE: bool(true, 'Auto-restart FFmpeg on crash'),
