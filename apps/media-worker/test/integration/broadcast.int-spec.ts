@@ -570,9 +570,10 @@ describe('broadcasts: cascade, destinations, restarts', () => {
   });
 
   it('logs at start which encoder and which FFmpeg build (GPL or LGPL) it broadcasts with', () => {
-    const gpl = String(execFileSync('ffmpeg', ['-hide_banner', '-buildconf'])).includes('--enable-gpl');
+    const media = testMediaEnv();
+    const gpl = String(execFileSync(media.STREAM_FFMPEG_PATH, ['-hide_banner', '-buildconf'])).includes('--enable-gpl');
     const line = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'FFmpeg build');
-    expect(line).toMatchObject({ videoEncoder: 'libx264', encoderPresent: true, licence: gpl ? 'GPL (--enable-gpl)' : 'LGPL (no --enable-gpl)', version: expect.any(String) });
+    expect(line).toMatchObject({ videoEncoder: media.STREAM_BROADCAST_VIDEO_CODEC, encoderPresent: true, licence: gpl ? 'GPL (--enable-gpl)' : 'LGPL (no --enable-gpl)', version: expect.any(String) });
     expect(line!.configuration).toEqual(expect.stringContaining('--prefix'));
   });
 
