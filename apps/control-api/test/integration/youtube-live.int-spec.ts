@@ -43,7 +43,10 @@ describe('YouTube live detection and WebSub, against the strict fake Google', ()
     const channelId = `UC${randomBytes(16).toString('base64url').slice(0, 22)}`;
     channelIds.push(channelId);
     const start = await post('/stream/platform/link', accountId, { accountId, platform: 'youtube' }).expect(200);
-    const done = await post('/stream/platform/callback', accountId, { accountId, platform: 'youtube', code: google.issueCode({ id: channelId, title: 'c' }), state: start.body.state }).expect(200);
+    // Through the consent URL the app hands out, which the fake checks (youtube.md §1.2).
+    const consent = google.authorize(start.body.authorizationUrl as string, { id: channelId, title: 'c' });
+    expect(consent.state).toBe(start.body.state);
+    const done = await post('/stream/platform/callback', accountId, { accountId, platform: 'youtube', code: consent.code, state: consent.state }).expect(200);
     return { accountId, channelId, linkId: done.body.linkId as string };
   }
 

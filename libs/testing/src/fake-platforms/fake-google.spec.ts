@@ -128,6 +128,22 @@ describe('FakeGoogle', () => {
       expect((await refresh(encodeURIComponent(tokens.refresh_token))).status).toBe(400);
     });
 
+    it('checks the consent URL and gives a refresh token only for access_type=offline', async () => {
+      const consent = (params: Record<string, string>) =>
+        `${google.authorizationUrl}?${new URLSearchParams({ client_id: google.clientId, redirect_uri: google.redirectUri, response_type: 'code', scope: 'https://www.googleapis.com/auth/youtube.readonly', ...params }).toString()}`;
+      const offline = google.authorize(consent({ access_type: 'offline', prompt: 'consent', state: 's1' }), channel);
+      expect(offline.state).toBe('s1');
+      expect(await (await exchange(offline.code)).json()).toHaveProperty('refresh_token');
+      const online = google.authorize(consent({}), channel);
+      expect(await (await exchange(online.code)).json()).not.toHaveProperty('refresh_token');
+      expect(() => google.authorize(consent({ redirect_uri: `${google.redirectUri}/` }), channel)).toThrow(/redirect_uri/);
+      expect(() => google.authorize(consent({ scope: 'youtube.readonly' }), channel)).toThrow(/scope/);
+      expect(() => google.authorize(consent({ scope: 'https://www.googleapis.com/auth/youtube.readonly,openid' }), channel)).toThrow(/scope/);
+      expect(() => google.authorize(consent({ scope: 'openid email' }), channel)).toThrow(/YouTube scope/);
+      expect(() => google.authorize(consent({ response_type: 'token' }), channel)).toThrow(/response_type/);
+      expect(() => google.authorize(consent({ client_id: 'other' }), channel)).toThrow(/client_id/);
+    });
+
     it('revokes the whole grant from either token', async () => {
       const tokens = (await (await exchange(google.issueCode(channel))).json()) as { access_token: string; refresh_token: string };
       expect((await fetch(`${google.baseUrl}/revoke`, form({ token: tokens.access_token }))).status).toBe(200);

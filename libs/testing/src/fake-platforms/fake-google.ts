@@ -69,6 +69,9 @@ export function googleError(code: number, reason: string, message: string, domai
  * makes. Base URLs: `baseUrl` (OAuth), `youtubeApiBaseUrl`, `hubUrl`. A request that breaks one of
  * these rules gets Google's error, so the test that made it fails:
  *
+ * - Consent URL (§1.2, `authorize()`): Google's endpoint, our client_id, the registered redirect_uri,
+ *   `response_type=code`, space-delimited full scope URLs with a YouTube scope; a refresh token only
+ *   with `access_type=offline`.
  * - OAuth token (§1.3): `client_id`/`client_secret` in the form body (else 401 invalid_client);
  *   authorization codes are single-use (second use → 400 invalid_grant) and bound to the redirect_uri
  *   they were issued for (another → 400 redirect_uri_mismatch); refresh tokens look like Google's
@@ -102,7 +105,7 @@ export function googleError(code: number, reason: string, message: string, domai
  * - Errors: API errors as `googleError()`; OAuth errors as `{ error, error_description }`.
  */
 export class FakeGoogle extends FakeHttpServer {
-  private readonly codes = new Map<string, { grant: Grant; redirectUri: string }>();
+  private readonly codes = new Map<string, { grant: Grant; redirectUri: string; offline: boolean }>();
   private readonly accessTokens = new Map<string, { grant: Grant; expiresAt: number }>();
   private readonly refreshTokens = new Map<string, Grant>();
   private readonly broadcastsById = new Map<string, FakeLiveBroadcast>();
@@ -154,8 +157,35 @@ export class FakeGoogle extends FakeHttpServer {
    */
   issueCode(channel: FakeYouTubeChannel | null, options: { scope?: string; redirectUri?: string } = {}): string {
     const code = `4/0${randomBytes(20).toString('base64url')}`;
-    this.codes.set(code, { grant: { channel, scope: options.scope ?? READONLY }, redirectUri: options.redirectUri ?? this.redirectUri });
+    this.codes.set(code, { grant: { channel, scope: options.scope ?? READONLY }, redirectUri: options.redirectUri ?? this.redirectUri, offline: true });
     return code;
+  }
+
+  /**
+   * Plays the consent screen for the authorization URL the app hands out (youtube.md §1.2) and returns
+   * what Google appends to the redirect: a code bound to that redirect_uri, and the state. Throws, failing
+   * the test, when the URL breaks a rule: Google's endpoint, our client_id, the registered redirect_uri
+   * (exact), `response_type=code`, a space-delimited `scope` with full scope URLs (or openid/email/profile)
+   * including a YouTube scope, `prompt` and `access_type` values Google knows. Without
+   * `access_type=offline` the exchange returns no refresh token, as Google's default `online` does.
+   */
+  authorize(authorizationUrl: string, channel: FakeYouTubeChannel | null): { code: string; state: string | null } {
+    const url = new URL(authorizationUrl);
+    const q = url.searchParams;
+    const broken = (rule: string) => new Error(`FakeGoogle: the authorization URL breaks a rule: ${rule} (${authorizationUrl})`);
+    if (`${url.origin}${url.pathname}` !== this.authorizationUrl) throw broken(`not ${this.authorizationUrl}`);
+    if (q.get('client_id') !== this.clientId) throw broken('client_id is not this client');
+    if (q.get('redirect_uri') !== this.redirectUri) throw broken('redirect_uri is not the registered one');
+    if (q.get('response_type') !== 'code') throw broken('response_type must be code');
+    const scopes = (q.get('scope') ?? '').split(' ');
+    if (scopes.some((s) => !/^https:\/\/www\.googleapis\.com\/auth\/[\w.-]+$/.test(s) && !['openid', 'email', 'profile'].includes(s))) throw broken('scope must be space-delimited full scope URLs');
+    if (!scopes.some((s) => YOUTUBE_READ_SCOPES.includes(s))) throw broken('no YouTube scope');
+    const accessType = q.get('access_type') ?? 'online';
+    if (!['online', 'offline'].includes(accessType)) throw broken('access_type must be online or offline');
+    if ((q.get('prompt') ?? '').split(' ').some((p) => p && !['none', 'consent', 'select_account'].includes(p))) throw broken('unknown prompt');
+    const code = `4/0${randomBytes(20).toString('base64url')}`;
+    this.codes.set(code, { grant: { channel, scope: scopes.join(' ') }, redirectUri: this.redirectUri, offline: accessType === 'offline' });
+    return { code, state: q.get('state') };
   }
 
   /**
@@ -310,9 +340,12 @@ export class FakeGoogle extends FakeHttpServer {
       if (!issued) return { status: 400, body: { error: 'invalid_grant', error_description: 'Malformed auth code.' } };
       if (body.redirect_uri !== issued.redirectUri) return { status: 400, body: { error: 'redirect_uri_mismatch', error_description: 'Bad Request' } };
       const accessToken = this.newAccessToken(issued.grant);
+      const tokens = { access_token: accessToken, expires_in: this.accessTokenLifetimeSeconds, scope: issued.grant.scope, token_type: 'Bearer' };
+      // A refresh token only for offline access (§1.2).
+      if (!issued.offline) return { status: 200, body: tokens };
       const refreshToken = `1//0g${randomBytes(12).toString('base64url')}-_/${randomBytes(12).toString('base64url')}`;
       this.refreshTokens.set(refreshToken, issued.grant);
-      return { status: 200, body: { access_token: accessToken, expires_in: this.accessTokenLifetimeSeconds, refresh_token: refreshToken, scope: issued.grant.scope, token_type: 'Bearer' } };
+      return { status: 200, body: { ...tokens, refresh_token: refreshToken } };
     }
     if (body.grant_type === 'refresh_token') {
       const grant = this.refreshTokens.get(body.refresh_token);
