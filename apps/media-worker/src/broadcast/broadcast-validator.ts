@@ -116,9 +116,13 @@ export class BroadcastValidator {
   }
 }
 
-/** The request field a destination came from: rtmpOutputUrl, then additionalRtmpOutputUrls[i]. */
-function destinationField(spec: BroadcastSpec, index: number): string {
+/**
+ * Where a destination came from, for error messages: the API's rtmpOutputUrl, then
+ * additionalRtmpOutputUrls[i]; the setting for voice-room and auto-broadcasts (no account started those).
+ */
+export function destinationField(spec: Pick<BroadcastSpec, 'voiceRoomId' | 'createdBy'>, index: number): string {
   if (spec.voiceRoomId) return 'STREAM_VOICE_BROADCAST_RTMP_URL';
+  if (spec.createdBy === null) return 'STREAM_AUTO_BROADCAST_RTMP_URL';
   return index === 0 ? 'rtmpOutputUrl' : `additionalRtmpOutputUrls[${index - 1}]`;
 }
 
