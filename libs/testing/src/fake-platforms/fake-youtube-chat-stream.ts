@@ -42,7 +42,8 @@ const STREAM_PARTS = new Set(['id', 'snippet', 'authorDetails']);
  * - Once the chat is over (`offline_at` set, `chatEndedEvent` sent) the server ends the call (OK).
  *
  * Knobs for tests: `refuseWith` (every new connection gets that status), `idleCloseMs` (end a stream
- * that has been quiet that long, as Google does), `dropAfterResponses` (the next connection is cut with
+ * that has been quiet that long, as Google does), `closeAfterMs` (end every stream that long after it
+ * opened), `dropAfterResponses` (the next connection is cut with
  * UNAVAILABLE after that many responses), `dropAll()`, `replayOnResume` (a resumed stream starts that
  * many messages before its token, as a server may re-send around a resume point).
  */
@@ -50,6 +51,8 @@ export class FakeYouTubeChatStream {
   readonly connections: FakeStreamConnection[] = [];
   refuseWith: { code: status; details: string } | null = null;
   idleCloseMs: number | null = null;
+  /** End every stream (OK) this long after it opened, however busy: a connection's lifetime at Google. */
+  closeAfterMs: number | null = null;
   dropAfterResponses: number | null = null;
   replayOnResume = 0;
   private server: Server | null = null;
@@ -121,6 +124,13 @@ export class FakeYouTubeChatStream {
     this.dropAfterResponses = null;
     let sent = from;
     let idle: NodeJS.Timeout | null = null;
+    const lifetime =
+      this.closeAfterMs === null
+        ? null
+        : setTimeout(() => {
+            finish('ok');
+            call.end();
+          }, this.closeAfterMs);
     let finished = false;
     const finish = (outcome: string) => {
       if (finished) return;
@@ -128,6 +138,7 @@ export class FakeYouTubeChatStream {
       record.outcome ??= outcome;
       unsubscribe();
       if (idle) clearTimeout(idle);
+      if (lifetime) clearTimeout(lifetime);
       this.open.delete(call);
     };
     const armIdle = () => {
