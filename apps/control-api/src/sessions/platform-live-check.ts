@@ -8,6 +8,7 @@ import { platformFetch } from '../platform-links/oauth/platform-http';
 import { PlatformUnavailableError } from '../platform-links/oauth/oauth.types';
 import type { PlatformLinkEntity } from '../platform-links/platform-link.entity';
 import { TokenRefreshService } from '../platform-links/token-refresh.service';
+import { YouTubeQuota } from '../youtube/youtube-quota';
 
 export interface LiveBroadcast {
   platformStreamId: string | null;
@@ -35,6 +36,11 @@ export class PlatformRefusedError extends DomainError {
 /** lifeCycleStatus values of a broadcast that is on air (youtube.md §2.2); `testing` is a private preview. */
 const ON_AIR = ['live', 'liveStarting'];
 const MAX_DETAIL_CHARS = 200;
+/**
+ * Quota units of one liveBroadcasts.list call. Google's quota table does not list it (youtube.md §4;
+ * public code says 1, 5 or 50): 5 is an estimate, the same figure the project's FakeGoogle charges.
+ */
+export const LIVE_BROADCASTS_LIST_UNITS = 5;
 
 /**
  * The reason and message of a platform's error body, with `secrets` (the token, the user id) masked:
@@ -80,6 +86,7 @@ export class PlatformLiveCheck {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tokens: TokenRefreshService,
     private readonly cipher: LinkCipherProvider,
+    private readonly quota: YouTubeQuota,
   ) {}
 
   /** The live broadcast, or null when the creator is not live. Custom links cannot be checked: always live. */
@@ -138,6 +145,8 @@ export class PlatformLiveCheck {
         { headers: { Authorization: `Bearer ${token}` } },
         this.timeoutMs(),
       );
+      // Every answered request costs quota, refused ones included (youtube.md §4).
+      await this.quota.spend(LIVE_BROADCASTS_LIST_UNITS);
       if (!response.ok) {
         const { reason, detail } = await readPlatformError(response, [token, channelId]);
         throw new PlatformRefusedError(StreamPlatform.YouTube, response.status, reason, detail);

@@ -7,6 +7,7 @@ import { REDIS } from '@lib-stream/nest-kit';
 import { FakeGoogle, type TestDatabase, bearerToken, createTestDatabase, dumpRedis, expectEventually, findLeaks, googleError } from '@lib-stream/testing';
 
 import { WebSubLeaseManager } from '../../src/youtube/websub-lease.manager';
+import { YouTubeQuota } from '../../src/youtube/youtube-quota';
 import { type ControlApiUnderTest, createControlApi } from './control-api.factory';
 
 const WEBSUB_TOKEN = 'websub-verify-token-a-0005';
@@ -83,6 +84,30 @@ describe('YouTube live detection and WebSub, against the strict fake Google', ()
   });
 
   describe('live detection (liveBroadcasts.list)', () => {
+    // First, while no session polls chat: every unit Google charges is counted by the app too.
+    it("counts each live check in the project's quota, refused ones included, as Google charges them", async () => {
+      const { accountId } = await linkChannel();
+      const quota = sut.app.get(YouTubeQuota);
+      const [appBefore, googleBefore] = [await quota.today(), google.quotaUnitsUsed];
+      await post('/stream/session/start', accountId, { accountId, platform: 'youtube' }).expect(400);
+      await post('/stream/session/start', accountId, { accountId, platform: 'youtube' }).expect(400);
+      expect(google.quotaUnitsUsed - googleBefore).toBe(10);
+      expect((await quota.today()) - appBefore).toBe(10);
+      // A refused call costs the same (played by failNext, so only the app's count moves).
+      google.failNext('/youtube/v3/liveBroadcasts', googleError(400, 'invalidValue', 'Invalid value'));
+      await post('/stream/session/start', accountId, { accountId, platform: 'youtube' }).expect(502);
+      expect((await quota.today()) - appBefore).toBe(15);
+    });
+
+    it('refreshes an expired access token (a refresh token with / - _ sent form-encoded) and retries once', async () => {
+      const { accountId, channelId } = await linkChannel();
+      google.setLive(channelId, `vr${randomBytes(5).toString('hex')}`);
+      google.expireAccessTokens();
+      const refreshes = google.requestsTo('/token', 'refresh_token').length;
+      await post('/stream/session/start', accountId, { accountId, platform: 'youtube' }).expect(200);
+      expect(google.requestsTo('/token', 'refresh_token').length).toBe(refreshes + 1);
+    });
+
     it.each(['event', 'persistent'] as const)('starts a session for a live %s broadcast, with its chat id', async (broadcastType) => {
       const { accountId, channelId } = await linkChannel();
       const videoId = `v${broadcastType}${randomBytes(4).toString('hex')}`;
