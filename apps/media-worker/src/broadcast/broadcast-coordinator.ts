@@ -16,6 +16,7 @@ import {
   EventTopic,
   InternalChannels,
   QueueNames,
+  type SealedUrl,
   toBroadcastStatusView,
   type VideoSourceType,
 } from '@lib-stream/contracts';
@@ -380,6 +381,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       settings: this.settings,
       open: (url) => this.cipher.decrypt(url.enc),
       liveCamera: (cameraId) => this.liveCamera(cameraId),
+      cameraForUrl: (url) => this.cameraForSealedUrl(url),
       bus: this.bus,
       onSourceChanged: (previous, current) => void this.sourceChanged(spec.broadcastId, previous, current),
       onTerminal: (message) => void this.fail(runner, message),
@@ -393,6 +395,15 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     await this.events.publish(EventTopic.BroadcastSourceChanged, { ...eventHeader(), broadcastId, previousSource: previous, currentSource: current });
     const runner = this.runners.get(broadcastId);
     if (runner) await this.saveRuntime(runner);
+  }
+
+  /** The camera a sealed URL names by its key (an ingest URL), or null; an unreadable URL names none. */
+  private cameraForSealedUrl(url: SealedUrl): string | null {
+    try {
+      return this.ingest.cameraForUrl(this.cipher.decrypt(url.enc));
+    } catch {
+      return null;
+    }
   }
 
   private async liveCamera(cameraId: string): Promise<LiveCamera | null> {

@@ -72,6 +72,8 @@ export interface RunnerDeps {
   open(url: SealedUrl): string;
   /** The camera's readable URL while it is live, else null. */
   liveCamera(cameraId: string): Promise<LiveCamera | null>;
+  /** The camera a sealed source URL names (its ingest URL), else null. */
+  cameraForUrl(url: SealedUrl): string | null;
   bus: { open(): { token: string; url: string }; close(token: string): void; hasPublisher(token: string): boolean };
   /** Only real changes: called when a source of another type is actually on air (its first progress). */
   onSourceChanged(previous: VideoSourceType | null, current: VideoSourceType): void;
@@ -119,7 +121,7 @@ export class BroadcastRunner {
     private readonly deps: RunnerDeps,
   ) {
     this.logger = new Logger(`Broadcast ${spec.broadcastId.slice(0, 8)}`);
-    this.levels = buildCascade(spec, deps.settings.defaultBackground);
+    this.levels = buildCascade(spec, deps.settings.defaultBackground, (url) => deps.cameraForUrl(url));
   }
 
   get broadcastId(): string {
@@ -180,7 +182,7 @@ export class BroadcastRunner {
         await current.reconnect(destination);
       }
     }
-    const levels = buildCascade(next, this.deps.settings.defaultBackground);
+    const levels = buildCascade(next, this.deps.settings.defaultBackground, (url) => this.deps.cameraForUrl(url));
     const onAir = this.levels[this.levelIndex];
     const keptIndex = levels.findIndex((level) => sameLevel(level, onAir));
     this.levels = levels;

@@ -5,6 +5,7 @@ import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
 import { maskMediaUrl, maskRtmpUrl } from '@lib-stream/stream-key';
 
 import { CameraRegistry } from '../ingest/camera-registry';
+import { IngestServer } from '../ingest/ingest.server';
 import { SourceUrlCipher } from '../ingest/source-url-cipher';
 import { ffprobePathFor } from './ffmpeg/ffmpeg-availability';
 import { MediaPolicy, PolicyRefusal, mediaPolicySettings } from './validation/media-policy';
@@ -35,6 +36,7 @@ export class BroadcastValidator {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly cameras: CameraRegistry,
     private readonly cipher: SourceUrlCipher,
+    private readonly ingest: IngestServer,
   ) {
     this.policy = new MediaPolicy(mediaPolicySettings(config));
   }
@@ -45,7 +47,7 @@ export class BroadcastValidator {
     if (spec.video.kind === 'url') checks.push(this.checkSource('sourceId', spec.video.url));
     if (spec.audio) checks.push(spec.voiceRoomId ? this.checkVoiceAudio(spec.audio) : this.checkSource('sourceId', spec.audio));
     if (spec.backgroundVideo) checks.push(this.checkSource('backgroundVideoUrl', spec.backgroundVideo));
-    if (spec.fallbackStream) checks.push(this.checkSource('fallbackStreamUrl', spec.fallbackStream));
+    if (spec.fallbackStream) checks.push(this.checkFallbackStream(spec.fallbackStream));
     if (spec.fallbackImage) checks.push(this.checkSource('fallbackImageUrl', spec.fallbackImage));
     spec.destinations.forEach((destination, i) => checks.push(this.checkDestination(destinationField(spec, i), destination.url)));
     await firstFailure(checks);
@@ -53,7 +55,7 @@ export class BroadcastValidator {
 
   async validateUrls(job: BroadcastValidationJob): Promise<void> {
     await firstFailure([
-      ...job.sources.map((s) => this.checkSource(s.role, s.url)),
+      ...job.sources.map((s) => (s.role === 'fallbackStreamUrl' ? this.checkFallbackStream(s.url) : this.checkSource(s.role, s.url))),
       ...job.destinations.map((d) => this.checkDestination(d.field ?? 'rtmpOutputUrl', d)),
     ]);
   }
@@ -63,6 +65,14 @@ export class BroadcastValidator {
     const entry = await this.cameras.get(cameraId);
     if (!entry || entry.state !== 'live') throw new ValidationFailed(`camera ${cameraId} is not live (no registered camera is publishing under this id)`);
     if (!entry.rtmpUrlEnc) throw new ValidationFailed(`camera ${cameraId} is live but has no readable URL (STREAM_TOKEN_ENCRYPTION_KEY differs between workers?)`);
+  }
+
+  /** A fallback stream may be one of our cameras, named by its ingest URL: it is read as that camera (the ingest plays no key). */
+  private async checkFallbackStream(sealed: SealedUrl): Promise<void> {
+    const cameraId = this.ingest.cameraForUrl(this.cipher.decrypt(sealed.enc));
+    if (!cameraId) return this.checkSource('fallbackStreamUrl', sealed);
+    const entry = await this.cameras.get(cameraId);
+    if (!entry || entry.state !== 'live') throw new ValidationFailed(`fallbackStreamUrl: camera ${cameraId} is not live`);
   }
 
   private async checkSource(field: string, sealed: SealedUrl): Promise<void> {

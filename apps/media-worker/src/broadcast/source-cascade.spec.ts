@@ -51,6 +51,13 @@ describe('buildCascade', () => {
     expect(levels.map((l) => l.label).join(' ')).not.toContain('key2');
   });
 
+  it('reads a fallback stream that names one of our cameras as that camera, labelled by its id (never its key)', () => {
+    const backup = sealed('rtmp://ingest.example:1935/live/camkey2');
+    const levels = buildCascade(spec({ fallbackStream: backup }), '', (url) => (url.enc === backup.enc ? 'cam-2' : null));
+    expect(levels[1]).toEqual({ type: 'fallback_stream', input: { kind: 'camera', cameraId: 'cam-2' }, label: 'camera:cam-2' });
+    expect(buildCascade(spec({ fallbackStream: sealed('rtmp://other.example/live/x') }), '', () => null)[1].input.kind).toBe('stream');
+  });
+
   it('skips what is not configured and a default background that does not exist; black is always there', () => {
     expect(buildCascade(spec({}), '/nonexistent/default.mp4').map((l) => l.type)).toEqual(['primary_stream', 'black']);
   });

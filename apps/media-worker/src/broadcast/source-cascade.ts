@@ -32,9 +32,10 @@ function inputFor(url: SealedUrl, hint: 'video' | 'image'): VideoInput {
 /**
  * primary → fallbackStreamUrl → fallbackImageUrl → STREAM_DEFAULT_BACKGROUND_VIDEO → black.
  * Missing steps are skipped; black is always last because it cannot fail, which keeps the program
- * bus fed inside NMS's publish grace.
+ * bus fed inside NMS's publish grace. A fallback stream that names one of our cameras (its ingest
+ * URL, which plays nothing) is read as that camera, `cameraForUrl` telling which.
  */
-export function buildCascade(spec: BroadcastSpec, defaultBackground: string): CascadeLevel[] {
+export function buildCascade(spec: BroadcastSpec, defaultBackground: string, cameraForUrl: (url: SealedUrl) => string | null = () => null): CascadeLevel[] {
   const levels: CascadeLevel[] = [];
   if (spec.video.kind === 'camera') {
     levels.push({ type: VideoSourceType.PrimaryStream, input: { kind: 'camera', cameraId: spec.video.cameraId }, label: `camera:${spec.video.cameraId}` });
@@ -44,7 +45,12 @@ export function buildCascade(spec: BroadcastSpec, defaultBackground: string): Ca
     levels.push({ type: VideoSourceType.PrimaryStream, input: inputFor(spec.backgroundVideo, 'video'), label: spec.backgroundVideo.masked });
   }
   if (spec.fallbackStream) {
-    levels.push({ type: VideoSourceType.FallbackStream, input: inputFor(spec.fallbackStream, 'video'), label: spec.fallbackStream.masked });
+    const cameraId = cameraForUrl(spec.fallbackStream);
+    levels.push(
+      cameraId
+        ? { type: VideoSourceType.FallbackStream, input: { kind: 'camera', cameraId }, label: `camera:${cameraId}` }
+        : { type: VideoSourceType.FallbackStream, input: inputFor(spec.fallbackStream, 'video'), label: spec.fallbackStream.masked },
+    );
   }
   if (spec.fallbackImage) {
     levels.push({ type: VideoSourceType.FallbackImage, input: inputFor(spec.fallbackImage, 'image'), label: spec.fallbackImage.masked });

@@ -561,9 +561,33 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     await stop(third);
   }, 60_000);
 
+  it('takes another camera, named by its ingest URL, as the fallback stream: read as that camera, refused while it is not live', async () => {
+    const main = await createCamera();
+    const backup = await createCamera();
+    const mainPublisher = await livePublisher(main.streamKey, main.cameraId);
+    const key = `live_${randomBytes(6).toString('hex')}_BACKUPCAMSECRET`;
+    const backupUrl = `rtmp://127.0.0.1:${port}/live/${backup.streamKey}`;
+    const spec = cameraSpec(main.cameraId, [platform.url('app', key)], { fallbackStream: seal(backupUrl) });
+
+    // The backup camera is not live yet: refused by name, never "unreachable" (which would say nothing).
+    expect(await submit({ spec })).toMatchObject({ ok: false, status: 400, message: expect.stringContaining(`fallbackStreamUrl: camera ${backup.cameraId} is not live`) });
+
+    await livePublisher(backup.streamKey, backup.cameraId);
+    await start(spec);
+    await expectEventually(() => expect(platform.keyframes(key).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
+    await mainPublisher.stop('SIGKILL');
+    const killedAt = Date.now();
+    await expectEventually(async () => expect((await runtime(spec.broadcastId))?.videoSourceType).toBe('fallback_stream'), { timeoutMs: 10_000, intervalMs: 100 });
+    expect((await runtime(spec.broadcastId))?.currentVideoSource).toBe(`camera:${backup.cameraId}`);
+    await expectEventually(() => expect(platform.keyframes(key).filter((k) => k.t > killedAt + 500).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
+    expect(platform.publishes(key)).toHaveLength(1);
+    await stop(spec);
+    expect(JSON.stringify(await dumpRedis(redis))).not.toContain(backup.streamKey);
+  }, 60_000);
+
   it('keeps every destination key out of logs, events and Redis', async () => {
     const text = [logLines.join('\n'), JSON.stringify(events), await dumpRedis(redis)].join('\n');
-    for (const secret of ['GOODSECRET', 'REFUSEDSECRET', 'STALLSECRET', 'CASCADESECRET', 'RESTARTSECRET', 'UPDATEASECRET', 'UPDATEBSECRET', 'UPDATECSECRET', 'AUDIOSECRET', 'VOICESECRET', 'CLOSEDSECRET', 'AUDIOONLYSECRET', 'VIDEOONLYSECRET', 'FREEZESECRET']) {
+    for (const secret of ['GOODSECRET', 'REFUSEDSECRET', 'STALLSECRET', 'CASCADESECRET', 'RESTARTSECRET', 'UPDATEASECRET', 'UPDATEBSECRET', 'UPDATECSECRET', 'AUDIOSECRET', 'VOICESECRET', 'CLOSEDSECRET', 'AUDIOONLYSECRET', 'VIDEOONLYSECRET', 'FREEZESECRET', 'BACKUPCAMSECRET']) {
       expect(text).not.toContain(secret);
     }
     expect(logLines.join('\n')).toContain('destination live');
