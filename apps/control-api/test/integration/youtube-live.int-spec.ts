@@ -4,7 +4,7 @@ import request from 'supertest';
 
 import { SessionKeys } from '@lib-stream/contracts';
 import { REDIS } from '@lib-stream/nest-kit';
-import { FakeGoogle, type TestDatabase, bearerToken, createTestDatabase, dumpRedis, expectEventually, findLeaks, googleError } from '@lib-stream/testing';
+import { FakeGoogle, FakeTwitch, type TestDatabase, bearerToken, createTestDatabase, dumpRedis, expectEventually, findLeaks, googleError } from '@lib-stream/testing';
 
 import { WebSubLeaseManager } from '../../src/youtube/websub-lease.manager';
 import { YouTubeQuota } from '../../src/youtube/youtube-quota';
@@ -19,6 +19,7 @@ const WEBSUB_SECRET = 'websub-hub-secret-a-0006';
  */
 describe('YouTube live detection and WebSub, against the strict fake Google', () => {
   const google = new FakeGoogle();
+  const twitch = new FakeTwitch();
   let db: TestDatabase;
   let sut: ControlApiUnderTest;
   let redis: Redis;
@@ -55,13 +56,17 @@ describe('YouTube live detection and WebSub, against the strict fake Google', ()
     ((await post('/stream/session/list', accountId, { accountId }).expect(200)).body.sessions as { state: string; platformSessionId: string }[]).filter((s) => s.state === 'active');
 
   beforeAll(async () => {
-    await google.start();
+    await Promise.all([google.start(), twitch.start()]);
     db = await createTestDatabase();
     sut = await createControlApi({
       STREAM_ENABLED: 'true',
       STREAM_DATABASE_URL: db.url,
       STREAM_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       STREAM_OAUTH_REDIRECT_URI: google.redirectUri,
+      STREAM_TWITCH_CLIENT_ID: twitch.clientId,
+      STREAM_TWITCH_CLIENT_SECRET: twitch.clientSecret,
+      STREAM_TWITCH_AUTH_BASE_URL: twitch.authBaseUrl,
+      STREAM_TWITCH_API_BASE_URL: twitch.apiBaseUrl,
       STREAM_YOUTUBE_CLIENT_ID: google.clientId,
       STREAM_YOUTUBE_CLIENT_SECRET: google.clientSecret,
       STREAM_GOOGLE_AUTH_URL: google.authorizationUrl,
@@ -79,7 +84,7 @@ describe('YouTube live detection and WebSub, against the strict fake Google', ()
 
   afterAll(async () => {
     await sut?.app.close();
-    await google.stop();
+    await Promise.all([google.stop(), twitch.stop()]);
     await db?.drop();
   });
 
@@ -160,6 +165,29 @@ describe('YouTube live detection and WebSub, against the strict fake Google', ()
       for (const line of logLinesSince(from)) {
         for (const secret of [...google.issuedAccessTokens(), ...google.issuedRefreshTokens(), channelId]) expect(line).not.toContain(secret);
       }
+    });
+
+    it("passes Twitch's Get Streams error to the caller and the warn log, without the token or the user id", async () => {
+      const accountId = randomUUID();
+      const broadcaster = { id: String(40_000_000 + Math.floor(Math.random() * 50_000_000)), login: `tw_${randomBytes(4).toString('hex')}`, displayName: 'tw' };
+      const start = await post('/stream/platform/link', accountId, { accountId, platform: 'twitch' }).expect(200);
+      await post('/stream/platform/callback', accountId, { accountId, platform: 'twitch', code: twitch.issueCode(broadcaster), state: start.body.state }).expect(200);
+      twitch.setLive(broadcaster.id, '40952121085', 10);
+      const from = sut.logLines.length;
+      // An empty rate-limit bucket: Twitch's 429 `{ error, status, message }`.
+      twitch.setRateLimit(0);
+      try {
+        const refused = await post('/stream/session/start', accountId, { accountId, platform: 'twitch' }).expect(502);
+        expect(refused.body.message).toMatch(/^twitch answered 429 Too Many Requests/);
+      } finally {
+        twitch.setRateLimit();
+      }
+      const warning = logLinesSince(from).find((line) => line.includes('platform refused the live check'));
+      expect(warning && JSON.parse(warning)).toMatchObject({ level: 'warn', platform: 'twitch', status: 429, reason: 'Too Many Requests' });
+      for (const line of logLinesSince(from)) {
+        for (const secret of [broadcaster.id, broadcaster.login, ...twitch.issuedAccessTokens(), ...twitch.issuedRefreshTokens()]) expect(line).not.toContain(secret);
+      }
+      await post('/stream/session/start', accountId, { accountId, platform: 'twitch' }).expect(200);
     });
 
     it('keeps 502 "could not be asked" when Google is unreachable', async () => {
