@@ -41,6 +41,21 @@ describe('sourceArgs', () => {
   });
 });
 
+describe('sourceArgs: HTTP inputs', () => {
+  it('tell FFmpeg to follow no redirect, for a file and for game audio alike', () => {
+    const args = sourceArgs({ kind: 'file', path: 'https://cdn.example/loop.mp4', copyVideo: true, hasAudio: true, copyAudio: true }, 'http://game.example/audio', 'rtmp://127.0.0.1/program/x', settings);
+    const httpInputs = args.flatMap((a, i) => (a === '-i' && /^https?:/.test(args[i + 1]) ? [i] : []));
+    expect(httpInputs).toHaveLength(2);
+    let previous = -1;
+    for (const i of httpInputs) {
+      const own = args.slice(previous + 1, i); // this input's options
+      expect(own).toContain('-max_redirects');
+      expect(own[own.indexOf('-max_redirects') + 1]).toBe('0');
+      previous = i;
+    }
+  });
+});
+
 describe('sourceArgs: cameras missing a track', () => {
   it('puts silent audio under a video-only camera and ends with the camera', () => {
     const args = sourceArgs({ kind: 'stream', url: 'rtmp://10.0.0.5:1935/live/sk_x', copyVideo: true, hasAudio: false, copyAudio: false }, null, program, settings);

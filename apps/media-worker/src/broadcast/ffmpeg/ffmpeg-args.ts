@@ -26,6 +26,13 @@ import { encoderArgs, encoderGlobalArgs, encoderPixelFilter } from './h264-encod
 
 const isRtmp = (url: string) => /^rtmps?:\/\//i.test(url);
 
+/**
+ * HTTP(S) inputs follow no redirect (FFmpeg's http protocol option, 5.1+): the media policy checked the
+ * host the URL names, and a 302 would otherwise lead FFmpeg to a host the policy never saw (loopback,
+ * link-local metadata services).
+ */
+export const HTTP_INPUT_ARGS = ['-max_redirects', '0'];
+
 /** Low-latency RTMP input: no Nagle, no long probing (TTFF 1.2 s → 0.25 s), bounded reads. */
 export function rtmpInput(url: string, rwTimeoutUs: number): string[] {
   const tuned = ['-fpsprobesize', '0', '-analyzeduration', '500000', '-rw_timeout', String(rwTimeoutUs)];
@@ -34,7 +41,7 @@ export function rtmpInput(url: string, rwTimeoutUs: number): string[] {
 
 function networkOrFileInput(url: string, rwTimeoutUs: number): string[] {
   if (isRtmp(url)) return rtmpInput(url, rwTimeoutUs);
-  if (/^https?:\/\//i.test(url)) return ['-rw_timeout', String(rwTimeoutUs), '-i', url];
+  if (/^https?:\/\//i.test(url)) return [...HTTP_INPUT_ARGS, '-rw_timeout', String(rwTimeoutUs), '-i', url];
   if (isSdpInputUrl(url)) return [...SDP_INPUT_ARGS, '-i', url];
   return ['-i', url];
 }

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import NodeMediaServer from 'node-media-server';
@@ -124,6 +125,22 @@ describe('probeSource with ffprobe, node-media-server 4.4.3 and an FFmpeg publis
     const error = await probeError(`http://127.0.0.1:${closed}/clip.mp4?token=SECRETKEY`);
     expect(error.reason).toBe('unreachable');
     expect(error.message).toBe(`Source http://127.0.0.1:${closed}/clip.mp4 is unreachable: Connection refused`);
+  });
+
+  it('reads an HTTP source but follows no redirect (the policy checked only the host the URL names)', async () => {
+    const server = createServer((request, response) => {
+      if (request.url === '/still.png') return void response.writeHead(200, { 'content-type': 'image/png' }).end(readFileSync(image));
+      response.writeHead(302, { location: '/still.png' }).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port: httpPort } = server.address() as AddressInfo;
+    try {
+      expect((await probeSource(FFPROBE, `http://127.0.0.1:${httpPort}/still.png`, 3)).video).toMatchObject({ codec: 'png' });
+      const error = await probeError(`http://127.0.0.1:${httpPort}/elsewhere.png`);
+      expect(error.reason).toBe('unreachable');
+    } finally {
+      server.close();
+    }
   });
 
   it('reports a missing ffprobe binary', async () => {

@@ -2,6 +2,7 @@ import { type ExecFileException, execFile } from 'node:child_process';
 
 import { maskRtmpUrl, maskStreamKeysInText } from '@lib-stream/stream-key';
 
+import { HTTP_INPUT_ARGS } from '../ffmpeg/ffmpeg-args';
 import { SDP_INPUT_ARGS, isSdpInputUrl } from '../sdp-input';
 
 export interface SourceProbe {
@@ -46,6 +47,7 @@ export async function probeSource(ffprobePath: string, url: string, timeoutSecon
     '-rw_timeout', String(Math.round(timeoutSeconds * 1_000_000)),
     ...(/^rtmps?:\/\//i.test(url) ? RTMP_TUNING : []),
     ...(isSdpInputUrl(url) ? SDP_INPUT_ARGS : []),
+    ...(/^https?:\/\//i.test(url) ? HTTP_INPUT_ARGS : []),
     '-show_entries', 'stream=codec_type,codec_name,width,height,avg_frame_rate,r_frame_rate,sample_rate,channels',
     '-of', 'json',
     // With -i a source starting with "-" cannot be taken for an option.
