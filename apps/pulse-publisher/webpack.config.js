@@ -1,20 +1,5 @@
-const { NxAppWebpackPlugin } = require('@nx/webpack/app-plugin');
-const { join } = require('path');
+const { nodeAppConfig } = require('../../webpack.node-app');
 
-// node_modules stay external: the dist folder gets a generated package.json and installs them.
-module.exports = {
-  output: { path: join(__dirname, '../../dist/apps/pulse-publisher') },
-  devtool: 'source-map',
-  plugins: [
-    new NxAppWebpackPlugin({
-      target: 'node',
-      compiler: 'tsc',
-      main: './src/main.ts',
-      tsConfig: './tsconfig.app.json',
-      optimization: false,
-      outputHashing: 'none',
-      generatePackageJson: true,
-      sourceMap: true,
-    }),
-  ],
-};
+// src/main.ts → dist/apps/pulse-publisher/main.js; npm packages stay external and are listed in the
+// package.json written beside it (see webpack.node-app.js).
+module.exports = nodeAppConfig(__dirname, 'pulse-publisher');

@@ -16,6 +16,7 @@ import {
   startBuiltApp,
   startRtmpPlatform,
   startRtmpPublisher,
+  testRedisUrl,
   waitForReady,
 } from '@lib-stream/testing';
 
@@ -66,8 +67,9 @@ describe('broadcasts across control-api and scaled media workers', () => {
   };
 
   beforeAll(async () => {
-    redis = new Redis();
-    subscriber = new Redis();
+    // The run's own redis-server (jest global setup), where the built apps publish their events.
+    redis = new Redis(testRedisUrl());
+    subscriber = new Redis(testRedisUrl());
     await subscriber.subscribe('stream.broadcast.started', 'stream.broadcast.stopped', 'stream.broadcast.source-changed');
     subscriber.on('message', (channel: string, message: string) => events.push({ channel, data: JSON.parse(message).data }));
     db = await createTestDatabase('stream_e2e_bc');
