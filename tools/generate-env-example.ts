@@ -11,10 +11,19 @@ const groups: [string, (n: string) => boolean][] = [
   ['Broadcast (media-worker)', () => true],
 ];
 const done = new Set<string>();
-let out = `# lib-stream configuration. Every variable is optional unless marked REQUIRED; the value shown is the default.
-# Copy to .env (or set in your environment / Kubernetes ConfigMap and Secret). Values marked SECRET are
+// Every line is a comment (`#NAME=default`), so `cp .env.example .env` changes nothing; a reader
+// uncomments the lines they mean to set. Descriptions start with "# ", assignments with "#NAME=".
+let out = `# lib-stream configuration. Every line here is a comment: copying this file to .env changes nothing.
+# To set a variable, remove the "#" in front of it and change the value; the value shown is the default.
+# Every variable is optional unless marked REQUIRED (scripts/start.sh generates the local secrets itself).
+# In production set them in the environment / Kubernetes ConfigMap and Secret. Values marked SECRET are
 # never logged or returned by the API; keep them in a secret store.
 `;
+// What a reader of this file needs beyond the setting's own description.
+const notes: Record<string, string> = {
+  STREAM_DEFAULT_BACKGROUND_VIDEO: 'If the file does not exist broadcasts fall back to black; scripts/start.sh makes a black clip under .data/media/ and uses it when this is not set',
+  STREAM_ENABLED: 'scripts/start.sh switches it on unless you set it',
+};
 for (const [title, match] of groups) {
   const names = SETTING_NAMES.filter((n) => !done.has(n) && match(n));
   if (!names.length) continue;
@@ -23,7 +32,9 @@ for (const [title, match] of groups) {
     done.add(n);
     const s = settingSpec(n) as any;
     const tags = [s.secret ? 'SECRET' : '', s.credentialUrl ? 'may hold a password' : '', n === 'STREAM_AUTH_JWT_SECRET' ? 'REQUIRED by control-api' : ''].filter(Boolean);
-    out += `# ${s.description}${tags.length ? ` [${tags.join(', ')}]` : ''}\n${n}=${s.default}\n`;
+    out += `# ${s.description}${tags.length ? ` [${tags.join(', ')}]` : ''}\n`;
+    if (notes[n]) out += `# ${notes[n]}\n`;
+    out += `#${n}=${s.default}\n`;
   }
 }
 process.stdout.write(out);

@@ -33,7 +33,7 @@ const SECRET_KEYS = [
   'STREAM_DATABASE_URL', 'STREAM_REDIS_URL', 'STREAM_AUTH_JWT_SECRET', 'STREAM_TOKEN_ENCRYPTION_KEY',
   'STREAM_TWITCH_CLIENT_SECRET', 'STREAM_TWITCH_WEBHOOK_SECRET', 'STREAM_YOUTUBE_CLIENT_SECRET',
   'STREAM_YOUTUBE_WEBHOOK_TOKEN', 'STREAM_AUTO_BROADCAST_RTMP_URL', 'STREAM_VOICE_BROADCAST_RTMP_URL',
-  'STREAM_YOUTUBE_WEBSUB_SECRET', 'STREAM_CUSTOM_WEBHOOK_SECRET',
+  'STREAM_YOUTUBE_WEBSUB_SECRET', 'STREAM_CUSTOM_WEBHOOK_SECRET', 'STREAM_YOUTUBE_API_KEY',
 ];
 
 const MODELS: Record<string, ModelClass> = {
@@ -216,7 +216,8 @@ describe('k8s manifests: platform checks', () => {
   });
 
   it('the ConfigMap and Secret set every variable of .env.example; the worker\'s advertised host comes from its pod IP', () => {
-    const variables = readFileSync(join(REPO_ROOT, '.env.example'), 'utf8').match(/^[A-Z0-9_]+(?==)/gm) ?? [];
+    // .env.example lists each variable commented out: `#NAME=default`.
+    const variables = readFileSync(join(REPO_ROOT, '.env.example'), 'utf8').match(/(?<=^#)[A-Z0-9_]+(?==)/gm) ?? [];
     const set = new Set([...Object.keys(configMap?.data ?? {}), ...Object.keys(secret?.stringData ?? {})]);
     expect(variables.filter((v) => !set.has(v))).toEqual(['STREAM_MEDIA_WORKER_ADVERTISED_HOST']);
     const env = containerOf(deploymentNamed('media-worker')!).env ?? [];
@@ -336,7 +337,9 @@ describe('docker artefacts', () => {
       const env: Obj = compose.services['control-api'].environment;
       expect(Object.keys(env).sort()).toEqual([...Object.keys(configMap?.data ?? {}), ...SECRET_KEYS].sort());
       for (const [k, v] of Object.entries<string>(configMap?.data ?? {})) expect([k, env[k]]).toEqual([k, v]);
-      const devSecrets = SECRET_KEYS.filter((k) => !/DATABASE_URL|REDIS_URL|RTMP_URL|JWT_SECRET|ENCRYPTION_KEY/.test(k));
+      const devSecrets = SECRET_KEYS.filter((k) => !/DATABASE_URL|REDIS_URL|RTMP_URL|JWT_SECRET|ENCRYPTION_KEY|API_KEY/.test(k));
+      // Optional: without a YouTube API key, viewer counts are read with a creator's token; a placeholder key would fail every call.
+      expect(env.STREAM_YOUTUBE_API_KEY).toBe('');
       for (const k of devSecrets) expect([k, env[k]]).toEqual([k, 'dev-only-change-me']);
       // These two must also pass the apps' start-up validation, or the stack would not boot.
       expect(env.STREAM_AUTH_JWT_SECRET).toMatch(/^dev-only-change-me.{14,}$/);
