@@ -6,12 +6,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .data/logs
 
-# Operator settings from .env, if present (see .env.example).
-if [ -f .env ]; then set -a; . ./.env; set +a; fi
+# Settings from .env, if present (see .env.example). A variable already set in the environment wins
+# over .env, the way dotenv loaders behave: the caller's shell is the more specific choice.
+if [ -f .env ]; then
+  caller_env=$(export -p)
+  set -a; . ./.env; set +a
+  eval "$caller_env"
+fi
 
 if [ ! -d node_modules ]; then
   echo "Installing npm packages..."
-  npm ci --no-audit --no-fund || npm install --no-audit --no-fund
+  npm ci --no-audit --no-fund
 fi
 
 export STREAM_REDIS_URL="${STREAM_REDIS_URL:-redis://127.0.0.1:6379}"
@@ -31,20 +36,42 @@ if ! node scripts/redis-ping.js "$STREAM_REDIS_URL"; then
   fi
 fi
 
-# Development secrets, generated once and kept in .data/ (never committed). Production sets real ones.
-if [ -z "${STREAM_AUTH_JWT_SECRET:-}" ] || [ -z "${STREAM_TOKEN_ENCRYPTION_KEY:-}" ]; then
-  if [ ! -f .data/dev-secrets.env ]; then
-    umask 077
-    {
-      echo "STREAM_AUTH_JWT_SECRET=$(node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))')"
-      echo "STREAM_TOKEN_ENCRYPTION_KEY=$(node -e 'console.log(require("crypto").randomBytes(32).toString("base64"))')"
-    } > .data/dev-secrets.env
-  fi
-  set -a; . ./.data/dev-secrets.env; set +a
-fi
+# Development secrets, generated once each and kept in .data/dev-secrets.env (never committed): the
+# bearer-token secret, the key that encrypts stored OAuth tokens and RTMP URLs, and the custom webhook
+# signing secret (without it /stream/webhook/custom answers 503 and the demo cannot deliver chat).
+# Each one is used only where the environment and .env leave it unset; production sets real ones.
+dev_secrets=.data/dev-secrets.env
+touch "$dev_secrets" && chmod 600 "$dev_secrets"
+dev_secret() { # name, generator (node expression): appends the secret when the file lacks it
+  grep -q "^$1=" "$dev_secrets" || echo "$1=$(node -e "console.log($2)")" >> "$dev_secrets"
+}
+dev_secret STREAM_AUTH_JWT_SECRET 'require("crypto").randomBytes(32).toString("hex")'
+dev_secret STREAM_TOKEN_ENCRYPTION_KEY 'require("crypto").randomBytes(32).toString("base64")'
+dev_secret STREAM_CUSTOM_WEBHOOK_SECRET 'require("crypto").randomBytes(32).toString("hex")'
+for name in STREAM_AUTH_JWT_SECRET STREAM_TOKEN_ENCRYPTION_KEY STREAM_CUSTOM_WEBHOOK_SECRET; do
+  if [ -z "${!name:-}" ]; then export "$name=$(sed -n "s/^$name=//p" "$dev_secrets")"; fi
+done
 
 # A stack started to try lib-stream has the service switched on unless .env says otherwise.
 export STREAM_ENABLED="${STREAM_ENABLED:-true}"
+
+# Audio-only broadcasts show STREAM_DEFAULT_BACKGROUND_VIDEO; its default (/opt/bannou/...) exists
+# only on the production image, so unless it is set or present, make a 10 s black clip once.
+if [ -z "${STREAM_DEFAULT_BACKGROUND_VIDEO:-}" ] && [ ! -f /opt/bannou/backgrounds/default.mp4 ]; then
+  background="$PWD/.data/media/default-background.mp4"
+  ffmpeg_bin="${STREAM_FFMPEG_PATH:-/usr/bin/ffmpeg}"
+  if [ ! -f "$background" ] && [ -x "$ffmpeg_bin" ]; then
+    mkdir -p "$(dirname "$background")"
+    for encoder in libx264 libopenh264; do
+      "$ffmpeg_bin" -nostdin -loglevel error -y -f lavfi -i color=c=black:s=1280x720:r=30 \
+        -f lavfi -i anullsrc=r=44100:cl=stereo -t 10 -c:v "$encoder" -pix_fmt yuv420p -c:a aac \
+        -shortest "$background.tmp.mp4" 2>/dev/null && mv "$background.tmp.mp4" "$background" && break
+    done
+    rm -f "$background.tmp.mp4"
+  fi
+  # Without FFmpeg or an H.264 encoder there is no clip, and broadcasts fall back to black frames.
+  if [ -f "$background" ]; then export STREAM_DEFAULT_BACKGROUND_VIDEO="$background"; fi
+fi
 
 echo "Building the apps..."
 npx nx run-many -t build -p control-api media-worker pulse-publisher --output-style=static > .data/logs/build.log 2>&1 \
