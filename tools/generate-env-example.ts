@@ -7,7 +7,7 @@ const groups: [string, (n: string) => boolean][] = [
   ['Webhooks', (n) => /CUSTOM_WEBHOOK|WEBHOOK_MAX_AGE|EVENTSUB_CALLBACK|WEBSUB/.test(n)],
   ['Camera ingest (media-worker)', (n) => /RTMP_INGEST|CAMERA|ADVERTISED/.test(n)],
   ['Sentiment and tracked viewers', (n) => /SENTIMENT|TRACK/.test(n)],
-  ['Sessions and locks', (n) => /SESSION_HISTORY|LOCK/.test(n)],
+  ['Sessions and locks', (n) => /SESSION_HISTORY|LOCK|VIEWER_COUNT/.test(n)],
   ['Broadcast (media-worker)', () => true],
 ];
 const done = new Set<string>();

@@ -5,6 +5,8 @@ import { type PlatformSessionModel, SessionKeys } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig, REDIS } from '@lib-stream/nest-kit';
 
 import { ActiveSessionExistsError, PlatformSessionsRepository } from './platform-sessions.repository';
+import type { ViewerUpdate } from './viewer-counts/viewer-count-refresh';
+import { writeViewerCounts } from './viewer-counts/viewer-count-writes';
 
 /** Viewer counts arrive with webhooks; the database gets the latest at most this late, once per period per session. */
 export const VIEWER_CHECKPOINT_MS = 30_000;
@@ -22,6 +24,7 @@ export class SessionStore implements BeforeApplicationShutdown {
   private readonly logger = new Logger('SessionStore');
   /** Per session: the latest viewer figures not yet in the database, and the timer that writes them. */
   private readonly viewerCheckpoints = new Map<string, { latest: PlatformSessionModel; timer: NodeJS.Timeout }>();
+  private readonly createdListeners: ((session: PlatformSessionModel) => void)[] = [];
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
@@ -59,7 +62,47 @@ export class SessionStore implements BeforeApplicationShutdown {
       await this.releaseClaim(claim, session.platformSessionId);
       throw error;
     }
+    for (const listener of this.createdListeners) {
+      try {
+        listener(session);
+      } catch (error) {
+        this.logger.warn({ msg: 'a session-created listener failed', reason: (error as Error).message });
+      }
+    }
     return true;
+  }
+
+  /** Called (synchronously, after the write) for each session this instance creates: e.g. to fetch its viewer count at once. */
+  onActiveCreated(listener: (session: PlatformSessionModel) => void): void {
+    this.createdListeners.push(listener);
+  }
+
+  /** Ids in the active set (some may have ended a moment ago: getMany filters them). */
+  activeIds(): Promise<string[]> {
+    return this.redis.smembers(SessionKeys.active());
+  }
+
+  /** Redis only: the active sessions among `ids`, read 500 at a time. */
+  async getActive(ids: readonly string[]): Promise<PlatformSessionModel[]> {
+    const out: PlatformSessionModel[] = [];
+    for (let i = 0; i < ids.length; i += 500) {
+      const raws = await this.redis.mget(ids.slice(i, i + 500).map((id) => SessionKeys.session(id)));
+      for (const raw of raws) {
+        const session = raw ? (JSON.parse(raw) as PlatformSessionModel) : null;
+        if (session?.state === 'active') out.push(session);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Refreshed viewer counts: Redis atomically per session (count set, peak raised, only while active —
+   * pulses and the ended event read these), the database at the next checkpoint. Returns how many were written.
+   */
+  async applyViewerCounts(updates: readonly ViewerUpdate[]): Promise<number> {
+    const written = (await writeViewerCounts(this.redis, updates)).filter((s): s is PlatformSessionModel => s !== null);
+    for (const session of written) this.scheduleViewerCheckpoint(session);
+    return written.length;
   }
 
   /** Redis only: the webhook path. */
@@ -102,6 +145,10 @@ export class SessionStore implements BeforeApplicationShutdown {
   /** Viewer counts: Redis on every update; the database once per VIEWER_CHECKPOINT_MS per session, with the latest figures. */
   async saveViewers(session: PlatformSessionModel): Promise<void> {
     await this.redis.set(SessionKeys.session(session.platformSessionId), JSON.stringify(session), 'KEEPTTL', 'XX');
+    this.scheduleViewerCheckpoint(session);
+  }
+
+  private scheduleViewerCheckpoint(session: PlatformSessionModel): void {
     const pending = this.viewerCheckpoints.get(session.platformSessionId);
     if (pending) {
       pending.latest = session;

@@ -18,6 +18,7 @@ import { SessionRestorer } from './session-restorer';
 import { SessionStore } from './session.store';
 import { SessionsController } from './sessions.controller';
 import { SessionsService } from './sessions.service';
+import { ViewerCountRefresher } from './viewer-counts/viewer-count-refresher';
 import { LiveChatTransports } from '../youtube/live-chat-transport';
 import { YouTubeQuota } from '../youtube/youtube-quota';
 
@@ -37,6 +38,7 @@ import { YouTubeQuota } from '../youtube/youtube-quota';
     SessionRestorer,
     SessionStore,
     SessionsService,
+    ViewerCountRefresher,
     WebhookReplayGuard,
     YouTubeQuota,
   ],

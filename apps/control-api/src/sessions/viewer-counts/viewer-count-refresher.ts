@@ -1,0 +1,193 @@
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { Counter, Histogram } from 'prom-client';
+import { DataSource } from 'typeorm';
+
+import { type PlatformSessionModel, StreamPlatform } from '@lib-stream/contracts';
+import { APP_CONFIG, type AppConfig, MetricsService, REDIS, SERVICE_IDENTITY, type ServiceIdentity } from '@lib-stream/nest-kit';
+
+import { LinkCipherProvider } from '../../platform-links/link-cipher.provider';
+import { PlatformLinkEntity } from '../../platform-links/platform-link.entity';
+import { TokenRefreshService } from '../../platform-links/token-refresh.service';
+import { YouTubeQuota, nextPacificMidnight } from '../../youtube/youtube-quota';
+import { SessionStore } from '../session.store';
+import { shardOf } from './batching';
+import { PlatformBackoff } from './platform-backoff';
+import { TwitchStreamsClient } from './twitch-streams.client';
+import { TwitchUserIds } from './twitch-user-ids';
+import { type RefreshReport, type RefreshTarget, ViewerCountRefresh } from './viewer-count-refresh';
+import { YouTubeVideosClient } from './youtube-videos.client';
+
+/**
+ * Each interval the active sessions are split into ceil(active / 2,000) shards by a hash of the
+ * session id, and a replica refreshes the shards whose lease it wins. A lease per (interval, shard)
+ * rather than per session: 10,000 per-session leases would cost 10,000 Redis writes an interval and
+ * break the 100-id batches apart. Rather than one lease for everything: with many sessions several
+ * replicas share the calls. The shard count is agreed per interval (the first replica's figure,
+ * SET NX), so every replica puts a session in the same shard and none is refreshed twice. 250
+ * sessions are 1 shard (3 Get Streams calls); 10,000 are 5 shards of ~2,000 (about 100-105 calls).
+ */
+export const SESSIONS_PER_SHARD = 2_000;
+
+/** The lease for one shard in one interval; it names the interval, so it is never won twice for the same one. */
+export const viewerLeaseKey = (interval: number, shard: number) => `stream:viewer-refresh:${interval}:${shard}`;
+/** The shard count every replica uses in one interval. */
+export const viewerShardsKey = (interval: number) => `stream:viewer-shards:${interval}`;
+
+/** Calls in flight per platform per replica. */
+const CONCURRENCY = 4;
+/** Twitch ids of links not asked for in this long are dropped from memory. */
+const ID_CACHE_IDLE_MS = 10 * 60_000;
+
+/**
+ * Keeps `viewerCount`/`peakViewerCount` of every active Twitch and YouTube session current: every
+ * STREAM_VIEWER_COUNT_REFRESH_SECONDS (aligned to the wall clock, so replicas agree on interval
+ * numbers) in batches (ViewerCountRefresh), and at once for each session this replica opens. Pulses
+ * and `stream.platform.session.ended` read the session record this writes. A session whose stream is
+ * no longer listed is left for stream.offline / the creator to end; it is counted as not_live.
+ */
+@Injectable()
+export class ViewerCountRefresher implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('ViewerCounts');
+  private readonly refresh: ViewerCountRefresh;
+  private readonly twitchIds: TwitchUserIds;
+  private readonly calls: Counter<'platform' | 'outcome'>;
+  private readonly sessions: Counter<'platform' | 'outcome'>;
+  private readonly duration: Histogram;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
+    private readonly store: SessionStore,
+    dataSource: DataSource,
+    cipher: LinkCipherProvider,
+    tokens: TokenRefreshService,
+    quota: YouTubeQuota,
+    metrics: MetricsService,
+  ) {
+    const registers = [metrics.registry];
+    this.calls = new Counter({ name: 'lib_stream_viewer_count_calls_total', help: 'Viewer-count calls to the platforms (Get Streams, videos.list) by outcome: ok, rate_limited, quota_exceeded, failed', labelNames: ['platform', 'outcome'], registers });
+    this.sessions = new Counter({ name: 'lib_stream_viewer_count_sessions_total', help: 'Sessions per refresh by outcome: refreshed, not_live (no longer listed live), hidden (live without a count), skipped (paused or failed)', labelNames: ['platform', 'outcome'], registers });
+    this.duration = new Histogram({ name: 'lib_stream_viewer_count_refresh_seconds', help: 'Time one replica spent refreshing its shards in one interval', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers });
+    this.twitchIds = new TwitchUserIds(dataSource.getRepository(PlatformLinkEntity), () => cipher.cipher());
+    const timeoutMs = config.STREAM_PLATFORM_HTTP_TIMEOUT_SECONDS * 1000;
+    const twitch =
+      config.STREAM_TWITCH_CLIENT_ID && config.STREAM_TWITCH_CLIENT_SECRET
+        ? new TwitchStreamsClient({ apiBaseUrl: config.STREAM_TWITCH_API_BASE_URL, authBaseUrl: config.STREAM_TWITCH_AUTH_BASE_URL, clientId: config.STREAM_TWITCH_CLIENT_ID, clientSecret: config.STREAM_TWITCH_CLIENT_SECRET, timeoutMs })
+        : null;
+    const videos = new YouTubeVideosClient({
+      apiBaseUrl: config.STREAM_YOUTUBE_API_BASE_URL,
+      apiKey: config.STREAM_YOUTUBE_API_KEY,
+      timeoutMs,
+      spend: (units) => quota.spend(units),
+      quotaResetsAt: nextPacificMidnight,
+      rateLimitPauseMs: this.intervalMs,
+    });
+    this.refresh = new ViewerCountRefresh({
+      twitch,
+      // Without an API key, one creator's token of the batch reads the whole batch (public videos).
+      youtube: (ids, viaLinkId) => (videos.usesApiKey ? videos.viewerCounts(ids) : tokens.withAccessToken(viaLinkId, (token) => videos.viewerCounts(ids, token))),
+      backoff: new PlatformBackoff(redis),
+      apply: async (updates) => {
+        await this.store.applyViewerCounts(updates);
+      },
+      concurrency: CONCURRENCY,
+      onCall: (platform, outcome) => this.calls.labels(platform, outcome).inc(),
+      onSessions: (platform, outcome, n) => this.sessions.labels(platform, outcome).inc(n),
+    });
+  }
+
+  private get intervalMs(): number {
+    return this.config.STREAM_VIEWER_COUNT_REFRESH_SECONDS * 1000;
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.STREAM_ENABLED) return;
+    // stream.online and live checks open sessions without a current count: fetch it now.
+    this.store.onActiveCreated((session) => {
+      void this.refreshNow(session).catch((error: Error) => this.logger.warn({ msg: 'viewer count of a new session could not be fetched', platform: session.platform, reason: error.message }));
+    });
+    this.schedule();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running.catch(() => undefined);
+  }
+
+  /** One session, now, outside the interval leases (a second refresh of a session is harmless, only a call). */
+  async refreshNow(session: PlatformSessionModel): Promise<RefreshReport> {
+    return this.refresh.refresh(await this.targets([session]), Date.now() + this.intervalMs);
+  }
+
+  /**
+   * The shards of interval `interval` (epoch ms / interval length) this replica wins, refreshed.
+   * Returns null when it won none.
+   */
+  async refreshInterval(interval: number): Promise<RefreshReport | null> {
+    const started = Date.now();
+    const ids = await this.store.activeIds();
+    if (ids.length === 0) return null;
+    const proposed = Math.ceil(ids.length / SESSIONS_PER_SHARD);
+    await this.redis.set(viewerShardsKey(interval), String(proposed), 'PX', this.intervalMs * 2, 'NX');
+    const shards = Number(await this.redis.get(viewerShardsKey(interval))) || proposed;
+    const byShard = new Map<number, string[]>();
+    for (const id of ids) {
+      const shard = shardOf(id, shards);
+      const list = byShard.get(shard);
+      if (list) list.push(id);
+      else byShard.set(shard, [id]);
+    }
+    const won: string[] = [];
+    for (const [shard, shardIds] of byShard) {
+      const lease = await this.redis.set(viewerLeaseKey(interval, shard), this.identity.instanceId, 'PX', this.intervalMs * 2, 'NX');
+      if (lease === 'OK') won.push(...shardIds);
+    }
+    if (won.length === 0) return null;
+    const targets = await this.targets(await this.store.getActive(won));
+    const report = await this.refresh.refresh(targets, (interval + 1) * this.intervalMs);
+    this.twitchIds.forgetUnusedSince(Date.now() - ID_CACHE_IDLE_MS);
+    this.duration.observe((Date.now() - started) / 1000);
+    if (report.failures.length > 0) {
+      // Reasons are statuses and platform error reasons only: no ids, no tokens.
+      this.logger.warn({ msg: 'some viewer counts were not refreshed', calls: report.calls, sessions: report.sessions, reasons: [...new Set(report.failures)].slice(0, 5) });
+    } else {
+      this.logger.debug({ msg: 'viewer counts refreshed', calls: report.calls, sessions: report.sessions, ms: Date.now() - started });
+    }
+    return report;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    const now = Date.now();
+    const next = (Math.floor(now / this.intervalMs) + 1) * this.intervalMs;
+    this.timer = setTimeout(() => {
+      const interval = Math.floor(Date.now() / this.intervalMs);
+      this.running = this.refreshInterval(interval)
+        .catch((error: Error) => this.logger.warn({ msg: 'viewer count refresh failed', reason: error.message }))
+        .finally(() => this.schedule());
+    }, next - now);
+    this.timer.unref();
+  }
+
+  /** What each session is counted by; custom sessions and those without an id are left out. */
+  private async targets(sessions: readonly PlatformSessionModel[]): Promise<RefreshTarget[]> {
+    const twitch = sessions.filter((s) => s.platform === StreamPlatform.Twitch);
+    const userIds = twitch.length ? await this.twitchIds.resolve(twitch.map((s) => s.linkId)) : new Map<string, string>();
+    const out: RefreshTarget[] = [];
+    for (const session of sessions) {
+      if (session.platform === StreamPlatform.Twitch) {
+        const userId = userIds.get(session.linkId);
+        if (userId) out.push({ platformSessionId: session.platformSessionId, platform: StreamPlatform.Twitch, platformId: userId, linkId: session.linkId });
+      } else if (session.platform === StreamPlatform.YouTube && session.platformStreamId) {
+        out.push({ platformSessionId: session.platformSessionId, platform: StreamPlatform.YouTube, platformId: session.platformStreamId, linkId: session.linkId });
+      }
+    }
+    return out;
+  }
+}
