@@ -15,6 +15,8 @@ import { channelFeedTopic } from './websub';
 export type WebSubMode = 'subscribe' | 'unsubscribe';
 
 const LEASE_SECONDS = 432_000;
+/** Google's hub caps leases around 10 days (youtube.md §2.1); a longer grant is renewed as if it were 10 days. */
+const MAX_LEASE_SECONDS = 864_000;
 /**
  * How long a sent (un)subscribe waits for the hub's verification GET. Google's hub verifies within
  * seconds; an hour leaves room for its retries. An unverified subscribe is retried by the hourly run.
@@ -71,7 +73,7 @@ export class WebSubLeaseManager implements OnModuleInit {
     const linkId = await this.redis.getdel(this.pendingKey(mode, channelId));
     if (!linkId) return false;
     if (mode === 'subscribe') {
-      const lease = leaseSeconds !== null && leaseSeconds > 0 ? leaseSeconds : LEASE_SECONDS;
+      const lease = leaseSeconds !== null && leaseSeconds > 0 ? Math.min(leaseSeconds, MAX_LEASE_SECONDS) : LEASE_SECONDS;
       await this.redis.set(SessionKeys.websubLease(linkId), String(lease), 'EX', Math.max(60, Math.floor(lease / 2)));
     }
     return true;

@@ -246,6 +246,17 @@ describe('YouTube live detection and WebSub, against the strict fake Google', ()
       await http().get('/stream/webhook/youtube').query({ ...verification, 'hub.mode': 'unsubscribe' }).expect(404);
     });
 
+    it('renews a lease longer than the hub cap (10 days) as if it were 10 days, and a missing one as the 5 days asked for', async () => {
+      const long = await linkChannel();
+      await http().get('/stream/webhook/youtube').query({ ...google.hubVerification(topicOf(long.channelId)), 'hub.lease_seconds': '999999999' }).expect(200);
+      expect(await redis.ttl(SessionKeys.websubLease(long.linkId))).toBeLessThanOrEqual(432_000);
+      const none = await linkChannel();
+      await http().get('/stream/webhook/youtube').query({ ...google.hubVerification(topicOf(none.channelId)), 'hub.lease_seconds': undefined }).expect(200);
+      const ttl = await redis.ttl(SessionKeys.websubLease(none.linkId));
+      expect(ttl).toBeGreaterThan(215_000);
+      expect(ttl).toBeLessThanOrEqual(216_000);
+    });
+
     it('after unlink, refuses the pending subscribe and confirms the unsubscribe', async () => {
       const { accountId, channelId } = await linkChannel();
       const subscribe = google.hubVerification(topicOf(channelId));

@@ -91,7 +91,8 @@ export function googleError(code: number, reason: string, message: string, domai
  *   active|all|completed|upcoming; `broadcastType` in all|event|persistent and **defaults to event**,
  *   so a persistent ("Go live now") broadcast is invisible without `broadcastType=all`; `maxResults`
  *   0–50 (default 5); only the token owner's broadcasts. `active` covers testStarting, testing,
- *   liveStarting and live, so a caller must pick by `status.lifeCycleStatus`.
+ *   liveStarting and live (this fake's reading of Google's "current live broadcasts": a preview is
+ *   current too), so a caller must pick by `status.lifeCycleStatus`.
  * - videos.list (§2.3): the rules listed on FakeYouTubeVideos (fake-youtube-videos.ts): API key or
  *   bearer, 1 unit, `part` required, ≤50 ids, `concurrentViewers` as a string and `activeLiveChatId`
  *   only while live, `actualEndTime` after the end.
@@ -102,7 +103,10 @@ export function googleError(code: number, reason: string, message: string, domai
  * - channels.list: `part` required; `mine=true` is the only filter this fake serves.
  * - WebSub hub (§2.1): form POST with `hub.mode` subscribe|unsubscribe, `hub.topic`, `hub.callback`;
  *   `hub.secret` under 200 bytes; else 400 with a plain reason; accepted → 202.
- * - Errors: API errors as `googleError()`; OAuth errors as `{ error, error_description }`.
+ * - Errors: API errors as `googleError()`; OAuth errors as `{ error, error_description }`. The
+ *   reasons incompatibleParameters, quotaExceeded, authError, insufficientPermissions and
+ *   invalid_grant are Google's (youtube.md, client code); required, missingRequiredParameter,
+ *   unknownPart, invalidValue and redirect_uri_mismatch are this fake's best reading.
  */
 export class FakeGoogle extends FakeHttpServer {
   private readonly codes = new Map<string, { grant: Grant; redirectUri: string; offline: boolean }>();
