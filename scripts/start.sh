@@ -4,6 +4,17 @@
 # and uses SQLite under .data/ unless STREAM_DATABASE_URL is set. Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
+  cat <<'USAGE'
+Usage: bash scripts/start.sh   (or: npm start)
+Builds and starts control-api (:3000), media-worker (:3001, RTMP ingest :1935) and pulse-publisher
+(:3002) from dist/, with settings from the environment, then .env. Missing development secrets are
+generated once into .data/dev-secrets.env; a local redis-server is started if none answers at
+STREAM_REDIS_URL. Logs: .data/logs/. Ctrl-C stops everything.
+USAGE
+  exit 0
+fi
 mkdir -p .data/logs
 
 # Settings from .env, if present (see .env.example). A variable already set in the environment wins

@@ -1,0 +1,85 @@
+/**
+ * npm run migration:run [-- --dry-run | --help]
+ *
+ * Applies control-api's pending TypeORM migrations (apps/control-api/src/database/migrations) to the
+ * database control-api would use: STREAM_DATABASE_URL (MySQL/MariaDB) or, when it is unset, the SQLite
+ * file under STREAM_DATA_DIR. Settings come from the environment, then .env, as scripts/start.sh reads
+ * them. control-api also applies pending migrations when it starts (one replica at a time, under a
+ * Redis lock); this command is for applying them ahead of a deploy, or seeing what is pending.
+ * Exit codes: 0 done (or nothing pending), 1 configuration or database error, 2 bad arguments.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import * as mysql2 from 'mysql2';
+import { DataSource, type DataSourceOptions, MigrationExecutor } from 'typeorm';
+
+import { ConfigError, loadConfig } from '@lib-stream/nest-kit';
+
+import { dataSourceOptions } from '../apps/control-api/src/database/database.options';
+
+const ROOT = resolve(__dirname, '..');
+const USAGE = `Usage: npm run migration:run [-- --dry-run]
+Applies control-api's pending database migrations to STREAM_DATABASE_URL, or to the SQLite file under
+STREAM_DATA_DIR (default .data/) when it is unset. Settings: environment first, then .env.
+  --dry-run   list the pending migrations and change nothing`;
+
+/** .env values for names the environment leaves unset (the caller's environment wins, as in start.sh). */
+function withDotEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const file = resolve(ROOT, '.env');
+  if (!existsSync(file)) return env;
+  const merged = { ...env };
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const match = /^\s*(?:export\s+)?([A-Z0-9_]+)=(.*)$/.exec(line);
+    if (match && merged[match[1]] === undefined) merged[match[1]] = match[2].trim().replace(/^(['"])(.*)\1$/, '$2');
+  }
+  return merged;
+}
+
+/** On MySQL, without the one-second request deadlines of the app's pool: a schema change may take longer. */
+function migrationOptions(options: DataSourceOptions): DataSourceOptions {
+  if (options.type !== 'mysql') return options;
+  const { enableQueryTimeout: _timeout, subscribers: _subscribers, extra: _extra, ...rest } = options;
+  return { ...rest, driver: mysql2, connectTimeout: 10_000, extra: { connectionLimit: 1 } } as DataSourceOptions;
+}
+
+async function main(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+  const unknown = args.filter((arg) => arg !== '--dry-run');
+  if (unknown.length > 0) {
+    console.error(`Unknown argument: ${unknown.join(' ')}\n${USAGE}`);
+    return 2;
+  }
+  process.chdir(ROOT); // STREAM_DATA_DIR is relative to the repository, as for start.sh
+  const config = loadConfig(withDotEnv(process.env));
+  const target = config.STREAM_DATABASE_URL ? 'MySQL (STREAM_DATABASE_URL)' : `SQLite ${resolve(config.STREAM_DATA_DIR, 'control-api.sqlite')}`;
+  const source = new DataSource(migrationOptions(dataSourceOptions(config)));
+  await source.initialize();
+  try {
+    const pending = await new MigrationExecutor(source).getPendingMigrations();
+    if (args.includes('--dry-run')) {
+      console.log(`${target}: ${pending.length} pending migration(s)${pending.map((m) => `\n  ${m.name}`).join('')}`);
+      return 0;
+    }
+    const applied = await source.runMigrations({ transaction: 'each' });
+    console.log(`${target}: applied ${applied.length} migration(s)${applied.map((m) => `\n  ${m.name}`).join('')}`);
+    return 0;
+  } finally {
+    await source.destroy();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    // A ConfigError names the variable; a driver error's class and code only (its message may hold a host or SQL).
+    if (error instanceof ConfigError) console.error(error.message);
+    else {
+      const { name, code } = error as { name?: string; code?: string };
+      console.error(`Migrations failed: ${name ?? 'Error'}${code ? ` (${code})` : ''}; check STREAM_DATABASE_URL and that the database is reachable`);
+    }
+    process.exit(1);
+  },
+);
