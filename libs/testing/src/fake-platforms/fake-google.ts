@@ -128,7 +128,7 @@ export class FakeGoogle extends FakeHttpServer {
   quotaUnitsUsed = 0;
   /** videos.list; `videos.setConcurrentViewers(videoId, n)` sets what a live video reports, `videos.apiKey` is the key it accepts. */
   readonly videos = new FakeYouTubeVideos({
-    broadcasts: () => this.broadcasts(),
+    broadcast: (id) => this.broadcastsById.get(id),
     chargeQuota: (units) => this.chargeQuota(units),
     youtubeGrant: (request) => this.youtubeGrant(request),
     error: googleError,

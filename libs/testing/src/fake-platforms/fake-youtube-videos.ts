@@ -2,7 +2,7 @@ import type { FakeReply, RecordedRequest } from './fake-http-server';
 
 /** What the videos handler needs from FakeGoogle (passed in, so this file does not import it back). */
 export interface FakeVideosHost {
-  broadcasts(): { id: string; channelId: string; lifeCycleStatus: string; liveChatId: string; actualStartTime: string | null }[];
+  broadcast(id: string): { id: string; channelId: string; lifeCycleStatus: string; liveChatId: string; actualStartTime: string | null } | undefined;
   chargeQuota(units: number): FakeReply | null;
   youtubeGrant(request: RecordedRequest): { grant: unknown } | { reply: FakeReply };
   error(code: number, reason: string, message: string, domain?: string): FakeReply;
@@ -58,9 +58,8 @@ export class FakeYouTubeVideos {
     if (filters[0] !== 'id') return this.host.error(400, 'invalidValue', 'This fake serves videos.list by id only');
     const ids = (query.get('id') ?? '').split(',').filter(Boolean);
     if (ids.length > 50) return this.host.error(400, 'invalidValue', 'The id parameter takes at most 50 video ids');
-    const byId = new Map(this.host.broadcasts().map((b) => [b.id, b]));
     const items = ids.flatMap((id) => {
-      const video = byId.get(id);
+      const video = this.host.broadcast(id);
       if (!video) return [];
       const live = video.lifeCycleStatus === 'live';
       const ended = video.lifeCycleStatus === 'complete' || video.lifeCycleStatus === 'revoked';
