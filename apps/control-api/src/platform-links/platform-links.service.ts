@@ -45,11 +45,15 @@ export class PlatformLinksService {
     if (request.platform !== StreamPlatform.Custom && request.rtmpUrl !== undefined) {
       throw new DomainError(ErrorCode.ValidationFailed, 'rtmpUrl is only accepted for a custom link');
     }
+    // The request itself is checked before the account's state: a bad URL is a 400 VALIDATION_FAILED
+    // whether or not a link exists, so the caller learns what to fix first.
+    const rtmpUrl = request.rtmpUrl ?? '';
+    if (request.platform === StreamPlatform.Custom && !isRtmpUrl(rtmpUrl)) {
+      throw new DomainError(ErrorCode.ValidationFailed, 'rtmpUrl must be an rtmp:// or rtmps:// URL');
+    }
     await this.assertNotLinked(request.accountId, request.platform);
 
     if (request.platform === StreamPlatform.Custom) {
-      const rtmpUrl = request.rtmpUrl ?? '';
-      if (!isRtmpUrl(rtmpUrl)) throw new DomainError(ErrorCode.ValidationFailed, 'rtmpUrl must be an rtmp:// or rtmps:// URL');
       const link = await this.withLinkLock(request.accountId, request.platform, async () => {
         await this.assertNotLinked(request.accountId, request.platform);
         const entity = this.newEntity(request.accountId, StreamPlatform.Custom, { rtmpUrlEnc: cipher.encrypt(rtmpUrl) });

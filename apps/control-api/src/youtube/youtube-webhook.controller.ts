@@ -1,5 +1,5 @@
 import { Controller, Get, Headers, HttpCode, Inject, Logger, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiConsumes, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 
 import { ErrorCode, StreamPlatform } from '@lib-stream/contracts';
@@ -17,7 +17,7 @@ import { WebSubLeaseManager } from './websub-lease.manager';
  * Atom notifications with a POST. YouTube pushes uploads and edits, not "went live", so a
  * notification only prompts a live check.
  */
-@ApiExcludeController()
+@ApiTags('webhooks')
 @Public()
 @Controller('stream/webhook')
 export class YouTubeWebhookController {
@@ -37,6 +37,16 @@ export class YouTubeWebhookController {
    * 200 and the subscription is forgotten, even after unlink.
    */
   @Get('youtube')
+  @ApiOperation({
+    summary: 'YouTube WebSub verification of intent (called by the hub)',
+    description: '200 text/plain echoing hub.challenge for a (un)subscribe this service awaits; 404 otherwise; 503 when STREAM_YOUTUBE_WEBHOOK_TOKEN is unset.',
+  })
+  @ApiQuery({ name: 'hub.mode', required: true, description: 'subscribe, unsubscribe or denied' })
+  @ApiQuery({ name: 'hub.topic', required: true, description: 'https://www.youtube.com/xml/feeds/videos.xml?channel_id=<channel>' })
+  @ApiQuery({ name: 'hub.challenge', required: false, description: 'Echoed back on success (absent for denied)' })
+  @ApiQuery({ name: 'hub.verify_token', required: false, description: 'Must equal STREAM_YOUTUBE_WEBHOOK_TOKEN' })
+  @ApiQuery({ name: 'hub.lease_seconds', required: false, description: 'Lease granted by the hub' })
+  @ApiQuery({ name: 'hub.reason', required: false, description: 'Why the hub denied a subscription' })
   async verify(@Query() query: Record<string, string | undefined>, @Res() response: Response): Promise<void> {
     const token = this.config.STREAM_YOUTUBE_WEBHOOK_TOKEN;
     if (!token) throw new DomainError(ErrorCode.ServiceUnavailable, 'YouTube WebSub is not configured (STREAM_YOUTUBE_WEBHOOK_TOKEN)');
@@ -69,6 +79,12 @@ export class YouTubeWebhookController {
 
   @Post('youtube')
   @HttpCode(202)
+  @ApiOperation({
+    summary: 'YouTube WebSub notification (called by the hub)',
+    description: 'An Atom feed entry for an upload or edit; it only prompts a live check. Always 202, a bad signature is ignored (WebSub).',
+  })
+  @ApiConsumes('application/atom+xml')
+  @ApiHeader({ name: 'X-Hub-Signature', required: false, description: 'sha1=<hex HMAC-SHA1 of the body>; checked only when STREAM_YOUTUBE_WEBSUB_SECRET is set' })
   notify(@Req() request: Request & { rawBody?: Buffer }, @Headers('x-hub-signature') signature: string | undefined): void {
     const body = request.rawBody ?? Buffer.alloc(0);
     const secret = this.config.STREAM_YOUTUBE_WEBSUB_SECRET;

@@ -13,14 +13,16 @@ export class StartSessionRequest extends AccountRequest {
   platform: StreamPlatform;
 }
 
+// The formats in the OpenAPI schema are the ones validation enforces (Streaming Architecture spec:
+// platformSessionId and inGameSessionId are `{ type: string, format: uuid }`).
 export class SessionRequest extends AccountRequest {
-  @ApiProperty()
+  @ApiProperty({ format: 'uuid', description: 'The platform session (from session/start or session/list)' })
   @IsUUID('4', { message: 'platformSessionId must be a session id (UUID)' })
   platformSessionId: string;
 }
 
 export class AssociateSessionRequest extends SessionRequest {
-  @ApiProperty({ nullable: true, type: String, description: 'The in-game streaming session (lib-streaming), or null to clear' })
+  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'The in-game streaming session (lib-streaming), or null to clear' })
   @ValidateIf((request: AssociateSessionRequest) => request.inGameSessionId !== null)
   @IsUUID('all', { message: 'inGameSessionId must be a UUID or null' })
   inGameSessionId: string | null;
