@@ -48,6 +48,8 @@ interface RunState {
 export class LiveChatPoller implements OnApplicationShutdown {
   private readonly logger = new Logger('YouTubeLiveChat');
   private readonly running = new Map<string, RunState>();
+  /** After streaming failed (not refused), polling tries the stream again this much later. */
+  streamRetryAfterMs = 5 * 60_000;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -89,14 +91,20 @@ export class LiveChatPoller implements OnApplicationShutdown {
       streaming: () => this.transports.set(session.platformSessionId, 'streamList'),
     };
     try {
-      if (this.streamer.enabled) {
-        const result = await this.streamer.run(run);
-        if (result.kind !== 'fallback') return;
-        await this.transports.set(session.platformSessionId, 'polling', result.reason);
-      } else {
-        await this.transports.set(session.platformSessionId, 'polling', 'disabled');
+      for (;;) {
+        let retryStreamAt: number | null = null;
+        if (this.streamer.enabled) {
+          const result = await this.streamer.run(run);
+          if (result.kind !== 'fallback') return;
+          await this.transports.set(session.platformSessionId, 'polling', result.reason);
+          // A stream that kept failing (not refused) is tried again later: polling costs far more quota.
+          if (result.transient) retryStreamAt = Date.now() + this.streamRetryAfterMs;
+        } else {
+          await this.transports.set(session.platformSessionId, 'polling', 'disabled');
+        }
+        if ((await this.poll(session, run, state, retryStreamAt)) === 'done') return;
+        await this.quota.forget(session.platformSessionId);
       }
-      await this.poll(session, run, state);
     } catch (error) {
       this.logger.warn({ msg: 'live chat reader stopped', platformSessionId: session.platformSessionId, reason: (error as Error).message });
     } finally {
@@ -122,13 +130,15 @@ export class LiveChatPoller implements OnApplicationShutdown {
     return ended;
   }
 
-  private async poll(session: PlatformSessionModel, run: ChatRun, state: RunState): Promise<void> {
+  /** Polls until the chat or session ends (`done`) or, from `retryStreamAt` on, hands back to the stream. */
+  private async poll(session: PlatformSessionModel, run: ChatRun, state: RunState, retryStreamAt: number | null): Promise<'done' | 'retry-stream'> {
     let pageToken: string | undefined;
     while (!state.stop && (await run.keepGoing())) {
+      if (retryStreamAt !== null && Date.now() >= retryStreamAt) return 'retry-stream';
       let waitMs: number;
       try {
         const page = await this.fetchPage(session, pageToken);
-        if (await run.deliver(page.items ?? [], page.offlineAt)) return;
+        if (await run.deliver(page.items ?? [], page.offlineAt)) return 'done';
         pageToken = page.nextPageToken ?? pageToken;
         const interval = Math.max(0, page.pollingIntervalMillis ?? DEFAULT_INTERVAL_MS);
         waitMs = await this.quota.pollingDelayMs(session.platformSessionId, interval, LIST_COST_UNITS);
@@ -136,8 +146,9 @@ export class LiveChatPoller implements OnApplicationShutdown {
         this.logger.warn({ msg: 'live chat poll failed', platformSessionId: session.platformSessionId, reason: (error as Error).message });
         waitMs = ERROR_BACKOFF_MS;
       }
-      await this.sleepWhileRunning(waitMs, state);
+      await this.sleepWhileRunning(retryStreamAt === null ? waitMs : Math.max(0, Math.min(waitMs, retryStreamAt - Date.now())), state);
     }
+    return 'done';
   }
 
   /** Sleeps `ms`, in slices so a stretched wait still notices shutdown. */

@@ -32,7 +32,8 @@ export interface ChatRun {
   streaming(): Promise<void>;
 }
 
-export type StreamRunResult = { kind: 'ended' } | { kind: 'stopped' } | { kind: 'fallback'; reason: string };
+/** `transient`: streaming failed rather than being refused, so it is worth trying again later. */
+export type StreamRunResult = { kind: 'ended' } | { kind: 'stopped' } | { kind: 'fallback'; reason: string; transient: boolean };
 
 /**
  * Reads one live chat through `liveChatMessages.streamList` (youtube.md §3.2): one stream at a time,
@@ -134,13 +135,13 @@ export class LiveChatStreamer {
         this.connections.inc({ outcome: outcome.kind === 'failed' ? outcome.codeName : 'closed' });
         if (outcome.kind === 'failed' && !RETRYABLE.has(outcome.code)) {
           this.logger.warn({ msg: 'streamList refused; polling this chat instead', platformSessionId: run.session.platformSessionId, grpcStatus: outcome.codeName });
-          return { kind: 'fallback', reason: outcome.codeName };
+          return { kind: 'fallback', reason: outcome.codeName, transient: false };
         }
         failures = pages > 0 ? 0 : failures + 1;
         if (failures >= MAX_FAILURES) {
           const reason = outcome.kind === 'failed' ? outcome.codeName : 'CLOSED_WITHOUT_DATA';
           this.logger.warn({ msg: 'streamList keeps failing; polling this chat instead', platformSessionId: run.session.platformSessionId, grpcStatus: reason, attempts: failures });
-          return { kind: 'fallback', reason };
+          return { kind: 'fallback', reason, transient: true };
         }
         if (outcome.kind === 'failed') {
           this.logger.log({ msg: 'streamList disconnected; resuming', platformSessionId: run.session.platformSessionId, grpcStatus: outcome.codeName, attempt: failures });

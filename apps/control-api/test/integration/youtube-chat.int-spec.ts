@@ -18,6 +18,7 @@ import {
   testRedisUrl,
 } from '@lib-stream/testing';
 
+import { LiveChatPoller } from '../../src/youtube/live-chat.poller';
 import { type ControlApiUnderTest, capturedLogLines, createControlApi } from './control-api.factory';
 
 interface ChatStatus {
@@ -177,7 +178,11 @@ describe('YouTube live chat: streamList, resume, polling fallback, quota', () =>
     expect((await session.status()).youtubeChat?.transport).toBe('streamList');
   });
 
-  it('falls back to polling liveChatMessages.list when streamList is refused (UNIMPLEMENTED), and says so in status', async () => {
+  it('falls back to polling liveChatMessages.list when streamList is refused (UNIMPLEMENTED), for good, and says so in status', async () => {
+    // A refusal is not retried, however soon a failed stream would be.
+    const poller = sut.app.get(LiveChatPoller);
+    const retryAfter = poller.streamRetryAfterMs;
+    poller.streamRetryAfterMs = 300;
     stream.refuseWith = { code: grpcStatus.UNIMPLEMENTED, details: 'streamList is not enabled for this project' };
     const session = await liveYouTubeSession(sut, (chatId) => google.pushChat(chatId, [chatText(1), chatText(2)]));
     await expectEventually(async () => expect(await bufferLength(session.sessionId)).toBe(2), { timeoutMs: 8000 });
@@ -191,21 +196,39 @@ describe('YouTube live chat: streamList, resume, polling fallback, quota', () =>
     expect(sent.every((r) => r.query.get('maxResults') === '2000' && r.query.get('part') === 'id,snippet,authorDetails')).toBe(true);
     // Every poll after the first resumes from the token the previous answer gave.
     expect(sent.slice(1).every((r) => r.query.get('pageToken'))).toBe(true);
+    expect(streamsOf(session.liveChatId)).toHaveLength(1);
+    poller.streamRetryAfterMs = retryAfter;
     google.endChat(session.liveChatId);
     await expectEventually(async () => expect((await session.status()).state).toBe('ended'), { timeoutMs: 8000 });
   });
 
-  it('falls back to polling after repeated UNAVAILABLE, backing off between attempts', async () => {
-    stream.refuseWith = { code: grpcStatus.UNAVAILABLE, details: 'try again later' };
-    const session = await liveYouTubeSession(sut, (chatId) => google.pushChat(chatId, [chatText(1)]));
-    await expectEventually(async () => expect(await bufferLength(session.sessionId)).toBe(1), { timeoutMs: 15_000 });
-    expect((await session.status()).youtubeChat).toEqual(expect.objectContaining({ transport: 'polling', fallbackReason: 'UNAVAILABLE' }));
-    const attempts = streamsOf(session.liveChatId);
-    expect(attempts).toHaveLength(4);
-    const gaps = attempts.slice(1).map((c, i) => c.openedAt - attempts[i].openedAt);
-    // 250 ms, 500 ms, 1 s (±25 % jitter): each wait longer than the one before.
-    expect(gaps[0]).toBeGreaterThanOrEqual(150);
-    expect(gaps[2]).toBeGreaterThan(gaps[0]);
+  it('falls back to polling after repeated UNAVAILABLE, backing off between attempts, and returns to the stream once it works again', async () => {
+    const poller = sut.app.get(LiveChatPoller);
+    const retryAfter = poller.streamRetryAfterMs;
+    poller.streamRetryAfterMs = 2000;
+    try {
+      stream.refuseWith = { code: grpcStatus.UNAVAILABLE, details: 'try again later' };
+      const session = await liveYouTubeSession(sut, (chatId) => google.pushChat(chatId, [chatText(1)]));
+      await expectEventually(async () => expect(await bufferLength(session.sessionId)).toBe(1), { timeoutMs: 15_000 });
+      expect((await session.status()).youtubeChat).toEqual(expect.objectContaining({ transport: 'polling', fallbackReason: 'UNAVAILABLE' }));
+      const attempts = streamsOf(session.liveChatId);
+      expect(attempts).toHaveLength(4);
+      const gaps = attempts.slice(1).map((c, i) => c.openedAt - attempts[i].openedAt);
+      // 250 ms, 500 ms, 1 s (±25 % jitter): each wait longer than the one before.
+      expect(gaps[0]).toBeGreaterThanOrEqual(150);
+      expect(gaps[2]).toBeGreaterThan(gaps[0]);
+      // The outage ends: after streamRetryAfterMs of polling the stream is tried again, and kept.
+      stream.refuseWith = null;
+      await expectEventually(async () => expect((await session.status()).youtubeChat?.transport).toBe('streamList'), { timeoutMs: 8000 });
+      const pollsThen = polls(session.liveChatId).length;
+      google.pushChat(session.liveChatId, [chatText(2)]);
+      await expectEventually(async () => expect(await bufferLength(session.sessionId)).toBe(2), { timeoutMs: 5000 });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(polls(session.liveChatId).length).toBe(pollsThen);
+      expect(await bufferLength(session.sessionId)).toBe(2);
+    } finally {
+      poller.streamRetryAfterMs = retryAfter;
+    }
   });
 
   it('stretches polling beyond pollingIntervalMillis when the projection would pass the daily budget', async () => {
