@@ -42,10 +42,14 @@ function toRestMessage(item: StreamedChatMessage): StreamedChatMessage {
 export class StreamListClient {
   private readonly client: Client & { StreamList: (request: object, metadata: Metadata) => ClientReadableStream<StreamListResponse> };
 
-  /** `target` is host:port; TLS with the system roots when `tls`, plaintext otherwise (local fakes only). */
+  /**
+   * `target` is host:port; TLS with the system roots when `tls`, plaintext otherwise (local fakes only).
+   * Each client has its own HTTP/2 connection (grpc-js would otherwise share one per target), so
+   * StreamListChannels can spread long-lived streams over connections.
+   */
   constructor(target: string, tls: boolean) {
     const Ctor = streamListClientConstructor();
-    this.client = new Ctor(target, tls ? credentials.createSsl() : credentials.createInsecure()) as never;
+    this.client = new Ctor(target, tls ? credentials.createSsl() : credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 }) as never;
   }
 
   /**
@@ -113,4 +117,53 @@ interface StreamListResponse {
   items?: StreamedChatMessage[];
   nextPageToken?: string;
   offlineAt?: string;
+}
+
+/**
+ * A pool of StreamListClients holding at most `streamsPerChannel` chats each. Streams are long-lived and
+ * an HTTP/2 server caps concurrent streams per connection (commonly 100, advertised as
+ * MAX_CONCURRENT_STREAMS); calls past the cap wait silently in the client, so chats are spread over
+ * several connections instead. A channel is closed when its last chat leaves.
+ */
+export class StreamListChannels {
+  private readonly channels: { client: StreamListClient; users: number }[] = [];
+
+  constructor(
+    private readonly target: string,
+    private readonly tls: boolean,
+    private readonly streamsPerChannel = 50,
+  ) {}
+
+  /** A client for one chat; call `release` once the chat's streaming is over. */
+  acquire(): { client: StreamListClient; release: () => void } {
+    let channel = this.channels.find((c) => c.users < this.streamsPerChannel);
+    if (!channel) {
+      channel = { client: new StreamListClient(this.target, this.tls), users: 0 };
+      this.channels.push(channel);
+    }
+    channel.users += 1;
+    const held = channel;
+    let released = false;
+    return {
+      client: held.client,
+      release: () => {
+        if (released) return;
+        released = true;
+        held.users -= 1;
+        if (held.users === 0) {
+          held.client.close();
+          this.channels.splice(this.channels.indexOf(held), 1);
+        }
+      },
+    };
+  }
+
+  /** Open connections and the chats on each, for metrics and tests. */
+  usage(): number[] {
+    return this.channels.map((c) => c.users);
+  }
+
+  closeAll(): void {
+    for (const channel of this.channels.splice(0)) channel.client.close();
+  }
 }

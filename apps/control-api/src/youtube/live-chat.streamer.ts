@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Counter } from 'prom-client';
 
 import type { PlatformSessionModel } from '@lib-stream/contracts';
@@ -7,7 +7,7 @@ import { APP_CONFIG, type AppConfig, MetricsService } from '@lib-stream/nest-kit
 
 import { AccessTokenRejectedError } from '../platform-links/oauth/oauth.types';
 import { TokenRefreshService } from '../platform-links/token-refresh.service';
-import { type StreamListOutcome, StreamListClient, type StreamedChatMessage } from './live-chat-stream.client';
+import { StreamListChannels, type StreamListOutcome, type StreamedChatMessage } from './live-chat-stream.client';
 import { YouTubeQuota } from './youtube-quota';
 
 /** streamList costs 5 units per connection, not per message (youtube.md §3.2, §4). */
@@ -43,9 +43,10 @@ export type StreamRunResult = { kind: 'ended' } | { kind: 'stopped' } | { kind: 
  * ...) or fails `MAX_FAILURES` times in a row, so the caller can poll instead.
  */
 @Injectable()
-export class LiveChatStreamer {
+export class LiveChatStreamer implements OnModuleDestroy {
   private readonly logger = new Logger('YouTubeLiveChat');
   private readonly connections: Counter<'outcome'>;
+  private readonly channels: StreamListChannels;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -59,6 +60,11 @@ export class LiveChatStreamer {
       labelNames: ['outcome'],
       registers: [metrics.registry],
     });
+    this.channels = new StreamListChannels(config.STREAM_YOUTUBE_GRPC_TARGET, config.STREAM_YOUTUBE_GRPC_TLS);
+  }
+
+  onModuleDestroy(): void {
+    this.channels.closeAll();
   }
 
   /** False when streaming is switched off (`STREAM_YOUTUBE_GRPC_TARGET=off`). */
@@ -67,7 +73,7 @@ export class LiveChatStreamer {
   }
 
   async run(run: ChatRun): Promise<StreamRunResult> {
-    const client = new StreamListClient(this.config.STREAM_YOUTUBE_GRPC_TARGET, this.config.STREAM_YOUTUBE_GRPC_TLS);
+    const { client, release } = this.channels.acquire();
     const liveChatId = run.session.liveChatId ?? '';
     let pageToken: string | undefined;
     let failures = 0;
@@ -150,7 +156,7 @@ export class LiveChatStreamer {
         if (failures > 0) await sleep(Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (failures - 1)) * (0.75 + Math.random() * 0.5));
       }
     } finally {
-      client.close();
+      release();
     }
   }
 }
