@@ -132,10 +132,16 @@ describe('YouTube live chat: streamList, resume, polling fallback, quota', () =>
     expect(status.youtubeQuota?.dailyBudget).toBe(100_000_000);
     expect(streamsOf(session.liveChatId)).toHaveLength(1);
     expect(polls(session.liveChatId)).toHaveLength(0);
+    const metrics = (await request(sut.app.getHttpServer()).get('/metrics').expect(200)).text;
+    for (const name of ['lib_stream_youtube_quota_units_today', 'lib_stream_youtube_quota_projected_units_today', 'lib_stream_youtube_quota_daily_budget_units', 'lib_stream_youtube_quota_polling_stretch']) {
+      expect(metrics).toMatch(new RegExp(`^${name}\\{[^}]*\\} \\d`, 'm'));
+    }
     // chatEndedEvent on the stream ends the session and the stream.
     google.endChat(session.liveChatId);
     await expectEventually(async () => expect((await session.status()).state).toBe('ended'), { timeoutMs: 8000 });
     expect(streamsOf(session.liveChatId).at(-1)?.outcome).not.toBeNull();
+    const after = (await request(sut.app.getHttpServer()).get('/metrics').expect(200)).text;
+    expect(after).toMatch(/^lib_stream_youtube_stream_list_connections_total\{[^}]*outcome="ended"[^}]*\} [1-9]/m);
   });
 
   it('resumes a dropped stream from its last page token, re-sent messages and all, without losing or repeating one', async () => {
