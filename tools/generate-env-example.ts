@@ -30,7 +30,7 @@ for (const [title, match] of groups) {
   out += `\n# --- ${title} ---\n`;
   for (const n of names) {
     done.add(n);
-    const s = settingSpec(n) as any;
+    const s = settingSpec(n);
     const tags = [s.secret ? 'SECRET' : '', s.credentialUrl ? 'may hold a password' : '', n === 'STREAM_AUTH_JWT_SECRET' ? 'REQUIRED by control-api' : ''].filter(Boolean);
     out += `# ${s.description}${tags.length ? ` [${tags.join(', ')}]` : ''}\n`;
     if (notes[n]) out += `# ${notes[n]}\n`;

@@ -15,6 +15,7 @@ import {
   freePort,
   startBuiltApp,
   startRtmpPlatform,
+  present,
   startRtmpPublisher,
   testRedisUrl,
   waitForReady,
@@ -27,7 +28,7 @@ describe('broadcasts across control-api and scaled media workers', () => {
   let redis: Redis;
   let subscriber: Redis;
   let platform: RtmpPlatform;
-  const events: { channel: string; data: Record<string, any> }[] = [];
+  const events: { channel: string; data: Record<string, unknown> }[] = [];
   const workers = new Map<string, RunningApp>();
   const apps: RunningApp[] = [];
   const publishers: FfmpegPublisher[] = [];
@@ -152,7 +153,7 @@ describe('broadcasts across control-api and scaled media workers', () => {
 
     const ownerName = workerNamed(status.workerId);
     const killedAt = Date.now();
-    await workers.get(ownerName)!.stop('SIGKILL');
+    await present(workers.get(ownerName), `worker ${ownerName}`).stop('SIGKILL');
     workers.delete(ownerName);
     await expectEventually(
       async () => {
@@ -163,7 +164,7 @@ describe('broadcasts across control-api and scaled media workers', () => {
       },
       { timeoutMs: 20_000, intervalMs: 200 },
     );
-    const backOnAir = platform.keyframes(destinationKey).find((k) => k.t > killedAt + 500)!.t - killedAt;
+    const backOnAir = present(platform.keyframes(destinationKey).find((k) => k.t > killedAt + 500), 'a keyframe after the kill').t - killedAt;
     expect(backOnAir).toBeLessThan(15_000);
     expect(platform.publishes(destinationKey)).toHaveLength(2);
     expect(events.filter((e) => e.channel === 'stream.broadcast.started' && e.data.broadcastId === broadcastId)).toHaveLength(1);
@@ -173,7 +174,7 @@ describe('broadcasts across control-api and scaled media workers', () => {
     const owner = (await api('/stream/broadcast/status', { broadcastId })).body.workerId as string;
     const ownerWorker = workerNamed(owner);
     const handedAt = Date.now();
-    expect(await workers.get(ownerWorker)!.stop('SIGTERM')).toBe(0);
+    expect(await present(workers.get(ownerWorker), `worker ${ownerWorker}`).stop('SIGTERM')).toBe(0);
     workers.delete(ownerWorker);
     await expectEventually(
       async () => {

@@ -88,8 +88,17 @@ function loadManifests(): Doc[] {
 const docs = loadManifests();
 const ofKind = (kind: string): Obj[] => docs.filter((d) => d.obj.kind === kind).map((d) => d.obj);
 const deployments = ofKind('Deployment').map((o) => new Deployment(o as any));
-const deploymentNamed = (name: string) => deployments.find((d) => d.metadata?.name === name);
-const containerOf = (d: Deployment): IContainer => d.spec!.template.spec!.containers[0];
+// Throwing helpers instead of non-null assertions: a missing object fails with its name.
+const deploymentNamed = (name: string): Deployment => {
+  const found = deployments.find((d) => d.metadata?.name === name);
+  if (!found) throw new Error(`no Deployment named ${name}`);
+  return found;
+};
+const containerOf = (d: Deployment): IContainer => {
+  const pod = d.spec?.template.spec;
+  if (!pod) throw new Error(`Deployment ${d.metadata?.name} has no pod spec`);
+  return pod.containers[0];
+};
 const podLabels = (d: Deployment): Record<string, string> => d.spec?.template.metadata?.labels ?? {};
 const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
   Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
@@ -130,14 +139,14 @@ describe('k8s manifests: schema', () => {
 
 describe('k8s manifests: platform checks', () => {
   describe.each(Object.entries(APPS))('%s Deployment', (app, { portEnv, port, extraPorts }) => {
-    const dep = deploymentNamed(app)!;
+    const dep = deploymentNamed(app);
     const c = () => containerOf(dep);
 
     it('uses the release image, 2 replicas and the standard labels/annotations', () => {
       expect(c().image).toBe(`lib-stream/${app}:0.1.0`);
       expect(dep.spec?.replicas).toBe(2);
       expect(podLabels(dep)).toMatchObject({ 'app.kubernetes.io/name': app, 'app.kubernetes.io/part-of': 'lib-stream' });
-      expect(matches(dep.spec!.selector.matchLabels!, podLabels(dep))).toBe(true);
+      expect(matches(dep.spec?.selector.matchLabels ?? {}, podLabels(dep))).toBe(true);
       expect(dep.spec?.template.metadata?.annotations).toMatchObject({
         'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), 'prometheus.io/path': '/metrics',
       });
@@ -172,14 +181,14 @@ describe('k8s manifests: platform checks', () => {
     });
 
     it('has a Service whose selector and target ports reach this Deployment', () => {
-      const svc = ofKind('Service').find((s) => s.metadata.name === app)!;
-      expect(matches(svc.spec.selector, podLabels(dep))).toBe(true);
-      for (const p of svc.spec.ports) expect(exposedPort(c(), p.targetPort ?? p.port)).toBeDefined();
+      const svc = ofKind('Service').find((s) => s.metadata.name === app);
+      expect(matches(svc?.spec.selector ?? {}, podLabels(dep))).toBe(true);
+      for (const p of svc?.spec.ports ?? []) expect(exposedPort(c(), p.targetPort ?? p.port)).toBeDefined();
     });
   });
 
   it('media-worker has 60s grace for FFmpeg and a writable /tmp emptyDir', () => {
-    const dep = deploymentNamed('media-worker')!;
+    const dep = deploymentNamed('media-worker');
     expect(dep.spec?.template.spec?.terminationGracePeriodSeconds).toBe(60);
     const mount = containerOf(dep).volumeMounts?.find((m) => m.mountPath === '/tmp');
     expect(dep.spec?.template.spec?.volumes?.find((v) => v.name === mount?.name)?.emptyDir).toBeDefined();
@@ -194,7 +203,7 @@ describe('k8s manifests: platform checks', () => {
       type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
     });
     // Utilization is relative to requests, so the target must declare a CPU request.
-    expect(containerOf(deploymentNamed('media-worker')!).resources?.requests?.cpu).toBeDefined();
+    expect(containerOf(deploymentNamed('media-worker')).resources?.requests?.cpu).toBeDefined();
   });
 
   it('each PDB selects exactly one Deployment', () => {
@@ -220,7 +229,7 @@ describe('k8s manifests: platform checks', () => {
     const variables = readFileSync(join(REPO_ROOT, '.env.example'), 'utf8').match(/(?<=^#)[A-Z0-9_]+(?==)/gm) ?? [];
     const set = new Set([...Object.keys(configMap?.data ?? {}), ...Object.keys(secret?.stringData ?? {})]);
     expect(variables.filter((v) => !set.has(v))).toEqual(['STREAM_MEDIA_WORKER_ADVERTISED_HOST']);
-    const env = containerOf(deploymentNamed('media-worker')!).env ?? [];
+    const env = containerOf(deploymentNamed('media-worker')).env ?? [];
     expect(env.find((e) => e.name === 'STREAM_MEDIA_WORKER_ADVERTISED_HOST')?.valueFrom?.fieldRef?.fieldPath).toBe('status.podIP');
   });
 

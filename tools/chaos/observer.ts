@@ -194,9 +194,10 @@ export class Observer {
   }
 
   private async readRedisShed(): Promise<void> {
-    if (!this.reader || this.countedSessions.size === 0) return;
+    const reader = this.reader;
+    if (!reader || this.countedSessions.size === 0) return;
     try {
-      const values = await Promise.all([...this.countedSessions].map((id) => this.reader!.hget(SessionKeys.stats(id), 'shed')));
+      const values = await Promise.all([...this.countedSessions].map((id) => reader.hget(SessionKeys.stats(id), 'shed')));
       this.redisShed = Math.max(this.redisShed, values.reduce((sum, value) => sum + Number(value ?? 0), 0));
     } catch {
       // Redis away: the last figure stands

@@ -1,8 +1,12 @@
 import { bearerToken } from './tokens';
 
+/** A parsed JSON answer. Tests read nested fields of it freely, as they would with `supertest`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped JSON by design; each test asserts the shape it reads
+export type JsonBody = Record<string, any>;
+
 export interface ApiResponse {
   status: number;
-  body: Record<string, any>;
+  body: JsonBody;
 }
 
 /**
@@ -18,6 +22,6 @@ export function adminApi(baseUrl: () => string, recorded: string[] = [], account
     });
     const text = await response.text();
     recorded.push(text);
-    return { status: response.status, body: JSON.parse(text) as Record<string, any> };
+    return { status: response.status, body: JSON.parse(text) as JsonBody };
   };
 }

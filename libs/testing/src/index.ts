@@ -10,3 +10,4 @@ export * from './api-client';
 export * from './redis-server';
 export * from './tcp-proxy';
 export * from './redis-sentinel';
+export * from './present';

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
 import { expectEventually } from './expect-eventually';
@@ -62,13 +62,13 @@ setTimeout(() => emit({ e: 'ready' }), 100);
 /** A fake streaming platform (Twitch-like RTMP ingest) as a real node-media-server process. */
 export async function startRtmpPlatform({ refuseKeys = [] as string[] } = {}): Promise<RtmpPlatform> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['-e', PLATFORM_SCRIPT], {
+  const child = spawn(process.execPath, ['-e', PLATFORM_SCRIPT], {
     cwd: WORKSPACE_ROOT,
     env: { PATH: process.env.PATH ?? '', PLATFORM_PORT: String(port), PLATFORM_REFUSE: refuseKeys.join(','), PLATFORM_STORE: `/tmp/lib-stream-platform-${port}` },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const events: PlatformEvent[] = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => {
+  createInterface({ input: child.stdout }).on('line', (line) => {
     try {
       events.push(JSON.parse(line) as PlatformEvent);
     } catch {

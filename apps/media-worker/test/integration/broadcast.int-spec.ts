@@ -23,7 +23,7 @@ import {
 } from '@lib-stream/contracts';
 import { JsonLogger, MetricsService, createServiceApp, loadConfig, newServiceIdentity } from '@lib-stream/nest-kit';
 import { TokenCipher, generateStreamKey, hashStreamKey, maskRtmpUrl } from '@lib-stream/stream-key';
-import { type FfmpegPublisher, type RtmpPlatform, dumpRedis, expectEventually, freePort, startRtmpPlatform, startRtmpPublisher, testMediaEnv, testRedisUrl } from '@lib-stream/testing';
+import { type FfmpegPublisher, type RtmpPlatform, dumpRedis, expectEventually, freePort, present, startRtmpPlatform, startRtmpPublisher, testMediaEnv, testRedisUrl } from '@lib-stream/testing';
 
 import { AppModule } from '../../src/app.module';
 import { BroadcastCoordinator } from '../../src/broadcast/broadcast-coordinator';
@@ -130,7 +130,7 @@ describe('broadcasts: cascade, destinations, restarts', () => {
       async () => {
         const state = await runtime(spec.broadcastId);
         expect(state?.appliedRevision).toBe(revision);
-        return state!.lastInterruption;
+        return present(state, 'the broadcast runtime').lastInterruption;
       },
       { timeoutMs: 10_000, intervalMs: 100 },
     );
@@ -202,19 +202,19 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     const [good, refused] = spec.destinations.map((d) => d.destinationId);
     await expectEventually(
       async () => {
-        const destinations = (await runtime(spec.broadcastId))!.destinations;
+        const destinations = present(await runtime(spec.broadcastId), 'the broadcast runtime').destinations;
         expect(destinations.find((d) => d.destinationId === good)).toMatchObject({ state: 'live' });
         expect(destinations.find((d) => d.destinationId === refused)).toMatchObject({ state: 'failed', retryCount: 2 });
       },
       { timeoutMs: 20_000, intervalMs: 200 },
     );
-    const after = await runtime(spec.broadcastId);
-    expect(after!.health).toBe('degraded');
-    expect(after!.destinations.find((d) => d.destinationId === good)!.bytesSent).toBeGreaterThan(10_000);
+    const after = present(await runtime(spec.broadcastId), 'the broadcast runtime');
+    expect(after.health).toBe('degraded');
+    expect(present(after.destinations.find((d) => d.destinationId === good), 'the live destination').bytesSent).toBeGreaterThan(10_000);
     expect(platform.publishes(goodKey)).toHaveLength(1);
     expect(events.filter((e) => e.channel === 'stream.broadcast.started' && e.data.broadcastId === spec.broadcastId)).toHaveLength(1);
     await stop(spec);
-    expect((await runtime(spec.broadcastId))!.destinations.map((d) => d.state)).toEqual(['stopped', 'stopped']);
+    expect(present(await runtime(spec.broadcastId), 'the broadcast runtime').destinations.map((d) => d.state)).toEqual(['stopped', 'stopped']);
     expect(events.filter((e) => e.channel === 'stream.broadcast.stopped' && e.data.broadcastId === spec.broadcastId)).toEqual([
       expect.objectContaining({ data: expect.objectContaining({ reason: 'manual' }) }),
     ]);
@@ -257,10 +257,10 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     await expectEventually(async () => expect(JSON.parse((await redis.get(CameraKeys.registry(cameraId))) ?? '{}').state).toBe('live'), { timeoutMs: 10_000 });
     const spec = cameraSpec(cameraId, [platform.url('app', key)]);
     await start(spec);
-    const runner = coordinator().runner(spec.broadcastId)!;
+    const runner = present(coordinator().runner(spec.broadcastId), 'the broadcast runner');
     await expectEventually(() => expect(platform.keyframes(key).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
 
-    const sourcePid = runner.pids().source!;
+    const sourcePid = present(runner.pids().source, 'the source process');
     process.kill(sourcePid, 'SIGKILL');
     await expectEventually(() => expect(runner.pids().source).not.toBe(sourcePid), { timeoutMs: 5000 });
     await expectEventually(() => expect(runner.pids().source).not.toBeNull(), { timeoutMs: 5000 });
@@ -268,7 +268,7 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     expect(platform.publishes(key)).toHaveLength(1);
 
     const destinationId = spec.destinations[0].destinationId;
-    const pusherPid = runner.pids().pushers[destinationId]!;
+    const pusherPid = present(runner.pids().pushers[destinationId], 'the pusher process');
     process.kill(pusherPid, 'SIGKILL');
     await expectEventually(
       () => {
@@ -290,11 +290,11 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     await livePublisher(streamKey, cameraId);
     const spec = cameraSpec(cameraId, [platform.url('app', key)]);
     await start(spec);
-    const runner = coordinator().runner(spec.broadcastId)!;
+    const runner = present(coordinator().runner(spec.broadcastId), 'the broadcast runner');
     await expectEventually(() => expect(platform.keyframes(key).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
 
     // A frozen source process (alive, silent): the progress watchdog replaces it.
-    const frozen = runner.pids().source!;
+    const frozen = present(runner.pids().source, 'the source process');
     process.kill(frozen, 'SIGSTOP');
     await expectEventually(() => expect(runner.pids().source).not.toBe(frozen), { timeoutMs: 8000, intervalMs: 100 });
     await expectEventually(async () => expect((await runtime(spec.broadcastId))?.videoSourceType).toBe('primary_stream'), { timeoutMs: 10_000 });
@@ -417,7 +417,7 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     expect(sourceChanges(spec.broadcastId)).toEqual([]);
     const state = await runtime(spec.broadcastId);
     expect(state).toMatchObject({ videoSourceType: 'primary_stream', sourceRestarts: 0, health: 'healthy', lastError: null });
-    expect(state!.currentVideoSource).toBe(`camera:${cameraId} (audio only) over black`);
+    expect(present(state, 'the broadcast runtime').currentVideoSource).toBe(`camera:${cameraId} (audio only) over black`);
     // Video kept coming (2 s GOP) and the platform plays both tracks.
     expect(platform.keyframes(key).filter((k) => k.t > onAirAt).length).toBeGreaterThanOrEqual(8);
     expect(await probeDestination(key)).toEqual({ video: 'h264', audio: 'aac' });
@@ -495,7 +495,7 @@ describe('broadcasts: cascade, destinations, restarts', () => {
       async () => {
         const holder = await redis.get(BroadcastKeys.sourceClaim(broadcastSourceKey({ voiceRoomId: roomId })));
         expect(holder).toBeTruthy();
-        return holder!;
+        return present(holder, 'the source claim');
       },
       { timeoutMs: 15_000, intervalMs: 200 },
     );
@@ -598,7 +598,7 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     const gpl = String(execFileSync(media.STREAM_FFMPEG_PATH, ['-hide_banner', '-buildconf'])).includes('--enable-gpl');
     const line = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'FFmpeg build');
     expect(line).toMatchObject({ videoEncoder: media.STREAM_BROADCAST_VIDEO_CODEC, encoderPresent: true, licence: gpl ? 'GPL (--enable-gpl)' : 'LGPL (no --enable-gpl)', version: expect.any(String) });
-    expect(line!.configuration).toEqual(expect.stringContaining('--prefix'));
+    expect(present(line, 'the FFmpeg build log line').configuration).toEqual(expect.stringContaining('--prefix'));
   });
 
   it('exports the cascade moves and broadcast health as metrics', async () => {
