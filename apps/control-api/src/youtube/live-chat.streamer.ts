@@ -126,9 +126,10 @@ export class LiveChatStreamer implements OnModuleDestroy {
         try {
           outcome = await this.tokens.withAccessToken(run.session.linkId, connect);
         } catch (error) {
-          // Still UNAUTHENTICATED after a refresh, or the refresh itself failed.
-          const name = error instanceof AccessTokenRejectedError ? 'UNAUTHENTICATED' : 'TOKEN_UNAVAILABLE';
-          outcome = { kind: 'failed', code: error instanceof AccessTokenRejectedError ? status.UNAUTHENTICATED : status.UNAVAILABLE, codeName: name, details: (error as Error).message };
+          // Still UNAUTHENTICATED after a refresh; or here: the refresh, the quota count or ingest failed.
+          const rejected = error instanceof AccessTokenRejectedError;
+          if (!rejected) this.logger.warn({ msg: 'streamList connection failed here; retrying', platformSessionId: run.session.platformSessionId, reason: (error as Error).message });
+          outcome = { kind: 'failed', code: rejected ? status.UNAUTHENTICATED : status.UNAVAILABLE, codeName: rejected ? 'UNAUTHENTICATED' : 'LOCAL_FAILURE', details: (error as Error).message };
         }
         if (over) {
           this.connections.inc({ outcome: 'ended' });
