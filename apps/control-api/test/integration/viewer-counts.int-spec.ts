@@ -7,7 +7,9 @@ import { FakeGoogle, FakeTwitch, type TestDatabase, bearerToken, createTestDatab
 
 import { LinkCipherProvider } from '../../src/platform-links/link-cipher.provider';
 import { PlatformLinksRepository } from '../../src/platform-links/platform-links.repository';
+import { viewerBackoffKey } from '../../src/sessions/viewer-counts/platform-backoff';
 import { ViewerCountRefresher } from '../../src/sessions/viewer-counts/viewer-count-refresher';
+import { nextPacificMidnight } from '../../src/youtube/youtube-quota';
 import { type ControlApiUnderTest, capturedLogLines, createControlApi } from './control-api.factory';
 
 const WEBHOOK_SECRET = 'twitch-eventsub-secret-for-viewer-tests';
@@ -299,6 +301,33 @@ describe('live viewer counts, against the strict Twitch and Google fakes', () =>
       expect(await a.app.get(ViewerCountRefresher).refreshInterval(n)).toBeNull();
       expect(await b.app.get(ViewerCountRefresher).refreshInterval(n)).toBeNull();
       expect(streamsCallsSince(from).length).toBe(3);
+    });
+
+    it('YouTube 403 quotaExceeded pauses YouTube counts until midnight Pacific, on every replica', async () => {
+      const multi = redis.multi();
+      for (let i = 0; i < 2; i++) {
+        const videoId = `quota${randomBytes(4).toString('hex')}`;
+        google.setLive(`UCquota${i}`, videoId);
+        const session: PlatformSessionModel = { platformSessionId: randomUUID(), linkId: randomUUID(), accountId: randomUUID(), platform: StreamPlatform.YouTube, state: 'active', platformStreamId: videoId, liveChatId: null, inGameSessionId: null, startedAt: new Date().toISOString(), endedAt: null, viewerCount: 0, peakViewerCount: 0 };
+        multi.set(SessionKeys.session(session.platformSessionId), JSON.stringify(session)).sadd(SessionKeys.active(), session.platformSessionId);
+      }
+      await multi.exec();
+      const limit = google.dailyQuotaLimit;
+      google.dailyQuotaLimit = google.quotaUnitsUsed;
+      try {
+        const calls = () => google.requestsTo('/youtube/v3/videos').length;
+        const before = calls();
+        const first = await a.app.get(ViewerCountRefresher).refreshInterval(interval());
+        expect(calls() - before).toBe(1);
+        expect(first?.sessions).toMatchObject({ skipped: 2, refreshed: 0 });
+        expect(Math.abs(Number(await redis.get(viewerBackoffKey('youtube'))) - nextPacificMidnight(Date.now()))).toBeLessThan(5000);
+        const second = await b.app.get(ViewerCountRefresher).refreshInterval(interval());
+        expect(calls() - before).toBe(1);
+        expect(second?.sessions).toMatchObject({ skipped: 2 });
+      } finally {
+        google.dailyQuotaLimit = limit;
+        await redis.del(viewerBackoffKey('youtube'));
+      }
     });
 
     it('YouTube: 120 sessions cost 3 videos.list calls (50 + 50 + 20 ids) with the API key, 1 unit each', async () => {

@@ -40,6 +40,8 @@ export interface RefreshDeps {
   apply(updates: ViewerUpdate[]): Promise<void>;
   /** Calls in flight per platform. */
   concurrency: number;
+  /** Longest pause waited out within one refresh (default 60 s, Twitch's bucket window); a longer one skips the batch. */
+  maxWaitMs?: number;
   onCall?(platform: 'twitch' | 'youtube', outcome: CallOutcome): void;
   onSessions?(platform: 'twitch' | 'youtube', outcome: SessionOutcome, count: number): void;
   sleep?(ms: number): Promise<void>;
@@ -56,16 +58,19 @@ type BatchCall = (batch: RefreshTarget[]) => Promise<{ results: BatchResult[]; r
  * Refreshes viewer counts for a set of sessions with as few calls as the platforms allow: Twitch Get
  * Streams with 100 user ids a call, YouTube videos.list with 50 video ids a call. Before each call it
  * waits out a shared pause (Ratelimit-Remaining hit 0, a 429, a Google 403 rate/quota answer) if the
- * pause ends before `deadlineMs`, and otherwise skips the batch until the next interval. The first
+ * pause ends before `deadlineMs` and within `maxWaitMs`, and otherwise skips the batch until the next
+ * interval (a quota pause until midnight Pacific is never slept through). The first
  * batch goes alone so that Twitch's answer tells how many points are left before the others go.
  */
 export class ViewerCountRefresh {
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly maxWaitMs: number;
   /** Twitch's bucket as this replica last saw it; YouTube answers carry no such headers. */
   private readonly twitchBudget = new RateBudget();
 
   constructor(private readonly deps: RefreshDeps) {
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.maxWaitMs = deps.maxWaitMs ?? 60_000;
   }
 
   async refresh(targets: readonly RefreshTarget[], deadlineMs: number): Promise<RefreshReport> {
@@ -146,7 +151,7 @@ export class ViewerCountRefresh {
       const pausedUntil = await this.deps.backoff.until(platform);
       const now = Date.now();
       if (pausedUntil > now) {
-        if (pausedUntil >= deadlineMs) {
+        if (pausedUntil >= deadlineMs || pausedUntil - now > this.maxWaitMs) {
           report.failures.push(`${platform}: paused past this interval`);
           return null;
         }
@@ -186,7 +191,7 @@ export class ViewerCountRefresh {
     for (;;) {
       const waitMs = budget.reserve();
       if (waitMs === 0) return true;
-      if (Date.now() + waitMs >= deadlineMs) return false;
+      if (Date.now() + waitMs >= deadlineMs || waitMs > this.maxWaitMs) return false;
       await this.sleep(waitMs);
     }
   }
