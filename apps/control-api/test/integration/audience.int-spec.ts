@@ -314,7 +314,8 @@ describe('live audience ingest over HTTP, on MariaDB and Redis', () => {
       await expectEventually(async () => expect(await bufferLength(sessionId)).toBe(1));
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(await bufferLength(sessionId)).toBe(1);
-      await request(sut.app.getHttpServer()).post('/stream/webhook/twitch').send({}).expect(400);
+      // No id, timestamp or signature: it cannot be verified (twitch.md §3.3), so 403 like a forged one.
+      await request(sut.app.getHttpServer()).post('/stream/webhook/twitch').send({}).expect(403);
     });
 
     it('opens and closes sessions on stream.online / stream.offline', async () => {
