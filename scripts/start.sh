@@ -19,10 +19,12 @@ mkdir -p .data/logs
 
 # Settings from .env, if present (see .env.example). A variable already set in the environment wins
 # over .env, the way dotenv loaders behave: the caller's shell is the more specific choice.
+# Each name .env assigns is read from .env (sourced in a subshell) only when the environment has no
+# such variable at all.
 if [ -f .env ]; then
-  caller_env=$(export -p)
-  set -a; . ./.env; set +a
-  eval "$caller_env"
+  for name in $(sed -nE 's/^[[:space:]]*(export[[:space:]]+)?([A-Za-z_][A-Za-z0-9_]*)=.*/\2/p' .env); do
+    if [ -z "${!name+set}" ]; then export "$name=$(set -a; . ./.env; printf '%s' "${!name}")"; fi
+  done
 fi
 
 if [ ! -d node_modules ]; then
