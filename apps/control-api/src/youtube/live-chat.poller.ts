@@ -138,7 +138,10 @@ export class LiveChatPoller implements OnApplicationShutdown {
       let waitMs: number;
       try {
         const page = await this.fetchPage(session, pageToken);
-        if (await run.deliver(page.items ?? [], page.offlineAt)) return 'done';
+        const items = page.items ?? [];
+        // offlineAt comes on every answer once the stream is offline; a full page means more remain.
+        const offlineAt = items.length >= LIST_MAX_RESULTS ? undefined : page.offlineAt;
+        if (await run.deliver(items, offlineAt)) return 'done';
         pageToken = page.nextPageToken ?? pageToken;
         const interval = Math.max(0, page.pollingIntervalMillis ?? DEFAULT_INTERVAL_MS);
         waitMs = await this.quota.pollingDelayMs(session.platformSessionId, interval, LIST_COST_UNITS);

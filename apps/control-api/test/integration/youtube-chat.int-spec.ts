@@ -66,6 +66,7 @@ describe('YouTube live chat: streamList, resume, polling fallback, quota', () =>
       STREAM_YOUTUBE_GRPC_TLS: 'false',
       // Large enough that polling at the fake's 100 ms is never stretched here; the quota test uses its own app.
       STREAM_YOUTUBE_QUOTA_DAILY_UNITS: '100000000',
+      STREAM_SENTIMENT_MAX_ENTRIES_PER_SECOND: '100000',
       ...extra,
     };
   }
@@ -206,6 +207,18 @@ describe('YouTube live chat: streamList, resume, polling fallback, quota', () =>
     poller.streamRetryAfterMs = retryAfter;
     google.endChat(session.liveChatId);
     await expectEventually(async () => expect((await session.status()).state).toBe('ended'), { timeoutMs: 8000 });
+  });
+
+  it('keeps paging a chat that went offline while full pages (maxResults 2000) remain, then ends the session', async () => {
+    stream.refuseWith = { code: grpcStatus.UNIMPLEMENTED, details: 'polling only' };
+    // 2,100 messages and the end are already there: every answer carries offlineAt, the first is full.
+    const session = await liveYouTubeSession(sut, (chatId) => {
+      google.pushChat(chatId, Array.from({ length: 2100 }, (_, i) => ({ snippet: { type: 'textMessageEvent', textMessageDetails: { messageText: `gg ${i}` } }, authorDetails: { channelId: `UCbulk${i % 50}` } })));
+      google.endChat(chatId);
+    });
+    await expectEventually(async () => expect((await session.status()).state).toBe('ended'), { timeoutMs: 20_000 });
+    expect(await bufferLength(session.sessionId)).toBe(2100);
+    expect(polls(session.liveChatId)).toHaveLength(2);
   });
 
   it('falls back to polling after repeated UNAVAILABLE, backing off between attempts, and returns to the stream once it works again', async () => {
