@@ -16,7 +16,7 @@ import { type PlatformSessionModel, SessionKeys, StreamPlatform } from '@lib-str
 import { FakeGoogle, FakeTwitch, startRedisServer } from '@lib-stream/testing';
 
 import { chunk, mapLimited, shardOf } from '../../apps/control-api/src/sessions/viewer-counts/batching';
-import { PlatformBackoff } from '../../apps/control-api/src/sessions/viewer-counts/platform-backoff';
+import { PlatformBackoff, backoffScope } from '../../apps/control-api/src/sessions/viewer-counts/platform-backoff';
 import { TwitchStreamsClient } from '../../apps/control-api/src/sessions/viewer-counts/twitch-streams.client';
 import { type RefreshTarget, ViewerCountRefresh } from '../../apps/control-api/src/sessions/viewer-counts/viewer-count-refresh';
 import { SESSIONS_PER_SHARD } from '../../apps/control-api/src/sessions/viewer-counts/viewer-count-refresher';
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
       const refresh = new ViewerCountRefresh({
         twitch: platform === 'twitch' ? twitchClient : null,
         youtube: platform === 'youtube' ? (ids) => videos.viewerCounts(ids) : null,
-        backoff: new PlatformBackoff(redis),
+        backoff: new PlatformBackoff(redis, { twitch: backoffScope(twitch.clientId), youtube: backoffScope(google.clientId) }),
         apply,
         concurrency: CONCURRENCY,
       });

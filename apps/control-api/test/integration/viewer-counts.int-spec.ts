@@ -7,7 +7,7 @@ import { FakeGoogle, FakeTwitch, type TestDatabase, bearerToken, createTestDatab
 
 import { LinkCipherProvider } from '../../src/platform-links/link-cipher.provider';
 import { PlatformLinksRepository } from '../../src/platform-links/platform-links.repository';
-import { viewerBackoffKey } from '../../src/sessions/viewer-counts/platform-backoff';
+import { backoffScope, viewerBackoffKey } from '../../src/sessions/viewer-counts/platform-backoff';
 import { ViewerCountRefresher } from '../../src/sessions/viewer-counts/viewer-count-refresher';
 import { nextPacificMidnight } from '../../src/youtube/youtube-quota';
 import { type ControlApiUnderTest, capturedLogLines, createControlApi } from './control-api.factory';
@@ -19,8 +19,10 @@ const WEBHOOK_SECRET = 'twitch-eventsub-secret-for-viewer-tests';
  * platforms' rate limits honoured and one replica per session per interval, against the strict fakes.
  */
 describe('live viewer counts, against the strict Twitch and Google fakes', () => {
-  const twitch = new FakeTwitch();
-  const google = new FakeGoogle();
+  // Client ids of their own: rate-limit pauses are kept per client, and other spec files share this Redis.
+  const twitch = new FakeTwitch('viewer-counts-spec-twitch-client');
+  const google = new FakeGoogle('viewer-counts-spec.apps.googleusercontent.com');
+  const youtubePauseKey = () => viewerBackoffKey('youtube', backoffScope(google.clientId));
   let db: TestDatabase;
   let redis: Redis;
   let subscriber: Redis;
@@ -194,11 +196,11 @@ describe('live viewer counts, against the strict Twitch and Google fakes', () =>
       google.videos.setConcurrentViewers(videoId, 66);
       const session = await post('/stream/session/start', accountId, { accountId, platform: 'youtube' }).expect(200);
       const sessionId = session.body.platformSessionId as string;
-      await expectEventually(async () => expect((await record(sessionId)).viewerCount).toBe(66), { timeoutMs: 3000 });
+      await expectEventually(async () => expect((await record(sessionId)).viewerCount).toBe(66), { timeoutMs: 5000 });
       const videoCalls = google.requestsTo('/youtube/v3/videos');
       expect(videoCalls.every((r) => r.headers.authorization?.startsWith('Bearer ') && !r.query.has('key'))).toBe(true);
       google.videos.setConcurrentViewers(videoId, 1200);
-      await expectEventually(async () => expect(await record(sessionId)).toMatchObject({ viewerCount: 1200, peakViewerCount: 1200 }), { timeoutMs: 3000 });
+      await expectEventually(async () => expect(await record(sessionId)).toMatchObject({ viewerCount: 1200, peakViewerCount: 1200 }), { timeoutMs: 5000 });
       google.videos.setConcurrentViewers(videoId, null);
       const callsBefore = google.requestsTo('/youtube/v3/videos').length;
       await expectEventually(() => expect(google.requestsTo('/youtube/v3/videos').length).toBeGreaterThan(callsBefore + 1), { timeoutMs: 4000 });
@@ -320,13 +322,13 @@ describe('live viewer counts, against the strict Twitch and Google fakes', () =>
         const first = await a.app.get(ViewerCountRefresher).refreshInterval(interval());
         expect(calls() - before).toBe(1);
         expect(first?.sessions).toMatchObject({ skipped: 2, refreshed: 0 });
-        expect(Math.abs(Number(await redis.get(viewerBackoffKey('youtube'))) - nextPacificMidnight(Date.now()))).toBeLessThan(5000);
+        expect(Math.abs(Number(await redis.get(youtubePauseKey())) - nextPacificMidnight(Date.now()))).toBeLessThan(5000);
         const second = await b.app.get(ViewerCountRefresher).refreshInterval(interval());
         expect(calls() - before).toBe(1);
         expect(second?.sessions).toMatchObject({ skipped: 2 });
       } finally {
         google.dailyQuotaLimit = limit;
-        await redis.del(viewerBackoffKey('youtube'));
+        await redis.del(youtubePauseKey());
       }
     });
 

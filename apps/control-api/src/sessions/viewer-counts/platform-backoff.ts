@@ -1,18 +1,32 @@
+import { createHash } from 'node:crypto';
+
 import type Redis from 'ioredis';
 
-/** Redis key holding, per platform, the epoch ms before which no replica calls it for viewer counts. */
-export const viewerBackoffKey = (platform: string) => `stream:viewer-backoff:${platform}`;
+/**
+ * Redis key holding the epoch ms before which no replica calls `platform` for viewer counts; `scope`
+ * is a hash of the client id (Twitch's bucket is per client, Google's quota per project).
+ */
+export const viewerBackoffKey = (platform: string, scope: string) => `stream:viewer-backoff:${platform}:${scope}`;
+
+/** The key scope of an OAuth client id: its hash, never the id itself. */
+export function backoffScope(clientId: string): string {
+  return createHash('sha256').update(clientId).digest('hex').slice(0, 12);
+}
 
 /**
- * A pause shared by every replica: Twitch's bucket is per client id and Google's quota per project,
- * so one replica's 429 must stop the others too. Only ever extended, never shortened.
+ * A pause shared by every replica of the same client: one replica's 429 must stop the others too.
+ * Only ever extended, never shortened.
  */
 export class PlatformBackoff {
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    /** platform → backoffScope(client id). */
+    private readonly scopes: Record<string, string>,
+  ) {}
 
   /** Epoch ms until which `platform` is paused, or 0. */
   async until(platform: string): Promise<number> {
-    return Number((await this.redis.get(viewerBackoffKey(platform))) ?? 0);
+    return Number((await this.redis.get(this.key(platform))) ?? 0);
   }
 
   async pause(platform: string, untilMs: number, now = Date.now()): Promise<void> {
@@ -22,9 +36,13 @@ export class PlatformBackoff {
     await this.redis.eval(
       `local cur = tonumber(redis.call('GET', KEYS[1]) or '0') if cur < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end return 1`,
       1,
-      viewerBackoffKey(platform),
+      this.key(platform),
       String(Math.ceil(untilMs)),
       String(ttl),
     );
+  }
+
+  private key(platform: string): string {
+    return viewerBackoffKey(platform, this.scopes[platform] ?? 'default');
   }
 }

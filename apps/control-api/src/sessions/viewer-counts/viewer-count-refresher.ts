@@ -12,7 +12,7 @@ import { TokenRefreshService } from '../../platform-links/token-refresh.service'
 import { YouTubeQuota, nextPacificMidnight } from '../../youtube/youtube-quota';
 import { SessionStore } from '../session.store';
 import { shardOf } from './batching';
-import { PlatformBackoff } from './platform-backoff';
+import { PlatformBackoff, backoffScope } from './platform-backoff';
 import { TwitchStreamsClient } from './twitch-streams.client';
 import { TwitchUserIds } from './twitch-user-ids';
 import { type RefreshReport, type RefreshTarget, ViewerCountRefresh } from './viewer-count-refresh';
@@ -57,6 +57,7 @@ export class ViewerCountRefresher implements OnApplicationBootstrap, BeforeAppli
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> = Promise.resolve();
   private stopped = false;
+  private readonly sleepers = new Set<() => void>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -91,13 +92,14 @@ export class ViewerCountRefresher implements OnApplicationBootstrap, BeforeAppli
       twitch,
       // Without an API key, one creator's token of the batch reads the whole batch (public videos).
       youtube: (ids, viaLinkId) => (videos.usesApiKey ? videos.viewerCounts(ids) : tokens.withAccessToken(viaLinkId, (token) => videos.viewerCounts(ids, token))),
-      backoff: new PlatformBackoff(redis),
+      backoff: new PlatformBackoff(redis, { twitch: backoffScope(config.STREAM_TWITCH_CLIENT_ID), youtube: backoffScope(config.STREAM_YOUTUBE_CLIENT_ID) }),
       apply: async (updates) => {
         await this.store.applyViewerCounts(updates);
       },
       concurrency: CONCURRENCY,
       onCall: (platform, outcome) => this.calls.labels(platform, outcome).inc(),
       onSessions: (platform, outcome, n) => this.sessions.labels(platform, outcome).inc(n),
+      sleep: (ms) => this.sleepUnlessStopped(ms),
     });
   }
 
@@ -117,7 +119,23 @@ export class ViewerCountRefresher implements OnApplicationBootstrap, BeforeAppli
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    for (const wake of this.sleepers) wake();
     await this.running.catch(() => undefined);
+  }
+
+  /** Waits out a rate-limit pause; a shutdown ends the wait and the refresh (its batches are skipped). */
+  private sleepUnlessStopped(ms: number): Promise<void> {
+    if (this.stopped) return Promise.reject(new Error('shutting down'));
+    return new Promise((resolve, reject) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        if (this.stopped) reject(new Error('shutting down'));
+        else resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
   }
 
   /** One session, now, outside the interval leases (a second refresh of a session is harmless, only a call). */
