@@ -5,7 +5,7 @@ import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
 import { maskMediaUrl, maskRtmpUrl } from '@lib-stream/stream-key';
 
 import { CameraRegistry } from '../ingest/camera-registry';
-import { IngestServer } from '../ingest/ingest.server';
+import { IngestAllowList } from '../ingest/ingest-allow-list';
 import { SourceUrlCipher } from '../ingest/source-url-cipher';
 import { ffprobePathFor } from './ffmpeg/ffmpeg-availability';
 import { MediaPolicy, PolicyRefusal, mediaPolicySettings } from './validation/media-policy';
@@ -36,7 +36,7 @@ export class BroadcastValidator {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly cameras: CameraRegistry,
     private readonly cipher: SourceUrlCipher,
-    private readonly ingest: IngestServer,
+    private readonly allowList: IngestAllowList,
   ) {
     this.policy = new MediaPolicy(mediaPolicySettings(config));
   }
@@ -69,7 +69,7 @@ export class BroadcastValidator {
 
   /** A fallback stream may be one of our cameras, named by its ingest URL: it is read as that camera (the ingest plays no key). */
   private async checkFallbackStream(sealed: SealedUrl): Promise<void> {
-    const cameraId = this.ingest.cameraForUrl(this.cipher.decrypt(sealed.enc));
+    const cameraId = this.allowList.cameraForUrl(this.cipher.decrypt(sealed.enc));
     if (!cameraId) return this.checkSource('fallbackStreamUrl', sealed);
     const entry = await this.cameras.get(cameraId);
     if (!entry || entry.state !== 'live') throw new ValidationFailed(`fallbackStreamUrl: camera ${cameraId} is not live`);

@@ -3,6 +3,9 @@ import type Redis from 'ioredis';
 
 import { CameraKeys, type CameraCredentialsChange, InternalChannels } from '@lib-stream/contracts';
 import { REDIS, duplicateRedis } from '@lib-stream/nest-kit';
+import { hashStreamKey } from '@lib-stream/stream-key';
+
+import { cameraInUrl } from './camera-source';
 
 /** How often the allow-list generation is compared, in case a rebuild notice was missed. */
 const GENERATION_POLL_MS = 2000;
@@ -82,6 +85,11 @@ export class IngestAllowList implements OnApplicationShutdown {
 
   cameraFor(keyHash: string): string | undefined {
     return this.cameraByKeyHash.get(keyHash);
+  }
+
+  /** The camera whose key appears in a URL (see cameraInUrl: a camera's ingest URL, however decorated), or null. */
+  cameraForUrl(url: string): string | null {
+    return cameraInUrl(url, (key) => this.cameraFor(hashStreamKey(key)));
   }
 
   onRevoked(listener: (keyHash: string) => void): void {

@@ -10,7 +10,7 @@ import { SourceUrlCipher } from './source-url-cipher';
 
 @Module({
   controllers: [EngineCamerasController],
-  exports: [CameraRegistry, IngestServer, ProgramBus, SourceUrlCipher],
+  exports: [CameraRegistry, IngestAllowList, IngestServer, ProgramBus, SourceUrlCipher],
   providers: [CameraRegistry, IngestAllowList, IngestServer, NmsAdapter, ProgramBus, SourceUrlCipher],
 })
 export class IngestModule {}

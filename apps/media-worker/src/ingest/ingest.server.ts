@@ -7,7 +7,6 @@ import { APP_CONFIG, type AppConfig, EventBus, SERVICE_IDENTITY, type ServiceIde
 import { hashStreamKey } from '@lib-stream/stream-key';
 
 import { CameraRegistry, metadataFromSession } from './camera-registry';
-import { cameraInUrl } from './camera-source';
 import { IngestAllowList } from './ingest-allow-list';
 import { NmsAdapter, type NmsSession } from './nms-adapter';
 import { PROGRAM_APP, ProgramBus } from './program-bus';
@@ -101,7 +100,7 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** The camera whose key appears in an RTMP URL (see cameraInUrl), from this worker's allow-list. */
   cameraForUrl(url: string): string | null {
-    return cameraInUrl(url, (key) => this.allowList.cameraFor(hashStreamKey(key)));
+    return this.allowList.cameraForUrl(url);
   }
 
   private onPrePublish(session: NmsSession): void {

@@ -15,6 +15,7 @@ import { sourceArgs } from '../../src/broadcast/ffmpeg/ffmpeg-args';
 import { sdpInputUrl } from '../../src/broadcast/sdp-input';
 import { checkVoiceApproved } from '../../src/broadcast/voice-event';
 import { CameraRegistry } from '../../src/ingest/camera-registry';
+import { IngestAllowList } from '../../src/ingest/ingest-allow-list';
 import { SourceUrlCipher } from '../../src/ingest/source-url-cipher';
 
 // The validator as a worker runs it: real ffprobe (through a wrapper that records every call), a
@@ -44,7 +45,8 @@ describe('broadcast validation: source and destination policy', () => {
       STREAM_DEFAULT_BACKGROUND_VIDEO: `${media}/default.mp4`,
       ...env,
     });
-    return new BroadcastValidator(config, new CameraRegistry(redis), new SourceUrlCipher(config));
+    // An allow-list that is never started is empty: no URL here names a camera.
+    return new BroadcastValidator(config, new CameraRegistry(redis), new SourceUrlCipher(config), new IngestAllowList(redis));
   };
   const spec = (fields: Partial<BroadcastSpec>): BroadcastSpec => ({
     broadcastId: randomUUID(),
@@ -59,7 +61,7 @@ describe('broadcast validation: source and destination policy', () => {
     audioBitrate: '128k',
     sourceKey: randomBytes(16).toString('hex'),
     voiceRoomId: null,
-    createdBy: null,
+    createdBy: 'test-account',
     desired: 'running',
     stopReason: null,
     revision: 1,

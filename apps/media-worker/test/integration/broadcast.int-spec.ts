@@ -81,7 +81,7 @@ describe('broadcasts: cascade, destinations, restarts', () => {
       audioBitrate: '128k',
       sourceKey: broadcastSourceKey({ cameraId }),
       voiceRoomId: null,
-      createdBy: null,
+      createdBy: 'test-account',
       desired: 'running',
       stopReason: null,
       revision: 1,
