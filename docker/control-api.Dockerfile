@@ -7,8 +7,7 @@ ENV NX_DAEMON=false NX_NO_CLOUD=true
 WORKDIR /workspace
 # Manifests first so the npm ci layer is cached until dependencies change.
 COPY package.json package-lock.json ./
-# npm 11 can write a lockfile its own `npm ci` refuses (other platforms' optional packages left out).
-RUN npm ci || npm install
+RUN npm ci
 COPY . .
 RUN npx nx build control-api
 
@@ -19,9 +18,9 @@ WORKDIR /app
 # dist holds main.js plus the package.json Nx generates (production deps only).
 COPY --from=build /workspace/dist/apps/control-api/ ./
 # The root lockfile pins every version; npm ci installs the production tree the generated
-# package.json needs, and npm install stands in where npm 11 refuses its own lockfile.
+# package.json (its externals at the installed versions) needs.
 COPY --from=build /workspace/package-lock.json ./
-RUN (npm ci --omit=dev || npm install --omit=dev) && npm cache clean --force
+RUN npm ci --omit=dev && npm cache clean --force
 # Files stay root-owned (read-only for the app); the process runs as uid 1000.
 USER node
 EXPOSE 3000

@@ -15,13 +15,8 @@ describe('control-api bundle with production dependencies only', () => {
   it('installs from its generated package.json and starts on the embedded SQLite default', async () => {
     cpSync(resolve(WORKSPACE_ROOT, 'dist/apps/control-api'), dir, { recursive: true });
     cpSync(resolve(WORKSPACE_ROOT, 'package-lock.json'), join(dir, 'package-lock.json'));
-    // Same as the Dockerfile: npm ci, or npm install where npm 11 refuses its own lockfile.
-    const flags = ['--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'];
-    try {
-      execFileSync('npm', ['ci', ...flags], { cwd: dir, stdio: 'ignore' });
-    } catch {
-      execFileSync('npm', ['install', ...flags], { cwd: dir, stdio: 'ignore' });
-    }
+    // Same as the Dockerfile: npm ci against the root lockfile, production dependencies only.
+    execFileSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir, stdio: 'ignore' });
 
     const port = await freePort();
     const app = startBuiltApp('control-api', {
