@@ -86,6 +86,15 @@ if [ -z "${STREAM_DEFAULT_BACKGROUND_VIDEO:-}" ] && [ ! -f /opt/bannou/backgroun
   if [ -f "$background" ]; then export STREAM_DEFAULT_BACKGROUND_VIDEO="$background"; fi
 fi
 
+# Encoded fallbacks use STREAM_BROADCAST_VIDEO_CODEC, libopenh264 by default (the LGPL build production
+# runs). Debian's FFmpeg is GPL and lacks it: unless you chose an encoder, a local stack uses libx264.
+ffmpeg_bin="${STREAM_FFMPEG_PATH:-/usr/bin/ffmpeg}"
+if [ -z "${STREAM_BROADCAST_VIDEO_CODEC:-}" ] && [ -x "$ffmpeg_bin" ] \
+  && ! "$ffmpeg_bin" -hide_banner -encoders 2>/dev/null | grep -qw libopenh264; then
+  echo "This FFmpeg has no libopenh264 (a GPL build?): encoding fallbacks with libx264, for development only."
+  export STREAM_BROADCAST_VIDEO_CODEC=libx264
+fi
+
 echo "Building the apps..."
 npx nx run-many -t build -p control-api media-worker pulse-publisher --output-style=static > .data/logs/build.log 2>&1 \
   || { tail -n 40 .data/logs/build.log >&2; exit 1; }
