@@ -34,8 +34,8 @@ export interface RefreshReport {
 
 export interface RefreshDeps {
   twitch: { viewerCounts(userIds: readonly string[]): Promise<TwitchStreamsAnswer> } | null;
-  /** videos.list for these ids; `viaLinkId` names a creator whose token may be used when there is no API key. */
-  youtube: ((videoIds: readonly string[], viaLinkId: string) => Promise<Map<string, VideoViewers>>) | null;
+  /** videos.list for these ids; `viaLinkIds` are the batch's creators, whose tokens may be used when there is no API key. */
+  youtube: ((videoIds: readonly string[], viaLinkIds: readonly string[]) => Promise<Map<string, VideoViewers>>) | null;
   backoff: PlatformBackoff;
   apply(updates: ViewerUpdate[]): Promise<void>;
   /** Calls in flight per platform. */
@@ -90,7 +90,10 @@ export class ViewerCountRefresh {
         return { results, rate: answer };
       })),
       this.platform('youtube', youtube, YOUTUBE_IDS_PER_CALL, deadlineMs, report, videosList && (async (batch) => {
-        const videos = await videosList(batch.map((t) => t.platformId), batch[0].linkId);
+        const videos = await videosList(
+          batch.map((t) => t.platformId),
+          batch.map((t) => t.linkId),
+        );
         const results = batch.map((t): BatchResult => {
           const video = videos.get(t.platformId);
           if (!video || video.ended) return 'not_live';

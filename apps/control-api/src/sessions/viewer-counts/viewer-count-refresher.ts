@@ -12,6 +12,7 @@ import { TokenRefreshService } from '../../platform-links/token-refresh.service'
 import { YouTubeQuota, nextPacificMidnight } from '../../youtube/youtube-quota';
 import { SessionStore } from '../session.store';
 import { shardOf } from './batching';
+import { withFirstWorkingLink } from './creator-token-fallback';
 import { PlatformBackoff, backoffScope } from './platform-backoff';
 import { TwitchStreamsClient } from './twitch-streams.client';
 import { TwitchUserIds } from './twitch-user-ids';
@@ -57,6 +58,8 @@ export class ViewerCountRefresher implements OnApplicationBootstrap, BeforeAppli
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> = Promise.resolve();
   private stopped = false;
+  /** A link whose token last read videos.list (no API key): tried first. */
+  private workingYouTubeLink: string | null = null;
   private readonly sleepers = new Set<() => void>();
 
   constructor(
@@ -90,8 +93,7 @@ export class ViewerCountRefresher implements OnApplicationBootstrap, BeforeAppli
     });
     this.refresh = new ViewerCountRefresh({
       twitch,
-      // Without an API key, one creator's token of the batch reads the whole batch (public videos).
-      youtube: (ids, viaLinkId) => (videos.usesApiKey ? videos.viewerCounts(ids) : tokens.withAccessToken(viaLinkId, (token) => videos.viewerCounts(ids, token))),
+      youtube: (ids, viaLinkIds) => (videos.usesApiKey ? videos.viewerCounts(ids) : this.withSomeCreatorToken(tokens, viaLinkIds, (token) => videos.viewerCounts(ids, token))),
       backoff: new PlatformBackoff(redis, { twitch: backoffScope(config.STREAM_TWITCH_CLIENT_ID), youtube: backoffScope(config.STREAM_YOUTUBE_CLIENT_ID) }),
       apply: async (updates) => {
         await this.store.applyViewerCounts(updates);
@@ -101,6 +103,13 @@ export class ViewerCountRefresher implements OnApplicationBootstrap, BeforeAppli
       onSessions: (platform, outcome, n) => this.sessions.labels(platform, outcome).inc(n),
       sleep: (ms) => this.sleepUnlessStopped(ms),
     });
+  }
+
+  /** Without an API key, any creator's token reads public videos: the last one that worked first (withFirstWorkingLink). */
+  private async withSomeCreatorToken<T>(tokens: TokenRefreshService, linkIds: readonly string[], call: (token: string) => Promise<T>): Promise<T> {
+    const { result, linkId } = await withFirstWorkingLink(this.workingYouTubeLink, linkIds, (id, run) => tokens.withAccessToken(id, run), call);
+    this.workingYouTubeLink = linkId;
+    return result;
   }
 
   private get intervalMs(): number {
