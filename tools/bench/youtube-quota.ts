@@ -13,8 +13,8 @@
  * cost shows; with the default 10,000 the app would stretch polling instead (youtube.md §4).
  * `connectionMinutes` is an assumption: Google does not document how long a stream stays open; the
  * fake ends each stream after that long (OK), and the app resumes it with its page token.
- * Needs Redis on 127.0.0.1:6379 (or STREAM_REDIS_URL), whose database 11 it empties and uses; builds
- * control-api first.
+ * Runs its own redis-server (startRedisServer) for each transport and removes it, so it neither reads
+ * nor leaves anything in another Redis; builds control-api first.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -24,7 +24,7 @@ import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 
 import { SessionKeys } from '@lib-stream/contracts';
-import { FakeGoogle, FakeYouTubeChatStream, TEST_JWT_SECRET, bearerToken, freePort, startBuiltApp, waitForReady } from '@lib-stream/testing';
+import { FakeGoogle, FakeYouTubeChatStream, TEST_JWT_SECRET, bearerToken, freePort, startBuiltApp, startRedisServer, waitForReady } from '@lib-stream/testing';
 
 import { runMain } from '../shared/bench-kit';
 
@@ -34,7 +34,6 @@ const MESSAGES_PER_MINUTE = Number(process.argv[3] ?? 120);
 const CONNECTION_MINUTES = Number(process.argv[4] ?? 30);
 const POLLING_INTERVAL_MS = Number(process.argv[5] ?? 5041);
 const CHAT_HOURS = 3;
-const REDIS_DB = 11;
 
 interface RunResult {
   calls: number;
@@ -51,11 +50,9 @@ async function runChat(transport: 'streamList' | 'polling'): Promise<RunResult> 
   stream.closeAfterMs = (CONNECTION_MINUTES * 60_000) / SCALE;
   google.dailyQuotaLimit = Number.MAX_SAFE_INTEGER;
   const port = await freePort();
-  // A Redis database of its own, emptied first: sessions left by an earlier run must not be read too.
-  const redisUrl = new URL(process.env.STREAM_REDIS_URL ?? 'redis://127.0.0.1:6379');
-  redisUrl.pathname = `/${REDIS_DB}`;
-  const redis = new Redis(redisUrl.toString());
-  await redis.flushdb();
+  // A Redis of its own: no session of another run or stack is read, nothing is left behind.
+  const server = await startRedisServer();
+  const redis = new Redis(server.url);
   const api = startBuiltApp('control-api', {
     STREAM_ENABLED: 'true',
     STREAM_LOG_LEVEL: 'warn',
@@ -73,7 +70,7 @@ async function runChat(transport: 'streamList' | 'polling'): Promise<RunResult> 
     STREAM_YOUTUBE_QUOTA_DAILY_UNITS: '100000000',
     STREAM_SENTIMENT_MAX_ENTRIES_PER_SECOND: '100000',
     CONTROL_API_PORT: String(port),
-    STREAM_REDIS_URL: redisUrl.toString(),
+    STREAM_REDIS_URL: server.url,
   });
   try {
     const baseUrl = `http://127.0.0.1:${port}`;
@@ -125,6 +122,7 @@ async function runChat(transport: 'streamList' | 'polling'): Promise<RunResult> 
   } finally {
     await api.stop('SIGTERM');
     await redis.quit();
+    await server.dispose();
     await stream.stop();
     await google.stop();
   }
