@@ -3,7 +3,7 @@
 // and leave nothing behind. The URL reaches specs and the apps they start as STREAM_REDIS_URL;
 // `testRedisUrl()` in libs/testing reads it. Set STREAM_TEST_REDIS_URL to use a server you run yourself.
 const { spawn } = require('child_process');
-const { mkdtempSync, rmSync } = require('fs');
+const { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } = require('fs');
 const { createConnection, createServer } = require('net');
 const { tmpdir } = require('os');
 const { join } = require('path');
@@ -32,11 +32,42 @@ const answersPing = (port) =>
     });
   });
 
+// Each server is recorded here with the jest process that owns it, so a run killed from outside
+// (SIGKILL, a CI timeout: no teardown, no exit handler) has its server stopped by the next run.
+const REGISTRY = join(tmpdir(), 'lib-stream-test-redis');
+
+const alive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+};
+
+function reapOrphans() {
+  mkdirSync(REGISTRY, { recursive: true });
+  for (const file of readdirSync(REGISTRY)) {
+    const path = join(REGISTRY, file);
+    try {
+      const { owner, pid, dir } = JSON.parse(readFileSync(path, 'utf8'));
+      if (alive(owner)) continue;
+      // Only a redis-server: the pid may have been reused by something else since.
+      if (alive(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('redis-server')) process.kill(pid, 'SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // unreadable record or process gone meanwhile: drop the record
+    }
+    rmSync(path, { force: true });
+  }
+}
+
 async function setup() {
   if (process.env.STREAM_TEST_REDIS_URL) {
     process.env.STREAM_REDIS_URL = process.env.STREAM_TEST_REDIS_URL;
     return;
   }
+  reapOrphans();
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'lib-stream-test-redis-'));
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
@@ -53,7 +84,9 @@ async function setup() {
   // Kill it even if jest exits without running the teardown (a crash, Ctrl-C).
   const kill = () => child.kill('SIGKILL');
   process.once('exit', kill);
-  globalThis.__STREAM_TEST_REDIS__ = { child, dir, kill };
+  const record = join(REGISTRY, `${child.pid}.json`);
+  writeFileSync(record, JSON.stringify({ owner: process.pid, pid: child.pid, dir }));
+  globalThis.__STREAM_TEST_REDIS__ = { child, dir, kill, record };
   process.env.STREAM_REDIS_URL = `redis://127.0.0.1:${port}`;
 }
 
@@ -66,6 +99,7 @@ async function teardown() {
   running.kill();
   await exited;
   rmSync(running.dir, { recursive: true, force: true });
+  rmSync(running.record, { force: true });
 }
 
 module.exports = { setup, teardown };
