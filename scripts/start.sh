@@ -95,39 +95,59 @@ if [ -z "${STREAM_BROADCAST_VIDEO_CODEC:-}" ] && [ -x "$ffmpeg_bin" ] \
   export STREAM_BROADCAST_VIDEO_CODEC=libx264
 fi
 
-echo "Building the apps..."
-npx nx run-many -t build -p control-api media-worker pulse-publisher --output-style=static > .data/logs/build.log 2>&1 \
-  || { tail -n 40 .data/logs/build.log >&2; exit 1; }
-
-pids=()
-stop_all() {
-  echo "Stopping..."
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait || true
-  exit 0
-}
-trap stop_all INT TERM
-
-for app in control-api media-worker pulse-publisher; do
-  node "dist/apps/$app/main.js" >> ".data/logs/$app.log" 2>&1 &
-  pids+=("$!")
-done
-
 declare -A ports=(
   [control-api]="${CONTROL_API_PORT:-3000}"
   [media-worker]="${MEDIA_WORKER_HTTP_PORT:-3001}"
   [pulse-publisher]="${PULSE_PUBLISHER_HTTP_PORT:-3002}"
 )
+# A port already taken (often a stack started earlier) would make an app die at start while the
+# readiness check below answered from the other process: refuse up front, naming the setting.
+port_busy() { # port: exit 0 when something listens on it
+  node -e 'const s=require("net").createServer();s.once("error",()=>process.exit(0));s.listen(Number(process.argv[1]),()=>s.close(()=>process.exit(1)))' "$1"
+}
+for check in "control-api:${ports[control-api]}:CONTROL_API_PORT" "media-worker:${ports[media-worker]}:MEDIA_WORKER_HTTP_PORT" \
+  "pulse-publisher:${ports[pulse-publisher]}:PULSE_PUBLISHER_HTTP_PORT" "media-worker RTMP ingest:${STREAM_RTMP_INGEST_PORT:-1935}:STREAM_RTMP_INGEST_PORT"; do
+  IFS=: read -r what port setting <<< "$check"
+  if port_busy "$port"; then
+    echo "Port $port ($what) is already in use - another lib-stream stack? Stop it, or set $setting to a free port." >&2
+    exit 1
+  fi
+done
+
+echo "Building the apps..."
+npx nx run-many -t build -p control-api media-worker pulse-publisher --output-style=static > .data/logs/build.log 2>&1 \
+  || { tail -n 40 .data/logs/build.log >&2; exit 1; }
+
+pids=()
+stop_all() { # exit code
+  echo "Stopping..."
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait || true
+  exit "${1:-0}"
+}
+trap 'stop_all 0' INT TERM
+
 for app in control-api media-worker pulse-publisher; do
+  # One log per run (the previous run's is kept as .previous.log), so what is shown on failure is this run's.
+  [ -f ".data/logs/$app.log" ] && mv ".data/logs/$app.log" ".data/logs/$app.previous.log"
+  node "dist/apps/$app/main.js" > ".data/logs/$app.log" 2>&1 &
+  pids+=("$!")
+done
+
+ready() { node -e 'fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1)).catch(() => process.exit(1))' "$1"; }
+i=0
+for app in control-api media-worker pulse-publisher; do
+  pid=${pids[$i]}; i=$((i + 1))
   url="http://127.0.0.1:${ports[$app]}/health/ready"
   for _ in $(seq 1 150); do
-    node -e 'fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1)).catch(() => process.exit(1))' "$url" && break
+    kill -0 "$pid" 2>/dev/null || break # it exited: no point waiting
+    ready "$url" && break
     sleep 0.2
   done
-  if ! node -e 'fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1)).catch(() => process.exit(1))' "$url"; then
-    echo "$app did not become ready; last log lines:" >&2
+  if ! kill -0 "$pid" 2>/dev/null || ! ready "$url"; then
+    echo "$app did not become ready; last log lines (.data/logs/$app.log):" >&2
     tail -n 20 ".data/logs/$app.log" >&2
-    stop_all
+    stop_all 1
   fi
 done
 

@@ -46,6 +46,9 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
   private readonly pending: PendingEvent[] = [];
   private flushTimer: NodeJS.Timeout | null = null;
   private flushing = false;
+  /** Set once the transport has connected: only after that is a lost connection an outage. */
+  private connectedOnce = false;
+  private heldWhileConnecting = false;
   private readonly pendingGauge: Gauge;
   private readonly dropped: Counter;
 
@@ -65,7 +68,10 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     // Connect now rather than on the first event, so readiness reflects the transport from the start.
-    this.client.connect().catch(() => undefined);
+    this.client.connect().then(
+      () => (this.connectedOnce = true),
+      () => undefined,
+    );
     this.health.register('events', () =>
       this.client.isConnected() ? Promise.resolve() : Promise.reject(new Error('event transport not connected')),
     );
@@ -111,7 +117,12 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
   }
 
   private hold(event: PendingEvent): void {
-    if (this.pending.length === 0) this.logger.warn({ msg: 'Redis unreachable: holding events until it returns' });
+    if (this.pending.length === 0) {
+      // Events raised while the first connection is still being made are not an outage.
+      this.heldWhileConnecting = !this.connectedOnce;
+      if (this.heldWhileConnecting) this.logger.log({ msg: 'event transport still connecting: holding events until it is up' });
+      else this.logger.warn({ msg: 'Redis unreachable: holding events until it returns' });
+    }
     this.pending.push(event);
     if (this.pending.length > MAX_PENDING_EVENTS) {
       this.pending.shift();
@@ -139,7 +150,7 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
     } finally {
       this.flushing = false;
       this.pendingGauge.set(this.pending.length);
-      if (delivered > 0) this.logger.log({ msg: 'delivered events held during the outage', count: delivered, stillHeld: this.pending.length });
+      if (delivered > 0) this.logger.log({ msg: this.heldWhileConnecting ? 'delivered events held while connecting' : 'delivered events held during the outage', count: delivered, stillHeld: this.pending.length });
       if (this.pending.length === 0) this.stopFlushing();
     }
   }
