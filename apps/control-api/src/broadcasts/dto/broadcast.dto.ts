@@ -28,7 +28,7 @@ import {
 } from '@lib-stream/contracts';
 import { mediaUrlKind } from '@lib-stream/stream-key';
 
-import { MEDIA_URL_FORMS, RTMP_DESTINATION_FORM, isRtmpDestination, withLowerCaseScheme } from '../broadcast-urls';
+import { MEDIA_URL_FORMS, RTMP_DESTINATION_FORM, isRtmpDestination, withFileUrlAsPath, withLowerCaseScheme } from '../broadcast-urls';
 
 // The decorator nearest the property is checked first and speaks for it (stopAtFirstError).
 // No message here echoes the value: URLs hold stream keys.
@@ -66,9 +66,9 @@ function IsRtmpOutputUrlList(options?: ValidationOptions): PropertyDecorator {
   );
 }
 
-/** Lower-cases URL schemes (one value or each of a list) before anything checks or stores them. */
-const LowerCaseScheme = () =>
-  Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? value.map(withLowerCaseScheme) : withLowerCaseScheme(value)));
+/** Lower-cases URL schemes and turns file:/// URLs into paths (one value or each of a list) before anything checks or stores them. */
+const normalizeUrl = (value: unknown) => withFileUrlAsPath(withLowerCaseScheme(value));
+const LowerCaseScheme = () => Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? value.map(normalizeUrl) : normalizeUrl(value)));
 
 /** A source or fallback: RTMP(S), HTTP(S) or an absolute path on the worker; `""` too when `allowEmpty` (= remove it). */
 function IsMediaSourceUrl(allowEmpty: boolean, options?: ValidationOptions): PropertyDecorator {
