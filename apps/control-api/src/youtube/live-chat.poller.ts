@@ -8,6 +8,7 @@ import { AccessTokenRejectedError, PlatformUnavailableError } from '../platform-
 import { platformFetch } from '../platform-links/oauth/platform-http';
 import { TokenRefreshService } from '../platform-links/token-refresh.service';
 import { AudienceIngestService } from '../sessions/audience-ingest.service';
+import { readPlatformError } from '../sessions/platform-live-check';
 import { SessionsService } from '../sessions/sessions.service';
 import { SeenChatMessages } from './live-chat-dedupe';
 import type { StreamedChatMessage } from './live-chat-stream.client';
@@ -172,23 +173,13 @@ export class LiveChatPoller implements OnApplicationShutdown {
       );
       if (response.status === 401) throw new AccessTokenRejectedError('liveChatMessages.list answered 401');
       if (response.status === 403 || response.status === 404) {
-        const reason = await googleReason(response);
+        const { reason } = await readPlatformError(response, [token]);
         // liveChatEnded / liveChatNotFound / liveChatDisabled: the chat is over. Other 403s (rateLimitExceeded, quotaExceeded) are retried later.
         if (reason === 'liveChatEnded' || reason === 'liveChatNotFound' || reason === 'liveChatDisabled' || response.status === 404) return { offlineAt: new Date().toISOString() };
-        throw new PlatformUnavailableError(`liveChatMessages.list answered ${response.status} ${reason ?? ''}`.trim());
+        throw new PlatformUnavailableError(`liveChatMessages.list answered ${response.status} ${reason}`);
       }
-      if (!response.ok) throw new PlatformUnavailableError(`liveChatMessages.list answered ${response.status} ${(await googleReason(response)) ?? ''}`.trim());
+      if (!response.ok) throw new PlatformUnavailableError(`liveChatMessages.list answered ${response.status} ${(await readPlatformError(response, [token])).reason}`);
       return (await response.json()) as ChatPage;
     });
-  }
-}
-
-/** `error.errors[0].reason` of a Google API error body, if any. */
-async function googleReason(response: Response): Promise<string | undefined> {
-  try {
-    const body = (await response.json()) as { error?: { errors?: { reason?: string }[] } };
-    return body.error?.errors?.[0]?.reason;
-  } catch {
-    return undefined;
   }
 }
