@@ -77,7 +77,7 @@ export class SessionStore implements BeforeApplicationShutdown {
     this.createdListeners.push(listener);
   }
 
-  /** Ids in the active set (some may have ended a moment ago: getMany filters them). */
+  /** Ids in the active set (some may have ended a moment ago: getActive filters them). */
   activeIds(): Promise<string[]> {
     return this.redis.smembers(SessionKeys.active());
   }
@@ -117,8 +117,7 @@ export class SessionStore implements BeforeApplicationShutdown {
   }
 
   async active(): Promise<PlatformSessionModel[]> {
-    const ids = await this.redis.smembers(SessionKeys.active());
-    return (await Promise.all(ids.map((id) => this.get(id)))).filter((s): s is PlatformSessionModel => s?.state === 'active');
+    return this.getActive(await this.activeIds());
   }
 
   async activeForLink(linkId: string): Promise<PlatformSessionModel | null> {
