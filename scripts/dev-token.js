@@ -6,6 +6,7 @@
 const { existsSync, readFileSync } = require('fs');
 const { randomUUID } = require('crypto');
 const { join, resolve } = require('path');
+const { parseEnv } = require('util');
 const { sign } = require('jsonwebtoken');
 
 const ROOT = resolve(__dirname, '..');
@@ -18,12 +19,9 @@ const USAGE = `Usage: node scripts/dev-token.js [accountId] [roles]
 Prints an HS256 token valid for 12 hours, signed with STREAM_AUTH_JWT_SECRET from the environment,
 .env or .data/dev-secrets.env (in that order, as scripts/start.sh uses them).`;
 
-/** The value of NAME=value in a dotenv-style file, or undefined (quotes around the value are dropped). */
+/** The value of NAME in a dotenv file (Node's own parser), or undefined. */
 function fromFile(file, name) {
-  if (!existsSync(file)) return undefined;
-  const match = new RegExp(`^\\s*(?:export\\s+)?${name}=(.*)$`, 'm').exec(readFileSync(file, 'utf8'));
-  const value = match?.[1].trim().replace(/^(['"])(.*)\1$/, '$2');
-  return value || undefined;
+  return existsSync(file) ? parseEnv(readFileSync(file, 'utf8'))[name] || undefined : undefined;
 }
 
 function jwtSecret() {

@@ -8,7 +8,6 @@
  * Redis lock); this command is for applying them ahead of a deploy, or seeing what is pending.
  * Exit codes: 0 done (or nothing pending), 1 configuration or database error, 2 bad arguments.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as mysql2 from 'mysql2';
 import { DataSource, type DataSourceOptions, MigrationExecutor } from 'typeorm';
@@ -16,24 +15,13 @@ import { DataSource, type DataSourceOptions, MigrationExecutor } from 'typeorm';
 import { ConfigError, loadConfig } from '@lib-stream/nest-kit';
 
 import { dataSourceOptions } from '../apps/control-api/src/database/database.options';
+import { withDotEnv } from '../tools/shared/local-settings';
 
 const ROOT = resolve(__dirname, '..');
 const USAGE = `Usage: npm run migration:run [-- --dry-run]
 Applies control-api's pending database migrations to STREAM_DATABASE_URL, or to the SQLite file under
 STREAM_DATA_DIR (default .data/) when it is unset. Settings: environment first, then .env.
   --dry-run   list the pending migrations and change nothing`;
-
-/** .env values for names the environment leaves unset (the caller's environment wins, as in start.sh). */
-function withDotEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const file = resolve(ROOT, '.env');
-  if (!existsSync(file)) return env;
-  const merged = { ...env };
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const match = /^\s*(?:export\s+)?([A-Z0-9_]+)=(.*)$/.exec(line);
-    if (match && merged[match[1]] === undefined) merged[match[1]] = match[2].trim().replace(/^(['"])(.*)\1$/, '$2');
-  }
-  return merged;
-}
 
 /** On MySQL, without the one-second request deadlines of the app's pool: a schema change may take longer. */
 function migrationOptions(options: DataSourceOptions): DataSourceOptions {

@@ -15,7 +15,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { sign } from 'jsonwebtoken';
 
-import { localSetting } from './local-settings';
+import { localSetting } from '../shared/local-settings';
 
 const USAGE = `Usage: npm run demo -- [seconds=30] [deliveriesPerSecond=4]
 Needs the local stack running (npm start in another terminal). Sends signed custom-webhook deliveries
