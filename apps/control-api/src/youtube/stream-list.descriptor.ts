@@ -111,9 +111,6 @@ const STREAM_LIST_DESCRIPTOR = {
   },
 };
 
-/** Fully qualified gRPC service name (youtube.md §3.2). */
-export const STREAM_LIST_SERVICE = 'youtube.api.v3.V3DataLiveChatMessageService';
-
 let cached: ServiceClientConstructor | null = null;
 
 /**
