@@ -3,6 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { FakeHttpServer, type FakeReply, type RecordedRequest, bearer } from './fake-http-server';
 import { type FakeLiveChat, FakeLiveChats, listLiveChatMessages } from './fake-youtube-live-chat';
 import { FakeYouTubeVideos } from './fake-youtube-videos';
+import { googleError } from './google-error';
+
+export { googleError };
 
 export interface FakeYouTubeChannel {
   id: string;
@@ -57,12 +60,6 @@ const BROADCAST_STATUSES: Record<string, FakeLifeCycleStatus[]> = {
   completed: ['complete'],
   all: ['created', 'ready', 'testStarting', 'testing', 'liveStarting', 'live', 'complete', 'revoked'],
 };
-
-/** Google's API error body: `{ error: { code, message, errors: [{ domain, reason, message }], status } }`. */
-export function googleError(code: number, reason: string, message: string, domain = 'youtube.parameter'): FakeReply {
-  const status = { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 429: 'RESOURCE_EXHAUSTED' }[code] ?? 'UNKNOWN';
-  return { status: code, body: { error: { code, message, errors: [{ message, domain, reason }], status } } };
-}
 
 /**
  * A strict fake of Google OAuth 2.0, the WebSub hub and the YouTube Data API v3 calls this service

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 
+import type { FakeReply } from './fake-http-server';
+import { googleError } from './google-error';
+
 /**
  * The live chats behind FakeGoogle's `liveChatMessages.list` (polling) and FakeYouTubeChatStream's
  * `streamList` (gRPC): one ordered message log per chat, so both transports serve the same history and
@@ -91,12 +94,6 @@ export class FakeLiveChat {
   }
 }
 
-/** Google's API error body (youtube.md §3.1), as FakeGoogle answers it. */
-function chatError(code: number, reason: string, message: string, domain = 'youtube.liveChat'): { status: number; body: unknown } {
-  const status = { 400: 'INVALID_ARGUMENT', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND' }[code] ?? 'UNKNOWN';
-  return { status: code, body: { error: { code, message, errors: [{ message, domain, reason }], status } } };
-}
-
 const LIST_PARTS = new Set(['id', 'snippet', 'authorDetails']);
 
 /**
@@ -106,25 +103,25 @@ const LIST_PARTS = new Set(['id', 'snippet', 'authorDetails']);
  * (400 pageTokenInvalid); unknown chat → 404 liveChatNotFound; a poll sooner than the
  * `pollingIntervalMillis` the previous answer asked for → 403 rateLimitExceeded (nothing served).
  */
-export function listLiveChatMessages(chats: FakeLiveChats, query: URLSearchParams, pollingIntervalMillis: number, now = Date.now()): { status: number; body: unknown } {
+export function listLiveChatMessages(chats: FakeLiveChats, query: URLSearchParams, pollingIntervalMillis: number, now = Date.now()): FakeReply {
   const liveChatId = query.get('liveChatId');
   const part = query.get('part');
-  if (!liveChatId) return chatError(400, 'required', 'Required parameter: liveChatId', 'global');
-  if (!part) return chatError(400, 'required', 'Required parameter: part', 'global');
+  if (!liveChatId) return googleError(400, 'required', 'Required parameter: liveChatId', 'global');
+  if (!part) return googleError(400, 'required', 'Required parameter: part', 'global');
   const badPart = part.split(',').find((p) => !LIST_PARTS.has(p.trim()));
-  if (badPart !== undefined) return chatError(400, 'invalidValue', `Invalid value for part: ${badPart}`, 'youtube.parameter');
+  if (badPart !== undefined) return googleError(400, 'invalidValue', `Invalid value for part: ${badPart}`, 'youtube.parameter');
   const rawMax = query.get('maxResults');
   const maxResults = rawMax === null ? 500 : Number(rawMax);
   if (!/^\d+$/.test(rawMax ?? '500') || maxResults < 200 || maxResults > 2000) {
-    return chatError(400, 'invalidValue', 'Invalid value for maxResults: it must be between 200 and 2000', 'youtube.parameter');
+    return googleError(400, 'invalidValue', 'Invalid value for maxResults: it must be between 200 and 2000', 'youtube.parameter');
   }
   const chat = chats.get(liveChatId);
-  if (!chat) return chatError(404, 'liveChatNotFound', 'The live chat that you are trying to retrieve cannot be found.');
+  if (!chat) return googleError(404, 'liveChatNotFound', 'The live chat that you are trying to retrieve cannot be found.', 'youtube.liveChat');
   const token = query.get('pageToken');
   const from = token === null ? 0 : chat.positionOf(token);
-  if (from === null) return chatError(400, 'pageTokenInvalid', 'The page token is invalid.', 'youtube.parameter');
+  if (from === null) return googleError(400, 'pageTokenInvalid', 'The page token is invalid.', 'youtube.parameter');
   if (chat.lastPoll && now - chat.lastPoll.at < chat.lastPoll.intervalMs) {
-    return chatError(403, 'rateLimitExceeded', `The request was sent too soon after the previous one: wait pollingIntervalMillis (${chat.lastPoll.intervalMs} ms) between requests.`);
+    return googleError(403, 'rateLimitExceeded', `The request was sent too soon after the previous one: wait pollingIntervalMillis (${chat.lastPoll.intervalMs} ms) between requests.`, 'youtube.liveChat');
   }
   chat.lastPoll = { at: now, intervalMs: pollingIntervalMillis };
   const items = chat.log.slice(from, from + maxResults);
