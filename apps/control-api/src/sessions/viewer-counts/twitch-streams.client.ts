@@ -1,5 +1,6 @@
 import { AccessTokenRejectedError, PlatformUnavailableError } from '../../platform-links/oauth/oauth.types';
 import { formBody, platformFetch } from '../../platform-links/oauth/platform-http';
+import { readPlatformError } from '../platform-live-check';
 import { PlatformPausedError } from './viewer-count.errors';
 
 /** Get Streams takes at most 100 `user_id`s per call (twitch.md §2.1). */
@@ -47,7 +48,7 @@ export class TwitchStreamsClient {
     if (response.status === 429) {
       throw new PlatformPausedError('rate_limited', resetAtMs ?? Date.now() + 1000, 'Twitch Get Streams answered 429 (rate limit)');
     }
-    if (!response.ok) throw new PlatformUnavailableError(`Twitch Get Streams answered ${response.status}: ${await twitchMessage(response)}`);
+    if (!response.ok) throw new PlatformUnavailableError(`Twitch Get Streams answered ${response.status}: ${await this.message(response)}`);
     const body = (await response.json()) as { data?: { user_id?: string; viewer_count?: number; type?: string }[] };
     const counts = new Map<string, number>();
     for (const stream of body.data ?? []) {
@@ -77,10 +78,15 @@ export class TwitchStreamsClient {
     return this.appToken;
   }
 
+  /** Twitch's `{error, status, message}` message via readPlatformError (printable, cut short, client id and secret masked). */
+  private async message(response: Response): Promise<string> {
+    return (await readPlatformError(response, [this.options.clientId, this.options.clientSecret])).detail || 'no message';
+  }
+
   private async mint(): Promise<string> {
     const { body, headers } = formBody({ client_id: this.options.clientId, client_secret: this.options.clientSecret, grant_type: 'client_credentials' });
     const response = await platformFetch(`${this.options.authBaseUrl}/token`, { method: 'POST', body, headers }, this.options.timeoutMs);
-    if (!response.ok) throw new PlatformUnavailableError(`Twitch app token request answered ${response.status}: ${await twitchMessage(response)}`);
+    if (!response.ok) throw new PlatformUnavailableError(`Twitch app token request answered ${response.status}: ${await this.message(response)}`);
     return ((await response.json()) as { access_token: string }).access_token;
   }
 }
@@ -88,10 +94,4 @@ export class TwitchStreamsClient {
 function numberHeader(response: Response, name: string): number | null {
   const value = response.headers.get(name);
   return value !== null && /^\d+$/.test(value.trim()) ? Number(value) : null;
-}
-
-/** Twitch's `{error, status, message}` message, cut short (it never holds a token). */
-async function twitchMessage(response: Response): Promise<string> {
-  const body = (await response.json().catch(() => null)) as { message?: unknown } | null;
-  return typeof body?.message === 'string' ? body.message.slice(0, 200) : 'no message';
 }

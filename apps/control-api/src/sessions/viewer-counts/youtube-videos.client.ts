@@ -1,5 +1,6 @@
 import { PlatformUnavailableError } from '../../platform-links/oauth/oauth.types';
 import { platformFetch } from '../../platform-links/oauth/platform-http';
+import { readPlatformError } from '../platform-live-check';
 import { PlatformPausedError } from './viewer-count.errors';
 
 /** videos.list takes at most 50 ids per call and costs 1 quota unit (youtube.md §2.3, §4). */
@@ -52,7 +53,7 @@ export class YouTubeVideosClient {
       { headers: this.usesApiKey ? {} : { Authorization: `Bearer ${bearer}` } },
       this.options.timeoutMs,
     );
-    if (!response.ok) throw await this.failure(response);
+    if (!response.ok) throw await this.failure(response, bearer);
     const body = (await response.json()) as { items?: { id?: string; liveStreamingDetails?: { concurrentViewers?: unknown; actualEndTime?: unknown } }[] };
     const out = new Map<string, VideoViewers>();
     for (const item of body.items ?? []) {
@@ -66,9 +67,8 @@ export class YouTubeVideosClient {
     return out;
   }
 
-  private async failure(response: Response): Promise<Error> {
-    const body = (await response.json().catch(() => null)) as { error?: { errors?: { reason?: string }[]; message?: string } } | null;
-    const reason = body?.error?.errors?.[0]?.reason ?? 'unknown';
+  private async failure(response: Response, bearer: string | undefined): Promise<Error> {
+    const { reason } = await readPlatformError(response, [this.options.apiKey, bearer ?? '']);
     const now = Date.now();
     if (reason === 'quotaExceeded' || reason === 'dailyLimitExceeded') {
       return new PlatformPausedError('quota_exceeded', this.options.quotaResetsAt(now), `YouTube videos.list answered ${response.status} ${reason}`);
