@@ -24,7 +24,7 @@ import { APP_CONFIG, type AppConfig, EventBus, HealthRegistry, REDIS, SERVICE_ID
 
 import { CameraRegistry } from '../ingest/camera-registry';
 import { asCameraSource } from '../ingest/camera-source';
-import { IngestServer } from '../ingest/ingest.server';
+import { IngestAllowList } from '../ingest/ingest-allow-list';
 import { ProgramBus } from '../ingest/program-bus';
 import { SourceUrlCipher } from '../ingest/source-url-cipher';
 import { BroadcastRunner, type LiveCamera, type RunnerSettings } from './broadcast-runner';
@@ -73,7 +73,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     private readonly cameras: CameraRegistry,
     private readonly validator: BroadcastValidator,
     private readonly health: HealthRegistry,
-    private readonly ingest: IngestServer,
+    private readonly allowList: IngestAllowList,
   ) {
     this.available = config.STREAM_BROADCAST_ENABLED && ffmpegAvailable(config.STREAM_FFMPEG_PATH) && cipher.available;
     const [width, height] = config.STREAM_BROADCAST_FALLBACK_SIZE.split('x').map(Number);
@@ -179,7 +179,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
    */
   private async startJob(job: Bull.Job<BroadcastAssignmentJob>): Promise<BroadcastJobResult<BroadcastStatusView>> {
     // A camera named by its ingest URL is that camera (read by id, claimed by identity).
-    const spec = asCameraSource(job.data.spec, (url) => this.cipher.decrypt(url.enc), (url) => this.ingest.cameraForUrl(url));
+    const spec = asCameraSource(job.data.spec, (url) => this.cipher.decrypt(url.enc), (url) => this.allowList.cameraForUrl(url));
     this.pending++;
     let reserved = true;
     const release = () => {
@@ -400,7 +400,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   /** The camera a sealed URL names by its key (an ingest URL), or null; an unreadable URL names none. */
   private cameraForSealedUrl(url: SealedUrl): string | null {
     try {
-      return this.ingest.cameraForUrl(this.cipher.decrypt(url.enc));
+      return this.allowList.cameraForUrl(this.cipher.decrypt(url.enc));
     } catch {
       return null;
     }

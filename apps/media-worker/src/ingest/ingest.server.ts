@@ -98,11 +98,6 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
     return [...this.publishers.values()].filter((p) => p.claimed && !p.stalled).map((p) => p.cameraId);
   }
 
-  /** The camera whose key appears in an RTMP URL (see cameraInUrl), from this worker's allow-list. */
-  cameraForUrl(url: string): string | null {
-    return this.allowList.cameraForUrl(url);
-  }
-
   private onPrePublish(session: NmsSession): void {
     const refuse = (reason: string) => {
       this.logger.warn({ msg: 'publish refused', reason, session: session.id, ip: session.ip });
