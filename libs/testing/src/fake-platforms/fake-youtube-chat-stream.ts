@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type GrpcObject, Server, ServerCredentials, type ServerWritableStream, type ServiceClientConstructor, loadPackageDefinition, status } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 
-import type { FakeGoogle } from './fake-google';
+import { type FakeGoogle, YOUTUBE_QUOTA_COST } from './fake-google';
 import type { RecordedRequest } from './fake-http-server';
 import type { FakeLiveChat } from './fake-youtube-live-chat';
 
@@ -23,6 +23,7 @@ interface StreamListRequest {
   part?: string[];
 }
 
+const CONNECTION_UNITS = YOUTUBE_QUOTA_COST['liveChatMessages.streamList'];
 const STREAM_PARTS = new Set(['id', 'snippet', 'authorDetails']);
 
 /**
@@ -68,7 +69,7 @@ export class FakeYouTubeChatStream {
   }
 
   get units(): number {
-    return this.connections.length * 5;
+    return this.connections.length * CONNECTION_UNITS;
   }
 
   openStreams(): number {
@@ -109,7 +110,7 @@ export class FakeYouTubeChatStream {
     const auth = this.google.youtubeGrant({ method: 'POST', path: '/grpc', query: new URLSearchParams(), headers: { authorization }, body: {} } as RecordedRequest);
     if ('reply' in auth) return fail(auth.reply.status === 403 ? status.PERMISSION_DENIED : status.UNAUTHENTICATED, 'Request had invalid authentication credentials.');
     this.connections.push(record);
-    if (this.google.chargeQuota(5)) return fail(status.RESOURCE_EXHAUSTED, 'The request cannot be completed because you have exceeded your quota.');
+    if (this.google.chargeQuota(CONNECTION_UNITS)) return fail(status.RESOURCE_EXHAUSTED, 'The request cannot be completed because you have exceeded your quota.');
     if (this.refuseWith) return fail(this.refuseWith.code, this.refuseWith.details);
     const chat = this.google.liveChat(record.liveChatId);
     if (!chat) return fail(status.NOT_FOUND, 'The live chat that you are trying to retrieve cannot be found.');
