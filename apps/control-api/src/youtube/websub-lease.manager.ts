@@ -81,13 +81,11 @@ export class WebSubLeaseManager implements OnModuleInit {
 
   /**
    * The hub refused or dropped the channel's subscription (`hub.mode=denied`): it is forgotten, so the
-   * hourly run subscribes again while the channel is linked. Returns whether a link was affected.
+   * hourly run subscribes again while the channel is linked (`linkId`, null when it is not).
    */
-  async denied(channelId: string, linkId: string | null): Promise<boolean> {
-    await this.redis.del(this.pendingKey('subscribe', channelId));
-    if (!linkId) return false;
-    await this.redis.del(SessionKeys.websubLease(linkId));
-    return true;
+  async denied(channelId: string, linkId: string | null): Promise<void> {
+    const pending = this.pendingKey('subscribe', channelId);
+    await (linkId ? this.redis.del(pending, SessionKeys.websubLease(linkId)) : this.redis.del(pending));
   }
 
   private pendingKey(mode: WebSubMode, channelId: string): string {
