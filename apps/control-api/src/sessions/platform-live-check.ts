@@ -40,7 +40,7 @@ const MAX_DETAIL_CHARS = 200;
  * Quota units of one liveBroadcasts.list call. Google's quota table does not list it (youtube.md §4;
  * public code says 1, 5 or 50): 5 is an estimate, the same figure the project's FakeGoogle charges.
  */
-export const LIVE_BROADCASTS_LIST_UNITS = 5;
+const LIVE_BROADCASTS_LIST_UNITS = 5;
 
 /**
  * The reason and message of a platform's error body, with `secrets` (the token, the user id) masked:

@@ -28,12 +28,12 @@ import { YouTubeVideosClient } from './youtube-videos.client';
  * SET NX), so every replica puts a session in the same shard and none is refreshed twice. 250
  * sessions are 1 shard (3 Get Streams calls); 10,000 are 5 shards of ~2,000 (about 100-105 calls).
  */
-export const SESSIONS_PER_SHARD = 2_000;
+const SESSIONS_PER_SHARD = 2_000;
 
 /** The lease for one shard in one interval; it names the interval, so it is never won twice for the same one. */
-export const viewerLeaseKey = (interval: number, shard: number) => `stream:viewer-refresh:${interval}:${shard}`;
+const viewerLeaseKey = (interval: number, shard: number) => `stream:viewer-refresh:${interval}:${shard}`;
 /** The shard count every replica uses in one interval. */
-export const viewerShardsKey = (interval: number) => `stream:viewer-shards:${interval}`;
+const viewerShardsKey = (interval: number) => `stream:viewer-shards:${interval}`;
 
 /** Calls in flight per platform per replica. */
 const CONCURRENCY = 4;

@@ -5,7 +5,7 @@ import { PlatformPausedError } from './viewer-count.errors';
 
 /** videos.list takes at most 50 ids per call and costs 1 quota unit (youtube.md §2.3, §4). */
 export const YOUTUBE_IDS_PER_CALL = 50;
-export const VIDEOS_LIST_UNITS = 1;
+const VIDEOS_LIST_UNITS = 1;
 
 export interface YouTubeClientOptions {
   apiBaseUrl: string;
