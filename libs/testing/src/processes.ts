@@ -33,7 +33,7 @@ export interface RunningApp {
 export function startBuiltApp(name: string, env: Record<string, string>, entry = resolve(WORKSPACE_ROOT, 'dist/apps', name, 'main.js')): RunningApp {
   const child = spawn(process.execPath, [entry], {
     cwd: WORKSPACE_ROOT,
-    // The run's own Redis (tools/jest-redis-setup.js) and the FFmpeg under test, unless the test names others.
+    // The run's own Redis (tools/jest-redis-setup.ts) and the FFmpeg under test, unless the test names others.
     env: { PATH: process.env.PATH ?? '', ...(process.env.STREAM_REDIS_URL ? { STREAM_REDIS_URL: process.env.STREAM_REDIS_URL } : {}), ...testMediaEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -15,6 +15,10 @@ export interface TestRedisServer {
   port: number;
   /** `redis://127.0.0.1:<port>` (db 0). */
   url: string;
+  /** Its working directory (empty: nothing is persisted). */
+  dir: string;
+  /** The server's process id while it runs. */
+  pid(): number | undefined;
   /** Kills the server (SIGKILL by default: an outage, not a clean shutdown). */
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same port; data is gone (no persistence). */
@@ -67,6 +71,8 @@ export async function startRedisServer(options: TestRedisOptions = {}): Promise<
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    dir,
+    pid: () => child?.pid,
     start,
     stop,
     restart: async (downMs = 0) => {
@@ -103,7 +109,7 @@ async function ping(port: number): Promise<void> {
 }
 
 /**
- * The redis-server this test run started for itself (tools/jest-redis-setup.js puts its URL in
+ * The redis-server this test run started for itself (tools/jest-redis-setup.ts puts its URL in
  * STREAM_REDIS_URL). Throws when there is none, so no test silently falls back to the developer's Redis.
  */
 export function testRedisUrl(): string {

@@ -1,0 +1,3 @@
+import { setup } from './jest-redis-setup';
+
+export default setup;

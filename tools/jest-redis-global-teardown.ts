@@ -1,0 +1,3 @@
+import { teardown } from './jest-redis-setup';
+
+export default teardown;
