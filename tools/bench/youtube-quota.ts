@@ -24,7 +24,7 @@ import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 
 import { SessionKeys } from '@lib-stream/contracts';
-import { FakeGoogle, FakeYouTubeChatStream, TEST_JWT_SECRET, bearerToken, freePort, startBuiltApp, startRedisServer, waitForReady } from '@lib-stream/testing';
+import { FakeGoogle, FakeYouTubeChatStream, TEST_JWT_SECRET, bearerToken, expectEventually, freePort, startBuiltApp, startRedisServer, waitForReady } from '@lib-stream/testing';
 
 import { runMain } from '../shared/bench-kit';
 
@@ -103,13 +103,12 @@ async function runChat(transport: 'streamList' | 'polling'): Promise<RunResult> 
       await new Promise((r) => setTimeout(r, 20));
     }
     google.endChat(broadcast.liveChatId);
-    const ended = Date.now() + 30_000;
-    for (;;) {
-      const status = await call('/stream/session/status', { accountId, platformSessionId });
-      if (status.state === 'ended') break;
-      if (Date.now() > ended) throw new Error('the session did not end after the chat ended');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await expectEventually(
+      async () => {
+        if ((await call('/stream/session/status', { accountId, platformSessionId })).state !== 'ended') throw new Error('the session did not end after the chat ended');
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
     const wallSeconds = (Date.now() - started) / 1000;
     const calls =
       transport === 'streamList'
