@@ -158,8 +158,11 @@ export class YouTubeQuota {
     const delay = Math.round(Math.min(remainingMs + 1000, pollingIntervalMillis * stretch));
     // The demand stays registered until a little after this poller wakes, so a long sleep still counts.
     const demandKey = SessionKeys.youtubeQuotaDemand(this.project);
-    await this.redis.hset(demandKey, platformSessionId, JSON.stringify({ perMs: ownPerMs, until: now + delay + 60_000 }));
-    await this.redis.expire(demandKey, DAY_KEY_TTL_SECONDS);
+    await this.redis
+      .multi()
+      .hset(demandKey, platformSessionId, JSON.stringify({ perMs: ownPerMs, until: now + delay + 60_000 }))
+      .expire(demandKey, DAY_KEY_TTL_SECONDS)
+      .exec();
     return delay;
   }
 
