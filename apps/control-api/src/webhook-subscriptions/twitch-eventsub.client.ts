@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 
 import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
 
-import { AccessTokenRejectedError, PlatformUnavailableError } from '../platform-links/oauth/oauth.types';
-import { formBody, platformFetch } from '../platform-links/oauth/platform-http';
+import { PlatformUnavailableError } from '../platform-links/oauth/oauth.types';
+import { TwitchAppHelix } from '../platform-links/oauth/twitch-app-helix';
 
 export interface EventSubSubscription {
   id: string;
@@ -22,9 +22,17 @@ export type CreateOutcome = 'created' | 'exists' | 'rate-limited';
  */
 @Injectable()
 export class TwitchEventSubClient {
-  private appToken: { value: string; expiresAt: number } | null = null;
+  private readonly app: TwitchAppHelix;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.app = new TwitchAppHelix({
+      apiBaseUrl: config.STREAM_TWITCH_API_BASE_URL,
+      authBaseUrl: config.STREAM_TWITCH_AUTH_BASE_URL,
+      clientId: config.STREAM_TWITCH_CLIENT_ID,
+      clientSecret: config.STREAM_TWITCH_CLIENT_SECRET,
+      timeoutMs: config.STREAM_PLATFORM_HTTP_TIMEOUT_SECONDS * 1000,
+    });
+  }
 
   async list(): Promise<EventSubSubscription[]> {
     const all: EventSubSubscription[] = [];
@@ -53,36 +61,7 @@ export class TwitchEventSubClient {
     if (response.status !== 204 && response.status !== 404) throw new PlatformUnavailableError(`Delete EventSub Subscription answered ${response.status}`);
   }
 
-  private async helix(method: string, path: string, body?: object, retried = false): Promise<Response> {
-    const token = await this.token();
-    try {
-      return await platformFetch(
-        `${this.config.STREAM_TWITCH_API_BASE_URL}${path}`,
-        {
-          method,
-          headers: { Authorization: `Bearer ${token}`, 'Client-Id': this.config.STREAM_TWITCH_CLIENT_ID, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-          body: body ? JSON.stringify(body) : undefined,
-        },
-        this.config.STREAM_PLATFORM_HTTP_TIMEOUT_SECONDS * 1000,
-      );
-    } catch (error) {
-      if (!(error instanceof AccessTokenRejectedError) || retried) throw error;
-      this.appToken = null;
-      return this.helix(method, path, body, true);
-    }
-  }
-
-  private async token(): Promise<string> {
-    if (this.appToken && this.appToken.expiresAt > Date.now() + 60_000) return this.appToken.value;
-    const { body, headers } = formBody({
-      client_id: this.config.STREAM_TWITCH_CLIENT_ID,
-      client_secret: this.config.STREAM_TWITCH_CLIENT_SECRET,
-      grant_type: 'client_credentials',
-    });
-    const response = await platformFetch(`${this.config.STREAM_TWITCH_AUTH_BASE_URL}/token`, { method: 'POST', body, headers }, this.config.STREAM_PLATFORM_HTTP_TIMEOUT_SECONDS * 1000);
-    if (!response.ok) throw new PlatformUnavailableError(`Twitch app token request answered ${response.status}`);
-    const token = (await response.json()) as { access_token: string; expires_in?: number };
-    this.appToken = { value: token.access_token, expiresAt: Date.now() + (token.expires_in ?? 3600) * 1000 };
-    return token.access_token;
+  private helix(method: string, path: string, body?: object): Promise<Response> {
+    return this.app.request(method, path, body);
   }
 }

@@ -1,18 +1,12 @@
 import { AccessTokenRejectedError, PlatformUnavailableError } from '../../platform-links/oauth/oauth.types';
-import { formBody, platformFetch } from '../../platform-links/oauth/platform-http';
+import { type TwitchAppOptions, TwitchAppHelix, TwitchAppTokenError } from '../../platform-links/oauth/twitch-app-helix';
 import { readPlatformError } from '../platform-live-check';
 import { PlatformPausedError } from './viewer-count.errors';
 
 /** Get Streams takes at most 100 `user_id`s per call (twitch.md §2.1). */
 export const TWITCH_IDS_PER_CALL = 100;
 
-export interface TwitchClientOptions {
-  apiBaseUrl: string;
-  authBaseUrl: string;
-  clientId: string;
-  clientSecret: string;
-  timeoutMs: number;
-}
+export type TwitchClientOptions = TwitchAppOptions;
 
 export interface TwitchStreamsAnswer {
   /** user id → `viewer_count`, for the users that are live; a user who is not live is absent. */
@@ -29,9 +23,11 @@ export interface TwitchStreamsAnswer {
  * the status and Twitch's message, never a token or a user id.
  */
 export class TwitchStreamsClient {
-  private appToken: Promise<string> | null = null;
+  private readonly app: TwitchAppHelix;
 
-  constructor(private readonly options: TwitchClientOptions) {}
+  constructor(private readonly options: TwitchClientOptions) {
+    this.app = new TwitchAppHelix(options);
+  }
 
   /**
    * Live viewer counts of up to 100 users. Throws PlatformPausedError on 429 (until
@@ -57,37 +53,20 @@ export class TwitchStreamsClient {
     return { counts, limit, remaining, resetAtMs };
   }
 
-  private async helix(path: string, retried = false): Promise<Response> {
-    const token = await this.token();
+  /** A Helix GET with the shared app token; token trouble becomes PlatformUnavailableError with Twitch's message. */
+  private async helix(path: string): Promise<Response> {
     try {
-      return await platformFetch(`${this.options.apiBaseUrl}${path}`, { headers: { Authorization: `Bearer ${token}`, 'Client-Id': this.options.clientId } }, this.options.timeoutMs);
+      return await this.app.request('GET', path);
     } catch (error) {
-      if (!(error instanceof AccessTokenRejectedError)) throw error;
-      this.appToken = null;
-      if (retried) throw new PlatformUnavailableError('Twitch refused a fresh app access token (check STREAM_TWITCH_CLIENT_ID/SECRET)');
-      return this.helix(path, true);
-    }
-  }
-
-  /** One mint at a time: concurrent batches share the same request. */
-  private token(): Promise<string> {
-    this.appToken ??= this.mint().catch((error: unknown) => {
-      this.appToken = null;
+      if (error instanceof TwitchAppTokenError) throw new PlatformUnavailableError(`${error.message}: ${await this.message(error.response)}`);
+      if (error instanceof AccessTokenRejectedError) throw new PlatformUnavailableError('Twitch refused a fresh app access token (check STREAM_TWITCH_CLIENT_ID/SECRET)');
       throw error;
-    });
-    return this.appToken;
+    }
   }
 
   /** Twitch's `{error, status, message}` message via readPlatformError (printable, cut short, client id and secret masked). */
   private async message(response: Response): Promise<string> {
     return (await readPlatformError(response, [this.options.clientId, this.options.clientSecret])).detail || 'no message';
-  }
-
-  private async mint(): Promise<string> {
-    const { body, headers } = formBody({ client_id: this.options.clientId, client_secret: this.options.clientSecret, grant_type: 'client_credentials' });
-    const response = await platformFetch(`${this.options.authBaseUrl}/token`, { method: 'POST', body, headers }, this.options.timeoutMs);
-    if (!response.ok) throw new PlatformUnavailableError(`Twitch app token request answered ${response.status}: ${await this.message(response)}`);
-    return ((await response.json()) as { access_token: string }).access_token;
   }
 }
 
