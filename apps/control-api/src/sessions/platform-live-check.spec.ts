@@ -1,6 +1,7 @@
 import { StreamPlatform } from '@lib-stream/contracts';
 
-import { PlatformRefusedError, readPlatformError } from './platform-live-check';
+import { readPlatformError } from '../platform-links/oauth/platform-http';
+import { PlatformRefusedError } from './platform-live-check';
 
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 

@@ -4,7 +4,7 @@ import { ErrorCode, StreamPlatform } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig, DomainError } from '@lib-stream/nest-kit';
 
 import { LinkCipherProvider } from '../platform-links/link-cipher.provider';
-import { platformFetch } from '../platform-links/oauth/platform-http';
+import { platformFetch, readPlatformError } from '../platform-links/oauth/platform-http';
 import { PlatformUnavailableError } from '../platform-links/oauth/oauth.types';
 import type { PlatformLinkEntity } from '../platform-links/platform-link.entity';
 import { TokenRefreshService } from '../platform-links/token-refresh.service';
@@ -35,41 +35,11 @@ export class PlatformRefusedError extends DomainError {
 
 /** lifeCycleStatus values of a broadcast that is on air (youtube.md §2.2); `testing` is a private preview. */
 const ON_AIR = ['live', 'liveStarting'];
-const MAX_DETAIL_CHARS = 200;
 /**
  * Quota units of one liveBroadcasts.list call. Google's quota table does not list it (youtube.md §4;
  * public code says 1, 5 or 50): 5 is an estimate, the same figure the project's FakeGoogle charges.
  */
 const LIVE_BROADCASTS_LIST_UNITS = 5;
-
-/**
- * The reason and message of a platform's error body, with `secrets` (the token, the user id) masked:
- * Google `{ error: { code, message, errors: [{ reason }] } }` (youtube.md §2.2) and Twitch
- * `{ error, status, message }` (twitch.md). An unreadable body gives `unknown` and no detail.
- */
-export async function readPlatformError(response: Response, secrets: string[]): Promise<{ reason: string; detail: string }> {
-  const body = (await response.json().catch(() => null)) as {
-    error?: string | { message?: string; status?: string; errors?: { reason?: string; message?: string }[] };
-    message?: string;
-  } | null;
-  let reason = 'unknown';
-  let detail = '';
-  if (body && typeof body.error === 'object') {
-    reason = body.error.errors?.[0]?.reason ?? body.error.status ?? reason;
-    detail = body.error.message ?? body.error.errors?.[0]?.message ?? '';
-  } else if (body) {
-    reason = typeof body.error === 'string' ? body.error : reason;
-    detail = body.message ?? '';
-  }
-  return { reason: clean(reason, secrets).slice(0, 60), detail: clean(detail, secrets).slice(0, MAX_DETAIL_CHARS) };
-}
-
-function clean(text: string, secrets: string[]): string {
-  // Printable characters only: the text ends up in a log line and an API message.
-  let out = [...String(text)].map((c) => (c < ' ' || c === '\u007f' || c === '<' || c === '>' ? ' ' : c)).join('').trim();
-  for (const secret of secrets) if (secret) out = out.split(secret).join('****');
-  return out;
-}
 
 /**
  * Asks the platform whether the linked creator is live right now: Twitch Get Streams (twitch.md),

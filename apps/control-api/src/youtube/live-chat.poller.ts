@@ -8,7 +8,7 @@ import { AccessTokenRejectedError, PlatformUnavailableError } from '../platform-
 import { platformFetch } from '../platform-links/oauth/platform-http';
 import { TokenRefreshService } from '../platform-links/token-refresh.service';
 import { AudienceIngestService } from '../sessions/audience-ingest.service';
-import { readPlatformError } from '../sessions/platform-live-check';
+import { readPlatformError } from '../platform-links/oauth/platform-http';
 import { SessionsService } from '../sessions/sessions.service';
 import { SeenChatMessages } from './live-chat-dedupe';
 import type { StreamedChatMessage } from './live-chat-stream.client';

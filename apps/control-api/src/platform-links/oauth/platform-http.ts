@@ -28,3 +28,35 @@ export function withTimeout<T>(work: Promise<T>, timeoutMs: number, what: string
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
+
+/** Longest platform message kept (it reaches a log line and an API message). */
+const MAX_DETAIL_CHARS = 200;
+
+/**
+ * The reason and message of a platform's error body, with `secrets` (the token, the user id) masked:
+ * Google `{ error: { code, message, errors: [{ reason }] } }` (youtube.md §2.2) and Twitch
+ * `{ error, status, message }` (twitch.md). An unreadable body gives `unknown` and no detail.
+ */
+export async function readPlatformError(response: Response, secrets: string[]): Promise<{ reason: string; detail: string }> {
+  const body = (await response.json().catch(() => null)) as {
+    error?: string | { message?: string; status?: string; errors?: { reason?: string; message?: string }[] };
+    message?: string;
+  } | null;
+  let reason = 'unknown';
+  let detail = '';
+  if (body && typeof body.error === 'object') {
+    reason = body.error.errors?.[0]?.reason ?? body.error.status ?? reason;
+    detail = body.error.message ?? body.error.errors?.[0]?.message ?? '';
+  } else if (body) {
+    reason = typeof body.error === 'string' ? body.error : reason;
+    detail = body.message ?? '';
+  }
+  return { reason: clean(reason, secrets).slice(0, 60), detail: clean(detail, secrets).slice(0, MAX_DETAIL_CHARS) };
+}
+
+function clean(text: string, secrets: string[]): string {
+  // Printable characters only: the text ends up in a log line and an API message.
+  let out = [...String(text)].map((c) => (c < ' ' || c === '\u007f' || c === '<' || c === '>' ? ' ' : c)).join('').trim();
+  for (const secret of secrets) if (secret) out = out.split(secret).join('****');
+  return out;
+}

@@ -1,6 +1,6 @@
 import { AccessTokenRejectedError, PlatformUnavailableError } from '../../platform-links/oauth/oauth.types';
 import { type TwitchAppOptions, TwitchAppHelix, TwitchAppTokenError } from '../../platform-links/oauth/twitch-app-helix';
-import { readPlatformError } from '../platform-live-check';
+import { readPlatformError } from '../../platform-links/oauth/platform-http';
 import { PlatformPausedError } from './viewer-count.errors';
 
 /** Get Streams takes at most 100 `user_id`s per call (twitch.md §2.1). */

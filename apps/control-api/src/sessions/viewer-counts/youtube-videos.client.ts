@@ -1,6 +1,6 @@
 import { PlatformUnavailableError } from '../../platform-links/oauth/oauth.types';
 import { platformFetch } from '../../platform-links/oauth/platform-http';
-import { readPlatformError } from '../platform-live-check';
+import { readPlatformError } from '../../platform-links/oauth/platform-http';
 import { PlatformPausedError } from './viewer-count.errors';
 
 /** videos.list takes at most 50 ids per call and costs 1 quota unit (youtube.md §2.3, §4). */
