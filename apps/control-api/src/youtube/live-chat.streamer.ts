@@ -11,7 +11,7 @@ import { StreamListChannels, type StreamListOutcome, type StreamedChatMessage } 
 import { YouTubeQuota } from './youtube-quota';
 
 /** streamList costs 5 units per connection, not per message (youtube.md §3.2, §4). */
-export const STREAM_CONNECTION_COST_UNITS = 5;
+const STREAM_CONNECTION_COST_UNITS = 5;
 /** Failures worth retrying on the stream; any other status means streaming is refused here. */
 const RETRYABLE = new Set<number>([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.INTERNAL, status.UNKNOWN, status.ABORTED, status.CANCELLED, status.RESOURCE_EXHAUSTED]);
 /** Consecutive failed connections (no page received) before giving up on streaming for this chat. */
