@@ -24,6 +24,15 @@ export const SessionKeys = {
   youtubeChatTransport: (platformSessionId: string) => `stream:yt-chat-transport:${platformSessionId}`,
   /** The last pulse published for a session (short TTL), for /stream/admin/pulse/latest. */
   latestPulse: (platformSessionId: string) => `stream:pulse-latest:${platformSessionId}`,
+  /** Viewer-count refresh: the lease for one shard in one interval (named by the interval, so never won twice for it). */
+  viewerRefreshLease: (interval: number, shard: number) => `stream:viewer-refresh:${interval}:${shard}`,
+  /** Viewer-count refresh: the shard count every replica uses in one interval. */
+  viewerRefreshShards: (interval: number) => `stream:viewer-shards:${interval}`,
+  /**
+   * Epoch ms before which no replica calls `platform` for viewer counts; `scope` is a hash of the
+   * client id (Twitch's bucket is per client, Google's quota per project).
+   */
+  viewerBackoff: (platform: string, scope: string) => `stream:viewer-backoff:${platform}:${scope}`,
   /** Present while a link's WebSub lease does not need renewing yet. */
   websubLease: (linkId: string) => `stream:yt-websub:${linkId}`,
   /** A WebSub (un)subscribe this service sent and awaits the hub's verification of (value: link id); keyed hash of the channel. */

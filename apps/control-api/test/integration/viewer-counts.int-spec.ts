@@ -7,7 +7,7 @@ import { FakeGoogle, FakeTwitch, type TestDatabase, bearerToken, createTestDatab
 
 import { LinkCipherProvider } from '../../src/platform-links/link-cipher.provider';
 import { PlatformLinksRepository } from '../../src/platform-links/platform-links.repository';
-import { backoffScope, viewerBackoffKey } from '../../src/sessions/viewer-counts/platform-backoff';
+import { backoffScope } from '../../src/sessions/viewer-counts/platform-backoff';
 import { ViewerCountRefresher } from '../../src/sessions/viewer-counts/viewer-count-refresher';
 import { nextPacificMidnight } from '../../src/youtube/youtube-quota';
 import { type ControlApiUnderTest, capturedLogLines, createControlApi } from './control-api.factory';
@@ -22,7 +22,7 @@ describe('live viewer counts, against the strict Twitch and Google fakes', () =>
   // Client ids of their own: rate-limit pauses are kept per client, and other spec files share this Redis.
   const twitch = new FakeTwitch('viewer-counts-spec-twitch-client');
   const google = new FakeGoogle('viewer-counts-spec.apps.googleusercontent.com');
-  const youtubePauseKey = () => viewerBackoffKey('youtube', backoffScope(google.clientId));
+  const youtubePauseKey = () => SessionKeys.viewerBackoff('youtube', backoffScope(google.clientId));
   let db: TestDatabase;
   let redis: Redis;
   let subscriber: Redis;

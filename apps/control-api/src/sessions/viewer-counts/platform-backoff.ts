@@ -2,11 +2,7 @@ import { createHash } from 'node:crypto';
 
 import type Redis from 'ioredis';
 
-/**
- * Redis key holding the epoch ms before which no replica calls `platform` for viewer counts; `scope`
- * is a hash of the client id (Twitch's bucket is per client, Google's quota per project).
- */
-export const viewerBackoffKey = (platform: string, scope: string) => `stream:viewer-backoff:${platform}:${scope}`;
+import { SessionKeys } from '@lib-stream/contracts';
 
 /** The key scope of an OAuth client id: its hash, never the id itself. */
 export function backoffScope(clientId: string): string {
@@ -43,6 +39,6 @@ export class PlatformBackoff {
   }
 
   private key(platform: string): string {
-    return viewerBackoffKey(platform, this.scopes[platform] ?? 'default');
+    return SessionKeys.viewerBackoff(platform, this.scopes[platform] ?? 'default');
   }
 }

@@ -3,7 +3,7 @@ import type Redis from 'ioredis';
 import { Counter, Histogram } from 'prom-client';
 import { DataSource } from 'typeorm';
 
-import { type PlatformSessionModel, StreamPlatform } from '@lib-stream/contracts';
+import { type PlatformSessionModel, SessionKeys, StreamPlatform } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig, MetricsService, REDIS, SERVICE_IDENTITY, type ServiceIdentity } from '@lib-stream/nest-kit';
 
 import { LinkCipherProvider } from '../../platform-links/link-cipher.provider';
@@ -30,10 +30,6 @@ import { YouTubeVideosClient } from './youtube-videos.client';
  */
 const SESSIONS_PER_SHARD = 2_000;
 
-/** The lease for one shard in one interval; it names the interval, so it is never won twice for the same one. */
-const viewerLeaseKey = (interval: number, shard: number) => `stream:viewer-refresh:${interval}:${shard}`;
-/** The shard count every replica uses in one interval. */
-const viewerShardsKey = (interval: number) => `stream:viewer-shards:${interval}`;
 
 /** Calls in flight per platform per replica. */
 const CONCURRENCY = 4;
@@ -161,8 +157,8 @@ export class ViewerCountRefresher implements OnApplicationBootstrap, BeforeAppli
     const ids = await this.store.activeIds();
     if (ids.length === 0) return null;
     const proposed = Math.ceil(ids.length / SESSIONS_PER_SHARD);
-    await this.redis.set(viewerShardsKey(interval), String(proposed), 'PX', this.intervalMs * 2, 'NX');
-    const shards = Number(await this.redis.get(viewerShardsKey(interval))) || proposed;
+    await this.redis.set(SessionKeys.viewerRefreshShards(interval), String(proposed), 'PX', this.intervalMs * 2, 'NX');
+    const shards = Number(await this.redis.get(SessionKeys.viewerRefreshShards(interval))) || proposed;
     const byShard = new Map<number, string[]>();
     for (const id of ids) {
       const shard = shardOf(id, shards);
@@ -172,7 +168,7 @@ export class ViewerCountRefresher implements OnApplicationBootstrap, BeforeAppli
     }
     const won: string[] = [];
     for (const [shard, shardIds] of byShard) {
-      const lease = await this.redis.set(viewerLeaseKey(interval, shard), this.identity.instanceId, 'PX', this.intervalMs * 2, 'NX');
+      const lease = await this.redis.set(SessionKeys.viewerRefreshLease(interval, shard), this.identity.instanceId, 'PX', this.intervalMs * 2, 'NX');
       if (lease === 'OK') won.push(...shardIds);
     }
     if (won.length === 0) return null;
