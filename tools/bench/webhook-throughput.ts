@@ -1,100 +1,336 @@
 /**
- * Webhook benchmark: signed `channel.chat.message` deliveries per second through the whole pipeline
- * (a built control-api: signature, replay guard, link lookup, sentiment, tracking, Redis buffer)
- * beside a bare node:http server that only verifies the HMAC, measured in the same run.
+ * Webhook benchmark: how many signed `channel.chat.message` notifications per second a receiver takes
+ * on one core, with control-api beside two baselines measured in the same run:
+ *   - bare: node:http that only checks the HMAC (tools/bench/bare-webhook-server.js), the floor;
+ *   - twurple: @twurple/eventsub-http's EventSubMiddleware on Express with a chat handler.
+ * The load generator (tools/bench/webhook/load-generator.ts: undici Pool, keep-alive connections, one
+ * request in flight each, pre-signed deliveries with fresh message ids) runs in its own process pinned
+ * to core 0; each receiver is pinned to core 1. control-api runs the full pipeline for a broadcaster
+ * with an active session (signature, replay guard in Redis, link and session lookup, sentiment,
+ * tracking, buffer or burst-limit shed), at the default per-session burst limit; its round lasts until
+ * every delivery is in its accounting (accepted + shed), not only answered.
+ * Warm-up, then interleaved rounds (bare, twurple, control-api, repeat); the table holds medians.
+ * It runs its own redis-server, MariaDB database and data directory and removes them afterwards.
  *
- *   npm run bench:webhook -- [deliveries=4000] [concurrency=32]     (needs Redis on 127.0.0.1:6379)
+ *   npm run bench:webhook -- [rounds=5] [seconds=3] [connections=50]
+ *   WEBHOOK_BENCH_CPU_PROF=<dir>  also writes control-api's V8 CPU profile (node --cpu-prof) there;
+ *   WEBHOOK_BENCH_NO_BUILD=1      uses the control-api already in dist/ (while iterating).
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import Redis from 'ioredis';
 
 import { SessionKeys } from '@lib-stream/contracts';
-import { FakeTwitch, type SignedDelivery, eventSubDelivery, freePort, startBuiltApp, waitForReady } from '@lib-stream/testing';
+import { SETTINGS } from '@lib-stream/nest-kit';
+import { FakeTwitch, type RunningApp, createTestDatabase, freePort, startBuiltApp, startRedisServer, waitForReady } from '@lib-stream/testing';
 
+import { median, runMain } from '../shared/bench-kit';
 import { controlApiEnvForFakeTwitch, openLiveTwitchSession } from '../shared/twitch-stack';
-import { runMain } from '../shared/bench-kit';
+import type { RoundRequest, RoundResult } from './webhook/load-generator';
 
 const ROOT = resolve(__dirname, '../..');
-const TOTAL = Number(process.argv[2] ?? 4000);
-const CONCURRENCY = Number(process.argv[3] ?? 32);
 const SECRET = 'bench-eventsub-secret-0123456789';
-const LINES = ['PogChamp LETS GOOO', 'KEKW', 'gg wp <3', 'what game is this?', 'ResidentSleeper', 'that was terrible', 'WHAT?! no way', 'LUL he missed', 'hype hype hype', 'you are trash'];
+const BROADCASTER_ID = '90000001';
+const GENERATOR_CORE = 0;
+const RECEIVER_CORE = 1;
+/** A round in which the generator used more than this share of its core may have measured the generator. */
+const GENERATOR_SATURATED = 0.9;
 
-async function fire(url: string, deliveries: SignedDelivery[]): Promise<number> {
-  let next = 0;
-  const started = process.hrtime.bigint();
-  const worker = async () => {
-    while (next < deliveries.length) {
-      const delivery = deliveries[next++];
-      const response = await fetch(url, { method: 'POST', headers: delivery.headers, body: delivery.body });
-      if (response.status !== 204) throw new Error(`unexpected ${response.status} from ${url}`);
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return Number(process.hrtime.bigint() - started) / 1e9;
+export interface WebhookBenchOptions {
+  /** Measured rounds per receiver (default 5). */
+  rounds?: number;
+  /** Target length of one round in seconds (default 3); the count per receiver is set from its warm-up rate. */
+  roundSeconds?: number;
+  /** Keep-alive connections, one request in flight on each (default 50). */
+  connections?: number;
+  /** Build control-api first (default true; a combined command that built it already passes false). */
+  build?: boolean;
+  log?: (line: string) => void;
 }
 
-function chatDeliveries(broadcasterId: string): SignedDelivery[] {
-  return Array.from({ length: TOTAL }, (_, i) => {
-    const chatter = String(1_000_000 + (i % 500));
-    const text = LINES[i % LINES.length];
-    return eventSubDelivery(SECRET, 'notification', 'channel.chat.message', {
-      event: {
-        broadcaster_user_id: broadcasterId,
-        chatter_user_id: chatter,
-        chatter_user_login: `viewer${chatter}`,
-        message_id: randomUUID(),
-        message: { text, fragments: [{ type: 'text', text }] },
-        badges: i % 7 === 0 ? [{ set_id: 'subscriber', id: '1', info: '3' }] : [],
-        source_broadcaster_user_id: null,
-      },
+/** One receiver's medians over the measured rounds. Ratios are per round against the bare round of the same cycle. */
+export interface WebhookBenchRow {
+  receiver: string;
+  reqPerSec: number;
+  timesBare: number;
+  p50Ms: number;
+  p99Ms: number;
+  p99TimesBare: number;
+  /** Share of one core, median over rounds. */
+  receiverCpu: number;
+  generatorCpu: number;
+  /** Rounds in which the generator was above 90 % of its core. */
+  generatorSaturatedRounds: number;
+  rounds: number;
+}
+
+export interface WebhookBenchResult {
+  rows: WebhookBenchRow[];
+  /** control-api's own accounting for the session at the end (Redis stats hash). */
+  session: { delivered: number; accepted: number; shed: number; buffered: number; burstLimitPerSecond: number };
+  markdown: string;
+}
+
+interface Receiver {
+  name: string;
+  origin: string;
+  path: string;
+  pid: number;
+  /** Waits until everything sent so far is processed (control-api: in its accounting); none for the baselines. */
+  settle?: (expected: number) => Promise<void>;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Pins every thread of a process (and the threads it starts later) to one core. */
+function pin(pid: number, core: number): void {
+  execFileSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
+}
+
+/** A node child that prints `ready…` on its first line when it listens; resolves with that line. */
+async function startNodeReceiver(name: string, args: string[], port: number): Promise<Receiver & { readyLine: string }> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const readyLine = await new Promise<string>((resolveReady, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${output}`)), 15_000);
+    child.stdout?.on('data', () => {
+      const line = output.split('\n').find((l) => l.startsWith('ready'));
+      if (line) {
+        clearTimeout(timer);
+        resolveReady(line);
+      }
     });
+    child.once('exit', (code) => reject(new Error(`${name} exited (${code}): ${output}`)));
   });
+  return { name, origin: `http://127.0.0.1:${port}`, path: '/', pid: child.pid as number, readyLine, output: () => output, stop: () => stopChild(child) };
 }
 
-async function main(): Promise<void> {
-  const { TS_NODE_PROJECT: _omit, ...buildEnv } = process.env;
-  execFileSync('npx', ['nx', 'build', 'control-api', '--output-style=static'], { cwd: ROOT, stdio: 'ignore', env: buildEnv });
-  const twitch = await new FakeTwitch().start();
-  const [apiPort, barePort] = [await freePort(), await freePort()];
-  const api = startBuiltApp('control-api', { ...controlApiEnvForFakeTwitch(twitch, SECRET, apiPort), STREAM_SENTIMENT_MAX_ENTRIES_PER_SECOND: '100000' });
-  const bare = spawn(process.execPath, [resolve(__dirname, 'bare-webhook-server.js'), String(barePort), SECRET], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const redis = new Redis();
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** The load generator process and a call that runs one round in it. */
+async function startGenerator(): Promise<{ pid: number; round(request: RoundRequest): Promise<RoundResult>; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', resolve(__dirname, 'webhook/load-generator.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, TS_NODE_PROJECT: resolve(ROOT, 'tsconfig.base.json') },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const nextMessage = () =>
+    new Promise<{ ready?: boolean; result?: RoundResult; error?: string }>((resolveMessage, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`load generator exited (${code})`));
+      child.once('exit', onExit);
+      child.once('message', (message: { result?: RoundResult; error?: string }) => {
+        child.off('exit', onExit);
+        resolveMessage(message);
+      });
+    });
+  await nextMessage();
+  return {
+    pid: child.pid as number,
+    round: async (request) => {
+      const answer = nextMessage();
+      child.send(request);
+      const { result, error } = await answer;
+      if (!result) throw new Error(`load generator: ${error}`);
+      return result;
+    },
+    stop: () => stopChild(child),
+  };
+}
+
+const pct = (share: number) => `${Math.round(share * 100)} %`;
+const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+
+function markdownTable(rows: WebhookBenchRow[]): string {
+  const lines = ['| receiver | req/s | × bare | p99 ms | p99 × bare | receiver CPU | generator CPU |', '|---|---|---|---|---|---|---|'];
+  for (const row of rows) {
+    const flag = row.generatorSaturatedRounds > 0 ? ` ⚠ >90 % in ${row.generatorSaturatedRounds}/${row.rounds} rounds` : '';
+    lines.push(
+      `| ${row.receiver} | ${Math.round(row.reqPerSec).toLocaleString('en-US')} | ${fixed(row.timesBare, 2)} | ${fixed(row.p99Ms, 2)} | ${fixed(row.p99TimesBare, 1)} | ${pct(row.receiverCpu)} | ${pct(row.generatorCpu)}${flag} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Runs the whole benchmark (builds control-api first) and returns the medians per receiver, control-api's
+ * session accounting and the markdown table. Throws when any answer was not 2xx, when control-api's
+ * accounting does not add up to what was delivered, or when the machine has fewer than two cores.
+ */
+export async function runWebhookBench(options: WebhookBenchOptions = {}): Promise<WebhookBenchResult> {
+  const { rounds = 5, roundSeconds = 3, connections = 50, build = true, log = (line: string) => console.log(line) } = options;
+  if (availableParallelism() < 2) throw new Error('the webhook benchmark needs two cores (generator and receiver each pinned to one)');
+  if (build) {
+    const { TS_NODE_PROJECT: _omit, ...buildEnv } = process.env;
+    log('building control-api…');
+    execFileSync('npx', ['nx', 'build', 'control-api', '--output-style=static'], { cwd: ROOT, stdio: 'ignore', env: buildEnv });
+  }
+
+  const cleanups: (() => Promise<unknown> | unknown)[] = [];
+  const receivers: Receiver[] = [];
   try {
-    await waitForReady(`http://127.0.0.1:${apiPort}`);
-    await new Promise<void>((resolveReady) => bare.stdout?.once('data', () => resolveReady()));
-    const broadcasterId = '90000001';
-    const { platformSessionId } = await openLiveTwitchSession(`http://127.0.0.1:${apiPort}`, twitch, broadcasterId);
+    const redisServer = await startRedisServer();
+    cleanups.push(() => redisServer.dispose());
+    const database = await createTestDatabase('stream_bench');
+    cleanups.push(() => database.drop());
+    const twitch = await new FakeTwitch().start();
+    cleanups.push(() => twitch.stop());
+    const redis = new Redis(redisServer.url);
+    cleanups.push(() => redis.quit());
 
-    // Warm both servers up, then measure.
-    await fire(`http://127.0.0.1:${apiPort}/stream/webhook/twitch`, chatDeliveries(broadcasterId).slice(0, 200));
-    await fire(`http://127.0.0.1:${barePort}/`, chatDeliveries(broadcasterId).slice(0, 200));
-    const buffered = () => redis.llen(SessionKeys.buffer(platformSessionId));
-    const before = await buffered();
+    const [apiPort, barePort, twurplePort] = [await freePort(), await freePort(), await freePort()];
+    const apiEnv = controlApiEnvForFakeTwitch(twitch, SECRET, apiPort);
+    cleanups.push(() => rmSync(apiEnv.STREAM_DATA_DIR, { recursive: true, force: true }));
+    const profileDir = process.env.WEBHOOK_BENCH_CPU_PROF;
+    const api: RunningApp = startBuiltApp('control-api', {
+      ...apiEnv,
+      STREAM_REDIS_URL: redisServer.url,
+      STREAM_DATABASE_URL: database.url,
+      ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(profileDir)}` } : {}),
+    });
+    const apiReceiver: Receiver = {
+      name: 'control-api',
+      origin: `http://127.0.0.1:${apiPort}`,
+      path: '/stream/webhook/twitch',
+      pid: api.child.pid as number,
+      output: api.output,
+      stop: () => api.stop('SIGTERM').then(() => undefined),
+    };
+    receivers.push(apiReceiver);
+    const bare = await startNodeReceiver('bare node:http (HMAC only)', [resolve(__dirname, 'bare-webhook-server.js'), String(barePort), SECRET], barePort);
+    receivers.push(bare);
+    const twurple = await startNodeReceiver('@twurple/eventsub-http on Express', [resolve(__dirname, 'webhook/twurple-receiver.mjs'), String(twurplePort), SECRET, BROADCASTER_ID], twurplePort);
+    twurple.path = twurple.readyLine.split(' ')[1];
+    receivers.push(twurple);
+    await waitForReady(apiReceiver.origin);
+    const { platformSessionId } = await openLiveTwitchSession(apiReceiver.origin, twitch, BROADCASTER_ID);
 
-    const pipelineStart = process.hrtime.bigint();
-    const answeredIn = await fire(`http://127.0.0.1:${apiPort}/stream/webhook/twitch`, chatDeliveries(broadcasterId));
-    while ((await buffered()) - before < TOTAL) await new Promise((r) => setTimeout(r, 5));
-    const processedIn = Number(process.hrtime.bigint() - pipelineStart) / 1e9;
-    const bareIn = await fire(`http://127.0.0.1:${barePort}/`, chatDeliveries(broadcasterId));
+    const statsKey = SessionKeys.stats(platformSessionId);
+    const accounted = async () => {
+      const stats = await redis.hmget(statsKey, 'accepted', 'shed');
+      return { accepted: Number(stats[0] ?? 0), shed: Number(stats[1] ?? 0) };
+    };
+    apiReceiver.settle = async (expected) => {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const { accepted, shed } = await accounted();
+        if (accepted + shed >= expected) return;
+        if (Date.now() > deadline) throw new Error(`control-api accounted ${accepted + shed} of ${expected} deliveries after 60 s`);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    };
 
-    const rate = (seconds: number) => Math.round(TOTAL / seconds);
-    console.log(`\nSigned channel.chat.message deliveries, ${TOTAL} at concurrency ${CONCURRENCY}`);
-    console.log(`  control-api, answered (204)            ${String(rate(answeredIn)).padStart(7)} /s`);
-    console.log(`  control-api, processed into the buffer ${String(rate(processedIn)).padStart(7)} /s`);
-    console.log(`  bare node:http, HMAC check only        ${String(rate(bareIn)).padStart(7)} /s`);
-    console.log(`  ratio processed / bare: ${(rate(processedIn) / rate(bareIn)).toFixed(2)}x`);
+    const generator = await startGenerator();
+    cleanups.push(() => generator.stop());
+    pin(generator.pid, GENERATOR_CORE);
+    for (const receiver of receivers) pin(receiver.pid, RECEIVER_CORE);
+
+    let deliveredToApi = 0;
+    const runRound = async (receiver: Receiver, count: number): Promise<RoundResult> => {
+      const result = await generator.round({
+        origin: receiver.origin,
+        path: receiver.path,
+        count,
+        connections,
+        secret: SECRET,
+        broadcasterId: BROADCASTER_ID,
+        watch: { receiver: receiver.pid, redis: redisServer.pid() as number },
+      });
+      const bad = Object.entries(result.statuses).filter(([status]) => !/^2\d\d$/.test(status));
+      if (bad.length) {
+        throw new Error(`${receiver.name}: ${bad.map(([s, n]) => `${n}× ${s}`).join(', ')} of ${count} answers were not 2xx\n${receiver.output().split('\n').slice(-10).join('\n')}`);
+      }
+      if (receiver.settle) {
+        // The answer comes before the work: the round ends when the last delivery is in the accounting.
+        const started = performance.now();
+        deliveredToApi += count;
+        await receiver.settle(deliveredToApi);
+        result.seconds += (performance.now() - started) / 1000;
+      }
+      return result;
+    };
+
+    // Warm-up: a fixed count, then one second at the rate it showed; that rate sets each receiver's round size.
+    const roundCount = new Map<Receiver, number>();
+    for (const receiver of receivers) {
+      const first = await runRound(receiver, 2000);
+      const second = await runRound(receiver, Math.max(1000, Math.round(first.count / first.seconds)));
+      roundCount.set(receiver, Math.max(1000, Math.round((second.count / second.seconds) * roundSeconds)));
+    }
+    log(`warm-up done; per round: ${receivers.map((r) => `${r.name} ${roundCount.get(r)}`).join(', ')}`);
+
+    const results = new Map<Receiver, RoundResult[]>(receivers.map((r) => [r, []]));
+    const order = [bare, twurple, apiReceiver];
+    for (let i = 0; i < rounds; i++) {
+      for (const receiver of order) {
+        const result = await runRound(receiver, roundCount.get(receiver) as number);
+        results.get(receiver)?.push(result);
+        const saturated = result.cpu.generator > GENERATOR_SATURATED ? '  ⚠ generator above 90 %' : '';
+        log(
+          `round ${i + 1} ${receiver.name.padEnd(34)} ${String(Math.round(result.count / result.seconds)).padStart(6)} /s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  receiver ${pct(result.cpu.receiver)}  generator ${pct(result.cpu.generator)}  redis ${pct(result.cpu.redis)}${saturated}`,
+        );
+      }
+    }
+
+    const bareRounds = results.get(bare) as RoundResult[];
+    const rate = (r: RoundResult) => r.count / r.seconds;
+    const rows = order.map((receiver): WebhookBenchRow => {
+      const own = results.get(receiver) as RoundResult[];
+      return {
+        receiver: receiver.name,
+        reqPerSec: median(own.map(rate)),
+        timesBare: median(own.map((r, i) => rate(r) / rate(bareRounds[i]))),
+        p50Ms: median(own.map((r) => r.p50Ms)),
+        p99Ms: median(own.map((r) => r.p99Ms)),
+        p99TimesBare: median(own.map((r, i) => r.p99Ms / bareRounds[i].p99Ms)),
+        receiverCpu: median(own.map((r) => r.cpu.receiver)),
+        generatorCpu: median(own.map((r) => r.cpu.generator)),
+        generatorSaturatedRounds: own.filter((r) => r.cpu.generator > GENERATOR_SATURATED).length,
+        rounds: own.length,
+      };
+    });
+
+    const { accepted, shed } = await accounted();
+    const buffered = await redis.llen(SessionKeys.buffer(platformSessionId));
+    // Left unset above, so control-api runs at its default.
+    const burstLimitPerSecond = SETTINGS.STREAM_SENTIMENT_MAX_ENTRIES_PER_SECOND.default;
+    if (accepted + shed !== deliveredToApi || buffered !== accepted) {
+      throw new Error(`control-api's accounting does not add up: delivered ${deliveredToApi}, accepted ${accepted}, shed ${shed}, in the buffer ${buffered}`);
+    }
+    const session = { delivered: deliveredToApi, accepted, shed, buffered, burstLimitPerSecond };
+    const markdown = markdownTable(rows);
+    const apiRedis = median((results.get(apiReceiver) as RoundResult[]).map((r) => r.cpu.redis));
+    log(`\nSigned channel.chat.message notifications, ${connections} keep-alive connections, one request in flight each; medians of ${rounds} interleaved rounds of ~${roundSeconds} s.`);
+    log(`Generator pinned to core ${GENERATOR_CORE}, receiver to core ${RECEIVER_CORE}; control-api's round ends when its accounting holds every delivery.\n`);
+    log(markdown);
+    log(`\ncontrol-api session: ${deliveredToApi} deliveries (warm-up included) → accepted ${accepted} (all in the buffer), shed ${shed} by the per-session burst limit (${burstLimitPerSecond}/s, the default)`);
+    log(`redis-server (not pinned) used ${pct(apiRedis)} of a core during control-api's rounds`);
+    return { rows, session, markdown };
   } catch (error) {
-    process.stderr.write(api.output().split('\n').slice(-15).join('\n'));
+    for (const receiver of receivers) log(`--- ${receiver.name}, last lines:\n${receiver.output().split('\n').slice(-8).join('\n')}`);
     throw error;
   } finally {
-    await api.stop('SIGTERM');
-    bare.kill('SIGTERM');
-    await twitch.stop();
-    await redis.quit();
+    for (const receiver of receivers) await receiver.stop().catch(() => undefined);
+    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
   }
 }
 
-runMain(main);
+if (require.main === module) {
+  const [rounds, roundSeconds, connections] = process.argv.slice(2).map(Number);
+  runMain(async () => {
+    await runWebhookBench({
+      rounds: rounds || undefined,
+      roundSeconds: roundSeconds || undefined,
+      connections: connections || undefined,
+      build: process.env.WEBHOOK_BENCH_NO_BUILD !== '1',
+    });
+  });
+}
