@@ -24,6 +24,15 @@ export const SessionKeys = {
   youtubeChatTransport: (platformSessionId: string) => `stream:yt-chat-transport:${platformSessionId}`,
   /** The last pulse published for a session (short TTL), for /stream/admin/pulse/latest. */
   latestPulse: (platformSessionId: string) => `stream:pulse-latest:${platformSessionId}`,
+  /**
+   * Pulse publishing: the last interval (epoch ms / interval length) a partition's pulses were begun for,
+   * set only by the partition's lease holder and only forwards, so no partition is ticked twice in one interval.
+   */
+  pulsePartitionTicked: (partition: number) => `stream:pulse-ticked:${partition}`,
+  /** Pulse publishing: live replicas, a sorted set of replica id → heartbeat expiry (epoch ms, Redis clock). */
+  pulseReplicas: () => 'stream:pulse-replicas',
+  /** Pulse publishing: the partition count the live replicas use (kept alive by their heartbeats). */
+  pulsePartitionCount: () => 'stream:pulse-partitions',
   /** Viewer-count refresh: the lease for one shard in one interval (named by the interval, so never won twice for it). */
   viewerRefreshLease: (interval: number, shard: number) => `stream:viewer-refresh:${interval}:${shard}`,
   /** Viewer-count refresh: the shard count every replica uses in one interval. */

@@ -10,7 +10,7 @@ export class PulseMetrics {
   readonly entriesDropped: Counter<'reason'>;
   readonly tickDuration: Histogram;
   readonly lag: Gauge;
-  readonly leader: Gauge;
+  readonly partitionsHeld: Gauge;
 
   constructor(metrics: MetricsService) {
     const registers = [metrics.registry];
@@ -24,6 +24,6 @@ export class PulseMetrics {
     });
     this.tickDuration = new Histogram({ name: 'lib_stream_pulse_tick_duration_seconds', help: 'Duration of one publishing tick', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10], registers });
     this.lag = new Gauge({ name: 'lib_stream_pulse_tick_lag_seconds', help: 'How late the last tick started against its schedule', registers });
-    this.leader = new Gauge({ name: 'lib_stream_pulse_leader', help: '1 while this instance is the publishing leader', registers });
+    this.partitionsHeld = new Gauge({ name: 'lib_stream_pulse_partitions_held', help: 'Session partitions this replica leases and publishes pulses for', registers });
   }
 }

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 
 import { BufferDrain } from './buffer-drain';
-import { PulseLeader } from './pulse-leader';
+import { PartitionLeases } from './partitions/partition-leases';
 import { PulseMetrics } from './pulse-metrics';
+import { PulseScheduler } from './pulse-scheduler';
 import { PulseTicker } from './pulse-ticker';
 
 @Module({
-  exports: [PulseLeader, PulseTicker],
-  providers: [BufferDrain, PulseLeader, PulseMetrics, PulseTicker],
+  exports: [PartitionLeases, PulseScheduler, PulseTicker],
+  providers: [BufferDrain, PartitionLeases, PulseMetrics, PulseScheduler, PulseTicker],
 })
 export class PulseModule {}

@@ -18,7 +18,7 @@ describe('pulse-publisher on the Redis transport', () => {
     const client = ClientProxyFactory.create(redisTransportOptions(config));
     try {
       const info = await lastValueFrom(client.send(MessagePatterns.PulsePublisherInfo, {}).pipe(timeout(5000)));
-      expect(info).toEqual({ instanceId: identity.instanceId, version: identity.version, pulseIntervalSeconds: 7, leader: expect.any(Boolean) });
+      expect(info).toEqual({ instanceId: identity.instanceId, version: identity.version, pulseIntervalSeconds: 7, partitionCount: 64, partitions: expect.any(Array) });
       await request(app.getHttpServer()).get('/health/ready').expect(200);
     } finally {
       await client.close();

@@ -9,10 +9,10 @@ import { SentimentCategory, TrackedViewerType, toSentimentPulse } from '@lib-str
 import { expectEventually, testRedisUrl } from '@lib-stream/testing';
 
 import { AppModule } from '../../src/app.module';
-import { PulseLeader } from '../../src/pulse/pulse-leader';
+import { PartitionLeases } from '../../src/pulse/partitions/partition-leases';
 import { PulseTicker } from '../../src/pulse/pulse-ticker';
 
-const INTERVAL_SECONDS = 3600; // the leader's own schedule stays out of the way; ticks are driven here
+const INTERVAL_SECONDS = 3600; // the replica's own schedule stays out of the way; ticks are driven here
 const CATEGORIES = Object.values(SentimentCategory);
 
 describe('pulse publishing with real Redis', () => {
@@ -21,6 +21,9 @@ describe('pulse publishing with real Redis', () => {
   const received: { channel: string; packet: { pattern: string; data: Record<string, unknown> } }[] = [];
   let app: INestApplication;
   let ticker: PulseTicker;
+  // Each driven tick claims a fresh interval, far ahead of the wall clock's, so the replica's own ticks claim nothing.
+  let interval = Math.floor(Date.now() / (INTERVAL_SECONDS * 1000)) + 1000;
+  const tick = () => ticker.tick(new Date(), { interval: interval++ });
 
   async function activeSession(inGameSessionId: string | null = null, viewerCount = 0): Promise<string> {
     const id = randomUUID();
@@ -58,7 +61,7 @@ describe('pulse publishing with real Redis', () => {
     app = await createServiceApp({ rootModule: () => AppModule.forRoot(config, identity), redisTransport: true }, config, identity, logger);
     await app.init();
     ticker = app.get(PulseTicker);
-    await expectEventually(() => expect(app.get(PulseLeader).isLeader()).toBe(true));
+    await expectEventually(() => expect(app.get(PartitionLeases).held()).toHaveLength(64));
     await subscriber.subscribe('stream.audience.pulse');
     subscriber.on('message', (channel: string, message: string) => received.push({ channel, packet: JSON.parse(message) }));
   });
@@ -73,10 +76,10 @@ describe('pulse publishing with real Redis', () => {
     const inGame = randomUUID();
     const id = await activeSession(inGame, 321);
     await push(id, [entry(0.1), entry(0.2), entry(0.3)]);
-    await ticker.tick();
+    await tick();
     expect(await redis.llen(SessionKeys.buffer(id))).toBe(3);
     await push(id, [entry(0.4), { ...entry(0.5), trackingId: randomUUID(), viewerType: TrackedViewerType.Subscriber }]);
-    await ticker.tick();
+    await tick();
     await expectEventually(() => expect(pulsesFor(id)).toHaveLength(1));
     const pulse = pulsesFor(id)[0];
     expect(() => toSentimentPulse(pulse)).not.toThrow();
@@ -89,7 +92,7 @@ describe('pulse publishing with real Redis', () => {
   it('keeps the highest intensities over the maximum and counts the rest as overflow', async () => {
     const id = await activeSession();
     await push(id, Array.from({ length: 250 }, (_, i) => entry((i + 1) / 1000)));
-    const report = await ticker.tick();
+    const report = await tick();
     expect(report.overflow).toBeGreaterThanOrEqual(50);
     await expectEventually(() => expect(pulsesFor(id)).toHaveLength(1));
     const intensities = (pulsesFor(id)[0].sentiments as { intensity: number }[]).map((s) => s.intensity);
@@ -101,7 +104,7 @@ describe('pulse publishing with real Redis', () => {
     const id = await activeSession();
     const old = Date.now() - INTERVAL_SECONDS * 2500 - 1000; // two intervals plus the leader lease (half an interval)
     await push(id, [entry(0.9, old), entry(0.8, old), entry(0.1), entry(0.2)]);
-    const report = await ticker.tick();
+    const report = await tick();
     expect(report.expired).toBeGreaterThanOrEqual(2);
     expect(await redis.llen(SessionKeys.buffer(id))).toBe(2);
     expect(pulsesFor(id)).toHaveLength(0);
@@ -121,7 +124,7 @@ describe('pulse publishing with real Redis', () => {
         pushed += n;
         await push(id, batch);
       }
-      const report = await ticker.tick();
+      const report = await tick();
       overflow += report.overflow;
       expired += report.expired;
     }
@@ -142,7 +145,7 @@ describe('pulse publishing with real Redis', () => {
     const metrics = await request(app.getHttpServer()).get('/metrics').expect(200);
     expect(metrics.text).toMatch(/lib_stream_pulses_published_total\{[^}]*\} [1-9]/);
     expect(metrics.text).toMatch(/lib_stream_pulse_entries_dropped_total\{reason="overflow"[^}]*\} [1-9]/);
-    expect(metrics.text).toMatch(/lib_stream_pulse_leader\{[^}]*\} 1/);
+    expect(metrics.text).toMatch(/lib_stream_pulse_partitions_held\{[^}]*\} 64/);
     expect(metrics.text).toContain('lib_stream_pulse_tick_duration_seconds_bucket');
   });
 });
