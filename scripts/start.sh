@@ -65,8 +65,12 @@ for name in STREAM_AUTH_JWT_SECRET STREAM_TOKEN_ENCRYPTION_KEY STREAM_CUSTOM_WEB
   if [ -z "${!name:-}" ]; then export "$name=$(sed -n "s/^$name=//p" "$dev_secrets")"; fi
 done
 
-# A stack started to try lib-stream has the service switched on unless .env says otherwise.
+# A stack started to try lib-stream has the service switched on unless .env says otherwise, and can
+# broadcast between local processes (a camera on :1935, a receiving "platform" on 127.0.0.1): the
+# production defaults (broadcasting off, private and loopback hosts refused) apply when these are set.
 export STREAM_ENABLED="${STREAM_ENABLED:-true}"
+export STREAM_BROADCAST_ENABLED="${STREAM_BROADCAST_ENABLED:-true}"
+export STREAM_MEDIA_ALLOW_PRIVATE_HOSTS="${STREAM_MEDIA_ALLOW_PRIVATE_HOSTS:-true}"
 
 # Audio-only broadcasts show STREAM_DEFAULT_BACKGROUND_VIDEO; its default (/opt/bannou/...) exists
 # only on the production image, so unless it is set or present, make a 10 s black clip once.

@@ -1,25 +1,18 @@
 /**
- * The main job, seen from outside, against the stack `npm start` runs (no platform account needed):
- *
- *   npm run demo -- [seconds=30] [deliveriesPerSecond=4]
+ * The main job, seen from outside: chat in, anonymous pulses out (part 1 of `npm run demo`).
  *
  * Links a custom platform for a fresh demo account, opens a session, sends HMAC-signed deliveries of
  * chat, subscriptions, a raid and viewer counts to POST /stream/webhook/custom (README "Custom
  * webhook"), prints each anonymous `stream.audience.pulse` as it arrives on Redis, then the accounting:
  * events the webhook accepted, entries buffered, shed by burst protection and published in pulses.
- * Finally it stops the session and removes the link. Settings are read as start.sh reads them
- * (environment, .env, .data/dev-secrets.env): CONTROL_API_PORT, STREAM_REDIS_URL,
- * STREAM_AUTH_JWT_SECRET (to sign its bearer token), STREAM_CUSTOM_WEBHOOK_SECRET (to sign deliveries).
+ * Finally it stops the session and removes the link. Needs STREAM_REDIS_URL (to hear the pulses) and
+ * STREAM_CUSTOM_WEBHOOK_SECRET (to sign deliveries), read as start.sh reads them.
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { sign } from 'jsonwebtoken';
 
 import { localSetting } from '../shared/local-settings';
-
-const USAGE = `Usage: npm run demo -- [seconds=30] [deliveriesPerSecond=4]
-Needs the local stack running (npm start in another terminal). Sends signed custom-webhook deliveries
-for a fresh demo account and prints the anonymous sentiment pulses as they arrive, then the accounting.`;
+import { type LocalStack, sleep } from './demo-kit';
 
 const CHAT = [
   'LETS GOOOO what a play',
@@ -39,21 +32,6 @@ interface Pulse {
   approximateViewerCount: number;
   intervalSeconds: number;
   sentiments: { category: string; intensity: number; viewerType: string | null }[];
-}
-
-type Api = (path: string, body: object) => Promise<Record<string, unknown>>;
-
-function apiClient(baseUrl: string, token: string): Api {
-  return async (path, body) => {
-    const response = await fetch(`${baseUrl}${path}`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const answer = (await response.json()) as Record<string, unknown>;
-    if (!response.ok) throw new Error(`${path} answered ${response.status} ${String(answer.code)}: ${String(answer.message)}`);
-    return answer;
-  };
 }
 
 /** One delivery: a few audience events; the custom webhook's JSON format (README "Custom webhook"). */
@@ -94,31 +72,13 @@ function describePulse(pulse: Pulse): string {
   return `pulse: ${pulse.sentiments.length} entries (${tracked} from tracked viewers), ~${pulse.approximateViewerCount} viewers — ${summary || 'no entries'}`;
 }
 
-async function main(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    console.log(USAGE);
-    return 0;
-  }
-  const [seconds, rate] = [Number(args[0] ?? 30), Number(args[1] ?? 4)];
-  if (!(seconds > 0 && seconds <= 3600) || !(rate > 0 && rate <= 100)) {
-    console.error(`seconds must be 1-3600 and deliveriesPerSecond 1-100\n${USAGE}`);
-    return 2;
-  }
-  const baseUrl = `http://127.0.0.1:${localSetting('CONTROL_API_PORT', '3000')}`;
-  const jwtSecret = localSetting('STREAM_AUTH_JWT_SECRET');
+/** Runs the pulse part for `seconds` at `rate` deliveries/s; true when every accepted entry was published. */
+export async function runPulseDemo(stack: LocalStack, seconds: number, rate: number): Promise<boolean> {
+  const { baseUrl } = stack;
   const webhookSecret = localSetting('STREAM_CUSTOM_WEBHOOK_SECRET');
-  const ready = await fetch(`${baseUrl}/health/ready`).then((r) => r.ok, () => false);
-  if (!ready || !jwtSecret || !webhookSecret) {
-    console.error(
-      !ready
-        ? `control-api does not answer at ${baseUrl}: start the stack first (npm start, in another terminal).`
-        : 'STREAM_AUTH_JWT_SECRET or STREAM_CUSTOM_WEBHOOK_SECRET is not set: start the stack once with npm start (it generates both).',
-    );
-    return 1;
-  }
-
+  if (!webhookSecret) throw new Error('STREAM_CUSTOM_WEBHOOK_SECRET is not set: start the stack once with npm start (it generates it).');
   const accountId = randomUUID();
-  const api = apiClient(baseUrl, sign({ sub: accountId, roles: ['user'] }, jwtSecret, { algorithm: 'HS256', expiresIn: '1h' }));
+  const api = stack.api(accountId);
   const subscriber = new Redis(localSetting('STREAM_REDIS_URL', 'redis://127.0.0.1:6379'), { lazyConnect: true, maxRetriesPerRequest: 1 });
   let sessionId: string | null = null;
   try {
@@ -144,7 +104,7 @@ async function main(args: string[]): Promise<number> {
       const tick = Date.now();
       accepted += await deliver(baseUrl, webhookSecret, linked.linkId, deliveryEvents(sent));
       sent += 1;
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 1000 / rate - (Date.now() - tick))));
+      await sleep(Math.max(0, 1000 / rate - (Date.now() - tick)));
     }
 
     // The last entries go out with the next pulse: wait until every buffered entry is published.
@@ -153,7 +113,7 @@ async function main(args: string[]): Promise<number> {
     const deadline = Date.now() + 70_000;
     let last = await status();
     while (published() < Number(last.entriesAccepted) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await sleep(1000);
       last = await status();
     }
     console.log(`
@@ -165,18 +125,10 @@ Accounting for session ${sessionId}:
   entries published in pulses    ${published()}  (${pulses.length} pulses)
   per category so far            ${JSON.stringify(last.sentimentDistribution)}
 No chat text, viewer id or username left lib-stream: the pulses above are all a game service sees.`);
-    return published() === Number(last.entriesAccepted) ? 0 : 1;
+    return published() === Number(last.entriesAccepted);
   } finally {
     subscriber.disconnect();
     if (sessionId) await api('/stream/session/stop', { accountId, platformSessionId: sessionId }).catch(() => undefined);
     await api('/stream/platform/unlink', { accountId, platform: 'custom' }).catch(() => undefined);
   }
 }
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(`demo failed: ${(error as Error).message}`);
-    process.exit(1);
-  },
-);
