@@ -167,6 +167,8 @@ describe('broadcasts across control-api and scaled media workers', () => {
     const backOnAir = present(platform.keyframes(destinationKey).find((k) => k.t > killedAt + 500), 'a keyframe after the kill').t - killedAt;
     expect(backOnAir).toBeLessThan(15_000);
     expect(platform.publishes(destinationKey)).toHaveLength(2);
+    // The adopter went on air only after the dead owner's publish had ended: never two publishers at once.
+    expect(platform.mostPublishersAtOnce(destinationKey)).toBe(1);
     expect(events.filter((e) => e.channel === 'stream.broadcast.started' && e.data.broadcastId === broadcastId)).toHaveLength(1);
 
     // A new worker joins; SIGTERM on the owner hands the broadcast over to it.

@@ -22,6 +22,8 @@ export interface RtmpPlatform {
   publishes(key: string): PlatformEvent[];
   keyframes(key: string): PlatformEvent[];
   gaps(key: string): PlatformEvent[];
+  /** The most publishers the platform had at once on a key (publish/unpublish in the order it logged them); a handover must keep it at 1. */
+  mostPublishersAtOnce(key: string): number;
   stop(): Promise<void>;
 }
 
@@ -89,6 +91,16 @@ export async function startRtmpPlatform({ refuseKeys = [] as string[] } = {}): P
     publishes: (key) => events.filter((e) => e.e === 'publish' && e.key === key),
     keyframes: (key) => events.filter((e) => e.e === 'keyframe' && e.key === key),
     gaps: (key) => events.filter((e) => e.e === 'gap' && e.key === key),
+    mostPublishersAtOnce: (key) => {
+      let current = 0;
+      let most = 0;
+      for (const event of events) {
+        if (event.key !== key) continue;
+        if (event.e === 'publish') most = Math.max(most, ++current);
+        if (event.e === 'unpublish') current--;
+      }
+      return most;
+    },
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGKILL');
       await exited;

@@ -5,6 +5,7 @@ import type Redis from 'ioredis';
 import {
   BROADCAST_JOB_ABANDONED_FIELD,
   BROADCAST_JOB_OPTIONS,
+  BROADCAST_LEASE_MS,
   type BroadcastAssignmentJob,
   type BroadcastJobResult,
   type BroadcastRuntime,
@@ -32,10 +33,23 @@ import { BroadcastStore } from './broadcast.store';
 import { BroadcastValidator, ValidationFailed } from './broadcast-validator';
 import { ffmpegAvailable, ffprobePathFor } from './ffmpeg/ffmpeg-availability';
 import { describeFfmpegBuild } from './ffmpeg/ffmpeg-build';
+import { isSdpInputUrl } from './sdp-input';
 
 const TICK_MS = 1000;
 const HEARTBEAT_TTL_MS = 5000;
 const START_CONCURRENCY = 4;
+/** How often the other owners' Redis connections are looked at (one MGET and one CLIENT LIST). */
+const WATCH_MS = 200;
+/**
+ * An owner whose connections stay gone this long, on a Redis this worker stayed connected to, is
+ * dead: its broadcasts are taken over without waiting for the lease. Longer than FENCE_AFTER_CLOSE_MS
+ * plus a watch period, so an owner that is alive but lost its connection has already fenced itself.
+ */
+const GONE_CONFIRM_MS = 500;
+/** This worker's own connection closed and did not come back in this time: stop pushing (fence). */
+const FENCE_AFTER_CLOSE_MS = 200;
+/** Fence this long before the lease would lapse unrenewed, so a lease adopter never meets our pushers. */
+const LEASE_FENCE_MARGIN_MS = 800;
 
 /**
  * The media plane's broadcast owner on this worker. New broadcasts arrive through a Bull queue (one
@@ -61,6 +75,16 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   private readonly settings: RunnerSettings;
   private readonly sourceChangeListeners: ((to: VideoSourceType) => void)[] = [];
   private readonly adoptionListeners: (() => void)[] = [];
+  private watchTimer: NodeJS.Timeout | null = null;
+  private watching = false;
+  private fenceTimer: NodeJS.Timeout | null = null;
+  /** Until when each owned broadcast's lease is surely ours (from when its last renewal was sent). */
+  private readonly leaseUntil = new Map<string, number>();
+  /** Owners seen connected since this worker's connection was last (re)made, and since when each is gone. */
+  private readonly ownersSeen = new Set<string>();
+  private readonly goneSince = new Map<string, number>();
+  private readonly onRedisClose = () => this.connectionClosed();
+  private readonly onRedisReady = () => this.connectionReady();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -110,8 +134,11 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     this.subscriber = duplicateRedis(this.redis);
     this.subscriber.on('message', (_channel: string, broadcastId: string) => void this.follow(broadcastId));
     await this.subscriber.subscribe(InternalChannels.BroadcastChanged);
+    this.redis.on('close', this.onRedisClose);
+    this.redis.on('ready', this.onRedisReady);
     this.leaseTimer = setInterval(() => void this.renewLeases(), TICK_MS);
     this.ticker = setInterval(() => void this.tick(), TICK_MS);
+    this.watchTimer = setInterval(() => void this.watch(), WATCH_MS);
     await this.updateIntake();
     // Starts overlap (each spends ~0.3 s probing and connecting), so a burst of starts is not queued
     // behind one another; updateIntake pauses the queue once the worker is full.
@@ -126,6 +153,10 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     this.draining = true;
     if (this.ticker) clearInterval(this.ticker);
     if (this.leaseTimer) clearInterval(this.leaseTimer);
+    if (this.watchTimer) clearInterval(this.watchTimer);
+    if (this.fenceTimer) clearTimeout(this.fenceTimer);
+    this.redis.off('close', this.onRedisClose);
+    this.redis.off('ready', this.onRedisReady);
     await this.beat().catch(() => undefined);
     await this.assignments?.pause(true, true).catch(() => undefined);
     const peers = await this.store.peersAbleToBroadcast(this.identity.instanceId).catch(() => 0);
@@ -144,6 +175,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       });
     }
     this.runners.clear();
+    this.leaseUntil.clear();
     await this.store.removeHeartbeat(this.identity.instanceId).catch(() => undefined);
     await this.subscriber?.quit().catch(() => undefined);
     await Promise.all([this.assignments?.close(), this.validations?.close()]).catch(() => undefined);
@@ -179,8 +211,11 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
    */
   private async startJob(job: Bull.Job<BroadcastAssignmentJob>): Promise<BroadcastJobResult<BroadcastStatusView>> {
     // A camera named by its ingest URL is that camera (read by id, claimed by identity).
+    const receivedAt = Date.now();
     const spec = asCameraSource(job.data.spec, (url) => this.cipher.decrypt(url.enc), (url) => this.allowList.cameraForUrl(url));
     this.pending++;
+    let runner: BroadcastRunner | null = null;
+    let owned = false;
     let reserved = true;
     const release = () => {
       if (reserved) this.pending--;
@@ -193,30 +228,61 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       if (this.runners.size + this.pending > this.config.STREAM_MAX_CONCURRENT_BROADCASTS) {
         throw jobError(ErrorCode.ServiceUnavailable, 503, 'the media worker that took the broadcast is at STREAM_MAX_CONCURRENT_BROADCASTS; retry');
       }
+      // The source starts at once, beside the checks, publishing only on this broadcast's program
+      // bus; destinations connect after the checks and the claim. For a URL primary, its own start is
+      // its probe (one FFmpeg start instead of an ffprobe and then an FFmpeg). Not for RTP audio:
+      // the probe and the source would both have to listen on its port, so the probe goes first.
+      runner = this.createRunner(spec, new Date().toISOString());
+      const early = !this.listensForAudio(spec);
+      const primaryUrl = early && spec.video.kind === 'url' ? spec.video.url : null;
+      let sourceOpened = early ? runner.openSource({ holdPrimary: primaryUrl !== null, timeoutMs: this.config.STREAM_RTMP_PROBE_TIMEOUT_SECONDS * 1000 }) : null;
       try {
-        await this.validator.validateSpec(spec);
+        await this.validator.validateSpec(spec, { primaryProbed: primaryUrl !== null });
       } catch (error) {
         if (error instanceof ValidationFailed) throw jobError(ErrorCode.ValidationFailed, 400, error.message);
         throw error;
       }
+      const validatedAt = Date.now();
       // Checked last before anything is written: control-api may have answered 503 while Redis was slow.
       if (await abandoned(job)) throw jobError(ErrorCode.ServiceUnavailable, 503, 'control-api gave up waiting for this broadcast');
+      const claimSentAt = Date.now();
       const claim = await this.store.claimNew(spec, this.identity.instanceId);
       if (!claim.ok) {
         throw jobError(ErrorCode.Conflict, 409, claim.heldBy ? `a broadcast is already active for this source (${claim.heldBy})` : 'the broadcast id is already taken');
       }
-      const runner = this.createRunner(spec, new Date().toISOString());
+      const claimedAt = Date.now();
       this.runners.set(spec.broadcastId, runner);
+      owned = true;
+      this.leaseUntil.set(spec.broadcastId, claimSentAt + BROADCAST_LEASE_MS);
       release();
-      await runner.start({ primaryChecked: true });
+      sourceOpened ??= runner.openSource({ holdPrimary: false, timeoutMs: 5000 });
+      runner.startDestinations();
+      const primaryFailure = await sourceOpened;
+      if (primaryFailure !== null && primaryUrl) {
+        this.forget(spec.broadcastId);
+        await runner.stop();
+        await this.store.unclaim(spec, this.identity.instanceId);
+        throw jobError(ErrorCode.ValidationFailed, 400, this.validator.unreachableSource('sourceId', primaryUrl, primaryFailure).message);
+      }
       if (this.runners.get(spec.broadcastId) !== runner) {
         throw jobError(ErrorCode.PlatformUnavailable, 502, `the broadcast failed as it started: ${(await this.store.runtime(spec.broadcastId))?.lastError ?? 'see the media worker logs'}`);
       }
       await this.saveRuntime(runner);
       await this.events.publish(EventTopic.BroadcastStarted, { ...eventHeader(), broadcastId: spec.broadcastId, sourceType: spec.sourceType });
-      this.logger.log({ msg: 'broadcast started', broadcastId: spec.broadcastId, sourceType: spec.sourceType, destinations: spec.destinations.length, videoSourceType: runner.videoSourceType() });
+      // Where a start's time goes, in ms from this worker's receipt of the job (the queue: from
+      // control-api's add): checks done, claim done, the source publishing on the program bus.
+      const spawnedAt = runner.sourceStartedAt;
+      const stagesMs = {
+        queue: receivedAt - job.timestamp,
+        sourceSpawned: spawnedAt ? spawnedAt - receivedAt : null,
+        validated: validatedAt - receivedAt,
+        claimed: claimedAt - receivedAt,
+        sourceOnBus: runner.publishedAt ? runner.publishedAt - receivedAt : null,
+      };
+      this.logger.log({ msg: 'broadcast started', broadcastId: spec.broadcastId, sourceType: spec.sourceType, destinations: spec.destinations.length, videoSourceType: runner.videoSourceType(), stagesMs });
       return { ok: true, value: toBroadcastStatusView(spec, await this.store.runtime(spec.broadcastId), true) };
     } catch (error) {
+      if (runner && !owned) await runner.stop();
       this.logger.warn({ msg: 'broadcast not started', broadcastId: spec.broadcastId, reason: (error as Error).message });
       return refusal(error, 'the media worker could not start the broadcast');
     } finally {
@@ -271,11 +337,117 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   }
 
   private async renewLease(runner: BroadcastRunner): Promise<void> {
-    if (await this.store.renewLease(runner.currentSpec, this.identity.instanceId)) return;
+    const sentAt = Date.now();
+    if (await this.store.renewLease(runner.currentSpec, this.identity.instanceId)) {
+      if (this.runners.get(runner.broadcastId) !== runner) return;
+      this.leaseUntil.set(runner.broadcastId, sentAt + BROADCAST_LEASE_MS);
+      if (runner.isFenced) {
+        this.logger.log({ msg: 'lease renewed: destinations reconnect', broadcastId: runner.broadcastId });
+        runner.unfence();
+      }
+      return;
+    }
     if (this.runners.get(runner.broadcastId) !== runner) return;
     this.logger.warn({ msg: 'lease lost: another worker owns the broadcast now', broadcastId: runner.broadcastId });
-    this.runners.delete(runner.broadcastId);
+    this.forget(runner.broadcastId);
     await runner.stop();
+  }
+
+  private forget(broadcastId: string): void {
+    this.runners.delete(broadcastId);
+    this.leaseUntil.delete(broadcastId);
+  }
+
+  /**
+   * Self-fencing: a broadcast whose lease this worker cannot show to be its own any more stops
+   * pushing before anyone could adopt it. Two ways another worker adopts: the lease lapses (so we
+   * stop LEASE_FENCE_MARGIN_MS before that), or our connections vanish from Redis (so we stop when
+   * ours stays closed FENCE_AFTER_CLOSE_MS, well before an adopter believes us dead).
+   */
+  private async fence(reason: string, runners: BroadcastRunner[]): Promise<void> {
+    const unfenced = runners.filter((runner) => !runner.isFenced);
+    if (!unfenced.length) return;
+    this.logger.warn({ msg: 'ownership unproven: destinations stopped until the lease is renewed', reason, broadcasts: unfenced.length });
+    await Promise.all(unfenced.map((runner) => runner.fence()));
+  }
+
+  private connectionClosed(): void {
+    if (this.fenceTimer || !this.runners.size) return;
+    this.fenceTimer = setTimeout(() => {
+      this.fenceTimer = null;
+      if (this.redis.status !== 'ready') void this.fence('redis connection closed', [...this.runners.values()]);
+    }, FENCE_AFTER_CLOSE_MS);
+  }
+
+  private connectionReady(): void {
+    if (this.fenceTimer) clearTimeout(this.fenceTimer);
+    this.fenceTimer = null;
+    // Who was seen connected before counts no more: the server may have restarted or failed over.
+    this.ownersSeen.clear();
+    this.goneSince.clear();
+    if ([...this.runners.values()].some((runner) => runner.isFenced)) void this.renewLeases();
+  }
+
+  /** Every WATCH_MS: fences leases about to lapse, and takes over broadcasts whose owner is gone. */
+  private async watch(): Promise<void> {
+    if (this.watching) return;
+    this.watching = true;
+    try {
+      const now = Date.now();
+      const lapsing = [...this.runners.values()].filter((runner) => (this.leaseUntil.get(runner.broadcastId) ?? 0) - LEASE_FENCE_MARGIN_MS <= now);
+      if (lapsing.length) await this.fence('lease not renewed in time', lapsing);
+      await this.adoptFromGoneOwners();
+    } catch (error) {
+      this.logger.warn({ msg: 'broadcast owner watch failed', reason: (error as Error).message });
+    } finally {
+      this.watching = false;
+    }
+  }
+
+  /**
+   * A worker's connections are named `<service>:<instanceId>` (its lease holds the instance id). An
+   * owner seen connected, then absent for GONE_CONFIRM_MS while this worker stayed connected to the
+   * same server, is dead (a SIGKILL closes its sockets at once) or has fenced itself: take its
+   * broadcasts over now rather than after the lease.
+   */
+  private async adoptFromGoneOwners(): Promise<void> {
+    if (this.draining || this.redis.status !== 'ready') return;
+    const ids = (await this.store.activeIds()).filter((id) => !this.runners.has(id));
+    if (!ids.length) return;
+    const holders = await this.store.leaseHolders(ids);
+    const owners = new Set(holders.filter((holder): holder is string => holder !== null && holder !== this.identity.instanceId));
+    if (!owners.size) return;
+    for (const seen of this.ownersSeen) if (!owners.has(seen)) this.ownersSeen.delete(seen);
+    for (const gone of this.goneSince.keys()) if (!owners.has(gone)) this.goneSince.delete(gone);
+    const names = await this.store.connectionNames();
+    const now = Date.now();
+    for (const owner of owners) {
+      if (names.has(`${this.identity.service}:${owner}`)) {
+        this.ownersSeen.add(owner);
+        this.goneSince.delete(owner);
+        continue;
+      }
+      if (!this.ownersSeen.has(owner)) continue;
+      const since = this.goneSince.get(owner) ?? now;
+      this.goneSince.set(owner, since);
+      if (now - since < GONE_CONFIRM_MS) continue;
+      for (const [i, id] of ids.entries()) {
+        if (holders[i] !== owner || this.isFull()) continue;
+        await this.adopt(id, 'owner connection gone', () => this.store.takeOver(id, owner, this.identity.instanceId));
+      }
+    }
+  }
+
+  /** RTP/SDP audio (voice rooms): FFmpeg listens for it on a port only one process can hold. */
+  private listensForAudio(spec: BroadcastSpec): boolean {
+    if (spec.voiceRoomId) return true;
+    if (!spec.audio) return false;
+    const url = this.cipher.decrypt(spec.audio.enc);
+    return isSdpInputUrl(url) || /^(rtp|udp|srt):/i.test(url);
+  }
+
+  private isFull(): boolean {
+    return this.runners.size + this.pending >= this.config.STREAM_MAX_CONCURRENT_BROADCASTS;
   }
 
   /** Follows desired-state changes (also when a notice was missed) and adopts orphaned broadcasts. */
@@ -327,7 +499,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
 
   /** Stops a broadcast for good: processes, records, event. */
   private async finish(runner: BroadcastRunner, spec: BroadcastSpec, reason: BroadcastStopReason, error: string | null = null): Promise<void> {
-    this.runners.delete(runner.broadcastId);
+    this.forget(runner.broadcastId);
     await runner.stop();
     const stoppedAt = new Date().toISOString();
     await this.saveRuntime(runner, { stoppedAt, stopReason: reason, error });
@@ -351,27 +523,35 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   private async adoptOrphans(): Promise<void> {
     if (this.draining) return;
     for (const broadcastId of await this.store.activeIds()) {
-      if (this.runners.size + this.pending >= this.config.STREAM_MAX_CONCURRENT_BROADCASTS) return;
+      if (this.isFull()) return;
       if (this.runners.has(broadcastId) || (await this.store.leaseHolder(broadcastId))) continue;
-      if (!(await this.store.adopt(broadcastId, this.identity.instanceId))) continue;
-      const spec = await this.store.spec(broadcastId);
-      if (!spec) {
-        await this.store.forgetActive(broadcastId);
-        await this.store.releaseLease(broadcastId, this.identity.instanceId);
-        continue;
-      }
-      const previous = await this.store.runtime(broadcastId);
-      const runner = this.createRunner(spec, previous?.startedAt ?? new Date().toISOString());
-      this.runners.set(broadcastId, runner);
-      if (spec.desired === 'stopped') {
-        await this.finish(runner, spec, spec.stopReason ?? BroadcastStopReason.Manual);
-        continue;
-      }
-      this.logger.warn({ msg: 'adopting broadcast whose worker is gone', broadcastId, previousWorker: previous?.workerId ?? null });
-      for (const listener of this.adoptionListeners) listener();
-      await runner.start();
-      await this.saveRuntime(runner);
+      await this.adopt(broadcastId, 'lease lapsed', () => this.store.adopt(broadcastId, this.identity.instanceId));
     }
+  }
+
+  /** Takes a broadcast over when `take` wins its lease, and puts it back on air from here. */
+  private async adopt(broadcastId: string, why: string, take: () => Promise<boolean>): Promise<void> {
+    if (this.runners.has(broadcastId)) return;
+    const takenAt = Date.now();
+    if (!(await take())) return;
+    const [spec, previous] = await Promise.all([this.store.spec(broadcastId), this.store.runtime(broadcastId)]);
+    if (!spec) {
+      await this.store.forgetActive(broadcastId);
+      await this.store.releaseLease(broadcastId, this.identity.instanceId);
+      return;
+    }
+    const runner = this.createRunner(spec, previous?.startedAt ?? new Date().toISOString());
+    this.runners.set(broadcastId, runner);
+    this.leaseUntil.set(broadcastId, takenAt + BROADCAST_LEASE_MS);
+    if (spec.desired === 'stopped') {
+      await this.finish(runner, spec, spec.stopReason ?? BroadcastStopReason.Manual);
+      return;
+    }
+    this.logger.warn({ msg: 'adopting broadcast whose worker is gone', broadcastId, previousWorker: previous?.workerId ?? null, why });
+    for (const listener of this.adoptionListeners) listener();
+    // It was on air a moment ago: no probe first (a source that is gone now fails over down the cascade).
+    await runner.start({ primaryChecked: true });
+    await this.saveRuntime(runner);
   }
 
   // --- plumbing ---

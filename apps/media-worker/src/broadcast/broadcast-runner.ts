@@ -107,10 +107,17 @@ export class BroadcastRunner {
   private recovering = false;
   private sourceRetryTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** Ownership unproven (Redis unreachable, lease not renewed): nothing may reach the platforms. */
+  private fenced = false;
+  /** openSource with holdPrimary: a primary failure is reported (primaryFailure), not fallen back from. */
+  private holding = false;
+  private primaryFailure: string | null = null;
   private lastError: string | null = null;
   private fps: { frame: number; at: number; value: number | null } = { frame: 0, at: 0, value: null };
   private readonly fileProbes = new Map<string, Promise<{ copyVideo: boolean; hasAudio: boolean; copyAudio: boolean }>>();
   private cameraSize: { width: number; height: number; fps: number } | null = null;
+  /** When the first source was seen publishing on the program bus (epoch ms; 25 ms resolution). */
+  publishedAt: number | null = null;
   /** What the last applied update interrupted (reported by `update`). */
   lastInterruption: BroadcastInterruption | null = null;
 
@@ -141,9 +148,36 @@ export class BroadcastRunner {
   async start({ primaryChecked = false } = {}): Promise<void> {
     this.bus = this.deps.bus.open();
     await this.switchTo(primaryChecked ? 0 : await this.bestAvailableLevel(this.levels.length - 1), 'start');
-    for (const destination of this.spec.destinations) this.startPusher(destination);
+    this.startDestinations();
     await this.waitForProgramPublisher(5000);
-    this.recoveryTimer = setInterval(() => void this.recover(), CAMERA_CHECK_MS);
+  }
+
+  /**
+   * The first half of a new broadcast's start, run beside its validation: the primary source alone,
+   * publishing on the program bus (nothing reaches a platform before `startDestinations`). With
+   * `holdPrimary` a failing primary does not fall down the cascade: its start-up is the check that
+   * it is reachable, and the answer is why it failed (null once it publishes).
+   */
+  async openSource({ holdPrimary, timeoutMs }: { holdPrimary: boolean; timeoutMs: number }): Promise<string | null> {
+    this.bus = this.deps.bus.open();
+    this.holding = holdPrimary;
+    try {
+      await this.switchTo(0, 'start');
+      await this.waitForProgramPublisher(timeoutMs);
+      if (!this.holding) return null;
+      return this.primaryFailure ?? (this.publishedAt ? null : `nothing read within ${timeoutMs} ms`);
+    } finally {
+      this.holding = false;
+    }
+  }
+
+  /**
+   * Connects every destination. Pushers read the program bus, so a platform sees a publish only once
+   * a source publishes there (node-media-server hands a waiting player the headers as they arrive).
+   */
+  startDestinations(): void {
+    for (const destination of this.spec.destinations) this.startPusher(destination);
+    this.recoveryTimer ??= setInterval(() => void this.recover(), CAMERA_CHECK_MS);
   }
 
   /** Kills every process. The caller decides what the stop means (stopped, handed over, lost). */
@@ -157,6 +191,35 @@ export class BroadcastRunner {
     if (this.source) exits.push(this.source.stop());
     await Promise.all(exits);
     if (this.bus) this.deps.bus.close(this.bus.token);
+  }
+
+  /**
+   * Stops every pusher (the platforms see this worker unpublish) and keeps the source on the bus:
+   * while this worker cannot prove it still owns the broadcast, another may be taking it over, and
+   * the platform must never see two publishers. `unfence` puts the destinations back.
+   */
+  async fence(): Promise<void> {
+    if (this.fenced || this.stopped) return;
+    this.fenced = true;
+    const pushers = [...this.pushers.values()];
+    this.pushers.clear();
+    await Promise.all(pushers.map((pusher) => pusher.stop()));
+  }
+
+  /** The lease is ours again: every destination reconnects. */
+  unfence(): void {
+    if (!this.fenced || this.stopped) return;
+    this.fenced = false;
+    for (const destination of this.spec.destinations) this.startPusher(destination);
+  }
+
+  /** When the current source process was spawned (epoch ms), or null. */
+  get sourceStartedAt(): number | null {
+    return this.source?.startedAt ?? null;
+  }
+
+  get isFenced(): boolean {
+    return this.fenced;
   }
 
   /** Applies a changed spec; returns what it interrupted. Pushers whose destination is unchanged keep their connection. */
@@ -265,6 +328,10 @@ export class BroadcastRunner {
     if (this.stopped) return;
     const level = this.levels[index];
     const plan = await this.plan(index);
+    if (!plan && this.holding) {
+      this.primaryFailure = 'source not available';
+      return;
+    }
     if (!plan) {
       // The source vanished between the check and now: go on down.
       this.levelRetryAt.set(index, Date.now() + this.damper.failed(index, this.deps.settings.recoveryCheckMs));
@@ -362,6 +429,10 @@ export class BroadcastRunner {
     this.sourceFailuresInRow++;
     const level = this.levels[index];
     this.logger.warn({ msg: 'source ended', videoSourceType: level?.type, reason: info.reason, code: info.code, signal: info.signal, lastError: info.lastError });
+    if (this.holding) {
+      this.primaryFailure = this.lastError;
+      return;
+    }
     const crashedWhileFine = info.signal !== null && info.reason === 'exited' && this.sourceProgressed;
     const last = index >= this.levels.length - 1;
     if (!crashedWhileFine && !last) {
@@ -469,15 +540,16 @@ export class BroadcastRunner {
 
   private async waitForProgramPublisher(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (!this.stopped && this.bus && !this.deps.bus.hasPublisher(this.bus.token) && Date.now() < deadline) {
+    while (!this.stopped && !this.primaryFailure && this.bus && !this.deps.bus.hasPublisher(this.bus.token) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
+    if (this.bus && this.deps.bus.hasPublisher(this.bus.token)) this.publishedAt = Date.now();
   }
 
   // --- destinations ---
 
   private startPusher(destination: DestinationSpec): void {
-    if (this.stopped || !this.bus) return;
+    if (this.stopped || this.fenced || !this.bus) return;
     const pusher: DestinationPusher = new DestinationPusher(destination, {
       ffmpegPath: this.deps.settings.ffmpegPath,
       programUrl: this.bus.url,

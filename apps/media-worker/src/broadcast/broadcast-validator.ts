@@ -41,10 +41,14 @@ export class BroadcastValidator {
     this.policy = new MediaPolicy(mediaPolicySettings(config));
   }
 
-  async validateSpec(spec: BroadcastSpec): Promise<void> {
+  /**
+   * `primaryProbed`: the caller starts the primary video URL itself beside these checks (its source
+   * process is the probe, see `unreachableSource`), so that URL gets the policy check only.
+   */
+  async validateSpec(spec: BroadcastSpec, { primaryProbed = false } = {}): Promise<void> {
     const checks: Promise<void>[] = [];
     if (spec.video.kind === 'camera') checks.push(this.checkCamera(spec.video.cameraId));
-    if (spec.video.kind === 'url') checks.push(this.checkSource('sourceId', spec.video.url));
+    if (spec.video.kind === 'url') checks.push(this.checkSource('sourceId', spec.video.url, !primaryProbed));
     if (spec.audio) checks.push(spec.voiceRoomId ? this.checkVoiceAudio(spec.audio) : this.checkSource('sourceId', spec.audio));
     if (spec.backgroundVideo) checks.push(this.checkSource('backgroundVideoUrl', spec.backgroundVideo));
     if (spec.fallbackStream) checks.push(this.checkFallbackStream(spec.fallbackStream));
@@ -75,7 +79,7 @@ export class BroadcastValidator {
     if (!entry || entry.state !== 'live') throw new ValidationFailed(`fallbackStreamUrl: camera ${cameraId} is not live`);
   }
 
-  private async checkSource(field: string, sealed: SealedUrl): Promise<void> {
+  private async checkSource(field: string, sealed: SealedUrl, probe = true): Promise<void> {
     const url = this.cipher.decrypt(sealed.enc);
     const shown = `${field}: source ${maskMediaUrl(url)}`;
     try {
@@ -83,7 +87,12 @@ export class BroadcastValidator {
     } catch (error) {
       throw this.refused(shown, error);
     }
-    await this.probe(shown, url);
+    if (probe) await this.probe(shown, url);
+  }
+
+  /** The refusal of a source the caller's own process could not read (`detail` goes to the log only). */
+  unreachableSource(field: string, sealed: SealedUrl, detail: string): ValidationFailed {
+    return this.refused(`${field}: source ${maskMediaUrl(this.cipher.decrypt(sealed.enc))}`, new PolicyRefusal('unreachable', detail));
   }
 
   /** Voice audio arrives by RTP only, with or without SDP (checked on arrival; again as it is stored). */

@@ -39,6 +39,17 @@ if redis.call('exists', KEYS[2]) == 0 then
   return 3
 end
 return 2`;
+// Takes the lease from a worker seen gone, only while that worker still holds it (a compare-and-set:
+// of two adopters, or an adopter and a lease that lapsed meanwhile, exactly one wins).
+const TAKE_OVER = `if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 end return 0`;
+// Undoes CLAIM_NEW for a broadcast that never went on air (its source failed as it started).
+const UNCLAIM = `
+if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[1]) end
+redis.call('srem', KEYS[2], ARGV[1])
+redis.call('srem', KEYS[3], ARGV[1])
+redis.call('del', KEYS[4], KEYS[5])
+if redis.call('get', KEYS[6]) == ARGV[2] then redis.call('del', KEYS[6]) end
+return 1`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 // Leaves the source free and the records to expire; the lease goes last so nobody adopts meanwhile.
 const FINALIZE = `
@@ -73,6 +84,23 @@ export class BroadcastStore {
     )) as string;
     if (result === 'ok') return { ok: true };
     return { ok: false, heldBy: result === 'lease' ? null : result };
+  }
+
+  /** Forgets a claimed broadcast that never went on air, as if it had never been started. */
+  async unclaim(spec: BroadcastSpec, workerId: string): Promise<void> {
+    const id = spec.broadcastId;
+    await this.redis.eval(
+      UNCLAIM,
+      6,
+      BroadcastKeys.sourceClaim(spec.sourceKey),
+      BroadcastKeys.active(),
+      BroadcastKeys.all(),
+      BroadcastKeys.spec(id),
+      BroadcastKeys.runtime(id),
+      BroadcastKeys.lease(id),
+      id,
+      workerId,
+    );
   }
 
   async spec(broadcastId: string): Promise<BroadcastSpec | null> {
@@ -113,6 +141,27 @@ export class BroadcastStore {
   /** Takes an ownerless broadcast; false when another worker was faster. */
   async adopt(broadcastId: string, workerId: string): Promise<boolean> {
     return (await this.redis.set(BroadcastKeys.lease(broadcastId), workerId, 'PX', BROADCAST_LEASE_MS, 'NX')) === 'OK';
+  }
+
+  /** Takes a broadcast whose owner `goneWorker` is gone; false when it no longer holds the lease. */
+  async takeOver(broadcastId: string, goneWorker: string, workerId: string): Promise<boolean> {
+    return (await this.redis.eval(TAKE_OVER, 1, BroadcastKeys.lease(broadcastId), goneWorker, workerId, String(BROADCAST_LEASE_MS))) === 1;
+  }
+
+  /** The lease holder of each id (null: none), in order, in one round trip. */
+  async leaseHolders(broadcastIds: string[]): Promise<(string | null)[]> {
+    return broadcastIds.length ? this.redis.mget(broadcastIds.map((id) => BroadcastKeys.lease(id))) : [];
+  }
+
+  /**
+   * Names of the connections Redis has open right now (CLIENT LIST; Redis forbids spaces in names).
+   * A SIGKILLed process's sockets are closed by its kernel, so its names leave this list at once.
+   */
+  async connectionNames(): Promise<Set<string>> {
+    const list = (await this.redis.call('CLIENT', 'LIST')) as string;
+    const names = new Set<string>();
+    for (const match of list.matchAll(/(?:^| )name=(\S+)/gm)) names.add(match[1]);
+    return names;
   }
 
   /**

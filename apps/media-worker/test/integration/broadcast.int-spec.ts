@@ -28,6 +28,7 @@ import { type FfmpegPublisher, type RtmpPlatform, dumpRedis, expectEventually, f
 import { AppModule } from '../../src/app.module';
 import { BroadcastCoordinator } from '../../src/broadcast/broadcast-coordinator';
 import { BroadcastHealthMonitor } from '../../src/broadcast/broadcast-health.monitor';
+import { BroadcastStore } from '../../src/broadcast/broadcast.store';
 
 // One media worker in this process (real node-media-server ingest + program bus, real FFmpeg), a fake
 // platform (node-media-server in its own process) as the destination, real Redis.
@@ -585,9 +586,76 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     expect(JSON.stringify(await dumpRedis(redis))).not.toContain(backup.streamKey);
   }, 60_000);
 
+  it('stops a broadcast whose lease another worker has taken, and does not take it back', async () => {
+    const key = `live_${randomBytes(6).toString('hex')}_TAKENSECRET`;
+    const { cameraId, streamKey } = await createCamera();
+    await livePublisher(streamKey, cameraId);
+    const spec = cameraSpec(cameraId, [platform.url('app', key)]);
+    await start(spec);
+    await expectEventually(() => expect(platform.keyframes(key).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
+
+    // Another worker holds the lease now (as after a lapse and an adoption); it has no connection, so it is never "gone".
+    await redis.set(BroadcastKeys.lease(spec.broadcastId), 'another-worker', 'PX', 60_000);
+    await expectEventually(() => expect(coordinator().runner(spec.broadcastId)).toBeUndefined(), { timeoutMs: 10_000, intervalMs: 100 });
+    await expectEventually(() => expect(platform.events.filter((e) => e.e === 'unpublish' && e.key === key)).toHaveLength(1), { timeoutMs: 10_000, intervalMs: 100 });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(platform.publishes(key)).toHaveLength(1);
+    expect(await redis.get(BroadcastKeys.lease(spec.broadcastId))).toBe('another-worker');
+    expect(coordinator().runner(spec.broadcastId)).toBeUndefined();
+    await redis.del(BroadcastKeys.lease(spec.broadcastId));
+    await stop(spec);
+  }, 60_000);
+
+  it('takes over at once from an owner whose Redis connections closed (lease still valid), never two publishers at the platform', async () => {
+    const key = `live_${randomBytes(6).toString('hex')}_GHOSTSECRET`;
+    const cameraKey = `ghostcam${randomBytes(4).toString('hex')}`;
+    publishers.push(startRtmpPublisher(platform.url('cam', cameraKey), { size: '640x360' }));
+    await expectEventually(() => expect(platform.keyframes(cameraKey).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
+    // A "worker" that owns the broadcast: its named Redis connection, its lease (60 s: only the
+    // connection can end it within this test) and its pusher on the platform.
+    const ghost = `ghost-${randomBytes(4).toString('hex')}`;
+    const ghostRedis = new Redis(testRedisUrl(), { connectionName: `media-worker:${ghost}` });
+    const source = platform.url('cam', cameraKey);
+    const spec: BroadcastSpec = { ...cameraSpec('unused', [platform.url('app', key)]), video: { kind: 'url', url: seal(source) }, sourceKey: broadcastSourceKey({ url: source }) };
+    const ghostPusher = spawn('ffmpeg', ['-nostdin', '-loglevel', 'error', '-i', source, '-c', 'copy', '-f', 'flv', platform.url('app', key)], { stdio: 'ignore' });
+    try {
+      await ghostRedis.ping();
+      expect(await app.get(BroadcastStore).claimNew(spec, ghost)).toEqual({ ok: true });
+      await redis.set(BroadcastKeys.lease(spec.broadcastId), ghost, 'PX', 60_000);
+      await expectEventually(() => expect(platform.keyframes(key).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
+      // While its connection is open the owner is alive: nobody adopts.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(await redis.get(BroadcastKeys.lease(spec.broadcastId))).toBe(ghost);
+      expect(platform.publishes(key)).toHaveLength(1);
+
+      // SIGKILL of a worker, as Redis and the platform see it: its connections and its pusher close together.
+      const diedAt = Date.now();
+      ghostPusher.kill('SIGKILL');
+      ghostRedis.disconnect();
+      await expectEventually(
+        async () => {
+          const holder = await redis.get(BroadcastKeys.lease(spec.broadcastId));
+          expect(holder).not.toBeNull();
+          expect(holder).not.toBe(ghost);
+          expect(platform.publishes(key).filter((p) => p.t > diedAt)).toHaveLength(1);
+          expect(platform.keyframes(key).some((k) => k.t > diedAt)).toBe(true);
+        },
+        { timeoutMs: 20_000, intervalMs: 100 },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(platform.mostPublishersAtOnce(key)).toBe(1);
+      expect(platform.publishes(key)).toHaveLength(2);
+      expect(logLines.some((line) => line.includes('adopting broadcast whose worker is gone') && line.includes(spec.broadcastId) && line.includes('owner connection gone'))).toBe(true);
+      await stop(spec);
+    } finally {
+      ghostPusher.kill('SIGKILL');
+      ghostRedis.disconnect();
+    }
+  }, 60_000);
+
   it('keeps every destination key out of logs, events and Redis', async () => {
     const text = [logLines.join('\n'), JSON.stringify(events), await dumpRedis(redis)].join('\n');
-    for (const secret of ['GOODSECRET', 'REFUSEDSECRET', 'STALLSECRET', 'CASCADESECRET', 'RESTARTSECRET', 'UPDATEASECRET', 'UPDATEBSECRET', 'UPDATECSECRET', 'AUDIOSECRET', 'VOICESECRET', 'CLOSEDSECRET', 'AUDIOONLYSECRET', 'VIDEOONLYSECRET', 'FREEZESECRET', 'BACKUPCAMSECRET']) {
+    for (const secret of ['GOODSECRET', 'REFUSEDSECRET', 'STALLSECRET', 'CASCADESECRET', 'RESTARTSECRET', 'UPDATEASECRET', 'UPDATEBSECRET', 'UPDATECSECRET', 'AUDIOSECRET', 'VOICESECRET', 'CLOSEDSECRET', 'AUDIOONLYSECRET', 'VIDEOONLYSECRET', 'FREEZESECRET', 'BACKUPCAMSECRET', 'TAKENSECRET', 'GHOSTSECRET']) {
       expect(text).not.toContain(secret);
     }
     expect(logLines.join('\n')).toContain('destination live');
