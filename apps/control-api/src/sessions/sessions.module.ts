@@ -7,6 +7,8 @@ import { SentimentModule } from '../sentiment/sentiment.module';
 import { CustomWebhookController } from '../webhooks/custom-webhook.controller';
 import { LinkLookupCache } from '../webhooks/link-lookup.cache';
 import { TwitchWebhookController } from '../webhooks/twitch-webhook.controller';
+import { TwitchWebhookReceiver } from '../webhooks/twitch-webhook.receiver';
+import { TwitchWebhookRoute } from '../webhooks/twitch-webhook.route';
 import { WebhookReplayGuard } from '../webhooks/webhook-replay-guard';
 import { AudienceIngestService } from './audience-ingest.service';
 import { LegacySessionImport } from './legacy-session-import';
@@ -38,6 +40,8 @@ import { YouTubeQuota } from '../youtube/youtube-quota';
     SessionRestorer,
     SessionStore,
     SessionsService,
+    TwitchWebhookReceiver,
+    TwitchWebhookRoute,
     ViewerCountRefresher,
     WebhookReplayGuard,
     YouTubeQuota,

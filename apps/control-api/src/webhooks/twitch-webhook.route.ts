@@ -1,0 +1,122 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { type ArgumentsHost, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { Counter, Histogram } from 'prom-client';
+
+import { ErrorCode } from '@lib-stream/contracts';
+import { AllExceptionsFilter, DomainError, MetricsService } from '@lib-stream/nest-kit';
+
+import { TwitchWebhookReceiver } from './twitch-webhook.receiver';
+
+export const TWITCH_WEBHOOK_PATH = '/stream/webhook/twitch';
+/** The same ceiling as the app's JSON body parser. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * Serves POST /stream/webhook/twitch straight from node:http, ahead of Express and Nest: Twitch's
+ * deliveries are the busiest route, and the framework's router, body parsers, guard and interceptors
+ * cost about as much CPU as the delivery's own work (bench:webhook, --cpu-prof). Nothing of the
+ * delivery's handling changes: TwitchWebhookReceiver answers it as TwitchWebhookController would,
+ * errors get the app's one error shape (AllExceptionsFilter), and the request is counted in the HTTP
+ * metrics under its route. Every other request goes to Express as before.
+ */
+@Injectable()
+export class TwitchWebhookRoute implements OnApplicationBootstrap {
+  private readonly errors = new AllExceptionsFilter();
+  private readonly requests: Counter<'method' | 'route' | 'status'>;
+  private readonly duration: ReturnType<Histogram<'method' | 'route'>['labels']>;
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly receiver: TwitchWebhookReceiver,
+    metrics: MetricsService,
+  ) {
+    this.requests = metrics.httpRequests;
+    this.duration = metrics.httpDuration.labels('POST', TWITCH_WEBHOOK_PATH);
+  }
+
+  onApplicationBootstrap(): void {
+    const adapter = this.adapterHost.httpAdapter;
+    const server = adapter?.getHttpServer() as Server | undefined;
+    const express = adapter?.getInstance() as ((request: IncomingMessage, response: ServerResponse) => void) | undefined;
+    if (!server || !express || !server.listeners('request').includes(express)) return;
+    // Replace only Express's listener: others (the graceful-stop tracker) stay where they are.
+    server.removeListener('request', express);
+    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+      if (request.method === 'POST' && pathOf(request.url) === TWITCH_WEBHOOK_PATH) void this.serve(request, response);
+      else express(request, response);
+    });
+  }
+
+  private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    response.once('finish', () => {
+      this.requests.labels('POST', TWITCH_WEBHOOK_PATH, String(response.statusCode)).inc();
+      this.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    try {
+      const body = await readBody(request);
+      // As the JSON body parser did: only a JSON body counts as one (anything else fails the signature).
+      const answer = await this.receiver.receive(request.headers, isJson(request) ? body : undefined);
+      if (answer.status === 200) {
+        response.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(answer.challenge) });
+        response.end(answer.challenge);
+        return;
+      }
+      response.writeHead(204);
+      response.end();
+      if (answer.after) setImmediate(() => void answer.after?.());
+    } catch (error) {
+      this.errors.catch(error, httpHost(response));
+    }
+  }
+}
+
+function pathOf(url: string | undefined): string | undefined {
+  const query = url?.indexOf('?') ?? -1;
+  return query === -1 ? url : url?.slice(0, query);
+}
+
+function isJson(request: IncomingMessage): boolean {
+  return /^application\/json\s*(;|$)/i.test(request.headers['content-type'] ?? '');
+}
+
+/** The whole body; a DomainError 413 past MAX_BODY_BYTES (declared or sent). */
+function readBody(request: IncomingMessage): Promise<Buffer> {
+  const tooLarge = () => new DomainError(ErrorCode.PayloadTooLarge, 'Request body is too large');
+  if (Number(request.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+    request.resume();
+    return Promise.reject(tooLarge());
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    request.on('end', () => (size > MAX_BODY_BYTES ? reject(tooLarge()) : resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))));
+    request.on('error', reject);
+  });
+}
+
+/** Just enough of Express's response and Nest's ArgumentsHost for AllExceptionsFilter to answer on a plain response. */
+function httpHost(response: ServerResponse): ArgumentsHost {
+  const shim = {
+    get headersSent() {
+      return response.headersSent;
+    },
+    setHeader: (name: string, value: string) => response.setHeader(name, value),
+    status(code: number) {
+      response.statusCode = code;
+      return shim;
+    },
+    json(body: unknown) {
+      const text = JSON.stringify(body);
+      response.setHeader('Content-Type', 'application/json; charset=utf-8');
+      response.setHeader('Content-Length', Buffer.byteLength(text));
+      response.end(text);
+    },
+  };
+  return { getType: () => 'http', switchToHttp: () => ({ getResponse: () => shim }) } as unknown as ArgumentsHost;
+}
