@@ -1,7 +1,7 @@
+// Unit specs: no services, no child processes (`nx run media-worker:test-unit`). Integration specs are in jest.int.config.ts.
 export default {
   displayName: 'media-worker',
   preset: '../../jest.preset.js',
-  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.int-spec.ts'],
+  testMatch: ['<rootDir>/src/**/*.spec.ts'],
   coverageDirectory: '../../coverage/apps/media-worker',
-  testTimeout: 30000,
 };

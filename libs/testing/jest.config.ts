@@ -1,6 +1,7 @@
+// Unit specs: no services, no child processes (`nx run testing:test-unit`). Integration specs are in jest.int.config.ts.
 export default {
   displayName: 'testing',
   preset: '../../jest.preset.js',
-  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/src/**/*.int-spec.ts', '<rootDir>/test/**/*.int-spec.ts'],
+  testMatch: ['<rootDir>/src/**/*.spec.ts'],
   coverageDirectory: '../../coverage/libs/testing',
 };

@@ -28,7 +28,7 @@ import { YouTubeVideosClient } from './youtube-videos.client';
  * SET NX), so every replica puts a session in the same shard and none is refreshed twice. 250
  * sessions are 1 shard (3 Get Streams calls); 10,000 are 5 shards of ~2,000 (about 100-105 calls).
  */
-const SESSIONS_PER_SHARD = 2_000;
+export const SESSIONS_PER_SHARD = 2_000;
 
 
 /** Calls in flight per platform per replica. */

@@ -1,4 +1,4 @@
-import { describeFfmpegBuild, parseBuild } from './ffmpeg-build';
+import { parseBuild } from './ffmpeg-build';
 
 const ENCODERS = ` V....D libx264              libx264 H.264 / AVC / MPEG-4 AVC / MPEG-4 part 10 (codec h264)
  V....D libopenh264          OpenH264 H.264 / AVC / MPEG-4 AVC / MPEG-4 part 10 (codec h264)
@@ -11,18 +11,5 @@ describe('parseBuild', () => {
     const lgpl = parseBuild('6.1', '  configuration:\n    --enable-libopenh264\n', ENCODERS, 'h264_vaapi');
     expect(lgpl).toMatchObject({ gpl: false, encoderPresent: false });
     expect(parseBuild(null, '', ENCODERS, 'libopenh264').encoderPresent).toBe(true);
-  });
-});
-
-describe('describeFfmpegBuild', () => {
-  it("reads this machine's ffmpeg", async () => {
-    const build = await describeFfmpegBuild('ffmpeg', 'aac');
-    expect(build.version).toMatch(/^\d|^n\d|^N-/);
-    expect(build.encoderPresent).toBe(true);
-    expect(build.configuration).toContain('--');
-  });
-
-  it('says nothing is there for a missing binary', async () => {
-    expect(await describeFfmpegBuild('/nonexistent/ffmpeg', 'libx264')).toMatchObject({ version: null, gpl: false, encoderPresent: false, configuration: '' });
   });
 });

@@ -1,0 +1,8 @@
+// Integration specs (*.int-spec.ts): real Redis, MariaDB, FFmpeg, node-media-server (`nx run control-api:test-int`).
+export default {
+  displayName: 'control-api:int',
+  preset: '../../jest.int.preset.js',
+  testMatch: ['<rootDir>/{src,test}/**/*.int-spec.ts'],
+  coverageDirectory: '../../coverage/apps/control-api-int',
+  testTimeout: 30000,
+};

@@ -1,0 +1,9 @@
+// The integration specs' settings: the shared ones (jest.preset.js), plus a redis-server of the
+// run's own (tools/jest-redis-setup.ts), so tests never share the developer's Redis.
+const shared = require('./jest.preset.js');
+
+module.exports = {
+  ...shared,
+  globalSetup: require.resolve('./tools/jest-redis-global-setup.ts'),
+  globalTeardown: require.resolve('./tools/jest-redis-global-teardown.ts'),
+};
