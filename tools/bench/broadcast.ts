@@ -4,15 +4,21 @@
  * x264 cameras. This machine is small and noisy, so every figure of ours is printed beside a baseline
  * measured in the same run, rounds interleaved, with the ratio.
  *
- *   npm run bench:broadcast -- [ROUNDS=3]     (needs Redis on 127.0.0.1:6379 and ffmpeg; builds the apps first,
- *                                              BENCH_SKIP_BUILD=1 skips that)
+ *   npm run bench:broadcast -- [ROUNDS=5] [--all]   (needs ffmpeg and redis-server; builds the apps first,
+ *                                                   BENCH_SKIP_BUILD=1 skips that)
+ *
+ * By default only the hot paths (issue 15): rows 1 and 3, each beside its same-run baseline. `--all`
+ * adds rows 2, 5, 6 and the load sweep (4). `runBroadcastBench()` returns the rows for a combined bench.
  *
  * 1. POST /stream/broadcast/start → first keyframe at the destination (and the API response time), beside
  *    a bare `ffmpeg -c copy` relay spawned by hand (spawn → first keyframe), tuned and with ffmpeg defaults.
+ *    The workers log where a start's time goes (`stagesMs` of "broadcast started"): printed as medians.
  * 2. Camera (published to a worker's ingest) SIGKILLed → first fallback keyframe at the destination, the
  *    longest video gap, no new publish at the platform; camera respawned → primary_stream again. Baselines:
  *    the same black encoder, and the same camera publishing straight to the platform, spawned by hand.
- * 3. Owning worker SIGKILLed → first keyframe from the adopting worker (baseline: bare relay spawn → keyframe).
+ * 3. Owning worker SIGKILLed → first keyframe from the adopting worker, and the most publishers the platform
+ *    saw at once on that key (must be 1). Baseline: a bare tuned relay SIGKILLed and spawned again by hand
+ *    (kill → first keyframe of the new one).
  * 5. A relayed fallback stream dies (its server keeps readers attached) → the image fallback: the longest
  *    video gap at the destination, beside the same image encoder spawned by hand (spawn → keyframe).
  * 6. An audio-only camera broadcast: source changes per minute over a window (must be 0), beside an A/V
@@ -20,9 +26,10 @@
  * 4. CPU per copy-mode broadcast (worker + its ffmpeg children, from /proc) and sourceFps for K = 1, 2, 4,
  *    8, 16, 32, 48 (BENCH_LOAD_STEPS) broadcasts of one RTMP camera, beside K bare relays, until one drops under 29 fps.
  *
- * The apps get an empty Redis database of their own (15…10, or BENCH_REDIS_DB) so their broadcasts and
- * Bull jobs never meet tests running on db 0; that database is emptied at the end. control-api keeps its
- * SQLite file in a temp dir. Every process, broadcast, camera, key and directory is removed on exit.
+ * The apps get a redis-server of their own (started here on a free port, nothing persisted, stopped at the
+ * end), never the developer's 127.0.0.1:6379. control-api keeps its SQLite file in a temp dir. Every
+ * process, broadcast, camera and directory is removed on exit. Nothing is pinned (taskset): every figure
+ * here is a latency of processes spawned on demand, and the machine's other load shows as spread.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -37,10 +44,12 @@ import {
   type RtmpPlatform,
   type RunningApp,
   TEST_JWT_SECRET,
+  type TestRedisServer,
   bearerToken,
   freePort,
   startBuiltApp,
   startRtmpPlatform,
+  startRedisServer,
   startRtmpPublisher,
   testMediaEnv,
   waitForReady,
@@ -50,7 +59,6 @@ import { sourceArgs } from '../../apps/media-worker/src/broadcast/ffmpeg/ffmpeg-
 import { median, runMain } from '../shared/bench-kit';
 
 const ROOT = resolve(__dirname, '../..');
-const ROUNDS = Math.max(1, Number(process.argv[2] ?? 3) || 3);
 const CAMERA_SIZE = '1280x720';
 /** startRtmpPublisher encodes `-g <rate>` at 30 fps: one keyframe a second. */
 const CAMERA_FPS = 30;
@@ -60,7 +68,6 @@ const LOAD_WARMUP_MS = 2000;
 const LOAD_WINDOW_MS = 8000;
 const CLOCK_TICKS = 100;
 const MAX_BROADCASTS_PER_WORKER = 64;
-const LOCK_KEY = 'bench:broadcast:owner';
 const TUNING = ['-tcp_nodelay', '1', '-fpsprobesize', '0', '-analyzeduration', '500000'];
 
 interface Worker {
@@ -75,7 +82,7 @@ type Json = Record<string, any>;
 /** Everything this run started or created, so cleanup can undo it even after a failure. */
 const stack = {
   redis: null as Redis | null,
-  redisDb: -1,
+  redisServer: null as TestRedisServer | null,
   platform: null as RtmpPlatform | null,
   cameraKey: `cam${randomBytes(5).toString('hex')}`,
   camera: null as FfmpegPublisher | null,
@@ -247,19 +254,10 @@ function buildApps(): void {
   }
 }
 
-/** An empty Redis database, marked as ours so a second bench run picks another. */
-async function claimRedisDb(): Promise<void> {
-  const candidates = process.env.BENCH_REDIS_DB ? [Number(process.env.BENCH_REDIS_DB)] : [15, 14, 13, 12, 11, 10];
-  for (const db of candidates) {
-    const redis = new Redis({ db });
-    if ((await redis.dbsize()) === 0 && (await redis.set(LOCK_KEY, String(process.pid), 'EX', 3600, 'NX'))) {
-      stack.redis = redis;
-      stack.redisDb = db;
-      return;
-    }
-    await redis.quit();
-  }
-  throw new Error(`no empty Redis database among ${candidates.join(', ')} (set BENCH_REDIS_DB to an empty one)`);
+/** This run's own redis-server: the apps never meet the developer's Redis or a test's. */
+async function startOwnRedis(): Promise<void> {
+  stack.redisServer = await startRedisServer();
+  stack.redis = new Redis(stack.redisServer.url);
 }
 
 async function startWorker(): Promise<Worker> {
@@ -293,11 +291,11 @@ async function stopPlatformCamera(): Promise<void> {
 
 async function startStack(): Promise<void> {
   buildApps();
-  await claimRedisDb();
+  await startOwnRedis();
   stack.platform = await startRtmpPlatform();
   stack.apiPort = await freePort();
   stack.env = {
-    STREAM_REDIS_URL: `redis://127.0.0.1:6379/${stack.redisDb}`,
+    STREAM_REDIS_URL: (stack.redisServer as TestRedisServer).url,
     STREAM_AUTH_JWT_SECRET: TEST_JWT_SECRET,
     STREAM_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     STREAM_LOG_LEVEL: 'info',
@@ -383,10 +381,31 @@ async function deleteCamera(cameraId: string): Promise<void> {
 
 // --- 1. start → first keyframe ---
 
+const startRowIds = new Set<string>();
+
+/** The workers' `stagesMs` of the row-1 starts ("broadcast started" log lines), per stage. */
+function startStages(): Record<string, number[]> {
+  const stages: Record<string, number[]> = {};
+  for (const app of stack.apps) {
+    for (const line of app.output().split('\n')) {
+      if (!line.includes('"broadcast started"')) continue;
+      try {
+        const entry = JSON.parse(line) as Json;
+        if (!startRowIds.has(entry.broadcastId)) continue;
+        for (const [stage, ms] of Object.entries(entry.stagesMs ?? {})) if (typeof ms === 'number') (stages[stage] ??= []).push(ms);
+      } catch {
+        // not a log line
+      }
+    }
+  }
+  return stages;
+}
+
 async function oursStartToKeyframe(): Promise<{ ttff: number; response: number }> {
   const key = newKey('start');
   const sentAt = Date.now();
   const { broadcastId, answeredAt } = await startBroadcast(cameraUrl(), key);
+  startRowIds.add(broadcastId);
   try {
     const keyframe = await waitFor('the first keyframe of a new broadcast', () => firstKeyframeAfter(key, sentAt));
     return { ttff: keyframe - sentAt, response: answeredAt - sentAt };
@@ -550,7 +569,47 @@ async function sourceChangesPerMinute(audioOnly: boolean): Promise<number> {
 
 // --- 3. worker SIGKILL → back on air ---
 
-async function workerKillToAir(): Promise<{ backOnAir: number; ownerInStatus: number; orphans: number }> {
+/** When the adopting worker logged that it takes `broadcastId` over (epoch ms), or null. */
+function adoptionLoggedAt(broadcastId: string): number | null {
+  for (const app of stack.apps) {
+    for (const line of app.output().split('\n')) {
+      if (!line.includes('"adopting broadcast whose worker is gone"') || !line.includes(broadcastId)) continue;
+      try {
+        return Date.parse((JSON.parse(line) as Json).time);
+      } catch {
+        // not a log line
+      }
+    }
+  }
+  return null;
+}
+
+/** Baseline of row 3: a bare tuned relay SIGKILLed and spawned again by hand; kill → the new one's first keyframe. */
+async function bareRelayRestart(): Promise<number> {
+  const key = newKey('barerestart');
+  const to = platform().url('app', key);
+  const first = bareRelay(cameraUrl(), to, true);
+  let second: ReturnType<typeof bareRelay> | null = null;
+  try {
+    await waitFor('the first bare relay at the platform', () => firstKeyframeAfter(key, 0));
+    await sleep(500);
+    const killedAt = Date.now();
+    await stopProcess(first);
+    second = bareRelay(cameraUrl(), to, true);
+    const relay = second;
+    const keyframe = await waitFor('the respawned bare relay at the platform', () => {
+      const republished = platform().publishes(key).find((p) => p.t >= killedAt);
+      if (!republished && relay.exitCode !== null) throw new Error(`bare relay exited: ${relay.stderrText().trim()}`);
+      return republished ? firstKeyframeAfter(key, republished.t) : null;
+    });
+    return keyframe - killedAt;
+  } finally {
+    await stopProcess(first);
+    if (second) await stopProcess(second);
+  }
+}
+
+async function workerKillToAir(): Promise<{ backOnAir: number; ownerInStatus: number; detected: number; orphans: number; maxPublishers: number }> {
   const key = newKey('failover');
   const { broadcastId } = await startBroadcast(cameraUrl(), key);
   try {
@@ -574,7 +633,15 @@ async function workerKillToAir(): Promise<{ backOnAir: number; ownerInStatus: nu
         return workerId && workerId !== ownerId ? Date.now() : null;
       }, 30_000, 100),
     ]);
-    return { backOnAir: backOnAir - killedAt, ownerInStatus: ownerInStatus - killedAt, orphans: killOrphans(children, `SIGKILLed ${owner.name}`) };
+    await sleep(500);
+    const adoptedAt = adoptionLoggedAt(broadcastId);
+    return {
+      backOnAir: backOnAir - killedAt,
+      ownerInStatus: ownerInStatus - killedAt,
+      detected: adoptedAt ? adoptedAt - killedAt : NaN,
+      orphans: killOrphans(children, `SIGKILLed ${owner.name}`),
+      maxPublishers: platform().mostPublishersAtOnce(key),
+    };
   } finally {
     await stopBroadcast(broadcastId);
     if (stack.workers.length < 2) await startWorker();
@@ -692,6 +759,9 @@ interface Results {
   bareCamera: number[];
   backOnAir: number[];
   ownerInStatus: number[];
+  maxPublishers: number[];
+  detected: number[];
+  bareRestart: number[];
   streamToImageGap: number[];
   bareImage: number[];
   audioOnlyChanges: number[];
@@ -708,7 +778,7 @@ async function attempt<T>(what: string, round: number, run: () => Promise<T>): P
   }
 }
 
-async function runRound(round: number, results: Results): Promise<void> {
+async function runRound(round: number, results: Results, full: boolean): Promise<void> {
   const ours = await attempt('start → keyframe', round, oursStartToKeyframe);
   results.ttff.push(ours?.ttff ?? NaN);
   results.response.push(ours?.response ?? NaN);
@@ -718,6 +788,10 @@ async function runRound(round: number, results: Results): Promise<void> {
   const failover = await attempt('worker SIGKILL', round, workerKillToAir);
   results.backOnAir.push(failover?.backOnAir ?? NaN);
   results.ownerInStatus.push(failover?.ownerInStatus ?? NaN);
+  results.maxPublishers.push(failover?.maxPublishers ?? NaN);
+  results.detected.push(failover?.detected ?? NaN);
+  results.bareRestart.push((await attempt('bare relay restart', round, bareRelayRestart)) ?? NaN);
+  if (!full) return;
 
   // The platform camera rests meanwhile: two x264 cameras and a fallback encoder would not fit on 2 cores.
   await stopPlatformCamera();
@@ -763,28 +837,71 @@ function ratio(ours: number[], baseline: number[]): string {
   return Number.isFinite(value) ? `${value.toFixed(2)}x` : '—';
 }
 
-function printLatencyTable(results: Results): void {
+/** One printed row: our figure beside its same-run baseline. Times in ms (medians over the rounds). */
+export interface BroadcastBenchRow {
+  measure: string;
+  ours: string;
+  baseline: string;
+  ratio: string;
+  /** The medians behind `ratio` (NaN when a side had no successful round). */
+  oursMs: number;
+  baselineMs: number;
+}
+
+function row(measure: string, ours: number[], baselineLabel: string, baseline: number[] | null): BroadcastBenchRow {
+  return {
+    measure,
+    ours: spread(ours),
+    baseline: baseline ? `${baselineLabel}: ${spread(baseline)}` : baselineLabel,
+    ratio: baseline ? ratio(ours, baseline) : '',
+    oursMs: median(ours),
+    baselineMs: baseline ? median(baseline) : NaN,
+  };
+}
+
+/** Rows 1 and 3 (issue 15's hot paths), and with `full` the others. */
+function latencyRows(results: Results, full: boolean): BroadcastBenchRow[] {
   const cam = (pick: (c: CameraRound) => number) => results.cameras.map(pick);
-  const rows: [string, string, string, string][] = [
-    ['1. API start → first keyframe at the platform', spread(results.ttff), `bare relay, tuned: ${spread(results.bareTuned)}`, ratio(results.ttff, results.bareTuned)],
-    ['1. API start → first keyframe at the platform', spread(results.ttff), `bare relay, ffmpeg defaults: ${spread(results.bareDefault)}`, ratio(results.ttff, results.bareDefault)],
-    ['1. API start → response', spread(results.response), '—', ''],
-    ['2. camera SIGKILL → status shows the fallback', spread(cam((c) => c.killToStatus)), '—', ''],
-    ['2. camera SIGKILL → first fallback keyframe', spread(cam((c) => c.killToKeyframe)), `black encoder spawned by hand: ${spread(results.bareBlack)}`, ratio(cam((c) => c.killToKeyframe), results.bareBlack)],
-    ['2. longest video gap after the kill', spread(cam((c) => c.gapAfterKill)), '—', ''],
-    ['2. camera respawn → status primary_stream', spread(cam((c) => c.respawnToStatus)), '—', ''],
-    ['2. camera respawn → first keyframe after that', spread(cam((c) => c.respawnToKeyframe)), `camera straight to the platform: ${spread(results.bareCamera)}`, ratio(cam((c) => c.respawnToKeyframe), results.bareCamera)],
-    ['2. longest video gap after the respawn', spread(cam((c) => c.gapAfterRespawn)), '—', ''],
-    ['2. new publishes at the platform (kill + respawn)', cam((c) => c.newPublishes).join(', ') || 'n/a', '0 expected', ''],
-    ['3. owner SIGKILL → first keyframe from the adopter', spread(results.backOnAir), `bare relay, tuned: ${spread(results.bareTuned)}`, ratio(results.backOnAir, results.bareTuned)],
-    ['3. owner SIGKILL → status shows the new owner', spread(results.ownerInStatus), '—', ''],
-    ['5. fallback stream SIGKILL → image: longest video gap at the platform', spread(results.streamToImageGap), `image encoder spawned by hand → keyframe: ${spread(results.bareImage)}`, ratio(results.streamToImageGap, results.bareImage)],
-    [`6. audio-only camera: source changes per minute (${SOURCE_CHANGE_WINDOW_MS / 1000} s window, 0 expected)`, spread(results.audioOnlyChanges, '/min'), `A/V camera, same window: ${spread(results.avChanges, '/min')}`, ''],
+  const rows: BroadcastBenchRow[] = [
+    row('1. API start → first keyframe at the platform', results.ttff, 'bare relay, tuned', results.bareTuned),
+    row('1. API start → first keyframe at the platform', results.ttff, 'bare relay, ffmpeg defaults', results.bareDefault),
+    row('1. API start → response', results.response, '—', null),
+    row('3. owner SIGKILL → first keyframe from the adopter', results.backOnAir, 'bare tuned relay SIGKILLed and respawned', results.bareRestart),
+    row('3. owner SIGKILL → the adopter takes it over (its log)', results.detected, '—', null),
+    row('3. owner SIGKILL → status shows the new owner', results.ownerInStatus, '—', null),
+    { measure: '3. most publishers at once at the platform during the takeover', ours: results.maxPublishers.map(String).join(', ') || 'n/a', baseline: '1 expected', ratio: '', oursMs: NaN, baselineMs: NaN },
   ];
-  console.log(`\n## Broadcast latencies, ${ROUNDS} round(s), camera ${CAMERA_SIZE}@${CAMERA_FPS} — median (min–max)\n`);
+  if (!full) return rows;
+  return [
+    ...rows,
+    row('2. camera SIGKILL → status shows the fallback', cam((c) => c.killToStatus), '—', null),
+    row('2. camera SIGKILL → first fallback keyframe', cam((c) => c.killToKeyframe), 'black encoder spawned by hand', results.bareBlack),
+    row('2. longest video gap after the kill', cam((c) => c.gapAfterKill), '—', null),
+    row('2. camera respawn → status primary_stream', cam((c) => c.respawnToStatus), '—', null),
+    row('2. camera respawn → first keyframe after that', cam((c) => c.respawnToKeyframe), 'camera straight to the platform', results.bareCamera),
+    row('2. longest video gap after the respawn', cam((c) => c.gapAfterRespawn), '—', null),
+    { measure: '2. new publishes at the platform (kill + respawn)', ours: cam((c) => c.newPublishes).join(', ') || 'n/a', baseline: '0 expected', ratio: '', oursMs: NaN, baselineMs: NaN },
+    row('5. fallback stream SIGKILL → image: longest video gap at the platform', results.streamToImageGap, 'image encoder spawned by hand → keyframe', results.bareImage),
+    {
+      measure: `6. audio-only camera: source changes per minute (${SOURCE_CHANGE_WINDOW_MS / 1000} s window, 0 expected)`,
+      ours: spread(results.audioOnlyChanges, '/min'),
+      baseline: `A/V camera, same window: ${spread(results.avChanges, '/min')}`,
+      ratio: '',
+      oursMs: NaN,
+      baselineMs: NaN,
+    },
+  ];
+}
+
+function printLatencyTable(rows: BroadcastBenchRow[], results: Results, rounds: number): void {
+  console.log(`\n## Broadcast latencies, ${rounds} round(s), camera ${CAMERA_SIZE}@${CAMERA_FPS} — median (min–max)\n`);
   console.log('| measure | ours | baseline (same run) | ours / baseline |');
   console.log('|---|---|---|---|');
-  for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+  for (const r of rows) console.log(`| ${r.measure} | ${r.ours} | ${r.baseline} | ${r.ratio} |`);
+  const stages = startStages();
+  if (Object.keys(stages).length) {
+    console.log(`\nWhere row 1's time goes on the worker (stagesMs, median): ${Object.entries(stages).map(([stage, ms]) => `${stage} ${spread(ms)}`).join(', ')}.`);
+  }
   const fallbacks = [...new Set(results.cameras.map((c) => c.fallbackType))];
   if (fallbacks.length) console.log(`\nFallback on air after the camera kill: ${fallbacks.join(', ')}.`);
 }
@@ -834,20 +951,11 @@ function printLogSummary(): void {
 
 // --- cleanup ---
 
-async function emptyRedisDb(): Promise<void> {
-  const redis = stack.redis;
-  if (!redis) return;
-  if ((await redis.get(LOCK_KEY)) === String(process.pid)) {
-    // The database was empty when claimed and only this run's apps used it.
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'COUNT', 500);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  }
-  await redis.quit();
+async function stopOwnRedis(): Promise<void> {
+  await stack.redis?.quit();
   stack.redis = null;
+  await stack.redisServer?.dispose();
+  stack.redisServer = null;
 }
 
 let cleaning: Promise<void> | null = null;
@@ -874,37 +982,64 @@ function cleanup(): Promise<void> {
       await stack.platform?.stop();
       if (port) rmSync(`/tmp/lib-stream-platform-${port}`, { recursive: true, force: true });
     });
-    await step('redis', emptyRedisDb);
+    await step('redis', stopOwnRedis);
     for (const dir of stack.dirs) if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
   })();
   return cleaning;
+}
+
+export interface BroadcastBenchOptions {
+  /** Rounds of each measurement (medians over them); default 5. */
+  rounds?: number;
+  /** Rows 2, 5, 6 and the load sweep as well (minutes longer). */
+  full?: boolean;
+  /** Print the tables (default true). */
+  print?: boolean;
+}
+
+/**
+ * Starts its own stack (redis-server, control-api, two media workers, fake platform, camera), measures,
+ * removes everything, and returns the latency rows (rows 1 and 3, each beside its same-run baseline).
+ * Throws only when the stack cannot start; failed rounds are holes in the medians and printed as notes.
+ */
+export async function runBroadcastBench({ rounds = 5, full = false, print = true }: BroadcastBenchOptions = {}): Promise<BroadcastBenchRow[]> {
+  const log = (line: string) => print && console.log(line);
+  try {
+    log(`Starting its own redis-server, control-api, 2 media workers, the fake platform and a ${CAMERA_SIZE} camera…`);
+    await startStack();
+    log(`${rounds} round(s) of start / worker kill${full ? ' / camera kill' : ''}…`);
+    const results: Results = {
+      ttff: [], response: [], bareTuned: [], bareDefault: [], cameras: [], bareBlack: [], bareCamera: [], backOnAir: [], ownerInStatus: [],
+      maxPublishers: [], detected: [], bareRestart: [], streamToImageGap: [], bareImage: [], audioOnlyChanges: [], avChanges: [],
+    };
+    for (let round = 0; round < rounds; round++) {
+      await runRound(round, results, full);
+      log(`  round ${round + 1}/${rounds} done`);
+    }
+    const rows = latencyRows(results, full);
+    if (print) printLatencyTable(rows, results, rounds);
+    if (full) {
+      log(`Load sweep, K = ${LOAD_STEPS.join(', ')} (stops below ${FPS_FLOOR} fps)…`);
+      const load = await loadSweep();
+      if (print) printLoadTable(load);
+    }
+    if (print) {
+      printLogSummary();
+      if (notes.length) console.log(`\n## Notes\n${notes.map((n) => `- ${n}`).join('\n')}`);
+    }
+    return rows;
+  } finally {
+    await cleanup();
+  }
 }
 
 async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void cleanup().finally(() => process.exit(130)));
   }
-  try {
-    console.log(`Starting control-api, 2 media workers, the fake platform and a ${CAMERA_SIZE} camera (Redis db picked below)…`);
-    await startStack();
-    console.log(`Redis db ${stack.redisDb}; ${ROUNDS} round(s) of start / worker kill / camera kill…`);
-    const results: Results = {
-      ttff: [], response: [], bareTuned: [], bareDefault: [], cameras: [], bareBlack: [], bareCamera: [], backOnAir: [], ownerInStatus: [],
-      streamToImageGap: [], bareImage: [], audioOnlyChanges: [], avChanges: [],
-    };
-    for (let round = 0; round < ROUNDS; round++) {
-      await runRound(round, results);
-      console.log(`  round ${round + 1}/${ROUNDS} done`);
-    }
-    console.log(`Load sweep, K = ${LOAD_STEPS.join(', ')} (stops below ${FPS_FLOOR} fps)…`);
-    const load = await loadSweep();
-    printLatencyTable(results);
-    printLoadTable(load);
-    printLogSummary();
-    if (notes.length) console.log(`\n## Notes\n${notes.map((n) => `- ${n}`).join('\n')}`);
-  } finally {
-    await cleanup();
-  }
+  const args = process.argv.slice(2);
+  const rounds = Math.max(1, Number(args.find((arg) => /^\d+$/.test(arg)) ?? 5) || 5);
+  await runBroadcastBench({ rounds, full: args.includes('--all') });
 }
 
-runMain(main);
+if (require.main === module) runMain(main);
