@@ -24,9 +24,9 @@ import Redis from 'ioredis';
 
 import { SessionKeys } from '@lib-stream/contracts';
 import { SETTINGS } from '@lib-stream/nest-kit';
-import { FakeTwitch, type RunningApp, createTestDatabase, freePort, startBuiltApp, startRedisServer, waitForReady } from '@lib-stream/testing';
+import { FakeTwitch, createTestDatabase, freePort, startRedisServer, waitForReady } from '@lib-stream/testing';
 
-import { median, runMain } from '../shared/bench-kit';
+import { median, processCpuSeconds, runMain } from '../shared/bench-kit';
 import { controlApiEnvForFakeTwitch, openLiveTwitchSession } from '../shared/twitch-stack';
 import type { RoundRequest, RoundResult } from './webhook/load-generator';
 
@@ -60,6 +60,8 @@ export interface WebhookBenchRow {
   p99TimesBare: number;
   /** Share of one core, median over rounds. */
   receiverCpu: number;
+  /** Receiver CPU per request in µs, median over rounds: the figure least moved by other load on the machine. */
+  receiverCpuUsPerRequest: number;
   generatorCpu: number;
   /** Rounds in which the generator was above 90 % of its core. */
   generatorSaturatedRounds: number;
@@ -89,24 +91,32 @@ function pin(pid: number, core: number): void {
   execFileSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
 }
 
-/** A node child that prints `ready…` on its first line when it listens; resolves with that line. */
-async function startNodeReceiver(name: string, args: string[], port: number): Promise<Receiver & { readyLine: string }> {
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+/** A node process whose output is kept (for the error report). */
+function spawnNode(args: string[], env: NodeJS.ProcessEnv = process.env): { child: ChildProcess; output(): string } {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return { child, output: () => output };
+}
+
+/** A baseline receiver that prints `ready…` on its first line when it listens; resolves with that line. */
+async function startNodeReceiver(name: string, args: string[], port: number): Promise<Receiver & { readyLine: string }> {
+  const { child, output } = spawnNode(args);
   const readyLine = await new Promise<string>((resolveReady, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${output}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${output()}`)), 15_000);
     child.stdout?.on('data', () => {
-      const line = output.split('\n').find((l) => l.startsWith('ready'));
+      const line = output()
+        .split('\n')
+        .find((l) => l.startsWith('ready'));
       if (line) {
         clearTimeout(timer);
         resolveReady(line);
       }
     });
-    child.once('exit', (code) => reject(new Error(`${name} exited (${code}): ${output}`)));
+    child.once('exit', (code) => reject(new Error(`${name} exited (${code}): ${output()}`)));
   });
-  return { name, origin: `http://127.0.0.1:${port}`, path: '/', pid: child.pid as number, readyLine, output: () => output, stop: () => stopChild(child) };
+  return { name, origin: `http://127.0.0.1:${port}`, path: '/', pid: child.pid as number, readyLine, output, stop: () => stopChild(child) };
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -150,11 +160,11 @@ const pct = (share: number) => `${Math.round(share * 100)} %`;
 const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 
 function markdownTable(rows: WebhookBenchRow[]): string {
-  const lines = ['| receiver | req/s | × bare | p99 ms | p99 × bare | receiver CPU | generator CPU |', '|---|---|---|---|---|---|---|'];
+  const lines = ['| receiver | req/s | × bare | p99 ms | p99 × bare | receiver CPU | generator CPU | receiver CPU µs/req |', '|---|---|---|---|---|---|---|---|'];
   for (const row of rows) {
     const flag = row.generatorSaturatedRounds > 0 ? ` ⚠ >90 % in ${row.generatorSaturatedRounds}/${row.rounds} rounds` : '';
     lines.push(
-      `| ${row.receiver} | ${Math.round(row.reqPerSec).toLocaleString('en-US')} | ${fixed(row.timesBare, 2)} | ${fixed(row.p99Ms, 2)} | ${fixed(row.p99TimesBare, 1)} | ${pct(row.receiverCpu)} | ${pct(row.generatorCpu)}${flag} |`,
+      `| ${row.receiver} | ${Math.round(row.reqPerSec).toLocaleString('en-US')} | ${fixed(row.timesBare, 2)} | ${fixed(row.p99Ms, 2)} | ${fixed(row.p99TimesBare, 1)} | ${pct(row.receiverCpu)} | ${pct(row.generatorCpu)}${flag} | ${Math.round(row.receiverCpuUsPerRequest)} |`,
     );
   }
   return lines.join('\n');
@@ -190,11 +200,12 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
     const apiEnv = controlApiEnvForFakeTwitch(twitch, SECRET, apiPort);
     cleanups.push(() => rmSync(apiEnv.STREAM_DATA_DIR, { recursive: true, force: true }));
     const profileDir = process.env.WEBHOOK_BENCH_CPU_PROF;
-    const api: RunningApp = startBuiltApp('control-api', {
+    // Its own spawn rather than startBuiltApp: --cpu-prof is a node flag (NODE_OPTIONS refuses it).
+    const api = spawnNode([...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`] : []), resolve(ROOT, 'dist/apps/control-api/main.js')], {
+      PATH: process.env.PATH,
       ...apiEnv,
       STREAM_REDIS_URL: redisServer.url,
       STREAM_DATABASE_URL: database.url,
-      ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(profileDir)}` } : {}),
     });
     const apiReceiver: Receiver = {
       name: 'control-api',
@@ -202,7 +213,7 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
       path: '/stream/webhook/twitch',
       pid: api.child.pid as number,
       output: api.output,
-      stop: () => api.stop('SIGTERM').then(() => undefined),
+      stop: () => stopChild(api.child),
     };
     receivers.push(apiReceiver);
     const bare = await startNodeReceiver('bare node:http (HMAC only)', [resolve(__dirname, 'bare-webhook-server.js'), String(barePort), SECRET], barePort);
@@ -235,6 +246,9 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
 
     let deliveredToApi = 0;
     const runRound = async (receiver: Receiver, count: number): Promise<RoundResult> => {
+      // The receiver's CPU is read here, around the generator's round and the settling, as control-api
+      // works after answering; it idles while the generator pre-signs, so the share is over the timed window.
+      const receiverCpuBefore = processCpuSeconds(receiver.pid);
       const result = await generator.round({
         origin: receiver.origin,
         path: receiver.path,
@@ -242,7 +256,7 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
         connections,
         secret: SECRET,
         broadcasterId: BROADCASTER_ID,
-        watch: { receiver: receiver.pid, redis: redisServer.pid() as number },
+        watch: { redis: redisServer.pid() as number },
       });
       const bad = Object.entries(result.statuses).filter(([status]) => !/^2\d\d$/.test(status));
       if (bad.length) {
@@ -255,6 +269,7 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
         await receiver.settle(deliveredToApi);
         result.seconds += (performance.now() - started) / 1000;
       }
+      result.cpu.receiver = (processCpuSeconds(receiver.pid) - receiverCpuBefore) / result.seconds;
       return result;
     };
 
@@ -292,6 +307,7 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
         p99Ms: median(own.map((r) => r.p99Ms)),
         p99TimesBare: median(own.map((r, i) => r.p99Ms / bareRounds[i].p99Ms)),
         receiverCpu: median(own.map((r) => r.cpu.receiver)),
+        receiverCpuUsPerRequest: median(own.map((r) => (r.cpu.receiver * r.seconds * 1e6) / r.count)),
         generatorCpu: median(own.map((r) => r.cpu.generator)),
         generatorSaturatedRounds: own.filter((r) => r.cpu.generator > GENERATOR_SATURATED).length,
         rounds: own.length,
