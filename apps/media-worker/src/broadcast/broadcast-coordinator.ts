@@ -39,13 +39,13 @@ const TICK_MS = 1000;
 const HEARTBEAT_TTL_MS = 5000;
 const START_CONCURRENCY = 4;
 /** How often the other owners' Redis connections are looked at (one MGET and one CLIENT LIST). */
-const WATCH_MS = 200;
+const WATCH_MS = 150;
 /**
  * An owner whose connections stay gone this long, on a Redis this worker stayed connected to, is
  * dead: its broadcasts are taken over without waiting for the lease. Longer than FENCE_AFTER_CLOSE_MS
  * plus a watch period, so an owner that is alive but lost its connection has already fenced itself.
  */
-const GONE_CONFIRM_MS = 500;
+const GONE_CONFIRM_MS = 350;
 /** This worker's own connection closed and did not come back in this time: stop pushing (fence). */
 const FENCE_AFTER_CLOSE_MS = 200;
 /** Fence this long before the lease would lapse unrenewed, so a lease adopter never meets our pushers. */
@@ -83,8 +83,13 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   /** Owners seen connected since this worker's connection was last (re)made, and since when each is gone. */
   private readonly ownersSeen = new Set<string>();
   private readonly goneSince = new Map<string, number>();
+  /** The last connection error since this worker's connection closed (ECONNREFUSED: the server is down). */
+  private redisErrorCode: string | null = null;
   private readonly onRedisClose = () => this.connectionClosed();
   private readonly onRedisReady = () => this.connectionReady();
+  private readonly onRedisError = (error: NodeJS.ErrnoException) => {
+    this.redisErrorCode = error.code ?? null;
+  };
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -136,6 +141,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     await this.subscriber.subscribe(InternalChannels.BroadcastChanged);
     this.redis.on('close', this.onRedisClose);
     this.redis.on('ready', this.onRedisReady);
+    this.redis.on('error', this.onRedisError);
     this.leaseTimer = setInterval(() => void this.renewLeases(), TICK_MS);
     this.ticker = setInterval(() => void this.tick(), TICK_MS);
     this.watchTimer = setInterval(() => void this.watch(), WATCH_MS);
@@ -157,6 +163,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     if (this.fenceTimer) clearTimeout(this.fenceTimer);
     this.redis.off('close', this.onRedisClose);
     this.redis.off('ready', this.onRedisReady);
+    this.redis.off('error', this.onRedisError);
     await this.beat().catch(() => undefined);
     await this.assignments?.pause(true, true).catch(() => undefined);
     const peers = await this.store.peersAbleToBroadcast(this.identity.instanceId).catch(() => 0);
@@ -270,14 +277,17 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       await this.saveRuntime(runner);
       await this.events.publish(EventTopic.BroadcastStarted, { ...eventHeader(), broadcastId: spec.broadcastId, sourceType: spec.sourceType });
       // Where a start's time goes, in ms from this worker's receipt of the job (the queue: from
-      // control-api's add): checks done, claim done, the source publishing on the program bus.
-      const spawnedAt = runner.sourceStartedAt;
+      // control-api's add): source spawned, its first progress block (it is writing to the bus),
+      // checks done, claim done, the source seen publishing on the program bus.
+      const source = runner.sourceTimes();
+      const since = (at: number | null) => (at ? at - receivedAt : null);
       const stagesMs = {
         queue: receivedAt - job.timestamp,
-        sourceSpawned: spawnedAt ? spawnedAt - receivedAt : null,
+        sourceSpawned: since(source.spawned),
+        sourceFirstProgress: since(source.firstProgress),
         validated: validatedAt - receivedAt,
         claimed: claimedAt - receivedAt,
-        sourceOnBus: runner.publishedAt ? runner.publishedAt - receivedAt : null,
+        sourceOnBus: since(runner.publishedAt),
       };
       this.logger.log({ msg: 'broadcast started', broadcastId: spec.broadcastId, sourceType: spec.sourceType, destinations: spec.destinations.length, videoSourceType: runner.videoSourceType(), stagesMs });
       return { ok: true, value: toBroadcastStatusView(spec, await this.store.runtime(spec.broadcastId), true) };
@@ -371,17 +381,26 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     await Promise.all(unfenced.map((runner) => runner.fence()));
   }
 
+  /**
+   * Our connection closed: unless it is back within FENCE_AFTER_CLOSE_MS, a peer may soon see us gone.
+   * Not when the server refuses connections (it is down or restarting): no peer can see anything
+   * then, a restarted or promoted server starts peers' watch afresh, and the lease fence still
+   * applies to a long outage.
+   */
   private connectionClosed(): void {
     if (this.fenceTimer || !this.runners.size) return;
+    this.redisErrorCode = null;
     this.fenceTimer = setTimeout(() => {
       this.fenceTimer = null;
-      if (this.redis.status !== 'ready') void this.fence('redis connection closed', [...this.runners.values()]);
+      if (this.redis.status === 'ready' || this.redisErrorCode === 'ECONNREFUSED') return;
+      void this.fence('redis connection closed', [...this.runners.values()]);
     }, FENCE_AFTER_CLOSE_MS);
   }
 
   private connectionReady(): void {
     if (this.fenceTimer) clearTimeout(this.fenceTimer);
     this.fenceTimer = null;
+    this.redisErrorCode = null;
     // Who was seen connected before counts no more: the server may have restarted or failed over.
     this.ownersSeen.clear();
     this.goneSince.clear();

@@ -213,9 +213,9 @@ export class BroadcastRunner {
     for (const destination of this.spec.destinations) this.startPusher(destination);
   }
 
-  /** When the current source process was spawned (epoch ms), or null. */
-  get sourceStartedAt(): number | null {
-    return this.source?.startedAt ?? null;
+  /** When the current source process was spawned and when it first reported progress (epoch ms), or null. */
+  sourceTimes(): { spawned: number | null; firstProgress: number | null } {
+    return { spawned: this.source?.startedAt ?? null, firstProgress: this.source?.firstProgressAt ?? null };
   }
 
   get isFenced(): boolean {
@@ -429,7 +429,9 @@ export class BroadcastRunner {
     this.sourceFailuresInRow++;
     const level = this.levels[index];
     this.logger.warn({ msg: 'source ended', videoSourceType: level?.type, reason: info.reason, code: info.code, signal: info.signal, lastError: info.lastError });
-    if (this.holding) {
+    // Held at start: a primary that never produced anything is unreachable (the caller refuses the
+    // start); one that did and then failed (a stall under load) falls back like any other.
+    if (this.holding && !this.sourceProgressed) {
       this.primaryFailure = this.lastError;
       return;
     }
