@@ -63,7 +63,7 @@ describe('pulse publishing partitioned across replicas', () => {
   };
 
   /** Pushes one entry to every session a quarter into each interval, until `ms` have passed. */
-  async function feed(ms: number, during: (elapsed: number) => Promise<void> = async () => undefined): Promise<{ from: number; to: number }> {
+  async function feed(ms: number, during: (elapsed: number) => Promise<void> = () => Promise.resolve()): Promise<{ from: number; to: number }> {
     const started = Date.now();
     const from = Math.floor(started / INTERVAL_MS) + 1;
     for (;;) {
@@ -170,6 +170,16 @@ describe('pulse publishing partitioned across replicas', () => {
     expect(missedIntervals.size).toBeLessThanOrEqual(1);
     for (const k of missedIntervals) expect(k * INTERVAL_MS).toBeLessThanOrEqual(killedAt + a.leases.leaseMs);
   }, 60_000);
+
+  it('holds nothing while a single-leader publisher of an older version runs (a rolling upgrade), then takes every partition', async () => {
+    await redis.set(LockKeys.sentimentPublisher(), 'old-version-leader', 'PX', 10_000);
+    const a = await startReplica();
+    await new Promise((resolve) => setTimeout(resolve, 3 * a.leases.renewEveryMs));
+    expect((await holders()).filter(Boolean)).toEqual([]);
+    expect(a.leases.held()).toEqual([]);
+    await redis.del(LockKeys.sentimentPublisher()); // the old leader releases its lock on shutdown
+    await expectEventually(async () => expect((await shares([a]))[0]).toHaveLength(PARTITIONS), { timeoutMs: 2 * a.leases.renewEveryMs + 500 });
+  }, 30_000);
 
   it('fences the drain: a holder whose lease was taken drains and publishes nothing of that partition', async () => {
     const a = await startReplica();

@@ -13,14 +13,17 @@ export function pulseLeaseMs(config: AppConfig): number {
 }
 
 /**
- * One atomic balancing step (KEYS: replicas, partition count, then the n partition leases; ARGV: replica id,
- * token, lease ms, may shed 1|0, first partition to try). Heartbeats the replica (Redis clock), refuses to
- * go on when live replicas use another partition count, renews what this replica holds, gives back what is
- * over its fair share ceil(n / live replicas) when allowed to, and takes free partitions up to that share.
- * Returns {live, fair, held...}, or {-1, agreed count} on a partition-count mismatch.
+ * One atomic balancing step (KEYS: replicas, partition count, the older versions' single-leader lock, then
+ * the n partition leases; ARGV: replica id, token, lease ms, may shed 1|0, first partition to try). Holds
+ * nothing while a leader of an older version publishes every session (a rolling upgrade), heartbeats the
+ * replica (Redis clock), refuses to go on when live replicas use another partition count, renews what this
+ * replica holds, gives back what is over its fair share ceil(n / live replicas) when allowed to, and takes
+ * free partitions up to that share.
+ * Returns {live, fair, held...}, {-1, agreed count} on a partition-count mismatch, {-2} under an old leader.
  */
 const BALANCE = `
-local n = #KEYS - 2
+if redis.call('EXISTS', KEYS[3]) == 1 then return {-2} end
+local n = #KEYS - 3
 local lease = tonumber(ARGV[3])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -35,17 +38,17 @@ local live = redis.call('ZCARD', KEYS[1])
 local fair = math.ceil(n / live)
 local held = {}
 for p = 0, n - 1 do
-  if redis.call('GET', KEYS[p + 3]) == ARGV[2] then held[#held + 1] = p end
+  if redis.call('GET', KEYS[p + 4]) == ARGV[2] then held[#held + 1] = p end
 end
 while ARGV[4] == '1' and #held > fair do
-  redis.call('DEL', KEYS[table.remove(held) + 3])
+  redis.call('DEL', KEYS[table.remove(held) + 4])
 end
-for _, p in ipairs(held) do redis.call('PEXPIRE', KEYS[p + 3], lease) end
+for _, p in ipairs(held) do redis.call('PEXPIRE', KEYS[p + 4], lease) end
 local start = tonumber(ARGV[5])
 local i = 0
 while #held < fair and i < n do
   local p = (start + i) % n
-  if redis.call('SET', KEYS[p + 3], ARGV[2], 'NX', 'PX', lease) then held[#held + 1] = p end
+  if redis.call('SET', KEYS[p + 4], ARGV[2], 'NX', 'PX', lease) then held[#held + 1] = p end
   i = i + 1
 end
 local out = {live, fair}
@@ -93,7 +96,7 @@ export class PartitionLeases {
   private validUntil = 0;
   private live = 0;
   private hooks: LeaseHooks = { mayShed: () => true, adopted: () => undefined };
-  private mismatchLogged = false;
+  private waitingLogged = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -175,9 +178,10 @@ export class PartitionLeases {
     try {
       const result = (await redis.eval(
         BALANCE,
-        2 + this.partitionCount,
+        3 + this.partitionCount,
         SessionKeys.pulseReplicas(),
         SessionKeys.pulsePartitionCount(),
+        LockKeys.sentimentPublisher(),
         ...this.leaseKeys(),
         this.identity.instanceId,
         this.token,
@@ -185,14 +189,21 @@ export class PartitionLeases {
         this.hooks.mayShed() ? '1' : '0',
         String(start),
       )) as number[];
-      if (result[0] === -1) {
-        if (!this.mismatchLogged) this.logger.error({ msg: 'live replicas use another partition count; publishing nothing until they are gone', partitions: this.partitionCount, agreed: result[1] });
-        this.mismatchLogged = true;
+      if (result[0] === -2) {
+        if (!this.waitingLogged) this.logger.warn({ msg: 'a single-leader pulse publisher of an older version is running; publishing nothing until it stops' });
+        this.waitingLogged = true;
         this.owned.clear();
         this.metrics.partitionsHeld.set(0);
         return;
       }
-      this.mismatchLogged = false;
+      if (result[0] === -1) {
+        if (!this.waitingLogged) this.logger.error({ msg: 'live replicas use another partition count; publishing nothing until they are gone', partitions: this.partitionCount, agreed: result[1] });
+        this.waitingLogged = true;
+        this.owned.clear();
+        this.metrics.partitionsHeld.set(0);
+        return;
+      }
+      this.waitingLogged = false;
       const [live, , ...held] = result;
       const before = this.owned;
       this.owned = new Set(held);
