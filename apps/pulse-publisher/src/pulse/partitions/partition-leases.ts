@@ -78,8 +78,8 @@ export interface LeaseHooks {
  * This replica's leases on partitions of the active sessions (SET NX PX per partition, one token per
  * process), balanced through a registry of live replicas so each aims for ceil(partitions / replicas).
  *
- * Renewal cannot stall behind pulse work: it has its own connection and timer (every third of a lease),
- * and a step that hangs is abandoned after that third. A lease counts as held locally only until one lease
+ * Renewal cannot stall behind pulse work: it has its own connection and timer (every third of a lease, at
+ * most 2 s), and a step that hangs is abandoned after that period. A lease counts as held locally only until one lease
  * after the step that last confirmed it was sent, so a replica cut off from Redis stops on its own; the
  * drain script checks the token in Redis too (fencing), so a replica paused past its lease publishes nothing.
  */
@@ -94,7 +94,6 @@ export class PartitionLeases {
   private stepping: Promise<void> = Promise.resolve();
   private owned = new Set<number>();
   private validUntil = 0;
-  private live = 0;
   private hooks: LeaseHooks = { mayShed: () => true, adopted: () => undefined };
   private waitingLogged = false;
 
@@ -107,13 +106,16 @@ export class PartitionLeases {
     this.partitionCount = config.STREAM_SENTIMENT_PULSE_PARTITIONS;
   }
 
-  /** How often the leases are renewed (and a renewal's time limit): a third of a lease. */
+  /**
+   * How often the leases are renewed and shares rebalanced (and a step's time limit): a third of a lease,
+   * at most 2 s, so a newcomer or a retry after a refused step never waits long on a long interval.
+   */
   get renewEveryMs(): number {
-    return Math.max(200, Math.floor(this.leaseMs / 3));
+    return Math.max(200, Math.min(2000, Math.floor(this.leaseMs / 3)));
   }
 
   /** The lease key of each partition, index = partition. */
-  leaseKeys(): string[] {
+  private leaseKeys(): string[] {
     return Array.from({ length: this.partitionCount }, (_, p) => LockKeys.pulsePartition(p));
   }
 
@@ -124,11 +126,6 @@ export class PartitionLeases {
 
   isHeld(partition: number): boolean {
     return Date.now() < this.validUntil && this.owned.has(partition);
-  }
-
-  /** Live replicas seen at the last step (this one included). */
-  liveReplicas(): number {
-    return this.live;
   }
 
   start(hooks: LeaseHooks): void {
@@ -189,25 +186,19 @@ export class PartitionLeases {
         this.hooks.mayShed() ? '1' : '0',
         String(start),
       )) as number[];
-      if (result[0] === -2) {
-        if (!this.waitingLogged) this.logger.warn({ msg: 'a single-leader pulse publisher of an older version is running; publishing nothing until it stops' });
-        this.waitingLogged = true;
-        this.owned.clear();
-        this.metrics.partitionsHeld.set(0);
-        return;
-      }
-      if (result[0] === -1) {
-        if (!this.waitingLogged) this.logger.error({ msg: 'live replicas use another partition count; publishing nothing until they are gone', partitions: this.partitionCount, agreed: result[1] });
+      if (result[0] < 0) {
+        // Stand down (held leases run out) and say why once.
+        if (!this.waitingLogged && result[0] === -2) this.logger.warn({ msg: 'a single-leader pulse publisher of an older version is running; publishing nothing until it stops' });
+        if (!this.waitingLogged && result[0] === -1) this.logger.error({ msg: 'live replicas use another partition count; publishing nothing until they are gone', partitions: this.partitionCount, agreed: result[1] });
         this.waitingLogged = true;
         this.owned.clear();
         this.metrics.partitionsHeld.set(0);
         return;
       }
       this.waitingLogged = false;
-      const [live, , ...held] = result;
+      const [, , ...held] = result;
       const before = this.owned;
       this.owned = new Set(held);
-      this.live = live;
       this.validUntil = sentAt + this.leaseMs;
       this.metrics.partitionsHeld.set(held.length);
       const gained = held.filter((p) => !before.has(p));
