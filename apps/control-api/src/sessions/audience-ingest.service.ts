@@ -3,6 +3,7 @@ import { Counter } from 'prom-client';
 
 import type { PlatformSessionModel } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig, MetricsService } from '@lib-stream/nest-kit';
+import type { SentimentEntry } from '@lib-stream/privacy';
 
 import {
   scoreCheer,
@@ -18,6 +19,8 @@ import { SentimentBuffer } from './sentiment-buffer';
 import { SessionStore } from './session.store';
 import { TrackedViewers } from './tracked-viewers';
 
+const MAX_CACHED_LINKS = 50_000;
+
 /**
  * The privacy boundary in code: an audience event comes in with text and ids, and what leaves is a
  * category, an intensity and (for tracked viewers) a session-scoped random id.
@@ -25,6 +28,8 @@ import { TrackedViewers } from './tracked-viewers';
 @Injectable()
 export class AudienceIngestService {
   private readonly tracking = new Map<string, TrackedViewers>();
+  /** Link id → its active session id, as last confirmed by a buffer write (see ingestForLink). */
+  private readonly activeByLink = new Map<string, string>();
   private readonly entries: Counter<'outcome'>;
 
   constructor(
@@ -47,22 +52,44 @@ export class AudienceIngestService {
       await this.updateViewers(session.platformSessionId, event.count);
       return;
     }
+    const buffered = await this.buffer.push(session.platformSessionId, this.entryFor(session.platformSessionId, event));
+    this.entries.labels(buffered ? 'buffered' : 'shed').inc();
+  }
+
+  /**
+   * ingest, for the active session of a link (webhook deliveries): its id comes from a local cache,
+   * and the write checks in Redis, in the same script, that the session is still the link's active
+   * one; when it is not (it ended, or another replica started a new one) the cache entry is dropped and
+   * the link's claim read again, once. Nothing is ingested when the link has no active session.
+   */
+  async ingestForLink(linkId: string, event: Exclude<AudienceEvent, { kind: 'viewers' }>): Promise<void> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const platformSessionId = this.activeByLink.get(linkId) ?? (await this.sessions.activeIdForLink(linkId));
+      if (!platformSessionId) return;
+      const outcome = await this.buffer.pushIfActive(linkId, platformSessionId, this.entryFor(platformSessionId, event));
+      if (outcome !== 'inactive') {
+        if (this.activeByLink.size >= MAX_CACHED_LINKS) this.activeByLink.clear();
+        this.activeByLink.set(linkId, platformSessionId);
+        this.entries.labels(outcome).inc();
+        return;
+      }
+      this.activeByLink.delete(linkId);
+    }
+  }
+
+  /** The anonymous entry for an event: its score, and the viewer's session-scoped tracking id when tracked. */
+  private entryFor(platformSessionId: string, event: Exclude<AudienceEvent, { kind: 'viewers' }>): SentimentEntry {
     const result = this.score(event);
     const signals = event.kind === 'chat' || event.kind === 'cheer' ? event.signals : event.kind === 'raid' ? { isRaidLeader: true } : event.kind === 'subscription' || event.kind === 'membership' ? { isSubscriber: true } : {};
-    const tracked = this.trackersFor(session.platformSessionId).observe(event.viewerId, signals, event.kind === 'chat');
-    const buffered = await this.buffer.push(session.platformSessionId, {
-      category: result.category,
-      intensity: result.intensity,
-      trackingId: tracked?.trackingId ?? null,
-      viewerType: tracked?.viewerType ?? null,
-    });
-    this.entries.labels(buffered ? 'buffered' : 'shed').inc();
+    const tracked = this.trackersFor(platformSessionId).observe(event.viewerId, signals, event.kind === 'chat');
+    return { category: result.category, intensity: result.intensity, trackingId: tracked?.trackingId ?? null, viewerType: tracked?.viewerType ?? null };
   }
 
   /** Destroys the session's tracking map on this instance. */
   forget(platformSessionId: string): void {
     this.tracking.get(platformSessionId)?.clear();
     this.tracking.delete(platformSessionId);
+    for (const [linkId, id] of this.activeByLink) if (id === platformSessionId) this.activeByLink.delete(linkId);
   }
 
   score(event: Exclude<AudienceEvent, { kind: 'viewers' }>): SentimentResult {

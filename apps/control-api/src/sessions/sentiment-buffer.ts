@@ -5,6 +5,8 @@ import { type BufferedSentimentEntry, SessionKeys } from '@lib-stream/contracts'
 import { APP_CONFIG, type AppConfig, REDIS } from '@lib-stream/nest-kit';
 import { type SentimentCategory, type SentimentEntry, toSentimentEntry } from '@lib-stream/privacy';
 
+import { RedisMicroBatch, luaScript } from '../webhooks/redis-micro-batch';
+
 // Buffer, rate window and counters in one round trip; the limit is checked before anything is stored.
 const PUSH = `
 local count = redis.call('INCR', KEYS[2])
@@ -18,6 +20,15 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('HINCRBY', KEYS[3], 'accepted', 1)
 redis.call('HINCRBY', KEYS[3], 'category:' .. ARGV[4], 1)
 return 1`;
+
+// PUSH, only while the link's active-session claim (KEYS[4]) still names this session (ARGV[5]) and its
+// record (KEYS[5]) exists: the webhook path's session check and buffer write in one round trip.
+const PUSH_IF_ACTIVE = luaScript(`
+if redis.call('GET', KEYS[4]) ~= ARGV[5] or redis.call('EXISTS', KEYS[5]) == 0 then return -1 end
+${PUSH}`);
+
+/** What pushIfActive did: buffered, shed by the burst limit, or nothing (the session is not the link's active one). */
+export type PushOutcome = 'buffered' | 'shed' | 'inactive';
 
 /** Backstop TTL of a session's buffer key: an hour, or three intervals if that is longer. */
 export function bufferKeyTtlMs(intervalSeconds: number): number {
@@ -40,29 +51,42 @@ export class SentimentBuffer {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly batch: RedisMicroBatch,
   ) {}
 
   /** True when buffered, false when shed by the burst limit. */
   async push(platformSessionId: string, entry: SentimentEntry): Promise<boolean> {
+    const { keys, args } = this.pushCall(platformSessionId, entry);
+    return (await this.redis.eval(PUSH, keys.length, ...keys, ...args)) === 1;
+  }
+
+  /**
+   * push, for a webhook delivery to a link: only while `platformSessionId` is still the link's active
+   * session (checked in the same script), in the micro-batch of concurrent deliveries.
+   */
+  async pushIfActive(linkId: string, platformSessionId: string, entry: SentimentEntry): Promise<PushOutcome> {
+    const { keys, args } = this.pushCall(platformSessionId, entry);
+    const result = await this.batch.script(PUSH_IF_ACTIVE, [...keys, SessionKeys.activeByLink(linkId), SessionKeys.session(platformSessionId)], [...args, platformSessionId]);
+    return result === 1 ? 'buffered' : result === 0 ? 'shed' : 'inactive';
+  }
+
+  private pushCall(platformSessionId: string, entry: SentimentEntry): { keys: string[]; args: string[] } {
     // Rebuilt through the privacy guard: nothing but the four anonymous fields can get in.
     const safe = toSentimentEntry(entry);
     const buffered: BufferedSentimentEntry = { ...safe, at: Date.now() };
-    const result = await this.redis.eval(
-      PUSH,
-      3,
-      SessionKeys.buffer(platformSessionId),
-      SessionKeys.rate(platformSessionId, Math.floor(Date.now() / 1000)),
-      SessionKeys.stats(platformSessionId),
-      JSON.stringify(buffered),
-      String(this.config.STREAM_SENTIMENT_MAX_ENTRIES_PER_SECOND),
-      // Entries older than 2x the interval are expired (and counted) by the pulse publisher; the key's
-      // own TTL is only the backstop for a session nobody drains any more. It must outlast a Redis
-      // outage or failover (the TTL keeps running while clients cannot reach Redis): a key that
-      // expired then would lose its entries without anyone counting them.
-      String(bufferKeyTtlMs(this.config.STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS)),
-      safe.category,
-    );
-    return result === 1;
+    return {
+      keys: [SessionKeys.buffer(platformSessionId), SessionKeys.rate(platformSessionId, Math.floor(Date.now() / 1000)), SessionKeys.stats(platformSessionId)],
+      args: [
+        JSON.stringify(buffered),
+        String(this.config.STREAM_SENTIMENT_MAX_ENTRIES_PER_SECOND),
+        // Entries older than 2x the interval are expired (and counted) by the pulse publisher; the key's
+        // own TTL is only the backstop for a session nobody drains any more. It must outlast a Redis
+        // outage or failover (the TTL keeps running while clients cannot reach Redis): a key that
+        // expired then would lose its entries without anyone counting them.
+        String(bufferKeyTtlMs(this.config.STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS)),
+        safe.category,
+      ],
+    };
   }
 
   async stats(platformSessionId: string): Promise<SessionStats> {

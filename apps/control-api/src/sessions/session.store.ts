@@ -121,8 +121,13 @@ export class SessionStore implements BeforeApplicationShutdown {
   }
 
   async activeForLink(linkId: string): Promise<PlatformSessionModel | null> {
-    const id = await this.redis.get(SessionKeys.activeByLink(linkId));
+    const id = await this.activeIdForLink(linkId);
     return id ? this.get(id) : null;
+  }
+
+  /** Redis only: the id the link's active-session claim names, if any (its record is not read). */
+  activeIdForLink(linkId: string): Promise<string | null> {
+    return this.redis.get(SessionKeys.activeByLink(linkId));
   }
 
   /** For stops: Redis, else the database (a stream.offline or unlink arriving before a restore must still end it). */

@@ -6,6 +6,7 @@ import { WebhookSubscriptionsModule } from '../webhook-subscriptions/webhook-sub
 import { SentimentModule } from '../sentiment/sentiment.module';
 import { CustomWebhookController } from '../webhooks/custom-webhook.controller';
 import { LinkLookupCache } from '../webhooks/link-lookup.cache';
+import { RedisMicroBatch } from '../webhooks/redis-micro-batch';
 import { TwitchWebhookController } from '../webhooks/twitch-webhook.controller';
 import { TwitchWebhookReceiver } from '../webhooks/twitch-webhook.receiver';
 import { TwitchWebhookRoute } from '../webhooks/twitch-webhook.route';
@@ -35,6 +36,7 @@ import { YouTubeQuota } from '../youtube/youtube-quota';
     LiveChatTransports,
     PlatformLiveCheck,
     PlatformSessionsRepository,
+    RedisMicroBatch,
     SentimentBuffer,
     SessionCleanupWorker,
     SessionRestorer,

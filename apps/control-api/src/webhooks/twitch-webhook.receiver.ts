@@ -127,10 +127,8 @@ export class TwitchWebhookReceiver {
         return;
       }
       const audienceEvent = mapTwitchNotification(subscriptionType, body.event);
-      if (!audienceEvent) return;
-      const session = await this.sessions.activeSessionForLink(link.id);
-      if (!session) return;
-      await this.ingest.ingest(session, audienceEvent);
+      if (!audienceEvent || audienceEvent.kind === 'viewers') return;
+      await this.ingest.ingestForLink(link.id, audienceEvent);
     } catch (error) {
       // Type and reason only: the body holds chat text and user ids.
       this.logger.error({ msg: 'twitch notification failed', subscriptionType, reason: (error as Error).message });

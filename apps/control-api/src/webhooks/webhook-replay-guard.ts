@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type Redis from 'ioredis';
 
 import { SessionKeys } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, REDIS } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
+
+import { RedisMicroBatch } from './redis-micro-batch';
 
 export type DeliveryVerdict = 'fresh' | 'stale' | 'duplicate';
 
@@ -13,14 +14,15 @@ export type DeliveryVerdict = 'fresh' | 'stale' | 'duplicate';
 @Injectable()
 export class WebhookReplayGuard {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    private readonly batch: RedisMicroBatch,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async check(platform: string, messageId: string, sentAt: Date, now = Date.now()): Promise<DeliveryVerdict> {
     const maxAgeMs = this.config.STREAM_WEBHOOK_MAX_AGE_SECONDS * 1000;
     if (Number.isNaN(sentAt.getTime()) || now - sentAt.getTime() > maxAgeMs || sentAt.getTime() - now > maxAgeMs) return 'stale';
-    const first = await this.redis.set(SessionKeys.webhookMessage(platform, messageId), '1', 'PX', maxAgeMs * 2, 'NX');
+    // In the micro-batch: a chat burst's concurrent deliveries share one write to Redis.
+    const first = await this.batch.call('set', SessionKeys.webhookMessage(platform, messageId), '1', 'PX', maxAgeMs * 2, 'NX');
     return first === 'OK' ? 'fresh' : 'duplicate';
   }
 }

@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+
+import { SessionKeys } from '@lib-stream/contracts';
+import type { AppConfig } from '@lib-stream/nest-kit';
+import { testRedisUrl } from '@lib-stream/testing';
+
+import { SentimentBuffer } from '../../src/sessions/sentiment-buffer';
+import { RedisMicroBatch, luaScript } from '../../src/webhooks/redis-micro-batch';
+
+// The webhook hot path's Redis pieces against a real Redis: the micro-batch and the buffer write that
+// checks the link's active session in the same script.
+describe('webhook hot path in Redis', () => {
+  let redis: Redis;
+  let batch: RedisMicroBatch;
+  const entry = { category: 'Excited' as const, intensity: 0.5, trackingId: null, viewerType: null };
+
+  beforeAll(() => {
+    redis = new Redis(testRedisUrl());
+    batch = new RedisMicroBatch(redis);
+  });
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  it('sends the commands of one turn together, each with its own result or error, in order', async () => {
+    const key = `test:micro-batch:${randomUUID()}`;
+    const monitor = await redis.duplicate().monitor();
+    const seen: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (String(args[1]).startsWith(key)) seen.push(args[0]);
+    });
+    const results = await Promise.allSettled([
+      batch.call('set', key, '1', 'NX'),
+      batch.call('set', key, '2', 'NX'),
+      batch.call('incr', `${key}:text`),
+      batch.call('get', key),
+    ]);
+    await redis.set(`${key}:text`, 'not a number');
+    await expect(batch.call('incr', `${key}:text`)).rejects.toThrow(/not an integer/);
+    monitor.disconnect();
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : 'rejected'))).toEqual(['OK', null, 1, '1']);
+    expect(seen.slice(0, 4)).toEqual(['set', 'set', 'incr', 'get']);
+    await redis.del(key, `${key}:text`);
+  });
+
+  it('runs a script by its SHA and sends it in full when Redis does not know it', async () => {
+    const script = luaScript(`return ARGV[1] .. '${randomUUID()}'`);
+    expect(String(await batch.script(script, [], ['x']))).toMatch(/^x/);
+    expect(await redis.script('EXISTS', script.sha)).toEqual([1]);
+  });
+
+  it('buffers for the link only while its claim names the session, and counts a shed entry', async () => {
+    const config = { STREAM_SENTIMENT_MAX_ENTRIES_PER_SECOND: 2, STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS: 15 } as AppConfig;
+    const buffer = new SentimentBuffer(redis, config, batch);
+    const [linkId, sessionId, otherId] = [randomUUID(), randomUUID(), randomUUID()];
+    // No claim, then a claim for another session, then a claim without a record: nothing is written.
+    expect(await buffer.pushIfActive(linkId, sessionId, entry)).toBe('inactive');
+    await redis.set(SessionKeys.activeByLink(linkId), otherId);
+    await redis.set(SessionKeys.session(sessionId), '{}');
+    expect(await buffer.pushIfActive(linkId, sessionId, entry)).toBe('inactive');
+    await redis.set(SessionKeys.activeByLink(linkId), sessionId);
+    await redis.del(SessionKeys.session(sessionId));
+    expect(await buffer.pushIfActive(linkId, sessionId, entry)).toBe('inactive');
+    expect(await redis.exists(SessionKeys.buffer(sessionId), SessionKeys.stats(sessionId))).toBe(0);
+
+    await redis.set(SessionKeys.session(sessionId), '{}');
+    const outcomes = await Promise.all([1, 2, 3].map(() => buffer.pushIfActive(linkId, sessionId, entry)));
+    // The burst limit (2 a second) holds inside one batch (the three entries are stamped in the same tick).
+    expect(outcomes).toEqual(['buffered', 'buffered', 'shed']);
+    const stats = await buffer.stats(sessionId);
+    expect(stats).toMatchObject({ accepted: 2, shed: 1 });
+    expect(await redis.llen(SessionKeys.buffer(sessionId))).toBe(stats.accepted);
+    expect(JSON.parse((await redis.lindex(SessionKeys.buffer(sessionId), 0)) as string)).toMatchObject(entry);
+    await redis.del(SessionKeys.activeByLink(linkId), SessionKeys.session(sessionId), SessionKeys.buffer(sessionId), SessionKeys.stats(sessionId));
+  });
+});
