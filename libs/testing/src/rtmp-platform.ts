@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 import { expectEventually } from './expect-eventually';
@@ -64,9 +65,10 @@ setTimeout(() => emit({ e: 'ready' }), 100);
 /** A fake streaming platform (Twitch-like RTMP ingest) as a real node-media-server process. */
 export async function startRtmpPlatform({ refuseKeys = [] as string[] } = {}): Promise<RtmpPlatform> {
   const port = await freePort();
+  const store = `/tmp/lib-stream-platform-${port}`;
   const child = spawn(process.execPath, ['-e', PLATFORM_SCRIPT], {
     cwd: WORKSPACE_ROOT,
-    env: { PATH: process.env.PATH ?? '', PLATFORM_PORT: String(port), PLATFORM_REFUSE: refuseKeys.join(','), PLATFORM_STORE: `/tmp/lib-stream-platform-${port}` },
+    env: { PATH: process.env.PATH ?? '', PLATFORM_PORT: String(port), PLATFORM_REFUSE: refuseKeys.join(','), PLATFORM_STORE: store },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const events: PlatformEvent[] = [];
@@ -104,6 +106,8 @@ export async function startRtmpPlatform({ refuseKeys = [] as string[] } = {}): P
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGKILL');
       await exited;
+      // node-media-server's store directory: nothing of a run is left in /tmp.
+      rmSync(store, { recursive: true, force: true });
     },
   };
 }
