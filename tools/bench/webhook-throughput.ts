@@ -246,9 +246,6 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
 
     let deliveredToApi = 0;
     const runRound = async (receiver: Receiver, count: number): Promise<RoundResult> => {
-      // The receiver's CPU is read here, around the generator's round and the settling, as control-api
-      // works after answering; it idles while the generator pre-signs, so the share is over the timed window.
-      const receiverCpuBefore = processCpuSeconds(receiver.pid);
       const result = await generator.round({
         origin: receiver.origin,
         path: receiver.path,
@@ -256,20 +253,21 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
         connections,
         secret: SECRET,
         broadcasterId: BROADCASTER_ID,
-        watch: { redis: redisServer.pid() as number },
+        watch: { receiver: receiver.pid, redis: redisServer.pid() as number },
       });
       const bad = Object.entries(result.statuses).filter(([status]) => !/^2\d\d$/.test(status));
       if (bad.length) {
         throw new Error(`${receiver.name}: ${bad.map(([s, n]) => `${n}× ${s}`).join(', ')} of ${count} answers were not 2xx\n${receiver.output().split('\n').slice(-10).join('\n')}`);
       }
       if (receiver.settle) {
-        // The answer comes before the work: the round ends when the last delivery is in the accounting.
+        // The answer comes before the work: the round ends when the last delivery is in the accounting,
+        // and the receiver's CPU until then counts too.
         const started = performance.now();
         deliveredToApi += count;
         await receiver.settle(deliveredToApi);
         result.seconds += (performance.now() - started) / 1000;
+        result.cpu.receiver = (processCpuSeconds(receiver.pid) - result.cpuAtStart.receiver) / result.seconds;
       }
-      result.cpu.receiver = (processCpuSeconds(receiver.pid) - receiverCpuBefore) / result.seconds;
       return result;
     };
 

@@ -34,6 +34,8 @@ export interface RoundResult {
   statuses: Record<string, number>;
   /** CPU used over the window as a fraction of one core: `generator` and each watched label. */
   cpu: Record<string, number>;
+  /** CPU seconds each had used when the window opened (to extend a window past the last answer). */
+  cpuAtStart: Record<string, number>;
 }
 
 const LINES = ['PogChamp LETS GOOO', 'KEKW', 'gg wp <3', 'what game is this?', 'ResidentSleeper', 'that was terrible', 'WHAT?! no way', 'LUL he missed', 'hype hype hype', 'you are trash'];
@@ -111,6 +113,7 @@ export async function runRound(request: RoundRequest): Promise<RoundResult> {
       p99Ms: percentile(all, 99),
       statuses,
       cpu: Object.fromEntries(Object.keys(cpuAfter).map((label) => [label, (cpuAfter[label] - cpuBefore[label]) / seconds])),
+      cpuAtStart: cpuBefore,
     };
   } finally {
     await pool.close();
