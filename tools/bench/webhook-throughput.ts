@@ -14,7 +14,8 @@
  *
  *   npm run bench:webhook -- [rounds=5] [seconds=3] [connections=50]
  *   WEBHOOK_BENCH_CPU_PROF=<dir>  also writes control-api's V8 CPU profile (node --cpu-prof) there;
- *   WEBHOOK_BENCH_NO_BUILD=1      uses the control-api already in dist/ (while iterating).
+ *   WEBHOOK_BENCH_NO_BUILD=1      uses the control-api already in dist/ (while iterating);
+ *   WEBHOOK_BENCH_API_NODE_OPTIONS='…'  NODE_OPTIONS for control-api only (e.g. GC settings to compare).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -203,6 +204,7 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
     // Its own spawn rather than startBuiltApp: --cpu-prof is a node flag (NODE_OPTIONS refuses it).
     const api = spawnNode([...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`] : []), resolve(ROOT, 'dist/apps/control-api/main.js')], {
       PATH: process.env.PATH,
+      ...(process.env.WEBHOOK_BENCH_API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.WEBHOOK_BENCH_API_NODE_OPTIONS } : {}),
       ...apiEnv,
       STREAM_REDIS_URL: redisServer.url,
       STREAM_DATABASE_URL: database.url,
