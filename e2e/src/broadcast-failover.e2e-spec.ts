@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import Redis from 'ioredis';
 
 import {
@@ -51,7 +52,7 @@ describe('broadcasts across control-api and scaled media workers', () => {
       ...common,
       MEDIA_WORKER_HTTP_PORT: String(http),
       STREAM_RTMP_INGEST_PORT: String(rtmp),
-      STREAM_DATA_DIR: `/tmp/lib-stream-e2e-bc-${name}-${process.pid}`,
+      STREAM_DATA_DIR: `${tmpdir()}/lib-stream-e2e-bc-${name}-${process.pid}`,
       ...env,
     });
     apps.push(worker);

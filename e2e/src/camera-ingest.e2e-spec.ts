@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import Redis from 'ioredis';
 
 import { CameraKeys, type CameraRegistryEntry } from '@lib-stream/contracts';
@@ -59,8 +60,8 @@ describe('camera ingest across control-api and two media workers', () => {
     };
     apps.push(
       startBuiltApp('control-api', { ...common, CONTROL_API_PORT: String(ports.api) }),
-      startBuiltApp('media-worker', { ...common, MEDIA_WORKER_HTTP_PORT: String(ports.http_a), STREAM_RTMP_INGEST_PORT: String(ports.rtmp_a), STREAM_DATA_DIR: `/tmp/lib-stream-e2e-a-${process.pid}` }),
-      startBuiltApp('media-worker', { ...common, MEDIA_WORKER_HTTP_PORT: String(ports.http_b), STREAM_RTMP_INGEST_PORT: String(ports.rtmp_b), STREAM_DATA_DIR: `/tmp/lib-stream-e2e-b-${process.pid}` }),
+      startBuiltApp('media-worker', { ...common, MEDIA_WORKER_HTTP_PORT: String(ports.http_a), STREAM_RTMP_INGEST_PORT: String(ports.rtmp_a), STREAM_DATA_DIR: `${tmpdir()}/lib-stream-e2e-a-${process.pid}` }),
+      startBuiltApp('media-worker', { ...common, MEDIA_WORKER_HTTP_PORT: String(ports.http_b), STREAM_RTMP_INGEST_PORT: String(ports.rtmp_b), STREAM_DATA_DIR: `${tmpdir()}/lib-stream-e2e-b-${process.pid}` }),
     );
     for (const port of [ports.api, ports.http_a, ports.http_b]) await waitForReady(`http://127.0.0.1:${port}`);
   });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import Redis from 'ioredis';
 
 import { CameraKeys } from '@lib-stream/contracts';
@@ -45,7 +46,7 @@ describe('game cameras after a Redis loss', () => {
       ...common,
       MEDIA_WORKER_HTTP_PORT: String(http),
       STREAM_RTMP_INGEST_PORT: String(rtmp),
-      STREAM_DATA_DIR: `/tmp/lib-stream-e2e-loss-${name}-${process.pid}`,
+      STREAM_DATA_DIR: `${tmpdir()}/lib-stream-e2e-loss-${name}-${process.pid}`,
     });
     apps.push(app);
     await waitForReady(`http://127.0.0.1:${http}`);

@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
 
 import {
   TEST_JWT_SECRET,
@@ -58,7 +59,7 @@ function createCamera(agent: Agent, port: number, name: string): Promise<Outcome
 
 describe('control-api stopping under keep-alive load', () => {
   let db: TestDatabase;
-  const dataDir = `/tmp/lib-stream-e2e-shutdown-${process.pid}`;
+  const dataDir = `${tmpdir()}/lib-stream-e2e-shutdown-${process.pid}`;
   const env = (port: number) => ({
     STREAM_DATABASE_URL: db.url,
     STREAM_AUTH_JWT_SECRET: TEST_JWT_SECRET,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
 
 import {
   type FfmpegPublisher,
@@ -54,7 +55,7 @@ describe('Redis flushed under a live camera and a live broadcast', () => {
     };
     apps.push(
       startBuiltApp('control-api', { ...common, CONTROL_API_PORT: String(ports.api) }),
-      startBuiltApp('media-worker', { ...common, MEDIA_WORKER_HTTP_PORT: String(ports.http), STREAM_RTMP_INGEST_PORT: String(ports.rtmp), STREAM_DATA_DIR: `/tmp/lib-stream-e2e-flush-${process.pid}` }),
+      startBuiltApp('media-worker', { ...common, MEDIA_WORKER_HTTP_PORT: String(ports.http), STREAM_RTMP_INGEST_PORT: String(ports.rtmp), STREAM_DATA_DIR: `${tmpdir()}/lib-stream-e2e-flush-${process.pid}` }),
     );
     for (const port of [ports.api, ports.http]) await waitForReady(`http://127.0.0.1:${port}`);
   }, 60_000);

@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
 import Redis from 'ioredis';
 import { lastValueFrom, timeout } from 'rxjs';
@@ -72,7 +73,7 @@ describe('a Redis outage under the running apps', () => {
       MEDIA_WORKER_HTTP_PORT: String(ports['media-worker']),
       PULSE_PUBLISHER_HTTP_PORT: String(ports['pulse-publisher']),
       STREAM_RTMP_INGEST_PORT: String(await freePort()),
-      STREAM_DATA_DIR: `/tmp/lib-stream-e2e-redis-outage-${process.pid}`,
+      STREAM_DATA_DIR: `${tmpdir()}/lib-stream-e2e-redis-outage-${process.pid}`,
     };
     for (const name of Object.keys(ports)) apps[name] = startBuiltApp(name, env);
     for (const name of Object.keys(ports)) await waitForReady(base(name));

@@ -1,6 +1,7 @@
 import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { lastValueFrom, timeout } from 'rxjs';
 
 import { EventTopic, MessagePatterns } from '@lib-stream/contracts';
@@ -80,7 +81,7 @@ describe('a Sentinel failover under the running apps', () => {
       // The fake platforms and cameras are on loopback, which the media policy refuses by default.
       STREAM_MEDIA_ALLOW_PRIVATE_HOSTS: 'true',
       STREAM_RTMP_INGEST_PORT: String((ports.rtmp = await freePort())),
-      STREAM_DATA_DIR: `/tmp/lib-stream-e2e-sentinel-${process.pid}`,
+      STREAM_DATA_DIR: `${tmpdir()}/lib-stream-e2e-sentinel-${process.pid}`,
     };
     for (const name of ['control-api', 'media-worker', 'pulse-publisher']) apps[name] = startBuiltApp(name, env);
     for (const name of Object.keys(apps)) await waitForReady(base(name));

@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import Redis from 'ioredis';
 
 import { EventTopic } from '@lib-stream/contracts';
@@ -48,7 +49,7 @@ describe('the three built apps against real Redis and MariaDB', () => {
       MEDIA_WORKER_HTTP_PORT: String(ports.mediaWorker),
       PULSE_PUBLISHER_HTTP_PORT: String(ports.pulsePublisher),
       STREAM_RTMP_INGEST_PORT: String(rtmpPort),
-      STREAM_DATA_DIR: `/tmp/lib-stream-e2e-stack-${process.pid}`,
+      STREAM_DATA_DIR: `${tmpdir()}/lib-stream-e2e-stack-${process.pid}`,
     };
     apps.push(startBuiltApp('control-api', env), startBuiltApp('media-worker', env), startBuiltApp('pulse-publisher', env));
   });

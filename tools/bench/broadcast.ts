@@ -544,7 +544,7 @@ async function sourceChangesPerMinute(audioOnly: boolean): Promise<number> {
     : ['-f', 'lavfi', '-i', `testsrc2=size=${CAMERA_SIZE}:rate=${CAMERA_FPS}`, '-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=44100',
       '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', String(CAMERA_FPS), '-pix_fmt', 'yuv420p', '-b:v', '2500k', '-c:a', 'aac', '-b:a', '64k'];
   const camera = startProcess('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-re', ...media, '-f', 'flv', '-tcp_nodelay', '1', ingest]);
-  const events = new Redis();
+  const events = new Redis((stack.redisServer as TestRedisServer).url);
   let broadcastId: string | null = null;
   let changes = 0;
   try {

@@ -4,7 +4,8 @@
  * node-media-server with no auth. Prints spawn→camera.stream.started (ours) and spawn→postPublish
  * (bare) as median and p99, their ratio, and the CPU each server process used.
  *
- *   npm run bench:ingest -- [N=10]     (needs Redis on 127.0.0.1:6379 and ffmpeg)
+ *   npm run bench:ingest -- [N=10]     (needs ffmpeg and redis-server: it starts its own Redis on a free
+ *   port and removes it, with the worker's data directories, at the end)
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -13,7 +14,9 @@ import Redis from 'ioredis';
 
 import { CameraKeys, InternalChannels } from '@lib-stream/contracts';
 import { generateStreamKey, hashStreamKey } from '@lib-stream/stream-key';
-import { freePort, startRtmpPublisher, startBuiltApp, waitForReady, type FfmpegPublisher } from '@lib-stream/testing';
+import { rmSync } from 'node:fs';
+
+import { freePort, startRedisServer, startRtmpPublisher, startBuiltApp, waitForReady, type FfmpegPublisher } from '@lib-stream/testing';
 import { percentile, processCpuSeconds, runMain } from '../shared/bench-kit';
 
 const ROOT = resolve(__dirname, '../..');
@@ -21,6 +24,9 @@ const N = Number(process.argv[2] ?? 10);
 const ROUNDS = 3;
 
 async function measureOurs(redis: Redis, port: number): Promise<number[]> {
+  // Subscribed only once connected: a SUBSCRIBE queued before the ready check makes its INFO fail.
+  const subscriber = new Redis(redis.options);
+  await new Promise((ready) => subscriber.once('ready', ready));
   const cameras = await Promise.all(
     Array.from({ length: N }, async () => {
       const cameraId = randomUUID();
@@ -30,7 +36,6 @@ async function measureOurs(redis: Redis, port: number): Promise<number[]> {
       return { cameraId, key };
     }),
   );
-  const subscriber = new Redis();
   const startedAt = new Map<string, number>();
   await subscriber.subscribe('camera.stream.started');
   subscriber.on('message', (_c: string, message: string) => {
@@ -83,17 +88,20 @@ async function main(): Promise<void> {
   const { TS_NODE_PROJECT: _omit, ...buildEnv } = process.env;
   execFileSync('npx', ['nx', 'build', 'media-worker', '--output-style=static'], { cwd: ROOT, stdio: 'ignore', env: buildEnv });
   const [httpPort, oursPort, barePort] = [await freePort(), await freePort(), await freePort()];
+  const redisServer = await startRedisServer();
+  const dataDirs = [`/tmp/lib-stream-bench-${process.pid}`, `/tmp/lib-stream-bench-bare-${process.pid}`];
   const worker = startBuiltApp('media-worker', {
+    STREAM_REDIS_URL: redisServer.url,
     MEDIA_WORKER_HTTP_PORT: String(httpPort),
     STREAM_RTMP_INGEST_PORT: String(oursPort),
     STREAM_LOG_LEVEL: 'warn',
-    STREAM_DATA_DIR: `/tmp/lib-stream-bench-${process.pid}`,
+    STREAM_DATA_DIR: dataDirs[0],
   });
-  const bare = spawn(process.execPath, [resolve(__dirname, 'bare-nms.js'), String(barePort), `/tmp/lib-stream-bench-bare-${process.pid}`], {
+  const bare = spawn(process.execPath, [resolve(__dirname, 'bare-nms.js'), String(barePort), dataDirs[1]], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const redis = new Redis();
+  const redis = new Redis(redisServer.url);
   try {
     await waitForReady(`http://127.0.0.1:${httpPort}`);
     await new Promise((r) => setTimeout(r, 500));
@@ -123,6 +131,8 @@ async function main(): Promise<void> {
     await worker.stop('SIGTERM');
     bare.kill('SIGTERM');
     await redis.quit();
+    await redisServer.dispose();
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
   }
 }
 

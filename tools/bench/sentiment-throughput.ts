@@ -3,11 +3,12 @@
  * (`sentiment`), on the same messages in the same run. Each analyser gets a warm-up, then ROUNDS interleaved rounds
  * (ours, VADER, AFINN, ours, …) so machine noise hits all three alike; the median round is reported.
  *
- * Messages: the hand-written chat sample plus GoEmotions dev lines (longer Reddit comments) when ../shared is
- * present, otherwise the chat sample alone. Each round runs the whole mix several times.
+ * Messages: the hand-written chat sample plus GoEmotions dev lines (longer Reddit comments). Without
+ * GoEmotions the run stops with exit code 2 naming the directory it looked in, unless --chat-only asks
+ * for the chat sample alone (short lines: a faster, less representative mix). Each round runs the whole
+ * mix several times.
  *
- *   TS_NODE_PROJECT=tsconfig.base.json npx ts-node --transpile-only -r tsconfig-paths/register \
- *     tools/bench/sentiment-throughput.ts [goemotionsDir=../shared/data/goemotions]
+ *   npm run bench:sentiment -- [goemotionsDir=../shared/data/goemotions] [--chat-only]
  */
 import { LexiconSentimentProcessor } from '../../apps/control-api/src/sentiment/lexicon-sentiment.processor';
 import { afinnScore, vaderCompound } from '../sentiment/baselines';
@@ -32,9 +33,15 @@ function timeRound(analyse: Analyse, messages: readonly string[], count: number)
 }
 
 function main(): void {
-  const dir = goEmotionsDir(process.argv[2]);
+  const args = process.argv.slice(2);
+  const chatOnly = args.includes('--chat-only');
+  const dir = goEmotionsDir(args.find((arg) => !arg.startsWith('--')));
+  if (!chatOnly && !goEmotionsAvailable(dir)) {
+    console.error(`GoEmotions not found in ${dir} (labels.txt and dev.tsv): pass its directory, or --chat-only to measure on the chat sample alone.`);
+    process.exit(2);
+  }
   const chat = readChatSample().map((l) => l.text);
-  const reddit = goEmotionsAvailable(dir) ? readGoEmotions(dir, 'dev').map((e) => e.text) : [];
+  const reddit = chatOnly ? [] : readGoEmotions(dir, 'dev').map((e) => e.text);
   // Interleave so every slice of the loop sees both chat and Reddit lines.
   const messages: string[] = [];
   for (let i = 0; i < Math.max(chat.length, reddit.length); i++) {
@@ -65,7 +72,7 @@ function main(): void {
     `mix of ${messages.length} messages (` +
       (reddit.length
         ? `${reddit.length} GoEmotions dev lines + ${chat.length} chat-sample lines repeated to fill the other half), `
-        : `${chat.length} chat-sample lines only; GoEmotions not found), `) +
+        : `${chat.length} chat-sample lines only, --chat-only), `) +
       `${avgWords.toFixed(1)} words on average; ${ROUNDS} interleaved rounds of ${PER_ROUND} after ${WARMUP} warm-up; node ${process.version}`,
   );
   const ours = median(rates.get('lib-stream') ?? [0]);

@@ -11,7 +11,6 @@
  * Needs a stack whose broadcasting is on and may use loopback hosts: npm start sets both unless
  * STREAM_BROADCAST_ENABLED / STREAM_MEDIA_ALLOW_PRIVATE_HOSTS say otherwise.
  */
-import { rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 
 import { type FfmpegPublisher, type PlatformEvent, type RtmpPlatform, startRtmpPlatform, startRtmpPublisher } from '@lib-stream/testing';
@@ -126,9 +125,6 @@ source switches inside the broadcast, not reconnects. The stream key was masked 
     await Promise.all(cameras.map((c) => c.stop('SIGKILL')));
     if (broadcastId) await api('/stream/broadcast/stop', { broadcastId }).catch(() => undefined);
     if (cameraId) await api('/stream/camera/delete', { cameraId }).catch(() => undefined);
-    if (platform) {
-      await platform.stop();
-      rmSync(`/tmp/lib-stream-platform-${platform.port}`, { recursive: true, force: true });
-    }
+    await platform?.stop();
   }
 }

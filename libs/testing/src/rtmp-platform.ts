@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 
 import { expectEventually } from './expect-eventually';
@@ -65,7 +66,7 @@ setTimeout(() => emit({ e: 'ready' }), 100);
 /** A fake streaming platform (Twitch-like RTMP ingest) as a real node-media-server process. */
 export async function startRtmpPlatform({ refuseKeys = [] as string[] } = {}): Promise<RtmpPlatform> {
   const port = await freePort();
-  const store = `/tmp/lib-stream-platform-${port}`;
+  const store = `${tmpdir()}/lib-stream-platform-${port}`;
   const child = spawn(process.execPath, ['-e', PLATFORM_SCRIPT], {
     cwd: WORKSPACE_ROOT,
     env: { PATH: process.env.PATH ?? '', PLATFORM_PORT: String(port), PLATFORM_REFUSE: refuseKeys.join(','), PLATFORM_STORE: store },

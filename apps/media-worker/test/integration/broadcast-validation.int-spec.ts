@@ -3,6 +3,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
+import { tmpdir } from 'node:os';
 import Redis from 'ioredis';
 
 import { type BroadcastSpec, BroadcastSourceType, CameraKeys } from '@lib-stream/contracts';
@@ -23,7 +24,7 @@ import { SourceUrlCipher } from '../../src/ingest/source-url-cipher';
 describe('broadcast validation: source and destination policy', () => {
   const key = randomBytes(32);
   const cipher = new TokenCipher(key);
-  const dir = `/tmp/lib-stream-validation-${process.pid}`;
+  const dir = `${tmpdir()}/lib-stream-validation-${process.pid}`;
   const media = `${dir}/media`;
   const probeLog = `${dir}/ffprobe-calls.log`;
   const redis = new Redis(testRedisUrl());

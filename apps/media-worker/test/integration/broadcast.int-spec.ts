@@ -2,8 +2,9 @@ import type { INestApplication } from '@nestjs/common';
 import Bull from 'bull';
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { tmpdir } from 'node:os';
 import Redis from 'ioredis';
 
 import {
@@ -46,7 +47,8 @@ describe('broadcasts: cascade, destinations, restarts', () => {
   let app: INestApplication;
   let queue: Bull.Queue<BroadcastAssignmentJob>;
   let port: number;
-  const assets = `/tmp/lib-stream-broadcast-assets-${process.pid}`;
+  const assets = `${tmpdir()}/lib-stream-broadcast-assets-${process.pid}`;
+  const dataDir = `${tmpdir()}/lib-stream-test-${process.pid}`;
   const voiceKey = `live_${randomBytes(6).toString('hex')}_VOICESECRET`;
 
   const seal = (url: string) => ({ enc: cipher.encrypt(url), masked: maskRtmpUrl(url) });
@@ -169,7 +171,7 @@ describe('broadcasts: cascade, destinations, restarts', () => {
       // Everything here is on loopback, the files in the assets directory.
       STREAM_MEDIA_ALLOW_PRIVATE_HOSTS: 'true',
       STREAM_MEDIA_DIR: assets,
-      STREAM_DATA_DIR: `/tmp/lib-stream-test-${process.pid}`,
+      STREAM_DATA_DIR: dataDir,
     });
     const identity = newServiceIdentity('media-worker');
     const logger = new JsonLogger({ service: 'media-worker', level: 'debug', sink: { write: (line) => logLines.push(line) } });
@@ -187,6 +189,7 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     await platform?.stop();
     await subscriber.quit();
     await redis.quit();
+    for (const dir of [assets, dataDir]) rmSync(dir, { recursive: true, force: true });
   });
 
   it('puts a live camera on air at each destination; a refusing destination fails alone', async () => {

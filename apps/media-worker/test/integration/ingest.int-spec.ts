@@ -1,8 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import Redis from 'ioredis';
 
 import { CameraKeys, type CameraRegistryEntry, InternalChannels } from '@lib-stream/contracts';
@@ -54,7 +55,7 @@ describe('camera ingest with node-media-server, FFmpeg publishers and Redis', ()
   const logLines: string[] = [];
   const publishers: FfmpegPublisher[] = [];
   const usedKeys: string[] = [];
-  const dataDir = `/tmp/lib-stream-test-${process.pid}`;
+  const dataDir = `${tmpdir()}/lib-stream-test-${process.pid}`;
   let app: INestApplication;
   let port: number;
 
@@ -114,6 +115,7 @@ describe('camera ingest with node-media-server, FFmpeg publishers and Redis', ()
     await app?.close();
     await subscriber.quit();
     await redis.quit();
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('accepts a valid key, registers the camera with its metadata and announces it', async () => {
