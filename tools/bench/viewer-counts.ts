@@ -12,10 +12,10 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 
-import { type PlatformSessionModel, SessionKeys, StreamPlatform } from '@lib-stream/contracts';
+import { type PlatformSessionModel, SessionKeys, StreamPlatform, shardOf } from '@lib-stream/contracts';
 import { FakeGoogle, FakeTwitch, startRedisServer } from '@lib-stream/testing';
 
-import { chunk, mapLimited, shardOf } from '../../apps/control-api/src/sessions/viewer-counts/batching';
+import { chunk, mapLimited } from '../../apps/control-api/src/sessions/viewer-counts/batching';
 import { PlatformBackoff, backoffScope } from '../../apps/control-api/src/sessions/viewer-counts/platform-backoff';
 import { TwitchStreamsClient } from '../../apps/control-api/src/sessions/viewer-counts/twitch-streams.client';
 import { type RefreshTarget, ViewerCountRefresh } from '../../apps/control-api/src/sessions/viewer-counts/viewer-count-refresh';

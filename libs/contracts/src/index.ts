@@ -7,3 +7,4 @@ export * from './cameras';
 export * from './sessions';
 export * from './broadcasts';
 export * from './redis-loss';
+export * from './shard-of';

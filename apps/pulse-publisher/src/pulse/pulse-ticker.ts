@@ -1,12 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 
-import { EventTopic, LockKeys, type PlatformSessionModel, SessionKeys } from '@lib-stream/contracts';
+import { EventTopic, LockKeys, type PlatformSessionModel, SessionKeys, shardOf } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig, REDIS } from '@lib-stream/nest-kit';
 
 import { BufferDrain, type PartitionGroup } from './buffer-drain';
 import { PartitionLeases, pulseLeaseMs } from './partitions/partition-leases';
-import { partitionOf } from './partitions/partition-of';
 import { PulseMetrics } from './pulse-metrics';
 import { buildPulse } from './pulse.builder';
 
@@ -189,7 +188,7 @@ export class PulseTicker {
     const wanted = new Set(claimed);
     const byPartition = new Map<number, string[]>(claimed.map((p) => [p, []]));
     for (const id of await this.redis.smembers(SessionKeys.active())) {
-      const p = partitionOf(id, this.leases.partitionCount);
+      const p = shardOf(id, this.leases.partitionCount);
       if (wanted.has(p)) byPartition.get(p)?.push(id);
     }
     const start = this.cursor % claimed.length;

@@ -2,14 +2,13 @@ import type { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 
-import { LockKeys, SessionKeys } from '@lib-stream/contracts';
+import { LockKeys, SessionKeys, shardOf } from '@lib-stream/contracts';
 import { JsonLogger, createServiceApp, loadConfig, newServiceIdentity } from '@lib-stream/nest-kit';
 import { expectEventually, testRedisUrl } from '@lib-stream/testing';
 
 import { AppModule } from '../../src/app.module';
 import { BufferDrain } from '../../src/pulse/buffer-drain';
 import { PartitionLeases } from '../../src/pulse/partitions/partition-leases';
-import { partitionOf } from '../../src/pulse/partitions/partition-of';
 import { PulseScheduler } from '../../src/pulse/pulse-scheduler';
 
 // Replicas in one process, each a whole pulse-publisher app with its own Redis connections, on a 2 s
@@ -163,7 +162,7 @@ describe('pulse publishing partitioned across replicas', () => {
     const result = coverage(window);
     expect(result.doubled).toEqual([]);
     // Only the crashed replica's sessions, and only in the interval(s) before their leases ran out, may miss a pulse.
-    const orphanedSessions = new Set<string>(sessions.filter((id) => orphaned.includes(partitionOf(id, PARTITIONS))));
+    const orphanedSessions = new Set<string>(sessions.filter((id) => orphaned.includes(shardOf(id, PARTITIONS))));
     const missed = result.missing.map((m) => m.split(':'));
     expect(missed.filter(([, id]) => !orphanedSessions.has(id))).toEqual([]);
     const missedIntervals = new Set(missed.map(([k]) => Number(k)));
@@ -186,7 +185,7 @@ describe('pulse publishing partitioned across replicas', () => {
     await expectEventually(async () => expect((await shares([a]))[0]).toHaveLength(PARTITIONS));
     await a.app.get(PulseScheduler).stop({ release: false }); // no ticks of its own meanwhile; the test drives them
     const id = sessions[0];
-    const partition = partitionOf(id, PARTITIONS);
+    const partition = shardOf(id, PARTITIONS);
     await redis.del(SessionKeys.buffer(id));
     await push();
     const interval = Math.floor(Date.now() / INTERVAL_MS) + 1000;

@@ -19,13 +19,3 @@ export async function mapLimited<T, R>(items: readonly T[], limit: number, work:
   await Promise.all(lanes);
   return results;
 }
-
-/** A stable shard in [0, shards) for an id (FNV-1a), the same on every replica. */
-export function shardOf(id: string, shards: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) {
-    hash ^= id.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0) % shards;
-}

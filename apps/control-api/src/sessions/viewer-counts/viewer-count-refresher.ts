@@ -3,7 +3,7 @@ import type Redis from 'ioredis';
 import { Counter, Histogram } from 'prom-client';
 import { DataSource } from 'typeorm';
 
-import { type PlatformSessionModel, SessionKeys, StreamPlatform } from '@lib-stream/contracts';
+import { type PlatformSessionModel, SessionKeys, StreamPlatform, shardOf } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig, MetricsService, REDIS, SERVICE_IDENTITY, type ServiceIdentity } from '@lib-stream/nest-kit';
 
 import { LinkCipherProvider } from '../../platform-links/link-cipher.provider';
@@ -11,7 +11,6 @@ import { PlatformLinkEntity } from '../../platform-links/platform-link.entity';
 import { TokenRefreshService } from '../../platform-links/token-refresh.service';
 import { YouTubeQuota, nextPacificMidnight } from '../../youtube/youtube-quota';
 import { SessionStore } from '../session.store';
-import { shardOf } from './batching';
 import { withFirstWorkingLink } from './creator-token-fallback';
 import { PlatformBackoff, backoffScope } from './platform-backoff';
 import { TwitchStreamsClient } from './twitch-streams.client';
