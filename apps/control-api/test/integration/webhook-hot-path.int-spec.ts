@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 
 import { SessionKeys } from '@lib-stream/contracts';
 import type { AppConfig } from '@lib-stream/nest-kit';
+import { SentimentCategory } from '@lib-stream/privacy';
 import { testRedisUrl } from '@lib-stream/testing';
 
 import { SentimentBuffer } from '../../src/sessions/sentiment-buffer';
@@ -13,7 +14,7 @@ import { RedisMicroBatch, luaScript } from '../../src/webhooks/redis-micro-batch
 describe('webhook hot path in Redis', () => {
   let redis: Redis;
   let batch: RedisMicroBatch;
-  const entry = { category: 'Excited' as const, intensity: 0.5, trackingId: null, viewerType: null };
+  const entry = { category: SentimentCategory.Excited, intensity: 0.5, trackingId: null, viewerType: null };
 
   beforeAll(() => {
     redis = new Redis(testRedisUrl());
