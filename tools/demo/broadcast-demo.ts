@@ -102,9 +102,11 @@ export async function runBroadcastDemo(stack: LocalStack): Promise<boolean> {
     await waitFor('the camera to go live again', cameraLive);
     timeline.at('camera live again');
     await waitFor('the broadcast to return to the camera', status((s) => s.videoSourceType === 'primary_stream'), 40_000);
-    timeline.at('broadcast/status: back on primary_stream (the recovery check found the camera)');
+    const backAt = Date.now();
     const back = after(destination.gaps(DESTINATION_KEY), restarted);
-    if (back) timeline.at(`at the platform: ${back.ms} ms freeze while switching back`, back.t);
+    if (back && back.t < backAt) timeline.at(`at the platform: ${back.ms} ms freeze while switching back`, back.t);
+    timeline.at('broadcast/status: back on primary_stream (the recovery check found the camera)', backAt);
+    if (back && back.t >= backAt) timeline.at(`at the platform: ${back.ms} ms freeze while switching back`, back.t);
     await sleep(2000);
 
     const stopRequested = timeline.at('broadcast/stop requested');
