@@ -112,6 +112,10 @@ describe('pulse publishing partitioned across replicas', () => {
   afterAll(async () => {
     await redis.srem(SessionKeys.active(), ...sessions);
     await redis.del(...sessions.flatMap((id) => [SessionKeys.session(id), SessionKeys.buffer(id), SessionKeys.latestPulse(id)]));
+    // The partitions' interval marks (2 s intervals: numbers far above a 1 h interval's), leases and
+    // registry must go too: the next spec file on this Redis would find its ticks refused as stale.
+    const partitions = Array.from({ length: PARTITIONS }, (_, p) => p);
+    await redis.del(...partitions.flatMap((p) => [SessionKeys.pulsePartitionTicked(p), LockKeys.pulsePartition(p)]), SessionKeys.pulseReplicas(), SessionKeys.pulsePartitionCount());
     await subscriber.quit();
     await redis.quit();
   });
