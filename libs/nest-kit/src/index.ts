@@ -12,6 +12,7 @@ export * from './http/validation';
 export * from './identity';
 export * from './logging/json-logger';
 export * from './metrics/metrics.service';
+export * from './redis/lua-script';
 export * from './redis/redis-lock';
 export * from './redis/redis-options';
 export * from './redis/redis.providers';

@@ -2,10 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 
 import { type BufferedSentimentEntry, SessionKeys } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, REDIS } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, REDIS, luaScript } from '@lib-stream/nest-kit';
 import { type SentimentCategory, type SentimentEntry, toSentimentEntry } from '@lib-stream/privacy';
 
-import { RedisMicroBatch, luaScript } from '../webhooks/redis-micro-batch';
+import { RedisMicroBatch } from '../webhooks/redis-micro-batch';
 
 // Buffer, rate window and counters in one round trip; the limit is checked before anything is stored.
 const PUSH = `

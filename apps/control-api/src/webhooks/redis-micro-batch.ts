@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 
-import { REDIS } from '@lib-stream/nest-kit';
+import { type LuaScript, REDIS, isNoScript } from '@lib-stream/nest-kit';
 
 type Arg = string | number | Buffer;
 interface Pending {
@@ -34,11 +33,11 @@ export class RedisMicroBatch {
   }
 
   /** A Lua script by its SHA1 (sent in full only when Redis does not know it yet, e.g. after a restart). */
-  async script(script: Script, keys: string[], args: Arg[]): Promise<unknown> {
+  async script(script: LuaScript, keys: string[], args: Arg[]): Promise<unknown> {
     try {
       return await this.call('evalsha', script.sha, keys.length, ...keys, ...args);
     } catch (error) {
-      if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
+      if (!isNoScript(error)) throw error;
       return this.call('eval', script.source, keys.length, ...keys, ...args);
     }
   }
@@ -59,13 +58,4 @@ export class RedisMicroBatch {
         (error: unknown) => batch.forEach((pending) => pending.reject(error)),
       );
   }
-}
-
-export interface Script {
-  source: string;
-  sha: string;
-}
-
-export function luaScript(source: string): Script {
-  return { source, sha: createHash('sha1').update(source).digest('hex') };
 }

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 
 import { SessionKeys } from '@lib-stream/contracts';
-import type { AppConfig } from '@lib-stream/nest-kit';
+import { type AppConfig, luaScript } from '@lib-stream/nest-kit';
 import { SentimentCategory } from '@lib-stream/privacy';
 import { testRedisUrl } from '@lib-stream/testing';
 
 import { SentimentBuffer } from '../../src/sessions/sentiment-buffer';
-import { RedisMicroBatch, luaScript } from '../../src/webhooks/redis-micro-batch';
+import { RedisMicroBatch } from '../../src/webhooks/redis-micro-batch';
 
 // The webhook hot path's Redis pieces against a real Redis: the micro-batch and the buffer write that
 // checks the link's active session in the same script.

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 
 import { type BufferedSentimentEntry, LockKeys, SessionKeys } from '@lib-stream/contracts';
-import { REDIS } from '@lib-stream/nest-kit';
+import { REDIS, isNoScript, luaScript } from '@lib-stream/nest-kit';
 
 // Atomically, for one partition (KEYS: its lease, its ticked marker, then the sessions' buffers; ARGV: token,
 // interval, min batch, now, max age): nothing unless the caller still holds the lease and began this
@@ -10,7 +10,7 @@ import { REDIS } from '@lib-stream/nest-kit';
 // drop (and count) the entries at the head that waited longer than maxAge — the list is in arrival order,
 // so only the head needs looking at — then, with fewer than `min` left, let them wait for the next tick;
 // otherwise take them all. An entry is taken once or counted once. Returns {1, expired1, items1, ...} or {0}.
-const DRAIN = `
+const DRAIN = luaScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] or redis.call('GET', KEYS[2]) ~= ARGV[2] then return {0} end
 local min = tonumber(ARGV[3])
 local now = tonumber(ARGV[4])
@@ -34,7 +34,7 @@ for k = 3, #KEYS do
   out[#out + 1] = expired
   out[#out + 1] = items
 end
-return out`;
+return out`);
 
 export interface Drained {
   platformSessionId: string;
@@ -60,8 +60,6 @@ export type GroupDrained = { partition: number; fenced: true } | { partition: nu
 /** Drains many partitions' buffers in one pipelined round trip, each partition fenced by its lease. */
 @Injectable()
 export class BufferDrain {
-  private sha: string | null = null;
-
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
   async drain(groups: PartitionGroup[], fence: DrainFence, minBatch: number, maxAgeMs: number, now: number, retried = false): Promise<GroupDrained[]> {
@@ -69,19 +67,19 @@ export class BufferDrain {
     try {
       return await this.run(groups, fence, minBatch, maxAgeMs, now);
     } catch (error) {
-      // Redis lost its script cache (restart, failover): load it again once.
-      if (retried || !String((error as Error).message).includes('NOSCRIPT')) throw error;
-      this.sha = null;
+      // Redis does not know the script (first use, or its cache was emptied by a restart or failover):
+      // load it and try once more.
+      if (retried || !isNoScript(error)) throw error;
+      await this.redis.script('LOAD', DRAIN.source);
       return this.drain(groups, fence, minBatch, maxAgeMs, now, true);
     }
   }
 
   private async run(groups: PartitionGroup[], fence: DrainFence, minBatch: number, maxAgeMs: number, now: number): Promise<GroupDrained[]> {
-    this.sha ??= (await this.redis.script('LOAD', DRAIN)) as string;
     const pipeline = this.redis.pipeline();
     for (const { partition, platformSessionIds } of groups) {
       const keys = [LockKeys.pulsePartition(partition), SessionKeys.pulsePartitionTicked(partition), ...platformSessionIds.map((id) => SessionKeys.buffer(id))];
-      pipeline.evalsha(this.sha, keys.length, ...keys, fence.token, String(fence.interval), String(minBatch), String(now), String(maxAgeMs));
+      pipeline.evalsha(DRAIN.sha, keys.length, ...keys, fence.token, String(fence.interval), String(minBatch), String(now), String(maxAgeMs));
     }
     const results = (await pipeline.exec()) ?? [];
     return groups.map(({ partition, platformSessionIds }, i): GroupDrained => {

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 
 import { EventTopic, LockKeys, type PlatformSessionModel, SessionKeys, shardOf } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, REDIS } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, REDIS, luaScript, runScript } from '@lib-stream/nest-kit';
 
 import { BufferDrain, type PartitionGroup } from './buffer-drain';
 import { PartitionLeases, pulseLeaseMs } from './partitions/partition-leases';
@@ -14,7 +14,7 @@ const CHUNK = 500;
 // Claims partitions for an interval (KEYS: lease1, ticked1, lease2, ticked2, …; ARGV: token, interval, ttl ms):
 // only those this token holds and whose marker is behind the interval, so a partition that changes hands in
 // the middle of an interval is not ticked again in it. Returns the positions (0-based) claimed.
-const CLAIM = `
+const CLAIM = luaScript(`
 local out = {}
 for i = 1, #KEYS, 2 do
   if redis.call('GET', KEYS[i]) == ARGV[1] and (tonumber(redis.call('GET', KEYS[i + 1])) or -1) < tonumber(ARGV[2]) then
@@ -22,7 +22,7 @@ for i = 1, #KEYS, 2 do
     out[#out + 1] = (i - 1) / 2
   end
 end
-return out`;
+return out`);
 
 export interface TickOptions {
   /** Stop starting new chunks after this long (default: 80 % of the interval). */
@@ -61,7 +61,6 @@ export interface TickReport {
 export class PulseTicker {
   private readonly logger = new Logger('PulseTicker');
   private cursor = 0;
-  private claimSha: string | null = null;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -169,14 +168,7 @@ export class PulseTicker {
     if (partitions.length === 0) return [];
     const keys = partitions.flatMap((p) => [LockKeys.pulsePartition(p), SessionKeys.pulsePartitionTicked(p)]);
     const args = [this.leases.token, String(interval), String(this.intervalMs * 3)];
-    this.claimSha ??= (await this.redis.script('LOAD', CLAIM)) as string;
-    let positions: number[];
-    try {
-      positions = (await this.redis.evalsha(this.claimSha, keys.length, ...keys, ...args)) as number[];
-    } catch (error) {
-      if (!String((error as Error).message).includes('NOSCRIPT')) throw error;
-      positions = (await this.redis.eval(CLAIM, keys.length, ...keys, ...args)) as number[];
-    }
+    const positions = (await runScript(this.redis, CLAIM, keys, args)) as number[];
     return positions.map((i) => partitions[i]);
   }
 
