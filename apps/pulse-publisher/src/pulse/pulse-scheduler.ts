@@ -54,11 +54,21 @@ export class PulseScheduler implements OnApplicationBootstrap, OnApplicationShut
 
   private schedule(): void {
     if (this.stopped) return;
-    const delay = this.intervalMs - (Date.now() % this.intervalMs);
+    const boundary = (Math.floor(Date.now() / this.intervalMs) + 1) * this.intervalMs;
+    this.fireAt(boundary);
+  }
+
+  /**
+   * Ticks at `boundary` (epoch ms). Timers run on the monotonic clock and may fire a few ms before the
+   * wall clock reaches the boundary; such a tick would claim the interval that is ending (already
+   * ticked) and the new one would be skipped, so an early timer waits out the rest first.
+   */
+  private fireAt(boundary: number): void {
     this.timer = setTimeout(() => {
+      if (Date.now() < boundary) return this.fireAt(boundary);
       this.enqueue(null);
       void this.queue.then(() => this.schedule());
-    }, delay);
+    }, Math.max(1, boundary - Date.now()));
   }
 
   /** Queues a tick of `partitions` (null: all held) for the interval current when it starts. */
