@@ -46,6 +46,10 @@ export const SessionKeys = {
   websubLease: (linkId: string) => `stream:yt-websub:${linkId}`,
   /** A WebSub (un)subscribe this service sent and awaits the hub's verification of (value: link id); keyed hash of the channel. */
   websubPending: (mode: 'subscribe' | 'unsubscribe', channelHash: string) => `stream:yt-websub-pending:${mode}:${channelHash}`,
+  /** Returner detection: the current random salt (expires at rotation; a new one is made when it is gone). */
+  returnerSalt: () => 'stream:returner-salt',
+  /** Returner detection: a viewer seen within the retention, named by HMAC(salt, link + platform user id) only. */
+  returnerSeen: (viewerHash: string) => `stream:returner:${viewerHash}`,
 } as const;
 
 export type SessionState = 'active' | 'ended';

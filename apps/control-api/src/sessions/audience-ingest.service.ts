@@ -16,6 +16,7 @@ import {
 import { SENTIMENT_PROCESSOR, type SentimentProcessor, type SentimentResult } from '../sentiment/sentiment-processor';
 import type { AudienceEvent } from './audience-event';
 import { SentimentBuffer } from './sentiment-buffer';
+import { ReturnerMemory } from './returner-ledger';
 import { SessionStore } from './session.store';
 import { TrackedViewers } from './tracked-viewers';
 
@@ -38,6 +39,7 @@ export class AudienceIngestService {
     private readonly buffer: SentimentBuffer,
     private readonly sessions: SessionStore,
     metrics: MetricsService,
+    private readonly returners: ReturnerMemory,
   ) {
     this.entries = new Counter({
       name: 'lib_stream_sentiment_entries_total',
@@ -52,7 +54,7 @@ export class AudienceIngestService {
       await this.updateViewers(session.platformSessionId, event.count);
       return;
     }
-    const buffered = await this.buffer.push(session.platformSessionId, this.entryFor(session.platformSessionId, event));
+    const buffered = await this.buffer.push(session.platformSessionId, this.entryFor(session.platformSessionId, event, session.linkId));
     this.entries.labels(buffered ? 'buffered' : 'shed').inc();
   }
 
@@ -66,7 +68,7 @@ export class AudienceIngestService {
     for (let attempt = 0; attempt < 2; attempt++) {
       const platformSessionId = this.activeByLink.get(linkId) ?? (await this.sessions.activeIdForLink(linkId));
       if (!platformSessionId) return;
-      const outcome = await this.buffer.pushIfActive(linkId, platformSessionId, this.entryFor(platformSessionId, event));
+      const outcome = await this.buffer.pushIfActive(linkId, platformSessionId, this.entryFor(platformSessionId, event, linkId));
       if (outcome !== 'inactive') {
         if (this.activeByLink.size >= MAX_CACHED_LINKS) this.activeByLink.clear();
         this.activeByLink.set(linkId, platformSessionId);
@@ -78,10 +80,10 @@ export class AudienceIngestService {
   }
 
   /** The anonymous entry for an event: its score, and the viewer's session-scoped tracking id when tracked. */
-  private entryFor(platformSessionId: string, event: Exclude<AudienceEvent, { kind: 'viewers' }>): SentimentEntry {
+  private entryFor(platformSessionId: string, event: Exclude<AudienceEvent, { kind: 'viewers' }>, linkId: string): SentimentEntry {
     const result = this.score(event);
     const signals = event.kind === 'chat' || event.kind === 'cheer' ? event.signals : event.kind === 'raid' ? { isRaidLeader: true } : event.kind === 'subscription' || event.kind === 'membership' ? { isSubscriber: true } : {};
-    const tracked = this.trackersFor(platformSessionId).observe(event.viewerId, signals, event.kind === 'chat');
+    const tracked = this.trackersFor(platformSessionId, linkId).observe(event.viewerId, signals, event.kind === 'chat');
     return { category: result.category, intensity: result.intensity, trackingId: tracked?.trackingId ?? null, viewerType: tracked?.viewerType ?? null };
   }
 
@@ -111,7 +113,7 @@ export class AudienceIngestService {
     }
   }
 
-  private trackersFor(platformSessionId: string): TrackedViewers {
+  private trackersFor(platformSessionId: string, linkId: string): TrackedViewers {
     let trackers = this.tracking.get(platformSessionId);
     if (!trackers) {
       trackers = new TrackedViewers({
@@ -120,6 +122,7 @@ export class AudienceIngestService {
         trackSubscribers: this.config.STREAM_TRACK_SUBSCRIBERS,
         trackModerators: this.config.STREAM_TRACK_MODERATORS,
         trackRaidLeaders: this.config.STREAM_TRACK_RAID_LEADERS,
+        seenBefore: this.config.STREAM_TRACK_RETURNERS ? (viewerId) => this.returners.seen(linkId, platformSessionId, viewerId) : undefined,
       });
       this.tracking.set(platformSessionId, trackers);
     }

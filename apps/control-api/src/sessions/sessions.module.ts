@@ -16,6 +16,7 @@ import { LegacySessionImport } from './legacy-session-import';
 import { PlatformLiveCheck } from './platform-live-check';
 import { SentimentBuffer } from './sentiment-buffer';
 import { PlatformSessionsRepository } from './platform-sessions.repository';
+import { ReturnerMemory } from './returner-ledger';
 import { SessionCleanupWorker } from './session-cleanup.worker';
 import { SessionRestorer } from './session-restorer';
 import { SessionStore } from './session.store';
@@ -37,6 +38,7 @@ import { YouTubeQuota } from '../youtube/youtube-quota';
     PlatformLiveCheck,
     PlatformSessionsRepository,
     RedisMicroBatch,
+    ReturnerMemory,
     SentimentBuffer,
     SessionCleanupWorker,
     SessionRestorer,

@@ -45,4 +45,44 @@ describe(TrackedViewers.name, () => {
     expect(sut.size).toBe(0);
     expect(sut.observe('5005', { isVip: true }, true)?.trackingId).not.toBe(before?.trackingId);
   });
+
+  describe('Returner', () => {
+    it('tags a viewer the check calls a returner from their next interaction, once per session', async () => {
+      const seenBefore = jest.fn((id: string) => Promise.resolve(id === 'back'));
+      const sut = new TrackedViewers({ ...rules, seenBefore });
+      expect(sut.observe('back', {}, true)).toBeNull();
+      expect(sut.observe('new', {}, true)).toBeNull();
+      await sut.checksSettled();
+      const tracked = sut.observe('back', {}, true);
+      expect(tracked?.viewerType).toBe(TrackedViewerType.Returner);
+      expect(sut.observe('back', {}, false)?.trackingId).toBe(tracked?.trackingId);
+      expect(sut.observe('new', {}, true)).toBeNull();
+      expect(seenBefore.mock.calls).toEqual([['back'], ['new']]);
+    });
+
+    it('ranks below a role and above HighEngager, and counts against the cap', async () => {
+      const sut = new TrackedViewers({ ...rules, maxTracked: 2, seenBefore: () => Promise.resolve(true) });
+      sut.observe('a', {}, true);
+      sut.observe('b', {}, true);
+      sut.observe('c', {}, true);
+      await sut.checksSettled();
+      expect(sut.observe('a', { isSubscriber: true }, true)?.viewerType).toBe(TrackedViewerType.Subscriber);
+      expect(sut.observe('b', {}, true)?.viewerType).toBe(TrackedViewerType.Returner);
+      expect(sut.observe('c', {}, true)).toBeNull();
+    });
+
+    it('leaves the viewer untagged when the check fails, without throwing', async () => {
+      const sut = new TrackedViewers({ ...rules, seenBefore: () => Promise.reject(new Error('redis down')) });
+      sut.observe('a', {}, true);
+      await sut.checksSettled();
+      expect(sut.observe('a', {}, true)).toBeNull();
+    });
+
+    it('asks nothing without a check (the toggle off) and for anonymous events', () => {
+      const seenBefore = jest.fn(() => Promise.resolve(true));
+      new TrackedViewers(rules).observe('a', {}, true);
+      new TrackedViewers({ ...rules, seenBefore }).observe(null, {}, true);
+      expect(seenBefore).not.toHaveBeenCalled();
+    });
+  });
 });

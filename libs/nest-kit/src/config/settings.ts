@@ -75,6 +75,9 @@ export const SETTINGS = {
   STREAM_TRACK_SUBSCRIBERS: bool(true, 'Whether platform subscribers get tracking GUIDs'),
   STREAM_TRACK_MODERATORS: bool(true, 'Whether platform moderators get tracking GUIDs'),
   STREAM_TRACK_RAID_LEADERS: bool(true, 'Whether raid leaders get tracking GUIDs'),
+  STREAM_TRACK_RETURNERS: bool(true, 'Whether viewers seen in an earlier session get Returner tracking GUIDs (false = no keyed hashes of viewers are stored at all)'),
+  STREAM_TRACKED_RETURNER_SALT_ROTATION_HOURS: int(720, 'Lifetime of the random salt that keys Returner hashes; a new salt starts a new period whose hashes cannot be linked to the last one\'s', 1, 87_600),
+  STREAM_TRACKED_RETURNER_RETENTION_HOURS: int(720, 'A Returner hash is deleted this long after the viewer was last seen (and at the latest when its salt expires)', 1, 87_600),
   STREAM_TOKEN_ENCRYPTION_KEY: secret(
     'AES-256-GCM key for stored OAuth tokens and RTMP URLs: 32 bytes as 64 hex chars or base64 (openssl rand -base64 32)',
   ),
