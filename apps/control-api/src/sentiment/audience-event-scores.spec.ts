@@ -2,10 +2,16 @@ import { SentimentCategory as C } from '@lib-stream/privacy';
 
 import {
   EXCITED_CHEER_BITS,
+  EXCITED_GIFT_BOMB,
   EXCITED_SUPERCHAT_USD,
   scoreCheer,
   scoreFollow,
+  scoreGiftBomb,
+  scoreHypeTrain,
   scoreMembership,
+  scorePoll,
+  scorePrediction,
+  scorePredictionResult,
   scoreRaid,
   scoreSubscription,
   scoreSuperChat,
@@ -120,5 +126,50 @@ describe('audience event scores', () => {
     expect(results.every((r) => r.category === C.Supportive)).toBe(true);
     expectNonDecreasing(results);
     expectInRange(results);
+  });
+
+  describe('Twitch channel events', () => {
+    it('polls are Curious and grow with the votes', () => {
+      const polls = [0, 10, 100, 10_000, 1e6].map(scorePoll);
+      expect(polls.every((r) => r.category === C.Curious)).toBe(true);
+      expectNonDecreasing(polls);
+      expectInRange(polls);
+      expect(polls[0].intensity).toBe(0.3);
+      expect(polls[3].intensity).toBe(1);
+    });
+
+    it('open predictions are Excited and grow with the points at stake', () => {
+      const bets = [0, 1000, 100_000, 1e6, 1e9].map(scorePrediction);
+      expect(bets.every((r) => r.category === C.Excited)).toBe(true);
+      expectNonDecreasing(bets);
+      expectInRange(bets);
+    });
+
+    it('a resolved prediction is Surprised when the underdog won and Excited when the favourite did', () => {
+      expect(scorePredictionResult(20, 100, 5000).category).toBe(C.Surprised);
+      expect(scorePredictionResult(80, 100, 5000).category).toBe(C.Excited);
+      expect(scorePredictionResult(0, 0, 0)).toEqual({ category: C.Excited, intensity: 0.3 });
+      expect(scorePredictionResult(20, 100, 5000).intensity).toBe(scorePrediction(5000).intensity);
+    });
+
+    it('hype trains are Excited and climb with the level, capped at 1', () => {
+      const levels = [1, 2, 3, 6, 25].map(scoreHypeTrain);
+      expect(levels.every((r) => r.category === C.Excited)).toBe(true);
+      expectNonDecreasing(levels);
+      expect(levels[0].intensity).toBe(0.5);
+      expect(levels[4].intensity).toBe(1);
+      expect(scoreHypeTrain(Number.NaN).intensity).toBe(0.5);
+    });
+
+    it('gift bombs start where a single gift does, turn Excited at the threshold and grow with tier', () => {
+      expect(scoreGiftBomb(1, '1000')).toEqual(scoreSubscription({ tier: '1000', isGift: true }));
+      expect(scoreGiftBomb(EXCITED_GIFT_BOMB - 1, '1000').category).toBe(C.Supportive);
+      expect(scoreGiftBomb(EXCITED_GIFT_BOMB, '1000').category).toBe(C.Excited);
+      const sizes = [1, 5, 10, 50, 100].map((n) => scoreGiftBomb(n, '1000'));
+      expectNonDecreasing(sizes);
+      expect(sizes[4].intensity).toBe(1);
+      expect(scoreGiftBomb(5, '3000').intensity).toBeGreaterThan(scoreGiftBomb(5, '1000').intensity);
+      expectInRange([scoreGiftBomb(-3, '1000'), scoreGiftBomb(Number.POSITIVE_INFINITY, '3000')]);
+    });
   });
 });

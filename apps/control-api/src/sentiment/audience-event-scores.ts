@@ -93,3 +93,48 @@ export function scoreMembership(months?: number): SentimentResult {
   const streak = (0.25 * Math.log2(1 + Math.min(amount(months), 60))) / Math.log2(61);
   return { category: SentimentCategory.Supportive, intensity: Math.round((0.5 + streak) * 1000) / 1000 };
 }
+
+/*
+ * Twitch channel events (issue #16, specification extension 6). Polls, predictions and hype trains are
+ * whole-chat moments, so each notification is one anonymous entry standing for the chat's mood, not a viewer's.
+ */
+
+/** Poll votes (all kinds, summed): Curious — chat weighing in on a question; 0.3 with no votes, 1 at 10,000. */
+export function scorePoll(votes: number): SentimentResult {
+  return { category: SentimentCategory.Curious, intensity: logScale(votes, 0.3, 10_000) };
+}
+
+/** An open or locked prediction: Excited — chat betting on what happens next; 0.3 with nothing staked, 1 at 1,000,000 channel points. */
+export function scorePrediction(channelPoints: number): SentimentResult {
+  return { category: SentimentCategory.Excited, intensity: logScale(channelPoints, 0.3, 1_000_000) };
+}
+
+/**
+ * A resolved prediction: Surprised when the winning outcome was backed by fewer than half of the predictors
+ * (an upset), Excited when the favourite won. Intensity as scorePrediction, by the points at stake.
+ */
+export function scorePredictionResult(winnerUsers: number, totalUsers: number, channelPoints: number): SentimentResult {
+  const upset = amount(totalUsers) > 0 && amount(winnerUsers) / amount(totalUsers) < 0.5;
+  return { category: upset ? SentimentCategory.Surprised : SentimentCategory.Excited, intensity: logScale(channelPoints, 0.3, 1_000_000) };
+}
+
+/** Hype train: Excited; 0.5 at level 1, +0.1 a level, 1 from level 6 (Twitch's level count is open-ended). */
+export function scoreHypeTrain(level: number): SentimentResult {
+  const intensity = 0.4 + 0.1 * Math.max(1, Math.floor(amount(level)));
+  return { category: SentimentCategory.Excited, intensity: Math.round(Math.min(1, intensity) * 1000) / 1000 };
+}
+
+/** Gift bombs of at least this many subs are hype moments. */
+export const EXCITED_GIFT_BOMB = 10;
+
+/**
+ * A community gift ("gift bomb") of `total` subs by one viewer: Supportive below EXCITED_GIFT_BOMB, Excited from
+ * there. Intensity 0.55 for one Tier 1 gift (as a single gifted sub), 1 at 100 gifts, + the tier bonus.
+ */
+export function scoreGiftBomb(total: number, tier: SubscriptionTier): SentimentResult {
+  const intensity = logScale(Math.max(0, amount(total) - 1), 0.55, 99) + (TIER_BONUS[tier] ?? 0);
+  return {
+    category: amount(total) >= EXCITED_GIFT_BOMB ? SentimentCategory.Excited : SentimentCategory.Supportive,
+    intensity: Math.round(Math.min(1, intensity) * 1000) / 1000,
+  };
+}

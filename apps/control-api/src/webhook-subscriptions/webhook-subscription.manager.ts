@@ -69,9 +69,10 @@ export class WebhookSubscriptionManager implements OnModuleInit {
     if (!lock) return { ...report, skipped: 'another replica is reconciling' };
     try {
       const cipher = this.cipher.cipher();
-      const broadcasters = new Set<string>();
+      // Broadcaster id → the scopes its link granted (which decide the optional types).
+      const broadcasters = new Map<string, string[]>();
       for (const link of await this.links.findUsableLinks(StreamPlatform.Twitch)) {
-        if (link.id !== excludeLinkId && link.platformUserIdEnc) broadcasters.add(cipher.decrypt(link.platformUserIdEnc));
+        if (link.id !== excludeLinkId && link.platformUserIdEnc) broadcasters.set(cipher.decrypt(link.platformUserIdEnc), (link.scopes ?? '').split(' ').filter(Boolean));
       }
       const existing = (await this.client.list()).filter((s) => s.transport.callback === callback);
       const live = new Set<string>();
@@ -87,8 +88,8 @@ export class WebhookSubscriptionManager implements OnModuleInit {
         await this.client.delete(subscription.id);
         report.deleted += 1;
       }
-      for (const broadcaster of broadcasters) {
-        for (const desired of desiredSubscriptions(broadcaster)) {
+      for (const [broadcaster, scopes] of broadcasters) {
+        for (const desired of desiredSubscriptions(broadcaster, scopes)) {
           if (live.has(subscriptionKey(desired.type, broadcaster))) continue;
           try {
             const outcome = await this.client.create(desired.type, desired.version, desired.condition, callback, secret);

@@ -18,10 +18,10 @@ describe('WebhookSubscriptionManager against a local Twitch', () => {
   const subscriptionsOf = (broadcasterId: string) =>
     twitch.eventSubSubscriptions.filter((s) => (s.condition.broadcaster_user_id ?? s.condition.to_broadcaster_user_id) === broadcasterId);
 
-  async function linkTwitch(accountId: string, broadcasterId: string) {
+  async function linkTwitch(accountId: string, broadcasterId: string, scopes?: string[]) {
     const http = () => request(sut.app.getHttpServer());
     const start = await http().post('/stream/platform/link').set('Authorization', bearerToken(accountId, ['user'])).send({ accountId, platform: 'twitch' }).expect(200);
-    const code = twitch.issueCode({ id: broadcasterId, login: `b${broadcasterId}`, displayName: 'B' });
+    const code = twitch.issueCode({ id: broadcasterId, login: `b${broadcasterId}`, displayName: 'B' }, scopes);
     await http().post('/stream/platform/callback').set('Authorization', bearerToken(accountId, ['user'])).send({ accountId, platform: 'twitch', code, state: start.body.state }).expect(200);
   }
 
@@ -52,21 +52,36 @@ describe('WebhookSubscriptionManager against a local Twitch', () => {
   it('creates the subscriptions a new Twitch link needs, with an app token, once', async () => {
     const broadcasterId = '71000001';
     await linkTwitch(randomUUID(), broadcasterId);
-    await expectEventually(() => expect(subscriptionsOf(broadcasterId)).toHaveLength(8));
+    await expectEventually(() => expect(subscriptionsOf(broadcasterId)).toHaveLength(9));
     expect(subscriptionsOf(broadcasterId).map((s) => s.type).sort()).toEqual(
-      ['channel.chat.message', 'channel.cheer', 'channel.follow', 'channel.raid', 'channel.subscribe', 'channel.subscription.message', 'stream.offline', 'stream.online'],
+      ['channel.chat.message', 'channel.chat.notification', 'channel.cheer', 'channel.follow', 'channel.raid', 'channel.subscribe', 'channel.subscription.message', 'stream.offline', 'stream.online'],
     );
     expect(subscriptionsOf(broadcasterId).every((s) => s.transport.callback === CALLBACK)).toBe(true);
     expect(subscriptionsOf(broadcasterId).find((s) => s.type === 'channel.follow')?.condition).toEqual({ broadcaster_user_id: broadcasterId, moderator_user_id: broadcasterId });
     expect(twitch.requestsTo('/oauth2/token', 'client_credentials').length).toBeGreaterThan(0);
     const again = await manager().reconcile();
-    expect(again).toMatchObject({ skipped: null, created: 0, deleted: 0, existing: 8 });
+    expect(again).toMatchObject({ skipped: null, created: 0, deleted: 0, existing: 9 });
+  });
+
+  it('adds polls, predictions and hype trains (v2) for a link that granted their scopes', async () => {
+    const broadcasterId = '71000005';
+    await linkTwitch(randomUUID(), broadcasterId, ['user:read:chat', 'channel:read:subscriptions', 'channel:read:polls', 'channel:read:predictions', 'channel:read:hype_train']);
+    await expectEventually(() => expect(subscriptionsOf(broadcasterId)).toHaveLength(19));
+    const enrichment = subscriptionsOf(broadcasterId).filter((s) => /^channel\.(poll|prediction|hype_train)\./.test(s.type));
+    expect(enrichment.map((s) => `${s.type} v${s.version}`).sort()).toEqual([
+      'channel.hype_train.begin v2', 'channel.hype_train.end v2', 'channel.hype_train.progress v2',
+      'channel.poll.begin v1', 'channel.poll.end v1', 'channel.poll.progress v1',
+      'channel.prediction.begin v1', 'channel.prediction.end v1', 'channel.prediction.lock v1', 'channel.prediction.progress v1',
+    ]);
+    expect(enrichment.every((s) => JSON.stringify(s.condition) === JSON.stringify({ broadcaster_user_id: broadcasterId }))).toBe(true);
+    // Nothing refused: the fake answers 403 for a scope the broadcaster has not granted.
+    expect(await manager().reconcile()).toMatchObject({ failed: 0, created: 0 });
   });
 
   it('re-creates a subscription Twitch revoked and resumes after a 429', async () => {
     const broadcasterId = '71000002';
     await linkTwitch(randomUUID(), broadcasterId);
-    await expectEventually(() => expect(subscriptionsOf(broadcasterId)).toHaveLength(8));
+    await expectEventually(() => expect(subscriptionsOf(broadcasterId)).toHaveLength(9));
     subscriptionsOf(broadcasterId)[0].status = 'notification_failures_exceeded';
     twitch.rateLimitCreates = 1;
     const limited = await manager().reconcile();
@@ -79,7 +94,7 @@ describe('WebhookSubscriptionManager against a local Twitch', () => {
   it('re-subscribes at once when Twitch revokes a subscription for failures', async () => {
     const broadcasterId = '71000004';
     await linkTwitch(randomUUID(), broadcasterId);
-    await expectEventually(() => expect(subscriptionsOf(broadcasterId)).toHaveLength(8));
+    await expectEventually(() => expect(subscriptionsOf(broadcasterId)).toHaveLength(9));
     const revoked = subscriptionsOf(broadcasterId).find((s) => s.type === 'channel.cheer');
     if (revoked) revoked.status = 'notification_failures_exceeded';
     const delivery = eventSubDelivery('eventsub-secret-for-manager-tests', 'revocation', 'channel.cheer', { status: 'notification_failures_exceeded', condition: { broadcaster_user_id: broadcasterId } });
@@ -95,7 +110,7 @@ describe('WebhookSubscriptionManager against a local Twitch', () => {
     const accountId = randomUUID();
     const broadcasterId = '71000003';
     await linkTwitch(accountId, broadcasterId);
-    await expectEventually(() => expect(subscriptionsOf(broadcasterId)).toHaveLength(8));
+    await expectEventually(() => expect(subscriptionsOf(broadcasterId)).toHaveLength(9));
     await request(sut.app.getHttpServer()).post('/stream/platform/unlink').set('Authorization', bearerToken(accountId, ['user'])).send({ accountId, platform: 'twitch' }).expect(200);
     await expectEventually(() => expect(subscriptionsOf(broadcasterId)).toHaveLength(0));
   });

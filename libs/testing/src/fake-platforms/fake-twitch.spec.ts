@@ -95,6 +95,37 @@ describe('FakeTwitch enforces the documented rules', () => {
     expect(await duplicate.json()).toMatchObject({ error: 'Conflict', status: 409 });
   });
 
+  it('EventSub create checks type, version and condition, and the scope behind polls, predictions, hype trains and chat notifications', async () => {
+    const app = await appToken();
+    const create = (type: string, version: string, condition: Record<string, string>) =>
+      helix('/eventsub/subscriptions', app, {
+        method: 'POST',
+        body: JSON.stringify({ type, version, condition, transport: { method: 'webhook', callback: 'https://x.example/rules', secret: 'a-secret-of-20-chars' } }),
+      });
+    const own = { broadcaster_user_id: user.id };
+    // Nobody has granted anything yet: the scoped types are refused, the others are not.
+    expect((await create('channel.poll.begin', '1', own)).status).toBe(403);
+    expect(await (await create('channel.prediction.end', '1', own)).json()).toMatchObject({ status: 403, message: 'subscription missing proper authorization' });
+    expect((await create('channel.cheer', '1', own)).status).toBe(202);
+    // The grant counts once its code is exchanged for tokens.
+    const code = twitch.issueCode(user, ['user:read:chat', 'channel:read:polls', 'channel:manage:predictions', 'channel:read:hype_train']);
+    expect((await token({ grant_type: 'authorization_code', code, redirect_uri: 'https://x.example/cb' })).status).toBe(200);
+    for (const type of ['channel.poll.begin', 'channel.poll.progress', 'channel.poll.end', 'channel.prediction.lock']) expect((await create(type, '1', own)).status).toBe(202);
+    expect((await create('channel.hype_train.begin', '2', own)).status).toBe(202);
+    expect((await create('channel.chat.notification', '1', { ...own, user_id: user.id })).status).toBe(202);
+    // Wrong versions, unknown types, conditions with a field too few, too many, or the wrong one.
+    expect((await create('channel.hype_train.progress', '1', own)).status).toBe(400);
+    expect((await create('channel.poll.end', '2', own)).status).toBe(400);
+    expect((await create('channel.poll.vote', '1', own)).status).toBe(400);
+    expect((await create('channel.chat.notification', '1', own)).status).toBe(400);
+    expect((await create('channel.hype_train.end', '2', { ...own, user_id: user.id })).status).toBe(400);
+    expect((await create('channel.raid', '1', { to_broadcaster_user_id: user.id, from_broadcaster_user_id: '5' })).status).toBe(400);
+    expect((await create('channel.raid', '1', { from_broadcaster_user_id: user.id })).status).toBe(202);
+    expect((await create('channel.follow', '1', own)).status).toBe(400);
+    // The scope is the condition user's: another broadcaster's grant does not count.
+    expect((await create('channel.chat.notification', '1', { broadcaster_user_id: '9', user_id: '9' })).status).toBe(403);
+  });
+
   it('every Helix answer carries Ratelimit-* headers, and an empty bucket answers 429 until the reset', async () => {
     twitch.setRateLimit(2, 1_000);
     const app = await appToken();

@@ -51,7 +51,10 @@ interface IssuedToken {
  * - Get Users: app or user token; with an app token at least one `id`/`login` → 400.
  * - EventSub subscriptions (create/list/delete) for webhooks: app token only → 401; create answers
  *   409 for a duplicate (same type + version + condition + callback), 400 for a secret outside 10–100
- *   ASCII characters, 202 on success.
+ *   ASCII characters, 202 on success. Create knows the types of EVENTSUB_TYPES only: another type, or a
+ *   version Twitch does not offer for it → 400; a condition without exactly the type's fields (channel.raid:
+ *   exactly one of to/from) → 400; for the types listed with scopes, a user (named by the condition field)
+ *   who has not granted one of them to this client → 403 `subscription missing proper authorization`.
  * - every Helix answer carries `Ratelimit-Limit`, `Ratelimit-Remaining`, `Ratelimit-Reset` (epoch
  *   seconds); the bucket is per client for app tokens and per client + user for user tokens, refills
  *   fully every `rateLimitWindowMs`, and an empty bucket answers 429 (§2.7).
@@ -270,6 +273,8 @@ export class FakeTwitch extends FakeHttpServer {
     const duplicate = this.eventSubSubscriptions.some(
       (s) => s.type === body.type && s.version === body.version && sameCondition(s.condition, body.condition) && s.transport.callback === body.transport.callback,
     );
+    const refusal = this.checkType(body.type, body.version, body.condition);
+    if (refusal) return refusal;
     if (duplicate) return error(409, 'subscription already exists');
     const subscription: FakeEventSubSubscription = {
       id: randomBytes(16).toString('hex'),
@@ -283,6 +288,31 @@ export class FakeTwitch extends FakeHttpServer {
     };
     this.eventSubSubscriptions.push(subscription);
     return { status: 202, body: { data: [subscription], total: this.eventSubSubscriptions.length, total_cost: this.eventSubSubscriptions.length, max_total_cost: 10000 } };
+  }
+
+  /** Twitch's checks of type, version, condition and authorization for a new subscription (see EVENTSUB_TYPES). */
+  private checkType(type: unknown, version: unknown, condition: unknown): FakeReply | null {
+    const rule = typeof type === 'string' ? EVENTSUB_TYPES[type] : undefined;
+    if (!rule || version !== rule.version) return error(400, 'The combination of values in the type and version fields is not valid');
+    if (condition === null || typeof condition !== 'object') return error(400, 'condition is required');
+    const fields = Object.keys(condition).sort();
+    const values = Object.values(condition as Record<string, unknown>);
+    const fits = rule.condition.some((set) => set.length === fields.length && [...set].sort().every((field, i) => field === fields[i]));
+    if (!fits || !values.every((v) => typeof v === 'string' && v.length > 0)) {
+      return error(400, `condition must have exactly ${rule.condition.map((set) => set.join(' + ')).join(' or ')}`);
+    }
+    if (rule.scopes) {
+      const userId = (condition as Record<string, string>)[rule.scopes.of];
+      const granted = this.grantedScopes(userId);
+      if (!rule.scopes.anyOf.some((scope) => granted.has(scope))) return error(403, 'subscription missing proper authorization');
+    }
+    return null;
+  }
+
+  /** Every scope `userId` has granted this client through a token that is still alive. */
+  private grantedScopes(userId: string): Set<string> {
+    const grants = [...this.refreshTokens.values(), ...[...this.tokens.values()].map((token) => token.grant)];
+    return new Set(grants.filter((grant) => grant?.user.id === userId).flatMap((grant) => grant?.scopes ?? []));
   }
 
   private deleteSubscription(request: RecordedRequest): FakeReply {
@@ -340,6 +370,43 @@ export class FakeTwitch extends FakeHttpServer {
     };
   }
 }
+
+interface EventSubTypeRule {
+  version: string;
+  /** Acceptable sets of condition fields (each exact). */
+  condition: string[][];
+  /** Scopes (any one) the user in condition field `of` must have granted; absent = not checked by this fake. */
+  scopes?: { of: string; anyOf: string[] };
+}
+
+const own = [['broadcaster_user_id']];
+const chatReader = [['broadcaster_user_id', 'user_id']];
+
+/**
+ * The EventSub types and versions the fake accepts (twitch.md §1.7; polls, predictions and hype trains, which
+ * twitch.md does not list, from Twitch's subscription-types reference: version 1, `broadcaster_user_id`, the
+ * read or manage scope; hype train only as version 2, v1 having been withdrawn).
+ */
+export const EVENTSUB_TYPES: Readonly<Record<string, EventSubTypeRule>> = {
+  'stream.online': { version: '1', condition: own },
+  'stream.offline': { version: '1', condition: own },
+  'channel.subscribe': { version: '1', condition: own },
+  'channel.subscription.message': { version: '1', condition: own },
+  'channel.subscription.gift': { version: '1', condition: own },
+  'channel.cheer': { version: '1', condition: own },
+  'channel.raid': { version: '1', condition: [['to_broadcaster_user_id'], ['from_broadcaster_user_id']] },
+  'channel.follow': { version: '2', condition: [['broadcaster_user_id', 'moderator_user_id']] },
+  'channel.chat.message': { version: '1', condition: chatReader },
+  'channel.chat.notification': { version: '1', condition: chatReader, scopes: { of: 'user_id', anyOf: ['user:read:chat'] } },
+  'user.authorization.revoke': { version: '1', condition: [['client_id']] },
+  ...Object.fromEntries(
+    [
+      ...['begin', 'progress', 'end'].map((phase) => [`channel.poll.${phase}`, '1', ['channel:read:polls', 'channel:manage:polls']] as const),
+      ...['begin', 'progress', 'lock', 'end'].map((phase) => [`channel.prediction.${phase}`, '1', ['channel:read:predictions', 'channel:manage:predictions']] as const),
+      ...['begin', 'progress', 'end'].map((phase) => [`channel.hype_train.${phase}`, '2', ['channel:read:hype_train']] as const),
+    ].map(([type, version, anyOf]) => [type, { version, condition: own, scopes: { of: 'broadcaster_user_id', anyOf: [...anyOf] } }]),
+  ),
+};
 
 const REASONS: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 429: 'Too Many Requests' };
 

@@ -5,8 +5,14 @@ import { PlatformUnavailableError, type PlatformIdentity } from './oauth.types';
 import { PassportOAuthClient } from './passport-oauth-client';
 import { formBody, platformFetch } from './platform-http';
 
-/** What later features ingest: chat, subscriptions, cheers, followers, live status (needs no scope). */
-export const TWITCH_SCOPES = ['user:read:chat', 'user:bot', 'channel:bot', 'channel:read:subscriptions', 'bits:read', 'moderator:read:followers'];
+/**
+ * What later features ingest: chat, subscriptions, cheers, followers, live status (needs no scope), and
+ * (the last three, read-only) polls, predictions and hype trains (desired-subscriptions.ts).
+ */
+export const TWITCH_SCOPES = [
+  'user:read:chat', 'user:bot', 'channel:bot', 'channel:read:subscriptions', 'bits:read', 'moderator:read:followers',
+  'channel:read:polls', 'channel:read:predictions', 'channel:read:hype_train',
+];
 
 export class TwitchOAuthClient extends PassportOAuthClient {
   readonly platform = StreamPlatform.Twitch;
