@@ -10,7 +10,8 @@
  *
  *   npm run bench:sentiment -- [goemotionsDir=../shared/data/goemotions] [--chat-only]
  */
-import { LexiconSentimentProcessor } from '../../apps/control-api/src/sentiment/lexicon-sentiment.processor';
+import { LexiconSentimentProcessor } from '@lib-stream/sentiment';
+
 import { afinnScore, vaderCompound } from '../sentiment/baselines';
 import { readChatSample } from '../sentiment/chat-sample';
 import { goEmotionsAvailable, goEmotionsDir, readGoEmotions } from '../sentiment/goemotions';
@@ -52,7 +53,7 @@ function main(): void {
 
   const processor = new LexiconSentimentProcessor();
   const analysers: ReadonlyArray<[string, Analyse]> = [
-    ['lib-stream', (t) => processor.analyzeText(t).intensity],
+    ['lib-stream', (t) => processor.analyze(t).confidence],
     ['VADER', vaderCompound],
     ['AFINN', afinnScore],
   ];

@@ -1,30 +1,34 @@
 /**
- * Reads tools/sentiment/chat-sample.tsv: hand-written chat lines labelled with our 8 categories. Lines after the
- * "# --- holdout" marker were written after the chat lexicon was frozen and were never used to tune it.
+ * Reads tools/sentiment/chat-sample.tsv: hand-written live-chat lines labelled with one of our 8 categories or
+ * Neutral (no sentiment), in two splits: "dev" (tuned on) and "test" (never tuned on), marked by "# --- dev" and
+ * "# --- test" lines.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import { SentimentCategory } from '@lib-stream/privacy';
 
+export type ChatLabel = SentimentCategory | 'Neutral';
+
 export interface ChatSampleLine {
   readonly text: string;
-  readonly category: SentimentCategory;
-  readonly holdout: boolean;
+  readonly label: ChatLabel;
+  readonly split: 'dev' | 'test';
 }
 
 export const CHAT_SAMPLE_PATH = resolve(__dirname, 'chat-sample.tsv');
 
 export function readChatSample(path = CHAT_SAMPLE_PATH): ChatSampleLine[] {
-  const categories = new Set<string>(Object.values(SentimentCategory));
+  const labels = new Set<string>([...Object.values(SentimentCategory), 'Neutral']);
   const out: ChatSampleLine[] = [];
-  let holdout = false;
+  let split: 'dev' | 'test' | null = null;
   for (const line of readFileSync(path, 'utf8').split('\n')) {
-    if (line.startsWith('# --- holdout')) holdout = true;
+    if (line.startsWith('# --- dev')) split = 'dev';
+    if (line.startsWith('# --- test')) split = 'test';
     if (line.trim() === '' || line.startsWith('#')) continue;
-    const [text, category] = line.split('\t');
-    if (text === undefined || category === undefined || !categories.has(category)) throw new Error(`bad chat-sample line: ${line}`);
-    out.push({ text, category: category as SentimentCategory, holdout });
+    const [text, label] = line.split('\t');
+    if (split === null || text === undefined || label === undefined || !labels.has(label)) throw new Error(`bad chat-sample line: ${line}`);
+    out.push({ text, label: label as ChatLabel, split });
   }
   return out;
 }

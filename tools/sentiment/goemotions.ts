@@ -73,7 +73,7 @@ export function goEmotionsAvailable(dir: string): boolean {
   return existsSync(join(dir, 'labels.txt')) && existsSync(join(dir, 'dev.tsv'));
 }
 
-export function readGoEmotions(dir: string, split: 'train' | 'dev'): GoEmotionsExample[] {
+export function readGoEmotions(dir: string, split: 'train' | 'dev' | 'test'): GoEmotionsExample[] {
   const labels = readFileSync(join(dir, 'labels.txt'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
   const out: GoEmotionsExample[] = [];
   for (const line of readFileSync(join(dir, `${split}.tsv`), 'utf8').split('\n')) {

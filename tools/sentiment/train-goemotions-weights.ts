@@ -1,5 +1,5 @@
 /**
- * Regenerates apps/control-api/src/sentiment/model/goemotions-weights.json from GoEmotions train.tsv.
+ * Regenerates libs/sentiment/src/model/goemotions-weights.json from GoEmotions train.tsv.
  *
  *   TS_NODE_PROJECT=tsconfig.base.json npx ts-node --transpile-only -r tsconfig-paths/register \
  *     tools/sentiment/train-goemotions-weights.ts [goemotionsDir=../shared/data/goemotions]
@@ -11,11 +11,10 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-import { ChatTokens, tokenizeChat } from '../../apps/control-api/src/sentiment/chat-tokenizer';
-import { LEARNED_CLASSES, type LearnedWeights } from '../../apps/control-api/src/sentiment/learned-weights';
+import { ChatTokens, LEARNED_CLASSES, type LearnedWeights, tokenizeChat } from '@lib-stream/sentiment';
 import { CORE_MAPPING, TRAINING_ONLY_MAPPING, coreCategories, goEmotionsDir, readGoEmotions, type GoEmotionsExample } from './goemotions';
 
-const OUT = resolve(__dirname, '../../apps/control-api/src/sentiment/model/goemotions-weights.json');
+const OUT = resolve(__dirname, '../../libs/sentiment/src/model/goemotions-weights.json');
 const K = LEARNED_CLASSES.length;
 const NEUTRAL = LEARNED_CLASSES.indexOf('Neutral');
 const MIN_DOC_FREQ = 3;

@@ -1,14 +1,7 @@
-import type { SentimentCategory } from '@lib-stream/privacy';
-
-export interface SentimentResult {
-  category: SentimentCategory;
-  /** 0..1 */
-  intensity: number;
-}
-
-/** Turns one chat message into a category and an intensity. Implementations must not keep or log the text. */
-export interface SentimentProcessor {
-  analyzeText(text: string): SentimentResult;
-}
+/**
+ * The sentiment seam as control-api injects it: the engine lives in @lib-stream/sentiment (pure TypeScript); this
+ * token lets another SentimentProcessor implementation be swapped in without touching the callers.
+ */
+export type { MessageContext, SentimentProcessor, SentimentResult, SentimentVerdict } from '@lib-stream/sentiment';
 
 export const SENTIMENT_PROCESSOR = Symbol('SENTIMENT_PROCESSOR');

@@ -1,3 +1,5 @@
+import type { EmoteFragment } from '@lib-stream/sentiment';
+
 import type { ViewerSignals } from './tracked-viewers';
 
 /**
@@ -5,7 +7,7 @@ import type { ViewerSignals } from './tracked-viewers';
  * and so exists only in memory while one delivery is handled; nothing of it is stored or logged.
  */
 export type AudienceEvent =
-  | { kind: 'chat'; viewerId: string | null; text: string; signals: ViewerSignals }
+  | { kind: 'chat'; viewerId: string | null; text: string; signals: ViewerSignals; emotes?: readonly EmoteFragment[] }
   | { kind: 'subscription'; viewerId: string | null; tier: '1000' | '2000' | '3000'; isGift: boolean; cumulativeMonths?: number }
   | { kind: 'cheer'; viewerId: string | null; bits: number; signals: ViewerSignals }
   | { kind: 'raid'; viewerId: string | null; viewers: number }

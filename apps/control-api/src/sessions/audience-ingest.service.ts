@@ -43,7 +43,7 @@ export class AudienceIngestService {
   ) {
     this.entries = new Counter({
       name: 'lib_stream_sentiment_entries_total',
-      help: 'Sentiment entries from audience events, by outcome (buffered, shed by burst protection)',
+      help: 'Sentiment entries from audience events, by outcome (buffered, shed by burst protection, no_sentiment: a chat message below the confidence floor, not buffered)',
       labelNames: ['outcome'],
       registers: [metrics.registry],
     });
@@ -54,7 +54,13 @@ export class AudienceIngestService {
       await this.updateViewers(session.platformSessionId, event.count);
       return;
     }
-    const buffered = await this.buffer.push(session.platformSessionId, this.entryFor(session.platformSessionId, event, session.linkId));
+    const entry = this.entryFor(session.platformSessionId, event, session.linkId);
+    if (entry === null) {
+      await this.buffer.countNoSentiment(session.platformSessionId);
+      this.entries.labels('no_sentiment').inc();
+      return;
+    }
+    const buffered = await this.buffer.push(session.platformSessionId, entry);
     this.entries.labels(buffered ? 'buffered' : 'shed').inc();
   }
 
@@ -62,13 +68,20 @@ export class AudienceIngestService {
    * ingest, for the active session of a link (webhook deliveries): its id comes from a local cache,
    * and the write checks in Redis, in the same script, that the session is still the link's active
    * one; when it is not (it ended, or another replica started a new one) the cache entry is dropped and
-   * the link's claim read again, once. Nothing is ingested when the link has no active session.
+   * the link's claim read again, once. Nothing is ingested when the link has no active session. A chat
+   * message with no sentiment is only counted, under the same check.
    */
   async ingestForLink(linkId: string, event: Exclude<AudienceEvent, { kind: 'viewers' }>): Promise<void> {
     for (let attempt = 0; attempt < 2; attempt++) {
       const platformSessionId = this.activeByLink.get(linkId) ?? (await this.sessions.activeIdForLink(linkId));
       if (!platformSessionId) return;
-      const outcome = await this.buffer.pushIfActive(linkId, platformSessionId, this.entryFor(platformSessionId, event, linkId));
+      const entry = this.entryFor(platformSessionId, event, linkId);
+      const outcome =
+        entry === null
+          ? (await this.buffer.countNoSentimentIfActive(linkId, platformSessionId))
+            ? 'no_sentiment'
+            : 'inactive'
+          : await this.buffer.pushIfActive(linkId, platformSessionId, entry);
       if (outcome !== 'inactive') {
         if (this.activeByLink.size >= MAX_CACHED_LINKS) this.activeByLink.clear();
         this.activeByLink.set(linkId, platformSessionId);
@@ -79,11 +92,15 @@ export class AudienceIngestService {
     }
   }
 
-  /** The anonymous entry for an event: its score, and the viewer's session-scoped tracking id when tracked. */
-  private entryFor(platformSessionId: string, event: Exclude<AudienceEvent, { kind: 'viewers' }>, linkId: string): SentimentEntry {
+  /**
+   * The anonymous entry for an event: its score, and the viewer's session-scoped tracking id when tracked; null for
+   * a chat message with no sentiment (the viewer's chatting still counts toward tracking).
+   */
+  private entryFor(platformSessionId: string, event: Exclude<AudienceEvent, { kind: 'viewers' }>, linkId: string): SentimentEntry | null {
     const result = this.score(event);
     const signals = event.kind === 'chat' || event.kind === 'cheer' ? event.signals : event.kind === 'raid' ? { isRaidLeader: true } : event.kind === 'subscription' || event.kind === 'membership' ? { isSubscriber: true } : {};
     const tracked = this.trackersFor(platformSessionId, linkId).observe(event.viewerId, signals, event.kind === 'chat');
+    if (result === null) return null;
     return { category: result.category, intensity: result.intensity, trackingId: tracked?.trackingId ?? null, viewerType: tracked?.viewerType ?? null };
   }
 
@@ -94,10 +111,11 @@ export class AudienceIngestService {
     for (const [linkId, id] of this.activeByLink) if (id === platformSessionId) this.activeByLink.delete(linkId);
   }
 
-  score(event: Exclude<AudienceEvent, { kind: 'viewers' }>): SentimentResult {
+  /** The event's category and intensity; null for a chat message with no sentiment (below the confidence floor). */
+  score(event: Exclude<AudienceEvent, { kind: 'viewers' }>): SentimentResult | null {
     switch (event.kind) {
       case 'chat':
-        return this.processor.analyzeText(event.text);
+        return this.processor.analyze(event.text, { emotes: event.emotes }).result;
       case 'subscription':
         return scoreSubscription({ tier: event.tier, isGift: event.isGift, cumulativeMonths: event.cumulativeMonths });
       case 'cheer':

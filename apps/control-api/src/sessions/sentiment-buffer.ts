@@ -27,6 +27,13 @@ const PUSH_IF_ACTIVE = luaScript(`
 if redis.call('GET', KEYS[4]) ~= ARGV[5] or redis.call('EXISTS', KEYS[5]) == 0 then return -1 end
 ${PUSH}`);
 
+// A chat message below the confidence floor: counted (only while the session is the link's active one, as above),
+// never buffered.
+const COUNT_NO_SENTIMENT_IF_ACTIVE = luaScript(`
+if redis.call('GET', KEYS[2]) ~= ARGV[1] or redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
+redis.call('HINCRBY', KEYS[1], 'noSentiment', 1)
+return 1`);
+
 /** What pushIfActive did: buffered, shed by the burst limit, or nothing (the session is not the link's active one). */
 export type PushOutcome = 'buffered' | 'shed' | 'inactive';
 
@@ -38,6 +45,8 @@ export function bufferKeyTtlMs(intervalSeconds: number): number {
 export interface SessionStats {
   accepted: number;
   shed: number;
+  /** Chat messages that had no sentiment (below the confidence floor): counted, not buffered. */
+  noSentiment: number;
   categoryCounts: Partial<Record<SentimentCategory, number>>;
 }
 
@@ -70,6 +79,17 @@ export class SentimentBuffer {
     return result === 1 ? 'buffered' : result === 0 ? 'shed' : 'inactive';
   }
 
+  /** Counts a message with no sentiment for the session's status. */
+  async countNoSentiment(platformSessionId: string): Promise<void> {
+    await this.redis.hincrby(SessionKeys.stats(platformSessionId), 'noSentiment', 1);
+  }
+
+  /** countNoSentiment, only while `platformSessionId` is still the link's active session; false when it is not. */
+  async countNoSentimentIfActive(linkId: string, platformSessionId: string): Promise<boolean> {
+    const keys = [SessionKeys.stats(platformSessionId), SessionKeys.activeByLink(linkId), SessionKeys.session(platformSessionId)];
+    return (await this.batch.script(COUNT_NO_SENTIMENT_IF_ACTIVE, keys, [platformSessionId])) === 1;
+  }
+
   private pushCall(platformSessionId: string, entry: SentimentEntry): { keys: string[]; args: string[] } {
     // Rebuilt through the privacy guard: nothing but the four anonymous fields can get in.
     const safe = toSentimentEntry(entry);
@@ -95,7 +115,7 @@ export class SentimentBuffer {
     for (const [field, value] of Object.entries(fields)) {
       if (field.startsWith('category:')) categoryCounts[field.slice('category:'.length) as SentimentCategory] = Number(value);
     }
-    return { accepted: Number(fields.accepted ?? 0), shed: Number(fields.shed ?? 0), categoryCounts };
+    return { accepted: Number(fields.accepted ?? 0), shed: Number(fields.shed ?? 0), noSentiment: Number(fields.noSentiment ?? 0), categoryCounts };
   }
 
   /** Keeps the counters as long as the ended session record. */

@@ -190,6 +190,7 @@ export class SessionsService implements OnModuleInit {
       sentimentDistribution: stats.categoryCounts as Record<string, number>,
       entriesAccepted: stats.accepted,
       entriesShed: stats.shed,
+      messagesWithoutSentiment: stats.noSentiment,
       ...(await this.youtubeStatus(session)),
     };
   }

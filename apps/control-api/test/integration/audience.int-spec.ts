@@ -402,7 +402,22 @@ describe('live audience ingest over HTTP, on MariaDB and Redis', () => {
 
   it('the sentiment test endpoint is for developers', async () => {
     const response = await post('/stream/admin/sentiment/test', bearerToken('dev', ['developer']), { text: 'ResidentSleeper so boring' }).expect(200);
-    expect(response.body).toEqual({ category: 'Bored', intensity: expect.any(Number) });
+    expect(response.body).toEqual({
+      verdict: 'sentiment',
+      category: 'Bored',
+      intensity: expect.any(Number),
+      reason: 'scored',
+      candidate: 'Bored',
+      confidence: expect.any(Number),
+      floor: 0.16,
+      cues: [],
+    });
+    // Only invisible characters: no sentiment, and the reason says why (issue #16: it used to be "Supportive 0").
+    const invisible = await post('/stream/admin/sentiment/test', bearerToken('dev', ['developer']), { text: '\u200b\u200b\u200b' }).expect(200);
+    expect(invisible.body).toMatchObject({ verdict: 'no-sentiment', category: null, intensity: 0, reason: 'empty' });
+    // A channel emote the platform marks but the engine does not know adds nothing.
+    const unknownEmote = await post('/stream/admin/sentiment/test', bearerToken('dev', ['developer']), { text: 'streamerHype', emotes: ['streamerHype'] }).expect(200);
+    expect(unknownEmote.body).toMatchObject({ verdict: 'no-sentiment', reason: 'no-evidence', cues: ['unknown-emote'] });
     await post('/stream/admin/sentiment/test', bearerToken('dev', ['user']), { text: 'x' }).expect(403);
   });
 
@@ -430,14 +445,20 @@ describe('burst protection', () => {
       const http = () => request(app.app.getHttpServer());
       const link = await http().post('/stream/platform/link').set('Authorization', bearerToken(accountId, ['user'])).send({ accountId, platform: 'custom', rtmpUrl: 'rtmp://h/app/k' }).expect(200);
       const session = await http().post('/stream/session/start').set('Authorization', bearerToken(accountId, ['user'])).send({ accountId, platform: 'custom' }).expect(200);
-      const events = Array.from({ length: 80 }, (_, i) => ({ type: 'chat', text: `message number ${i}` }));
+      // 80 messages with sentiment, and 5 below the confidence floor (counted apart, never buffered or shed).
+      const events = [
+        ...Array.from({ length: 80 }, (_, i) => ({ type: 'chat', text: `gg well played ${i}` })),
+        ...Array.from({ length: 5 }, (_, i) => ({ type: 'chat', text: `message number ${i}` })),
+      ];
       const delivery = customWebhookDelivery(CUSTOM_SECRET, { linkId: link.body.link.linkId, events });
       await http().post('/stream/webhook/custom').set(delivery.headers).send(delivery.body).expect(202);
       const status = await http().post('/stream/session/status').set('Authorization', bearerToken(accountId, ['user'])).send({ accountId, platformSessionId: session.body.platformSessionId }).expect(200);
       expect(status.body.entriesAccepted + status.body.entriesShed).toBe(80);
       expect(status.body.entriesShed).toBeGreaterThanOrEqual(40);
+      expect(status.body.messagesWithoutSentiment).toBe(5);
       const metrics = await http().get('/metrics').expect(200);
       expect(metrics.text).toMatch(/lib_stream_sentiment_entries_total\{outcome="shed"[^}]*\} \d+/);
+      expect(metrics.text).toMatch(/lib_stream_sentiment_entries_total\{outcome="no_sentiment"[^}]*\} 5\b/);
     } finally {
       await app.app.close();
       await db.drop();

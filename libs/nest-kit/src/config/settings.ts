@@ -139,6 +139,12 @@ export const SETTINGS = {
   STREAM_YOUTUBE_WEBSUB_SECRET: secret('Optional hub.secret: when set, pushed notifications must carry a matching X-Hub-Signature (HMAC-SHA1)'),
   STREAM_CUSTOM_WEBHOOK_SECRET: secret('HMAC-SHA256 secret that signs deliveries to /stream/webhook/custom (empty = custom webhook disabled)'),
   STREAM_WEBHOOK_MAX_AGE_SECONDS: int(600, 'Deliveries signed longer ago than this are rejected as stale (Twitch: 10 minutes)', 30, 3600),
+  STREAM_SENTIMENT_CONFIDENCE_FLOOR: num(
+    0.16,
+    'Chat messages whose sentiment confidence (0..1) is below this get no sentiment: counted, never buffered (0.16 chosen on GoEmotions dev and our own labelled chat)',
+    0,
+    1,
+  ),
   STREAM_SENTIMENT_MAX_ENTRIES_PER_SECOND: int(100, 'Burst protection: sentiment entries a session may buffer per second; the rest are shed and counted', 1, 100_000),
   STREAM_SENTIMENT_PULSE_PARTITIONS: int(64, 'Partitions the active sessions are split into (hash of the session id) for pulse-publisher replicas to share; every replica must use the same value', 1, 4096),
   STREAM_VIEWER_COUNT_REFRESH_SECONDS: int(60, 'How often the viewer counts of all active sessions are refreshed (Twitch Get Streams, 100 ids a call; YouTube videos.list, 50 ids a call)', 1, 3600),

@@ -59,6 +59,8 @@ export class PlatformSessionStatus {
   sentimentDistribution: Record<string, number>;
   @ApiProperty({ description: 'Entries accepted into the buffer' }) entriesAccepted: number;
   @ApiProperty({ description: 'Entries shed by burst protection' }) entriesShed: number;
+  @ApiProperty({ description: 'Chat messages with no sentiment (confidence below STREAM_SENTIMENT_CONFIDENCE_FLOOR): counted, never buffered' })
+  messagesWithoutSentiment: number;
   @ApiProperty({ nullable: true, type: Number, description: 'YouTube sessions: Data API units this Google project spent since midnight Pacific (same as youtubeQuota.unitsToday)' })
   youtubeQuotaUnitsToday: number | null;
   @ApiProperty({ nullable: true, type: () => YouTubeQuotaStatus, description: 'YouTube sessions: the Google project\'s quota day so far and where it is heading' })

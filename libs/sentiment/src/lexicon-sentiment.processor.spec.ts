@@ -4,8 +4,12 @@ import { LEARNED_CLASSES, type LearnedWeights } from './learned-weights';
 import { LexiconSentimentProcessor } from './lexicon-sentiment.processor';
 
 describe('LexiconSentimentProcessor', () => {
-  const processor = new LexiconSentimentProcessor();
-  const analyze = (text: string) => processor.analyzeText(text);
+  // Floor 0: these cases are about the reading itself; the floor has its own specs.
+  const processor = new LexiconSentimentProcessor({ floor: 0 });
+  const analyze = (text: string) => {
+    const verdict = processor.analyze(text);
+    return { category: verdict.candidate, intensity: verdict.confidence };
+  };
   const intensity = (text: string) => analyze(text).intensity;
 
   describe('categories of representative chat lines', () => {
@@ -109,10 +113,9 @@ describe('LexiconSentimentProcessor', () => {
   });
 
   describe('edge cases', () => {
-    it.each(['', '   ', '\n\t'])('returns zero intensity for empty input %j', (text) => {
-      const r = analyze(text);
-      expect(r.intensity).toBe(0);
-      expect(Object.values(C)).toContain(r.category);
+    it.each(['', '   ', '\n\t', '\u200b\u200b\u200b', '\u200b \u2060\ufeff \u202e'])('has no sentiment for empty or invisible-only input %j', (text) => {
+      const verdict = processor.analyze(text);
+      expect(verdict).toMatchObject({ result: null, candidate: null, confidence: 0, reason: 'empty' });
     });
 
     it('scores emoji-only messages', () => {
@@ -121,10 +124,8 @@ describe('LexiconSentimentProcessor', () => {
       expect(analyze('😱').category).toBe(C.Surprised);
     });
 
-    it('gives unknown words a valid, low-intensity result', () => {
-      const r = analyze('qwzx vbnm');
-      expect(r.intensity).toBeGreaterThan(0);
-      expect(r.intensity).toBeLessThan(0.2);
+    it('has no sentiment for words it does not know', () => {
+      expect(processor.analyze('qwzx vbnm')).toMatchObject({ result: null, reason: 'no-evidence' });
     });
 
     it('handles a 10 KB message quickly without throwing', () => {
@@ -144,7 +145,7 @@ describe('LexiconSentimentProcessor', () => {
         expect(r.intensity).toBeGreaterThanOrEqual(0);
         expect(r.intensity).toBeLessThanOrEqual(1);
       }
-      expect(analyze(null as unknown as string).intensity).toBe(0);
+      expect(processor.analyze(null as unknown as string).reason).toBe('empty');
     });
   });
 
@@ -153,9 +154,9 @@ describe('LexiconSentimentProcessor', () => {
       const lines = ['KEKW KEKW', 'not bad', 'you are trash', 'LETS GOOO!!!', 'what?'];
       const first = lines.map(analyze);
       const reversed = [...lines].reverse().map(analyze).reverse();
-      const fresh = new LexiconSentimentProcessor();
+      const fresh = new LexiconSentimentProcessor({ floor: 0 });
       expect(reversed).toEqual(first);
-      expect(lines.map((l) => fresh.analyzeText(l))).toEqual(first);
+      expect(lines.map((l) => fresh.analyze(l)).map((v) => ({ category: v.candidate, intensity: v.confidence }))).toEqual(first);
     });
 
     it('keeps no trace of the message after analyzeText returns', () => {
@@ -167,10 +168,10 @@ describe('LexiconSentimentProcessor', () => {
 
   it('works from the chat lexicon alone with an empty learned model', () => {
     const empty: LearnedWeights = { about: 'empty', classes: [...LEARNED_CLASSES], scale: 100, bias: LEARNED_CLASSES.map(() => 0), tokens: {} };
-    const lexiconOnly = new LexiconSentimentProcessor(empty);
-    expect(lexiconOnly.analyzeText('KEKW').category).toBe(C.Amused);
-    expect(lexiconOnly.analyzeText('ResidentSleeper').category).toBe(C.Bored);
-    expect(lexiconOnly.analyzeText('PogChamp').category).toBe(C.Excited);
+    const lexiconOnly = new LexiconSentimentProcessor({ model: empty, floor: 0 });
+    expect(lexiconOnly.analyze('KEKW').candidate).toBe(C.Amused);
+    expect(lexiconOnly.analyze('ResidentSleeper').candidate).toBe(C.Bored);
+    expect(lexiconOnly.analyze('PogChamp').candidate).toBe(C.Excited);
   });
 });
 

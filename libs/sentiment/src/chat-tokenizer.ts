@@ -12,7 +12,8 @@
  *  - emoticons (":)", ":D", "<3", "D:", ">:(", …) with a canonical lowercase spelling;
  *  - runs of "!" / "?" / mixed "?!" become one token ("!", "?", "?!") carrying the run length;
  *  - a leading "!command" becomes one "!cmd" token; URLs and @mentions are skipped entirely;
- *  - clause breaks (punctuation) are recorded so negation scope can stop there.
+ *  - clause breaks (punctuation) are recorded so negation scope can stop there;
+ *  - words the platform marked as emotes (their exact spelling is in `emotes`) become Emote tokens.
  */
 export const enum TokenKind {
   Word = 0,
@@ -20,6 +21,8 @@ export const enum TokenKind {
   Emoticon = 2,
   Punct = 3,
   Command = 4,
+  /** A word the platform marked as an emote (message fragments): looked up only among known emotes. */
+  Emote = 5,
 }
 
 /** Chat platforms cap messages at a few hundred characters; anything longer is read only this far. */
@@ -227,7 +230,7 @@ function matchEmoticon(text: string, i: number, end: number): { token: string; l
  * Tokenizes `text` into `out` (which is reset first). Never throws on any string input; reads at
  * most MAX_SCANNED_CHARS characters.
  */
-export function tokenizeChat(text: string, out: ChatTokens): void {
+export function tokenizeChat(text: string, out: ChatTokens, emotes?: ReadonlySet<string>): void {
   out.reset();
   const end = Math.min(text.length, MAX_SCANNED_CHARS);
   let i = 0;
@@ -277,6 +280,12 @@ export function tokenizeChat(text: string, out: ChatTokens): void {
         out.push('d:', TokenKind.Emoticon, false, false, 1, clause);
         clause = false;
         i++;
+        atMessageStart = false;
+        continue;
+      }
+      if (emotes !== undefined && emotes.has(text.slice(start, i))) {
+        out.push(text.slice(start, i).toLowerCase(), TokenKind.Emote, false, false, 1, clause);
+        clause = false;
         atMessageStart = false;
         continue;
       }

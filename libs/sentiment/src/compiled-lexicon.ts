@@ -2,6 +2,7 @@ import { SentimentCategory } from '@lib-stream/privacy';
 
 import {
   CHAT_LEXICON,
+  CONTRASTS,
   DOWNTONERS,
   INTENSIFIERS,
   NEGATORS,
@@ -11,6 +12,7 @@ import {
   type CategoryWeights,
 } from './chat-lexicon';
 import { ChatTokens, tokenizeChat } from './chat-tokenizer';
+import { EMOTES } from './emote-table';
 import type { LearnedWeights } from './learned-weights';
 
 /**
@@ -40,6 +42,8 @@ export const enum EntryFlag {
   Insult = 4,
   /** Has enough weight to be the target of a negator or intensifier. */
   Bearing = 8,
+  /** A laugh or irony emote that turns praise just before it into ridicule ("great play LUL"). */
+  Mock = 16,
 }
 
 export const enum Role {
@@ -50,6 +54,8 @@ export const enum Role {
   /** Multiplies the bearing token before it ("good af"). */
   PostModifier = 3,
   SecondPerson = 4,
+  /** "but", "however": what came before counts less than what follows. */
+  Contrast = 5,
 }
 
 /** A lexicon entry "says" the message is not neutral: half its strongest weight counts against Neutral. */
@@ -104,11 +110,18 @@ export class CompiledLexicon {
         this.setWeights(this.entryFor(key), group.weights, flags);
       }
     }
+    for (const emote of EMOTES) {
+      const key = this.spell(emote.name, tokens);
+      if (lexiconKeys.has(key.join(' '))) throw new Error(`emote "${emote.name}" is also in the chat lexicon`);
+      lexiconKeys.add(key.join(' '));
+      this.setWeights(this.entryFor(key), emote.weights, EntryFlag.Lexicon | EntryFlag.Emote | (emote.mock ? EntryFlag.Mock : 0));
+    }
     for (const [raw, weights] of Object.entries(PUNCTUATION_WEIGHTS)) this.setWeights(this.entryFor([raw]), weights, EntryFlag.Lexicon);
     for (const raw of NEGATORS) this.setRole(this.spell(raw, tokens), Role.Negator, 1);
     for (const [raw, m] of Object.entries(INTENSIFIERS)) this.setRole(this.spell(raw, tokens), Role.Modifier, m);
     for (const [raw, m] of Object.entries(DOWNTONERS)) this.setRole(this.spell(raw, tokens), Role.Modifier, m);
     for (const [raw, m] of Object.entries(POST_INTENSIFIERS)) this.setRole(this.spell(raw, tokens), Role.PostModifier, m);
+    for (const raw of CONTRASTS) this.setRole(this.spell(raw, tokens), Role.Contrast, 1);
     for (const raw of SECOND_PERSON) this.setRole(this.spell(raw, tokens), Role.SecondPerson, 1);
     this.freeze();
   }

@@ -1,0 +1,446 @@
+import { SentimentCategory } from '@lib-stream/privacy';
+
+import { ChatTokens, TokenKind, collapseRuns, tokenizeChat } from './chat-tokenizer';
+import { CATEGORIES, COLUMNS, CompiledLexicon, EntryFlag, NEUTRAL, Role, type VocabNode } from './compiled-lexicon';
+import { loadGoEmotionsWeights } from './goemotions-weights';
+import type { LearnedWeights } from './learned-weights';
+import { MessageState } from './message-state';
+import { deleet, normaliseChat } from './normalise';
+import type { MessageContext, SentimentCue, SentimentProcessor, SentimentVerdict } from './sentiment-processor';
+
+const EXCITED = CATEGORIES.indexOf(SentimentCategory.Excited);
+const SUPPORTIVE = CATEGORIES.indexOf(SentimentCategory.Supportive);
+const CRITICAL = CATEGORIES.indexOf(SentimentCategory.Critical);
+const CURIOUS = CATEGORIES.indexOf(SentimentCategory.Curious);
+const AMUSED = CATEGORIES.indexOf(SentimentCategory.Amused);
+const HOSTILE = CATEGORIES.indexOf(SentimentCategory.Hostile);
+const K = CATEGORIES.length;
+
+/**
+ * What a negated token means instead, row = category said, column = category meant (enum order:
+ * Excited, Supportive, Critical, Curious, Surprised, Amused, Bored, Hostile). Why: "not good" is criticism,
+ * "not bad" is mild approval, "not funny" is criticism, "not boring" is mild interest, "not sure" is still a
+ * question, "not surprised" is a weaker surprise, "not trash" is a grudging compliment.
+ */
+const NEGATION: readonly (readonly number[])[] = [
+  [0, 0, 0.4, 0, 0, 0, 0.4, 0],
+  [0, 0, 0.7, 0, 0, 0, 0, 0],
+  [0, 0.5, 0, 0, 0, 0, 0, 0],
+  [0, 0, 0, 1, 0, 0, 0, 0],
+  [0, 0, 0, 0, 0.5, 0, 0, 0],
+  [0, 0, 0.5, 0, 0, 0, 0, 0],
+  [0.3, 0.3, 0, 0, 0, 0, 0, 0],
+  [0, 0.3, 0, 0, 0, 0, 0, 0],
+];
+
+/** How many following tokens a negator reaches (it also stops at punctuation and at an emote, emoji or emoticon). */
+const NEGATION_SCOPE = 3;
+/** How many tokens an intensifier waits for something to intensify. */
+const MODIFIER_SCOPE = 2;
+/** Weight multipliers for emphasis written into a token. */
+const SHOUT_BOOST = 1.4;
+const ELONGATION_BOOST = 1.25;
+/** Each repeat of the same token counts less ("KEKW KEKW KEKW" is stronger than one KEKW, not three times). */
+const REPEAT_DECAY = [1, 0.6, 0.36, 0.22, 0.13, 0.08, 0.05, 0.03];
+/** Evidence (log-odds over Neutral) at which intensity reaches 1 − 1/e before emphasis: about two strong tokens. */
+const INTENSITY_SCALE = 6;
+/** Share of the evidence before "but"/"however" that still counts: the second clause is what the writer means. */
+const CONTRAST_BEFORE = 0.3;
+/** Positive evidence (log-odds) that must come before a laugh/irony emote for it to read as ridicule. */
+const MOCK_PRAISE = 1.5;
+/** Share of the praise that turns into criticism when mocked. */
+const MOCK_TO_CRITICAL = 0.8;
+/** Negative evidence at which a question is read as a complaint ("why is this so bad?"). */
+const RHETORIC_NEGATIVE = 1.5;
+/** A message of at least this many tokens whose distinct tokens are fewer than SPAM_DISTINCT of them is a spam wall. */
+const SPAM_MIN_TOKENS = 10;
+const SPAM_DISTINCT = 0.35;
+/** A message this long is usually a copypasta: pasted, not felt. */
+const COPYPASTA_TOKENS = 40;
+const SPAM_DAMPING = 0.5;
+const COPYPASTA_DAMPING = 0.6;
+
+/**
+ * Default confidence floor: below it a message has "no sentiment". Chosen on GoEmotions dev (its first half; the
+ * second half is held back as the test split) and the dev part of tools/sentiment/chat-sample.tsv, by valence macro-F1
+ * with neutral lines counted (see tools/sentiment/choose-floor.ts). The app reads STREAM_SENTIMENT_CONFIDENCE_FLOOR.
+ */
+export const DEFAULT_CONFIDENCE_FLOOR = 0.16;
+
+export interface LexiconSentimentOptions {
+  /** The learned word table (default: the GoEmotions one shipped in model/). */
+  readonly model?: LearnedWeights;
+  /** 0..1; messages whose confidence is below it get no sentiment. */
+  readonly floor?: number;
+}
+
+const CUE_NAMES: readonly SentimentCue[] = ['normalised', 'negation', 'contrast', 'mockery', 'rhetorical-question', 'insult-aimed', 'spam-damped', 'unknown-emote', 'deleet'];
+const enum Cue {
+  Normalised = 1,
+  Negation = 2,
+  Contrast = 4,
+  Mockery = 8,
+  Rhetoric = 16,
+  InsultAimed = 32,
+  SpamDamped = 64,
+  UnknownEmote = 128,
+  Deleet = 256,
+}
+
+/**
+ * Live-chat sentiment from a hand-written chat lexicon, an emote table and a word table learned from GoEmotions.
+ *
+ * Per message: normalise (normalise.ts), tokenize (emotes, emoji, elongation, caps, "!!!"), then passes over a
+ * MessageState: read the tokens (lookup, negation, intensifiers, contrast, emphasis), aim insults, read mockery,
+ * read rhetorical complaints, damp spam; the strongest category wins and its margin over "no emotion" (saturating,
+ * raised by emphasis, lowered for spam) is both the intensity and the confidence compared with the floor.
+ *
+ * Not re-entrant across threads (it reuses scratch buffers), which is fine for Node's single thread. It never keeps
+ * or logs the text: only categories, numbers and cue names leave analyze.
+ */
+export class LexiconSentimentProcessor implements SentimentProcessor {
+  readonly floor: number;
+  private readonly lexicon: CompiledLexicon;
+  private readonly tokens = new ChatTokens();
+  private readonly state = new MessageState();
+  private readonly repeats: Uint8Array;
+  private readonly touched: number[] = [];
+  /** Span (in tokens) of the entry found by the last resolve(). */
+  private span = 1;
+
+  constructor(options: LexiconSentimentOptions = {}) {
+    const floor = options.floor ?? DEFAULT_CONFIDENCE_FLOOR;
+    if (!(floor >= 0 && floor <= 1)) throw new RangeError(`confidence floor must be within 0..1, got ${floor}`);
+    this.floor = floor;
+    this.lexicon = new CompiledLexicon(options.model ?? loadGoEmotionsWeights());
+    this.repeats = new Uint8Array(this.lexicon.size);
+  }
+
+  analyze(text: string, context?: MessageContext): SentimentVerdict {
+    const raw = typeof text === 'string' ? text : '';
+    try {
+      const normalised = normaliseChat(raw);
+      const emotes = context?.emotes?.length ? new Set(context.emotes.map((e) => e.text)) : undefined;
+      tokenizeChat(normalised, this.tokens, emotes);
+      this.state.reset(this.lexicon.prior);
+      if (normalised !== raw) this.state.cues |= Cue.Normalised;
+      return this.score();
+    } finally {
+      this.tokens.wipe();
+      this.clearRepeats();
+    }
+  }
+
+  private score(): SentimentVerdict {
+    const st = this.state;
+    if (this.tokens.count === 0) return this.verdict(null, 0, 'empty');
+    this.readTokens();
+    this.aimInsults();
+    this.readMockery();
+    this.readRhetoric();
+    const damping = this.spamDamping();
+    return this.decide(st.emphasis() * damping);
+  }
+
+  // ------------------------------------------------------------------ pass 1: tokens
+
+  private readTokens(): void {
+    const t = this.tokens;
+    const st = this.state;
+    const n = t.count;
+    let i = 0;
+    while (i < n) {
+      if (t.clauseStart[i] === 1) st.endClause();
+      const id = this.resolve(i);
+      const next = i + this.span;
+      this.measureEmphasis(i, next);
+      if (id < 0) {
+        if (st.tokenShouted) st.shouted++;
+        st.stepPastUnknown();
+      } else this.readEntry(id, i, next);
+      i = next;
+    }
+  }
+
+  /** Emphasis written into the tokens i..next (stretching, "!!!"), and whether a word among them is shouted. */
+  private measureEmphasis(i: number, next: number): void {
+    const t = this.tokens;
+    const st = this.state;
+    st.tokenEmphasis = 1;
+    st.tokenShouted = false;
+    for (let k = i; k < next; k++) {
+      const kind = t.kind[k];
+      if (kind === TokenKind.Word) {
+        st.words++;
+        if (t.shouted[k] === 1) st.tokenShouted = true;
+        if (t.elongated[k] === 1) {
+          st.elongated++;
+          st.tokenEmphasis *= ELONGATION_BOOST;
+        }
+      } else if (kind === TokenKind.Punct) {
+        const run = t.run[k];
+        if (t.text[k] !== '?') st.bangs += run;
+        st.tokenEmphasis *= 1 + 0.25 * Math.min(run - 1, 4);
+      }
+    }
+  }
+
+  private readEntry(id: number, i: number, next: number): void {
+    const t = this.tokens;
+    const lex = this.lexicon;
+    const st = this.state;
+    const flags = lex.flags[id];
+    const isEmote = (flags & EntryFlag.Emote) !== 0 || t.kind[i] !== TokenKind.Word;
+    let emphasis = st.tokenEmphasis;
+    if (st.tokenShouted && (flags & EntryFlag.Emote) === 0) {
+      st.shouted++;
+      emphasis *= SHOUT_BOOST;
+    }
+    const followed = next < t.count && t.clauseStart[next] === 0;
+    const role = lex.roles[id];
+    if (role === Role.Negator && followed) {
+      st.negateLeft = NEGATION_SCOPE;
+      // A learned negator ("not", "never") keeps its own weights: GoEmotions taught it what negated sentences
+      // tend to be. Chat negators ("no", "nah") only switch on negation when something follows.
+      if ((flags & EntryFlag.Lexicon) === 0) this.add(id, 1, false, false);
+      return;
+    }
+    if (role === Role.Modifier && followed && this.bearingAt(next)) {
+      st.pending *= lex.modifier[id];
+      st.pendingLeft = MODIFIER_SCOPE;
+      if (lex.modifier[id] > 1) st.modifiersUsed++;
+      return;
+    }
+    if (role === Role.PostModifier && st.hasLast) {
+      const extra = lex.modifier[id] - 1;
+      for (let c = 0; c < COLUMNS; c++) st.scores[c] += extra * st.last[c];
+      if (extra > 0) st.modifiersUsed++;
+      st.hasLast = false;
+      return;
+    }
+    if (role === Role.Contrast) {
+      this.contrast();
+      return;
+    }
+    if ((flags & EntryFlag.Mock) !== 0 && st.praise >= MOCK_PRAISE) {
+      // "great play LUL": the laugh is at the praise, not with it (readMockery turns the praise around).
+      st.mocked = true;
+      st.endClause();
+      return;
+    }
+    if (role === Role.SecondPerson) st.secondPerson = true;
+
+    const bearing = (flags & EntryFlag.Bearing) !== 0;
+    let weight = emphasis * this.repeatWeight(id);
+    if (bearing) {
+      weight *= st.pending;
+      st.pending = 1;
+      st.pendingLeft = 0;
+    } else if (st.pendingLeft > 0 && --st.pendingLeft === 0) st.pending = 1;
+    // A face or emote says how the writer feels about the whole line: "nothing for redheads :(" is sad, not a
+    // negated sadness. It is never negated, and it ends the negation's reach.
+    if (isEmote && st.negateLeft > 0) st.negateLeft = 0;
+    // A negator standing alone ("no", "nah") keeps its own meaning and is never negated itself.
+    const negated = st.negateLeft > 0 && role !== Role.Negator;
+    if (negated && bearing) st.cues |= Cue.Negation;
+    this.add(id, weight, negated, (flags & EntryFlag.Insult) !== 0);
+    // Only chat-lexicon question cues ("?", "why", "who asked") make a question; learned words lean Curious too often.
+    if ((flags & EntryFlag.Lexicon) !== 0) st.asked += Math.max(0, st.last[CURIOUS]);
+    st.hasLast = bearing;
+    if (st.negateLeft > 0) st.negateLeft -= this.span;
+  }
+
+  /** "X but Y": the evidence gathered so far shrinks to CONTRAST_BEFORE of itself; negation and modifiers end. */
+  private contrast(): void {
+    const st = this.state;
+    const prior = this.lexicon.prior;
+    for (let c = 0; c < COLUMNS; c++) st.scores[c] = prior[c] + (st.scores[c] - prior[c]) * CONTRAST_BEFORE;
+    st.praise *= CONTRAST_BEFORE;
+    st.insultCritical *= CONTRAST_BEFORE;
+    st.endClause();
+    st.cues |= Cue.Contrast;
+  }
+
+  /** Finds the longest phrase (or the single token) starting at `i`; sets this.span. Returns the entry id or -1. */
+  private resolve(i: number): number {
+    const t = this.tokens;
+    const vocab = this.lexicon.vocab;
+    this.span = 1;
+    const text = t.text[i];
+    if (t.kind[i] === TokenKind.Emote) {
+      // The platform says this is an emote: only a known emote counts; a channel's own emote adds nothing.
+      const node = vocab.get(text);
+      if (node !== undefined && node.entry >= 0 && (this.lexicon.flags[node.entry] & EntryFlag.Emote) !== 0) return node.entry;
+      this.state.cues |= Cue.UnknownEmote;
+      return -1;
+    }
+    let node = vocab.get(text);
+    // A stretched word ("gooo" → "goo") may only be known in its plain form ("go").
+    if (node === undefined && t.elongated[i] === 1) node = vocab.get(collapseRuns(text, 1));
+    if (node === undefined && t.kind[i] === TokenKind.Word && hasDigit(text)) node = this.lookupLeet(text);
+    if (node === undefined) return -1;
+    let id = node.entry;
+    let j = i + 1;
+    while (node.next !== null && j < t.count) {
+      let child: VocabNode | undefined = node.next.get(t.text[j]);
+      if (child === undefined && t.elongated[j] === 1) child = node.next.get(collapseRuns(t.text[j], 1));
+      if (child === undefined) break;
+      node = child;
+      j++;
+      if (node.entry >= 0) {
+        id = node.entry;
+        this.span = j - i;
+      }
+    }
+    return id;
+  }
+
+  /** "tr4sh", "n00b": the first leetspeak reading the lexicon knows (see deleet). */
+  private lookupLeet(text: string): VocabNode | undefined {
+    for (const candidate of deleet(text)) {
+      const node = this.lexicon.vocab.get(candidate);
+      if (node !== undefined && node.entry >= 0) {
+        this.state.cues |= Cue.Deleet;
+        return node;
+      }
+    }
+    return undefined;
+  }
+
+  private bearingAt(j: number): boolean {
+    const saved = this.span;
+    const id = this.resolve(j);
+    this.span = saved;
+    return id >= 0 && (this.lexicon.flags[id] & EntryFlag.Bearing) !== 0;
+  }
+
+  private repeatWeight(id: number): number {
+    const seen = this.repeats[id];
+    if (seen === 0) this.touched.push(id);
+    if (seen < 255) this.repeats[id] = seen + 1;
+    return seen < REPEAT_DECAY.length ? REPEAT_DECAY[seen] : 0;
+  }
+
+  private clearRepeats(): void {
+    for (const id of this.touched) this.repeats[id] = 0;
+    this.touched.length = 0;
+  }
+
+  private add(id: number, weight: number, negated: boolean, insult: boolean): void {
+    const w = this.lexicon.weights;
+    const st = this.state;
+    const s = st.scores;
+    const last = st.last;
+    const base = id * COLUMNS;
+    if (!negated) {
+      for (let c = 0; c < COLUMNS; c++) s[c] += last[c] = w[base + c] * weight;
+      if (insult) st.insultCritical += Math.max(0, last[CRITICAL]);
+    } else {
+      last.fill(0);
+      for (let from = 0; from < K; from++) {
+        const v = w[base + from] * weight;
+        if (v === 0) continue;
+        const row = NEGATION[from];
+        for (let to = 0; to < K; to++) if (row[to] !== 0) last[to] += row[to] * v;
+      }
+      for (let c = 0; c < K; c++) s[c] += last[c];
+    }
+    st.praise += Math.max(0, last[EXCITED]) + Math.max(0, last[SUPPORTIVE]);
+  }
+
+  // ------------------------------------------------------------------ later passes
+
+  /** An insult word in a message that addresses someone ("you're trash") is hostility, not criticism. */
+  private aimInsults(): void {
+    const st = this.state;
+    if (!st.secondPerson || st.insultCritical <= 0) return;
+    st.scores[CRITICAL] -= st.insultCritical;
+    st.scores[HOSTILE] += st.insultCritical;
+    st.cues |= Cue.InsultAimed;
+  }
+
+  /** Praise followed by a laugh or irony emote: the praise was ridicule, so it counts as criticism. */
+  private readMockery(): void {
+    const st = this.state;
+    if (!st.mocked) return;
+    const s = st.scores;
+    const prior = this.lexicon.prior;
+    const praise = Math.max(0, s[EXCITED] - prior[EXCITED]) + Math.max(0, s[SUPPORTIVE] - prior[SUPPORTIVE]);
+    s[EXCITED] = Math.min(s[EXCITED], prior[EXCITED]);
+    s[SUPPORTIVE] = Math.min(s[SUPPORTIVE], prior[SUPPORTIVE]);
+    s[CRITICAL] += MOCK_TO_CRITICAL * praise + 1;
+    s[AMUSED] = Math.min(s[AMUSED], s[CRITICAL] - 0.5);
+    st.cues |= Cue.Mockery;
+  }
+
+  /** A question that carries a complaint ("why is this so bad?", "who asked?") is criticism, not curiosity. */
+  private readRhetoric(): void {
+    const st = this.state;
+    if (st.asked <= 0) return;
+    const s = st.scores;
+    const prior = this.lexicon.prior;
+    const negative = Math.max(0, s[CRITICAL] - prior[CRITICAL]) + Math.max(0, s[HOSTILE] - prior[HOSTILE]);
+    const positive = Math.max(0, s[EXCITED] - prior[EXCITED]) + Math.max(0, s[SUPPORTIVE] - prior[SUPPORTIVE]);
+    if (negative < RHETORIC_NEGATIVE || negative <= positive) return;
+    const moved = 0.8 * st.asked;
+    s[CURIOUS] -= moved;
+    s[s[HOSTILE] > s[CRITICAL] ? HOSTILE : CRITICAL] += 0.6 * moved;
+    st.cues |= Cue.Rhetoric;
+  }
+
+  /** Spam walls (few distinct tokens repeated) and copypastas (very long lines) count for less. */
+  private spamDamping(): number {
+    const t = this.tokens;
+    const n = t.count;
+    let damping = 1;
+    if (n >= SPAM_MIN_TOKENS) {
+      const distinct = new Set<string>();
+      for (let i = 0; i < n; i++) distinct.add(t.text[i]);
+      if (distinct.size < SPAM_DISTINCT * n) damping *= SPAM_DAMPING;
+      distinct.clear();
+    }
+    if (n >= COPYPASTA_TOKENS) damping *= COPYPASTA_DAMPING;
+    if (damping < 1) this.state.cues |= Cue.SpamDamped;
+    return damping;
+  }
+
+  // ------------------------------------------------------------------ decision
+
+  private decide(emphasis: number): SentimentVerdict {
+    const s = this.state.scores;
+    let top = 0;
+    for (let c = 1; c < K; c++) if (s[c] > s[top]) top = c;
+    // Evidence the message itself adds for its category over "no emotion" (priors excluded, so a category's
+    // Reddit base rate does not make its messages feel stronger or weaker).
+    const prior = this.lexicon.prior;
+    const evidence = s[top] - prior[top] - (s[NEUTRAL] - prior[NEUTRAL]);
+    if (!(evidence > 0)) return this.verdict(null, 0, 'no-evidence');
+    const strength = 1 - Math.exp(-evidence / INTENSITY_SCALE);
+    const confidence = Math.round(Math.min(1, strength * emphasis) * 1000) / 1000;
+    return this.verdict(CATEGORIES[top], confidence, confidence < this.floor || confidence === 0 ? 'below-floor' : 'scored');
+  }
+
+  private verdict(candidate: SentimentCategory | null, confidence: number, reason: SentimentVerdict['reason']): SentimentVerdict {
+    const cues: SentimentCue[] = [];
+    const bits = this.state.cues;
+    CUE_NAMES.forEach((name, k) => {
+      if ((bits & (1 << k)) !== 0) cues.push(name);
+    });
+    return {
+      result: reason === 'scored' && candidate !== null ? { category: candidate, intensity: confidence } : null,
+      candidate,
+      confidence,
+      floor: this.floor,
+      reason,
+      cues,
+    };
+  }
+}
+
+function hasDigit(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) return true;
+  }
+  return false;
+}

@@ -1,0 +1,56 @@
+import { deleet, normaliseChat } from './normalise';
+
+describe('normaliseChat', () => {
+  it('leaves plain ASCII and ordinary accented or non-Latin text alone', () => {
+    expect(normaliseChat('gg well played <3')).toBe('gg well played <3');
+    expect(normaliseChat('café über')).toBe('café über');
+    expect(normaliseChat('Привет мир')).toBe('Привет мир');
+    expect(normaliseChat('草草草 ありがとう')).toBe('草草草 ありがとう');
+  });
+
+  it.each([
+    ['full-width', 'ｈａｔｅ this streamer', 'hate this streamer'],
+    ['mathematical bold', '𝐭𝐫𝐚𝐬𝐡', 'trash'],
+    ['mathematical script', '𝓽𝓻𝓪𝓼𝓱', 'trash'],
+    ['mathematical double-struck', '𝕥𝕣𝕒𝕤𝕙', 'trash'],
+    ['circled letters', 'ⓣⓡⓐⓢⓗ', 'trash'],
+    ['small capitals', 'ᴛʀᴀꜱʜ', 'trash'],
+    ['Cyrillic look-alikes mixed into Latin', 'trаsh', 'trash'],
+    ['a word of Cyrillic look-alikes only', 'һаtе you', 'hate you'],
+    ['Greek look-alikes', 'ΤRΑSΗ', 'TRASH'],
+  ])('folds %s letters', (_, input, expected) => {
+    expect(normaliseChat(input)).toBe(expected);
+  });
+
+  it('removes zero-width, joiner, BOM, soft hyphen and bidi control characters', () => {
+    expect(normaliseChat('t\u200br\u200ba\u200bs\u200bh')).toBe('trash');
+    expect(normaliseChat('tr\u2060a\ufeffs\u00adh')).toBe('trash');
+    expect(normaliseChat('\u202etrash\u202c \u2066idiot\u2069 \u200eok\u200f')).toBe('trash idiot ok');
+    expect(normaliseChat('\u200b\u200b\u200b')).toBe('');
+  });
+
+  it('drops stacked combining marks (Zalgo) but keeps accents', () => {
+    expect(normaliseChat('t̷̢r̶a̵s̸h̷')).toBe('trash');
+    expect(normaliseChat('e\u0301')).toBe('é');
+  });
+
+  it('never throws on lone surrogates', () => {
+    expect(() => normaliseChat('\ud800 x \udfff')).not.toThrow();
+  });
+});
+
+describe('deleet', () => {
+  it('reads digits in a word as letters, offering both readings of 1', () => {
+    expect(deleet('tr4sh')).toEqual(['trash']);
+    expect(deleet('n00b')).toEqual(['noob']);
+    expect(deleet('1d10t')).toEqual(['idiot', 'ldlot']);
+    expect(deleet('l0s3r')).toEqual(['loser']);
+  });
+
+  it('leaves numbers, scores and words without digits alone', () => {
+    expect(deleet('2v2')).toEqual([]);
+    expect(deleet('1000')).toEqual([]);
+    expect(deleet('gg')).toEqual([]);
+    expect(deleet('a1')).toEqual([]);
+  });
+});
