@@ -1,3 +1,5 @@
+import type { EmoteFragment } from '@lib-stream/sentiment';
+
 import type { AudienceEvent } from '../sessions/audience-event';
 import type { ViewerSignals } from '../sessions/tracked-viewers';
 
@@ -29,6 +31,17 @@ const str = (value: unknown): string | null => (typeof value === 'string' && val
 const num = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
 const tier = (value: unknown): '1000' | '2000' | '3000' => (value === '2000' || value === '3000' ? value : '1000');
 
+/** The message's emote fragments (`type: "emote"`): which words are emotes, even ones the sentiment engine does not know. */
+function emoteFragments(fragments: unknown): EmoteFragment[] {
+  if (!Array.isArray(fragments)) return [];
+  const out: EmoteFragment[] = [];
+  for (const f of fragments as { type?: unknown; text?: unknown; emote?: { id?: unknown; owner_id?: unknown } | null }[]) {
+    const text = str(f?.type === 'emote' ? f.text : null);
+    if (text) out.push({ text, id: str(f.emote?.id) ?? undefined, ownerId: str(f.emote?.owner_id) ?? undefined });
+  }
+  return out;
+}
+
 /** Maps one EventSub notification to an audience event, or null for types that carry no sentiment. */
 export function mapTwitchNotification(type: string, event: TwitchEvent): AudienceEvent | null {
   switch (type) {
@@ -36,10 +49,11 @@ export function mapTwitchNotification(type: string, event: TwitchEvent): Audienc
       // Shared chat: keep only messages that originate in this broadcaster's own chat.
       const source = str(event.source_broadcaster_user_id);
       if (source && source !== event.broadcaster_user_id) return null;
-      const message = (event.message ?? {}) as { text?: unknown };
+      const message = (event.message ?? {}) as { text?: unknown; fragments?: unknown };
       const text = str(message.text);
       if (!text) return null;
-      return { kind: 'chat', viewerId: str(event.chatter_user_id), text, signals: signalsFromBadges(event.badges) };
+      const emotes = emoteFragments(message.fragments);
+      return { kind: 'chat', viewerId: str(event.chatter_user_id), text, signals: signalsFromBadges(event.badges), ...(emotes.length > 0 ? { emotes } : {}) };
     }
     case 'channel.subscribe':
       return { kind: 'subscription', viewerId: str(event.user_id), tier: tier(event.tier), isGift: event.is_gift === true };
