@@ -1,3 +1,4 @@
+import type { SentimentCategory } from '@lib-stream/privacy';
 import type { EmoteFragment } from '@lib-stream/sentiment';
 
 import type { ViewerSignals } from './tracked-viewers';
@@ -14,4 +15,6 @@ export type AudienceEvent =
   | { kind: 'follow'; viewerId: string | null }
   | { kind: 'superchat'; viewerId: string | null; amountMicros: number; currency: string }
   | { kind: 'membership'; viewerId: string | null; months?: number }
+  // Scored where it was mapped, from numbers only (Twitch polls, predictions, hype trains, gift bombs).
+  | { kind: 'scored'; viewerId: string | null; result: { category: SentimentCategory; intensity: number } }
   | { kind: 'viewers'; count: number };

@@ -128,6 +128,8 @@ export class AudienceIngestService {
         return scoreSuperChat(event.amountMicros, event.currency);
       case 'membership':
         return scoreMembership(event.months);
+      case 'scored':
+        return event.result;
     }
   }
 

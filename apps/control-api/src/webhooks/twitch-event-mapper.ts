@@ -1,11 +1,8 @@
 import type { EmoteFragment } from '@lib-stream/sentiment';
 
 import type { AudienceEvent } from '../sessions/audience-event';
-import type { ViewerSignals } from '../sessions/tracked-viewers';
-
-interface Badge {
-  set_id?: string;
-}
+import { signalsFromBadges } from './twitch-badges';
+import { mapTwitchChannelEvent } from './twitch-channel-events';
 
 type TwitchEvent = Record<string, unknown> & {
   broadcaster_user_id?: string;
@@ -16,15 +13,6 @@ type TwitchEvent = Record<string, unknown> & {
 export function twitchBroadcasterId(type: string, event: TwitchEvent): string | null {
   const id = type === 'channel.raid' ? event.to_broadcaster_user_id : event.broadcaster_user_id;
   return typeof id === 'string' && id.length > 0 ? id : null;
-}
-
-function signalsFromBadges(badges: unknown): ViewerSignals {
-  const sets = new Set(Array.isArray(badges) ? (badges as Badge[]).map((b) => b.set_id) : []);
-  return {
-    isModerator: sets.has('moderator') || sets.has('broadcaster'),
-    isVip: sets.has('vip'),
-    isSubscriber: sets.has('subscriber') || sets.has('founder'),
-  };
 }
 
 const str = (value: unknown): string | null => (typeof value === 'string' && value.length > 0 ? value : null);
@@ -56,6 +44,8 @@ export function mapTwitchNotification(type: string, event: TwitchEvent): Audienc
       return { kind: 'chat', viewerId: str(event.chatter_user_id), text, signals: signalsFromBadges(event.badges), ...(emotes.length > 0 ? { emotes } : {}) };
     }
     case 'channel.subscribe':
+      // A gifted sub is counted once, from its gifter (channel.chat.notification sub_gift / community_sub_gift).
+      if (event.is_gift === true) return null;
       return { kind: 'subscription', viewerId: str(event.user_id), tier: tier(event.tier), isGift: event.is_gift === true };
     case 'channel.subscription.message':
       return {
@@ -72,6 +62,7 @@ export function mapTwitchNotification(type: string, event: TwitchEvent): Audienc
     case 'channel.follow':
       return { kind: 'follow', viewerId: str(event.user_id) };
     default:
-      return null;
+      // Polls, predictions, hype trains, chat notifications (twitch-channel-events.ts); null for anything else.
+      return mapTwitchChannelEvent(type, event);
   }
 }
