@@ -40,7 +40,7 @@ export const CHAT_LEXICON: readonly LexiconGroup[] = [
   {
     why: 'Chants chat shouts in caps: scored by their words ("RUN IT BACK" is hype, whatever the capitals).',
     weights: { [C.Excited]: 2.4 },
-    tokens: ['run it back', 'we are so back', 'so back', 'were so back', 'were back', 'we back', 'we won', 'get in', 'here we go', 'its happening', 'goal', 'gg ez', 'easy', 'too easy', 'gr8'],
+    tokens: ['run it back', 'we are so back', 'so back', 'were so back', 'were back', 'we back', 'we won', 'get in', 'here we go', 'its happening', 'goal', 'gg ez', 'easy', 'too easy', 'gr8', 'he did it', 'she did it', 'they did it', 'we did it', 'he did that', 'let him cook', 'let her cook', 'let them cook', 'cooking', 'hes cooking', 'he is cooking', 'no shot', 'outplayed', 'believe', 'i believe', 'one more', 'encore', 'mvp', 'what a game', 'what a match', 'ggez', 'we win', 'winning'],
   },
   {
     why: 'Hype emoji.',
@@ -63,11 +63,11 @@ export const CHAT_LEXICON: readonly LexiconGroup[] = [
   {
     why: 'Good-sport, praise, thanks and greeting slang.',
     weights: { [C.Supportive]: 2.6 },
-    tokens: ['gg', 'ggs', 'ggwp', 'gg wp', 'good game', 'well played', 'wp', 'gj', 'good job', 'nice', 'nice one', 'nt', 'nice try', 'ty', 'tysm', 'thx', 'thanks', 'thank you', 'goat', 'the goat', 'based', 'respect', 'love', 'love you', 'luv', 'ily', 'you got this', 'u got this', 'you can do it', 'keep going', 'dont give up', 'proud', 'welcome back', 'take care', 'get well', 'get well soon', 'feel better', 'stay safe', 'well deserved', 'deserved', 'great stream', 'good stream', 'fun stream', 'f in chat', 'glad', 'wholesome', 'congrats', 'congratulations', 'grats', 'gz', 'legend', 'king', 'queen', 'hugs', 'clean', 'smooth', 'great', 'good', 'beautiful', 'agreed', 'facts', 'valid', 'cool'],
+    tokens: ['gg', 'ggs', 'ggwp', 'gg wp', 'good game', 'well played', 'wp', 'gj', 'good job', 'nice', 'nice one', 'nt', 'nice try', 'ty', 'tysm', 'thx', 'thanks', 'thank you', 'goat', 'the goat', 'based', 'respect', 'love', 'love you', 'luv', 'ily', 'you got this', 'u got this', 'you can do it', 'keep going', 'dont give up', 'proud', 'welcome back', 'take care', 'get well', 'get well soon', 'feel better', 'stay safe', 'well deserved', 'deserved', 'genius', 'big brain', 'masterclass', 'galaxy brain', 'pro gamer move', 'smart play', 'so smart', 'great stream', 'good stream', 'fun stream', 'f in chat', 'glad', 'wholesome', 'congrats', 'congratulations', 'grats', 'gz', 'legend', 'king', 'queen', 'hugs', 'clean', 'smooth', 'great', 'good', 'beautiful', 'agreed', 'facts', 'valid', 'cool'],
   },
   {
     why: 'Greetings: friendly, but about arriving rather than about the stream, so too weak alone to pass the floor.',
-    weights: { [C.Supportive]: 0.8 },
+    weights: { [C.Supportive]: 0.5 },
     tokens: ['hi', 'hello', 'hey', 'hiya', 'heya', 'yo chat', 'good morning', 'good evening', 'good night', 'gn', 'gm', 'welcome', 'hi chat', 'hello chat'],
   },
   {
@@ -91,7 +91,7 @@ export const CHAT_LEXICON: readonly LexiconGroup[] = [
   {
     why: 'Negative slang the learned table lacks or reads weakly (issue #16): being outclassed, a bad deal, bad smell, bad quality, "it\'s over".',
     weights: { [C.Critical]: 2.4 },
-    tokens: ['mogged', 'got mogged', 'lame', 'lamest', 'rip off', 'ripoff', 'rancid', 'stinks', 'stank', 'smelly', 'reeks', 'dogwater', 'dog water', 'trash tier', 'bozo', 'cooked', 'so cooked', 'its over', 'its so over', 'so over', 'were cooked', 'cash grab', 'cashgrab', 'pay to win', 'p2w', 'clickbait', 'overpriced', 'unwatchable', 'janky', 'jank', 'buggy', 'bugged', 'crashed', 'sloppy', 'bland', 'cringy', 'ew', 'eww', 'yuck', 'ick', 'ratioed', 'flopped', 'dead game', 'fumbled', 'fumble', 'choked', 'choke', 'bottled', 'bottle', 'griefing', 'cheater', 'cheating', 'hacker', 'waste of time', 'wasted', 'how do you miss', 'how did you miss', 'how did he miss', 'how does he miss', 'terrible take', 'L streamer', 'womp womp', 'h8'],
+    tokens: ['mogged', 'got mogged', 'lame', 'lamest', 'rip off', 'ripoff', 'rancid', 'stinks', 'stank', 'smelly', 'reeks', 'dogwater', 'dog water', 'trash tier', 'bozo', 'cooked', 'so cooked', 'its over', 'its so over', 'so over', 'were cooked', 'cash grab', 'cashgrab', 'pay to win', 'p2w', 'clickbait', 'overpriced', 'unwatchable', 'janky', 'jank', 'buggy', 'bugged', 'crashed', 'sloppy', 'bland', 'cringy', 'ew', 'eww', 'yuck', 'ick', 'ratioed', 'flopped', 'dead game', 'refund', 'scammed', 'are you even trying', 'you even trying', 'are you serious', 'are you kidding', 'you cant be serious', 'fumbled', 'fumble', 'choked', 'choke', 'bottled', 'bottle', 'griefing', 'cheater', 'cheating', 'hacker', 'waste of time', 'wasted', 'how do you miss', 'how did you miss', 'how did he miss', 'how does he miss', 'terrible take', 'L streamer', 'womp womp'],
   },
   {
     why: 'Weak "no" (disagreement alone, a negator before another word); "fell off" is also literal ("fell off the map").',
@@ -115,7 +115,7 @@ export const CHAT_LEXICON: readonly LexiconGroup[] = [
   {
     why: 'Question words and asking slang; a trailing "?" (punctuation entry) carries most questions.',
     weights: { [C.Curious]: 1.6 },
-    tokens: ['whats', 'why', 'how', 'hows', 'when', 'whens', 'where', 'wheres', 'who', 'whos', 'which', 'wonder', 'wondering', 'curious', 'anyone know', 'does anyone', 'how do', 'how does', 'how did', 'how long', 'how many', 'what is', 'what game', 'what song', 'song name', 'which game', 'is this', 'is that', 'is it', 'are you', 'did he', 'does he', 'do you', 'can you', 'will you', 'explain', 'sus', 'hmm', 'confused', 'confusing', 'idk', 'question', 'quick question', 'not sure', 'sauce', 'source', 'specs', 'settings', 'sens', 'what keyboard', 'what mouse', 'discord', 'uptime', 'schedule', '👀'],
+    tokens: ['whats', 'why', 'how', 'hows', 'when', 'whens', 'where', 'wheres', 'who', 'whos', 'which', 'wonder', 'wondering', 'curious', 'anyone know', 'does anyone', 'how do', 'how does', 'how did', 'how long', 'how many', 'what is', 'what game', 'what song', 'what rank', 'what level', 'what time', 'what server', 'what map', 'what difficulty', 'what character', 'what build', 'what class', 'what mode', 'song name', 'which game', 'is this', 'is that', 'is it', 'are you', 'did he', 'does he', 'do you', 'can you', 'will you', 'explain', 'sus', 'hmm', 'confused', 'confusing', 'idk', 'question', 'quick question', 'not sure', 'sauce', 'source', 'specs', 'settings', 'sens', 'what keyboard', 'what mouse', 'discord', 'uptime', 'schedule', '👀'],
   },
   {
     why: '"what" alone is as often disbelief ("WHAT") as a question; questions get their weight from "?" and phrases.',
@@ -182,7 +182,7 @@ export const CHAT_LEXICON: readonly LexiconGroup[] = [
   {
     why: 'Anger words that are often frustration at the game rather than at a person.',
     weights: { [C.Hostile]: 2, [C.Critical]: 1.4 },
-    tokens: ['hate', 'i hate', 'fuck', 'fucking hate'],
+    tokens: ['hate', 'i hate', 'fuck', 'fucking hate', 'h8', 'i h8'],
   },
 ];
 

@@ -47,7 +47,7 @@ const INTENSITY_SCALE = 6;
 /** Share of the evidence before "but"/"however" that still counts: the second clause is what the writer means. */
 const CONTRAST_BEFORE = 0.3;
 /** Positive evidence (log-odds) that must come before a laugh/irony emote for it to read as ridicule. */
-const MOCK_PRAISE = 1.5;
+const MOCK_PRAISE = 1;
 /** Share of the praise that turns into criticism when mocked. */
 const MOCK_TO_CRITICAL = 0.8;
 /** Negative evidence at which a question is read as a complaint ("why is this so bad?"). */
@@ -65,7 +65,7 @@ const COPYPASTA_DAMPING = 0.6;
  * second half is held back as the test split) and the dev part of tools/sentiment/chat-sample.tsv, by valence macro-F1
  * with neutral lines counted (see tools/sentiment/choose-floor.ts). The app reads STREAM_SENTIMENT_CONFIDENCE_FLOOR.
  */
-export const DEFAULT_CONFIDENCE_FLOOR = 0.16;
+export const DEFAULT_CONFIDENCE_FLOOR = 0.14;
 
 export interface LexiconSentimentOptions {
   /** The learned word table (default: the GoEmotions one shipped in model/). */

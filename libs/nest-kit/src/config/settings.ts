@@ -140,8 +140,8 @@ export const SETTINGS = {
   STREAM_CUSTOM_WEBHOOK_SECRET: secret('HMAC-SHA256 secret that signs deliveries to /stream/webhook/custom (empty = custom webhook disabled)'),
   STREAM_WEBHOOK_MAX_AGE_SECONDS: int(600, 'Deliveries signed longer ago than this are rejected as stale (Twitch: 10 minutes)', 30, 3600),
   STREAM_SENTIMENT_CONFIDENCE_FLOOR: num(
-    0.16,
-    'Chat messages whose sentiment confidence (0..1) is below this get no sentiment: counted, never buffered (0.16 chosen on GoEmotions dev and our own labelled chat)',
+    0.14,
+    'Chat messages whose sentiment confidence (0..1) is below this get no sentiment: counted, never buffered (0.14 chosen on GoEmotions dev and our own labelled chat, tools/sentiment/choose-floor.ts)',
     0,
     1,
   ),
