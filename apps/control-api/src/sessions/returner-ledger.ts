@@ -1,10 +1,14 @@
 import { createHmac, randomBytes } from 'node:crypto';
 
 import { Inject, Injectable } from '@nestjs/common';
-import type Redis from 'ioredis';
 
 import { SessionKeys } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, REDIS, luaScript, runScript } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, type LuaScript, luaScript } from '@lib-stream/nest-kit';
+
+import { RedisMicroBatch } from '../webhooks/redis-micro-batch';
+
+/** Runs a Lua script in Redis (EVALSHA, falling back to EVAL) and resolves its reply. */
+export type ScriptRunner = (script: LuaScript, keys: string[], args: (string | number)[]) => Promise<unknown>;
 
 export interface ReturnerPeriods {
   /** Lifetime of one salt (ms): hashes made under different salts cannot be matched. */
@@ -76,7 +80,7 @@ export class ReturnerLedger {
   private loading: Promise<Salt> | null = null;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly run: ScriptRunner,
     private readonly periods: ReturnerPeriods,
   ) {}
 
@@ -91,7 +95,7 @@ export class ReturnerLedger {
       const salt = await this.currentSalt();
       const hash = createHmac('sha256', salt.key).update(`${linkId}\n${platformUserId}`).digest('base64url');
       const keys = [SessionKeys.returnerSeen(hash), SessionKeys.returnerSalt()];
-      const reply = await runScript(this.redis, SEEN, keys, [platformSessionId, this.periods.retentionMs, salt.value]);
+      const reply = await this.run(SEEN, keys, [platformSessionId, this.periods.retentionMs, salt.value]);
       if (reply !== -1) return reply === 1;
       this.salt = null;
     }
@@ -107,17 +111,20 @@ export class ReturnerLedger {
 
   private async loadSalt(): Promise<Salt> {
     const candidate = randomBytes(SALT_BYTES).toString('base64');
-    const [value, pttl] = (await runScript(this.redis, CURRENT_SALT, [SessionKeys.returnerSalt()], [candidate, this.periods.rotationMs])) as [string, number];
+    const [value, pttl] = (await this.run(CURRENT_SALT, [SessionKeys.returnerSalt()], [candidate, this.periods.rotationMs])) as [string, number];
     this.salt = { value, key: Buffer.from(value, 'base64'), expiresAt: Date.now() + Math.max(0, pttl) };
     return this.salt;
   }
 }
 
-/** The ledger with the configured periods (STREAM_TRACKED_RETURNER_*_HOURS). */
+/**
+ * The ledger with the configured periods (STREAM_TRACKED_RETURNER_*_HOURS). Its scripts ride the webhook
+ * deliveries' Redis pipeline (RedisMicroBatch), so a first sighting adds no socket write of its own.
+ */
 @Injectable()
 export class ReturnerMemory extends ReturnerLedger {
-  constructor(@Inject(REDIS) redis: Redis, @Inject(APP_CONFIG) config: AppConfig) {
-    super(redis, {
+  constructor(batch: RedisMicroBatch, @Inject(APP_CONFIG) config: AppConfig) {
+    super((script, keys, args) => batch.script(script, keys, args), {
       rotationMs: config.STREAM_TRACKED_RETURNER_SALT_ROTATION_HOURS * 3_600_000,
       retentionMs: config.STREAM_TRACKED_RETURNER_RETENTION_HOURS * 3_600_000,
     });

@@ -3,10 +3,11 @@ import { createHash, createHmac } from 'node:crypto';
 import Redis from 'ioredis';
 
 import { SessionKeys } from '@lib-stream/contracts';
+import { runScript } from '@lib-stream/nest-kit';
 import { TrackedViewerType } from '@lib-stream/privacy';
 import { dumpRedis, expectEventually, findLeaks, testRedisUrl } from '@lib-stream/testing';
 
-import { ReturnerLedger } from '../../src/sessions/returner-ledger';
+import { ReturnerLedger, type ReturnerPeriods } from '../../src/sessions/returner-ledger';
 import { TrackedViewers, type TrackingRules } from '../../src/sessions/tracked-viewers';
 
 // Returner detection against a real Redis: its expiries are the retention and the rotation.
@@ -42,25 +43,26 @@ describe('Returner detection (ReturnerLedger + TrackedViewers)', () => {
     return viewers.observe(viewerId, {}, false)?.viewerType ?? null;
   }
 
+  const ledgerWith = (periods: ReturnerPeriods) => new ReturnerLedger((script, keys, args) => runScript(redis, script, keys, args), periods);
   const seenKeys = async (): Promise<string[]> => (await redis.keys(SessionKeys.returnerSeen('*'))).sort();
 
   it('tracks the same viewer as Returner in the next session of the link, and not in the first', async () => {
-    const ledger = new ReturnerLedger(redis, { rotationMs: HOUR, retentionMs: HOUR });
+    const ledger = ledgerWith({ rotationMs: HOUR, retentionMs: HOUR });
     expect(await typeIn(session(ledger, 'session-1'), '41414141')).toBeNull();
     // Another replica of the same session is not a second session.
-    expect(await typeIn(session(new ReturnerLedger(redis, { rotationMs: HOUR, retentionMs: HOUR }), 'session-1'), '41414141')).toBeNull();
+    expect(await typeIn(session(ledgerWith({ rotationMs: HOUR, retentionMs: HOUR }), 'session-1'), '41414141')).toBeNull();
 
     const second = session(ledger, 'session-2');
     expect(await typeIn(second, '41414141')).toBe(TrackedViewerType.Returner);
     expect(await typeIn(second, '52525252')).toBeNull();
     // And in every later session, on any replica.
-    expect(await typeIn(session(new ReturnerLedger(redis, { rotationMs: HOUR, retentionMs: HOUR }), 'session-3'), '41414141')).toBe(TrackedViewerType.Returner);
+    expect(await typeIn(session(ledgerWith({ rotationMs: HOUR, retentionMs: HOUR }), 'session-3'), '41414141')).toBe(TrackedViewerType.Returner);
     // Another link's session does not count: the hash covers the link.
     expect(await typeIn(session(ledger, 'session-4', 'link-returner-2'), '41414141')).toBeNull();
   });
 
   it('forgets a viewer after the retention: the record is deleted and the next session treats them as new', async () => {
-    const ledger = new ReturnerLedger(redis, { rotationMs: HOUR, retentionMs: 200 });
+    const ledger = ledgerWith({ rotationMs: HOUR, retentionMs: 200 });
     await ledger.seen(LINK, 'session-1', '63636363');
     const [record] = await seenKeys();
     const ttl = await redis.pttl(record);
@@ -71,7 +73,7 @@ describe('Returner detection (ReturnerLedger + TrackedViewers)', () => {
   });
 
   it('cannot match a viewer across a salt rotation: new salt, new unrelated hash, old record gone with its salt', async () => {
-    const ledger = new ReturnerLedger(redis, { rotationMs: 300, retentionMs: HOUR });
+    const ledger = ledgerWith({ rotationMs: 300, retentionMs: HOUR });
     await ledger.seen(LINK, 'session-1', '74747474');
     const oldSalt = await redis.get(SessionKeys.returnerSalt());
     const [oldRecord] = await seenKeys();
@@ -89,7 +91,7 @@ describe('Returner detection (ReturnerLedger + TrackedViewers)', () => {
   });
 
   it('stores no platform user id, nor any value computable from it without the salt', async () => {
-    const ledger = new ReturnerLedger(redis, { rotationMs: HOUR, retentionMs: HOUR });
+    const ledger = ledgerWith({ rotationMs: HOUR, retentionMs: HOUR });
     const ids = ['8080808080', '9191919191', 'UCx0Yt3Zq9Lw2EkRUBYchannel'];
     for (const sessionId of ['session-1', 'session-2']) for (const id of ids) await ledger.seen(LINK, sessionId, id);
     const dump = await dumpRedis(redis);
