@@ -22,6 +22,8 @@ export interface LexiconGroup {
   readonly emote?: boolean;
   /** Negative words that become Hostile when aimed at a person ("you're trash" vs "this patch is trash"). */
   readonly insult?: boolean;
+  /** Irony markers that turn praise just before them into ridicule ("great idea /s"). */
+  readonly mock?: boolean;
 }
 
 export const CHAT_LEXICON: readonly LexiconGroup[] = [
@@ -91,7 +93,7 @@ export const CHAT_LEXICON: readonly LexiconGroup[] = [
   {
     why: 'Negative slang the learned table lacks or reads weakly (issue #16): being outclassed, a bad deal, bad smell, bad quality, "it\'s over".',
     weights: { [C.Critical]: 2.4 },
-    tokens: ['mogged', 'got mogged', 'lame', 'lamest', 'rip off', 'ripoff', 'rancid', 'stinks', 'stank', 'smelly', 'reeks', 'dogwater', 'dog water', 'trash tier', 'bozo', 'cooked', 'so cooked', 'its over', 'its so over', 'so over', 'were cooked', 'cash grab', 'cashgrab', 'pay to win', 'p2w', 'clickbait', 'overpriced', 'unwatchable', 'janky', 'jank', 'buggy', 'bugged', 'crashed', 'sloppy', 'bland', 'cringy', 'ew', 'eww', 'yuck', 'ick', 'ratioed', 'flopped', 'dead game', 'refund', 'scammed', 'are you even trying', 'you even trying', 'are you serious', 'are you kidding', 'you cant be serious', 'fumbled', 'fumble', 'choked', 'choke', 'bottled', 'bottle', 'griefing', 'cheater', 'cheating', 'hacker', 'waste of time', 'wasted', 'how do you miss', 'how did you miss', 'how did he miss', 'how does he miss', 'terrible take', 'L streamer', 'womp womp'],
+    tokens: ['mogged', 'got mogged', 'lame', 'lamest', 'rip off', 'ripoff', 'rancid', 'stinks', 'stank', 'smelly', 'reeks', 'dogwater', 'dog water', 'trash tier', 'bozo', 'cooked', 'so cooked', 'its over', 'its so over', 'so over', 'were cooked', 'cash grab', 'cashgrab', 'pay to win', 'p2w', 'clickbait', 'overpriced', 'unwatchable', 'janky', 'jank', 'buggy', 'bugged', 'crashed', 'sloppy', 'bland', 'cringy', 'ew', 'eww', 'yuck', 'ick', 'ratioed', 'flopped', 'dead game', 'abysmal', 'atrocious', 'dreadful', 'appalling', 'horrendous', 'bullshit', 'bs', 'nightmare', 'ridiculous', 'refund', 'scammed', 'are you even trying', 'you even trying', 'are you serious', 'are you kidding', 'you cant be serious', 'fumbled', 'fumble', 'choked', 'choke', 'bottled', 'bottle', 'griefing', 'cheater', 'cheating', 'hacker', 'waste of time', 'wasted', 'how do you miss', 'how did you miss', 'how did he miss', 'how does he miss', 'terrible take', 'L streamer', 'womp womp'],
   },
   {
     why: 'Weak "no" (disagreement alone, a negator before another word); "fell off" is also literal ("fell off the map").',
@@ -133,7 +135,7 @@ export const CHAT_LEXICON: readonly LexiconGroup[] = [
   {
     why: 'Disbelief slang.',
     weights: { [C.Surprised]: 2.6 },
-    tokens: ['no way', 'wtf', 'wth', 'omg', 'omfg', 'oh my god', 'oh my gosh', 'oh my', 'holy', 'holy shit', 'holy crap', 'holy moly', 'holy cow', 'wait what', 'what the', 'what the fuck', 'what the hell', 'whoa', 'woah', 'wow', 'jesus', 'jeez', 'damn', 'dayum', 'unbelievable', 'did that just happen', 'what just happened', 'how did that', 'didnt see that coming', 'plot twist', 'shocked', 'surprised', 'scary', 'scared', 'jumpscare', 'spooky', 'close one', 'that was close', 'so close', 'yo', 'yoo', 'bro what', 'ayo', 'ayoo', 'nani', 'excuse me', 'oh no', 'noo'],
+    tokens: ['no way', 'wtf', 'wth', 'omg', 'omfg', 'oh my god', 'oh my gosh', 'oh my', 'holy', 'holy shit', 'holy crap', 'holy moly', 'holy cow', 'wait what', 'what the', 'what the fuck', 'what the hell', 'whoa', 'woah', 'wow', 'jesus', 'jeez', 'dayum', 'unbelievable', 'did that just happen', 'what just happened', 'how did that', 'didnt see that coming', 'plot twist', 'shocked', 'surprised', 'scary', 'scared', 'jumpscare', 'spooky', 'close one', 'that was close', 'so close', 'yo', 'yoo', 'bro what', 'ayo', 'ayoo', 'nani', 'excuse me', 'oh no', 'noo'],
   },
 
   // ---------------------------------------------------------------- Amused
@@ -147,6 +149,17 @@ export const CHAT_LEXICON: readonly LexiconGroup[] = [
     why: 'Laughing slang (and mocking-but-laughing words).',
     weights: { [C.Amused]: 2.8 },
     tokens: ['lol', 'lool', 'lmao', 'lmfao', 'rofl', 'roflmao', 'haha', 'hah', 'heh', 'lolz', 'im dead', 'i am dead', 'dead', 'dying', 'im dying', 'i cant', 'funny', 'hilarious', 'comedy', 'comedian', 'jk', 'clip it', 'clip that', 'clipped', 'clip', 'meme', 'memes', 'troll', 'trolling', 'sarcasm', 'sure buddy', 'ok buddy', 'sure jan', 'bonk', 'ded', 'kkkk', 'ww', '草'],
+  },
+  {
+    why: 'The sarcasm marker: a joke on its own, ridicule after praise.',
+    mock: true,
+    weights: { [C.Amused]: 1.6, [C.Critical]: 0.6 },
+    tokens: ['/s'],
+  },
+  {
+    why: '"damn" is as often admiration or mild annoyance as surprise, so it only leans Surprised.',
+    weights: { [C.Surprised]: 1.6 },
+    tokens: ['damn'],
   },
   {
     why: 'The clown emoji mocks: half laughing at, half attacking.',

@@ -56,7 +56,7 @@ describe('chat reading (issue #16)', () => {
   });
 
   describe('mockery', () => {
-    it.each(['great play LUL', 'what a genius move OMEGALUL', 'best player in the world ICANT', 'amazing aim LULW', 'great plan Clueless', 'nice one Kappa'])(
+    it.each(['great play LUL', 'what a genius move OMEGALUL', 'best player in the world ICANT', 'amazing aim LULW', 'great plan Clueless', 'nice one Kappa', 'great idea /s'])(
       'reads praise followed by a laugh or irony emote as ridicule: %s',
       (text) => {
         expect(category(text)).toBe(C.Critical);

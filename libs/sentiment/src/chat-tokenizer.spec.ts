@@ -12,6 +12,20 @@ function texts(text: string): string[] {
 }
 
 describe('tokenizeChat', () => {
+  it('reads "/s" as the sarcasm marker, but not a slash inside a word', () => {
+    const t = tokenize('great idea /s');
+    expect(t.text.slice(0, t.count)).toEqual(['great', 'idea', '/s']);
+    expect(t.kind[2]).toBe(TokenKind.Emoticon);
+    expect(texts('and/so')).toEqual(['and', 'so']);
+  });
+
+  it('marks words the platform says are emotes, by exact spelling', () => {
+    const t = new ChatTokens();
+    tokenizeChat('streamerHype hype STREAMERHYPE', t, new Set(['streamerHype']));
+    expect(t.text.slice(0, t.count)).toEqual(['streamerhype', 'hype', 'streamerhype']);
+    expect(Array.from(t.kind.subarray(0, t.count))).toEqual([TokenKind.Emote, TokenKind.Word, TokenKind.Word]);
+  });
+
   it('lowercases words and drops in-word apostrophes', () => {
     expect(texts("Don't STOP believin’ y'all")).toEqual(['dont', 'stop', 'believin', 'yall']);
   });

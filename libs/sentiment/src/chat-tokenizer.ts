@@ -9,7 +9,7 @@
  *  - laughter ("hahahah", "jajaja", "hehehe" → "haha"; "lololol" → "lol");
  *  - ALL-CAPS words (2+ letters) are flagged as shouted;
  *  - emoji (one token per pictograph; variation selectors, ZWJ and skin tones are dropped);
- *  - emoticons (":)", ":D", "<3", "D:", ">:(", …) with a canonical lowercase spelling;
+ *  - emoticons (":)", ":D", "<3", "D:", ">:(", …) with a canonical lowercase spelling, and the sarcasm marker "/s";
  *  - runs of "!" / "?" / mixed "?!" become one token ("!", "?", "?!") carrying the run length;
  *  - a leading "!command" becomes one "!cmd" token; URLs and @mentions are skipped entirely;
  *  - clause breaks (punctuation) are recorded so negation scope can stop there;
@@ -318,6 +318,15 @@ export function tokenizeChat(text: string, out: ChatTokens, emotes?: ReadonlySet
       const token = bangs > 0 && questions > 0 ? '?!' : bangs > 0 ? '!' : '?';
       out.push(token, TokenKind.Punct, false, false, Math.min(bangs + questions, 65535), clause);
       clause = true;
+      atMessageStart = false;
+      continue;
+    }
+
+    // "/s" closing a remark is the sarcasm marker.
+    if (c === 47 && i + 1 < end && (text.charCodeAt(i + 1) | 32) === 115 && (i + 2 >= end || !isWordChar(text.charCodeAt(i + 2)))) {
+      out.push('/s', TokenKind.Emoticon, false, false, 1, clause);
+      clause = false;
+      i += 2;
       atMessageStart = false;
       continue;
     }

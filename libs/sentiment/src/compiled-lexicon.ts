@@ -106,7 +106,7 @@ export class CompiledLexicon {
         const key = this.spell(raw, tokens);
         if (lexiconKeys.has(key.join(' '))) throw new Error(`chat lexicon lists "${raw}" twice (as "${key.join(' ')}")`);
         lexiconKeys.add(key.join(' '));
-        const flags = EntryFlag.Lexicon | (group.emote ? EntryFlag.Emote : 0) | (group.insult ? EntryFlag.Insult : 0);
+        const flags = EntryFlag.Lexicon | (group.emote ? EntryFlag.Emote : 0) | (group.insult ? EntryFlag.Insult : 0) | (group.mock ? EntryFlag.Mock : 0);
         this.setWeights(this.entryFor(key), group.weights, flags);
       }
     }

@@ -50,6 +50,8 @@ const CONTRAST_BEFORE = 0.3;
 const MOCK_PRAISE = 1;
 /** Share of the praise that turns into criticism when mocked. */
 const MOCK_TO_CRITICAL = 0.8;
+/** Curious weight at which a chat-lexicon entry is a question cue ("?", "why", "how come"), not a side lean. */
+const QUESTION_CUE = 0.8;
 /** Negative evidence at which a question is read as a complaint ("why is this so bad?"). */
 const RHETORIC_NEGATIVE = 1.5;
 /** A message of at least this many tokens whose distinct tokens are fewer than SPAM_DISTINCT of them is a spam wall. */
@@ -245,7 +247,7 @@ export class LexiconSentimentProcessor implements SentimentProcessor {
     if (negated && bearing) st.cues |= Cue.Negation;
     this.add(id, weight, negated, (flags & EntryFlag.Insult) !== 0);
     // Only chat-lexicon question cues ("?", "why", "who asked") make a question; learned words lean Curious too often.
-    if ((flags & EntryFlag.Lexicon) !== 0) st.asked += Math.max(0, st.last[CURIOUS]);
+    if ((flags & EntryFlag.Lexicon) !== 0 && st.last[CURIOUS] >= QUESTION_CUE) st.asked += st.last[CURIOUS];
     st.hasLast = bearing;
     if (st.negateLeft > 0) st.negateLeft -= this.span;
   }
