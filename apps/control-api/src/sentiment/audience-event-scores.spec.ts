@@ -9,6 +9,7 @@ import {
   scoreGiftBomb,
   scoreHypeTrain,
   scoreMembership,
+  scorePaidMessage,
   scorePoll,
   scorePrediction,
   scorePredictionResult,
@@ -170,6 +171,19 @@ describe('audience event scores', () => {
       expect(sizes[4].intensity).toBe(1);
       expect(scoreGiftBomb(5, '3000').intensity).toBeGreaterThan(scoreGiftBomb(5, '1000').intensity);
       expectInRange([scoreGiftBomb(-3, '1000'), scoreGiftBomb(Number.POSITIVE_INFINITY, '3000')]);
+    });
+  });
+
+  describe('scorePaidMessage', () => {
+    it("keeps the text's category and lifts its intensity with the amount; no reading → the amount's score", () => {
+      const hostile = { category: C.Hostile, intensity: 0.4 };
+      const small = scoreSuperChat(2_000_000, 'USD');
+      const big = scoreSuperChat(200_000_000, 'USD');
+      expect(scorePaidMessage(hostile, small).category).toBe(C.Hostile);
+      expect(scorePaidMessage(hostile, small).intensity).toBeGreaterThan(0.4);
+      expect(scorePaidMessage(hostile, big).intensity).toBeGreaterThan(scorePaidMessage(hostile, small).intensity);
+      expect(scorePaidMessage({ category: C.Excited, intensity: 1 }, big).intensity).toBe(1);
+      expect(scorePaidMessage(null, big)).toEqual(big);
     });
   });
 });

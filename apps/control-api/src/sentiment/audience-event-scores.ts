@@ -138,3 +138,15 @@ export function scoreGiftBomb(total: number, tier: SubscriptionTier): SentimentR
     intensity: Math.round(Math.min(1, intensity) * 1000) / 1000,
   };
 }
+
+/**
+ * A paid message (a Super Chat's comment): when its text has a reading, that category stands — a hostile Super
+ * Chat is still hostile, only louder — and the amount lifts its intensity: 1 − (1 − text) × (1 − paid / 2), so
+ * it grows with both and stays ≤ 1. With no reading (no text, or below the confidence floor) the amount's own
+ * score. (Twitch cheers need none of this: their text also arrives as a chat message and is scored there.)
+ */
+export function scorePaidMessage(text: SentimentResult | null, paid: SentimentResult): SentimentResult {
+  if (!text) return paid;
+  const intensity = 1 - (1 - Math.min(1, Math.max(0, text.intensity))) * (1 - paid.intensity / 2);
+  return { category: text.category, intensity: Math.round(Math.min(1, intensity) * 1000) / 1000 };
+}

@@ -13,7 +13,8 @@ export type AudienceEvent =
   | { kind: 'cheer'; viewerId: string | null; bits: number; signals: ViewerSignals }
   | { kind: 'raid'; viewerId: string | null; viewers: number }
   | { kind: 'follow'; viewerId: string | null }
-  | { kind: 'superchat'; viewerId: string | null; amountMicros: number; currency: string }
+  // `text`: the Super Chat's comment, when it has one (scored with the amount, see scorePaidMessage).
+  | { kind: 'superchat'; viewerId: string | null; amountMicros: number; currency: string; text?: string }
   | { kind: 'membership'; viewerId: string | null; months?: number }
   // Scored where it was mapped, from numbers only (Twitch polls, predictions, hype trains, gift bombs).
   | { kind: 'scored'; viewerId: string | null; result: { category: SentimentCategory; intensity: number } }

@@ -9,6 +9,7 @@ import {
   scoreCheer,
   scoreFollow,
   scoreMembership,
+  scorePaidMessage,
   scoreRaid,
   scoreSubscription,
   scoreSuperChat,
@@ -124,8 +125,10 @@ export class AudienceIngestService {
         return scoreRaid(event.viewers);
       case 'follow':
         return scoreFollow();
-      case 'superchat':
-        return scoreSuperChat(event.amountMicros, event.currency);
+      case 'superchat': {
+        const paid = scoreSuperChat(event.amountMicros, event.currency);
+        return event.text ? scorePaidMessage(this.processor.analyze(event.text).result, paid) : paid;
+      }
       case 'membership':
         return scoreMembership(event.months);
       case 'scored':

@@ -22,6 +22,13 @@ describe(mapLiveChatMessage.name, () => {
     expect(mapLiveChatMessage({ snippet: { type: 'membershipGiftingEvent', membershipGiftingDetails: { giftMembershipsCount: 5 } } })).toMatchObject({ kind: 'subscription', isGift: true });
   });
 
+  it("keeps a Super Chat's comment, to be scored with its amount", () => {
+    const comment = { snippet: { type: 'superChatEvent', superChatDetails: { amountMicros: '10000000', currency: 'USD', userComment: 'best stream ever' } } };
+    expect(mapLiveChatMessage(comment)).toMatchObject({ kind: 'superchat', amountMicros: 10_000_000, text: 'best stream ever' });
+    const blank = { snippet: { type: 'superChatEvent', superChatDetails: { amountMicros: '10000000', currency: 'USD', userComment: '  ' } } };
+    expect(mapLiveChatMessage(blank)).not.toHaveProperty('text');
+  });
+
   it('ignores events without sentiment', () => {
     expect(mapLiveChatMessage({ snippet: { type: 'chatEndedEvent' } })).toBeNull();
     expect(mapLiveChatMessage({ snippet: { type: 'textMessageEvent' } })).toBeNull();

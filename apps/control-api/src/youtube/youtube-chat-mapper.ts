@@ -29,8 +29,11 @@ export function mapLiveChatMessage(message: LiveChatMessage): AudienceEvent | nu
         signals: { isModerator: author.isChatModerator === true || author.isChatOwner === true, isSubscriber: author.isChatSponsor === true },
       };
     }
-    case 'superChatEvent':
-      return { kind: 'superchat', viewerId, amountMicros: Number(snippet.superChatDetails?.amountMicros ?? 0), currency: snippet.superChatDetails?.currency ?? 'USD' };
+    case 'superChatEvent': {
+      const details = snippet.superChatDetails;
+      const text = details?.userComment?.trim() ? details.userComment : undefined;
+      return { kind: 'superchat', viewerId, amountMicros: Number(details?.amountMicros ?? 0), currency: details?.currency ?? 'USD', ...(text ? { text } : {}) };
+    }
     case 'superStickerEvent':
       return { kind: 'superchat', viewerId, amountMicros: Number(snippet.superStickerDetails?.amountMicros ?? 0), currency: snippet.superStickerDetails?.currency ?? 'USD' };
     case 'newSponsorEvent':
