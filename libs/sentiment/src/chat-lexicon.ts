@@ -68,6 +68,11 @@ export const CHAT_LEXICON: readonly LexiconGroup[] = [
     tokens: ['gg', 'ggs', 'ggwp', 'gg wp', 'good game', 'well played', 'wp', 'gj', 'good job', 'nice', 'nice one', 'nt', 'nice try', 'ty', 'tysm', 'thx', 'thanks', 'thank you', 'goat', 'the goat', 'based', 'respect', 'love', 'love you', 'luv', 'ily', 'you got this', 'u got this', 'you can do it', 'keep going', 'dont give up', 'proud', 'welcome back', 'take care', 'get well', 'get well soon', 'feel better', 'stay safe', 'well deserved', 'deserved', 'genius', 'big brain', 'masterclass', 'galaxy brain', 'pro gamer move', 'smart play', 'so smart', 'great stream', 'good stream', 'fun stream', 'f in chat', 'glad', 'wholesome', 'congrats', 'congratulations', 'grats', 'gz', 'legend', 'king', 'queen', 'hugs', 'clean', 'smooth', 'great', 'good', 'beautiful', 'agreed', 'facts', 'valid', 'cool'],
   },
   {
+    why: '2020s chat praise and good-sport slang.',
+    weights: { [C.Supportive]: 2.2 },
+    tokens: ['slay', 'slayed', 'iconic', 'aura', 'huge aura', 'rizz', 'ns', 'hf', 'glhf', 'gl', 'good luck', 'sigma'],
+  },
+  {
     why: 'Greetings: friendly, but about arriving rather than about the stream, so too weak alone to pass the floor.',
     weights: { [C.Supportive]: 0.5 },
     tokens: ['hi', 'hello', 'hey', 'hiya', 'heya', 'yo chat', 'good morning', 'good evening', 'good night', 'gn', 'gm', 'welcome', 'hi chat', 'hello chat'],
@@ -83,7 +88,7 @@ export const CHAT_LEXICON: readonly LexiconGroup[] = [
     why: 'Disappointment / facepalm / sad emotes: the play or outcome let chat down.',
     emote: true,
     weights: { [C.Critical]: 2.6 },
-    tokens: ['🤦', '👎', '😒', '🙄', '😞', '😔', '😢', '😭', '😕', '😟', '😩', '😫', '💔', '</3', ':(', ":'(", ':/', 'T_T', ';-;'],
+    tokens: ['🤦', '👎', '😒', '🙄', '😞', '😔', '😢', '😕', '😟', '😩', '😫', '💔', '</3', ':(', ":'(", ':/', 'T_T', ';-;'],
   },
   {
     why: 'Chat words for a bad play, a bad take or a letdown.',
@@ -94,6 +99,11 @@ export const CHAT_LEXICON: readonly LexiconGroup[] = [
     why: 'Negative slang the learned table lacks or reads weakly (issue #16): being outclassed, a bad deal, bad smell, bad quality, "it\'s over".',
     weights: { [C.Critical]: 2.4 },
     tokens: ['mogged', 'got mogged', 'lame', 'lamest', 'rip off', 'ripoff', 'rancid', 'stinks', 'stank', 'smelly', 'reeks', 'dogwater', 'dog water', 'trash tier', 'bozo', 'cooked', 'so cooked', 'its over', 'its so over', 'so over', 'were cooked', 'cash grab', 'cashgrab', 'pay to win', 'p2w', 'clickbait', 'overpriced', 'unwatchable', 'janky', 'jank', 'buggy', 'bugged', 'crashed', 'sloppy', 'bland', 'cringy', 'ew', 'eww', 'yuck', 'ick', 'ratioed', 'flopped', 'dead game', 'abysmal', 'atrocious', 'dreadful', 'appalling', 'horrendous', 'bullshit', 'bs', 'nightmare', 'ridiculous', 'refund', 'scammed', 'are you even trying', 'you even trying', 'are you serious', 'are you kidding', 'you cant be serious', 'fumbled', 'fumble', 'choked', 'choke', 'bottled', 'bottle', 'griefing', 'cheater', 'cheating', 'hacker', 'waste of time', 'wasted', 'how do you miss', 'how did you miss', 'how did he miss', 'how does he miss', 'terrible take', 'L streamer', 'womp womp'],
+  },
+  {
+    why: '2020s chat slang for a letdown or a bad take: over-praise ("glazing"), rambling ("yapping"), being outclassed ("diff", "clapped"), losing composure ("tilted", "crashout").',
+    weights: { [C.Critical]: 2.2 },
+    tokens: ['glazing', 'glaze', 'glazer', 'glazers', 'yapping', 'yap', 'yapper', 'stop yapping', 'npc', 'delulu', 'tweaking', 'tweakin', 'diff', 'skill diff', 'tilted', 'tilt', 'salty', 'clapped', 'got clapped', 'smurf', 'smurfing', 'brainrot', 'chronically online', 'minus aura', 'negative aura', 'crashout', 'crashing out', 'we lost'],
   },
   {
     why: 'Weak "no" (disagreement alone, a negator before another word); "fell off" is also literal ("fell off the map").',
@@ -149,6 +159,21 @@ export const CHAT_LEXICON: readonly LexiconGroup[] = [
     why: 'Laughing slang (and mocking-but-laughing words).',
     weights: { [C.Amused]: 2.8 },
     tokens: ['lol', 'lool', 'lmao', 'lmfao', 'rofl', 'roflmao', 'haha', 'hah', 'heh', 'lolz', 'im dead', 'i am dead', 'dead', 'dying', 'im dying', 'i cant', 'funny', 'hilarious', 'comedy', 'comedian', 'jk', 'clip it', 'clip that', 'clipped', 'clip', 'meme', 'memes', 'troll', 'trolling', 'sarcasm', 'sure buddy', 'ok buddy', 'sure jan', 'bonk', 'ded', 'kkkk', 'ww', '草'],
+  },
+  {
+    why: 'Gen-Z laughing: "crying" and 😭 are mostly overwhelmed laughter in 2020s chat, with some real sadness left.',
+    weights: { [C.Amused]: 2, [C.Critical]: 1 },
+    tokens: ['😭', 'im crying', 'crying', 'screaming', 'im screaming', 'im weak', 'wheezing', 'im wheezing', 'skibidi'],
+  },
+  {
+    why: '"chat is this real": disbelief.',
+    weights: { [C.Surprised]: 2.2 },
+    tokens: ['chat is this real', 'is this real'],
+  },
+  {
+    why: 'Telling someone to back off.',
+    weights: { [C.Hostile]: 2.4 },
+    tokens: ['hop off', 'get off'],
   },
   {
     why: 'The sarcasm marker: a joke on its own, ridicule after praise.',

@@ -119,6 +119,13 @@ describe('chat reading (issue #16)', () => {
       expect(NEGATIVE.has(category(text))).toBe(true);
     });
 
+    it('reads 2020s chat slang', () => {
+      expect(category('stop glazing')).toBe(C.Critical);
+      expect(category('jungle diff')).toBe(C.Critical);
+      expect(category('im crying 😭😭')).toBe(C.Amused);
+      expect(category('chat is this real')).toBe(C.Surprised);
+    });
+
     it('reads leetspeak the lexicon confirms', () => {
       expect(category('tr4sh streamer')).toBe(C.Hostile);
       expect(processor.analyze('tr4sh streamer').cues).toContain('deleet');
