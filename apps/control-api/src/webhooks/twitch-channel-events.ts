@@ -30,21 +30,6 @@ const list = (value: unknown): Record<string, unknown>[] => (Array.isArray(value
 const tier = (value: unknown): '1000' | '2000' | '3000' => (value === '2000' || value === '3000' ? value : '1000');
 const sum = (items: Record<string, unknown>[], field: string): number => items.reduce((total, item) => total + num(item[field]), 0);
 
-/** The EventSub types this module maps, with the version subscribed (desired-subscriptions.ts). */
-export const CHANNEL_EVENT_TYPES = [
-  'channel.poll.begin',
-  'channel.poll.progress',
-  'channel.poll.end',
-  'channel.prediction.begin',
-  'channel.prediction.progress',
-  'channel.prediction.lock',
-  'channel.prediction.end',
-  'channel.hype_train.begin',
-  'channel.hype_train.progress',
-  'channel.hype_train.end',
-  'channel.chat.notification',
-] as const;
-
 /**
  * Maps a poll, prediction, hype train or chat notification to an audience event, or null when it carries no
  * audience reaction (a poll that was archived or terminated, a cancelled prediction, a duplicate notice…).
