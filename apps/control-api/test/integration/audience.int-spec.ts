@@ -319,6 +319,31 @@ describe('live audience ingest over HTTP, on MariaDB and Redis', () => {
       await request(sut.app.getHttpServer()).post('/stream/webhook/twitch').send({}).expect(403);
     });
 
+    it('counts chat below the confidence floor without buffering it, and reads emote fragments', async () => {
+      const { broadcaster, sessionId, accountId } = await linkLiveTwitch();
+      const chatter = viewer();
+      const greeting = chat(broadcaster.id, chatter, chatText('just got home from work'));
+      // "hype" as text is Excited; marked by the platform as a (channel) emote the engine does not know, it adds
+      // nothing: proof that the fragments reach the engine.
+      const channelEmote = chat(broadcaster.id, chatter, chatText('hype'));
+      const emoteEvent = JSON.parse(channelEmote.body).event;
+      const rest = emoteEvent.message.text.slice('hype'.length);
+      emoteEvent.message.fragments = [
+        { type: 'emote', text: 'hype', cheermote: null, emote: { id: 'emotesv2_1', emote_set_id: '1', owner_id: broadcaster.id, format: ['static'] }, mention: null },
+        { type: 'text', text: rest, cheermote: null, emote: null, mention: null },
+      ];
+      const marked = eventSubDelivery(WEBHOOK_SECRET, 'notification', 'channel.chat.message', { event: emoteEvent });
+      await deliver('/stream/webhook/twitch', greeting).expect(204);
+      await deliver('/stream/webhook/twitch', marked).expect(204);
+      await deliver('/stream/webhook/twitch', chat(broadcaster.id, chatter, chatText('gg well played'))).expect(204);
+      await expectEventually(async () => {
+        const status = await post('/stream/session/status', user(accountId), { accountId, platformSessionId: sessionId }).expect(200);
+        expect(status.body.messagesWithoutSentiment).toBe(2);
+        expect(status.body.entriesAccepted).toBe(1);
+      });
+      expect(await bufferLength(sessionId)).toBe(1);
+    });
+
     it('opens and closes sessions on stream.online / stream.offline', async () => {
       const { accountId, broadcaster, sessionId } = await linkLiveTwitch();
       await deliver('/stream/webhook/twitch', eventSubDelivery(WEBHOOK_SECRET, 'notification', 'stream.offline', { event: { broadcaster_user_id: broadcaster.id, broadcaster_user_login: broadcaster.login } })).expect(204);
