@@ -1,6 +1,24 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
+const moduleBoundaries = [
+  'error',
+  {
+    enforceBuildableLibDependency: true,
+    allow: [],
+    depConstraints: [
+      { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:types', 'type:util', 'type:testing'] },
+      { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:contracts', 'type:types', 'type:util'] },
+      { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:types'] },
+      { sourceTag: 'type:types', onlyDependOnLibsWithTags: [] },
+      { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:types', 'type:util'] },
+      { sourceTag: 'type:deploy', onlyDependOnLibsWithTags: [] },
+      { sourceTag: 'type:tools', onlyDependOnLibsWithTags: ['type:contracts', 'type:types', 'type:util', 'type:testing'] },
+      { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:contracts', 'type:types', 'type:util', 'type:testing'] },
+    ],
+  },
+];
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -11,23 +29,7 @@ export default [
     files: ['**/*.ts'],
     rules: {
       // Apps talk only through @lib-stream/contracts over Redis; libs never import apps.
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: true,
-          allow: [],
-          depConstraints: [
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:types', 'type:util', 'type:testing'] },
-            { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:contracts', 'type:types', 'type:util'] },
-            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:types'] },
-            { sourceTag: 'type:types', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:types', 'type:util'] },
-            { sourceTag: 'type:deploy', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'type:tools', onlyDependOnLibsWithTags: ['type:contracts', 'type:types', 'type:util', 'type:testing'] },
-            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:contracts', 'type:types', 'type:util', 'type:testing'] },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': moduleBoundaries,
       // Off on purpose: an `import type` of an injected class erases the decorator metadata Nest DI needs.
       '@typescript-eslint/consistent-type-imports': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -59,6 +61,11 @@ export default [
     // apps' own modules, so they may import app code.
     files: ['tools/**/*.ts'],
     rules: { 'no-console': 'off', '@nx/enforce-module-boundaries': 'off' },
+  },
+  {
+    // The sentiment tools use the engine through @lib-stream/sentiment like any project: no exception.
+    files: ['tools/sentiment/**/*.ts', 'tools/bench/sentiment-throughput.ts'],
+    rules: { '@nx/enforce-module-boundaries': moduleBoundaries },
   },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
 ];
