@@ -8,7 +8,7 @@ describe('LexiconSentimentProcessor', () => {
   const processor = new LexiconSentimentProcessor({ floor: 0 });
   const analyze = (text: string) => {
     const verdict = processor.analyze(text);
-    return { category: verdict.candidate, intensity: verdict.confidence };
+    return { category: verdict.candidate, intensity: verdict.result?.intensity ?? 0 };
   };
   const intensity = (text: string) => analyze(text).intensity;
 
@@ -54,6 +54,13 @@ describe('LexiconSentimentProcessor', () => {
   });
 
   describe('intensity', () => {
+    it('lets capitals raise intensity but not the confidence the floor is compared with', () => {
+      const plain = processor.analyze('run it back');
+      const caps = processor.analyze('RUN IT BACK');
+      expect(caps.confidence).toBe(plain.confidence);
+      expect(caps.result?.intensity).toBeGreaterThan(plain.result?.intensity ?? 1);
+    });
+
     it('rises with caps, elongation and exclamation marks', () => {
       const plain = intensity('lets go');
       const caps = intensity('LETS GO');
@@ -156,7 +163,7 @@ describe('LexiconSentimentProcessor', () => {
       const reversed = [...lines].reverse().map(analyze).reverse();
       const fresh = new LexiconSentimentProcessor({ floor: 0 });
       expect(reversed).toEqual(first);
-      expect(lines.map((l) => fresh.analyze(l)).map((v) => ({ category: v.candidate, intensity: v.confidence }))).toEqual(first);
+      expect(lines.map((l) => fresh.analyze(l)).map((v) => ({ category: v.candidate, intensity: v.result?.intensity ?? 0 }))).toEqual(first);
     });
 
     it('keeps no trace of the message after analyzeText returns', () => {

@@ -37,8 +37,7 @@ const NEGATION: readonly (readonly number[])[] = [
 const NEGATION_SCOPE = 3;
 /** How many tokens an intensifier waits for something to intensify. */
 const MODIFIER_SCOPE = 2;
-/** Weight multipliers for emphasis written into a token. */
-const SHOUT_BOOST = 1.4;
+/** Weight multiplier for a stretched word ("sooo"). Capitals are not one: they raise intensity, never evidence. */
 const ELONGATION_BOOST = 1.25;
 /** Each repeat of the same token counts less ("KEKW KEKW KEKW" is stronger than one KEKW, not three times). */
 const REPEAT_DECAY = [1, 0.6, 0.36, 0.22, 0.13, 0.08, 0.05, 0.03];
@@ -133,15 +132,14 @@ export class LexiconSentimentProcessor implements SentimentProcessor {
     }
   }
 
+  /** The passes, in order, over this.state. */
   private score(): SentimentVerdict {
-    const st = this.state;
     if (this.tokens.count === 0) return this.verdict(null, 0, 'empty');
     this.readTokens();
     this.aimInsults();
     this.readMockery();
     this.readRhetoric();
-    const damping = this.spamDamping();
-    return this.decide(st.emphasis() * damping);
+    return this.decide(this.spamDamping());
   }
 
   // ------------------------------------------------------------------ pass 1: tokens
@@ -193,11 +191,9 @@ export class LexiconSentimentProcessor implements SentimentProcessor {
     const st = this.state;
     const flags = lex.flags[id];
     const isEmote = (flags & EntryFlag.Emote) !== 0 || t.kind[i] !== TokenKind.Word;
-    let emphasis = st.tokenEmphasis;
-    if (st.tokenShouted && (flags & EntryFlag.Emote) === 0) {
-      st.shouted++;
-      emphasis *= SHOUT_BOOST;
-    }
+    const emphasis = st.tokenEmphasis;
+    // Caps are how chat chants, not evidence of a feeling: they count toward intensity only (MessageState.emphasis).
+    if (st.tokenShouted && (flags & EntryFlag.Emote) === 0) st.shouted++;
     const followed = next < t.count && t.clauseStart[next] === 0;
     const role = lex.roles[id];
     if (role === Role.Negator && followed) {
@@ -408,7 +404,11 @@ export class LexiconSentimentProcessor implements SentimentProcessor {
 
   // ------------------------------------------------------------------ decision
 
-  private decide(emphasis: number): SentimentVerdict {
+  /**
+   * Picks the category. Confidence (compared with the floor) is the evidence's strength times the emphasis written
+   * into words (stretching, "!!!", intensifiers) and the spam damping; intensity adds shouting on top.
+   */
+  private decide(damping: number): SentimentVerdict {
     const s = this.state.scores;
     let top = 0;
     for (let c = 1; c < K; c++) if (s[c] > s[top]) top = c;
@@ -418,18 +418,19 @@ export class LexiconSentimentProcessor implements SentimentProcessor {
     const evidence = s[top] - prior[top] - (s[NEUTRAL] - prior[NEUTRAL]);
     if (!(evidence > 0)) return this.verdict(null, 0, 'no-evidence');
     const strength = 1 - Math.exp(-evidence / INTENSITY_SCALE);
-    const confidence = Math.round(Math.min(1, strength * emphasis) * 1000) / 1000;
-    return this.verdict(CATEGORIES[top], confidence, confidence < this.floor || confidence === 0 ? 'below-floor' : 'scored');
+    const confidence = round3(strength * this.state.emphasis(false) * damping);
+    const intensity = round3(strength * this.state.emphasis(true) * damping);
+    return this.verdict(CATEGORIES[top], confidence, confidence < this.floor || confidence === 0 ? 'below-floor' : 'scored', intensity);
   }
 
-  private verdict(candidate: SentimentCategory | null, confidence: number, reason: SentimentVerdict['reason']): SentimentVerdict {
+  private verdict(candidate: SentimentCategory | null, confidence: number, reason: SentimentVerdict['reason'], intensity = confidence): SentimentVerdict {
     const cues: SentimentCue[] = [];
     const bits = this.state.cues;
     CUE_NAMES.forEach((name, k) => {
       if ((bits & (1 << k)) !== 0) cues.push(name);
     });
     return {
-      result: reason === 'scored' && candidate !== null ? { category: candidate, intensity: confidence } : null,
+      result: reason === 'scored' && candidate !== null ? { category: candidate, intensity } : null,
       candidate,
       confidence,
       floor: this.floor,
@@ -437,6 +438,10 @@ export class LexiconSentimentProcessor implements SentimentProcessor {
       cues,
     };
   }
+}
+
+function round3(x: number): number {
+  return Math.round(Math.min(1, x) * 1000) / 1000;
 }
 
 function hasDigit(text: string): boolean {

@@ -70,11 +70,11 @@ export class MessageState {
     if (this.pendingLeft > 0 && --this.pendingLeft === 0) this.pending = 1;
   }
 
-  /** Whole-message emphasis: shouting, stretching, "!!!" and intensifiers raise intensity (not the category). */
-  emphasis(): number {
+  /** Whole-message emphasis: stretching, "!!!", intensifiers and (`withShouting`) capitals; never the category. */
+  emphasis(withShouting: boolean): number {
     return (
       1 +
-      0.4 * Math.min(1, this.shouted / Math.max(1, this.words)) +
+      (withShouting ? 0.4 * Math.min(1, this.shouted / Math.max(1, this.words)) : 0) +
       0.1 * Math.min(this.elongated, 3) +
       0.05 * Math.min(this.bangs, 6) +
       0.1 * Math.min(this.modifiersUsed, 2)
