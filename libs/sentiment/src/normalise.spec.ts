@@ -34,6 +34,14 @@ describe('normaliseChat', () => {
     expect(normaliseChat('e\u0301')).toBe('é');
   });
 
+  it('unmasks swear words hidden behind symbols, and leaves other symbols alone', () => {
+    expect(normaliseChat('f*ck this')).toBe('fuck this');
+    expect(normaliseChat('what the f**k')).toBe('what the fuck');
+    expect(normaliseChat('f*** off')).toBe('fuck off');
+    expect(normaliseChat('sh!t game, a**hole')).toBe('shit game, asshole');
+    for (const plain of ['hello!!! wow', '#1 streamer', '$5 skin', '100% agree', 'what a!! game', 'mail me@home']) expect(normaliseChat(plain)).toBe(plain);
+  });
+
   it('never throws on lone surrogates', () => {
     expect(() => normaliseChat('\ud800 x \udfff')).not.toThrow();
   });

@@ -13,6 +13,8 @@
  *     A word is folded when it mixes such letters with Latin ones ("hаte" with a Cyrillic а) or consists only of
  *     them; real Cyrillic or Greek words contain letters with no Latin twin and stay as they are.
  *
+ * Swear words masked with symbols ("f*ck", "sh!t") are unmasked.
+ *
  * Long letter repeats are squeezed by the tokenizer (it cuts runs to two and flags the word as stretched) and
  * leetspeak is undone at lookup time, where the lexicon can confirm the reading is unambiguous (see deleet).
  */
@@ -92,7 +94,7 @@ function isPlainAscii(text: string): boolean {
  * The result is at most as long as NFKC makes it.
  */
 export function normaliseChat(text: string): string {
-  if (isPlainAscii(text)) return text;
+  if (isPlainAscii(text)) return hasMask(text) ? unmask(text) : text;
   const nfkc = text.normalize('NFKC');
   let stripped = '';
   let marks = 0;
@@ -118,7 +120,41 @@ export function normaliseChat(text: string): string {
       changed = true;
     }
   }
-  return changed ? words.join('') : stripped;
+  const folded = changed ? words.join('') : stripped;
+  return hasMask(folded) ? unmask(folded) : folded;
+}
+
+/** Swear words with letters masked by symbols ("f*ck", "sh!t", "a**hole"): the mask hides nothing from a reader. */
+const MASKED: readonly [RegExp, string][] = [
+  [/\bf[*#@!%$]+c?k(ing|in|ed|er|s)?\b/gi, 'fuck$1'],
+  [/\bf[*#@!%$]+(ing|in)\b/gi, 'fucking'],
+  [/\bf[*#]{3}(?![\w*#])/gi, 'fuck'],
+  [/\bsh[*#@!%$1i]+t(ty|s)?\b/gi, 'shit$1'],
+  [/\bb[*#@!%$1i]+tch(es)?\b/gi, 'bitch$1'],
+  [/\ba[*#@!%$]{2}(hole)?\b/gi, 'ass$1'],
+  [/\bd[*#@!%$]+mn\b/gi, 'damn'],
+];
+
+function isMaskChar(c: number): boolean {
+  return c === 42 || c === 35 || c === 33 || c === 36 || c === 64 || c === 37; // * # ! $ @ %
+}
+
+/** Cheap pre-check for unmask: a letter followed by mask symbols and then a letter, or by three or more of them. */
+function hasMask(text: string): boolean {
+  for (let i = 1; i < text.length; i++) {
+    if (!isMaskChar(text.charCodeAt(i)) || !isLatinLetter(text.charCodeAt(i - 1))) continue;
+    let j = i;
+    while (j < text.length && isMaskChar(text.charCodeAt(j))) j++;
+    if (j - i >= 3 || (j < text.length && isLatinLetter(text.charCodeAt(j)))) return true;
+    i = j;
+  }
+  return false;
+}
+
+function unmask(text: string): string {
+  let out = text;
+  for (const [pattern, word] of MASKED) out = out.replace(pattern, word);
+  return out;
 }
 
 const LEET: Readonly<Record<string, string>> = { '0': 'o', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's' };
