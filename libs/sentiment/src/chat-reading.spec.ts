@@ -78,6 +78,12 @@ describe('chat reading (issue #16)', () => {
       expect(processor.analyze('not good').cues).toContain('negation');
     });
 
+    it('reads "never been this X" as a superlative, not a negation', () => {
+      expect(category("I've never been this sad")).toBe(C.Critical);
+      expect(category('never seen anything so good')).toBe(C.Supportive);
+      expect(category('havent been good lately')).toBe(C.Critical);
+    });
+
     it('reads "not bad" as mild approval', () => {
       expect(category('not bad at all')).toBe(C.Supportive);
     });

@@ -35,6 +35,10 @@ const NEGATION: readonly (readonly number[])[] = [
 
 /** How many following tokens a negator reaches (it also stops at punctuation and at an emote, emoji or emoticon). */
 const NEGATION_SCOPE = 3;
+/** "never been this …", "havent seen anything so …": the negator makes a superlative of what follows. */
+const SUPERLATIVE_VERBS: ReadonlySet<string> = new Set(['been', 'seen', 'felt', 'had', 'heard', 'watched', 'played']);
+const SUPERLATIVE_DEGREES: ReadonlySet<string> = new Set(['this', 'so', 'that', 'anything', 'something', 'more', 'such']);
+const SUPERLATIVE_BOOST = 1.3;
 /** How many tokens an intensifier waits for something to intensify. */
 const MODIFIER_SCOPE = 2;
 /** Weight multiplier for a stretched word ("sooo"). Capitals are not one: they raise intensity, never evidence. */
@@ -196,6 +200,13 @@ export class LexiconSentimentProcessor implements SentimentProcessor {
     if (st.tokenShouted && (flags & EntryFlag.Emote) === 0) st.shouted++;
     const followed = next < t.count && t.clauseStart[next] === 0;
     const role = lex.roles[id];
+    if (role === Role.Negator && followed && this.isSuperlativeNegation(next)) {
+      // "never been this sad", "never seen anything so good": a superlative, not a negation.
+      st.pending *= SUPERLATIVE_BOOST;
+      st.pendingLeft = NEGATION_SCOPE + 1;
+      st.modifiersUsed++;
+      return;
+    }
     if (role === Role.Negator && followed) {
       st.negateLeft = NEGATION_SCOPE;
       // A learned negator ("not", "never") keeps its own weights: GoEmotions taught it what negated sentences
@@ -257,6 +268,12 @@ export class LexiconSentimentProcessor implements SentimentProcessor {
     st.insultCritical *= CONTRAST_BEFORE;
     st.endClause();
     st.cues |= Cue.Contrast;
+  }
+
+  /** A negator at `next - 1` starts "been/seen/felt… this/so/anything" (see SUPERLATIVE_VERBS). */
+  private isSuperlativeNegation(next: number): boolean {
+    const t = this.tokens;
+    return next + 1 < t.count && SUPERLATIVE_VERBS.has(t.text[next]) && SUPERLATIVE_DEGREES.has(t.text[next + 1]) && t.clauseStart[next + 1] === 0;
   }
 
   /** Finds the longest phrase (or the single token) starting at `i`; sets this.span. Returns the entry id or -1. */
