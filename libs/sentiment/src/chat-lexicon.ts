@@ -45,6 +45,21 @@ export const CHAT_LEXICON: readonly LexiconGroup[] = [
     tokens: ['run it back', 'we are so back', 'so back', 'were so back', 'were back', 'we back', 'we won', 'get in', 'here we go', 'its happening', 'goal', 'gg ez', 'easy', 'too easy', 'gr8', 'he did it', 'she did it', 'they did it', 'we did it', 'he did that', 'let him cook', 'let her cook', 'let them cook', 'cooking', 'hes cooking', 'he is cooking', 'no shot', 'outplayed', 'believe', 'i believe', 'one more', 'encore', 'mvp', 'what a game', 'what a match', 'ggez', 'we win', 'winning'],
   },
   {
+    why: 'Letter spam: "WWWWW" is a wall of Ws (a win; also Japanese "www" laughter), "AAAAA" crowd noise ("OOOOO" is the OOOO emote).',
+    weights: { [C.Excited]: 2, [C.Amused]: 0.8 },
+    tokens: ['ww', 'aa'],
+  },
+  {
+    why: 'Awe sounds.',
+    weights: { [C.Surprised]: 1.4, [C.Excited]: 1 },
+    tokens: ['ooh', 'ohh', 'ahh'],
+  },
+  {
+    why: '"LLLLL": a wall of Ls (a loss).',
+    weights: { [C.Critical]: 2.2 },
+    tokens: ['ll'],
+  },
+  {
     why: 'Hype emoji.',
     weights: { [C.Excited]: 2.4 },
     tokens: ['🔥', '🎉', '🥳', '🚀', '💥', '⚡', '🏆', '🙌', '🤩', '😍', '✨', '🎊', '🍾', '😤', '🤘', '💯', '⭐', '🌟', '🥇', '👑'],
@@ -158,7 +173,7 @@ export const CHAT_LEXICON: readonly LexiconGroup[] = [
   {
     why: 'Laughing slang (and mocking-but-laughing words).',
     weights: { [C.Amused]: 2.8 },
-    tokens: ['lol', 'lool', 'lmao', 'lmfao', 'rofl', 'roflmao', 'haha', 'hah', 'heh', 'lolz', 'im dead', 'i am dead', 'dead', 'dying', 'im dying', 'i cant', 'funny', 'hilarious', 'comedy', 'comedian', 'jk', 'clip it', 'clip that', 'clipped', 'clip', 'meme', 'memes', 'troll', 'trolling', 'sarcasm', 'sure buddy', 'ok buddy', 'sure jan', 'bonk', 'ded', 'kkkk', 'ww', '草'],
+    tokens: ['lol', 'lool', 'lmao', 'lmfao', 'rofl', 'roflmao', 'haha', 'hah', 'heh', 'lolz', 'im dead', 'i am dead', 'dead', 'dying', 'im dying', 'i cant', 'funny', 'hilarious', 'comedy', 'comedian', 'jk', 'clip it', 'clip that', 'clipped', 'clip', 'meme', 'memes', 'troll', 'trolling', 'sarcasm', 'sure buddy', 'ok buddy', 'sure jan', 'bonk', 'ded', 'kkkk', '草'],
   },
   {
     why: 'Gen-Z laughing: "crying" and 😭 are mostly overwhelmed laughter in 2020s chat, with some real sadness left.',

@@ -107,6 +107,11 @@ describe('chat reading (issue #16)', () => {
       expect(category('WE ARE SO BACK')).toBe(C.Excited);
     });
 
+    it('reads letter walls: WWWWW is a win, LLLLL a loss', () => {
+      expect(category('WWWWWWW')).toBe(C.Excited);
+      expect(category('LLLLLLL')).toBe(C.Critical);
+    });
+
     it('gives capitals of unknown words no sentiment', () => {
       expect(category('QWZX VBNM PLORK')).toBeNull();
     });
