@@ -4,7 +4,8 @@ import { ChatTokens, TokenKind, collapseRuns, tokenizeChat } from './chat-tokeni
 import { CATEGORIES, COLUMNS, CompiledLexicon, EntryFlag, NEUTRAL, Role, type VocabNode } from './compiled-lexicon';
 import { loadGoEmotionsWeights } from './goemotions-weights';
 import type { LearnedWeights } from './learned-weights';
-import { MessageState } from './message-state';
+import { aimInsults, readMockery, readRhetoric, spamDamping } from './message-passes';
+import { CUE_NAMES, Cue, MessageState } from './message-state';
 import { deleet, normaliseChat } from './normalise';
 import type { MessageContext, SentimentCue, SentimentProcessor, SentimentVerdict } from './sentiment-processor';
 
@@ -12,8 +13,6 @@ const EXCITED = CATEGORIES.indexOf(SentimentCategory.Excited);
 const SUPPORTIVE = CATEGORIES.indexOf(SentimentCategory.Supportive);
 const CRITICAL = CATEGORIES.indexOf(SentimentCategory.Critical);
 const CURIOUS = CATEGORIES.indexOf(SentimentCategory.Curious);
-const AMUSED = CATEGORIES.indexOf(SentimentCategory.Amused);
-const HOSTILE = CATEGORIES.indexOf(SentimentCategory.Hostile);
 const K = CATEGORIES.length;
 
 /**
@@ -51,19 +50,8 @@ const INTENSITY_SCALE = 6;
 const CONTRAST_BEFORE = 0.3;
 /** Positive evidence (log-odds) that must come before a laugh/irony emote for it to read as ridicule. */
 const MOCK_PRAISE = 1;
-/** Share of the praise that turns into criticism when mocked. */
-const MOCK_TO_CRITICAL = 0.8;
 /** Curious weight at which a chat-lexicon entry is a question cue ("?", "why", "how come"), not a side lean. */
 const QUESTION_CUE = 0.8;
-/** Negative evidence at which a question is read as a complaint ("why is this so bad?"). */
-const RHETORIC_NEGATIVE = 1.5;
-/** A message of at least this many tokens whose distinct tokens are fewer than SPAM_DISTINCT of them is a spam wall. */
-const SPAM_MIN_TOKENS = 10;
-const SPAM_DISTINCT = 0.35;
-/** A message this long is usually a copypasta: pasted, not felt. */
-const COPYPASTA_TOKENS = 40;
-const SPAM_DAMPING = 0.5;
-const COPYPASTA_DAMPING = 0.6;
 
 /**
  * Default confidence floor: below it a message has "no sentiment". Chosen on GoEmotions dev (its first half; the
@@ -79,26 +67,14 @@ export interface LexiconSentimentOptions {
   readonly floor?: number;
 }
 
-const CUE_NAMES: readonly SentimentCue[] = ['normalised', 'negation', 'contrast', 'mockery', 'rhetorical-question', 'insult-aimed', 'spam-damped', 'unknown-emote', 'deleet'];
-const enum Cue {
-  Normalised = 1,
-  Negation = 2,
-  Contrast = 4,
-  Mockery = 8,
-  Rhetoric = 16,
-  InsultAimed = 32,
-  SpamDamped = 64,
-  UnknownEmote = 128,
-  Deleet = 256,
-}
-
 /**
  * Live-chat sentiment from a hand-written chat lexicon, an emote table and a word table learned from GoEmotions.
  *
  * Per message: normalise (normalise.ts), tokenize (emotes, emoji, elongation, caps, "!!!"), then passes over a
- * MessageState: read the tokens (lookup, negation, intensifiers, contrast, emphasis), aim insults, read mockery,
- * read rhetorical complaints, damp spam; the strongest category wins and its margin over "no emotion" (saturating,
- * raised by emphasis, lowered for spam) is both the intensity and the confidence compared with the floor.
+ * MessageState: read the tokens (lookup, negation, intensifiers, contrast, emphasis), then the later passes of
+ * message-passes.ts (aim insults, read mockery, read rhetorical complaints, damp spam); the strongest category wins
+ * and its margin over "no emotion" (saturating, raised by emphasis, lowered for spam) is the confidence compared
+ * with the floor; capitals raise the intensity on top of it.
  *
  * Not re-entrant across threads (it reuses scratch buffers), which is fine for Node's single thread. It never keeps
  * or logs the text: only categories, numbers and cue names leave analyze.
@@ -140,10 +116,11 @@ export class LexiconSentimentProcessor implements SentimentProcessor {
   private score(): SentimentVerdict {
     if (this.tokens.count === 0) return this.verdict(null, 0, 'empty');
     this.readTokens();
-    this.aimInsults();
-    this.readMockery();
-    this.readRhetoric();
-    return this.decide(this.spamDamping());
+    const prior = this.lexicon.prior;
+    aimInsults(this.state);
+    readMockery(this.state, prior);
+    readRhetoric(this.state, prior);
+    return this.decide(spamDamping(this.state, this.tokens));
   }
 
   // ------------------------------------------------------------------ pass 1: tokens
@@ -361,62 +338,6 @@ export class LexiconSentimentProcessor implements SentimentProcessor {
       for (let c = 0; c < K; c++) s[c] += last[c];
     }
     st.praise += Math.max(0, last[EXCITED]) + Math.max(0, last[SUPPORTIVE]);
-  }
-
-  // ------------------------------------------------------------------ later passes
-
-  /** An insult word in a message that addresses someone ("you're trash") is hostility, not criticism. */
-  private aimInsults(): void {
-    const st = this.state;
-    if (!st.secondPerson || st.insultCritical <= 0) return;
-    st.scores[CRITICAL] -= st.insultCritical;
-    st.scores[HOSTILE] += st.insultCritical;
-    st.cues |= Cue.InsultAimed;
-  }
-
-  /** Praise followed by a laugh or irony emote: the praise was ridicule, so it counts as criticism. */
-  private readMockery(): void {
-    const st = this.state;
-    if (!st.mocked) return;
-    const s = st.scores;
-    const prior = this.lexicon.prior;
-    const praise = Math.max(0, s[EXCITED] - prior[EXCITED]) + Math.max(0, s[SUPPORTIVE] - prior[SUPPORTIVE]);
-    s[EXCITED] = Math.min(s[EXCITED], prior[EXCITED]);
-    s[SUPPORTIVE] = Math.min(s[SUPPORTIVE], prior[SUPPORTIVE]);
-    s[CRITICAL] += MOCK_TO_CRITICAL * praise + 1;
-    s[AMUSED] = Math.min(s[AMUSED], s[CRITICAL] - 0.5);
-    st.cues |= Cue.Mockery;
-  }
-
-  /** A question that carries a complaint ("why is this so bad?", "who asked?") is criticism, not curiosity. */
-  private readRhetoric(): void {
-    const st = this.state;
-    if (st.asked <= 0) return;
-    const s = st.scores;
-    const prior = this.lexicon.prior;
-    const negative = Math.max(0, s[CRITICAL] - prior[CRITICAL]) + Math.max(0, s[HOSTILE] - prior[HOSTILE]);
-    const positive = Math.max(0, s[EXCITED] - prior[EXCITED]) + Math.max(0, s[SUPPORTIVE] - prior[SUPPORTIVE]);
-    if (negative < RHETORIC_NEGATIVE || negative <= positive) return;
-    const moved = 0.8 * st.asked;
-    s[CURIOUS] -= moved;
-    s[s[HOSTILE] > s[CRITICAL] ? HOSTILE : CRITICAL] += 0.6 * moved;
-    st.cues |= Cue.Rhetoric;
-  }
-
-  /** Spam walls (few distinct tokens repeated) and copypastas (very long lines) count for less. */
-  private spamDamping(): number {
-    const t = this.tokens;
-    const n = t.count;
-    let damping = 1;
-    if (n >= SPAM_MIN_TOKENS) {
-      const distinct = new Set<string>();
-      for (let i = 0; i < n; i++) distinct.add(t.text[i]);
-      if (distinct.size < SPAM_DISTINCT * n) damping *= SPAM_DAMPING;
-      distinct.clear();
-    }
-    if (n >= COPYPASTA_TOKENS) damping *= COPYPASTA_DAMPING;
-    if (damping < 1) this.state.cues |= Cue.SpamDamped;
-    return damping;
   }
 
   // ------------------------------------------------------------------ decision

@@ -1,4 +1,20 @@
 import { COLUMNS } from './compiled-lexicon';
+import type { SentimentCue } from './sentiment-processor';
+
+/** The cues a pass can set, as bits of MessageState.cues; CUE_NAMES[k] names bit k. */
+export const enum Cue {
+  Normalised = 1,
+  Negation = 2,
+  Contrast = 4,
+  Mockery = 8,
+  Rhetoric = 16,
+  InsultAimed = 32,
+  SpamDamped = 64,
+  UnknownEmote = 128,
+  Deleet = 256,
+}
+
+export const CUE_NAMES: readonly SentimentCue[] = ['normalised', 'negation', 'contrast', 'mockery', 'rhetorical-question', 'insult-aimed', 'spam-damped', 'unknown-emote', 'deleet'];
 
 /**
  * The scratch state the processor's passes share for one message: the running score per category (log-odds, the 8
@@ -31,7 +47,7 @@ export class MessageState {
   /** Emphasis of the token being read, and whether it was shouted. */
   tokenEmphasis = 1;
   tokenShouted = false;
-  /** Bit set of the cues that fired (see the processor's Cue). */
+  /** Bit set of the cues that fired (Cue). */
   cues = 0;
 
   reset(prior: Float64Array): void {
