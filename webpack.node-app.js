@@ -4,7 +4,8 @@
  * Why our own: @nx/webpack pulls in its whole web toolchain (sass-embedded and its per-platform
  * optional packages, which npm 11 leaves out of the lockfile so that `npm ci` refuses it), and its
  * executor is removed in Nx 24. A Node service needs only this:
- * - TypeScript through ts-loader, type-checked (a type error fails the build);
+ * - TypeScript through ts-loader, type-checked (a type error fails the build) unless
+ *   STREAM_BUILD_TRANSPILE_ONLY=1 (scripts/test.sh sets it: its typecheck job checks the same sources);
  * - the workspace libs (`@lib-stream/*`, paths from tsconfig.base.json) bundled in;
  * - every npm package and Node built-in left external (`require` at run time);
  * - `package.json` next to `main.js` listing the external packages the bundle requires, at the
@@ -118,7 +119,7 @@ function nodeAppConfig(appDir, name) {
         {
           test: /\.ts$/,
           loader: require.resolve('ts-loader'),
-          options: { configFile: join(appDir, 'tsconfig.app.json') },
+          options: { configFile: join(appDir, 'tsconfig.app.json'), transpileOnly: process.env.STREAM_BUILD_TRANSPILE_ONLY === '1' },
         },
       ],
     },

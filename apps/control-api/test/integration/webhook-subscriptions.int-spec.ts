@@ -18,6 +18,18 @@ describe('WebhookSubscriptionManager against a local Twitch', () => {
   const subscriptionsOf = (broadcasterId: string) =>
     twitch.eventSubSubscriptions.filter((s) => (s.condition.broadcaster_user_id ?? s.condition.to_broadcaster_user_id) === broadcasterId);
 
+  /**
+   * Waits until the broadcaster has `count` subscriptions and the reconcile the link started is over:
+   * until then a test's own reconcile is skipped (one reconcile at a time), which under load made
+   * the tests below race it.
+   */
+  async function settled(broadcasterId: string, count: number) {
+    await expectEventually(async () => {
+      expect(subscriptionsOf(broadcasterId)).toHaveLength(count);
+      expect(await manager().reconcile()).toMatchObject({ skipped: null });
+    });
+  }
+
   async function linkTwitch(accountId: string, broadcasterId: string, scopes?: string[]) {
     const http = () => request(sut.app.getHttpServer());
     const start = await http().post('/stream/platform/link').set('Authorization', bearerToken(accountId, ['user'])).send({ accountId, platform: 'twitch' }).expect(200);
@@ -52,7 +64,7 @@ describe('WebhookSubscriptionManager against a local Twitch', () => {
   it('creates the subscriptions a new Twitch link needs, with an app token, once', async () => {
     const broadcasterId = '71000001';
     await linkTwitch(randomUUID(), broadcasterId);
-    await expectEventually(() => expect(subscriptionsOf(broadcasterId)).toHaveLength(9));
+    await settled(broadcasterId, 9);
     expect(subscriptionsOf(broadcasterId).map((s) => s.type).sort()).toEqual(
       ['channel.chat.message', 'channel.chat.notification', 'channel.cheer', 'channel.follow', 'channel.raid', 'channel.subscribe', 'channel.subscription.message', 'stream.offline', 'stream.online'],
     );
@@ -66,7 +78,7 @@ describe('WebhookSubscriptionManager against a local Twitch', () => {
   it('adds polls, predictions and hype trains (v2) for a link that granted their scopes', async () => {
     const broadcasterId = '71000005';
     await linkTwitch(randomUUID(), broadcasterId, ['user:read:chat', 'channel:read:subscriptions', 'channel:read:polls', 'channel:read:predictions', 'channel:read:hype_train']);
-    await expectEventually(() => expect(subscriptionsOf(broadcasterId)).toHaveLength(19));
+    await settled(broadcasterId, 19);
     const enrichment = subscriptionsOf(broadcasterId).filter((s) => /^channel\.(poll|prediction|hype_train)\./.test(s.type));
     expect(enrichment.map((s) => `${s.type} v${s.version}`).sort()).toEqual([
       'channel.hype_train.begin v2', 'channel.hype_train.end v2', 'channel.hype_train.progress v2',
@@ -81,7 +93,7 @@ describe('WebhookSubscriptionManager against a local Twitch', () => {
   it('re-creates a subscription Twitch revoked and resumes after a 429', async () => {
     const broadcasterId = '71000002';
     await linkTwitch(randomUUID(), broadcasterId);
-    await expectEventually(() => expect(subscriptionsOf(broadcasterId)).toHaveLength(9));
+    await settled(broadcasterId, 9);
     subscriptionsOf(broadcasterId)[0].status = 'notification_failures_exceeded';
     twitch.rateLimitCreates = 1;
     const limited = await manager().reconcile();
@@ -94,7 +106,7 @@ describe('WebhookSubscriptionManager against a local Twitch', () => {
   it('re-subscribes at once when Twitch revokes a subscription for failures', async () => {
     const broadcasterId = '71000004';
     await linkTwitch(randomUUID(), broadcasterId);
-    await expectEventually(() => expect(subscriptionsOf(broadcasterId)).toHaveLength(9));
+    await settled(broadcasterId, 9);
     const revoked = subscriptionsOf(broadcasterId).find((s) => s.type === 'channel.cheer');
     if (revoked) revoked.status = 'notification_failures_exceeded';
     const delivery = eventSubDelivery('eventsub-secret-for-manager-tests', 'revocation', 'channel.cheer', { status: 'notification_failures_exceeded', condition: { broadcaster_user_id: broadcasterId } });
@@ -110,9 +122,9 @@ describe('WebhookSubscriptionManager against a local Twitch', () => {
     const accountId = randomUUID();
     const broadcasterId = '71000003';
     await linkTwitch(accountId, broadcasterId);
-    await expectEventually(() => expect(subscriptionsOf(broadcasterId)).toHaveLength(9));
+    await settled(broadcasterId, 9);
     await request(sut.app.getHttpServer()).post('/stream/platform/unlink').set('Authorization', bearerToken(accountId, ['user'])).send({ accountId, platform: 'twitch' }).expect(200);
-    await expectEventually(() => expect(subscriptionsOf(broadcasterId)).toHaveLength(0));
+    await settled(broadcasterId, 0);
   });
 
   it('lets one replica reconcile at a time', async () => {
