@@ -1,23 +1,23 @@
 #!/usr/bin/env bash
-# Runs every check of the workspace as independent jobs, TEST_PARALLEL (default 4) at a time, and
+# Runs every check of the workspace as independent jobs, TEST_PARALLEL (default 5) at a time, and
 # prints each job's result as it ends, then per-project counts and one total:
 #   typecheck  tsc over every project's sources and specs, one program (tsconfig.typecheck.json);
 #   lint       eslint over every project's sources (what each project's lint target covers), with the app/lib boundary rules, 0 warnings allowed;
 #   unit       every project's unit specs (no services), one jest run (jest.config.ts);
-#   int:<p>    a project's integration specs (real Redis, MariaDB, FFmpeg, node-media-server); the two
-#              longest suites are split into jest shards, each its own process with its own redis-server
-#              and databases;
+#   int:<p>    a project's integration specs (real Redis, MariaDB, FFmpeg, node-media-server); control-api's
+#              in three jest shards, media-worker's broadcast suite apart from the rest: each job is its
+#              own jest process with its own redis-server and databases;
 #   build      the three apps' bundles (transpile-only: the typecheck job checks the same sources);
 #   e2e.<n>    the end-to-end suite against those bundles, in two shards.
 # One program/run for typecheck, lint and unit instead of one per project: the per-project start-up
 # (a TypeScript program, a jest boot) was most of their cost. The integration suites mostly wait on
-# processes, sockets and timers, so four jobs keep two cores busy. `npx nx test <project>` still
+# processes, sockets and timers, so five jobs keep two cores busy. `npx nx test <project>` still
 # runs one project's typecheck, unit and integration specs.
 # A failed job's whole log is printed at the end; every log is in tmp/test-logs/.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export NX_DAEMON=false NX_NO_CLOUD=true FORCE_COLOR=0
-slots="${TEST_PARALLEL:-4}"
+slots="${TEST_PARALLEL:-5}"
 logs=tmp/test-logs
 rm -rf tmp/test-results "$logs"
 mkdir -p "$logs"
@@ -25,18 +25,18 @@ mkdir -p "$logs"
 # name|after|command: started in this order when a slot is free and the job named in `after` (if
 # any) has passed; longest and most waiting first, so none of them starts last.
 jobs=(
+  "int:media-worker.1||npx jest -c apps/media-worker/jest.int.config.ts --runInBand broadcast.int-spec"
   "int:control-api.1||npx jest -c apps/control-api/jest.int.config.ts --runInBand --shard=1/3"
   "build||STREAM_BUILD_TRANSPILE_ONLY=1 npx webpack --config apps/control-api/webpack.config.js --config apps/media-worker/webpack.config.js --config apps/pulse-publisher/webpack.config.js"
-  "int:media-worker.1||npx jest -c apps/media-worker/jest.int.config.ts --runInBand --shard=1/2"
-  "e2e.1|build|npx jest -c e2e/jest.config.ts --runInBand --shard=1/2"
-  "int:control-api.2||npx jest -c apps/control-api/jest.int.config.ts --runInBand --shard=2/3"
-  "e2e.2|build|npx jest -c e2e/jest.config.ts --runInBand --shard=2/2"
-  "typecheck||npx tsc -p tsconfig.typecheck.json"
-  "int:media-worker.2||npx jest -c apps/media-worker/jest.int.config.ts --runInBand --shard=2/2"
-  "lint||npx eslint apps/*/src apps/*/test libs/*/src e2e/src k8s/test tools --max-warnings 0"
-  "int:control-api.3||npx jest -c apps/control-api/jest.int.config.ts --runInBand --shard=3/3"
-  "unit||npx jest -c jest.config.ts"
   "int:pulse-publisher||npx jest -c apps/pulse-publisher/jest.int.config.ts --runInBand"
+  "int:control-api.2||npx jest -c apps/control-api/jest.int.config.ts --runInBand --shard=2/3"
+  "e2e.1|build|npx jest -c e2e/jest.config.ts --runInBand --shard=1/2"
+  "e2e.2|build|npx jest -c e2e/jest.config.ts --runInBand --shard=2/2"
+  "int:control-api.3||npx jest -c apps/control-api/jest.int.config.ts --runInBand --shard=3/3"
+  "int:media-worker.2||npx jest -c apps/media-worker/jest.int.config.ts --runInBand --testPathIgnorePatterns /broadcast\\.int-spec"
+  "typecheck||npx tsc -p tsconfig.typecheck.json"
+  "lint||npx eslint apps/*/src apps/*/test libs/*/src e2e/src k8s/test tools --max-warnings 0 --ignore-pattern '**/*.boundary-probe.ts'"
+  "unit||npx jest -c jest.config.ts"
   "int:testing||npx jest -c libs/testing/jest.int.config.ts --runInBand"
   "int:nest-kit||npx jest -c libs/nest-kit/jest.int.config.ts --runInBand"
 )
@@ -49,7 +49,7 @@ finish() { # pid, exit status
   # The last line of the log is `times` for the job's processes: "user sys" of the children.
   cpu=$(tail -n 1 "$logs/$name.log" | awk '{ gsub(/s/, "", $1); gsub(/s/, "", $2); split($1, u, "m"); split($2, s, "m"); printf "%d", u[1] * 60 + u[2] + s[1] * 60 + s[2] }')
   if [ "$2" = 0 ]; then state[$name]=passed; else state[$name]=failed; failed+=("$name"); fi
-  printf '  %-22s %-7s %4d s  (cpu %4s s)\n' "$name" "${state[$name]}" "$took" "$cpu"
+  printf '  %-22s %-7s %4d s  (cpu %4s s, ended at %d s)\n' "$name" "${state[$name]}" "$took" "$cpu" "$SECONDS"
   unset "names[$1]" "started[$1]"
 }
 reap() { # waits for any job to end

@@ -1,5 +1,6 @@
-// Writes each jest run's counts to tmp/test-results/<project>[.<shard>].json, one file per project
-// in the run (a run may hold several: the unit run holds them all) and per shard, so scripts/test.sh
+// Writes each jest run's counts to tmp/test-results/<project>.<pid>.json, one file per project in
+// the run (a run may hold several: the unit run holds them all) and per jest process (shards, and
+// runs of one project's specs split by path, each write their own), so scripts/test.sh
 // can print per-project counts and one closing "N passed, N failed" line for the whole workspace.
 const { mkdirSync, writeFileSync } = require('fs');
 const { basename, join } = require('path');
@@ -26,9 +27,8 @@ class SummaryReporter {
       byProject.set(name, counts);
     }
     if (byProject.size === 0) byProject.set(fallback, { project: fallback, passed: 0, failed: results.numRuntimeErrorTestSuites, skipped: 0 });
-    const shard = this.globalConfig.shard ? `.${this.globalConfig.shard.shardIndex}-of-${this.globalConfig.shard.shardCount}` : '';
     for (const counts of byProject.values()) {
-      writeFileSync(join(dir, `${counts.project.replace(/[^\w.-]/g, '-')}${shard}.json`), JSON.stringify(counts));
+      writeFileSync(join(dir, `${counts.project.replace(/[^\w.-]/g, '-')}.${process.pid}.json`), JSON.stringify(counts));
     }
   }
 }

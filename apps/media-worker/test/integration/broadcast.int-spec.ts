@@ -219,9 +219,10 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     expect(events.filter((e) => e.channel === 'stream.broadcast.started' && e.data.broadcastId === spec.broadcastId)).toHaveLength(1);
     await stop(spec);
     expect(present(await runtime(spec.broadcastId), 'the broadcast runtime').destinations.map((d) => d.state)).toEqual(['stopped', 'stopped']);
-    expect(events.filter((e) => e.channel === 'stream.broadcast.stopped' && e.data.broadcastId === spec.broadcastId)).toEqual([
+    // The event is published after the runtime records the stop: wait for it, then exactly one.
+    await expectEventually(() => expect(events.filter((e) => e.channel === 'stream.broadcast.stopped' && e.data.broadcastId === spec.broadcastId)).toEqual([
       expect.objectContaining({ data: expect.objectContaining({ reason: 'manual' }) }),
-    ]);
+    ]));
     expect(await redis.sismember(BroadcastKeys.active(), spec.broadcastId)).toBe(0);
   }, 60_000);
 
