@@ -70,7 +70,8 @@ const SALT_BYTES = 32;
 
 /**
  * Cross-session memory for `Returner` tracking that stores no platform user id. A viewer is stored only
- * as HMAC-SHA256(salt, linkId + platformUserId) under a key that expires after the retention. The salt
+ * as HMAC-SHA256(HMAC-SHA256(pepper, salt), linkId + platformUserId) under a key that expires after the
+ * retention; the pepper is a configured secret that is not in Redis. The salt
  * is random (never derived from any id), lives in Redis and expires at rotation, after which a new one is
  * made: the old salt is gone, so nobody can recompute or match the old hashes, and every viewer starts
  * again as new. Seen-records never outlive the salt that made them (their TTL is capped to its lifetime).
@@ -79,9 +80,14 @@ export class ReturnerLedger {
   private salt: Salt | null = null;
   private loading: Promise<Salt> | null = null;
 
+  /**
+   * @param pepper a secret from the service's configuration, never stored in Redis: the HMAC key is
+   *   HMAC-SHA256(pepper, salt), so a copy of Redis (salt and hashes) is not enough to test guessed ids.
+   */
   constructor(
     private readonly run: ScriptRunner,
     private readonly periods: ReturnerPeriods,
+    private readonly pepper: Buffer,
   ) {}
 
   /**
@@ -112,7 +118,8 @@ export class ReturnerLedger {
   private async loadSalt(): Promise<Salt> {
     const candidate = randomBytes(SALT_BYTES).toString('base64');
     const [value, pttl] = (await this.run(CURRENT_SALT, [SessionKeys.returnerSalt()], [candidate, this.periods.rotationMs])) as [string, number];
-    this.salt = { value, key: Buffer.from(value, 'base64'), expiresAt: Date.now() + Math.max(0, pttl) };
+    const key = createHmac('sha256', this.pepper).update('lib-stream returner key\n').update(value).digest();
+    this.salt = { value, key, expiresAt: Date.now() + Math.max(0, pttl) };
     return this.salt;
   }
 }
@@ -124,9 +131,14 @@ export class ReturnerLedger {
 @Injectable()
 export class ReturnerMemory extends ReturnerLedger {
   constructor(batch: RedisMicroBatch, @Inject(APP_CONFIG) config: AppConfig) {
-    super((script, keys, args) => batch.script(script, keys, args), {
-      rotationMs: config.STREAM_TRACKED_RETURNER_SALT_ROTATION_HOURS * 3_600_000,
-      retentionMs: config.STREAM_TRACKED_RETURNER_RETENTION_HOURS * 3_600_000,
-    });
+    super(
+      (script, keys, args) => batch.script(script, keys, args),
+      {
+        rotationMs: config.STREAM_TRACKED_RETURNER_SALT_ROTATION_HOURS * 3_600_000,
+        retentionMs: config.STREAM_TRACKED_RETURNER_RETENTION_HOURS * 3_600_000,
+      },
+      // The token encryption key is the service's secret that Redis never holds (domain-separated above).
+      Buffer.from(config.STREAM_TOKEN_ENCRYPTION_KEY, 'utf8'),
+    );
   }
 }

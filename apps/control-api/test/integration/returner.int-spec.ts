@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 
 import Redis from 'ioredis';
 
@@ -43,7 +43,8 @@ describe('Returner detection (ReturnerLedger + TrackedViewers)', () => {
     return viewers.observe(viewerId, {}, false)?.viewerType ?? null;
   }
 
-  const ledgerWith = (periods: ReturnerPeriods) => new ReturnerLedger((script, keys, args) => runScript(redis, script, keys, args), periods);
+  const PEPPER = randomBytes(32);
+  const ledgerWith = (periods: ReturnerPeriods, pepper = PEPPER) => new ReturnerLedger((script, keys, args) => runScript(redis, script, keys, args), periods, pepper);
   const seenKeys = async (): Promise<string[]> => (await redis.keys(SessionKeys.returnerSeen('*'))).sort();
 
   it('tracks the same viewer as Returner in the next session of the link, and not in the first', async () => {
@@ -59,6 +60,8 @@ describe('Returner detection (ReturnerLedger + TrackedViewers)', () => {
     expect(await typeIn(session(ledgerWith({ rotationMs: HOUR, retentionMs: HOUR }), 'session-3'), '41414141')).toBe(TrackedViewerType.Returner);
     // Another link's session does not count: the hash covers the link.
     expect(await typeIn(session(ledger, 'session-4', 'link-returner-2'), '41414141')).toBeNull();
+    // Redis's content alone (salt and hashes) does not recognise anyone: the key also needs the pepper.
+    expect(await typeIn(session(ledgerWith({ rotationMs: HOUR, retentionMs: HOUR }, randomBytes(32)), 'session-5'), '41414141')).toBeNull();
   });
 
   it('forgets a viewer after the retention: the record is deleted and the next session treats them as new', async () => {
@@ -90,7 +93,7 @@ describe('Returner detection (ReturnerLedger + TrackedViewers)', () => {
     expect(await seenKeys()).not.toContain(oldRecord);
   });
 
-  it('stores no platform user id, nor any value computable from it without the salt', async () => {
+  it('stores no platform user id, nor any value computable from it with what Redis holds', async () => {
     const ledger = ledgerWith({ rotationMs: HOUR, retentionMs: HOUR });
     const ids = ['8080808080', '9191919191', 'UCx0Yt3Zq9Lw2EkRUBYchannel'];
     for (const sessionId of ['session-1', 'session-2']) for (const id of ids) await ledger.seen(LINK, sessionId, id);
@@ -106,8 +109,11 @@ describe('Returner detection (ReturnerLedger + TrackedViewers)', () => {
         createHmac('sha256', '').update(input).digest('base64url'),
       ]),
     );
+    // What a reader of Redis could compute with the salt it finds there: not enough without the pepper.
+    const salt = Buffer.from((await redis.get(SessionKeys.returnerSalt())) ?? '', 'base64');
+    const withSaltOnly = ids.map((id) => createHmac('sha256', salt).update(`${LINK}\n${id}`).digest('base64url'));
     const encodings = ids.flatMap((id) => [Buffer.from(id).toString('base64'), Buffer.from(id).toString('hex')]);
-    expect(findLeaks({ redis: dump }, [...ids, ...encodings, ...digests])).toEqual({});
+    expect(findLeaks({ redis: dump }, [...ids, ...encodings, ...digests, ...withSaltOnly])).toEqual({});
     // Only the salt and the seen-records: nothing else was written.
     expect(dump.split('\n').filter(Boolean).every((line) => line.startsWith('stream:returner'))).toBe(true);
   });
