@@ -1,6 +1,6 @@
 /**
  * Reads tools/sentiment/chat-sample.tsv: hand-written live-chat lines labelled with one of our 8 categories or
- * Neutral (no sentiment), in two splits: "dev" (tuned on) and "test" (never tuned on), marked by "# --- dev" and
+ * Neutral (no sentiment), in two splits: "dev" (tuned on) and "test" (held out from tuning, though its figures were seen during development), marked by "# --- dev" and
  * "# --- test" lines.
  */
 import { readFileSync } from 'node:fs';
