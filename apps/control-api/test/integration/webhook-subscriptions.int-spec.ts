@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
 
-import { FakeTwitch, type TestDatabase, bearerToken, createTestDatabase, eventSubDelivery, expectEventually } from '@lib-stream/testing';
+import { FakeTwitch, LINK_SCOPES, type TestDatabase, bearerToken, createTestDatabase, eventSubDelivery, expectEventually } from '@lib-stream/testing';
 
 import { WebhookSubscriptionManager } from '../../src/webhook-subscriptions/webhook-subscription.manager';
 import { type ControlApiUnderTest, createControlApi } from './control-api.factory';
@@ -77,7 +77,7 @@ describe('WebhookSubscriptionManager against a local Twitch', () => {
 
   it('adds polls, predictions and hype trains (v2) for a link that granted their scopes', async () => {
     const broadcasterId = '71000005';
-    await linkTwitch(randomUUID(), broadcasterId, ['user:read:chat', 'channel:read:subscriptions', 'channel:read:polls', 'channel:read:predictions', 'channel:read:hype_train']);
+    await linkTwitch(randomUUID(), broadcasterId, [...LINK_SCOPES, 'channel:read:polls', 'channel:read:predictions', 'channel:read:hype_train']);
     await settled(broadcasterId, 19);
     const enrichment = subscriptionsOf(broadcasterId).filter((s) => /^channel\.(poll|prediction|hype_train)\./.test(s.type));
     expect(enrichment.map((s) => `${s.type} v${s.version}`).sort()).toEqual([
@@ -88,6 +88,14 @@ describe('WebhookSubscriptionManager against a local Twitch', () => {
     expect(enrichment.every((s) => JSON.stringify(s.condition) === JSON.stringify({ broadcaster_user_id: broadcasterId }))).toBe(true);
     // Nothing refused: the fake answers 403 for a scope the broadcaster has not granted.
     expect(await manager().reconcile()).toMatchObject({ failed: 0, created: 0 });
+  });
+
+  it('creates what the granted scopes allow when a creator unticked one on the consent screen (Twitch refuses the rest with 403)', async () => {
+    const broadcasterId = '71000006';
+    await linkTwitch(randomUUID(), broadcasterId, LINK_SCOPES.filter((scope) => scope !== 'bits:read'));
+    await settled(broadcasterId, 8);
+    expect(subscriptionsOf(broadcasterId).map((s) => s.type)).not.toContain('channel.cheer');
+    expect(await manager().reconcile()).toMatchObject({ failed: 1, created: 0 });
   });
 
   it('re-creates a subscription Twitch revoked and resumes after a 429', async () => {

@@ -94,8 +94,8 @@ export class FakeTwitch extends FakeHttpServer {
     return `${this.baseUrl}/helix`;
   }
 
-  /** What the consent screen would hand back on the redirect for this user. */
-  issueCode(user: FakeTwitchUser, scopes = ['user:read:chat', 'channel:read:subscriptions']): string {
+  /** What the consent screen would hand back on the redirect for this user, who granted `scopes`. */
+  issueCode(user: FakeTwitchUser, scopes = LINK_SCOPES): string {
     const code = randomBytes(15).toString('hex');
     this.codes.set(code, { user, scopes });
     return code;
@@ -301,10 +301,9 @@ export class FakeTwitch extends FakeHttpServer {
     if (!fits || !values.every((v) => typeof v === 'string' && v.length > 0)) {
       return error(400, `condition must have exactly ${rule.condition.map((set) => set.join(' + ')).join(' or ')}`);
     }
-    if (rule.scopes) {
-      const userId = (condition as Record<string, string>)[rule.scopes.of];
-      const granted = this.grantedScopes(userId);
-      if (!rule.scopes.anyOf.some((scope) => granted.has(scope))) return error(403, 'subscription missing proper authorization');
+    for (const need of rule.scopes ?? []) {
+      const granted = this.grantedScopes((condition as Record<string, string>)[need.of]);
+      if (!need.anyOf.some((scope) => granted.has(scope))) return error(403, 'subscription missing proper authorization');
     }
     return null;
   }
@@ -375,12 +374,22 @@ interface EventSubTypeRule {
   version: string;
   /** Acceptable sets of condition fields (each exact). */
   condition: string[][];
-  /** Scopes (any one) the user in condition field `of` must have granted; absent = not checked by this fake. */
-  scopes?: { of: string; anyOf: string[] };
+  /**
+   * Authorization: every entry must hold — the user in condition field `of` has granted at least one of
+   * `anyOf` to this client. Absent or empty: the type needs no user authorization (twitch.md §1.7).
+   */
+  scopes?: { of: string; anyOf: string[] }[];
 }
 
 const own = [['broadcaster_user_id']];
 const chatReader = [['broadcaster_user_id', 'user_id']];
+const broadcaster = (scope: string) => ({ of: 'broadcaster_user_id', anyOf: [scope] });
+/**
+ * What a creator grants on the consent screen by default: the scope string twitch.md §1.7 recommends,
+ * which lets every first-release subscription type be created (polls, predictions and hype trains not).
+ */
+export const LINK_SCOPES = ['user:read:chat', 'user:bot', 'channel:bot', 'channel:read:subscriptions', 'bits:read', 'moderator:read:followers'];
+const chatReaderScopes = [{ of: 'user_id', anyOf: ['user:read:chat'] }, { of: 'user_id', anyOf: ['user:bot'] }, broadcaster('channel:bot')];
 
 /**
  * The EventSub types and versions the fake accepts (twitch.md §1.7; polls, predictions and hype trains, which
@@ -390,21 +399,23 @@ const chatReader = [['broadcaster_user_id', 'user_id']];
 export const EVENTSUB_TYPES: Readonly<Record<string, EventSubTypeRule>> = {
   'stream.online': { version: '1', condition: own },
   'stream.offline': { version: '1', condition: own },
-  'channel.subscribe': { version: '1', condition: own },
-  'channel.subscription.message': { version: '1', condition: own },
-  'channel.subscription.gift': { version: '1', condition: own },
-  'channel.cheer': { version: '1', condition: own },
+  'channel.subscribe': { version: '1', condition: own, scopes: [broadcaster('channel:read:subscriptions')] },
+  'channel.subscription.message': { version: '1', condition: own, scopes: [broadcaster('channel:read:subscriptions')] },
+  'channel.subscription.gift': { version: '1', condition: own, scopes: [broadcaster('channel:read:subscriptions')] },
+  'channel.cheer': { version: '1', condition: own, scopes: [broadcaster('bits:read')] },
   'channel.raid': { version: '1', condition: [['to_broadcaster_user_id'], ['from_broadcaster_user_id']] },
-  'channel.follow': { version: '2', condition: [['broadcaster_user_id', 'moderator_user_id']] },
-  'channel.chat.message': { version: '1', condition: chatReader },
-  'channel.chat.notification': { version: '1', condition: chatReader, scopes: { of: 'user_id', anyOf: ['user:read:chat'] } },
+  'channel.follow': { version: '2', condition: [['broadcaster_user_id', 'moderator_user_id']], scopes: [{ of: 'moderator_user_id', anyOf: ['moderator:read:followers'] }] },
+  // With an app token (webhooks): user:read:chat and user:bot from the reader, channel:bot from the
+  // broadcaster (this fake knows no moderators, the other way twitch.md allows).
+  'channel.chat.message': { version: '1', condition: chatReader, scopes: chatReaderScopes },
+  'channel.chat.notification': { version: '1', condition: chatReader, scopes: chatReaderScopes },
   'user.authorization.revoke': { version: '1', condition: [['client_id']] },
   ...Object.fromEntries(
     [
       ...['begin', 'progress', 'end'].map((phase) => [`channel.poll.${phase}`, '1', ['channel:read:polls', 'channel:manage:polls']] as const),
       ...['begin', 'progress', 'lock', 'end'].map((phase) => [`channel.prediction.${phase}`, '1', ['channel:read:predictions', 'channel:manage:predictions']] as const),
       ...['begin', 'progress', 'end'].map((phase) => [`channel.hype_train.${phase}`, '2', ['channel:read:hype_train']] as const),
-    ].map(([type, version, anyOf]) => [type, { version, condition: own, scopes: { of: 'broadcaster_user_id', anyOf: [...anyOf] } }]),
+    ].map(([type, version, anyOf]) => [type, { version, condition: own, scopes: [{ of: 'broadcaster_user_id', anyOf: [...anyOf] }] }]),
   ),
 };
 
