@@ -9,6 +9,7 @@ import {
   type RunningApp,
   TEST_JWT_SECRET,
   type TestDatabase,
+  childPids,
   createTestDatabase,
   dumpRedis,
   expectEventually,
@@ -17,6 +18,7 @@ import {
   startBuiltApp,
   startRtmpPlatform,
   present,
+  processRuns,
   startRtmpPublisher,
   testRedisUrl,
   waitForReady,
@@ -153,9 +155,14 @@ describe('broadcasts across control-api and scaled media workers', () => {
     expect((await api('/stream/broadcast/status', { broadcastId })).body.destinations).toHaveLength(2);
 
     const ownerName = workerNamed(status.workerId);
+    const doomed = present(workers.get(ownerName), `worker ${ownerName}`);
+    const ffmpegs = childPids(present(doomed.child.pid, 'the owner pid'));
+    expect(ffmpegs.length).toBeGreaterThanOrEqual(2); // the source and the output
     const killedAt = Date.now();
-    await present(workers.get(ownerName), `worker ${ownerName}`).stop('SIGKILL');
+    await doomed.stop('SIGKILL');
     workers.delete(ownerName);
+    // Its FFmpegs die with it (the kernel, parent-death signal), so none goes on publishing.
+    await expectEventually(() => expect(ffmpegs.filter(processRuns)).toEqual([]), { timeoutMs: 300, intervalMs: 20 });
     await expectEventually(
       async () => {
         const current = await api('/stream/broadcast/status', { broadcastId });
@@ -237,3 +244,4 @@ describe('broadcasts across control-api and scaled media workers', () => {
     expect(findLeaks(places, [destinationKey, autoKey, secondKey, 'E2ESECRET', 'AUTOSECRET', 'SECONDSECRET'])).toEqual({});
   });
 });
+

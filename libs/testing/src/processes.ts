@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
@@ -63,4 +64,28 @@ export async function waitForReady(baseUrl: string, timeoutMs = 30_000): Promise
     },
     { timeoutMs, intervalMs: 200 },
   );
+}
+
+/** Pids of the running processes whose parent is `ppid` (from /proc; Linux). */
+export function childPids(ppid: number): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        // Field 4 of /proc/<pid>/stat, after the parenthesised command name.
+        return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]) === ppid;
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
+}
+
+/** True while `pid` runs; a zombie (ended, not yet reaped) counts as gone. Linux. */
+export function processRuns(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
 }

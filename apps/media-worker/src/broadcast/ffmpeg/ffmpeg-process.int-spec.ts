@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
-import { expectEventually, freePort } from '@lib-stream/testing';
+import { WORKSPACE_ROOT, childPids, expectEventually, freePort, present, processRuns } from '@lib-stream/testing';
 
 import { type ExitInfo, FfmpegProcess, type FfmpegProcessOptions } from './ffmpeg-process';
 import { type ProgressBlock } from './progress-parser';
@@ -177,4 +178,35 @@ describe('FfmpegProcess (real ffmpeg)', () => {
       expect(info.lastError).toMatch(/^rtmp:\/\/127\.0\.0\.1\/live\/\*\*\*\*.*Input\/output error$/);
     });
   });
+
+  it('dies with the worker that started it, even a SIGKILLed one, while its input and output do not depend on it', async () => {
+    // A worker stand-in: a Node process running one FfmpegProcess (test pattern → null, nothing shared).
+    const script = [
+      `const { FfmpegProcess } = require(${JSON.stringify(resolve(__dirname, 'ffmpeg-process'))});`,
+      `const p = new FfmpegProcess(${JSON.stringify({ ffmpegPath: FFMPEG, label: 'orphan-test', stallMs: 60_000, startTimeoutMs: 60_000, args: LIVE })});`,
+      "p.once('progress', () => console.log('progress'));",
+      'p.start();',
+      'setInterval(() => undefined, 1000);',
+    ].join('\n');
+    const worker = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', '-e', script], {
+      cwd: WORKSPACE_ROOT,
+      env: { ...process.env, TS_NODE_PROJECT: resolve(WORKSPACE_ROOT, 'tsconfig.base.json') },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let ffmpeg: number | undefined;
+    try {
+      await new Promise<void>((started, failed) => {
+        worker.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('progress') && started());
+        worker.once('exit', (code) => failed(new Error(`the stand-in worker exited early (${code})`)));
+      });
+      [ffmpeg] = childPids(worker.pid ?? -1);
+      const pid = present(ffmpeg, 'the ffmpeg child');
+      worker.kill('SIGKILL');
+      // At once, not when a later write of its progress fails.
+      await expectEventually(() => expect(processRuns(pid)).toBe(false), { timeoutMs: 300, intervalMs: 10 });
+    } finally {
+      worker.kill('SIGKILL');
+      if (ffmpeg && processRuns(ffmpeg)) process.kill(ffmpeg, 'SIGKILL'); // the orphan, when this test fails
+    }
+  }, 30_000);
 });

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 
 import { maskStreamKeysInText, STREAM_KEY_MASK } from '@lib-stream/stream-key';
 
+import { boundToParent } from './parent-death';
 import { type ProgressBlock, ProgressParser } from './progress-parser';
 
 /** Prepended to every command line: machine-readable progress once a second, only warnings and errors on stderr. */
@@ -111,7 +112,8 @@ export class FfmpegProcess extends EventEmitter<FfmpegProcessEvents> {
     if (this.child || this.exitInfo) throw new Error(`ffmpeg ${this.options.label}: start() called twice`);
     this._startedAt = Date.now();
     const supervision = FFMPEG_SUPERVISION_ARGS.map((arg, i, all) => (all[i - 1] === '-stats_period' ? String(this.options.statsPeriodS ?? 1) : arg));
-    const child = spawn(this.options.ffmpegPath, [...supervision, ...this.options.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Bound to the worker's life: a SIGKILLed worker must not leave an FFmpeg publishing (parent-death.ts).
+    const child = spawn(...boundToParent(this.options.ffmpegPath, [...supervision, ...this.options.args]), { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', (chunk: string) => this.parser.push(chunk).forEach((block) => this.onProgress(block)));
