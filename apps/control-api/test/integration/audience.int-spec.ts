@@ -16,7 +16,7 @@ import { FakeGoogle,
   expectEventually,
   findLeaks, testRedisUrl } from '@lib-stream/testing';
 
-import { type ControlApiUnderTest, capturedLogLines, createControlApi } from './control-api.factory';
+import { type ControlApiUnderTest, capturedLogLines, createControlApi, twitchSettings } from './control-api.factory';
 
 const WEBHOOK_SECRET = 'twitch-eventsub-secret-for-tests-0001';
 const CUSTOM_SECRET = 'custom-webhook-secret-for-tests-0002';
@@ -96,14 +96,7 @@ describe('live audience ingest over HTTP, on MariaDB and Redis', () => {
     await Promise.all([twitch.start(), google.start()]);
     db = await createTestDatabase();
     sut = await createControlApi({
-      STREAM_ENABLED: 'true',
-      STREAM_DATABASE_URL: db.url,
-      STREAM_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      STREAM_OAUTH_REDIRECT_URI: 'https://dashboard.example.com/linked',
-      STREAM_TWITCH_CLIENT_ID: twitch.clientId,
-      STREAM_TWITCH_CLIENT_SECRET: twitch.clientSecret,
-      STREAM_TWITCH_AUTH_BASE_URL: twitch.authBaseUrl,
-      STREAM_TWITCH_API_BASE_URL: twitch.apiBaseUrl,
+      ...twitchSettings(twitch, db.url),
       STREAM_TWITCH_WEBHOOK_SECRET: WEBHOOK_SECRET,
       STREAM_YOUTUBE_CLIENT_ID: google.clientId,
       STREAM_YOUTUBE_CLIENT_SECRET: google.clientSecret,

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 import { Body, Controller, HttpCode, Module, Param, Post } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
 import { IsIn, IsInt, IsString, Max, Min } from 'class-validator';
@@ -83,4 +85,25 @@ export async function createControlApi(env: Record<string, string>): Promise<Con
   );
   await app.init();
   return { app, config, logLines };
+}
+
+/**
+ * The settings of a control-api whose Twitch is `twitch` (a FakeTwitch or anything with its URLs and
+ * client credentials), on the database at `databaseUrl`, with a fresh token encryption key. Specs add
+ * their webhook secret and other settings on top.
+ */
+export function twitchSettings(
+  twitch: { clientId: string; clientSecret: string; authBaseUrl: string; apiBaseUrl: string },
+  databaseUrl: string,
+): Record<string, string> {
+  return {
+    STREAM_ENABLED: 'true',
+    STREAM_DATABASE_URL: databaseUrl,
+    STREAM_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    STREAM_OAUTH_REDIRECT_URI: 'https://dashboard.example.com/linked',
+    STREAM_TWITCH_CLIENT_ID: twitch.clientId,
+    STREAM_TWITCH_CLIENT_SECRET: twitch.clientSecret,
+    STREAM_TWITCH_AUTH_BASE_URL: twitch.authBaseUrl,
+    STREAM_TWITCH_API_BASE_URL: twitch.apiBaseUrl,
+  };
 }

@@ -1,8 +1,8 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 import { FakeTwitch, type SignedDelivery, type TestDatabase, bearerToken, createTestDatabase, eventSubDelivery } from '@lib-stream/testing';
 
-import { type ControlApiUnderTest, createControlApi } from './control-api.factory';
+import { type ControlApiUnderTest, createControlApi, twitchSettings } from './control-api.factory';
 
 const SECRET = 'twitch-eventsub-secret-for-load-0005';
 const DELIVERIES = 5000;
@@ -43,14 +43,7 @@ describe('readiness under a webhook flood', () => {
     await twitch.start();
     db = await createTestDatabase('stream_ready_load');
     sut = await createControlApi({
-      STREAM_ENABLED: 'true',
-      STREAM_DATABASE_URL: db.url,
-      STREAM_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      STREAM_OAUTH_REDIRECT_URI: 'https://dashboard.example.com/linked',
-      STREAM_TWITCH_CLIENT_ID: twitch.clientId,
-      STREAM_TWITCH_CLIENT_SECRET: twitch.clientSecret,
-      STREAM_TWITCH_AUTH_BASE_URL: twitch.authBaseUrl,
-      STREAM_TWITCH_API_BASE_URL: twitch.apiBaseUrl,
+      ...twitchSettings(twitch, db.url),
       STREAM_TWITCH_WEBHOOK_SECRET: SECRET,
       STREAM_SENTIMENT_MAX_ENTRIES_PER_SECOND: '100000',
     });

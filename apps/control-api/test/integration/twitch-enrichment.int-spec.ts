@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 import Redis from 'ioredis';
 import request from 'supertest';
@@ -7,7 +7,7 @@ import { SessionKeys } from '@lib-stream/contracts';
 import { SentimentCategory, TrackedViewerType } from '@lib-stream/privacy';
 import { FakeTwitch, type TestDatabase, bearerToken, createTestDatabase, dumpRedis, eventSubDelivery, expectEventually, findLeaks, testRedisUrl } from '@lib-stream/testing';
 
-import { type ControlApiUnderTest, createControlApi } from './control-api.factory';
+import { type ControlApiUnderTest, createControlApi, twitchSettings } from './control-api.factory';
 
 const WEBHOOK_SECRET = 'twitch-eventsub-secret-for-enrichment-01';
 
@@ -79,14 +79,7 @@ describe('Twitch enrichment and Returner over the webhook', () => {
     await twitch.start();
     db = await createTestDatabase();
     sut = await createControlApi({
-      STREAM_ENABLED: 'true',
-      STREAM_DATABASE_URL: db.url,
-      STREAM_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      STREAM_OAUTH_REDIRECT_URI: 'https://dashboard.example.com/linked',
-      STREAM_TWITCH_CLIENT_ID: twitch.clientId,
-      STREAM_TWITCH_CLIENT_SECRET: twitch.clientSecret,
-      STREAM_TWITCH_AUTH_BASE_URL: twitch.authBaseUrl,
-      STREAM_TWITCH_API_BASE_URL: twitch.apiBaseUrl,
+      ...twitchSettings(twitch, db.url),
       STREAM_TWITCH_WEBHOOK_SECRET: WEBHOOK_SECRET,
     });
     redis = new Redis(testRedisUrl());

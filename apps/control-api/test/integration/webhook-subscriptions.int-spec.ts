@@ -1,10 +1,10 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 
 import { FakeTwitch, LINK_SCOPES, type TestDatabase, bearerToken, createTestDatabase, eventSubDelivery, expectEventually } from '@lib-stream/testing';
 
 import { WebhookSubscriptionManager } from '../../src/webhook-subscriptions/webhook-subscription.manager';
-import { type ControlApiUnderTest, createControlApi } from './control-api.factory';
+import { type ControlApiUnderTest, createControlApi, twitchSettings } from './control-api.factory';
 
 const CALLBACK = 'https://stream.example.com/stream/webhook/twitch';
 
@@ -41,14 +41,7 @@ describe('WebhookSubscriptionManager against a local Twitch', () => {
     await twitch.start();
     db = await createTestDatabase();
     env = {
-      STREAM_ENABLED: 'true',
-      STREAM_DATABASE_URL: db.url,
-      STREAM_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-      STREAM_OAUTH_REDIRECT_URI: 'https://dashboard.example.com/linked',
-      STREAM_TWITCH_CLIENT_ID: twitch.clientId,
-      STREAM_TWITCH_CLIENT_SECRET: twitch.clientSecret,
-      STREAM_TWITCH_AUTH_BASE_URL: twitch.authBaseUrl,
-      STREAM_TWITCH_API_BASE_URL: twitch.apiBaseUrl,
+      ...twitchSettings(twitch, db.url),
       STREAM_TWITCH_WEBHOOK_SECRET: 'eventsub-secret-for-manager-tests',
       STREAM_TWITCH_EVENTSUB_CALLBACK_URL: CALLBACK,
     };
