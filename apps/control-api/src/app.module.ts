@@ -10,6 +10,7 @@ import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { BroadcastsModule } from './broadcasts/broadcasts.module';
 import { CamerasModule } from './cameras/cameras.module';
 import { DatabaseModule } from './database/database.module';
+import { LiveStatusModule } from './live-status/live-status.module';
 import { PlatformLinksModule } from './platform-links/platform-links.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { WebhookSubscriptionsModule } from './webhook-subscriptions/webhook-subscriptions.module';
@@ -26,6 +27,7 @@ export class AppModule {
         CamerasModule,
         BullModule.forRoot(bullQueueOptions(config)),
         DatabaseModule.forRoot(config),
+        LiveStatusModule,
         PlatformLinksModule,
         ScheduleModule.forRoot(),
         SessionsModule,

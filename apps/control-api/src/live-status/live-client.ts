@@ -1,0 +1,98 @@
+import { WebSocket } from 'ws';
+
+import type { Principal } from '../auth/principal';
+import { type LiveEvent, type LiveTopic, visibleTo } from './live-topics';
+
+/** How much one client may lag before its frames are dropped. */
+export interface DeliveryLimits {
+  /** Frames held for a client whose socket is backed up; beyond this the oldest are dropped. */
+  queueLimit: number;
+  /** Bytes ws may hold unsent for a socket (its `bufferedAmount`) before frames wait in our queue. */
+  highWaterBytes: number;
+}
+
+export const DEFAULT_DELIVERY_LIMITS: DeliveryLimits = { queueLimit: 1000, highWaterBytes: 1024 * 1024 };
+
+/**
+ * One connected dashboard: its principal, its subscriptions and its own bounded queue. A slow
+ * socket only fills its own queue (drop oldest, counted, then a `missed` frame), so fan-out to the
+ * others never waits for it.
+ */
+export class LiveClient {
+  /** Topic → the resource id it is narrowed to (null: all the caller may see). */
+  readonly subscriptions = new Map<LiveTopic, string | null>();
+  /** Cleared before each ping, set by the pong: a client still false at the next beat is dead. */
+  alive = true;
+  /** Frames dropped since the last `missed` frame, and over the connection's life. */
+  private droppedSinceNotice = 0;
+  droppedTotal = 0;
+  private readonly queue: string[] = [];
+  /** While a snapshot is being read, events wait here so `subscribed` goes out before them. */
+  private held: string[] | null = null;
+  /** Messages of one client are handled one after another (a subscribe may wait for a snapshot). */
+  private work: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly principal: Principal,
+    private readonly limits: () => DeliveryLimits,
+  ) {}
+
+  /** Queues `task` behind this client's earlier messages; its errors are the task's to handle. */
+  serially(task: () => Promise<void>): void {
+    this.work = this.work.then(task, task);
+  }
+
+  wants(event: LiveEvent): boolean {
+    const subscribed = this.subscriptions.get(event.topic);
+    return subscribed !== undefined && visibleTo(event, this.principal, subscribed);
+  }
+
+  send(frame: object): void {
+    const text = JSON.stringify(frame);
+    if (this.held) {
+      this.held.push(text);
+      return;
+    }
+    this.enqueue(text);
+  }
+
+  /** Holds later frames until `release(first)`, which sends `first` ahead of them. */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  release(first: object): void {
+    const held = this.held ?? [];
+    this.held = null;
+    this.enqueue(JSON.stringify(first));
+    for (const text of held) this.enqueue(text);
+  }
+
+  private enqueue(text: string): void {
+    this.queue.push(text);
+    if (this.queue.length > this.limits().queueLimit) {
+      this.queue.shift();
+      this.droppedSinceNotice += 1;
+      this.droppedTotal += 1;
+    }
+    this.flush();
+  }
+
+  /** Hands frames to ws while its buffer is below the high-water mark; called again as writes complete. */
+  private readonly flush = (): void => {
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    while (this.queue.length > 0 && this.socket.bufferedAmount < this.limits().highWaterBytes) {
+      if (this.droppedSinceNotice > 0) {
+        const count = this.droppedSinceNotice;
+        this.droppedSinceNotice = 0;
+        this.socket.send(JSON.stringify({ type: 'missed', count }));
+      }
+      this.socket.send(this.queue.shift() as string, this.written);
+    }
+  };
+
+  private readonly written = (error?: Error): void => {
+    if (!error) this.flush();
+  };
+}

@@ -1,0 +1,53 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type Redis from 'ioredis';
+
+import { REDIS, duplicateRedis } from '@lib-stream/nest-kit';
+
+import { LIVE_CHANNEL_PATTERNS, type LiveEvent, toLiveEvent } from './live-topics';
+import { ReplayWindow } from './replay-window';
+
+/** Replay window: the last this-many events, and none older than this. */
+export const REPLAY_MAX_EVENTS = 1000;
+export const REPLAY_MAX_AGE_MS = 60_000;
+
+/**
+ * This replica's one Redis subscriber for dashboards: a single PSUBSCRIBE connection, however many
+ * sockets are open. Each event is whitelisted (toLiveEvent), kept in the replay window and handed
+ * to the listeners (the socket server), in the order Redis delivered it.
+ */
+@Injectable()
+export class LiveEventFeed implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('LiveEventFeed');
+  readonly window = new ReplayWindow<LiveEvent>(REPLAY_MAX_EVENTS, REPLAY_MAX_AGE_MS);
+  private readonly listeners: ((event: LiveEvent) => void)[] = [];
+  private subscriber: Redis | null = null;
+  /** Resolves once Redis has confirmed the subscription (ioredis repeats it after reconnects). */
+  ready: Promise<void> = Promise.resolve();
+
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+
+  onModuleInit(): void {
+    const subscriber = duplicateRedis(this.redis);
+    this.subscriber = subscriber;
+    subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => this.receive(channel, message));
+    this.ready = subscriber.psubscribe(...LIVE_CHANNEL_PATTERNS).then(
+      () => undefined,
+      (error: Error) => this.logger.warn({ msg: 'live status subscription failed', error: error.message }),
+    );
+  }
+
+  onEvent(listener: (event: LiveEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  onApplicationShutdown(): void {
+    this.subscriber?.disconnect();
+  }
+
+  private receive(channel: string, message: string): void {
+    const event = toLiveEvent(channel, message);
+    if (!event) return;
+    this.window.push(event);
+    for (const listener of this.listeners) listener(event);
+  }
+}

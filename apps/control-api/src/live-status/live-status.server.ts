@@ -1,0 +1,240 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+
+import { ErrorCode } from '@lib-stream/contracts';
+import { APP_CONFIG, type AppConfig, DomainError } from '@lib-stream/nest-kit';
+
+import { principalFromToken } from '../auth/bearer-token';
+import type { Principal } from '../auth/principal';
+import { BroadcastsService } from '../broadcasts/broadcasts.service';
+import { SessionsService } from '../sessions/sessions.service';
+import { DEFAULT_DELIVERY_LIMITS, type DeliveryLimits, LiveClient } from './live-client';
+import { LiveEventFeed } from './live-event-feed';
+import { type LiveEvent, type LiveTopic, ROLE_FOR_TOPIC, isLiveTopic } from './live-topics';
+
+export const LIVE_STATUS_PATH = '/stream/events';
+const HEARTBEAT_MS = 30_000;
+/** Client messages are small JSON commands. */
+const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
+const MAX_ID_LENGTH = 128;
+
+/**
+ * `/stream/events`: live status for dashboards over WebSocket (protocol in the README, "Live status
+ * over WebSocket").
+ *
+ * A plain `ws` server on the Nest HTTP server's `upgrade` event rather than a Nest gateway: the
+ * bearer token is checked before the handshake, so a refused upgrade is an HTTP 401 with the usual
+ * error body (Nest's WsAdapter accepts the socket first and only guards messages), and it needs no
+ * further packages.
+ */
+@Injectable()
+export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('LiveStatus');
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES });
+  private readonly clients = new Set<LiveClient>();
+  private heartbeat: NodeJS.Timeout | null = null;
+  private httpServer: Server | null = null;
+  /** Per-client lag limits; replaceable (tests use small ones to make a slow client quickly). */
+  limits: DeliveryLimits = { ...DEFAULT_DELIVERY_LIMITS };
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly feed: LiveEventFeed,
+    private readonly broadcasts: BroadcastsService,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.httpServer = this.adapterHost.httpAdapter.getHttpServer() as Server;
+    this.httpServer.on('upgrade', this.onUpgrade);
+    this.feed.onEvent((event) => this.fanOut(event));
+    this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  beforeApplicationShutdown(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.httpServer?.off('upgrade', this.onUpgrade);
+    for (const client of this.clients) client.socket.terminate();
+    this.clients.clear();
+    this.wss.close();
+  }
+
+  /** Frames dropped for slow clients on this replica since it started (connected clients only). */
+  droppedFrames(): number {
+    let total = 0;
+    for (const client of this.clients) total += client.droppedTotal;
+    return total;
+  }
+
+  private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', () => socket.destroy());
+    if (new URL(request.url ?? '/', 'http://localhost').pathname !== LIVE_STATUS_PATH) {
+      refuse(socket, 404, ErrorCode.NotFound, 'No WebSocket endpoint here; live status is at /stream/events');
+      return;
+    }
+    let principal: Principal;
+    try {
+      principal = this.authenticate(request.headers.authorization);
+    } catch (error) {
+      const message = error instanceof DomainError ? error.message : 'Bearer token is invalid';
+      refuse(socket, 401, ErrorCode.Unauthenticated, message);
+      return;
+    }
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, principal));
+  };
+
+  /** The REST rule (JwtAuthGuard): `Authorization: Bearer <JWT>`, verified by principalFromToken. */
+  private authenticate(header: string | undefined): Principal {
+    const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+    if (!match) throw new DomainError(ErrorCode.Unauthenticated, 'Missing bearer token (Authorization: Bearer <JWT>)');
+    return principalFromToken(match[1], this.config);
+  }
+
+  private accept(ws: WebSocket, principal: Principal): void {
+    const client = new LiveClient(ws, principal, () => this.limits);
+    this.clients.add(client);
+    ws.on('pong', () => (client.alive = true));
+    ws.on('message', (data, isBinary) => client.serially(() => this.onMessage(client, data, isBinary)));
+    ws.on('close', () => this.clients.delete(client));
+    ws.on('error', () => ws.terminate());
+  }
+
+  private fanOut(event: LiveEvent): void {
+    const frame = eventFrame(event);
+    for (const client of this.clients) if (client.wants(event)) client.send(frame);
+  }
+
+  private beat(): void {
+    for (const client of this.clients) {
+      if (!client.alive) {
+        client.socket.terminate();
+        this.clients.delete(client);
+        continue;
+      }
+      client.alive = false;
+      client.socket.ping();
+    }
+  }
+
+  private async onMessage(client: LiveClient, data: RawData, isBinary: boolean): Promise<void> {
+    let message: unknown;
+    try {
+      message = isBinary ? undefined : JSON.parse(String(data));
+    } catch {
+      message = undefined;
+    }
+    if (typeof message !== 'object' || message === null) return sendError(client, 'BAD_REQUEST', 'Messages are JSON objects in text frames');
+    const { type } = message as { type?: unknown };
+    if (type === 'subscribe') return this.subscribe(client, message as Record<string, unknown>);
+    if (type === 'unsubscribe') return this.unsubscribe(client, message as Record<string, unknown>);
+    return sendError(client, 'BAD_REQUEST', 'type must be "subscribe" or "unsubscribe"');
+  }
+
+  private async subscribe(client: LiveClient, message: Record<string, unknown>): Promise<void> {
+    const topics = this.allowedTopics(client, message.topics);
+    if (!topics) return;
+    const { resource, since } = message;
+    if (resource !== undefined && !isShortId(resource)) return sendError(client, 'BAD_REQUEST', `resource must be a string of 1 to ${MAX_ID_LENGTH} characters`);
+    if (since !== undefined && !isShortId(since)) return sendError(client, 'BAD_REQUEST', `since must be a cursor from an earlier frame`);
+    for (const topic of topics) client.subscriptions.set(topic, (resource as string | undefined) ?? null);
+
+    if (since !== undefined) {
+      const missed = this.feed.window.after(since as string);
+      if (missed) {
+        // Resumed: what happened after the cursor, in order, then live events; no snapshot needed.
+        client.send({ type: 'subscribed', topics, cursor: since, resumed: true, snapshot: null });
+        for (const event of missed) if (topics.includes(event.topic) && client.wants(event)) client.send(eventFrame(event));
+        return;
+      }
+      client.send({ type: 'resync', topics, message: 'The cursor is older than the replay window; take the snapshot that follows instead' });
+    }
+    client.hold();
+    const cursor = this.feed.window.latest();
+    const snapshot = await this.snapshot(topics, client.principal, (resource as string | undefined) ?? null);
+    client.release({ type: 'subscribed', topics, cursor, resumed: false, ...snapshot });
+  }
+
+  private unsubscribe(client: LiveClient, message: Record<string, unknown>): void {
+    const topics = this.allowedTopics(client, message.topics);
+    if (!topics) return;
+    for (const topic of topics) client.subscriptions.delete(topic);
+    client.send({ type: 'unsubscribed', topics });
+  }
+
+  /** The requested topics if every one is known and allowed; otherwise an `error` frame and null. */
+  private allowedTopics(client: LiveClient, topics: unknown): LiveTopic[] | null {
+    if (!Array.isArray(topics) || topics.length === 0 || topics.length > 10) {
+      sendError(client, 'BAD_REQUEST', 'topics must be a list of 1 to 10 of: broadcasts, cameras, sessions, pulse');
+      return null;
+    }
+    for (const topic of topics) {
+      if (!isLiveTopic(topic)) {
+        sendError(client, 'UNKNOWN_TOPIC', `Unknown topic ${JSON.stringify(String(topic)).slice(0, 80)}; topics are broadcasts, cameras, sessions, pulse`);
+        return null;
+      }
+      if (!client.principal.roles.includes(ROLE_FOR_TOPIC[topic])) {
+        sendError(client, 'FORBIDDEN_TOPIC', `Topic ${topic} requires the ${ROLE_FOR_TOPIC[topic]} role`);
+        return null;
+      }
+    }
+    return [...new Set(topics as LiveTopic[])];
+  }
+
+  /**
+   * Current state where it is cheap: active broadcasts (the REST status view, URLs masked) and the
+   * caller's own active sessions. Cameras and pulses have none yet (null). If Redis is away the
+   * snapshot is null with `snapshotError`; the subscription itself stands.
+   */
+  private async snapshot(topics: LiveTopic[], principal: Principal, resource: string | null): Promise<{ snapshot: Record<string, unknown>; snapshotError?: string }> {
+    const snapshot: Record<string, unknown> = {};
+    try {
+      for (const topic of topics) {
+        if (topic === 'broadcasts') {
+          snapshot[topic] = (await this.broadcasts.list(true)).filter((b) => resource === null || b.broadcastId === resource);
+        } else if (topic === 'sessions') {
+          const own = (await this.sessions.activeSessions()).filter((s) => s.accountId === principal.accountId && (resource === null || s.platformSessionId === resource));
+          snapshot[topic] = own.map(({ platformSessionId, platform, state, inGameSessionId, startedAt, viewerCount, peakViewerCount }) => ({
+            platformSessionId,
+            platform,
+            state,
+            inGameSessionId,
+            startedAt,
+            viewerCount,
+            peakViewerCount,
+          }));
+        } else {
+          snapshot[topic] = null;
+        }
+      }
+      return { snapshot };
+    } catch (error) {
+      this.logger.warn({ msg: 'live status snapshot failed', error: (error as Error).name });
+      return { snapshot: Object.fromEntries(topics.map((topic) => [topic, null])), snapshotError: 'Current state is unavailable (dependency down); events still follow' };
+    }
+  }
+}
+
+function eventFrame(event: LiveEvent): object {
+  return { type: 'event', topic: event.topic, event: event.event, cursor: event.cursor, data: event.data };
+}
+
+function sendError(client: LiveClient, code: string, message: string): void {
+  client.send({ type: 'error', code, message });
+}
+
+function isShortId(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_ID_LENGTH;
+}
+
+/** An HTTP answer on the raw upgrade socket, in the REST error shape `{statusCode, code, message}`. */
+function refuse(socket: Duplex, statusCode: number, code: string, message: string): void {
+  const body = JSON.stringify({ statusCode, code, message });
+  socket.end(
+    `HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}

@@ -1,0 +1,287 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import Redis from 'ioredis';
+import { WebSocket } from 'ws';
+
+import { ConsumedTopic, EventTopic } from '@lib-stream/contracts';
+import { type TestDatabase, bearerToken, createTestDatabase, expectEventually, findLeaks, testRedisUrl } from '@lib-stream/testing';
+
+import { LiveEventFeed } from '../../src/live-status/live-event-feed';
+import { LiveStatusServer } from '../../src/live-status/live-status.server';
+import { type ControlApiUnderTest, createControlApi } from './control-api.factory';
+
+type Frame = { type: string; [field: string]: unknown };
+
+/** Everything every socket in this spec received, for the privacy scan at the end. */
+const allFrames: string[] = [];
+
+/** A real `ws` client that records its frames and lets a test wait for one matching a predicate. */
+class Dashboard {
+  readonly frames: Frame[] = [];
+  private waiters: { match: (frame: Frame) => boolean; resolve: (frame: Frame) => void }[] = [];
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => {
+      allFrames.push(String(data));
+      const frame = JSON.parse(String(data)) as Frame;
+      this.frames.push(frame);
+      this.waiters = this.waiters.filter((waiter) => (waiter.match(frame) ? (waiter.resolve(frame), false) : true));
+    });
+  }
+
+  static open(url: string, authorization: string): Promise<Dashboard> {
+    const socket = new WebSocket(url, { headers: { Authorization: authorization } });
+    const dashboard = new Dashboard(socket);
+    return new Promise((resolve, reject) => {
+      socket.once('open', () => resolve(dashboard));
+      socket.once('error', reject);
+    });
+  }
+
+  /** The first frame (already received or still to come) that matches. */
+  next(match: (frame: Frame) => boolean): Promise<Frame> {
+    const seen = this.frames.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve) => this.waiters.push({ match, resolve }));
+  }
+
+  async subscribe(request: object): Promise<Frame> {
+    const before = this.frames.length;
+    this.socket.send(JSON.stringify({ type: 'subscribe', ...request }));
+    return this.next((frame) => this.frames.indexOf(frame) >= before && ['subscribed', 'error'].includes(frame.type));
+  }
+
+  events(topic?: string): Frame[] {
+    return this.frames.filter((frame) => frame.type === 'event' && (topic === undefined || frame.topic === topic));
+  }
+
+  close(): void {
+    this.socket.terminate();
+  }
+}
+
+/** Status and body of a refused upgrade. */
+function refusedUpgrade(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { headers });
+    socket.on('unexpected-response', (_request, response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += String(chunk)));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    socket.on('open', () => reject(new Error('upgrade was accepted')));
+    socket.on('error', () => undefined);
+  });
+}
+
+const admin = () => bearerToken(`admin-${randomUUID()}`, ['admin']);
+const developer = () => bearerToken(`dev-${randomUUID()}`, ['developer']);
+
+// Values that must never reach a socket: an engine key, chat text, a platform user id, a tracking id.
+const ENGINE_KEY = 'sk_live_engine_key_5c1d0e';
+const CHAT_TEXT = 'my secret chat line 7781';
+const PLATFORM_USER_ID = 'twitch-user-99188277';
+const TRACKING_ID = 'trk-hmac-4f0a9c2e';
+
+describe('live status over WebSocket across two control-api replicas (/stream/events)', () => {
+  let db: TestDatabase;
+  let replicas: ControlApiUnderTest[];
+  let urls: string[];
+  let publisher: Redis;
+  const dashboards: Dashboard[] = [];
+  const tokens: string[] = [];
+
+  const open = async (replica: number, token: string) => {
+    tokens.push(token);
+    const dashboard = await Dashboard.open(urls[replica], token);
+    dashboards.push(dashboard);
+    return dashboard;
+  };
+  const publish = (topic: string, data: object) => publisher.publish(topic, JSON.stringify({ pattern: topic, data }));
+  const sourceChanged = (broadcastId: string) =>
+    publish(EventTopic.BroadcastSourceChanged, { eventId: randomUUID(), timestamp: new Date().toISOString(), broadcastId, previousSource: 'primary_stream', currentSource: 'fallback_image' });
+  const broadcastIds = (dashboard: Dashboard, prefix: string) => dashboard.events('broadcasts').map((f) => (f.data as { broadcastId: string }).broadcastId).filter((id) => id.startsWith(prefix));
+
+  beforeAll(async () => {
+    db = await createTestDatabase('stream_live_status');
+    const env = { STREAM_ENABLED: 'true', STREAM_DATABASE_URL: db.url, STREAM_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64') };
+    replicas = [await createControlApi(env), await createControlApi(env)];
+    urls = [];
+    for (const replica of replicas) {
+      await replica.app.listen(0, '127.0.0.1');
+      await replica.app.get(LiveEventFeed).ready;
+      urls.push(`ws://127.0.0.1:${(replica.app.getHttpServer().address() as AddressInfo).port}/stream/events`);
+    }
+    publisher = new Redis(testRedisUrl());
+  });
+
+  afterAll(async () => {
+    for (const dashboard of dashboards) dashboard.close();
+    publisher?.disconnect();
+    for (const replica of replicas ?? []) await replica.app.close();
+    await db?.drop();
+  });
+
+  it('refuses an upgrade without a token, or with a bad one, with a 401 in the REST error shape (no stack)', async () => {
+    const none = await refusedUpgrade(urls[0], {});
+    expect(none.status).toBe(401);
+    expect(JSON.parse(none.body)).toEqual({ statusCode: 401, code: 'UNAUTHENTICATED', message: 'Missing bearer token (Authorization: Bearer <JWT>)' });
+    const forged = await refusedUpgrade(urls[0], { Authorization: bearerToken('someone', ['admin'], 'not-the-secret-0000000000000000000000') });
+    expect(forged.status).toBe(401);
+    expect(JSON.parse(forged.body)).toMatchObject({ code: 'UNAUTHENTICATED', message: 'Bearer token is invalid' });
+    expect(forged.body).not.toMatch(/at .*\.(ts|js):\d+/);
+  });
+
+  it('delivers every broadcast event, in order, to admins on both replicas, after a snapshot', async () => {
+    const onA = await open(0, admin());
+    const onB = await open(1, admin());
+    for (const dashboard of [onA, onB]) {
+      const subscribed = await dashboard.subscribe({ topics: ['broadcasts', 'cameras'] });
+      expect(subscribed).toMatchObject({ type: 'subscribed', topics: ['broadcasts', 'cameras'], resumed: false, snapshot: { broadcasts: [], cameras: null } });
+    }
+    const sent = Array.from({ length: 30 }, (_, i) => `order-${i}`);
+    for (const id of sent) await sourceChanged(id);
+    await publish(ConsumedTopic.CameraStreamStarted, {
+      eventId: randomUUID(),
+      timestamp: new Date().toISOString(),
+      cameraId: 'cam-1',
+      source: 'engine',
+      rtmpUrl: `rtmp://engine.example.net/live/${ENGINE_KEY}`,
+      metadata: { width: 1920, height: 1080, fps: 30, streamKey: ENGINE_KEY },
+    });
+    for (const dashboard of [onA, onB]) {
+      const camera = await dashboard.next((f) => f.type === 'event' && f.topic === 'cameras');
+      expect(camera).toMatchObject({ event: 'camera.stream.started', data: { cameraId: 'cam-1', source: 'engine', metadata: { width: 1920, height: 1080, fps: 30 } } });
+      expect(camera.data).not.toHaveProperty('rtmpUrl');
+      expect(broadcastIds(dashboard, 'order-')).toEqual(sent);
+    }
+    // The same Redis message has the same cursor on both replicas (so a client may resume on either).
+    expect(onA.events('broadcasts').map((f) => f.cursor)).toEqual(onB.events('broadcasts').map((f) => f.cursor));
+  });
+
+  it('gives users their own sessions only, refuses other topics with an error frame and keeps the socket open', async () => {
+    const accountId = `user-${randomUUID()}`;
+    const user = await open(1, bearerToken(accountId, ['user']));
+    expect(await user.subscribe({ topics: ['broadcasts'] })).toMatchObject({ type: 'error', code: 'FORBIDDEN_TOPIC', message: 'Topic broadcasts requires the admin role' });
+    expect(await user.subscribe({ topics: ['weather'] })).toMatchObject({ type: 'error', code: 'UNKNOWN_TOPIC' });
+    expect(await user.subscribe({ topics: ['sessions'] })).toMatchObject({ type: 'subscribed', snapshot: { sessions: [] } });
+
+    const session = (owner: string, platformSessionId: string) =>
+      publish(EventTopic.PlatformSessionStarted, {
+        eventId: randomUUID(),
+        timestamp: new Date().toISOString(),
+        platformSessionId,
+        accountId: owner,
+        platform: 'twitch',
+        inGameSessionId: null,
+        platformUserId: PLATFORM_USER_ID,
+        chatText: CHAT_TEXT,
+      });
+    await session(`other-${randomUUID()}`, 'theirs');
+    await session(accountId, 'mine');
+    const mine = await user.next((f) => f.type === 'event');
+    expect(mine).toMatchObject({ topic: 'sessions', event: 'stream.platform.session.started', data: { platformSessionId: 'mine', accountId } });
+    expect(user.events().map((f) => (f.data as { platformSessionId: string }).platformSessionId)).toEqual(['mine']);
+    expect(user.socket.readyState).toBe(WebSocket.OPEN);
+  });
+
+  it('gives developers pulse summaries: counts per category and mean intensity, never the entries', async () => {
+    const dev = await open(0, developer());
+    await dev.subscribe({ topics: ['pulse'] });
+    await publish(EventTopic.AudiencePulse, {
+      pulseId: 'pulse-1',
+      streamSessionId: null,
+      platformSessionId: 'ps-1',
+      timestamp: new Date().toISOString(),
+      intervalSeconds: 10,
+      approximateViewerCount: 42,
+      sentiments: [
+        { category: 'hype', intensity: 0.9, trackingId: TRACKING_ID, viewerType: 'returning' },
+        { category: 'hype', intensity: 0.5, trackingId: null, viewerType: null },
+        { category: 'toxic', intensity: 0.4, trackingId: TRACKING_ID, viewerType: 'new' },
+      ],
+    });
+    const pulse = await dev.next((f) => f.type === 'event');
+    expect(pulse.data).toEqual({
+      pulseId: 'pulse-1',
+      platformSessionId: 'ps-1',
+      streamSessionId: null,
+      timestamp: expect.any(String),
+      intervalSeconds: 10,
+      approximateViewerCount: 42,
+      entries: 3,
+      counts: { hype: 2, toxic: 1 },
+      meanIntensity: 0.6,
+    });
+  });
+
+  it('resumes from a cursor on the other replica without loss, and asks for a resync when the cursor is unknown', async () => {
+    const first = await open(0, admin());
+    await first.subscribe({ topics: ['broadcasts'], resource: 'resume-1' });
+    await sourceChanged('resume-1');
+    const seen = await first.next((f) => f.type === 'event');
+    first.close();
+
+    // Published while the dashboard was away; another broadcast's event must not be replayed to it.
+    await sourceChanged('resume-2');
+    await sourceChanged('resume-1');
+    await sourceChanged('resume-1');
+    const witness = await open(1, admin());
+    await witness.subscribe({ topics: ['broadcasts'], since: seen.cursor });
+    await witness.next((f) => f.type === 'event' && (f.data as { broadcastId: string }).broadcastId === 'resume-1' && witness.events().length >= 3);
+
+    const again = await open(1, admin());
+    expect(await again.subscribe({ topics: ['broadcasts'], resource: 'resume-1', since: seen.cursor })).toMatchObject({ resumed: true, cursor: seen.cursor });
+    await again.next(() => again.events().length >= 2);
+    expect(broadcastIds(again, 'resume-')).toEqual(['resume-1', 'resume-1']);
+    expect(again.events()[0].cursor).toBe(witness.events()[1].cursor);
+
+    const stale = await open(1, admin());
+    await stale.subscribe({ topics: ['broadcasts'], since: 'a-cursor-nobody-issued' });
+    expect(stale.frames.map((f) => f.type)).toEqual(['resync', 'subscribed']);
+    expect(stale.frames[1]).toMatchObject({ resumed: false, snapshot: { broadcasts: [] } });
+  });
+
+  it('drops the oldest frames of a paused client, tells it how many it missed, and keeps the others whole', async () => {
+    const server = replicas[0].app.get(LiveStatusServer);
+    server.limits = { queueLimit: 8, highWaterBytes: 64 * 1024 };
+    const slow = await open(0, admin());
+    const fast = await open(0, admin());
+    await slow.subscribe({ topics: ['broadcasts'] });
+    await fast.subscribe({ topics: ['broadcasts'] });
+    slow.socket.pause();
+
+    // Large frames fill the kernel's socket buffers quickly; publish until the server reports drops.
+    const padding = 'x'.repeat(32 * 1024);
+    const sent: string[] = [];
+    await expectEventually(
+      async () => {
+        for (let i = 0; i < 20; i += 1) {
+          sent.push(`slow-${sent.length}-${padding}`);
+          await sourceChanged(sent[sent.length - 1]);
+        }
+        await fast.next(() => broadcastIds(fast, 'slow-').length === sent.length);
+        expect(server.droppedFrames()).toBeGreaterThan(0);
+      },
+      { timeoutMs: 8000, intervalMs: 0 },
+    );
+    expect(broadcastIds(fast, 'slow-')).toEqual(sent);
+    expect(fast.frames.some((f) => f.type === 'missed')).toBe(false);
+
+    slow.socket.resume();
+    const missed = await slow.next((f) => f.type === 'missed');
+    expect(missed.count).toBeGreaterThan(0);
+    await slow.next(() => broadcastIds(slow, 'slow-').at(-1) === sent.at(-1));
+    const got = broadcastIds(slow, 'slow-');
+    // What the slow client got is in order and ends with the latest; only what was dropped is missing.
+    expect(got.map((id) => sent.indexOf(id))).toEqual([...got.map((id) => sent.indexOf(id))].sort((a, b) => a - b));
+    expect(got.length + (missed.count as number)).toBeLessThanOrEqual(sent.length);
+    server.limits = { queueLimit: 1000, highWaterBytes: 1024 * 1024 };
+  });
+
+  it('never puts a key, token, chat text, platform user id or tracking id on any socket', () => {
+    expect(allFrames.length).toBeGreaterThan(50);
+    const bareTokens = tokens.map((token) => token.replace(/^Bearer /, ''));
+    expect(findLeaks({ frames: allFrames.join('\n') }, [ENGINE_KEY, CHAT_TEXT, PLATFORM_USER_ID, TRACKING_ID, ...bareTokens])).toEqual({});
+  });
+});
