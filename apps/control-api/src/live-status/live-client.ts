@@ -36,6 +36,8 @@ export class LiveClient {
     readonly socket: WebSocket,
     readonly principal: Principal,
     private readonly limits: () => DeliveryLimits,
+    /** Called once per dropped frame (the server counts them in its metrics). */
+    private readonly onDrop: () => void = () => undefined,
   ) {}
 
   /** Queues `task` behind this client's earlier messages; its errors are the task's to handle. */
@@ -75,6 +77,7 @@ export class LiveClient {
       this.queue.shift();
       this.droppedSinceNotice += 1;
       this.droppedTotal += 1;
+      this.onDrop();
     }
     this.flush();
   }

@@ -2,10 +2,11 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { HttpAdapterHost } from '@nestjs/core';
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { Counter, Gauge } from 'prom-client';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 
 import { ErrorCode } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, DomainError } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, DomainError, MetricsService } from '@lib-stream/nest-kit';
 
 import { principalFromToken } from '../auth/bearer-token';
 import type { Principal } from '../auth/principal';
@@ -39,6 +40,7 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
   private httpServer: Server | null = null;
   /** Per-client lag limits; replaceable (tests use small ones to make a slow client quickly). */
   limits: DeliveryLimits = { ...DEFAULT_DELIVERY_LIMITS };
+  private readonly dropped: Counter;
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -46,7 +48,20 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
     private readonly feed: LiveEventFeed,
     private readonly broadcasts: BroadcastsService,
     private readonly sessions: SessionsService,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    const registers = [metrics.registry];
+    this.dropped = new Counter({ name: 'lib_stream_live_status_dropped_frames_total', help: 'Frames dropped for dashboards that read too slowly (each told with a missed frame)', registers });
+    const clients = this.clients;
+    new Gauge({
+      name: 'lib_stream_live_status_sockets',
+      help: 'Dashboards connected to /stream/events on this replica',
+      registers,
+      collect() {
+        this.set(clients.size);
+      },
+    });
+  }
 
   onApplicationBootstrap(): void {
     this.httpServer = this.adapterHost.httpAdapter.getHttpServer() as Server;
@@ -62,6 +77,16 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
     for (const client of this.clients) client.socket.terminate();
     this.clients.clear();
     this.wss.close();
+  }
+
+  /** Sockets open on this replica. */
+  connectedClients(): number {
+    return this.clients.size;
+  }
+
+  /** Sockets pinged by the last heartbeat that have not answered yet. */
+  awaitingPong(): number {
+    return [...this.clients].filter((client) => !client.alive).length;
   }
 
   /** Frames dropped for slow clients on this replica since it started (connected clients only). */
@@ -96,7 +121,7 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private accept(ws: WebSocket, principal: Principal): void {
-    const client = new LiveClient(ws, principal, () => this.limits);
+    const client = new LiveClient(ws, principal, () => this.limits, () => this.dropped.inc());
     this.clients.add(client);
     ws.on('pong', () => (client.alive = true));
     ws.on('message', (data, isBinary) => client.serially(() => this.onMessage(client, data, isBinary)));
@@ -109,7 +134,8 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
     for (const client of this.clients) if (client.wants(event)) client.send(frame);
   }
 
-  private beat(): void {
+  /** One heartbeat (every HEARTBEAT_MS): cut sockets that missed the previous ping, ping the rest. */
+  beat(): void {
     for (const client of this.clients) {
       if (!client.alive) {
         client.socket.terminate();

@@ -4,6 +4,7 @@ import Redis from 'ioredis';
 import { WebSocket } from 'ws';
 
 import { ConsumedTopic, EventTopic } from '@lib-stream/contracts';
+import { MetricsService } from '@lib-stream/nest-kit';
 import { type TestDatabase, bearerToken, createTestDatabase, expectEventually, findLeaks, testRedisUrl } from '@lib-stream/testing';
 
 import { LiveEventFeed } from '../../src/live-status/live-event-feed';
@@ -276,7 +277,25 @@ describe('live status over WebSocket across two control-api replicas (/stream/ev
     // What the slow client got is in order and ends with the latest; only what was dropped is missing.
     expect(got.map((id) => sent.indexOf(id))).toEqual([...got.map((id) => sent.indexOf(id))].sort((a, b) => a - b));
     expect(got.length + (missed.count as number)).toBeLessThanOrEqual(sent.length);
+    const metrics = await replicas[0].app.get(MetricsService).registry.getSingleMetricAsString('lib_stream_live_status_dropped_frames_total');
+    expect(metrics).toMatch(/lib_stream_live_status_dropped_frames_total\{[^}]*\} [1-9]/);
     server.limits = { queueLimit: 1000, highWaterBytes: 1024 * 1024 };
+  });
+
+  it('cuts a socket that did not answer the previous heartbeat ping, and keeps the ones that did', async () => {
+    const server = replicas[1].app.get(LiveStatusServer);
+    const dead = await open(1, admin());
+    const healthy = await open(1, admin());
+    const before = server.connectedClients();
+    dead.socket.pause(); // reads nothing, so it never sees the ping nor answers it
+    const closed = new Promise((resolve) => dead.socket.once('close', resolve));
+    server.beat();
+    await expectEventually(() => expect(server.awaitingPong()).toBe(1));
+    server.beat();
+    expect(server.connectedClients()).toBe(before - 1);
+    dead.socket.resume();
+    await closed;
+    expect(healthy.socket.readyState).toBe(WebSocket.OPEN);
   });
 
   it('never puts a key, token, chat text, platform user id or tracking id on any socket', () => {
