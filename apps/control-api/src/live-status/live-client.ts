@@ -51,7 +51,11 @@ export class LiveClient {
   }
 
   send(frame: object): void {
-    const text = JSON.stringify(frame);
+    this.sendText(JSON.stringify(frame));
+  }
+
+  /** A frame already serialized: fan-out serializes an event once for all its clients. */
+  sendText(text: string): void {
     if (this.held) {
       this.held.push(text);
       return;

@@ -130,8 +130,8 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private fanOut(event: LiveEvent): void {
-    const frame = eventFrame(event);
-    for (const client of this.clients) if (client.wants(event)) client.send(frame);
+    let text: string | null = null;
+    for (const client of this.clients) if (client.wants(event)) client.sendText((text ??= JSON.stringify(eventFrame(event))));
   }
 
   /** One heartbeat (every HEARTBEAT_MS): cut sockets that missed the previous ping, ping the rest. */
