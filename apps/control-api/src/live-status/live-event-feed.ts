@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 
-import { REDIS, duplicateRedis } from '@lib-stream/nest-kit';
+import { REDIS, failFastOnceReady } from '@lib-stream/nest-kit';
 
 import { LIVE_CHANNEL_PATTERNS, type LiveEvent, toLiveEvent } from './live-topics';
 import { ReplayWindow } from './replay-window';
@@ -20,6 +20,7 @@ export class LiveEventFeed implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('LiveEventFeed');
   readonly window = new ReplayWindow<LiveEvent>(REPLAY_MAX_EVENTS, REPLAY_MAX_AGE_MS);
   private readonly listeners: ((event: LiveEvent) => void)[] = [];
+  private readonly gapListeners: (() => void)[] = [];
   private subscriber: Redis | null = null;
   /** Resolves once Redis has confirmed the subscription (ioredis repeats it after reconnects). */
   ready: Promise<void> = Promise.resolve();
@@ -27,17 +28,35 @@ export class LiveEventFeed implements OnModuleInit, OnApplicationShutdown {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
   onModuleInit(): void {
-    const subscriber = duplicateRedis(this.redis);
+    // As duplicateRedis, with its own connection name so operators (and the spec) can tell it apart.
+    const name = `${this.redis.options.connectionName ?? 'control-api'}:live-status`;
+    const subscriber = failFastOnceReady(this.redis.duplicate({ enableOfflineQueue: true, connectionName: name }));
     this.subscriber = subscriber;
     subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => this.receive(channel, message));
+    // Pub/sub does not replay: whatever was published while the connection was down is lost, so the
+    // window (which would now skip those events) is dropped and clients are told to resync.
+    let subscribedOnce = false;
+    let lost = false;
+    subscriber.on('close', () => (lost = subscribedOnce));
+    subscriber.on('ready', () => {
+      if (!lost) return;
+      lost = false;
+      this.window.clear();
+      for (const listener of this.gapListeners) listener();
+    });
     this.ready = subscriber.psubscribe(...LIVE_CHANNEL_PATTERNS).then(
-      () => undefined,
+      () => void (subscribedOnce = true),
       (error: Error) => this.logger.warn({ msg: 'live status subscription failed', error: error.message }),
     );
   }
 
   onEvent(listener: (event: LiveEvent) => void): void {
     this.listeners.push(listener);
+  }
+
+  /** Called after the subscriber came back from a lost connection: events may have been missed. */
+  onGap(listener: () => void): void {
+    this.gapListeners.push(listener);
   }
 
   onApplicationShutdown(): void {

@@ -67,6 +67,7 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
     this.httpServer = this.adapterHost.httpAdapter.getHttpServer() as Server;
     this.httpServer.on('upgrade', this.onUpgrade);
     this.feed.onEvent((event) => this.fanOut(event));
+    this.feed.onGap(() => this.resyncAll());
     this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
     this.heartbeat.unref();
   }
@@ -132,6 +133,14 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
   private fanOut(event: LiveEvent): void {
     let text: string | null = null;
     for (const client of this.clients) if (client.wants(event)) client.sendText((text ??= JSON.stringify(eventFrame(event))));
+  }
+
+  /** After a Redis gap: every subscribed client must take a new snapshot (subscribe again). */
+  private resyncAll(): void {
+    for (const client of this.clients) {
+      if (client.subscriptions.size === 0) continue;
+      client.send({ type: 'resync', topics: [...client.subscriptions.keys()], message: 'Events may have been missed while Redis was unreachable; subscribe again for a fresh snapshot' });
+    }
   }
 
   /** One heartbeat (every HEARTBEAT_MS): cut sockets that missed the previous ping, ping the rest. */

@@ -23,4 +23,12 @@ describe('ReplayWindow', () => {
     expect(window.after('c')).toBeNull();
     expect(window.latest()).toBe('d');
   });
+
+  it('holds no cursor after clear (a Redis gap), so every resume becomes a resync', () => {
+    const window = new ReplayWindow<{ cursor: string }>(10, 60_000);
+    ['a', 'b'].forEach((c) => window.push(item(c)));
+    window.clear();
+    expect(window.after('a')).toBeNull();
+    expect(window.latest()).toBeNull();
+  });
 });

@@ -35,6 +35,11 @@ export class ReplayWindow<T extends { cursor: string }> {
     return this.entries.at(-1)?.item.cursor ?? null;
   }
 
+  /** Forgets everything: no cursor held before is valid any more. */
+  clear(): void {
+    this.entries.length = 0;
+  }
+
   private trim(): void {
     const oldest = this.now() - this.maxAgeMs;
     let drop = Math.max(0, this.entries.length - this.maxEntries);

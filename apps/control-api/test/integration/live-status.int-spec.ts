@@ -298,6 +298,28 @@ describe('live status over WebSocket across two control-api replicas (/stream/ev
     expect(healthy.socket.readyState).toBe(WebSocket.OPEN);
   });
 
+  it('tells subscribed clients to resync after its Redis subscription was cut, and forgets cursors from before', async () => {
+    const dashboard = await open(0, admin());
+    await dashboard.subscribe({ topics: ['broadcasts'], resource: 'gap-1' });
+    await sourceChanged('gap-1');
+    const before = await dashboard.next((f) => f.type === 'event');
+
+    const clients = String(await publisher.client('LIST')).split('\n');
+    const subscribers = clients.filter((line) => / name=\S+:live-status /.test(line)).map((line) => (/\bid=(\d+)/.exec(line) as RegExpExecArray)[1]);
+    expect(subscribers).toHaveLength(2); // one per replica, however many sockets
+    for (const id of subscribers) await publisher.client('KILL', 'ID', id);
+    expect(await dashboard.next((f) => f.type === 'resync')).toMatchObject({ topics: ['broadcasts'] });
+
+    const late = await open(0, admin());
+    expect(await late.subscribe({ topics: ['broadcasts'], resource: 'gap-2', since: before.cursor })).toMatchObject({ type: 'subscribed', resumed: false });
+    expect(late.frames[0].type).toBe('resync');
+    // Events flow again once ioredis has resubscribed.
+    await expectEventually(async () => {
+      await sourceChanged('gap-2');
+      await expectEventually(() => expect(late.events()).not.toHaveLength(0), { timeoutMs: 200 });
+    });
+  });
+
   it('never puts a key, token, chat text, platform user id or tracking id on any socket', () => {
     expect(allFrames.length).toBeGreaterThan(50);
     const bareTokens = tokens.map((token) => token.replace(/^Bearer /, ''));
