@@ -244,8 +244,8 @@ export const PUNCTUATION_WEIGHTS: Readonly<Record<'?' | '!' | '?!' | '!cmd', Cat
   '?': { [C.Curious]: 2.2, [C.Surprised]: 0.4 },
   '?!': { [C.Surprised]: 2.6, [C.Curious]: 0.6 },
   '!': { [C.Excited]: 0.9 },
-  // "!song", "!uptime": a bot command is a request for information.
-  '!cmd': { [C.Curious]: 2 },
+  // Not read: a message that starts with a bot command ("!song", "!lurk") has no sentiment (the processor).
+  '!cmd': {},
 };
 
 /** Words after which the second clause is what the message means ("not the worst ever but worst this year"). */

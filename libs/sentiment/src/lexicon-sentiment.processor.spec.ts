@@ -131,6 +131,14 @@ describe('LexiconSentimentProcessor', () => {
       expect(analyze('😱').category).toBe(C.Surprised);
     });
 
+    it('has no sentiment for a message that starts with a bot command, whatever follows', () => {
+      for (const text of ['!lurk', '!discord', '!gamble all', '!sr never gonna give you up', '!play love this song']) {
+        expect(processor.analyze(text)).toMatchObject({ result: null, reason: 'bot-command' });
+      }
+      // Only at the start: praise with an exclamation mark is still read.
+      expect(processor.analyze('love this!')).toMatchObject({ reason: 'scored' });
+    });
+
     it('has no sentiment for words it does not know', () => {
       expect(processor.analyze('qwzx vbnm')).toMatchObject({ result: null, reason: 'no-evidence' });
     });

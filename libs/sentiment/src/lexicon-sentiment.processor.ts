@@ -115,6 +115,8 @@ export class LexiconSentimentProcessor implements SentimentProcessor {
   /** The passes, in order, over this.state. */
   private score(): SentimentVerdict {
     if (this.tokens.count === 0) return this.verdict(null, 0, 'empty');
+    // "!lurk", "!sr <song>", "!gamble all": the line is an instruction to a bot, not a reaction.
+    if (this.tokens.kind[0] === TokenKind.Command) return this.verdict(null, 0, 'bot-command');
     this.readTokens();
     const prior = this.lexicon.prior;
     aimInsults(this.state);

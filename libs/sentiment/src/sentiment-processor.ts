@@ -45,7 +45,7 @@ export interface SentimentVerdict {
   /** 0..1: the strength of the evidence for the candidate over "no emotion", after emphasis and spam damping. */
   readonly confidence: number;
   readonly floor: number;
-  readonly reason: 'scored' | 'empty' | 'no-evidence' | 'below-floor';
+  readonly reason: 'scored' | 'empty' | 'bot-command' | 'no-evidence' | 'below-floor';
   readonly cues: readonly SentimentCue[];
 }
 

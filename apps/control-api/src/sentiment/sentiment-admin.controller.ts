@@ -37,7 +37,7 @@ export class TestSentimentResponse {
   category: SentimentCategory | null;
   @ApiProperty({ minimum: 0, maximum: 1, description: 'The entry intensity, 0 for no-sentiment' })
   intensity: number;
-  @ApiProperty({ enum: ['scored', 'empty', 'no-evidence', 'below-floor'], description: 'Why: empty after normalisation, nothing known in it, or confidence under the floor' })
+  @ApiProperty({ enum: ['scored', 'empty', 'bot-command', 'no-evidence', 'below-floor'], description: 'Why: empty after normalisation, a bot command ("!lurk"), nothing known in it, or confidence under the floor' })
   reason: string;
   @ApiProperty({ enum: SentimentCategory, nullable: true, description: 'The best category before the floor was applied' })
   candidate: SentimentCategory | null;

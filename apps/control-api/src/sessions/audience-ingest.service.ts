@@ -145,7 +145,7 @@ export class AudienceIngestService {
         trackSubscribers: this.config.STREAM_TRACK_SUBSCRIBERS,
         trackModerators: this.config.STREAM_TRACK_MODERATORS,
         trackRaidLeaders: this.config.STREAM_TRACK_RAID_LEADERS,
-        seenBefore: this.config.STREAM_TRACK_RETURNERS ? (viewerId) => this.returners.seen(linkId, platformSessionId, viewerId) : undefined,
+        seenBefore: this.returners.enabled ? (viewerId) => this.returners.seen(linkId, platformSessionId, viewerId) : undefined,
       });
       this.tracking.set(platformSessionId, trackers);
     }

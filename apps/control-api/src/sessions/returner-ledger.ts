@@ -1,9 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
 
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 
 import { SessionKeys } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig, type LuaScript, luaScript } from '@lib-stream/nest-kit';
+import { parseEncryptionKey } from '@lib-stream/stream-key';
 
 import { RedisMicroBatch } from '../webhooks/redis-micro-batch';
 
@@ -130,15 +131,27 @@ export class ReturnerLedger {
  */
 @Injectable()
 export class ReturnerMemory extends ReturnerLedger {
+  private readonly logger = new Logger('ReturnerMemory');
+  /**
+   * False when STREAM_TOKEN_ENCRYPTION_KEY is not a usable 32-byte key: without a secret outside Redis the
+   * hashes could be tested against guessed ids by anyone holding a copy of Redis, so nothing is stored.
+   */
+  readonly enabled: boolean;
+
   constructor(batch: RedisMicroBatch, @Inject(APP_CONFIG) config: AppConfig) {
+    const pepper = parseEncryptionKey(config.STREAM_TOKEN_ENCRYPTION_KEY);
     super(
       (script, keys, args) => batch.script(script, keys, args),
       {
         rotationMs: config.STREAM_TRACKED_RETURNER_SALT_ROTATION_HOURS * 3_600_000,
         retentionMs: config.STREAM_TRACKED_RETURNER_RETENTION_HOURS * 3_600_000,
       },
-      // The token encryption key is the service's secret that Redis never holds (domain-separated above).
-      Buffer.from(config.STREAM_TOKEN_ENCRYPTION_KEY, 'utf8'),
+      // The token encryption key: the service's secret that Redis never holds (domain-separated above).
+      pepper ?? Buffer.alloc(0),
     );
+    this.enabled = config.STREAM_TRACK_RETURNERS && pepper !== null;
+    if (config.STREAM_TRACK_RETURNERS && !pepper) {
+      this.logger.warn({ msg: 'Returner tracking is off: STREAM_TOKEN_ENCRYPTION_KEY is not a 32-byte key (64 hex chars or base64), and the hashes need it' });
+    }
   }
 }

@@ -9,15 +9,16 @@ export interface DesiredSubscription {
  * subscription-types reference) a broadcaster must have granted: a link made before they were requested lacks
  * them, and Twitch would refuse the subscription (403) every hour until the creator links again.
  */
+// No `.progress` types: one comes per vote or contribution and none makes an entry (twitch-channel-events.ts).
 const SCOPED: readonly { type: string; version: string; anyScope: readonly string[] }[] = [
-  ...['begin', 'progress', 'end'].map((phase) => ({ type: `channel.poll.${phase}`, version: '1', anyScope: ['channel:read:polls', 'channel:manage:polls'] })),
-  ...['begin', 'progress', 'lock', 'end'].map((phase) => ({
+  ...['begin', 'end'].map((phase) => ({ type: `channel.poll.${phase}`, version: '1', anyScope: ['channel:read:polls', 'channel:manage:polls'] })),
+  ...['begin', 'lock', 'end'].map((phase) => ({
     type: `channel.prediction.${phase}`,
     version: '1',
     anyScope: ['channel:read:predictions', 'channel:manage:predictions'],
   })),
   // Version 2: Twitch replaced the v1 hype train events (deprecated in 2025) with v2.
-  ...['begin', 'progress', 'end'].map((phase) => ({ type: `channel.hype_train.${phase}`, version: '2', anyScope: ['channel:read:hype_train'] })),
+  ...['begin', 'end'].map((phase) => ({ type: `channel.hype_train.${phase}`, version: '2', anyScope: ['channel:read:hype_train'] })),
 ];
 
 /**

@@ -77,7 +77,8 @@ describe(mapTwitchChannelEvent.name, () => {
   it('polls: Curious, by the votes of every kind; only a completed poll counts at the end', () => {
     const begin = { ...poll, choices: pollChoices.map(({ id, title }) => ({ id, title })), ends_at: '2020-07-15T17:16:08.17106713Z' };
     expect(mapTwitchChannelEvent('channel.poll.begin', begin)).toEqual(moment(scorePoll(0)));
-    expect(mapTwitchChannelEvent('channel.poll.progress', { ...poll, ends_at: '2020-07-15T17:16:08.17106713Z' })).toEqual(moment(scorePoll(340)));
+    // One progress event per vote: nothing (the poll counts at its end).
+    expect(mapTwitchChannelEvent('channel.poll.progress', { ...poll, ends_at: '2020-07-15T17:16:08.17106713Z' })).toBeNull();
     const end = { ...poll, status: 'completed', ended_at: '2020-07-15T17:16:11.17106713Z' };
     expect(mapTwitchChannelEvent('channel.poll.end', end)).toEqual(moment(scorePoll(340)));
     expect(scorePoll(340).category).toBe(C.Curious);
@@ -87,7 +88,7 @@ describe(mapTwitchChannelEvent.name, () => {
 
   it('predictions: Excited by the points at stake; the result is Surprised for an upset; a cancelled one is nothing', () => {
     expect(mapTwitchChannelEvent('channel.prediction.begin', { ...prediction, outcomes: outcomes.map(({ id, title, color }) => ({ id, title, color })) })).toEqual(moment(scorePrediction(0)));
-    expect(mapTwitchChannelEvent('channel.prediction.progress', { ...prediction, locks_at: '2020-07-15T17:21:03.17106713Z' })).toEqual(moment(scorePrediction(20_000)));
+    expect(mapTwitchChannelEvent('channel.prediction.progress', { ...prediction, locks_at: '2020-07-15T17:21:03.17106713Z' })).toBeNull();
     expect(mapTwitchChannelEvent('channel.prediction.lock', { ...prediction, locked_at: '2020-07-15T17:21:03.17106713Z' })).toEqual(moment(scorePrediction(20_000)));
     const end = { ...prediction, winning_outcome_id: '1243456', status: 'resolved', ended_at: '2020-07-15T17:16:11.17106713Z' };
     // 10 of 40 predictors backed the winner.
@@ -99,7 +100,8 @@ describe(mapTwitchChannelEvent.name, () => {
 
   it('hype trains: Excited by level, and nobody in the payload is tracked', () => {
     expect(mapTwitchChannelEvent('channel.hype_train.begin', hypeTrain)).toEqual(moment(scoreHypeTrain(2)));
-    expect(mapTwitchChannelEvent('channel.hype_train.progress', { ...hypeTrain, level: 4 })).toEqual(moment(scoreHypeTrain(4)));
+    // One progress event per contribution, whose cheer or sub has an entry of its own: nothing.
+    expect(mapTwitchChannelEvent('channel.hype_train.progress', { ...hypeTrain, level: 4 })).toBeNull();
     const end = { ...hypeTrain, level: 5, cooldown_ends_at: '2020-07-15T18:16:11.17106713Z', ended_at: '2020-07-15T17:16:11.17106713Z' };
     expect(mapTwitchChannelEvent('channel.hype_train.end', end)).toEqual(moment(scoreHypeTrain(5)));
     expect(JSON.stringify(mapTwitchChannelEvent('channel.hype_train.end', end))).not.toContain('123');
@@ -117,7 +119,7 @@ describe(mapTwitchChannelEvent.name, () => {
     expect(mapTwitchChannelEvent('channel.chat.notification', anonymous)).toMatchObject({ viewerId: null, result: scoreGiftBomb(5, '3000') });
   });
 
-  it('announcements are scored as chat from the broadcaster or moderator who made them', () => {
+  it("a moderator's announcement is scored as chat; the streamer's own is not the audience's reaction", () => {
     const announcement = notification(
       'announcement',
       { announcement: { color: 'PRIMARY' }, message: { text: 'GG everyone, what a run!', fragments: [{ type: 'text', text: 'GG everyone, what a run!', cheermote: null, emote: null, mention: null }] } },
@@ -130,6 +132,8 @@ describe(mapTwitchChannelEvent.name, () => {
       signals: { isModerator: true, isVip: false, isSubscriber: false },
     });
     expect(mapTwitchChannelEvent('channel.chat.notification', notification('announcement', { announcement: { color: 'BLUE' } }))).toBeNull();
+    const own = notification('announcement', { announcement: { color: 'PRIMARY' }, message: { text: 'Giveaway now, type !enter!', fragments: [] } }, { chatter_user_id: '1337' });
+    expect(mapTwitchChannelEvent('channel.chat.notification', own)).toBeNull();
   });
 
   it('upgrades, pay-it-forward and charity donations are support; sub, resub, raid and other notices are left to their own subscriptions', () => {
@@ -152,7 +156,7 @@ describe(mapTwitchChannelEvent.name, () => {
     expect(mapTwitchChannelEvent('channel.chat.notification', notification('shared_chat_sub_gift', {}))).toBeNull();
     expect(mapTwitchChannelEvent('channel.chat.notification', notification('something_new', {}))).toBeNull();
     expect(mapTwitchChannelEvent('channel.poll.vote', poll)).toBeNull();
-    expect(mapTwitchChannelEvent('channel.poll.progress', { choices: 'nope' })).toEqual(moment(scorePoll(0)));
+    expect(mapTwitchChannelEvent('channel.poll.end', { status: 'completed', choices: 'nope' })).toEqual(moment(scorePoll(0)));
     expect(mapTwitchChannelEvent('channel.prediction.lock', { outcomes: [null, { channel_points: 'x' }] })).toEqual(moment(scorePrediction(0)));
     expect(mapTwitchChannelEvent('channel.chat.notification', { notice_type: 'community_sub_gift' })).toEqual({ kind: 'scored', viewerId: null, result: scoreGiftBomb(0, '1000') });
   });

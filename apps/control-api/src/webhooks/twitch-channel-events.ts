@@ -38,22 +38,26 @@ const sum = (items: Record<string, unknown>[], field: string): number => items.r
  */
 export function mapTwitchChannelEvent(type: string, event: TwitchEvent): AudienceEvent | null {
   switch (type) {
+    // `.progress` events come once per vote or contribution (Twitch's subscription-types reference): as
+    // entries they would flood pulses with Curious/Excited, spend chat's burst budget, and count again the
+    // cheers and subs behind them, which have entries of their own. They are not subscribed
+    // (desired-subscriptions.ts); one that arrives anyway adds nothing. Begin, lock and end come once.
+    case 'channel.poll.progress':
+    case 'channel.prediction.progress':
+    case 'channel.hype_train.progress':
+      return null;
     case 'channel.poll.begin':
       return moment(scorePoll(0));
-    case 'channel.poll.progress':
-      return moment(scorePoll(pollVotes(event)));
     case 'channel.poll.end':
       // `archived` / `terminated`: the streamer removed or stopped it; only a completed poll has a result.
       return event.status === 'completed' ? moment(scorePoll(pollVotes(event))) : null;
     case 'channel.prediction.begin':
       return moment(scorePrediction(0));
-    case 'channel.prediction.progress':
     case 'channel.prediction.lock':
       return moment(scorePrediction(sum(list(event.outcomes), 'channel_points')));
     case 'channel.prediction.end':
       return predictionResult(event);
     case 'channel.hype_train.begin':
-    case 'channel.hype_train.progress':
     case 'channel.hype_train.end':
       return moment(scoreHypeTrain(num(event.level)));
     case 'channel.chat.notification':
@@ -107,6 +111,8 @@ function chatNotification(event: TwitchEvent): AudienceEvent | null {
       return { kind: 'scored', viewerId, result: scoreGiftBomb(num(bomb.total), tier(bomb.sub_tier)) };
     }
     case 'announcement': {
+      // The streamer's own announcement is not the audience's reaction.
+      if (event.chatter_user_id === event.broadcaster_user_id) return null;
       const text = str(obj(event.message).text);
       return text ? { kind: 'chat', viewerId, text, signals: signalsFromBadges(event.badges) } : null;
     }

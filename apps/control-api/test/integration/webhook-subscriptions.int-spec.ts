@@ -71,12 +71,12 @@ describe('WebhookSubscriptionManager against a local Twitch', () => {
   it('adds polls, predictions and hype trains (v2) for a link that granted their scopes', async () => {
     const broadcasterId = '71000005';
     await linkTwitch(randomUUID(), broadcasterId, [...LINK_SCOPES, 'channel:read:polls', 'channel:read:predictions', 'channel:read:hype_train']);
-    await settled(broadcasterId, 19);
+    await settled(broadcasterId, 16);
     const enrichment = subscriptionsOf(broadcasterId).filter((s) => /^channel\.(poll|prediction|hype_train)\./.test(s.type));
     expect(enrichment.map((s) => `${s.type} v${s.version}`).sort()).toEqual([
-      'channel.hype_train.begin v2', 'channel.hype_train.end v2', 'channel.hype_train.progress v2',
-      'channel.poll.begin v1', 'channel.poll.end v1', 'channel.poll.progress v1',
-      'channel.prediction.begin v1', 'channel.prediction.end v1', 'channel.prediction.lock v1', 'channel.prediction.progress v1',
+      'channel.hype_train.begin v2', 'channel.hype_train.end v2',
+      'channel.poll.begin v1', 'channel.poll.end v1',
+      'channel.prediction.begin v1', 'channel.prediction.end v1', 'channel.prediction.lock v1',
     ]);
     expect(enrichment.every((s) => JSON.stringify(s.condition) === JSON.stringify({ broadcaster_user_id: broadcasterId }))).toBe(true);
     // Nothing refused: the fake answers 403 for a scope the broadcaster has not granted.
