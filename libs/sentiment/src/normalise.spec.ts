@@ -5,6 +5,8 @@ describe('normaliseChat', () => {
     expect(normaliseChat('gg well played <3')).toBe('gg well played <3');
     expect(normaliseChat('café über')).toBe('café über');
     expect(normaliseChat('Привет мир')).toBe('Привет мир');
+    // Russian words made only of letters that have Latin twins are still Russian words.
+    for (const russian of ['вот', 'он', 'ну вот', 'вот так', 'ВОТ', 'hello вот', 'привет']) expect(normaliseChat(russian)).toBe(russian);
     expect(normaliseChat('草草草 ありがとう')).toBe('草草草 ありがとう');
   });
 
@@ -17,6 +19,8 @@ describe('normaliseChat', () => {
     ['small capitals', 'ᴛʀᴀꜱʜ', 'trash'],
     ['Cyrillic look-alikes mixed into Latin', 'trаsh', 'trash'],
     ['a word of Cyrillic look-alikes only', 'һаtе you', 'hate you'],
+    ['a word of strong Cyrillic look-alikes only, among Latin words', 'you ѕсаm', 'you scam'],
+    ['a capitalised word of Cyrillic look-alikes among Latin words', 'ТОХІС streamer', 'TOXIC streamer'],
     ['Greek look-alikes', 'ΤRΑSΗ', 'TRASH'],
   ])('folds %s letters', (_, input, expected) => {
     expect(normaliseChat(input)).toBe(expected);

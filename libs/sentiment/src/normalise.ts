@@ -61,8 +61,15 @@ function isLetterLike(ch: string): boolean {
   return isLatinLetter(c) || (c >= 0xc0 && c < 0x2000 && c !== 0xd7 && c !== 0xf7) || (c >= 0x1d00 && c <= 0x1dbf) || (c >= 0xa720 && c <= 0xa7ff);
 }
 
+/**
+ * Look-alikes that resemble a Latin letter only as a small capital or in italics (lowercase Cyrillic в к м
+ * н т г п и ь ѵ, most lowercase Greek). They make up common words of their own script ("вот", "он", "ну"),
+ * so a word written only in look-alikes is folded only when none of its letters is one of these.
+ */
+const WEAK_LOOKALIKES = new Set([...'вкмнтгпиьѵβεκντυχωγημ']);
+
 /** Folds the look-alike letters of one word, if the word is Latin-looking (see the file comment). */
-function foldWord(word: string, nativeScript: boolean): string {
+function foldWord(word: string, nativeScript: boolean, messageHasLatin: boolean): string {
   let latin = 0;
   let lookalike = 0;
   let other = 0;
@@ -72,8 +79,14 @@ function foldWord(word: string, nativeScript: boolean): string {
     else if (isLetterLike(ch)) other++;
   }
   if (lookalike === 0 || other > 0) return word;
-  // A lone Cyrillic/Greek letter ("и", "α") is a word of its own script, not a disguise.
-  if (latin === 0 && (lookalike < 2 || nativeScript)) return word;
+  if (latin === 0) {
+    // A lone Cyrillic/Greek letter ("и", "α") is a word of its own script, not a disguise.
+    if (lookalike < 2 || nativeScript) return word;
+    // "вот", "он": ordinary words of that script, not a disguise (see WEAK_LOOKALIKES).
+    for (const ch of word) if (WEAK_LOOKALIKES.has(ch)) return word;
+    // "ВОТ" alone: Russian shouting; in capitals among Latin words it is a disguise.
+    if (!messageHasLatin && word === word.toUpperCase()) return word;
+  }
   let out = '';
   for (const ch of word) {
     const latin = LOOKALIKES[ch];
@@ -112,9 +125,14 @@ export function normaliseChat(text: string): string {
   // A message with letters of its own script ("Привет мир") is written in that script: only words that mix
   // look-alikes into Latin are folded then.
   let nativeScript = false;
-  for (const ch of stripped) if (LOOKALIKES[ch] === undefined && !isLatinLetter(ch.charCodeAt(0)) && isLetterLike(ch)) nativeScript = true;
+  let messageHasLatin = false;
+  for (const ch of stripped) {
+    const c = ch.charCodeAt(0);
+    if (isLatinLetter(c)) messageHasLatin = true;
+    else if (LOOKALIKES[ch] === undefined && isLetterLike(ch)) nativeScript = true;
+  }
   for (let i = 0; i < words.length; i += 2) {
-    const folded = foldWord(words[i], nativeScript);
+    const folded = foldWord(words[i], nativeScript, messageHasLatin);
     if (folded !== words[i]) {
       words[i] = folded;
       changed = true;
