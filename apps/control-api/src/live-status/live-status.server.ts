@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { HttpAdapterHost } from '@nestjs/core';
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { decode } from 'jsonwebtoken';
 import { Counter, Gauge } from 'prom-client';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 
@@ -21,6 +22,10 @@ const HEARTBEAT_MS = 30_000;
 /** Client messages are small JSON commands. */
 const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
 const MAX_ID_LENGTH = 128;
+/** setTimeout's limit (~24.8 days); a later expiry is re-checked then. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Close code for an expired token (4000-4999 are the application's; 4401 mirrors HTTP 401). */
+export const TOKEN_EXPIRED_CLOSE_CODE = 4401;
 
 /**
  * `/stream/events`: live status for dashboards over WebSocket (protocol in the README, "Live status
@@ -103,30 +108,48 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
       refuse(socket, 404, ErrorCode.NotFound, 'No WebSocket endpoint here; live status is at /stream/events');
       return;
     }
-    let principal: Principal;
+    let caller: { principal: Principal; expiresAtMs: number };
     try {
-      principal = this.authenticate(request.headers.authorization);
+      caller = this.authenticate(request.headers.authorization);
     } catch (error) {
       const message = error instanceof DomainError ? error.message : 'Bearer token is invalid';
       refuse(socket, 401, ErrorCode.Unauthenticated, message);
       return;
     }
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, principal));
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, caller.principal, caller.expiresAtMs));
   };
 
-  /** The REST rule (JwtAuthGuard): `Authorization: Bearer <JWT>`, verified by principalFromToken. */
-  private authenticate(header: string | undefined): Principal {
+  /**
+   * The REST rule (JwtAuthGuard): `Authorization: Bearer <JWT>`, verified by principalFromToken.
+   * Also when the token stops being accepted (exp plus the clock tolerance, in ms since the epoch).
+   */
+  private authenticate(header: string | undefined): { principal: Principal; expiresAtMs: number } {
     const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
     if (!match) throw new DomainError(ErrorCode.Unauthenticated, 'Missing bearer token (Authorization: Bearer <JWT>)');
-    return principalFromToken(match[1], this.config);
+    const principal = principalFromToken(match[1], this.config);
+    // Verified just above, and principalFromToken refuses tokens without a numeric exp.
+    const { exp } = decode(match[1], { json: true }) as { exp: number };
+    return { principal, expiresAtMs: (exp + this.config.STREAM_AUTH_JWT_CLOCK_TOLERANCE_SECONDS) * 1000 };
   }
 
-  private accept(ws: WebSocket, principal: Principal): void {
+  private accept(ws: WebSocket, principal: Principal, expiresAtMs: number): void {
     const client = new LiveClient(ws, principal, () => this.limits, () => this.dropped.inc());
     this.clients.add(client);
+    // A socket lives no longer than its token: the dashboard reconnects with a fresh one (and `since`).
+    let expiry: NodeJS.Timeout | null = null;
+    const closeAtExpiry = () => {
+      const left = expiresAtMs - Date.now();
+      if (left <= 0) return ws.close(TOKEN_EXPIRED_CLOSE_CODE, 'Bearer token expired');
+      expiry = setTimeout(closeAtExpiry, Math.min(left, MAX_TIMER_MS));
+      expiry.unref();
+    };
+    closeAtExpiry();
     ws.on('pong', () => (client.alive = true));
     ws.on('message', (data, isBinary) => client.serially(() => this.onMessage(client, data, isBinary)));
-    ws.on('close', () => this.clients.delete(client));
+    ws.on('close', () => {
+      if (expiry) clearTimeout(expiry);
+      this.clients.delete(client);
+    });
     ws.on('error', () => ws.terminate());
   }
 

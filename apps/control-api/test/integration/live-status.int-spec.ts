@@ -8,7 +8,7 @@ import { MetricsService } from '@lib-stream/nest-kit';
 import { type TestDatabase, bearerToken, createTestDatabase, expectEventually, findLeaks, testRedisUrl } from '@lib-stream/testing';
 
 import { LiveEventFeed } from '../../src/live-status/live-event-feed';
-import { LiveStatusServer } from '../../src/live-status/live-status.server';
+import { LiveStatusServer, TOKEN_EXPIRED_CLOSE_CODE } from '../../src/live-status/live-status.server';
 import { type ControlApiUnderTest, createControlApi } from './control-api.factory';
 
 type Frame = { type: string; [field: string]: unknown };
@@ -105,7 +105,8 @@ describe('live status over WebSocket across two control-api replicas (/stream/ev
 
   beforeAll(async () => {
     db = await createTestDatabase('stream_live_status');
-    const env = { STREAM_ENABLED: 'true', STREAM_DATABASE_URL: db.url, STREAM_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64') };
+    // No clock tolerance, so a token of two seconds expires within the spec's time.
+    const env = { STREAM_ENABLED: 'true', STREAM_DATABASE_URL: db.url, STREAM_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'), STREAM_AUTH_JWT_CLOCK_TOLERANCE_SECONDS: '0' };
     replicas = [await createControlApi(env), await createControlApi(env)];
     urls = [];
     for (const replica of replicas) {
@@ -318,6 +319,12 @@ describe('live status over WebSocket across two control-api replicas (/stream/ev
       await sourceChanged('gap-2');
       await expectEventually(() => expect(late.events()).not.toHaveLength(0), { timeoutMs: 200 });
     });
+  });
+
+  it('closes a socket when its bearer token expires (4401), so a dashboard cannot outlive its token', async () => {
+    const shortLived = await open(0, bearerToken(`admin-${randomUUID()}`, ['admin'], undefined, 2));
+    const code = await new Promise<number>((resolve) => shortLived.socket.once('close', (closeCode) => resolve(closeCode)));
+    expect(code).toBe(TOKEN_EXPIRED_CLOSE_CODE);
   });
 
   it('never puts a key, token, chat text, platform user id or tracking id on any socket', () => {
