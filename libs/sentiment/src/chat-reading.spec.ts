@@ -64,6 +64,14 @@ describe('chat reading (issue #16)', () => {
       },
     );
 
+    it.each(['great game, surely we win the next one', 'love this, surely', 'thanks, great tutorial, i was clueless before', 'amazing build, I was totally clueless'])(
+      'reads an ordinary word that names an emote as the word, never as mockery: %s',
+      (text) => {
+        expect(processor.analyze(text).cues).not.toContain('mockery');
+        expect(NEGATIVE.has(category(text))).toBe(false);
+      },
+    );
+
     it('keeps a laugh emote on its own, or after a fail, amused', () => {
       expect(category('LUL')).toBe(C.Amused);
       expect(category('OMEGALUL he fell off the map')).toBe(C.Amused);

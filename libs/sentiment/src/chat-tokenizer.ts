@@ -1,3 +1,5 @@
+import { WORD_NAMED_EMOTES } from './emote-table';
+
 /**
  * A single-pass, regex-free tokenizer for live-chat lines. It fills a reusable ChatTokens buffer so
  * the hot path allocates little more than the token strings themselves.
@@ -283,7 +285,8 @@ export function tokenizeChat(text: string, out: ChatTokens, emotes?: ReadonlySet
         atMessageStart = false;
         continue;
       }
-      if (emotes !== undefined && emotes.has(text.slice(start, i))) {
+      // Marked by the platform, or a word-named emote in its exact spelling ("Clueless", not "clueless").
+      if ((emotes !== undefined && emotes.has(text.slice(start, i))) || WORD_NAMED_EMOTES.has(text.slice(start, i))) {
         out.push(text.slice(start, i).toLowerCase(), TokenKind.Emote, false, false, 1, clause);
         clause = false;
         atMessageStart = false;

@@ -14,8 +14,10 @@ import type { CategoryWeights } from './chat-lexicon';
  *    explanations (e.g. LUL = laughing, often AT someone; Clueless = ironic "surely nothing bad will happen");
  *  - "2026 chat": the kinds of errors counted in issue #16 (laugh emotes after praise read as ridicule).
  *
- * Emotes named by an ordinary word ("Looking", "Waiting", "Listening") are left out: in plain text (YouTube,
- * custom webhooks, no fragments) they would misread the word.
+ * Emotes named by an ordinary word ("Looking", "Waiting", "Listening") are mostly left out: in plain text
+ * (YouTube, custom webhooks, third-party emotes on Twitch, which have no fragments) they would misread the word.
+ * Those kept (WORD_NAMED_EMOTES) count as the emote only when written in its exact spelling ("Clueless", "SURELY")
+ * or marked by the platform; "i was clueless" is the word, and never a mockery cue.
  *
  * Weights are log-odds like the rest of the lexicon (3 ≈ decides the message alone). `mock: true` marks laugh and
  * irony emotes that, right after praise, turn it into ridicule ("great play LUL").
@@ -289,3 +291,9 @@ export const EMOTES: readonly EmoteReading[] = [
   { name: 'ReallyMad', source: 'ffz', weights: rage, note: 'name: mad' },
   { name: 'MADDIES', source: '7tv', weights: rage, note: 'name: mad' },
 ];
+
+/** Emotes in EMOTES whose name is also an ordinary English word: read as the emote only in their exact spelling. */
+export const WORD_NAMED_EMOTES: ReadonlySet<string> = new Set(['Clueless', 'Aware', 'SURELY', 'Stare', 'NOTED', 'Despair', 'Erm', 'Clap', 'Stinky', 'HUH'].filter((name) => EMOTES.some((e) => e.name === name)));
+
+/** WORD_NAMED_EMOTES lowercased: the word tokens (not the emote) they must not be mistaken for. */
+export const WORD_NAMED_EMOTE_WORDS: ReadonlySet<string> = new Set([...WORD_NAMED_EMOTES].map((name) => name.toLowerCase()));

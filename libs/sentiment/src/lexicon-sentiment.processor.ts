@@ -6,6 +6,7 @@ import { loadGoEmotionsWeights } from './goemotions-weights';
 import type { LearnedWeights } from './learned-weights';
 import { aimInsults, readMockery, readRhetoric, spamDamping } from './message-passes';
 import { CUE_NAMES, Cue, MessageState } from './message-state';
+import { WORD_NAMED_EMOTE_WORDS } from './emote-table';
 import { deleet, normaliseChat } from './normalise';
 import type { MessageContext, SentimentCue, SentimentProcessor, SentimentVerdict } from './sentiment-processor';
 
@@ -210,7 +211,9 @@ export class LexiconSentimentProcessor implements SentimentProcessor {
       this.contrast();
       return;
     }
-    if ((flags & EntryFlag.Mock) !== 0 && st.praise >= MOCK_PRAISE) {
+    // A word-named emote's mockery needs the emote, not the word ("surely we win", "i was clueless").
+    const mockCue = (flags & EntryFlag.Mock) !== 0 && (t.kind[i] !== TokenKind.Word || !WORD_NAMED_EMOTE_WORDS.has(t.text[i]));
+    if (mockCue && st.praise >= MOCK_PRAISE) {
       // "great play LUL": the laugh is at the praise, not with it (readMockery turns the praise around).
       st.mocked = true;
       st.endClause();
