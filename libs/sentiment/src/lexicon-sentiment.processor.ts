@@ -1,6 +1,6 @@
 import { SentimentCategory } from '@lib-stream/privacy';
 
-import { ChatTokens, TokenKind, collapseRuns, tokenizeChat } from './chat-tokenizer';
+import { ChatTokens, MAX_SCANNED_CHARS, TokenKind, collapseRuns, tokenizeChat } from './chat-tokenizer';
 import { CATEGORIES, COLUMNS, CompiledLexicon, EntryFlag, NEUTRAL, Role, type VocabNode } from './compiled-lexicon';
 import { loadGoEmotionsWeights } from './goemotions-weights';
 import type { LearnedWeights } from './learned-weights';
@@ -99,7 +99,9 @@ export class LexiconSentimentProcessor implements SentimentProcessor {
   }
 
   analyze(text: string, context?: MessageContext): SentimentVerdict {
-    const raw = typeof text === 'string' ? text : '';
+    // Only the first MAX_SCANNED_CHARS are read; normalising more (a 1 MB line) would be wasted work. Twice
+    // that is kept, as invisible characters that normalisation removes may pad the start.
+    const raw = typeof text === 'string' ? text.slice(0, 2 * MAX_SCANNED_CHARS) : '';
     try {
       const normalised = normaliseChat(raw);
       const emotes = context?.emotes?.length ? new Set(context.emotes.map((e) => e.text)) : undefined;

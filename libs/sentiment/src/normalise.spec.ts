@@ -31,6 +31,9 @@ describe('normaliseChat', () => {
     expect(normaliseChat('tr\u2060a\ufeffs\u00adh')).toBe('trash');
     expect(normaliseChat('\u202etrash\u202c \u2066idiot\u2069 \u200eok\u200f')).toBe('trash idiot ok');
     expect(normaliseChat('\u200b\u200b\u200b')).toBe('');
+    // Tag characters (a client's U+E0000), the braille blank and Hangul fillers render as nothing too.
+    expect(normaliseChat('h\u{E0061}ate this\u{E0000}')).toBe('hate this');
+    expect(normaliseChat('ha\u2800te ha\u3164te')).toBe('hate hate');
   });
 
   it('drops stacked combining marks (Zalgo) but keeps accents', () => {

@@ -29,8 +29,15 @@ function isInvisible(c: number): boolean {
     c === 0x00ad ||
     c === 0x180e ||
     c === 0x061c ||
-    c === 0x034f // combining grapheme joiner
+    c === 0x034f || // combining grapheme joiner
+    c === 0x2800 || // braille blank
+    c === 0x3164 || c === 0x115f || c === 0x1160 || c === 0xffa0 // Hangul fillers (render as nothing)
   );
+}
+
+/** Tag characters U+E0000–E007F (invisible; some chat clients append U+E0000): as UTF-16, 0xDB40 then 0xDC00–0xDC7F. */
+function isTagPair(high: number, low: number): boolean {
+  return high === 0xdb40 && low >= 0xdc00 && low <= 0xdc7f;
 }
 
 function isCombiningMark(c: number): boolean {
@@ -114,6 +121,10 @@ export function normaliseChat(text: string): string {
   for (let i = 0; i < nfkc.length; i++) {
     const c = nfkc.charCodeAt(i);
     if (isInvisible(c)) continue;
+    if (isTagPair(c, nfkc.charCodeAt(i + 1))) {
+      i++;
+      continue;
+    }
     if (isCombiningMark(c)) {
       // After NFKC an accented Latin letter is one code point, so a mark still left on a Latin letter is decoration.
       if (++marks > 1 || isLatinLetter(stripped.charCodeAt(stripped.length - 1))) continue;
