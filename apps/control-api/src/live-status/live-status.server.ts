@@ -104,7 +104,7 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
 
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
-    if (new URL(request.url ?? '/', 'http://localhost').pathname !== LIVE_STATUS_PATH) {
+    if (pathOf(request.url) !== LIVE_STATUS_PATH) {
       refuse(socket, 404, ErrorCode.NotFound, 'No WebSocket endpoint here; live status is at /stream/events');
       return;
     }
@@ -283,6 +283,15 @@ function eventFrame(event: LiveEvent): object {
 
 function sendError(client: LiveClient, code: string, message: string): void {
   client.send({ type: 'error', code, message });
+}
+
+/** The request's path, or null for a target URL cannot read (an exception here would be uncaught). */
+function pathOf(target: string | undefined): string | null {
+  try {
+    return new URL(target ?? '/', 'http://localhost').pathname;
+  } catch {
+    return null;
+  }
 }
 
 function isShortId(value: unknown): value is string {

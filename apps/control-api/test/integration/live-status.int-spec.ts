@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import Redis from 'ioredis';
 import { WebSocket } from 'ws';
 
@@ -132,6 +132,20 @@ describe('live status over WebSocket across two control-api replicas (/stream/ev
     expect(forged.status).toBe(401);
     expect(JSON.parse(forged.body)).toMatchObject({ code: 'UNAUTHENTICATED', message: 'Bearer token is invalid' });
     expect(forged.body).not.toMatch(/at .*\.(ts|js):\d+/);
+  });
+
+  it('answers 404 to an upgrade elsewhere, even to a target URL cannot parse, and keeps serving', async () => {
+    expect((await refusedUpgrade(urls[0].replace('/stream/events', '/stream/other'), { Authorization: admin() })).status).toBe(404);
+    const { port } = new URL(urls[0]);
+    const statusLine = await new Promise<string>((resolve, reject) => {
+      const raw = connect(Number(port), '127.0.0.1', () =>
+        raw.write('GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n'),
+      );
+      raw.once('data', (chunk) => (resolve(String(chunk).split('\r\n')[0]), raw.destroy()));
+      raw.once('error', reject);
+    });
+    expect(statusLine).toBe('HTTP/1.1 404 Not Found');
+    await (await open(0, admin())).subscribe({ topics: ['broadcasts'] });
   });
 
   it('delivers every broadcast event, in order, to admins on both replicas, after a snapshot', async () => {
