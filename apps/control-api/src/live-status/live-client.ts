@@ -40,9 +40,9 @@ export class LiveClient {
     private readonly onDrop: () => void = () => undefined,
   ) {}
 
-  /** Queues `task` behind this client's earlier messages; its errors are the task's to handle. */
-  serially(task: () => Promise<void>): void {
-    this.work = this.work.then(task, task);
+  /** Queues `task` behind this client's earlier messages; a failure goes to `onError`, never unhandled. */
+  serially(task: () => Promise<void>, onError: (error: unknown) => void): void {
+    this.work = this.work.then(task).catch(onError);
   }
 
   wants(event: LiveEvent): boolean {

@@ -145,7 +145,16 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
     };
     closeAtExpiry();
     ws.on('pong', () => (client.alive = true));
-    ws.on('message', (data, isBinary) => client.serially(() => this.onMessage(client, data, isBinary)));
+    ws.on('message', (data, isBinary) =>
+      client.serially(
+        () => this.onMessage(client, data, isBinary),
+        (error) => {
+          // Only the class: a message could name hosts; the client gets no detail either.
+          this.logger.warn({ msg: 'live status message failed', error: (error as Error)?.name });
+          sendError(client, 'INTERNAL', 'The message could not be handled');
+        },
+      ),
+    );
     ws.on('close', () => {
       if (expiry) clearTimeout(expiry);
       this.clients.delete(client);
