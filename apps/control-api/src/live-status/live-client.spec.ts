@@ -1,0 +1,47 @@
+import { WebSocket } from 'ws';
+
+import { LiveClient } from './live-client';
+
+/** Stands in for a ws socket whose buffer the test fills and drains by hand. */
+class FakeSocket {
+  readyState: number = WebSocket.OPEN;
+  bufferedAmount = 0;
+  readonly sent: string[] = [];
+  private readonly callbacks: ((error?: Error) => void)[] = [];
+
+  send(text: string, callback?: (error?: Error) => void): void {
+    this.sent.push(text);
+    if (callback) this.callbacks.push(callback);
+  }
+
+  drain(): void {
+    this.bufferedAmount = 0;
+    for (const callback of this.callbacks.splice(0)) callback();
+  }
+}
+
+const types = (socket: FakeSocket) => socket.sent.map((text) => JSON.parse(text) as { type: string; n?: number; count?: number });
+
+describe('LiveClient', () => {
+  it('holds frames while the socket is backed up, drops the oldest beyond the limit and says how many were missed', () => {
+    const socket = new FakeSocket();
+    const client = new LiveClient(socket as unknown as WebSocket, { accountId: 'a', roles: [] }, () => ({ queueLimit: 3, highWaterBytes: 100 }));
+    client.send({ type: 'event', n: 0 });
+    socket.bufferedAmount = 1000; // the peer stopped reading
+    for (let n = 1; n <= 6; n += 1) client.send({ type: 'event', n });
+    expect(types(socket)).toEqual([{ type: 'event', n: 0 }]);
+    expect(client.droppedTotal).toBe(3);
+
+    socket.drain();
+    expect(types(socket)).toEqual([{ type: 'event', n: 0 }, { type: 'missed', count: 3 }, { type: 'event', n: 4 }, { type: 'event', n: 5 }, { type: 'event', n: 6 }]);
+  });
+
+  it('sends the frame given to release ahead of those held meanwhile', () => {
+    const socket = new FakeSocket();
+    const client = new LiveClient(socket as unknown as WebSocket, { accountId: 'a', roles: [] }, () => ({ queueLimit: 10, highWaterBytes: 100 }));
+    client.hold();
+    client.send({ type: 'event', n: 1 });
+    client.release({ type: 'subscribed' });
+    expect(types(socket)).toEqual([{ type: 'subscribed' }, { type: 'event', n: 1 }]);
+  });
+});
