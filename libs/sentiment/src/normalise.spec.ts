@@ -49,6 +49,16 @@ describe('normaliseChat', () => {
     for (const plain of ['hello!!! wow', '#1 streamer', '$5 skin', '100% agree', 'what a!! game', 'mail me@home']) expect(normaliseChat(plain)).toBe(plain);
   });
 
+  it('joins a word spelled out letter by letter, and leaves short runs and ordinary text alone', () => {
+    expect(normaliseChat('h a t e this streamer')).toBe('hate this streamer');
+    expect(normaliseChat('t.r.a.s.h')).toBe('trash');
+    expect(normaliseChat('what a t_r_a_s_h game')).toBe('what a trash game');
+    expect(normaliseChat('k-y-s')).toBe('kys');
+    expect(normaliseChat('f u c k this game')).toBe('fuck this game');
+    expect(normaliseChat('U.S.A. wins')).toBe('USA. wins'); // an acronym joins too, harmlessly
+    for (const plain of ['G G', 'F in chat', 'i am a fan', 'a-b testing', 'x y', 'e.g. this', 'rate 1 2 3']) expect(normaliseChat(plain)).toBe(plain);
+  });
+
   it('never throws on lone surrogates', () => {
     expect(() => normaliseChat('\ud800 x \udfff')).not.toThrow();
   });

@@ -114,7 +114,26 @@ function isPlainAscii(text: string): boolean {
  * The result is at most as long as NFKC makes it.
  */
 export function normaliseChat(text: string): string {
-  if (isPlainAscii(text)) return hasMask(text) ? unmask(text) : text;
+  if (isPlainAscii(text)) return unspace(hasMask(text) ? unmask(text) : text);
+  return unspace(normaliseUnicode(text));
+}
+
+/**
+ * A word spelled out in single letters with one kind of separator between them ("h a t e", "t.r.a.s.h",
+ * "k-y-s"): at least three letters, joined back into the word. Two letters ("G G") and letters mixed with
+ * words are left alone.
+ */
+const SPELLED_OUT = /(?<![A-Za-z])[A-Za-z](?:([ ._-])[A-Za-z])(?:\1[A-Za-z])+(?![A-Za-z])/g;
+
+/** A cheap pre-check for SPELLED_OUT (no look-behind, no back-reference): most lines fail it at once. */
+const MAYBE_SPELLED = /[A-Za-z][ ._-][A-Za-z][ ._-][A-Za-z]/;
+
+function unspace(text: string): string {
+  if (text.length < 5 || !MAYBE_SPELLED.test(text)) return text;
+  return text.replace(SPELLED_OUT, (run, separator: string) => run.split(separator).join(''));
+}
+
+function normaliseUnicode(text: string): string {
   const nfkc = text.normalize('NFKC');
   let stripped = '';
   let marks = 0;
