@@ -23,18 +23,20 @@ rm -rf tmp/test-results "$logs"
 mkdir -p "$logs"
 
 # name|after|command: started in this order when a slot is free and the job named in `after` (if
-# any) has passed; longest and most waiting first, so none of them starts last.
+# any) has passed; longest and most waiting first, so none of them starts last. Shards of one suite
+# start apart: the first fills jest's transform cache (cold in a fresh clone, its keys hold the
+# checkout's path), so the later ones do not compile the same files again at the same time.
 jobs=(
   "int:media-worker.1||npx jest -c apps/media-worker/jest.int.config.ts --runInBand broadcast.int-spec"
   "int:control-api.1||npx jest -c apps/control-api/jest.int.config.ts --runInBand --shard=1/3"
   "build||STREAM_BUILD_TRANSPILE_ONLY=1 npx webpack --config apps/control-api/webpack.config.js --config apps/media-worker/webpack.config.js --config apps/pulse-publisher/webpack.config.js"
   "int:pulse-publisher||npx jest -c apps/pulse-publisher/jest.int.config.ts --runInBand"
+  "typecheck||npx tsc -p tsconfig.typecheck.json"
   "int:control-api.2||npx jest -c apps/control-api/jest.int.config.ts --runInBand --shard=2/3"
   "e2e.1|build|npx jest -c e2e/jest.config.ts --runInBand --shard=1/2"
-  "e2e.2|build|npx jest -c e2e/jest.config.ts --runInBand --shard=2/2"
   "int:control-api.3||npx jest -c apps/control-api/jest.int.config.ts --runInBand --shard=3/3"
+  "e2e.2|build|npx jest -c e2e/jest.config.ts --runInBand --shard=2/2"
   "int:media-worker.2||npx jest -c apps/media-worker/jest.int.config.ts --runInBand --testPathIgnorePatterns /broadcast\\.int-spec"
-  "typecheck||npx tsc -p tsconfig.typecheck.json"
   "lint||npx eslint apps/*/src apps/*/test libs/*/src e2e/src k8s/test tools --max-warnings 0 --ignore-pattern '**/*.boundary-probe.ts'"
   "unit||npx jest -c jest.config.ts"
   "int:testing||npx jest -c libs/testing/jest.int.config.ts --runInBand"
