@@ -17,6 +17,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export NX_DAEMON=false NX_NO_CLOUD=true FORCE_COLOR=0
+# A larger young generation: jest, tsc and ESLint allocate fast, and V8's default 16 MB semi-space makes
+# them collect garbage often (ESLint here: 11 % less CPU with 64 MB). Applies to every Node process the
+# jobs start, the apps under test included; memory grows by a few tens of MB a process.
+export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--max-semi-space-size=64"
 slots="${TEST_PARALLEL:-5}"
 logs=tmp/test-logs
 rm -rf tmp/test-results "$logs"
