@@ -33,7 +33,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
@@ -46,6 +46,7 @@ import {
   TEST_JWT_SECRET,
   type TestRedisServer,
   bearerToken,
+  childPids,
   freePort,
   startBuiltApp,
   startRtmpPlatform,
@@ -152,18 +153,12 @@ function procTimes(pid: number): { ppid: number; own: number; reaped: number } |
   }
 }
 
-function childrenOf(ppid: number): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .map(Number)
-    .filter((pid) => procTimes(pid)?.ppid === ppid);
-}
 
 /** CPU seconds so far of a worker itself (Nest + the program-bus NMS) and of every ffmpeg/ffprobe it started. */
 function workerCpu(pid: number): { worker: number; children: number } {
   const self = procTimes(pid);
   if (!self) throw new Error(`worker ${pid} is gone`);
-  const live = childrenOf(pid).reduce((sum, child) => {
+  const live = childPids(pid).reduce((sum, child) => {
     const times = procTimes(child);
     return sum + (times ? times.own + times.reaped : 0);
   }, 0);
@@ -217,7 +212,7 @@ async function stopPublisher(publisher: FfmpegPublisher): Promise<void> {
 
 /** SIGTERM, then SIGKILL when the app has not exited within `ms`. */
 async function stopApp(app: RunningApp, ms = 15_000): Promise<void> {
-  const children = app.child.pid ? childrenOf(app.child.pid) : [];
+  const children = app.child.pid ? childPids(app.child.pid) : [];
   const exit = await Promise.race([app.stop('SIGTERM'), sleep(ms).then(() => 'timeout')]);
   if (exit === 'timeout') {
     notes.push(`${app.name} did not exit within ${ms / 1000} s of SIGTERM: killed`);
@@ -618,7 +613,7 @@ async function workerKillToAir(): Promise<{ backOnAir: number; ownerInStatus: nu
     const owner = stack.workers.find((w) => w.app.output().includes(`"instanceId":"${ownerId}"`));
     if (!owner) throw new Error(`no running worker printed instance id ${ownerId}`);
     await sleep(1000);
-    const children = childrenOf(owner.app.child.pid as number);
+    const children = childPids(owner.app.child.pid as number);
 
     const killedAt = Date.now();
     await owner.app.stop('SIGKILL');
