@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -35,6 +35,7 @@ function spec(extra: Partial<BroadcastSpec>): BroadcastSpec {
 describe('buildCascade', () => {
   const defaultBackground = join(tmpdir(), `bg-${randomBytes(4).toString('hex')}.mp4`);
   beforeAll(() => writeFileSync(defaultBackground, ''));
+  afterAll(() => rmSync(defaultBackground, { force: true }));
 
   it('orders primary, fallback stream, fallback image, default background, black', () => {
     const levels = buildCascade(
