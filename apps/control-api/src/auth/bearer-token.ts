@@ -1,4 +1,4 @@
-import { JsonWebTokenError, NotBeforeError, TokenExpiredError, verify } from 'jsonwebtoken';
+import { JsonWebTokenError, NotBeforeError, TokenExpiredError, decode, verify } from 'jsonwebtoken';
 
 import { ErrorCode, Role } from '@lib-stream/contracts';
 import { type AppConfig, DomainError } from '@lib-stream/nest-kit';
@@ -57,6 +57,15 @@ export function principalFromToken(token: string, rules: TokenRules, nowSeconds 
   if (typeof sub !== 'string' || sub.length === 0) throw reject('Bearer token has no subject (sub) claim');
   const roleList = Array.isArray(roles) ? roles.filter((role): role is Role => typeof role === 'string' && KNOWN_ROLES.has(role)) : [];
   return { accountId: sub, roles: roleList };
+}
+
+/**
+ * When a token principalFromToken accepted stops being accepted: its exp plus the clock tolerance,
+ * in ms since the epoch. Only for tokens already verified (principalFromToken refuses one without exp).
+ */
+export function acceptedUntilMs(verifiedToken: string, rules: Pick<TokenRules, 'STREAM_AUTH_JWT_CLOCK_TOLERANCE_SECONDS'>): number {
+  const { exp } = decode(verifiedToken, { json: true }) as { exp: number };
+  return (exp + rules.STREAM_AUTH_JWT_CLOCK_TOLERANCE_SECONDS) * 1000;
 }
 
 function audiences(aud: unknown): unknown[] {

@@ -15,5 +15,7 @@ import { LegacyCameraImport } from './legacy-camera-import';
   controllers: [CamerasController],
   imports: [BroadcastsModule, RedisLossModule],
   providers: [AllowListKeeper, CameraAllowList, CameraLiveState, CameraLock, CamerasRepository, CamerasService, LegacyCameraImport],
+  // The live-status snapshot lists cameras as the REST list does.
+  exports: [CamerasService],
 })
 export class CamerasModule {}

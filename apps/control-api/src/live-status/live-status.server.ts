@@ -2,20 +2,21 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { HttpAdapterHost } from '@nestjs/core';
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { decode } from 'jsonwebtoken';
 import { Counter, Gauge } from 'prom-client';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 
 import { ErrorCode } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, DomainError, MetricsService } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, DomainError, MetricsService, OUTAGE_RETRY_AFTER_SECONDS, ServiceUnavailableError } from '@lib-stream/nest-kit';
 
-import { principalFromToken } from '../auth/bearer-token';
+import { acceptedUntilMs, principalFromToken } from '../auth/bearer-token';
 import type { Principal } from '../auth/principal';
 import { BroadcastsService } from '../broadcasts/broadcasts.service';
+import { CamerasService } from '../cameras/cameras.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { DEFAULT_DELIVERY_LIMITS, type DeliveryLimits, LiveClient } from './live-client';
 import { LiveEventFeed } from './live-event-feed';
-import { type LiveEvent, type LiveTopic, ROLE_FOR_TOPIC, isLiveTopic } from './live-topics';
+import { LiveTicketStore, type TicketHolder } from './live-ticket.store';
+import { type LiveEvent, type LiveTopic, ROLE_FOR_TOPIC, cameraMetadata, isLiveTopic } from './live-topics';
 
 export const LIVE_STATUS_PATH = '/stream/events';
 const HEARTBEAT_MS = 30_000;
@@ -53,6 +54,8 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
     private readonly feed: LiveEventFeed,
     private readonly broadcasts: BroadcastsService,
     private readonly sessions: SessionsService,
+    private readonly cameras: CamerasService,
+    private readonly tickets: LiveTicketStore,
     metrics: MetricsService,
   ) {
     const registers = [metrics.registry];
@@ -104,32 +107,50 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
 
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
-    if (pathOf(request.url) !== LIVE_STATUS_PATH) {
+    const target = parseTarget(request.url);
+    if (target?.pathname !== LIVE_STATUS_PATH) {
       refuse(socket, 404, ErrorCode.NotFound, 'No WebSocket endpoint here; live status is at /stream/events');
       return;
     }
-    let caller: { principal: Principal; expiresAtMs: number };
-    try {
-      caller = this.authenticate(request.headers.authorization);
-    } catch (error) {
-      const message = error instanceof DomainError ? error.message : 'Bearer token is invalid';
-      refuse(socket, 401, ErrorCode.Unauthenticated, message);
-      return;
-    }
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, caller.principal, caller.expiresAtMs));
+    void this.authenticate(request.headers.authorization, target.searchParams).then(
+      (caller) => {
+        // The client may have gone while a ticket was looked up.
+        if (socket.destroyed) return;
+        this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, caller.principal, caller.expiresAtMs));
+      },
+      (error: unknown) => {
+        const refusal = error instanceof DomainError ? error : new DomainError(ErrorCode.Unauthenticated, 'Bearer token is invalid');
+        const headers: Record<string, string> = refusal instanceof ServiceUnavailableError ? { 'Retry-After': String(OUTAGE_RETRY_AFTER_SECONDS) } : {};
+        refuse(socket, refusal.statusCode, refusal.code, refusal.message, headers);
+      },
+    );
   };
 
   /**
-   * The REST rule (JwtAuthGuard): `Authorization: Bearer <JWT>`, verified by principalFromToken.
-   * Also when the token stops being accepted (exp plus the clock tolerance, in ms since the epoch).
+   * Either the REST rule (JwtAuthGuard): `Authorization: Bearer <JWT>`, verified by
+   * principalFromToken; or, for browsers, `?ticket=` from POST /stream/events/ticket, used once.
+   * Also when the caller's token stops being accepted (exp plus the clock tolerance, ms since the
+   * epoch). Throws a DomainError naming the problem (the ticket itself is never in a message or log).
    */
-  private authenticate(header: string | undefined): { principal: Principal; expiresAtMs: number } {
+  private async authenticate(header: string | undefined, query: URLSearchParams): Promise<TicketHolder> {
+    const tickets = query.getAll('ticket');
+    if (tickets.length > 0) {
+      if (header !== undefined) throw new DomainError(ErrorCode.ValidationFailed, 'Send either Authorization or ?ticket=, not both');
+      if (tickets.length > 1 || !/^[\w-]{43}$/.test(tickets[0])) throw new DomainError(ErrorCode.Unauthenticated, 'Ticket is malformed (one ?ticket= from POST /stream/events/ticket)');
+      let holder: TicketHolder | null;
+      try {
+        holder = await this.tickets.consume(tickets[0]);
+      } catch (error) {
+        this.logger.warn({ msg: 'live status ticket lookup failed', error: (error as Error)?.name });
+        throw new ServiceUnavailableError('Redis', { cause: error });
+      }
+      if (!holder) throw new DomainError(ErrorCode.Unauthenticated, 'Ticket is unknown, expired or already used; get a new one from POST /stream/events/ticket');
+      return holder;
+    }
     const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
-    if (!match) throw new DomainError(ErrorCode.Unauthenticated, 'Missing bearer token (Authorization: Bearer <JWT>)');
+    if (!match) throw new DomainError(ErrorCode.Unauthenticated, 'Missing bearer token (Authorization: Bearer <JWT>, or ?ticket= from POST /stream/events/ticket)');
     const principal = principalFromToken(match[1], this.config);
-    // Verified just above, and principalFromToken refuses tokens without a numeric exp.
-    const { exp } = decode(match[1], { json: true }) as { exp: number };
-    return { principal, expiresAtMs: (exp + this.config.STREAM_AUTH_JWT_CLOCK_TOLERANCE_SECONDS) * 1000 };
+    return { principal, expiresAtMs: acceptedUntilMs(match[1], this.config) };
   }
 
   private accept(ws: WebSocket, principal: Principal, expiresAtMs: number): void {
@@ -253,8 +274,8 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
   }
 
   /**
-   * Current state where it is cheap: active broadcasts (the REST status view, URLs masked) and the
-   * caller's own active sessions. Cameras and pulses have none yet (null). If Redis is away the
+   * Current state where it is cheap: active broadcasts (the REST status view, URLs masked), cameras
+   * (cameraSnapshot) and the caller's own active sessions. Pulses have none (null). If Redis is away the
    * snapshot is null with `snapshotError`; the subscription itself stands.
    */
   private async snapshot(topics: LiveTopic[], principal: Principal, resource: string | null): Promise<{ snapshot: Record<string, unknown>; snapshotError?: string }> {
@@ -263,6 +284,8 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
       for (const topic of topics) {
         if (topic === 'broadcasts') {
           snapshot[topic] = (await this.broadcasts.list(true)).filter((b) => resource === null || b.broadcastId === resource);
+        } else if (topic === 'cameras') {
+          snapshot[topic] = await this.cameraSnapshot(resource);
         } else if (topic === 'sessions') {
           const own = (await this.sessions.activeSessions()).filter((s) => s.accountId === principal.accountId && (resource === null || s.platformSessionId === resource));
           snapshot[topic] = own.map(({ platformSessionId, platform, state, inGameSessionId, startedAt, viewerCount, peakViewerCount }) => ({
@@ -284,6 +307,18 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
       return { snapshot: Object.fromEntries(topics.map((topic) => [topic, null])), snapshotError: 'Current state is unavailable (dependency down); events still follow' };
     }
   }
+
+  /**
+   * Every camera (ours and live engine ones): id, name, source, state (`live`, `reconnecting`,
+   * `offline`, or `unknown` while Redis cannot say), since when, worker, metadata. Never a key, an
+   * ingest or RTMP URL.
+   */
+  private async cameraSnapshot(resource: string | null): Promise<object[]> {
+    const { cameras } = await this.cameras.list();
+    return cameras
+      .filter((camera) => resource === null || camera.cameraId === resource)
+      .map(({ cameraId, name, source, state, liveSince, workerId, metadata }) => ({ cameraId, name, source, state, liveSince, workerId, metadata: cameraMetadata(metadata) }));
+  }
 }
 
 function eventFrame(event: LiveEvent): object {
@@ -294,10 +329,10 @@ function sendError(client: LiveClient, code: string, message: string): void {
   client.send({ type: 'error', code, message });
 }
 
-/** The request's path, or null for a target URL cannot read (an exception here would be uncaught). */
-function pathOf(target: string | undefined): string | null {
+/** The request target as a URL, or null for one URL cannot read (an exception here would be uncaught). */
+function parseTarget(target: string | undefined): URL | null {
   try {
-    return new URL(target ?? '/', 'http://localhost').pathname;
+    return new URL(target ?? '/', 'http://localhost');
   } catch {
     return null;
   }
@@ -308,9 +343,10 @@ function isShortId(value: unknown): value is string {
 }
 
 /** An HTTP answer on the raw upgrade socket, in the REST error shape `{statusCode, code, message}`. */
-function refuse(socket: Duplex, statusCode: number, code: string, message: string): void {
+function refuse(socket: Duplex, statusCode: number, code: string, message: string, headers: Record<string, string> = {}): void {
   const body = JSON.stringify({ statusCode, code, message });
+  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   socket.end(
-    `HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`,
   );
 }

@@ -73,10 +73,7 @@ const RULES: Record<string, TopicRule> = {
   [ConsumedTopic.CameraStreamStarted]: {
     topic: 'cameras',
     resourceField: 'cameraId',
-    toData: (data) => {
-      const metadata = typeof data.metadata === 'object' && data.metadata !== null ? pick(data.metadata as Row, CAMERA_METADATA) : null;
-      return { ...pick(data, [...HEADER, 'cameraId', 'source', 'workerId']), metadata };
-    },
+    toData: (data) => ({ ...pick(data, [...HEADER, 'cameraId', 'source', 'workerId']), metadata: cameraMetadata(data.metadata) }),
   },
   [ConsumedTopic.CameraStreamEnded]: { topic: 'cameras', resourceField: 'cameraId', toData: fields('cameraId', 'source', 'reason') },
   [EventTopic.PlatformSessionStarted]: { topic: 'sessions', resourceField: 'platformSessionId', toData: fields('platformSessionId', 'accountId', 'platform', 'inGameSessionId') },
@@ -87,6 +84,11 @@ const RULES: Record<string, TopicRule> = {
   },
   [EventTopic.AudiencePulse]: { topic: 'pulse', resourceField: 'platformSessionId', toData: pulseSummary },
 };
+
+/** A camera's metadata reduced to its known scalar fields (codecs, size, rates), or null. */
+export function cameraMetadata(metadata: unknown): Row | null {
+  return typeof metadata === 'object' && metadata !== null ? pick(metadata as Row, CAMERA_METADATA) : null;
+}
 
 /** The Redis channel patterns the feed listens to (one PSUBSCRIBE per replica). */
 export const LIVE_CHANNEL_PATTERNS = ['stream.*', 'camera.stream.*'] as const;

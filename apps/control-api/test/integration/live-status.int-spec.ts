@@ -3,13 +3,13 @@ import { type AddressInfo, connect } from 'node:net';
 import Redis from 'ioredis';
 import { WebSocket } from 'ws';
 
-import { ConsumedTopic, EventTopic } from '@lib-stream/contracts';
+import { CameraKeys, type CameraRegistryEntry, ConsumedTopic, EventTopic } from '@lib-stream/contracts';
 import { MetricsService } from '@lib-stream/nest-kit';
 import { type TestDatabase, bearerToken, createTestDatabase, expectEventually, findLeaks, testRedisUrl } from '@lib-stream/testing';
 
 import { LiveEventFeed } from '../../src/live-status/live-event-feed';
 import { LiveStatusServer, TOKEN_EXPIRED_CLOSE_CODE } from '../../src/live-status/live-status.server';
-import { type ControlApiUnderTest, createControlApi } from './control-api.factory';
+import { type ControlApiUnderTest, capturedLogLines, createControlApi } from './control-api.factory';
 
 type Frame = { type: string; [field: string]: unknown };
 
@@ -30,8 +30,9 @@ class Dashboard {
     });
   }
 
-  static open(url: string, authorization: string): Promise<Dashboard> {
-    const socket = new WebSocket(url, { headers: { Authorization: authorization } });
+  /** With `Authorization: <authorization>`, or without it (null) when the URL carries a ticket. */
+  static open(url: string, authorization: string | null): Promise<Dashboard> {
+    const socket = new WebSocket(url, { headers: authorization === null ? {} : { Authorization: authorization } });
     const dashboard = new Dashboard(socket);
     return new Promise((resolve, reject) => {
       socket.once('open', () => resolve(dashboard));
@@ -91,6 +92,7 @@ describe('live status over WebSocket across two control-api replicas (/stream/ev
   let publisher: Redis;
   const dashboards: Dashboard[] = [];
   const tokens: string[] = [];
+  const tickets: string[] = [];
 
   const open = async (replica: number, token: string) => {
     tokens.push(token);
@@ -101,6 +103,16 @@ describe('live status over WebSocket across two control-api replicas (/stream/ev
   const publish = (topic: string, data: object) => publisher.publish(topic, JSON.stringify({ pattern: topic, data }));
   const sourceChanged = (broadcastId: string) =>
     publish(EventTopic.BroadcastSourceChanged, { eventId: randomUUID(), timestamp: new Date().toISOString(), broadcastId, previousSource: 'primary_stream', currentSource: 'fallback_image' });
+  const httpBase = (replica: number) => urls[replica].replace(/^ws:/, 'http:').replace('/stream/events', '');
+  /** POST /stream/events/ticket on a replica with the given Authorization header value. */
+  const ticketFor = async (replica: number, authorization: string) => {
+    tokens.push(authorization);
+    const response = await fetch(`${httpBase(replica)}/stream/events/ticket`, { method: 'POST', headers: { Authorization: authorization } });
+    const body = (await response.json()) as { ticket: string; expiresInSeconds: number };
+    if (response.status === 200) tickets.push(body.ticket);
+    return { status: response.status, body, cacheControl: response.headers.get('cache-control') };
+  };
+  const withTicket = (replica: number, ticket: string) => `${urls[replica]}?ticket=${encodeURIComponent(ticket)}`;
   const broadcastIds = (dashboard: Dashboard, prefix: string) => dashboard.events('broadcasts').map((f) => (f.data as { broadcastId: string }).broadcastId).filter((id) => id.startsWith(prefix));
 
   beforeAll(async () => {
@@ -127,7 +139,7 @@ describe('live status over WebSocket across two control-api replicas (/stream/ev
   it('refuses an upgrade without a token, or with a bad one, with a 401 in the REST error shape (no stack)', async () => {
     const none = await refusedUpgrade(urls[0], {});
     expect(none.status).toBe(401);
-    expect(JSON.parse(none.body)).toEqual({ statusCode: 401, code: 'UNAUTHENTICATED', message: 'Missing bearer token (Authorization: Bearer <JWT>)' });
+    expect(JSON.parse(none.body)).toEqual({ statusCode: 401, code: 'UNAUTHENTICATED', message: 'Missing bearer token (Authorization: Bearer <JWT>, or ?ticket= from POST /stream/events/ticket)' });
     const forged = await refusedUpgrade(urls[0], { Authorization: bearerToken('someone', ['admin'], 'not-the-secret-0000000000000000000000') });
     expect(forged.status).toBe(401);
     expect(JSON.parse(forged.body)).toMatchObject({ code: 'UNAUTHENTICATED', message: 'Bearer token is invalid' });
@@ -153,7 +165,7 @@ describe('live status over WebSocket across two control-api replicas (/stream/ev
     const onB = await open(1, admin());
     for (const dashboard of [onA, onB]) {
       const subscribed = await dashboard.subscribe({ topics: ['broadcasts', 'cameras'] });
-      expect(subscribed).toMatchObject({ type: 'subscribed', topics: ['broadcasts', 'cameras'], resumed: false, snapshot: { broadcasts: [], cameras: null } });
+      expect(subscribed).toMatchObject({ type: 'subscribed', topics: ['broadcasts', 'cameras'], resumed: false, snapshot: { broadcasts: [], cameras: [] } });
     }
     const sent = Array.from({ length: 30 }, (_, i) => `order-${i}`);
     for (const id of sent) await sourceChanged(id);
@@ -341,9 +353,112 @@ describe('live status over WebSocket across two control-api replicas (/stream/ev
     expect(code).toBe(TOKEN_EXPIRED_CLOSE_CODE);
   });
 
+  it('lets a browser in with a single-use ticket from POST /stream/events/ticket, on any replica, with the caller\'s roles', async () => {
+    const issued = await ticketFor(0, admin());
+    expect(issued.status).toBe(200);
+    expect(issued.body).toEqual({ ticket: expect.stringMatching(/^[\w-]{43}$/), expiresInSeconds: 30 });
+    expect(issued.cacheControl).toBe('no-store');
+    // Redis holds a hash of it with a TTL, never the ticket itself.
+    const keys = await publisher.keys('stream:live-ticket:*');
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).not.toContain(issued.body.ticket);
+    expect(await publisher.get(keys[0])).not.toContain(issued.body.ticket);
+    expect(await publisher.pttl(keys[0])).toBeGreaterThan(25_000);
+
+    // Issued on one replica, used on the other: no Authorization header needed.
+    const browser = await Dashboard.open(withTicket(1, issued.body.ticket), null);
+    dashboards.push(browser);
+    expect(await browser.subscribe({ topics: ['broadcasts'] })).toMatchObject({ type: 'subscribed', snapshot: { broadcasts: [] } });
+    expect(await publisher.keys('stream:live-ticket:*')).toEqual([]);
+
+    // Single use, on either replica.
+    for (const replica of [0, 1]) {
+      const reused = await refusedUpgrade(withTicket(replica, issued.body.ticket), {});
+      expect(reused.status).toBe(401);
+      expect(JSON.parse(reused.body)).toEqual({ statusCode: 401, code: 'UNAUTHENTICATED', message: 'Ticket is unknown, expired or already used; get a new one from POST /stream/events/ticket' });
+    }
+    expect((await refusedUpgrade(withTicket(0, 'not-a-ticket'), {})).status).toBe(401);
+    const both = await refusedUpgrade(withTicket(0, (await ticketFor(0, admin())).body.ticket), { Authorization: admin() });
+    expect(both.status).toBe(400);
+    expect(JSON.parse(both.body).message).toBe('Send either Authorization or ?ticket=, not both');
+  });
+
+  it('carries the roles of the token it was issued for, refuses the route without a token, and expires with that token', async () => {
+    const accountId = `user-${randomUUID()}`;
+    const user = await Dashboard.open(withTicket(0, (await ticketFor(1, bearerToken(accountId, ['user']))).body.ticket), null);
+    dashboards.push(user);
+    expect(await user.subscribe({ topics: ['broadcasts'] })).toMatchObject({ type: 'error', code: 'FORBIDDEN_TOPIC' });
+    expect(await user.subscribe({ topics: ['sessions'] })).toMatchObject({ type: 'subscribed', snapshot: { sessions: [] } });
+
+    expect((await fetch(`${httpBase(0)}/stream/events/ticket`, { method: 'POST' })).status).toBe(401);
+    expect((await ticketFor(0, bearerToken(`nobody-${randomUUID()}`, []))).status).toBe(403);
+
+    // A ticket lives no longer than its token (2 s here): unused, it is refused once the token is expired.
+    const shortLived = await ticketFor(0, bearerToken(`admin-${randomUUID()}`, ['admin'], undefined, 2));
+    expect(shortLived.body.expiresInSeconds).toBeLessThanOrEqual(2);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect((await refusedUpgrade(withTicket(1, shortLived.body.ticket), {})).status).toBe(401);
+  });
+
+  it('gives admins a camera snapshot: every camera with its name, live or offline and metadata, never a key or URL', async () => {
+    const created = await fetch(`${httpBase(0)}/stream/camera/create`, {
+      method: 'POST',
+      headers: { Authorization: admin(), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'stage left' }),
+    });
+    const { camera, streamKey } = (await created.json()) as { camera: { cameraId: string }; streamKey: string };
+    const offline = await (await fetch(`${httpBase(0)}/stream/camera/create`, {
+      method: 'POST',
+      headers: { Authorization: admin(), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'stage right' }),
+    })).json() as { camera: { cameraId: string }; streamKey: string };
+    // What a media worker registers for a live camera, and an engine-announced one; rtmpUrlEnc holds the key.
+    const entry = (cameraId: string, source: 'ingest' | 'engine'): CameraRegistryEntry => ({
+      cameraId,
+      source,
+      state: 'live',
+      liveSince: new Date().toISOString(),
+      lastSeenAt: new Date().toISOString(),
+      workerId: 'worker-1',
+      metadata: { videoCodec: 'h264', width: 1280, height: 720, fps: 30, videoBitrateKbps: 2500, audioCodec: 'aac', audioSampleRate: 48000, audioChannels: 2, streamKey: ENGINE_KEY } as unknown as CameraRegistryEntry['metadata'],
+      rtmpUrlEnc: `enc:${ENGINE_KEY}`,
+      sessionId: 'ingest-session-1',
+    });
+    const engineId = `engine-${randomUUID()}`;
+    await publisher.set(CameraKeys.registry(camera.cameraId), JSON.stringify(entry(camera.cameraId, 'ingest')), 'EX', 60);
+    await publisher.set(CameraKeys.registry(engineId), JSON.stringify(entry(engineId, 'engine')), 'EX', 60);
+    try {
+      const dashboard = await Dashboard.open(withTicket(1, (await ticketFor(1, admin())).body.ticket), null);
+      dashboards.push(dashboard);
+      const subscribed = await dashboard.subscribe({ topics: ['cameras'] });
+      const cameras = (subscribed.snapshot as { cameras: Record<string, unknown>[] }).cameras;
+      const metadata = { videoCodec: 'h264', width: 1280, height: 720, fps: 30, videoBitrateKbps: 2500, audioCodec: 'aac', audioSampleRate: 48000, audioChannels: 2 };
+      const live = { source: 'ingest', state: 'live', liveSince: expect.any(String), workerId: 'worker-1', metadata };
+      expect(cameras).toEqual(
+        expect.arrayContaining([
+          { cameraId: camera.cameraId, name: 'stage left', ...live },
+          { cameraId: offline.camera.cameraId, name: 'stage right', source: 'ingest', state: 'offline', liveSince: null, workerId: null, metadata: null },
+          { cameraId: engineId, name: null, ...live, source: 'engine' },
+        ]),
+      );
+      expect(cameras).toHaveLength(3);
+      const one = await dashboard.subscribe({ topics: ['cameras'], resource: offline.camera.cameraId });
+      expect((one.snapshot as { cameras: { cameraId: string }[] }).cameras.map((c) => c.cameraId)).toEqual([offline.camera.cameraId]);
+      const frames = dashboard.frames.map((frame) => JSON.stringify(frame)).join('\n');
+      expect(findLeaks({ frames }, [streamKey, offline.streamKey, ENGINE_KEY, 'enc:', 'rtmp://', 'ingest-session-1'])).toEqual({});
+    } finally {
+      await publisher.del(CameraKeys.registry(camera.cameraId), CameraKeys.registry(engineId));
+    }
+  });
+
   it('never puts a key, token, chat text, platform user id or tracking id on any socket', () => {
     expect(allFrames.length).toBeGreaterThan(50);
     const bareTokens = tokens.map((token) => token.replace(/^Bearer /, ''));
-    expect(findLeaks({ frames: allFrames.join('\n') }, [ENGINE_KEY, CHAT_TEXT, PLATFORM_USER_ID, TRACKING_ID, ...bareTokens])).toEqual({});
+    expect(findLeaks({ frames: allFrames.join('\n') }, [ENGINE_KEY, CHAT_TEXT, PLATFORM_USER_ID, TRACKING_ID, ...bareTokens, ...tickets])).toEqual({});
+  });
+
+  it('never logs a ticket', () => {
+    expect(tickets.length).toBeGreaterThanOrEqual(4);
+    expect(findLeaks({ logs: capturedLogLines.join('\n') }, tickets)).toEqual({});
   });
 });

@@ -1,0 +1,54 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash, randomBytes } from 'node:crypto';
+import type Redis from 'ioredis';
+
+import { Role } from '@lib-stream/contracts';
+import { REDIS } from '@lib-stream/nest-kit';
+
+import type { Principal } from '../auth/principal';
+
+/** How long a ticket may wait before the upgrade that uses it, in seconds. */
+export const LIVE_TICKET_TTL_SECONDS = 30;
+
+/** What a ticket stands for: the caller's principal and when their bearer token stops being accepted. */
+export interface TicketHolder {
+  principal: Principal;
+  /** ms since the epoch: the socket is closed then (as for a socket opened with the token itself). */
+  expiresAtMs: number;
+}
+
+const KNOWN_ROLES = new Set<string>(Object.values(Role));
+
+/**
+ * Single-use tickets for browsers, which cannot set `Authorization` on a WebSocket: a REST call with
+ * the bearer token gets one, the upgrade presents it as `?ticket=`. 32 random bytes; Redis holds only
+ * a SHA-256 of it (key `stream:live-ticket:{hash}`, TTL LIVE_TICKET_TTL_SECONDS), and GETDEL makes a
+ * second use find nothing, on whichever replica it is tried.
+ */
+@Injectable()
+export class LiveTicketStore {
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+
+  /** A fresh ticket for `holder`; Redis errors propagate (the REST filter answers 503). */
+  async issue(holder: TicketHolder): Promise<{ ticket: string; expiresInSeconds: number }> {
+    const ticket = randomBytes(32).toString('base64url');
+    // A ticket never outlives the token it was issued for.
+    const ttlMs = Math.min(LIVE_TICKET_TTL_SECONDS * 1000, holder.expiresAtMs - Date.now());
+    const value = JSON.stringify({ accountId: holder.principal.accountId, roles: holder.principal.roles, expiresAtMs: holder.expiresAtMs });
+    await this.redis.set(ticketKey(ticket), value, 'PX', Math.max(1, ttlMs));
+    return { ticket, expiresInSeconds: Math.max(0, Math.floor(ttlMs / 1000)) };
+  }
+
+  /** The holder once; null for an unknown, expired or already used ticket. Redis errors propagate. */
+  async consume(ticket: string): Promise<TicketHolder | null> {
+    const raw = await this.redis.getdel(ticketKey(ticket));
+    if (!raw) return null;
+    const { accountId, roles, expiresAtMs } = JSON.parse(raw) as { accountId: string; roles: unknown[]; expiresAtMs: number };
+    if (expiresAtMs <= Date.now()) return null;
+    return { principal: { accountId, roles: roles.filter((role): role is Role => typeof role === 'string' && KNOWN_ROLES.has(role)) }, expiresAtMs };
+  }
+}
+
+function ticketKey(ticket: string): string {
+  return `stream:live-ticket:${createHash('sha256').update(ticket).digest('hex')}`;
+}
