@@ -36,6 +36,52 @@ export type BroadcastSourceRef =
   | { kind: 'url'; url: SealedUrl }
   | { kind: 'none' };
 
+/** Bounds of `record.segmentSeconds` (the API refuses anything else with a 400). */
+export const RECORD_SEGMENT_SECONDS = { min: 2, max: 600, default: 10 } as const;
+
+/**
+ * Recording of the program (what went on air, fallbacks included) into segmented MPEG-TS files on
+ * the owning worker's disk (README, Broadcasts: Recordings).
+ */
+export interface RecordSpec {
+  enabled: boolean;
+  /** Target segment length in seconds; segments are cut at the next keyframe after it. */
+  segmentSeconds: number;
+}
+
+/** Why a recording ended (`stream.broadcast.recording.stopped`). */
+export type RecordingStopReason =
+  /** The broadcast stopped. */
+  | 'broadcast_stopped'
+  /** An update turned recording off, or changed its segment length (a new recording follows). */
+  | 'disabled'
+  | 'segment_length_changed'
+  /** Free space in the recordings directory fell below STREAM_RECORDINGS_MIN_FREE_MB; the broadcast goes on. */
+  | 'disk_low'
+  /** The worker shut down (SIGTERM) and handed the broadcast over; the adopter starts a new recording. */
+  | 'handed_over'
+  /** The worker died (announced by the adopter); the segment it was writing is not in the manifest. */
+  | 'worker_lost'
+  /** This worker lost the broadcast's lease to another. */
+  | 'lease_lost'
+  /** The recorder failed STREAM_BROADCAST_MAX_RESTARTS times in a row, or the directory is unusable. */
+  | 'error';
+
+export type RecordingState = 'recording' | 'stopped';
+
+/** What the owner reports about a broadcast's recording (totals cover every recording of the broadcast). */
+export interface RecordingRuntime {
+  state: RecordingState;
+  /** The current (or last) recording: one worker's uninterrupted run, one folder. */
+  recordingId: string;
+  segmentSeconds: number;
+  /** Complete segments and their bytes, over all recordings of this broadcast. */
+  segments: number;
+  bytes: number;
+  /** Set while `stopped`. */
+  stopReason: RecordingStopReason | null;
+}
+
 export interface DestinationSpec {
   destinationId: string;
   url: SealedUrl;
@@ -54,6 +100,8 @@ export interface BroadcastSpec {
   fallbackStream: SealedUrl | null;
   fallbackImage: SealedUrl | null;
   destinations: DestinationSpec[];
+  /** Absent in specs written before recordings existed: not recorded. */
+  record?: RecordSpec | null;
   audioCodec: string;
   audioBitrate: string;
   /** Hash of the source, for the one-broadcast-per-source claim. */
@@ -101,6 +149,8 @@ export interface BroadcastRuntime {
   stopReason: BroadcastStopReason | null;
   /** What the last applied update interrupted (for `update` responses). */
   lastInterruption: BroadcastInterruption | null;
+  /** Null when the broadcast was never recorded (absent in runtimes of older workers). */
+  recording?: RecordingRuntime | null;
   updatedAt: string;
 }
 
@@ -191,6 +241,37 @@ export interface BroadcastStatusView {
   stopReason: BroadcastStopReason | null;
   revision: number;
   appliedRevision: number;
+  /** Null when recording was never enabled. */
+  recording: RecordingStatusView | null;
+}
+
+/** The API view of a broadcast's recording. */
+export interface RecordingStatusView {
+  /** What was asked (start or update). */
+  enabled: boolean;
+  segmentSeconds: number;
+  /** `off`: enabled but no report from the owner yet. */
+  state: RecordingState | 'off';
+  recordingId: string | null;
+  segments: number;
+  bytes: number;
+  stopReason: RecordingStopReason | null;
+}
+
+function recordingView(spec: BroadcastSpec, runtime: BroadcastRuntime | null, stopped: boolean): RecordingStatusView | null {
+  const reported = runtime?.recording ?? null;
+  const asked = spec.record ?? null;
+  if (!reported && !asked) return null;
+  return {
+    enabled: asked?.enabled ?? false,
+    segmentSeconds: reported?.segmentSeconds ?? asked?.segmentSeconds ?? RECORD_SEGMENT_SECONDS.default,
+    // A stopped broadcast records nothing, whatever its owner wrote last (it may have died first).
+    state: reported ? (stopped ? 'stopped' : reported.state) : 'off',
+    recordingId: reported?.recordingId ?? null,
+    segments: reported?.segments ?? 0,
+    bytes: reported?.bytes ?? 0,
+    stopReason: reported ? (reported.stopReason ?? (stopped ? 'broadcast_stopped' : null)) : null,
+  };
 }
 
 /**
@@ -236,6 +317,7 @@ export function toBroadcastStatusView(spec: BroadcastSpec, runtime: BroadcastRun
     stopReason: runtime?.stopReason ?? spec.stopReason,
     revision: spec.revision,
     appliedRevision: runtime?.appliedRevision ?? 0,
+    recording: recordingView(spec, runtime, stopped),
   };
 }
 

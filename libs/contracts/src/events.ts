@@ -1,6 +1,7 @@
 import type { SentimentPulse } from '@lib-stream/privacy';
 
 import type { BroadcastSourceType, BroadcastStopReason, ServiceName, StreamPlatform, VideoSourceType } from './enums';
+import type { RecordingStopReason } from './broadcasts';
 import type { CameraStreamEndedEvent, CameraStreamStartedEvent } from './cameras';
 import { ConsumedTopic, EventTopic } from './topics';
 
@@ -50,6 +51,34 @@ export interface BroadcastSourceChangedEvent extends BaseEvent {
   currentSource: VideoSourceType;
 }
 
+/**
+ * One complete segment of a broadcast recording, ready for an uploader. `path` is relative to the
+ * worker's STREAM_RECORDINGS_DIR (`<broadcastId>/<recordingId>/seg-00012.ts`); no URL or key is in it.
+ */
+export interface BroadcastRecordingSegmentEvent extends BaseEvent {
+  broadcastId: string;
+  recordingId: string;
+  /** The worker whose disk holds the file. */
+  workerId: string;
+  path: string;
+  /** 0-based, per recording. */
+  sequence: number;
+  sizeBytes: number;
+  durationSeconds: number;
+  /** Wall-clock time of the segment's first frame (ISO-8601). */
+  startedAt: string;
+}
+
+export interface BroadcastRecordingStoppedEvent extends BaseEvent {
+  broadcastId: string;
+  recordingId: string;
+  workerId: string;
+  reason: RecordingStopReason;
+  /** Complete segments of this recording (its manifest lists them). */
+  segments: number;
+  bytes: number;
+}
+
 /** A process of lib-stream came up or is shutting down; lets dashboards see which workers exist. */
 export interface InstanceLifecycleEvent extends BaseEvent {
   service: ServiceName;
@@ -70,6 +99,8 @@ export interface EventPayloads {
   [EventTopic.BroadcastStarted]: BroadcastStartedEvent;
   [EventTopic.BroadcastStopped]: BroadcastStoppedEvent;
   [EventTopic.BroadcastSourceChanged]: BroadcastSourceChangedEvent;
+  [EventTopic.BroadcastRecordingSegment]: BroadcastRecordingSegmentEvent;
+  [EventTopic.BroadcastRecordingStopped]: BroadcastRecordingStoppedEvent;
   [EventTopic.InstanceOnline]: InstanceLifecycleEvent;
   [EventTopic.InstanceOffline]: InstanceLifecycleEvent;
   [ConsumedTopic.CameraStreamStarted]: CameraStreamStartedEvent;

@@ -13,6 +13,8 @@ describe('wire names', () => {
         'stream.broadcast.started',
         'stream.broadcast.stopped',
         'stream.broadcast.source-changed',
+        'stream.broadcast.recording.segment',
+        'stream.broadcast.recording.stopped',
       ]),
     );
     expect(new Set(Object.values(EventTopic)).size).toBe(Object.values(EventTopic).length);

@@ -11,6 +11,8 @@ export const EventTopic = {
   BroadcastStarted: 'stream.broadcast.started',
   BroadcastStopped: 'stream.broadcast.stopped',
   BroadcastSourceChanged: 'stream.broadcast.source-changed',
+  BroadcastRecordingSegment: 'stream.broadcast.recording.segment',
+  BroadcastRecordingStopped: 'stream.broadcast.recording.stopped',
   InstanceOnline: 'stream.instance.online',
   InstanceOffline: 'stream.instance.offline',
 } as const;

@@ -14,6 +14,8 @@ import {
   type BroadcastValidationJob,
   ErrorCode,
   EventTopic,
+  RECORD_SEGMENT_SECONDS,
+  type RecordSpec,
   LockKeys,
   QueueNames,
   type SealedUrl,
@@ -66,6 +68,8 @@ interface BroadcastChange {
   fallbackImage: Replacement;
   added: (NewUrl & { destinationId: string })[];
   removed: string[];
+  /** undefined = unchanged; no segmentSeconds = the current one. */
+  record: { enabled: boolean; segmentSeconds?: number } | undefined;
 }
 
 /**
@@ -117,6 +121,7 @@ export class BroadcastsService {
       fallbackStream: optional(request.fallbackStreamUrl),
       fallbackImage: optional(request.fallbackImageUrl),
       destinations: destinationUrls.map((url) => ({ destinationId: randomUUID(), url: seal(url) })),
+      record: recordSpec(request.record),
       audioCodec: request.audioCodec ?? this.config.STREAM_BROADCAST_AUDIO_CODEC,
       audioBitrate: request.audioBitrate ?? this.config.STREAM_BROADCAST_AUDIO_BITRATE,
       sourceKey: broadcastSourceKey(source.kind === 'camera' ? { cameraId: source.cameraId } : { url: source.url }),
@@ -420,6 +425,7 @@ function describeChange(request: UpdateBroadcastRequest, cipher: TokenCipher): B
     fallbackImage: replacement(request.fallbackImageUrl),
     added: (request.addRtmpOutputUrls ?? []).map((url) => ({ ...newUrl(url), destinationId: randomUUID() })),
     removed: [...new Set(request.removeDestinationIds ?? [])],
+    record: request.record ? { enabled: request.record.enabled, segmentSeconds: request.record.segmentSeconds } : undefined,
   };
   const nothing =
     !change.firstDestination &&
@@ -427,9 +433,10 @@ function describeChange(request: UpdateBroadcastRequest, cipher: TokenCipher): B
     change.fallbackStream === undefined &&
     change.fallbackImage === undefined &&
     change.added.length === 0 &&
-    change.removed.length === 0;
+    change.removed.length === 0 &&
+    change.record === undefined;
   if (nothing) {
-    throw invalid('nothing to change: give rtmpOutputUrl, backgroundVideoUrl, fallbackStreamUrl, fallbackImageUrl, addRtmpOutputUrls or removeDestinationIds');
+    throw invalid('nothing to change: give rtmpOutputUrl, backgroundVideoUrl, fallbackStreamUrl, fallbackImageUrl, addRtmpOutputUrls, removeDestinationIds or record');
   }
   return change;
 }
@@ -481,8 +488,15 @@ function applyChange(spec: BroadcastSpec, change: BroadcastChange, cipher: Token
     backgroundVideo: replaced(spec.backgroundVideo, change.backgroundVideo),
     fallbackStream: replaced(spec.fallbackStream, change.fallbackStream),
     fallbackImage: replaced(spec.fallbackImage, change.fallbackImage),
+    record: change.record ? recordSpec({ enabled: change.record.enabled, segmentSeconds: change.record.segmentSeconds ?? spec.record?.segmentSeconds }) : (spec.record ?? null),
     revision: spec.revision + 1,
   };
+}
+
+/** The requested recording with its default segment length; null when not asked for. */
+function recordSpec(request: { enabled: boolean; segmentSeconds?: number } | undefined): RecordSpec | null {
+  if (!request) return null;
+  return { enabled: request.enabled, segmentSeconds: request.segmentSeconds ?? RECORD_SEGMENT_SECONDS.default };
 }
 
 /** The stored URL in the clear for comparison (never shown); unreadable ones compare by ciphertext. */

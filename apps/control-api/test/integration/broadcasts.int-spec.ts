@@ -265,6 +265,15 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
       [validStart({ rtmpOutputUrl: 'rtmp://live.example.com/' }), 'rtmpOutputUrl must be an rtmp:// or rtmps:// URL with an application and a stream key'],
       [validStart({ additionalRtmpOutputUrls: Array.from({ length: 10 }, (_, i) => `rtmp://h${i}.example.com/app/k`) }), 'additionalRtmpOutputUrls may hold at most 9 URLs'],
       [validStart({ additionalRtmpOutputUrls: [DEST_URL] }), 'additionalRtmpOutputUrls repeats a destination'],
+      [validStart({ record: { enabled: true, segmentSeconds: 1 } }), 'record.segmentSeconds must be a whole number of seconds from 2 to 600'],
+      [validStart({ record: { enabled: true, segmentSeconds: 601 } }), 'record.segmentSeconds must be a whole number of seconds from 2 to 600'],
+      [validStart({ record: { enabled: true, segmentSeconds: 2.5 } }), 'record.segmentSeconds must be a whole number of seconds from 2 to 600'],
+      [validStart({ record: { enabled: true, segmentSeconds: '10' } }), 'record.segmentSeconds must be a whole number'],
+      [validStart({ record: { segmentSeconds: 10 } }), 'record.enabled is required (true or false)'],
+      [validStart({ record: { enabled: 'yes' } }), 'record.enabled must be a boolean'],
+      [validStart({ record: { enabled: true, format: 'mp4' } }), 'property record.format should not exist'],
+      [validStart({ record: true }), 'record must be an object such as {"enabled": true, "segmentSeconds": 10}'],
+      [validStart({ record: [] }), 'record must be an object'],
     ];
     for (const [body, message] of cases) {
       const response = await post('/stream/broadcast/start', body).expect(400);
@@ -308,6 +317,7 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
         additionalRtmpOutputUrls: [SECOND_URL.replace('rtmps://', 'RtMpS://')],
         fallbackImageUrl: FALLBACK_URL.replace('https://', 'HTTPS://'),
         fallbackStreamUrl: null,
+        record: { enabled: true, segmentSeconds: 4 },
       }).expect(200);
       cameraBroadcast = response.body;
       expect(cameraBroadcast).toMatchObject({
@@ -325,7 +335,7 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
       expect(cameraBroadcast.destinations.map((d) => d.rtmpOutputUrl)).toEqual(['rtmp://live.example.com/app/****', 'rtmps://backup.example.com:443/live/****']);
 
       const spec = JSON.parse((await redis.get(BroadcastKeys.spec(cameraBroadcast.broadcastId))) ?? 'null') as BroadcastSpec;
-      expect(spec).toMatchObject({ video: { kind: 'camera', cameraId }, audio: null, audioCodec: 'aac', audioBitrate: '128k', desired: 'running', voiceRoomId: null });
+      expect(spec).toMatchObject({ video: { kind: 'camera', cameraId }, audio: null, audioCodec: 'aac', audioBitrate: '128k', desired: 'running', voiceRoomId: null, record: { enabled: true, segmentSeconds: 4 } });
       expect(spec.destinations.map((d) => cipher.decrypt(d.url.enc))).toEqual([DEST_URL, SECOND_URL]);
       expect(cipher.decrypt(spec.fallbackImage?.enc ?? '')).toBe(FALLBACK_URL);
       expect(spec.sourceKey).toMatch(/^[0-9a-f]{64}$/);
@@ -477,11 +487,16 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
         const removed = cameraBroadcast.destinations[1].destinationId;
         // No owner applies it here, so the answer says it is pending once the confirmation wait ends.
         await redis.del(BroadcastKeys.lease(broadcastId));
-        const response = await post('/stream/broadcast/update', { broadcastId, addRtmpOutputUrls: [THIRD_URL], removeDestinationIds: [removed], fallbackImageUrl: '' }).expect(200);
+        const badRecord = await post('/stream/broadcast/update', { broadcastId, record: { enabled: true, segmentSeconds: 0 } }).expect(400);
+        expect(badRecord.body.message).toBe('record.segmentSeconds must be a whole number of seconds from 2 to 600');
+        // No segmentSeconds: the current one is kept.
+        const response = await post('/stream/broadcast/update', { broadcastId, addRtmpOutputUrls: [THIRD_URL], removeDestinationIds: [removed], fallbackImageUrl: '', record: { enabled: false } }).expect(200);
         expect(response.body).toMatchObject({ broadcastId, revision: 2, appliedRevision: 1, fallbackImageUrl: null, interruption: null, pending: true });
+        expect(response.body.recording).toMatchObject({ enabled: false, segmentSeconds: 4 });
         expect(response.body.destinations.map((d: { rtmpOutputUrl: string }) => d.rtmpOutputUrl)).toEqual(['rtmp://live.example.com/app/****', 'rtmp://third.example.com/app/****']);
         const spec = JSON.parse((await redis.get(BroadcastKeys.spec(broadcastId))) ?? 'null') as BroadcastSpec;
         expect(spec.revision).toBe(2);
+        expect(spec.record).toEqual({ enabled: false, segmentSeconds: 4 });
         expect(spec.destinations.map((d) => cipher.decrypt(d.url.enc))).toEqual([DEST_URL, THIRD_URL]);
         await expectEventually(() => expect(announced).toEqual([broadcastId]));
       } finally {

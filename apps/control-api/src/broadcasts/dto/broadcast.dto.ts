@@ -1,11 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  IsDefined,
+  IsInt,
+  Max,
+  Min,
+  ValidateNested,
   IsArray,
   IsBoolean,
   IsEnum,
   IsIn,
+  IsNotEmptyObject,
+  IsObject,
   IsOptional,
   IsString,
   IsUUID,
@@ -24,6 +31,10 @@ import {
   BroadcastStopReason,
   type DestinationRuntime,
   type DestinationState,
+  RECORD_SEGMENT_SECONDS,
+  type RecordingState,
+  type RecordingStatusView,
+  type RecordingStopReason,
   VideoSourceType,
 } from '@lib-stream/contracts';
 import { mediaUrlKind } from '@lib-stream/stream-key';
@@ -82,6 +93,37 @@ function IsMediaSourceUrl(allowEmpty: boolean, options?: ValidationOptions): Pro
     },
     options,
   );
+}
+
+const { min: MIN_SEGMENT, max: MAX_SEGMENT } = RECORD_SEGMENT_SECONDS;
+const SEGMENT_MESSAGE = { message: `segmentSeconds must be a whole number of seconds from ${MIN_SEGMENT} to ${MAX_SEGMENT}` };
+
+/** `record` on start and update: recording of the program into segmented files beside the live output. */
+export class RecordRequest {
+  @ApiProperty({ description: 'true: record the program (fallbacks included) into segmented MPEG-TS files on the media worker; false: stop recording' })
+  @IsBoolean({ message: 'enabled must be a boolean' })
+  @IsDefined({ message: 'enabled is required (true or false)' })
+  enabled: boolean;
+
+  @ApiPropertyOptional({ minimum: MIN_SEGMENT, maximum: MAX_SEGMENT, default: RECORD_SEGMENT_SECONDS.default, description: 'Target segment length; cut at the next keyframe after it' })
+  @Max(MAX_SEGMENT, SEGMENT_MESSAGE)
+  @Min(MIN_SEGMENT, SEGMENT_MESSAGE)
+  @IsInt(SEGMENT_MESSAGE)
+  @IsOptional()
+  segmentSeconds?: number;
+}
+
+/** Nested `record`: an object (not an array, not null), each field checked with its path (`record.segmentSeconds ...`). */
+function RecordField(): PropertyDecorator {
+  const message = 'record must be an object such as {"enabled": true, "segmentSeconds": 10}';
+  // Registered in the order they are checked (like stacked decorators, nearest first).
+  return (target, key) => {
+    IsOptional()(target, key);
+    IsObject({ message })(target, key);
+    IsNotEmptyObject({ nullable: false }, { message })(target, key);
+    Type(() => RecordRequest)(target, key);
+    ValidateNested({ message })(target, key);
+  };
 }
 
 const BROADCAST_ID_MESSAGE = { message: 'broadcastId must be a broadcast id (UUID)' };
@@ -152,6 +194,10 @@ export class StartBroadcastRequest {
   @IsString()
   @IsOptional()
   audioBitrate?: string;
+
+  @ApiPropertyOptional({ type: RecordRequest, description: 'Record the broadcast beside its live output (default: not recorded)' })
+  @RecordField()
+  record?: RecordRequest;
 }
 
 export class BroadcastIdRequest {
@@ -209,6 +255,10 @@ export class UpdateBroadcastRequest extends BroadcastIdRequest {
   @IsArray()
   @IsOptional()
   removeDestinationIds?: string[];
+
+  @ApiPropertyOptional({ type: RecordRequest, description: 'Turn recording on or off, or change the segment length (a new recording starts)' })
+  @RecordField()
+  record?: RecordRequest;
 }
 
 export class ListBroadcastsRequest {
@@ -226,6 +276,17 @@ export class DestinationStatusResponse implements DestinationRuntime {
   @ApiProperty() retryCount: number;
   @ApiProperty() bytesSent: number;
   @ApiProperty({ nullable: true, type: String }) liveSince: string | null;
+}
+
+export class RecordingStatusResponse implements RecordingStatusView {
+  @ApiProperty() enabled: boolean;
+  @ApiProperty() segmentSeconds: number;
+  @ApiProperty({ enum: ['recording', 'stopped', 'off'] }) state: RecordingState | 'off';
+  @ApiProperty({ nullable: true, type: String, description: 'The current or last recording (one folder <broadcastId>/<recordingId>)' }) recordingId: string | null;
+  @ApiProperty({ description: 'Complete segments over every recording of the broadcast' }) segments: number;
+  @ApiProperty() bytes: number;
+  @ApiProperty({ nullable: true, enum: ['broadcast_stopped', 'disabled', 'segment_length_changed', 'disk_low', 'handed_over', 'worker_lost', 'lease_lost', 'error'] })
+  stopReason: RecordingStopReason | null;
 }
 
 export class BroadcastStatusResponse implements BroadcastStatusView {
@@ -250,6 +311,7 @@ export class BroadcastStatusResponse implements BroadcastStatusView {
   @ApiProperty({ nullable: true, enum: BroadcastStopReason }) stopReason: BroadcastStopReason | null;
   @ApiProperty({ description: 'Revision of the desired state' }) revision: number;
   @ApiProperty({ description: 'Revision the media worker has applied' }) appliedRevision: number;
+  @ApiProperty({ nullable: true, type: RecordingStatusResponse, description: 'null when recording was never enabled' }) recording: RecordingStatusResponse | null;
 }
 
 export class BroadcastInterruptionResponse implements BroadcastInterruption {
