@@ -11,6 +11,7 @@ import { BroadcastsModule } from './broadcasts/broadcasts.module';
 import { CamerasModule } from './cameras/cameras.module';
 import { DatabaseModule } from './database/database.module';
 import { LiveStatusModule } from './live-status/live-status.module';
+import { OpsModule } from './ops/ops.module';
 import { PlatformLinksModule } from './platform-links/platform-links.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { WebhookSubscriptionsModule } from './webhook-subscriptions/webhook-subscriptions.module';
@@ -28,6 +29,7 @@ export class AppModule {
         BullModule.forRoot(bullQueueOptions(config)),
         DatabaseModule.forRoot(config),
         LiveStatusModule,
+        OpsModule,
         PlatformLinksModule,
         ScheduleModule.forRoot(),
         SessionsModule,

@@ -451,6 +451,25 @@ describe('live status over WebSocket across two control-api replicas (/stream/ev
     }
   });
 
+  it('serves the operator page at /ops without a token, under a Content-Security-Policy that allows no inline script', async () => {
+    const page = await fetch(`${httpBase(0)}/ops`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    const html = await page.text();
+    expect(html).toContain('<script type="module" src="/ops/ops.js"></script>');
+    // Nothing inline: every script is a file, every style a stylesheet.
+    expect(html).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>|<style|\sstyle=|\son[a-z]+=/i);
+    for (const [path, type] of [['/ops/ops.js', 'text/javascript; charset=utf-8'], ['/ops/ops.css', 'text/css; charset=utf-8']]) {
+      const asset = await fetch(`${httpBase(1)}${path}`);
+      expect([asset.status, asset.headers.get('content-type'), asset.headers.get('x-content-type-options')]).toEqual([200, type, 'nosniff']);
+    }
+    expect((await fetch(`${httpBase(0)}/ops/other.js`)).status).toBe(404);
+  });
+
   it('never puts a key, token, chat text, platform user id or tracking id on any socket', () => {
     expect(allFrames.length).toBeGreaterThan(50);
     const bareTokens = tokens.map((token) => token.replace(/^Bearer /, ''));

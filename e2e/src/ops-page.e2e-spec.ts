@@ -1,0 +1,193 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Redis from 'ioredis';
+import { type BrowserContext, type Page, chromium } from 'playwright-core';
+
+import {
+  type FfmpegPublisher,
+  type RtmpPlatform,
+  type RunningApp,
+  TEST_JWT_SECRET,
+  type TestDatabase,
+  WORKSPACE_ROOT,
+  adminApi,
+  bearerToken,
+  createTestDatabase,
+  expectEventually,
+  findLeaks,
+  freePort,
+  startBuiltApp,
+  startRtmpPlatform,
+  startRtmpPublisher,
+  testRedisUrl,
+  waitForReady,
+} from '@lib-stream/testing';
+
+/** Debian's package (.ci/run installs it); CHROMIUM_PATH points elsewhere. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOT = resolve(WORKSPACE_ROOT, 'tmp/ops-page.png');
+
+/** Pids of running processes whose command line mentions `text` (e.g. a browser's profile dir). */
+function processesMentioning(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+// The operator page in headless Chromium against the built control-api and a real media worker
+// (FFmpeg, node-media-server): a camera's broadcast shown live, the camera killed, the page showing
+// the broadcast on its fallback image without a reload.
+describe('operator page /ops in a browser', () => {
+  let db: TestDatabase;
+  let platform: RtmpPlatform;
+  let publisher: Redis;
+  let context: BrowserContext | undefined;
+  let page: Page;
+  let camera: FfmpegPublisher;
+  const apps: RunningApp[] = [];
+  const responses: string[] = [];
+  const ports: Record<string, number> = {};
+  const destinationKey = `live_${randomBytes(8).toString('hex')}_OPSSECRET`;
+  const pageErrors: string[] = [];
+  const consoleErrors: string[] = [];
+  // Browser profile, HOME and the fallback picture: in a directory of this spec's own, removed after.
+  const dir = mkdtempSync(join(tmpdir(), 'lib-stream-ops-page-'));
+  const profile = join(dir, 'profile');
+
+  const api = adminApi(() => `http://127.0.0.1:${ports.api}`, responses);
+  const rowOf = (section: string, id: string) => page.locator(`#${section} tbody tr[data-id="${id}"]`);
+
+  beforeAll(async () => {
+    db = await createTestDatabase('stream_e2e_ops');
+    platform = await startRtmpPlatform();
+    publisher = new Redis(testRedisUrl());
+    for (const name of ['api', 'http', 'rtmp']) ports[name] = await freePort();
+    const common = {
+      STREAM_DATABASE_URL: db.url,
+      STREAM_AUTH_JWT_SECRET: TEST_JWT_SECRET,
+      STREAM_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      STREAM_BROADCAST_ENABLED: 'true',
+      STREAM_MEDIA_WORKER_ADVERTISED_HOST: '127.0.0.1',
+      STREAM_MEDIA_ALLOW_PRIVATE_HOSTS: 'true',
+      STREAM_RTMP_INGEST_PUBLIC_URL: `rtmp://127.0.0.1:${ports.rtmp}/live`,
+      STREAM_BROADCAST_FALLBACK_SIZE: '320x180',
+      STREAM_BROADCAST_VIDEO_BITRATE: '300k',
+      STREAM_DEFAULT_BACKGROUND_VIDEO: '/nonexistent/default.mp4',
+      // The only directory a broadcast may read files from: the fallback picture's.
+      STREAM_MEDIA_DIR: dir,
+    };
+    apps.push(startBuiltApp('control-api', { ...common, CONTROL_API_PORT: String(ports.api) }));
+    apps.push(
+      startBuiltApp('media-worker', {
+        ...common,
+        MEDIA_WORKER_HTTP_PORT: String(ports.http),
+        STREAM_RTMP_INGEST_PORT: String(ports.rtmp),
+        STREAM_DATA_DIR: join(dir, 'worker-data'),
+      }),
+    );
+    await waitForReady(`http://127.0.0.1:${ports.api}`);
+    await waitForReady(`http://127.0.0.1:${ports.http}`);
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'smptebars=size=320x180', '-frames:v', '1', join(dir, 'fallback.png')]);
+  }, 90_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await camera?.stop('SIGKILL');
+    await Promise.all(apps.map((app) => app.stop('SIGKILL')));
+    await platform?.stop();
+    await publisher?.quit();
+    await db?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows a camera broadcast live, then its switch to the fallback image when the camera dies', async () => {
+    const created = await api('/stream/camera/create', { name: 'ops stage' });
+    const { cameraId } = created.body.camera as { cameraId: string };
+    camera = startRtmpPublisher(`rtmp://127.0.0.1:${ports.rtmp}/live/${created.body.streamKey}`, { size: '320x180', rate: 15 });
+    await expectEventually(async () => expect((await api('/stream/camera/status', { cameraId })).body.state).toBe('live'), { timeoutMs: 15_000 });
+    const started = await api('/stream/broadcast/start', {
+      sourceType: 'Camera',
+      sourceId: cameraId,
+      rtmpOutputUrl: platform.url('app', destinationKey),
+      fallbackImageUrl: join(dir, 'fallback.png'),
+    });
+    expect(started).toMatchObject({ status: 200, body: { broadcastId: expect.any(String) } });
+    const { broadcastId } = started.body as { broadcastId: string };
+
+    mkdirSync(profile);
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      // Chromium may write beside HOME (~/.pki); keep that in the spec's directory too.
+      env: { ...process.env, HOME: dir },
+      args: ['--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
+      viewport: { width: 1280, height: 800 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    const token = bearerToken(`ops-${randomUUID()}`, ['admin', 'user', 'developer']).replace(/^Bearer /, '');
+    const response = await page.goto(`http://127.0.0.1:${ports.api}/ops#token=${token}`);
+    expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
+
+    await expectEventually(async () => expect(await page.locator('#connection').getAttribute('data-state')).toBe('live'), { timeoutMs: 10_000, intervalMs: 100 });
+    // The token left the address bar (and history) once stored in the tab; no login form is shown.
+    expect(page.url()).toBe(`http://127.0.0.1:${ports.api}/ops`);
+    expect(await page.locator('#login').isVisible()).toBe(false);
+    await expectEventually(async () => expect(await rowOf('broadcasts', broadcastId).locator('td.on-air').textContent()).toBe('primary_stream'), {
+      timeoutMs: 20_000,
+      intervalMs: 200,
+    });
+    expect(await rowOf('cameras', cameraId).locator('td.camera-state').textContent()).toBe('live');
+    // Destinations are listed masked, with their state.
+    await expectEventually(async () => expect(await rowOf('broadcasts', broadcastId).locator('ul.destinations li').textContent()).toMatch(/\/app\/\*\*\*\*: \w+/), {
+      timeoutMs: 10_000,
+      intervalMs: 200,
+    });
+
+    await camera.stop('SIGKILL');
+    await expectEventually(async () => expect(await rowOf('broadcasts', broadcastId).locator('td.on-air').textContent()).toBe('fallback_image'), {
+      timeoutMs: 20_000,
+      intervalMs: 200,
+    });
+    await expectEventually(async () => expect(await rowOf('cameras', cameraId).locator('td.camera-state').textContent()).toBe('offline'), { timeoutMs: 10_000 });
+    mkdirSync(resolve(WORKSPACE_ROOT, 'tmp'), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+
+    const html = await page.content();
+    expect(findLeaks({ page: html }, [destinationKey, 'OPSSECRET', token])).toEqual({});
+    expect(pageErrors).toEqual([]);
+    expect(consoleErrors.filter((text) => /Content Security Policy/i.test(text))).toEqual([]);
+  }, 120_000);
+
+  it('puts what the socket says into the page as text, never as markup', async () => {
+    const hostile = `<img src=x onerror="window.__injected=1">${randomUUID()}`;
+    await publisher.publish(
+      'camera.stream.started',
+      JSON.stringify({ pattern: 'camera.stream.started', data: { eventId: randomUUID(), timestamp: new Date().toISOString(), cameraId: hostile, source: 'engine' } }),
+    );
+    await expectEventually(async () => expect(await page.locator('#cameras tbody td.id', { hasText: hostile }).count()).toBe(1), { timeoutMs: 10_000, intervalMs: 100 });
+    expect(await page.locator('#cameras img').count()).toBe(0);
+    expect(await page.evaluate('window.__injected')).toBeUndefined();
+  });
+
+  it('leaves no browser process and no profile behind', async () => {
+    await context?.close();
+    context = undefined;
+    expect(processesMentioning(profile)).toEqual([]);
+    rmSync(profile, { recursive: true, force: true });
+    expect(readdirSync(dir)).not.toContain('profile');
+  });
+});
