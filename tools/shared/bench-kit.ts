@@ -1,4 +1,6 @@
+import { execFileSync, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 /** Linux clock ticks per second, the unit of the CPU times in /proc/<pid>/stat. */
 const CLOCK_TICKS = 100;
@@ -32,4 +34,59 @@ export function runMain(main: () => Promise<void>): void {
       process.exit(1);
     },
   );
+}
+
+/** Pins every thread of a process (and the threads it starts later) to one core (taskset; Linux). */
+export function pinToCore(pid: number, core: number): void {
+  execFileSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
+}
+
+/** A TypeScript child process run as the bench scripts run (ts-node), answering one IPC request at a time. */
+export interface TsWorker<Request, Result> {
+  pid: number;
+  /** Sends one request and resolves with the child's `{result}`; rejects with its `{error}` or when it exits. */
+  request(request: Request): Promise<Result>;
+  /** SIGTERM, resolved once it has exited. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Forks `script` under ts-node (transpile-only, workspace paths) with `env` added to this process's,
+ * and resolves once it has sent `{ready: true}`. Protocol: each request is answered with
+ * `{result}` or `{error: message}`.
+ */
+export async function forkTsWorker<Request, Result>(script: string, env: NodeJS.ProcessEnv = {}): Promise<TsWorker<Request, Result>> {
+  const root = resolve(__dirname, '../..');
+  const child = fork(script, [], {
+    cwd: root,
+    execArgv: ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'],
+    env: { ...process.env, TS_NODE_PROJECT: resolve(root, 'tsconfig.base.json'), ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const nextMessage = () =>
+    new Promise<{ ready?: boolean; result?: Result; error?: string }>((resolveMessage, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`${script} exited (${code})`));
+      child.once('exit', onExit);
+      child.once('message', (message: { ready?: boolean; result?: Result; error?: string }) => {
+        child.off('exit', onExit);
+        resolveMessage(message);
+      });
+    });
+  await nextMessage();
+  return {
+    pid: child.pid as number,
+    request: async (request) => {
+      const answer = nextMessage();
+      child.send(request as object);
+      const { result, error } = await answer;
+      if (error !== undefined || result === undefined) throw new Error(`${script}: ${error}`);
+      return result;
+    },
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((done) => child.once('exit', () => done()));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
