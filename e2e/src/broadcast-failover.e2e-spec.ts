@@ -88,7 +88,7 @@ describe('broadcasts across control-api and scaled media workers', () => {
       STREAM_MEDIA_WORKER_ADVERTISED_HOST: '127.0.0.1',
       // The fake platforms and cameras are on loopback, which the media policy refuses by default.
       STREAM_MEDIA_ALLOW_PRIVATE_HOSTS: 'true',
-      STREAM_BROADCAST_FALLBACK_SIZE: '640x360',
+      STREAM_BROADCAST_FALLBACK_SIZE: '320x180',
       STREAM_BROADCAST_VIDEO_BITRATE: '500k',
       STREAM_DEFAULT_BACKGROUND_VIDEO: '/nonexistent/default.mp4',
     };
@@ -97,7 +97,7 @@ describe('broadcasts across control-api and scaled media workers', () => {
     await startWorker('a');
     await startWorker('b');
     // The camera publishes to the platform's server, so it survives whichever worker is killed.
-    publishers.push(startRtmpPublisher(platform.url('cam', cameraKey), { size: '640x360' }));
+    publishers.push(startRtmpPublisher(platform.url('cam', cameraKey)));
     await expectEventually(() => expect(platform.keyframes(cameraKey).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
   }, 90_000);
 
@@ -212,7 +212,7 @@ describe('broadcasts across control-api and scaled media workers', () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(platform.publishes(autoKey)).toHaveLength(0);
-    publishers.push(startRtmpPublisher(`rtmp://127.0.0.1:${ports.rtmp_auto}/live/${created.body.streamKey}`, { size: '640x360' }));
+    publishers.push(startRtmpPublisher(`rtmp://127.0.0.1:${ports.rtmp_auto}/live/${created.body.streamKey}`));
     await expectEventually(() => expect(platform.keyframes(autoKey).length).toBeGreaterThanOrEqual(1), { timeoutMs: 20_000, intervalMs: 200 });
     const listed = (await api('/stream/broadcast/list', {})).body.broadcasts as { sourceId: string; broadcastId: string }[];
     const auto = listed.filter((b) => b.sourceId === cameraId);

@@ -49,7 +49,7 @@ describe('Redis flushed under a live camera and a live broadcast', () => {
       // The fake platforms and cameras are on loopback, which the media policy refuses by default.
       STREAM_MEDIA_ALLOW_PRIVATE_HOSTS: 'true',
       STREAM_RTMP_INGEST_PUBLIC_URL: `rtmp://127.0.0.1:${ports.rtmp}/live`,
-      STREAM_BROADCAST_FALLBACK_SIZE: '640x360',
+      STREAM_BROADCAST_FALLBACK_SIZE: '320x180',
       STREAM_BROADCAST_VIDEO_BITRATE: '500k',
       STREAM_DEFAULT_BACKGROUND_VIDEO: '/nonexistent/default.mp4',
     };
@@ -72,7 +72,7 @@ describe('Redis flushed under a live camera and a live broadcast', () => {
     const created = await api('/stream/camera/create', { name: 'flush camera' });
     expect(created.status).toBe(200);
     const { cameraId } = created.body.camera;
-    camera = startRtmpPublisher(`rtmp://127.0.0.1:${ports.rtmp}/live/${created.body.streamKey}`, { size: '640x360' });
+    camera = startRtmpPublisher(`rtmp://127.0.0.1:${ports.rtmp}/live/${created.body.streamKey}`);
     await expectEventually(async () => expect((await api('/stream/camera/status', { cameraId })).body.state).toBe('live'), { timeoutMs: 15_000 });
 
     const started = await api('/stream/broadcast/start', { sourceType: 'Camera', sourceId: cameraId, rtmpOutputUrl: platform.url('app', destinationKey) });

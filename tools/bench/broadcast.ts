@@ -200,7 +200,7 @@ function bareBlackEncoder(to: string) {
 }
 
 function startPublisher(url: string): FfmpegPublisher {
-  const publisher = startRtmpPublisher(url, { size: CAMERA_SIZE });
+  const publisher = startRtmpPublisher(url, { size: CAMERA_SIZE, rate: 30 });
   stack.publishers.add(publisher);
   return publisher;
 }
@@ -808,7 +808,7 @@ async function runRound(round: number, results: Results, full: boolean): Promise
 
 /** startRtmpPublisher as a ChildProcess for bareSpawnToKeyframe. */
 function publisherAsProcess(to: string): ChildProcess & { stderrText: () => string } {
-  const publisher = startRtmpPublisher(to, { size: CAMERA_SIZE });
+  const publisher = startRtmpPublisher(to, { size: CAMERA_SIZE, rate: 30 });
   stack.processes.add(publisher.child);
   return Object.assign(publisher.child, { stderrText: () => publisher.stderr() });
 }

@@ -45,7 +45,7 @@ async function measureOurs(redis: Redis, port: number): Promise<number[]> {
   const spawnedAt = new Map<string, number>();
   const publishers: FfmpegPublisher[] = cameras.map(({ cameraId, key }) => {
     spawnedAt.set(cameraId, Date.now());
-    return startRtmpPublisher(`rtmp://127.0.0.1:${port}/live/${key}`);
+    return startRtmpPublisher(`rtmp://127.0.0.1:${port}/live/${key}`, { size: '640x360', rate: 30 });
   });
   await waitFor(() => startedAt.size === N, 30_000);
   await Promise.all(publishers.map((p) => p.stop('SIGKILL')));
@@ -67,7 +67,7 @@ async function measureBare(child: ChildProcess, port: number): Promise<number[]>
   const spawnedAt = new Map<string, number>();
   const publishers = names.map((name) => {
     spawnedAt.set(name, Date.now());
-    return startRtmpPublisher(`rtmp://127.0.0.1:${port}/live/${name}`);
+    return startRtmpPublisher(`rtmp://127.0.0.1:${port}/live/${name}`, { size: '640x360', rate: 30 });
   });
   await waitFor(() => acceptedAt.size === N, 30_000);
   await Promise.all(publishers.map((p) => p.stop('SIGKILL')));

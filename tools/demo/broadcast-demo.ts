@@ -65,7 +65,7 @@ export async function runBroadcastDemo(stack: LocalStack): Promise<boolean> {
     timeline.at(`receiving platform (node-media-server) listening on 127.0.0.1:${destination.port}`);
 
     const publish = () => {
-      const camera = startRtmpPublisher(ingest, { size: '640x360' });
+      const camera = startRtmpPublisher(ingest, { size: '640x360', rate: 30 });
       cameras.push(camera);
       return camera;
     };

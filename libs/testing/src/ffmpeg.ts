@@ -7,8 +7,13 @@ export interface FfmpegPublisher {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-/** A synthetic camera (test pattern + tone, x264/AAC) publishing to an RTMP URL, as a real ffmpeg process. */
-export function startRtmpPublisher(url: string, { size = '640x360', rate = 30 } = {}): FfmpegPublisher {
+/**
+ * A synthetic camera (test pattern + tone, x264/AAC) publishing to an RTMP URL, as a real ffmpeg process,
+ * with a keyframe every second. Small by default (320x180 at 15 fps): the suites run many cameras for
+ * minutes on two cores, and a 640x360@30 encode costs about eight times the CPU; pass a size and rate
+ * where they are what is tested.
+ */
+export function startRtmpPublisher(url: string, { size = '320x180', rate = 15 } = {}): FfmpegPublisher {
   const child = spawn(
     'ffmpeg',
     [

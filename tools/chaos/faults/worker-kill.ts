@@ -36,7 +36,7 @@ export const workerKill: Fault = {
       const cameraKey = `cam${randomBytes(5).toString('hex')}`;
       const destinationKey = `live_${randomBytes(6).toString('hex')}`;
       const rtmp = platform;
-      camera = startRtmpPublisher(rtmp.url('cam', cameraKey), { size: '640x360' });
+      camera = startRtmpPublisher(rtmp.url('cam', cameraKey), { size: '640x360', rate: 30 });
       if (!(await poll(() => rtmp.keyframes(cameraKey).length > 0, 20_000, 100))) throw new Error(`the camera never reached the platform: ${camera.stderr().slice(-300)}`);
       const started = await admin('/stream/broadcast/start', { sourceType: 'Camera', sourceId: rtmp.url('cam', cameraKey), rtmpOutputUrl: rtmp.url('app', destinationKey) });
       if (started.status !== 200) throw new Error(`broadcast start answered ${started.status}: ${JSON.stringify(started.body)}`);

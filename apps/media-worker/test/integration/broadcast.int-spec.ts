@@ -65,7 +65,7 @@ describe('broadcasts: cascade, destinations, restarts', () => {
   }
 
   function publishCamera(streamKey: string): FfmpegPublisher {
-    const publisher = startRtmpPublisher(`rtmp://127.0.0.1:${port}/live/${streamKey}`, { size: '640x360' });
+    const publisher = startRtmpPublisher(`rtmp://127.0.0.1:${port}/live/${streamKey}`);
     publishers.push(publisher);
     return publisher;
   }
@@ -148,10 +148,10 @@ describe('broadcasts: cascade, destinations, restarts', () => {
   beforeAll(async () => {
     port = await freePort();
     mkdirSync(assets, { recursive: true });
-    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'smptehdbars=size=640x360', '-frames:v', '1', `${assets}/fallback.png`]);
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'smptehdbars=size=320x180', '-frames:v', '1', `${assets}/fallback.png`]);
     execFileSync('ffmpeg', [
-      '-v', 'error', '-y', '-f', 'lavfi', '-i', 'mandelbrot=size=640x360:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
-      '-t', '4', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '30', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-ac', '2', `${assets}/background.mp4`,
+      '-v', 'error', '-y', '-f', 'lavfi', '-i', 'mandelbrot=size=320x180:rate=15', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
+      '-t', '4', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '15', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-ac', '2', `${assets}/background.mp4`,
     ]);
     platform = await startRtmpPlatform({ refuseKeys: [refusedKey] });
     const config = loadConfig({
@@ -163,7 +163,7 @@ describe('broadcasts: cascade, destinations, restarts', () => {
       STREAM_BROADCAST_ENABLED: 'true',
       STREAM_BROADCAST_MAX_RESTARTS: '2',
       STREAM_BROADCAST_RECOVERY_CHECK_SECONDS: '1',
-      STREAM_BROADCAST_FALLBACK_SIZE: '640x360',
+      STREAM_BROADCAST_FALLBACK_SIZE: '320x180',
       STREAM_BROADCAST_VIDEO_BITRATE: '500k',
       STREAM_CAMERA_OFFLINE_GRACE_SECONDS: '1',
       STREAM_VOICE_BROADCAST_RTMP_URL: `rtmp://127.0.0.1:${platform.port}/app/${voiceKey}`,
@@ -380,7 +380,7 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     const media =
       track === 'audio'
         ? ['-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=44100', '-c:a', 'aac', '-b:a', '64k', '-ar', '44100', '-ac', '2', '-vn']
-        : ['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '30', '-pix_fmt', 'yuv420p', '-b:v', '400k', '-an'];
+        : ['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=15', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '15', '-pix_fmt', 'yuv420p', '-b:v', '400k', '-an'];
     const child = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-re', ...media, '-f', 'flv', '-tcp_nodelay', '1', `rtmp://127.0.0.1:${port}/live/${streamKey}`], { stdio: 'ignore' });
     const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
     const publisher: FfmpegPublisher = {
@@ -616,7 +616,7 @@ describe('broadcasts: cascade, destinations, restarts', () => {
   it('takes over at once from an owner whose Redis connections closed (lease still valid), never two publishers at the platform', async () => {
     const key = `live_${randomBytes(6).toString('hex')}_GHOSTSECRET`;
     const cameraKey = `ghostcam${randomBytes(4).toString('hex')}`;
-    publishers.push(startRtmpPublisher(platform.url('cam', cameraKey), { size: '640x360' }));
+    publishers.push(startRtmpPublisher(platform.url('cam', cameraKey)));
     await expectEventually(() => expect(platform.keyframes(cameraKey).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
     // A "worker" that owns the broadcast: its named Redis connection, its lease (60 s: only the
     // connection can end it within this test) and its pusher on the platform.
