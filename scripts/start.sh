@@ -160,7 +160,7 @@ database="SQLite file .data/control-api.sqlite"
 cat <<INFO
 
 lib-stream is running.
-  control-api       http://localhost:${ports[control-api]}        API docs: http://localhost:${ports[control-api]}/docs
+  control-api       http://localhost:${ports[control-api]}        API docs: http://localhost:${ports[control-api]}/docs   operator page: http://localhost:${ports[control-api]}/ops
   media-worker      http://localhost:${ports[media-worker]}/health/ready
   pulse-publisher   http://localhost:${ports[pulse-publisher]}/health/ready
   database          $database

@@ -1,7 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import { WebSocket } from 'ws';
 
-import { type TestDatabase, type TestRedisServer, createTestDatabase, customWebhookDelivery, eventSubDelivery, startRedisServer } from '@lib-stream/testing';
+import { type TestDatabase, type TestRedisServer, bearerToken, createTestDatabase, customWebhookDelivery, eventSubDelivery, startRedisServer } from '@lib-stream/testing';
 
 import { type ControlApiUnderTest, createControlApi } from './control-api.factory';
 
@@ -58,5 +60,25 @@ describe('a Redis outage under control-api', () => {
     }
     const log = sut.logLines.join('');
     expect(log).toContain('dependency unavailable');
+  });
+
+  it('answers a live-status ticket request, and an upgrade with a ticket, 503 with Retry-After (never 401: the ticket may be good)', async () => {
+    await redis.stop();
+    const issued = await http().post('/stream/events/ticket').set('Authorization', bearerToken('ops', ['admin']));
+    expect([issued.status, issued.body.code]).toEqual([503, 'SERVICE_UNAVAILABLE']);
+
+    await sut.app.listen(0, '127.0.0.1');
+    const { port } = sut.app.getHttpServer().address() as AddressInfo;
+    const refused = await new Promise<{ status: number; retryAfter: string | undefined; body: string }>((resolve, reject) => {
+      const socket = new WebSocket(`ws://127.0.0.1:${port}/stream/events?ticket=${randomBytes(32).toString('base64url')}`);
+      socket.on('unexpected-response', (_request, response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += String(chunk)));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, retryAfter: response.headers['retry-after'], body }));
+      });
+      socket.on('open', () => reject(new Error('upgrade was accepted')));
+      socket.on('error', () => undefined);
+    });
+    expect(refused).toEqual({ status: 503, retryAfter: expect.stringMatching(/^[1-9]/), body: JSON.stringify({ statusCode: 503, code: 'SERVICE_UNAVAILABLE', message: 'Redis is unavailable, retry shortly' }) });
   });
 });
