@@ -6,6 +6,8 @@ import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 import { type BrowserContext, type Page, chromium } from 'playwright-core';
 
+import { BroadcastKeys, CameraKeys } from '@lib-stream/contracts';
+
 import {
   type FfmpegPublisher,
   type RtmpPlatform,
@@ -65,6 +67,12 @@ describe('operator page /ops in a browser', () => {
   const profile = join(dir, 'profile');
 
   const api = adminApi(() => `http://127.0.0.1:${ports.api}`, responses);
+  let apiEnv: Record<string, string>;
+  const startApi = async () => {
+    apps.push(startBuiltApp('control-api', apiEnv));
+    await waitForReady(`http://127.0.0.1:${ports.api}`);
+  };
+  const connection = () => page.locator('#connection').getAttribute('data-state');
   const rowOf = (section: string, id: string) => page.locator(`#${section} tbody tr[data-id="${id}"]`);
 
   beforeAll(async () => {
@@ -86,7 +94,8 @@ describe('operator page /ops in a browser', () => {
       // The only directory a broadcast may read files from: the fallback picture's.
       STREAM_MEDIA_DIR: dir,
     };
-    apps.push(startBuiltApp('control-api', { ...common, CONTROL_API_PORT: String(ports.api) }));
+    apiEnv = { ...common, CONTROL_API_PORT: String(ports.api) };
+    await startApi();
     apps.push(
       startBuiltApp('media-worker', {
         ...common,
@@ -95,7 +104,6 @@ describe('operator page /ops in a browser', () => {
         STREAM_DATA_DIR: join(dir, 'worker-data'),
       }),
     );
-    await waitForReady(`http://127.0.0.1:${ports.api}`);
     await waitForReady(`http://127.0.0.1:${ports.http}`);
     execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'smptebars=size=320x180', '-frames:v', '1', join(dir, 'fallback.png')]);
   }, 90_000);
@@ -110,10 +118,11 @@ describe('operator page /ops in a browser', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('shows a camera broadcast live, then its switch to the fallback image when the camera dies', async () => {
+  it('shows a camera broadcast live, its switch to the fallback image when the camera dies, and what it missed across a control-api restart', async () => {
     const created = await api('/stream/camera/create', { name: 'ops stage' });
     const { cameraId } = created.body.camera as { cameraId: string };
-    camera = startRtmpPublisher(`rtmp://127.0.0.1:${ports.rtmp}/live/${created.body.streamKey}`, { size: '320x180', rate: 15 });
+    const ingestUrl = `rtmp://127.0.0.1:${ports.rtmp}/live/${created.body.streamKey}`;
+    camera = startRtmpPublisher(ingestUrl, { size: '320x180', rate: 15 });
     await expectEventually(async () => expect((await api('/stream/camera/status', { cameraId })).body.state).toBe('live'), { timeoutMs: 15_000 });
     const started = await api('/stream/broadcast/start', {
       sourceType: 'Camera',
@@ -142,7 +151,7 @@ describe('operator page /ops in a browser', () => {
     const response = await page.goto(`http://127.0.0.1:${ports.api}/ops#token=${token}`);
     expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
 
-    await expectEventually(async () => expect(await page.locator('#connection').getAttribute('data-state')).toBe('live'), { timeoutMs: 10_000, intervalMs: 100 });
+    await expectEventually(async () => expect(await connection()).toBe('live'), { timeoutMs: 10_000, intervalMs: 100 });
     // The token left the address bar (and history) once stored in the tab; no login form is shown.
     expect(page.url()).toBe(`http://127.0.0.1:${ports.api}/ops`);
     expect(await page.locator('#login').isVisible()).toBe(false);
@@ -166,7 +175,27 @@ describe('operator page /ops in a browser', () => {
     mkdirSync(resolve(WORKSPACE_ROOT, 'tmp'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
-    const html = await page.content();
+    let html = await page.content();
+
+    // control-api restarts while the camera comes back: the page reconnects with a fresh ticket and its
+    // last cursor; the new process never saw that cursor, so the page is told to resync and shows the
+    // state it missed (back on the camera) from the snapshot.
+    const apiProcess = apps.shift();
+    expect(await apiProcess?.stop('SIGTERM')).toBe(0);
+    await expectEventually(async () => expect(await connection()).toBe('reconnecting'), { timeoutMs: 5_000, intervalMs: 100 });
+    camera = startRtmpPublisher(ingestUrl, { size: '320x180', rate: 15 });
+    await expectEventually(
+      async () => expect(JSON.parse((await publisher.get(BroadcastKeys.runtime(broadcastId))) ?? '{}').videoSourceType).toBe('primary_stream'),
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
+    expect(JSON.parse((await publisher.get(CameraKeys.registry(cameraId))) ?? '{}').state).toBe('live');
+    await startApi();
+    await expectEventually(async () => expect(await connection()).toBe('live'), { timeoutMs: 20_000, intervalMs: 200 });
+    await expectEventually(async () => expect(await rowOf('broadcasts', broadcastId).locator('td.on-air').textContent()).toBe('primary_stream'), { timeoutMs: 5_000 });
+    expect(await rowOf('cameras', cameraId).locator('td.camera-state').textContent()).toBe('live');
+    expect(await page.locator('#notice').textContent()).toBe('Resynchronised after a gap.');
+    html += await page.content();
+
     expect(findLeaks({ page: html }, [destinationKey, 'OPSSECRET', token])).toEqual({});
     expect(pageErrors).toEqual([]);
     expect(consoleErrors.filter((text) => /Content Security Policy/i.test(text))).toEqual([]);

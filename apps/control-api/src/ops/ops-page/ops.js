@@ -7,6 +7,8 @@ const ROLE_FOR_TOPIC = { broadcasts: 'admin', cameras: 'admin', sessions: 'user'
 /** Close code for an expired token (see the README): a new token is needed, not just a reconnect. */
 const TOKEN_EXPIRED = 4401;
 const MAX_PULSE_ROWS = 20;
+/** Snapshots re-read this often for what changes without an event (health, destinations, viewers). */
+const REFRESH_MS = 15000;
 
 const $ = (id) => document.getElementById(id);
 
@@ -18,6 +20,7 @@ const state = {
   retryMs: 1000,
   retryTimer: null,
   refreshTimer: null,
+  periodicTimer: null,
   broadcasts: new Map(),
   cameras: new Map(),
   sessions: new Map(),
@@ -85,6 +88,7 @@ function notice(text) {
 function closeSocket() {
   clearTimeout(state.retryTimer);
   clearTimeout(state.refreshTimer);
+  clearInterval(state.periodicTimer);
   if (state.socket) {
     state.socket.onclose = null;
     state.socket.close();
@@ -123,10 +127,13 @@ async function connect() {
     setConnection('live', 'live');
     // With the last cursor seen, the server replays what was missed (or answers resync + snapshot).
     subscribe(state.topics, state.cursor);
+    const polled = state.topics.filter((topic) => topic === 'broadcasts' || topic === 'sessions');
+    if (polled.length > 0) state.periodicTimer = setInterval(() => subscribe(polled), REFRESH_MS);
   };
   socket.onmessage = (message) => onFrame(JSON.parse(message.data));
   socket.onclose = (event) => {
     state.socket = null;
+    clearInterval(state.periodicTimer);
     if (event.code === TOKEN_EXPIRED) return signOut('The token expired: paste a fresh one.');
     scheduleReconnect(event.code === 1006 ? 'connection lost' : `closed ${event.code}`);
   };
@@ -141,7 +148,7 @@ function subscribe(topics, since) {
 
 /**
  * Health, destination states and viewer counts change without an event of their own: a source
- * change or a start re-reads the broadcasts' snapshot, debounced.
+ * change or a start re-reads the broadcasts' snapshot, debounced (and every REFRESH_MS anyway).
  */
 function refreshSoon(topic) {
   clearTimeout(state.refreshTimer);
