@@ -9,6 +9,15 @@ describe('toLiveEvent', () => {
     expect(event).toEqual({ cursor: cursorOf('camera.stream.started', message), topic: 'cameras', event: 'camera.stream.started', resource: 'c1', accountId: null, data: { eventId: 'e1', timestamp: 't', cameraId: 'c1', metadata: { fps: 30 } } });
   });
 
+  it('forwards recording progress to the broadcasts topic without the segment\'s path', () => {
+    const segment = { eventId: 'e2', timestamp: 't', broadcastId: 'b1', recordingId: 'r1', workerId: 'w1', path: 'b1/r1/seg-00003.ts', sequence: 3, sizeBytes: 1024, durationSeconds: 6, startedAt: 's' };
+    const event = toLiveEvent('stream.broadcast.recording.segment', packet('stream.broadcast.recording.segment', segment));
+    expect(event).toMatchObject({ topic: 'broadcasts', resource: 'b1', data: { broadcastId: 'b1', recordingId: 'r1', sequence: 3, sizeBytes: 1024, durationSeconds: 6 } });
+    expect(event?.data).not.toHaveProperty('path');
+    const stopped = toLiveEvent('stream.broadcast.recording.stopped', packet('stream.broadcast.recording.stopped', { broadcastId: 'b1', recordingId: 'r1', reason: 'broadcast_stopped', segments: 4, bytes: 4096 }));
+    expect(stopped?.data).toMatchObject({ reason: 'broadcast_stopped', segments: 4, bytes: 4096 });
+  });
+
   it('ignores internal and lifecycle channels and unreadable packets', () => {
     expect(toLiveEvent('stream.internal.broadcast-changed', packet('x', { broadcastId: 'b' }))).toBeNull();
     expect(toLiveEvent('stream.instance.online', packet('stream.instance.online', { service: 'x' }))).toBeNull();

@@ -69,6 +69,13 @@ const RULES: Record<string, TopicRule> = {
   [EventTopic.BroadcastStarted]: { topic: 'broadcasts', resourceField: 'broadcastId', toData: fields('broadcastId', 'sourceType') },
   [EventTopic.BroadcastStopped]: { topic: 'broadcasts', resourceField: 'broadcastId', toData: fields('broadcastId', 'reason') },
   [EventTopic.BroadcastSourceChanged]: { topic: 'broadcasts', resourceField: 'broadcastId', toData: fields('broadcastId', 'previousSource', 'currentSource') },
+  // Recordings: counts and sizes only; the segment's path on the worker's disk stays internal.
+  [EventTopic.BroadcastRecordingSegment]: {
+    topic: 'broadcasts',
+    resourceField: 'broadcastId',
+    toData: fields('broadcastId', 'recordingId', 'workerId', 'sequence', 'sizeBytes', 'durationSeconds', 'startedAt'),
+  },
+  [EventTopic.BroadcastRecordingStopped]: { topic: 'broadcasts', resourceField: 'broadcastId', toData: fields('broadcastId', 'recordingId', 'workerId', 'reason', 'segments', 'bytes') },
   // Engine cameras announce an rtmpUrl that may carry a key: it is never forwarded.
   [ConsumedTopic.CameraStreamStarted]: {
     topic: 'cameras',

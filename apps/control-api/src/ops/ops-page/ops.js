@@ -195,10 +195,11 @@ function applySnapshot(snapshot) {
 function applyEvent({ topic, event, data }) {
   if (topic === 'broadcasts') {
     const current = state.broadcasts.get(data.broadcastId) ?? { broadcastId: data.broadcastId, destinations: [] };
-    if (event.endsWith('.stopped')) state.broadcasts.delete(data.broadcastId);
-    else if (event.endsWith('.source-changed')) state.broadcasts.set(data.broadcastId, { ...current, videoSourceType: data.currentSource });
-    else state.broadcasts.set(data.broadcastId, { ...current, sourceType: data.sourceType, health: current.health ?? 'starting' });
-    if (!event.endsWith('.stopped')) refreshSoon('broadcasts');
+    if (event === 'stream.broadcast.stopped') return void state.broadcasts.delete(data.broadcastId);
+    if (event === 'stream.broadcast.source-changed') state.broadcasts.set(data.broadcastId, { ...current, videoSourceType: data.currentSource });
+    if (event === 'stream.broadcast.started') state.broadcasts.set(data.broadcastId, { ...current, sourceType: data.sourceType, health: current.health ?? 'starting' });
+    // Recording events (and the rest) change totals the snapshot has: re-read it.
+    refreshSoon('broadcasts');
   } else if (topic === 'cameras') {
     const current = state.cameras.get(data.cameraId) ?? { cameraId: data.cameraId, name: null };
     if (event.endsWith('.started')) {
@@ -251,6 +252,11 @@ function destinationsCell(destinations) {
   return td;
 }
 
+function recording(view) {
+  if (!view) return null;
+  return `${view.state} · ${view.segments} segments · ${(view.bytes / 1e6).toFixed(1)} MB`;
+}
+
 function video(metadata) {
   if (!metadata || !metadata.width) return null;
   return `${metadata.width}×${metadata.height} ${metadata.fps ?? '?'} fps ${metadata.videoCodec ?? ''}`.trim();
@@ -270,6 +276,7 @@ function render() {
         cell(b.videoSourceType, `on-air source-${String(b.videoSourceType).replace(/[^\w-]/g, '')}`),
         cell(b.health, stateClass(b.health)),
         destinationsCell(b.destinations),
+        cell(recording(b.recording)),
         cell(b.workerId, 'id'),
         cell(time(b.startedAt)),
       ]),
