@@ -5,7 +5,7 @@ import { FakeTwitch, type SignedDelivery, type TestDatabase, bearerToken, create
 import { type ControlApiUnderTest, createControlApi, twitchSettings } from './control-api.factory';
 
 const SECRET = 'twitch-eventsub-secret-for-load-0005';
-const DELIVERIES = 5000;
+const DELIVERIES = 2000;
 const LINES = ['PogChamp LETS GOOO', 'KEKW', 'gg wp <3', 'what game is this?', 'that was terrible', 'WHAT?! no way'];
 
 /**
