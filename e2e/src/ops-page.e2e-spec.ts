@@ -190,7 +190,8 @@ describe('operator page /ops in a browser', () => {
     );
     expect(JSON.parse((await publisher.get(CameraKeys.registry(cameraId))) ?? '{}').state).toBe('live');
     await startApi();
-    await expectEventually(async () => expect(await connection()).toBe('live'), { timeoutMs: 20_000, intervalMs: 200 });
+    // The page retries with a growing pause (at most 15 s), so it may take that long to come back.
+    await expectEventually(async () => expect(await connection()).toBe('live'), { timeoutMs: 30_000, intervalMs: 200 });
     await expectEventually(async () => expect(await rowOf('broadcasts', broadcastId).locator('td.on-air').textContent()).toBe('primary_stream'), { timeoutMs: 5_000 });
     expect(await rowOf('cameras', cameraId).locator('td.camera-state').textContent()).toBe('live');
     expect(await page.locator('#notice').textContent()).toBe('Resynchronised after a gap.');
@@ -199,7 +200,7 @@ describe('operator page /ops in a browser', () => {
     expect(findLeaks({ page: html }, [destinationKey, 'OPSSECRET', token])).toEqual({});
     expect(pageErrors).toEqual([]);
     expect(consoleErrors.filter((text) => /Content Security Policy/i.test(text))).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 
   it('puts what the socket says into the page as text, never as markup', async () => {
     const hostile = `<img src=x onerror="window.__injected=1">${randomUUID()}`;
