@@ -16,7 +16,7 @@
  * process) refills the buffers between ticks, never during one. `runPulseBench()` returns the rows, for a
  * combined bench command.
  */
-import { type ChildProcess, execFileSync, fork } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -27,7 +27,7 @@ import { SentimentCategory, TrackedViewerType } from '@lib-stream/privacy';
 import { startRedisServer, type TestRedisServer } from '@lib-stream/testing';
 
 import type { ReplicaTick } from './pulse-replica';
-import { median, percentile, processCpuSeconds, runMain } from '../shared/bench-kit';
+import { median, percentile, pinToCore, processCpuSeconds, runMain } from '../shared/bench-kit';
 
 const ROOT = resolve(__dirname, '../..');
 const PARTITIONS = 64;
@@ -77,10 +77,6 @@ interface Replica {
   ticks: ReplicaTick[];
 }
 
-function pin(pid: number, cpu: number): void {
-  execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
-}
-
 function startReplica(redisUrl: string, intervalSeconds: number, cpu: number | null): Promise<Replica> {
   const child = fork(resolve(__dirname, 'pulse-replica.ts'), [], {
     cwd: ROOT,
@@ -88,7 +84,7 @@ function startReplica(redisUrl: string, intervalSeconds: number, cpu: number | n
     env: { ...process.env, TS_NODE_PROJECT: resolve(ROOT, 'tsconfig.base.json'), STREAM_REDIS_URL: redisUrl, STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS: String(intervalSeconds), STREAM_SENTIMENT_PULSE_PARTITIONS: String(PARTITIONS) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  if (cpu !== null && child.pid) pin(child.pid, cpu);
+  if (cpu !== null && child.pid) pinToCore(child.pid, cpu);
   const replica: Replica = { child, ticks: [] };
   return new Promise((done, fail) => {
     child.on('message', (message: { type: string; tick?: ReplicaTick }) => {
@@ -236,7 +232,7 @@ export async function runPulseBench(options: PulseBenchOptions = {}): Promise<Pu
   try {
     server = await startRedisServer();
     const redisPid = server.pid() ?? 0;
-    if (pinning) pin(redisPid, 0);
+    if (pinning) pinToCore(redisPid, 0);
     const redisUrl = server.url;
     redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
     log(`${cores} cores${pinning ? `: redis-server pinned to CPU 0, replica i to CPU (i+1) mod ${cores}` : ', unpinned'}; ${PARTITIONS} partitions; per row 1 warm-up interval, then the measured ones`);

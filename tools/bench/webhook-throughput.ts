@@ -27,7 +27,7 @@ import { SessionKeys } from '@lib-stream/contracts';
 import { SETTINGS } from '@lib-stream/nest-kit';
 import { FakeTwitch, createTestDatabase, freePort, startRedisServer, waitForReady } from '@lib-stream/testing';
 
-import { median, processCpuSeconds, runMain } from '../shared/bench-kit';
+import { forkTsWorker, median, pinToCore, processCpuSeconds, runMain } from '../shared/bench-kit';
 import { controlApiEnvForFakeTwitch, openLiveTwitchSession } from '../shared/twitch-stack';
 import type { RoundRequest, RoundResult } from './webhook/load-generator';
 
@@ -87,11 +87,6 @@ interface Receiver {
   stop(): Promise<void>;
 }
 
-/** Pins every thread of a process (and the threads it starts later) to one core. */
-function pin(pid: number, core: number): void {
-  execFileSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
-}
-
 /** A node process whose output is kept (for the error report). */
 function spawnNode(args: string[], env: NodeJS.ProcessEnv = process.env): { child: ChildProcess; output(): string } {
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -125,36 +120,6 @@ async function stopChild(child: ChildProcess): Promise<void> {
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   child.kill('SIGTERM');
   await exited;
-}
-
-/** The load generator process and a call that runs one round in it. */
-async function startGenerator(): Promise<{ pid: number; round(request: RoundRequest): Promise<RoundResult>; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', resolve(__dirname, 'webhook/load-generator.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, TS_NODE_PROJECT: resolve(ROOT, 'tsconfig.base.json') },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const nextMessage = () =>
-    new Promise<{ ready?: boolean; result?: RoundResult; error?: string }>((resolveMessage, reject) => {
-      const onExit = (code: number | null) => reject(new Error(`load generator exited (${code})`));
-      child.once('exit', onExit);
-      child.once('message', (message: { result?: RoundResult; error?: string }) => {
-        child.off('exit', onExit);
-        resolveMessage(message);
-      });
-    });
-  await nextMessage();
-  return {
-    pid: child.pid as number,
-    round: async (request) => {
-      const answer = nextMessage();
-      child.send(request);
-      const { result, error } = await answer;
-      if (!result) throw new Error(`load generator: ${error}`);
-      return result;
-    },
-    stop: () => stopChild(child),
-  };
 }
 
 const pct = (share: number) => `${Math.round(share * 100)} %`;
@@ -241,14 +206,14 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
       }
     };
 
-    const generator = await startGenerator();
+    const generator = await forkTsWorker<RoundRequest, RoundResult>(resolve(__dirname, 'webhook/load-generator.ts'));
     cleanups.push(() => generator.stop());
-    pin(generator.pid, GENERATOR_CORE);
-    for (const receiver of receivers) pin(receiver.pid, RECEIVER_CORE);
+    pinToCore(generator.pid, GENERATOR_CORE);
+    for (const receiver of receivers) pinToCore(receiver.pid, RECEIVER_CORE);
 
     let deliveredToApi = 0;
     const runRound = async (receiver: Receiver, count: number): Promise<RoundResult> => {
-      const result = await generator.round({
+      const result = await generator.request({
         origin: receiver.origin,
         path: receiver.path,
         count,
