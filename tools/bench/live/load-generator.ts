@@ -13,8 +13,11 @@
 import { createHistogram, performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 
+import { Logger } from '@nestjs/common';
+
 import { EventTopic, VideoSourceType } from '@lib-stream/contracts';
 import { EventBus, HealthRegistry, MetricsService, eventHeader, loadConfig, newServiceIdentity } from '@lib-stream/nest-kit';
+import { expectEventually } from '@lib-stream/testing';
 
 import { processCpuSeconds } from '../../shared/bench-kit';
 
@@ -38,9 +41,9 @@ export interface LiveRoundRequest {
 export interface LiveRoundResult {
   count: number;
   sockets: number;
-  /** First publish to the last receipt on any socket. */
+  /** Start of the round (just before the first publish) to the last receipt on any socket. */
   seconds: number;
-  /** First to last publish call. */
+  /** Start of the round to the last publish call (count / rate at the offered rate). */
   publishSeconds: number;
   /** Delivery latency over every (socket, event), publish call to client receipt. */
   p50Ms: number;
@@ -62,13 +65,14 @@ const UUID_LENGTH = 36;
 /** Opening 1,000 sockets at once would overflow the server's listen backlog; this many at a time. */
 const CONNECT_CONCURRENCY = 50;
 
-let bus: EventBus | null = null;
-
-function eventBus(): EventBus {
-  if (!bus) {
-    bus = new EventBus(loadConfig({ STREAM_REDIS_URL: process.env.STREAM_REDIS_URL }), new HealthRegistry(), new MetricsService(newServiceIdentity('media-worker')));
-    bus.onModuleInit();
-  }
+/** The apps' EventBus on the bench's Redis, once its transport is connected (it would hold events until then). */
+async function connectedEventBus(): Promise<EventBus> {
+  const health = new HealthRegistry();
+  const bus = new EventBus(loadConfig({ STREAM_REDIS_URL: process.env.STREAM_REDIS_URL }), health, new MetricsService(newServiceIdentity('media-worker')));
+  bus.onModuleInit();
+  await expectEventually(async () => {
+    if (!(await health.readiness()).ready) throw new Error('the event transport did not connect');
+  });
   return bus;
 }
 
@@ -113,14 +117,14 @@ class Deliveries {
   }
 }
 
-async function openSockets(request: LiveRoundRequest, deliveries: Deliveries): Promise<WebSocket[]> {
-  const sockets: WebSocket[] = new Array(request.sockets);
+/** Opens the round's sockets into `sockets` (so the caller can close them even if one fails). */
+async function openSockets(request: LiveRoundRequest, deliveries: Deliveries, sockets: WebSocket[]): Promise<void> {
   let next = 0;
   const openOne = (index: number) =>
     new Promise<void>((resolve, reject) => {
       const headers = request.authorizations ? { Authorization: request.authorizations[index] } : undefined;
       const socket = new WebSocket(request.url, { headers, perMessageDeflate: false, skipUTF8Validation: true });
-      sockets[index] = socket;
+      sockets.push(socket);
       socket.once('error', reject);
       socket.once('unexpected-response', (_req, response) => reject(new Error(`upgrade refused: ${response.statusCode}`)));
       socket.once('open', () => {
@@ -139,19 +143,18 @@ async function openSockets(request: LiveRoundRequest, deliveries: Deliveries): P
     while (next < request.sockets) await openOne(next++);
   };
   await Promise.all(Array.from({ length: CONNECT_CONCURRENCY }, worker));
-  return sockets;
 }
 
 /**
  * Publishes at the offered rate (a 1 ms timer; each event stamped just before its publish call) and
- * resolves with the seconds from the first publish call to the last.
+ * resolves with the seconds from the start to the last publish call.
  */
-async function publish(request: LiveRoundRequest, deliveries: Deliveries): Promise<number> {
-  const events = eventBus();
+async function publish(events: EventBus, request: LiveRoundRequest, deliveries: Deliveries): Promise<number> {
   const started = performance.now();
   let sent = 0;
   while (sent < request.count) {
-    const due = request.rate === null ? request.count : Math.min(request.count, Math.floor(((performance.now() - started) / 1000) * request.rate) + 1);
+    // Event k is due at (k + 1) / rate s, so a round of `count` events lasts count / rate s of publishing.
+    const due = request.rate === null ? request.count : Math.min(request.count, Math.floor(((performance.now() - started) / 1000) * request.rate));
     for (; sent < due; sent++) {
       const header = eventHeader();
       deliveries.seqOf.set(header.eventId, sent);
@@ -160,7 +163,7 @@ async function publish(request: LiveRoundRequest, deliveries: Deliveries): Promi
     }
     if (sent < request.count) await new Promise((resolve) => setTimeout(resolve, 1));
   }
-  return (deliveries.sentAt[request.count - 1] - deliveries.sentAt[0]) / 1000;
+  return (deliveries.sentAt[request.count - 1] - started) / 1000;
 }
 
 async function drained(request: LiveRoundRequest, deliveries: Deliveries): Promise<void> {
@@ -178,16 +181,16 @@ async function drained(request: LiveRoundRequest, deliveries: Deliveries): Promi
   }
 }
 
-export async function runRound(request: LiveRoundRequest): Promise<LiveRoundResult> {
+export async function runRound(events: EventBus, request: LiveRoundRequest): Promise<LiveRoundResult> {
   const deliveries = new Deliveries(request.sockets, request.count);
   const connectStarted = performance.now();
-  let sockets: WebSocket[] = [];
+  const sockets: WebSocket[] = [];
   try {
-    sockets = await openSockets(request, deliveries);
+    await openSockets(request, deliveries, sockets);
     const connectSeconds = (performance.now() - connectStarted) / 1000;
     const cpuBefore = cpuNow(request.watch);
     const started = performance.now();
-    const publishSeconds = await publish(request, deliveries);
+    const publishSeconds = await publish(events, request, deliveries);
     await drained(request, deliveries);
     const cpuAfter = cpuNow(request.watch);
     // The window for CPU ends now; the rate's ends at the last receipt (the stall wait is not the server's time).
@@ -209,18 +212,22 @@ export async function runRound(request: LiveRoundRequest): Promise<LiveRoundResu
       connectSeconds,
     };
   } finally {
-    for (const socket of sockets) socket?.terminate();
+    for (const socket of sockets) socket.terminate();
   }
 }
 
 // As a child process: one round per message, answered with its result (or its error's message).
 if (require.main === module && process.send) {
-  process.on('message', (message: LiveRoundRequest) => {
-    runRound(message).then(
-      (result) => process.send?.({ result }),
-      (error: unknown) => process.send?.({ error: (error as Error).message }),
-    );
+  // Nest's console logger would print the transport's connection lines between the bench's own.
+  Logger.overrideLogger(['warn', 'error']);
+  void connectedEventBus().then((events) => {
+    process.on('message', (message: LiveRoundRequest) => {
+      runRound(events, message).then(
+        (result) => process.send?.({ result }),
+        (error: unknown) => process.send?.({ error: (error as Error).message }),
+      );
+    });
+    process.once('SIGTERM', () => void events.onApplicationShutdown().finally(() => process.exit(0)));
+    process.send?.({ ready: true });
   });
-  process.once('SIGTERM', () => void Promise.resolve(bus?.onApplicationShutdown()).finally(() => process.exit(0)));
-  process.send({ ready: true });
 }
