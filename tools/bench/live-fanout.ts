@@ -23,7 +23,7 @@
  *     order (lost / out-of-order counts, must be 0) and how late (p50/p99, publish call to receipt);
  *     a row is marked "saturated" when a server did not keep up (anything lost, or the last delivery
  *     more than a quarter of the round after the last publish), and its latencies are then queueing;
- *   - a burst (default 150 events published at once): the delivered rate is each server's ceiling
+ *   - a burst (default 100 events published at once): the delivered rate is each server's ceiling
  *     (max throughput), and its latencies are only the queue's length, shown in brackets;
  *   - server CPU per event (µs of CPU per event fanned out to every socket): the figure least moved by
  *     the other load on a shared machine; control-api's idle CPU (its timers, queues, health) is
@@ -34,7 +34,7 @@
  * the table holds medians, and the ratios are per round against the bare round just before it.
  * Everything it starts (redis-server, database, data directory, processes) is removed at the end.
  *
- *   npm run bench:live -- [rounds=3] [seconds=2] [sockets=1000] [rates=10,30] [burst=150]
+ *   npm run bench:live -- [rounds=3] [seconds=2] [sockets=1000] [rates=10,30] [burst=100]
  *   LIVE_BENCH_API_NODE_OPTIONS='…'  more NODE_OPTIONS for control-api only (e.g. `-r` a profiler).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -91,6 +91,7 @@ export interface LiveBenchRow {
   serverCpu: number;
   /** Server CPU per event fanned out to every socket, µs. */
   serverCpuUsPerEvent: number;
+  cpuPerEventTimesBare: number;
   generatorCpu: number;
   generatorSaturatedRounds: number;
   sustained: boolean;
@@ -100,6 +101,7 @@ export interface LiveBenchRow {
 const pct = (share: number) => `${Math.round(share * 100)} %`;
 const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 const rate = (r: LiveRoundResult) => r.count / r.seconds;
+const cpuPerEvent = (r: LiveRoundResult) => (r.cpu.server * r.seconds * 1e6) / r.count;
 const keptUp = (r: LiveRoundResult) => r.lost === 0 && r.outOfOrder === 0 && r.seconds - r.publishSeconds <= DRAIN_SHARE * r.publishSeconds;
 
 function rowOf(server: string, offered: number | null, own: LiveRoundResult[], bare: LiveRoundResult[]): LiveBenchRow {
@@ -118,7 +120,8 @@ function rowOf(server: string, offered: number | null, own: LiveRoundResult[], b
     outOfOrder: own.reduce((sum, r) => sum + r.outOfOrder, 0),
     missedFrames: own.reduce((sum, r) => sum + r.missedFrames, 0),
     serverCpu: median(own.map((r) => r.cpu.server)),
-    serverCpuUsPerEvent: median(own.map((r) => (r.cpu.server * r.seconds * 1e6) / r.count)),
+    serverCpuUsPerEvent: median(own.map(cpuPerEvent)),
+    cpuPerEventTimesBare: median(own.map((r, i) => cpuPerEvent(r) / cpuPerEvent(bare[i]))),
     generatorCpu: median(own.map((r) => r.cpu.generator)),
     generatorSaturatedRounds: own.filter((r) => r.cpu.generator > GENERATOR_SATURATED).length,
     sustained: offered !== null && own.every(keptUp),
@@ -144,7 +147,7 @@ function markdownTable(rows: LiveBenchRow[], sockets: number, burst: number): st
 
 /** Runs the whole benchmark and returns one row per (offered rate, server) plus the markdown table. */
 export async function runLiveBench(options: LiveBenchOptions = {}): Promise<{ rows: LiveBenchRow[]; markdown: string }> {
-  const { rounds = 3, roundSeconds = 2, sockets = 1000, rates = [10, 30], burst = 150, log = (line: string) => console.log(line) } = options;
+  const { rounds = 3, roundSeconds = 2, sockets = 1000, rates = [10, 30], burst = 100, log = (line: string) => console.log(line) } = options;
   if (availableParallelism() < 2) throw new Error('the live-status benchmark needs two cores (generator and server each pinned to one)');
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
   try {
@@ -243,7 +246,9 @@ export async function runLiveBench(options: LiveBenchOptions = {}): Promise<{ ro
     log(markdown);
     log(`control-api idle (no sockets, no events): ${pct(idle.api)} of a core; load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores`);
     for (const row of rows.filter((r) => r.server === 'control-api')) {
-      log(`control-api ÷ bare at ${row.offered === null ? 'the burst' : `${row.offered}/s`}: events/s ${fixed(row.timesBare, 2)}×, p99 ${fixed(row.p99TimesBare, 1)}×`);
+      log(
+        `control-api ÷ bare at ${row.offered === null ? 'the burst' : `${row.offered}/s`}: events/s ${fixed(row.timesBare, 2)}×, p99 ${fixed(row.p99TimesBare, 1)}×, server CPU per event ${fixed(row.cpuPerEventTimesBare, 2)}×`,
+      );
     }
     return { rows, markdown };
   } finally {
