@@ -224,12 +224,14 @@ export async function runLiveBench(options: LiveBenchOptions = {}): Promise<{ ro
 
     const plan: { offered: number | null; count: number }[] = [...rates.map((offered) => ({ offered, count: Math.round(offered * roundSeconds) })), { offered: null, count: burst }];
     const rows: LiveBenchRow[] = [];
+    const connectSeconds = new Map<Server, number[]>(servers.map((s) => [s, []]));
     for (const { offered, count } of plan) {
       const results = new Map<Server, LiveRoundResult[]>(servers.map((s) => [s, []]));
       for (let i = 0; i < rounds; i++) {
         for (const server of servers) {
           const result = await run(server, offered, count);
           results.get(server)?.push(result);
+          connectSeconds.get(server)?.push(result.connectSeconds);
           const saturated = result.cpu.generator > GENERATOR_SATURATED ? '  ⚠ generator above 90 %' : '';
           log(
             `${offered === null ? 'burst' : `${offered}/s`} round ${i + 1} ${server.name.padEnd(12)} (connected in ${result.connectSeconds.toFixed(1)} s) ${String(Math.round(rate(result))).padStart(6)} events/s  p50 ${result.p50Ms.toFixed(1)} ms  p99 ${result.p99Ms.toFixed(1)} ms  lost ${result.lost}  out of order ${result.outOfOrder}  server ${pct(result.cpu.server)}  generator ${pct(result.cpu.generator)}  redis ${pct(result.cpu.redis)}${saturated}`,
@@ -245,6 +247,7 @@ export async function runLiveBench(options: LiveBenchOptions = {}): Promise<{ ro
     log(`Generator (sockets + publisher) pinned to core ${GENERATOR_CORE}, servers to core ${SERVER_CORE}; latency from the publish call to the client's receipt; bracketed latencies are queueing in a saturated or burst round.\n`);
     log(markdown);
     log(`control-api idle (no sockets, no events): ${pct(idle.api)} of a core; load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores`);
+    log(`${sockets} sockets opened per round (not timed above), median: ${servers.map((s) => `${s.name} ${fixed(median(connectSeconds.get(s) ?? []), 1)} s`).join(', ')} (control-api: upgrade with JWT, subscribe, snapshot)`);
     for (const row of rows.filter((r) => r.server === 'control-api')) {
       log(
         `control-api ÷ bare at ${row.offered === null ? 'the burst' : `${row.offered}/s`}: events/s ${fixed(row.timesBare, 2)}×, p99 ${fixed(row.p99TimesBare, 1)}×, server CPU per event ${fixed(row.cpuPerEventTimesBare, 2)}×`,
