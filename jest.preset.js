@@ -8,11 +8,26 @@ const nxPreset = require('@nx/jest/preset').default;
 module.exports = {
   ...nxPreset,
   testEnvironment: 'node',
-  // Each project's tsconfig.spec.json sets isolatedModules, so ts-jest transpiles file by file without
-  // type information (control-api's unit specs, cold cache: 77 s → 27 s); type errors are the
-  // `typecheck` target's job (tsc --noEmit over sources and specs).
+  // SWC transpiles file by file without type information, like tsc's isolatedModules but ~20x less CPU
+  // (a cold jest cache is every run in a fresh clone: ts-jest cost 15 of the unit run's 45 CPU-s there).
+  // Type errors are the `typecheck` target's job (tsc --noEmit over sources and specs). The options
+  // mirror tsconfig.base.json: ES2022 class fields, legacy decorators with their design-time metadata
+  // (Nest's dependency injection and class-validator read it), CommonJS, class names kept (Nest's
+  // tokens and log contexts are class names).
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json', diagnostics: { warnOnly: false } }],
+    '^.+\\.ts$': [
+      '@swc/jest',
+      {
+        jsc: {
+          target: 'es2022',
+          parser: { syntax: 'typescript', decorators: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: true },
+          keepClassNames: true,
+        },
+        module: { type: 'commonjs' },
+        sourceMaps: 'inline',
+      },
+    ],
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
   reporters: ['default', require.resolve('./tools/jest-summary-reporter.js')],
