@@ -82,14 +82,14 @@ describe('camera ingest across control-api and two media workers', () => {
     keys.push(key);
     expect(created.body.ingestUrl).toBe(`rtmp://127.0.0.1:${ports.rtmp_a}/live`);
 
-    const first = startRtmpPublisher(ingest('a', key), { size: '640x360' });
+    const first = startRtmpPublisher(ingest('a', key));
     publishers.push(first);
     const live = await expectEventually(async () => {
       const status = await api('/stream/camera/status', { cameraId });
       expect(status.body.state).toBe('live');
       return status.body;
     });
-    expect(live.metadata).toMatchObject({ width: 640, height: 360, videoCodec: 'h264' });
+    expect(live.metadata).toMatchObject({ width: 320, height: 180, videoCodec: 'h264' });
     await expectEventually(() => expect(events.filter((e) => e.channel === 'camera.stream.started' && e.data.cameraId === cameraId)).toHaveLength(1));
 
     // Same key on the other worker: refused, and nothing of it is readable there.
@@ -99,7 +99,7 @@ describe('camera ingest across control-api and two media workers', () => {
     expect(await readFrameSizes(ingest('b', key), { timeoutSeconds: 2 })).toEqual([]);
     // Publish-only: the key plays nowhere; the camera is read through its worker's read URL.
     expect(await readFrameSizes(ingest('a', key), { timeoutSeconds: 2 })).toEqual([]);
-    expect(new Set(await readFrameSizes(await readUrl(cameraId), { frames: 30 }))).toEqual(new Set(['640,360']));
+    expect(new Set(await readFrameSizes(await readUrl(cameraId), { frames: 30 }))).toEqual(new Set(['320,180']));
     expect((await api('/stream/camera/status', { cameraId })).body.workerId).toBe(live.workerId);
 
     const reset = await api('/stream/camera/reset-key', { cameraId });

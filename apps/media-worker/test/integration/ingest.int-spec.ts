@@ -121,7 +121,7 @@ describe('camera ingest with node-media-server, FFmpeg publishers and Redis', ()
   it('accepts a valid key, registers the camera with its metadata and announces it', async () => {
     const { cameraId, streamKey } = await createCamera(redis);
     const startedAt = Date.now();
-    publish(streamKey, '640x360');
+    publish(streamKey);
     const entry = await expectEventually(async () => {
       const value = await registry(cameraId);
       expect(value?.state).toBe('live');
@@ -132,15 +132,15 @@ describe('camera ingest with node-media-server, FFmpeg publishers and Redis', ()
     expect(entry).toMatchObject({
       source: 'ingest',
       workerId: expect.any(String),
-      metadata: { videoCodec: 'h264', width: 640, height: 360, fps: 30, audioCodec: 'aac', audioSampleRate: 44100, audioChannels: 2 },
+      metadata: { videoCodec: 'h264', width: 320, height: 180, fps: 15, audioCodec: 'aac', audioSampleRate: 44100, audioChannels: 2 },
     });
     // The media plane reads the camera by id with a per-session credential, never by its key.
     expect(readUrl(entry)).toMatch(new RegExp(`^rtmp://127\\.0\\.0\\.1:${port}/cam/${cameraId}\\?read=[0-9a-f]{32}$`));
     await expectEventually(() => expect(eventsFor(cameraId, 'camera.stream.started')).toHaveLength(1));
-    expect(eventsFor(cameraId, 'camera.stream.started')[0].data).toMatchObject({ source: 'ingest', metadata: { width: 640 } });
+    expect(eventsFor(cameraId, 'camera.stream.started')[0].data).toMatchObject({ source: 'ingest', metadata: { width: 320 } });
     expect(JSON.stringify(events)).not.toContain(streamKey);
     const frames = await readFrameSizes(readUrl(entry), { frames: 5 });
-    expect(frames[0]).toBe('640,360');
+    expect(frames[0]).toBe('320,180');
   });
 
   it('refuses an unknown key before reading any of its media', async () => {
