@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import Bull from 'bull';
+import { resolve } from 'node:path';
 import type Redis from 'ioredis';
 
 import {
@@ -14,6 +15,7 @@ import {
   BroadcastStopReason,
   type BroadcastValidationJob,
   ErrorCode,
+  type RecordingStopReason,
   EventTopic,
   InternalChannels,
   QueueNames,
@@ -34,6 +36,8 @@ import { BroadcastValidator, ValidationFailed } from './broadcast-validator';
 import { ffmpegAvailable, ffprobePathFor } from './ffmpeg/ffmpeg-availability';
 import { describeFfmpegBuild } from './ffmpeg/ffmpeg-build';
 import { isSdpInputUrl } from './sdp-input';
+import { RecordingRetention } from './recording/retention';
+import type { RecordedSegment } from './recording/recorder';
 
 const TICK_MS = 1000;
 const HEARTBEAT_TTL_MS = 5000;
@@ -73,6 +77,8 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   private pending = 0;
   readonly available: boolean;
   private readonly settings: RunnerSettings;
+  private readonly recordingsDir: string;
+  private readonly retention: RecordingRetention;
   private readonly sourceChangeListeners: ((to: VideoSourceType) => void)[] = [];
   private readonly adoptionListeners: (() => void)[] = [];
   private watchTimer: NodeJS.Timeout | null = null;
@@ -105,6 +111,14 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     private readonly allowList: IngestAllowList,
   ) {
     this.available = config.STREAM_BROADCAST_ENABLED && ffmpegAvailable(config.STREAM_FFMPEG_PATH) && cipher.available;
+    this.recordingsDir = config.STREAM_RECORDINGS_DIR || resolve(config.STREAM_DATA_DIR, 'recordings');
+    this.retention = new RecordingRetention({
+      dir: this.recordingsDir,
+      maxAgeMs: config.STREAM_RECORDINGS_MAX_AGE_HOURS * 3_600_000,
+      maxTotalBytes: config.STREAM_RECORDINGS_MAX_TOTAL_MB * 1024 * 1024,
+      active: () => new Set(this.localRunners().flatMap((runner) => (runner.recording()?.state === 'recording' ? [runner.recording()?.recordingId ?? ''] : []))),
+      logger: this.logger,
+    });
     const [width, height] = config.STREAM_BROADCAST_FALLBACK_SIZE.split('x').map(Number);
     this.settings = {
       ffmpegPath: config.STREAM_FFMPEG_PATH,
@@ -145,6 +159,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     this.leaseTimer = setInterval(() => void this.renewLeases(), TICK_MS);
     this.ticker = setInterval(() => void this.tick(), TICK_MS);
     this.watchTimer = setInterval(() => void this.watch(), WATCH_MS);
+    this.retention.start();
     await this.updateIntake();
     // Starts overlap (each spends ~0.3 s probing and connecting), so a burst of starts is not queued
     // behind one another; updateIntake pauses the queue once the worker is full.
@@ -157,6 +172,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   /** SIGTERM: stop taking work, hand every broadcast over (its lease released, so a peer adopts it now). */
   async onApplicationShutdown(): Promise<void> {
     this.draining = true;
+    this.retention.stop();
     if (this.ticker) clearInterval(this.ticker);
     if (this.leaseTimer) clearInterval(this.leaseTimer);
     if (this.watchTimer) clearInterval(this.watchTimer);
@@ -169,7 +185,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     const peers = await this.store.peersAbleToBroadcast(this.identity.instanceId).catch(() => 0);
     await Promise.all(
       [...this.runners.values()].map(async (runner) => {
-        await runner.stop();
+        await runner.stop('handed_over');
         await this.saveRuntime(runner, { handedOver: true });
         await this.store.releaseLease(runner.broadcastId, this.identity.instanceId);
       }),
@@ -360,7 +376,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     if (this.runners.get(runner.broadcastId) !== runner) return;
     this.logger.warn({ msg: 'lease lost: another worker owns the broadcast now', broadcastId: runner.broadcastId });
     this.forget(runner.broadcastId);
-    await runner.stop();
+    await runner.stop('lease_lost');
   }
 
   private forget(broadcastId: string): void {
@@ -568,6 +584,15 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     }
     this.logger.warn({ msg: 'adopting broadcast whose worker is gone', broadcastId, previousWorker: previous?.workerId ?? null, why });
     for (const listener of this.adoptionListeners) listener();
+    runner.continueRecording(previous?.recording);
+    // A recording its worker was still writing ended with that worker: say so for the uploader (its
+    // manifest lists what is complete; the segment being written when it died is not in it).
+    const lost = previous?.recording;
+    if (lost?.state === 'recording') {
+      await this.events
+        .publish(EventTopic.BroadcastRecordingStopped, { ...eventHeader(), broadcastId, recordingId: lost.recordingId, workerId: previous?.workerId ?? 'unknown', reason: 'worker_lost', segments: lost.segments, bytes: lost.bytes })
+        .catch((error: Error) => this.logger.warn({ msg: 'could not publish the recording stopped event', broadcastId, reason: error.message }));
+    }
     // It was on air a moment ago: no probe first (a source that is gone now fails over down the cascade).
     await runner.start({ primaryChecked: true });
     await this.saveRuntime(runner);
@@ -584,8 +609,31 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       bus: this.bus,
       onSourceChanged: (previous, current) => void this.sourceChanged(spec.broadcastId, previous, current),
       onTerminal: (message) => void this.fail(runner, message),
+      recording: {
+        dir: this.recordingsDir,
+        workerId: this.identity.instanceId,
+        minFreeBytes: this.config.STREAM_RECORDINGS_MIN_FREE_MB * 1024 * 1024,
+        onSegment: (segment) => void this.recordingSegment(spec.broadcastId, segment),
+        onStopped: (recordingId, reason, totals) => void this.recordingStopped(spec.broadcastId, recordingId, reason, totals),
+      },
     });
     return runner;
+  }
+
+  private async recordingSegment(broadcastId: string, segment: RecordedSegment): Promise<void> {
+    const { recordingId, path, sequence, sizeBytes, durationSeconds, startedAt } = segment;
+    this.retention.sweepSoon();
+    await this.events
+      .publish(EventTopic.BroadcastRecordingSegment, { ...eventHeader(), broadcastId, recordingId, workerId: this.identity.instanceId, path, sequence, sizeBytes, durationSeconds, startedAt })
+      .catch((error: Error) => this.logger.warn({ msg: 'could not publish a recording segment event', broadcastId, reason: error.message }));
+  }
+
+  private async recordingStopped(broadcastId: string, recordingId: string, reason: RecordingStopReason, totals: { segments: number; bytes: number }): Promise<void> {
+    await this.events
+      .publish(EventTopic.BroadcastRecordingStopped, { ...eventHeader(), broadcastId, recordingId, workerId: this.identity.instanceId, reason, ...totals })
+      .catch((error: Error) => this.logger.warn({ msg: 'could not publish the recording stopped event', broadcastId, reason: error.message }));
+    const runner = this.runners.get(broadcastId);
+    if (runner) await this.saveRuntime(runner).catch(() => undefined);
   }
 
   private async sourceChanged(broadcastId: string, previous: VideoSourceType | null, current: VideoSourceType): Promise<void> {
@@ -644,6 +692,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       stoppedAt: extra.stoppedAt ?? null,
       stopReason: extra.stopReason ?? null,
       lastInterruption: runner.lastInterruption,
+      recording: runner.recording(),
       updatedAt: new Date().toISOString(),
     };
     await this.store.saveRuntime(runtime);

@@ -6,6 +6,8 @@ import {
   type BroadcastSpec,
   type DestinationRuntime,
   type DestinationSpec,
+  type RecordingRuntime,
+  type RecordingStopReason,
   type SealedUrl,
   VideoSourceType,
 } from '@lib-stream/contracts';
@@ -17,6 +19,7 @@ import type { ProgressBlock } from './ffmpeg/progress-parser';
 import { FlapDamper, HEALTHY_RESET_MS, backoff } from './restart-policy';
 import { type CascadeLevel, buildCascade, sameLevel } from './source-cascade';
 import { probeSource } from './validation/source-probe';
+import { type RecordedSegment, Recorder } from './recording/recorder';
 
 /** No progress block for this long: the source is stuck (media.md §6: blocks come every ~1 s). */
 const STALL_MS = 3000;
@@ -74,12 +77,25 @@ export interface RunnerDeps {
   liveCamera(cameraId: string): Promise<LiveCamera | null>;
   /** The camera a sealed source URL names (its ingest URL), else null. */
   cameraForUrl(url: SealedUrl): string | null;
-  bus: { open(): { token: string; url: string }; close(token: string): void; hasPublisher(token: string): boolean };
+  bus: { open(): { token: string; url: string }; close(token: string): void; hasPublisher(token: string): boolean; forgetLastSource(token: string): void };
   /** Only real changes: called when a source of another type is actually on air (its first progress). */
   onSourceChanged(previous: VideoSourceType | null, current: VideoSourceType): void;
   /** The broadcast cannot go on (source exhausted, every destination failed): stop it with reason error. */
   onTerminal(message: string): void;
+  recording: RecordingDeps;
 }
+
+export interface RecordingDeps {
+  /** STREAM_RECORDINGS_DIR, absolute. */
+  dir: string;
+  workerId: string;
+  minFreeBytes: number;
+  onSegment(segment: RecordedSegment): void;
+  onStopped(recordingId: string, reason: RecordingStopReason, totals: { segments: number; bytes: number }): void;
+}
+
+/** While a recording is stopped for lack of space (and still asked for), how often the space is looked at again. */
+const RECORDING_RESUME_CHECK_MS = 10_000;
 
 /**
  * One broadcast on this worker: the source cascade feeding the program bus and a pusher per
@@ -102,6 +118,11 @@ export class BroadcastRunner {
   /** currentVideoSource when it differs from the level's label (an audio-only camera over a picture). */
   private onAirLabel: string | null = null;
   private readonly pushers = new Map<string, DestinationPusher>();
+  private recorder: Recorder | null = null;
+  /** Recordings of this broadcast that ended (here or on the worker this one took it from). */
+  private recordedBefore = { segments: 0, bytes: 0 };
+  private previousRecordingId: string | null = null;
+  private recordingResumeTimer: NodeJS.Timeout | null = null;
   private bus: { token: string; url: string } | null = null;
   private recoveryTimer: NodeJS.Timeout | null = null;
   private recovering = false;
@@ -178,15 +199,22 @@ export class BroadcastRunner {
   startDestinations(): void {
     for (const destination of this.spec.destinations) this.startPusher(destination);
     this.recoveryTimer ??= setInterval(() => void this.recover(), CAMERA_CHECK_MS);
+    void this.syncRecording();
   }
 
-  /** Kills every process. The caller decides what the stop means (stopped, handed over, lost). */
-  async stop(): Promise<void> {
+  /**
+   * Kills every process. The caller decides what the stop means (stopped, handed over, lost); the
+   * recording ends with `recordingReason`. The recorder is asked to finish first, while the source still
+   * feeds the bus, so its last segment is closed and listed rather than cut.
+   */
+  async stop(recordingReason: RecordingStopReason = 'broadcast_stopped'): Promise<void> {
     this.stopped = true;
     if (this.recoveryTimer) clearInterval(this.recoveryTimer);
     if (this.sourceRetryTimer) clearTimeout(this.sourceRetryTimer);
+    if (this.recordingResumeTimer) clearInterval(this.recordingResumeTimer);
     const exits: Promise<unknown>[] = [];
     for (const pusher of this.pushers.values()) exits.push(pusher.stop());
+    await this.recorder?.stop(recordingReason);
     await this.switching.catch(() => undefined);
     if (this.source) exits.push(this.source.stop());
     await Promise.all(exits);
@@ -245,6 +273,7 @@ export class BroadcastRunner {
         await current.reconnect(destination);
       }
     }
+    await this.syncRecording();
     const levels = buildCascade(next, this.deps.settings.defaultBackground, (url) => this.deps.cameraForUrl(url));
     const onAir = this.levels[this.levelIndex];
     const keptIndex = levels.findIndex((level) => sameLevel(level, onAir));
@@ -302,10 +331,99 @@ export class BroadcastRunner {
   }
 
   /** Test and benchmark hook: the live processes' pids (source first). */
-  pids(): { source: number | null; pushers: Record<string, number | null> } {
+  pids(): { source: number | null; pushers: Record<string, number | null>; recorder: number | null } {
     const pushers: Record<string, number | null> = {};
     for (const [id, pusher] of this.pushers) pushers[id] = pusher.pid;
-    return { source: this.source?.pid ?? null, pushers };
+    return { source: this.source?.pid ?? null, pushers, recorder: this.recorder?.pid ?? null };
+  }
+
+  // --- recording ---
+
+  /**
+   * Continues the recording history of a broadcast taken over from another worker: its totals carry
+   * on, and the new recording names the last one as `previousRecordingId`.
+   */
+  continueRecording(previous: RecordingRuntime | null | undefined): void {
+    if (!previous) return;
+    this.recordedBefore = { segments: previous.segments, bytes: previous.bytes };
+    this.previousRecordingId = previous.recordingId;
+  }
+
+  /** The recording as the status shows it (totals over every recording of the broadcast), or null when never recorded. */
+  recording(): RecordingRuntime | null {
+    const recorder = this.recorder;
+    if (!recorder) return null;
+    const own = recorder.state === 'recording' ? recorder.totals() : { segments: 0, bytes: 0 };
+    return {
+      state: recorder.state,
+      recordingId: recorder.recordingId,
+      segmentSeconds: recorder.segmentSeconds,
+      segments: this.recordedBefore.segments + own.segments,
+      bytes: this.recordedBefore.bytes + own.bytes,
+      stopReason: recorder.stopReason,
+    };
+  }
+
+  /** Starts, ends or replaces the recorder to match the spec's `record` (a new segment length is a new recording). */
+  private async syncRecording(): Promise<void> {
+    if (this.stopped || this.fenced || !this.bus) return;
+    const wanted = this.spec.record?.enabled ? this.spec.record.segmentSeconds : null;
+    const current = this.recorder;
+    if (current?.state === 'recording') {
+      if (wanted === current.segmentSeconds) return;
+      await current.stop(wanted === null ? 'disabled' : 'segment_length_changed');
+    } else if (current && wanted === current.segmentSeconds && current.stopReason !== 'disabled') {
+      return; // it stopped by itself (disk_low, error): an update asking for another segment length, or the space coming back, restarts it
+    }
+    if (wanted !== null && !this.stopped) await this.startRecorder(wanted);
+  }
+
+  private async startRecorder(segmentSeconds: number): Promise<void> {
+    if (!this.bus) return;
+    const deps = this.deps.recording;
+    const recorder: Recorder = new Recorder({
+      ffmpegPath: this.deps.settings.ffmpegPath,
+      ffprobePath: this.deps.settings.ffprobePath,
+      programUrl: this.bus.url,
+      recordingsDir: deps.dir,
+      broadcastId: this.broadcastId,
+      workerId: deps.workerId,
+      segmentSeconds,
+      previousRecordingId: this.previousRecordingId,
+      minFreeBytes: deps.minFreeBytes,
+      stallMs: PUSHER_STALL_MS,
+      restartOnFailure: this.deps.settings.restartOnFailure,
+      maxRestarts: this.deps.settings.maxRestarts,
+      logger: this.logger,
+      onSegment: (segment) => deps.onSegment(segment),
+      onStopped: (reason, totals) => {
+        this.recordedBefore = { segments: this.recordedBefore.segments + totals.segments, bytes: this.recordedBefore.bytes + totals.bytes };
+        deps.onStopped(recorder.recordingId, reason, totals);
+        if (reason === 'disk_low') this.watchForSpace();
+      },
+    });
+    this.recorder = recorder;
+    this.previousRecordingId = recorder.recordingId;
+    await recorder.start();
+  }
+
+  /** A recording stopped for lack of space starts again (a new recording) once there is room. */
+  private watchForSpace(): void {
+    if (this.recordingResumeTimer || this.stopped) return;
+    this.recordingResumeTimer = setInterval(() => {
+      const recorder = this.recorder;
+      if (this.stopped || !recorder || recorder.state === 'recording' || recorder.stopReason !== 'disk_low' || !this.spec.record?.enabled) {
+        if (this.recordingResumeTimer) clearInterval(this.recordingResumeTimer);
+        this.recordingResumeTimer = null;
+        return;
+      }
+      void Recorder.hasRoom(this.deps.recording.dir, this.deps.recording.minFreeBytes).then((room) => {
+        if (!room || this.stopped || this.recorder !== recorder || !this.spec.record?.enabled) return;
+        if (this.recordingResumeTimer) clearInterval(this.recordingResumeTimer);
+        this.recordingResumeTimer = null;
+        void this.startRecorder(this.spec.record.segmentSeconds);
+      });
+    }, RECORDING_RESUME_CHECK_MS);
   }
 
   // --- source cascade ---
@@ -326,6 +444,10 @@ export class BroadcastRunner {
     // Break before make: the program path takes one publisher at a time.
     if (old) await old.stop();
     if (this.stopped) return;
+    // The recording's segment ends here too, while the bus is silent, and its next process joins the
+    // bus before the new source publishes, without the last source's headers (recorder.ts: why).
+    if (this.bus) this.deps.bus.forgetLastSource(this.bus.token);
+    void this.recorder?.cut().then(() => this.recorder?.resume());
     const level = this.levels[index];
     const plan = await this.plan(index);
     if (!plan && this.holding) {

@@ -76,6 +76,22 @@ export class NmsAdapter {
     return !!publisher && !publisher.socket.destroyed;
   }
 
+  /**
+   * Drops what NMS hands a new reader of the path (the gone publisher's metadata, H.264/AAC headers
+   * and cached GOP): during its publish grace NMS keeps them, and a reader joining before the next
+   * publisher would take the old headers for the new source's frames. Readers already attached are
+   * untouched; the next publisher's headers reach everyone as they arrive.
+   */
+  forgetCachedMedia(streamPath: string): void {
+    const broadcast = Context.broadcasts.get(streamPath);
+    // Not checked against the publisher: its ffmpeg has exited, NMS may see its socket close a moment later.
+    if (!broadcast) return;
+    broadcast.flvMetaData = broadcast.flvAudioHeader = broadcast.flvVideoHeader = null;
+    broadcast.rtmpMetaData = broadcast.rtmpAudioHeader = broadcast.rtmpVideoHeader = null;
+    broadcast.flvGopCache?.clear();
+    broadcast.rtmpGopCache?.clear();
+  }
+
   /** Readers of a lost publisher get EOF at once instead of waiting on a dead path (media.md §4a). */
   closeSubscribers(streamPath: string): void {
     for (const subscriber of Context.broadcasts.get(streamPath)?.subscribers.values() ?? []) subscriber.socket.destroy();

@@ -47,6 +47,15 @@ declare module 'node-media-server/src/core/context.js' {
     publishGraceMs: number;
     publisher: NmsSession | null;
     subscribers: Map<string, NmsSession>;
+    /** What a new reader is sent first (the last publisher's metadata, sequence headers and GOP). */
+    flvMetaData: Buffer | null;
+    flvAudioHeader: Buffer | null;
+    flvVideoHeader: Buffer | null;
+    rtmpMetaData: Buffer | null;
+    rtmpAudioHeader: Buffer | null;
+    rtmpVideoHeader: Buffer | null;
+    flvGopCache: Set<Buffer> | null;
+    rtmpGopCache: Set<Buffer> | null;
   }
 
   const Context: { broadcasts: Map<string, NmsBroadcast> };

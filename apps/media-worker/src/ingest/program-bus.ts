@@ -41,6 +41,11 @@ export class ProgramBus {
     return this.nms.hasLivePublisher(`/${PROGRAM_APP}/${token}`);
   }
 
+  /** Between two sources: a reader joining now waits for the next source's headers instead of getting the last one's. */
+  forgetLastSource(token: string): void {
+    this.nms.forgetCachedMedia(`/${PROGRAM_APP}/${token}`);
+  }
+
   /** NMS reports the peer as `address:port`. */
   static isLoopback(ip: string): boolean {
     return /^(127\.|::ffff:127\.|::1(:|$)|\[::1\])/.test(ip);

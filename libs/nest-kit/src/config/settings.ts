@@ -205,6 +205,12 @@ export const SETTINGS = {
     check: (value) => (value.startsWith('/') ? null : 'must be an absolute path'),
   }),
   STREAM_CAMERA_ANNOUNCE_TTL_SECONDS: int(30, 'An engine-announced camera expires unless it announces itself again within this time', 5, 3600),
+  STREAM_RECORDINGS_DIR: str('', 'Where media workers write broadcast recordings, <broadcastId>/<recordingId>/seg-NNNNN.ts plus manifest.json (empty = "recordings" under STREAM_DATA_DIR)', {
+    check: (value) => (value.startsWith('/') ? null : 'must be an absolute path'),
+  }),
+  STREAM_RECORDINGS_MAX_AGE_HOURS: int(168, 'Finished recordings older than this are deleted, whole (0 = no age limit)', 0, 87_600),
+  STREAM_RECORDINGS_MAX_TOTAL_MB: int(0, 'When the recordings directory holds more than this, the oldest finished recordings are deleted, whole (0 = no size limit)', 0, 100_000_000),
+  STREAM_RECORDINGS_MIN_FREE_MB: int(1024, 'A recording stops (reason disk_low; the broadcast goes on) when the free space where it is written falls below this', 0, 100_000_000),
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -120,3 +120,22 @@ export function sourceArgs(video: ResolvedVideo, audioUrl: string | null, progra
 export function pusherArgs(programUrl: string, destinationUrl: string): string[] {
   return [...rtmpInput(programUrl, 15_000_000), '-map', '0', '-c', 'copy', ...flvOutput(destinationUrl)];
 }
+
+/**
+ * A recorder: program bus → MPEG-TS segments `seg-%05d.ts` in `dir`, copied, cut at the first
+ * keyframe after each `segmentSeconds`, numbered from `startNumber`. Each finished segment is listed
+ * on pipe:3 as a CSV line `file,start,end` (seconds from this process's first packet) once its file
+ * is closed: that line is the completion signal. MPEG-TS because a killed recorder leaves a segment
+ * that plays up to its last packet; `flush_packets` writes every packet through at once, so that
+ * segment really holds them (without it a SIGKILL 1.6 s into a segment left 0 bytes, with it 0.8 s of
+ * playable video: FFmpeg's 32 KB write buffer).
+ */
+export function recorderArgs(programUrl: string, dir: string, segmentSeconds: number, startNumber: number): string[] {
+  return [
+    ...rtmpInput(programUrl, 15_000_000),
+    '-map', '0', '-c', 'copy',
+    '-f', 'segment', '-segment_format', 'mpegts', '-segment_format_options', 'flush_packets=1', '-segment_time', String(segmentSeconds),
+    '-segment_start_number', String(startNumber), '-segment_list', 'pipe:3', '-segment_list_type', 'csv',
+    `${dir}/seg-%05d.ts`,
+  ];
+}

@@ -36,6 +36,23 @@ export interface FfmpegProcessOptions {
   secrets?: string[];
   /** Seconds between progress blocks (default 1); shorter lets a short stallMs catch a dead live input sooner. */
   statsPeriodS?: number;
+  /**
+   * Lines ffmpeg writes to `pipe:3` (e.g. `-segment_list pipe:3`), one call per complete line. Given:
+   * the child gets a fourth stdio pipe.
+   */
+  onSideOutputLine?: (line: string) => void;
+}
+
+/** How stop() ends the process. */
+export interface StopOptions {
+  /**
+   * SIGINT first: ffmpeg finishes the file it writes (trailer, last segment listed), then exits; a
+   * second SIGINT at half of `graceMs`, SIGKILL at `graceMs`.
+   */
+  graceful?: boolean;
+  graceMs?: number;
+  /** When the second SIGINT goes (default: half of graceMs); short when the input is known to be silent. */
+  interruptAfterMs?: number;
 }
 
 interface FfmpegProcessEvents {
@@ -44,6 +61,7 @@ interface FfmpegProcessEvents {
 }
 
 const WATCHDOG_INTERVAL_MS = 250;
+const DEFAULT_GRACE_MS = 3000;
 const STDERR_TAIL_LINES = 20;
 // A runaway line without a newline is processed anyway rather than buffered without bound.
 const MAX_PARTIAL_LINE = 16 * 1024;
@@ -62,6 +80,7 @@ export class FfmpegProcess extends EventEmitter<FfmpegProcessEvents> {
   private readonly parser = new ProgressParser();
   private readonly secrets: string[];
   private stderrPartial = '';
+  private sidePartial = '';
   private readonly tail: string[] = [];
   private lastError: string | null = null;
   private sawIoError = false;
@@ -113,8 +132,18 @@ export class FfmpegProcess extends EventEmitter<FfmpegProcessEvents> {
     this._startedAt = Date.now();
     const supervision = FFMPEG_SUPERVISION_ARGS.map((arg, i, all) => (all[i - 1] === '-stats_period' ? String(this.options.statsPeriodS ?? 1) : arg));
     // Bound to the worker's life: a SIGKILLed worker must not leave an FFmpeg publishing (parent-death.ts).
-    const child = spawn(...boundToParent(this.options.ffmpegPath, [...supervision, ...this.options.args]), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const side = this.options.onSideOutputLine;
+    const child = spawn(...boundToParent(this.options.ffmpegPath, [...supervision, ...this.options.args]), { stdio: side ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    if (side) {
+      const pipe = child.stdio[3] as NodeJS.ReadableStream;
+      pipe.setEncoding('utf8');
+      pipe.on('data', (chunk: string) => {
+        const lines = (this.sidePartial + chunk).split('\n');
+        this.sidePartial = lines.pop() ?? '';
+        for (const line of lines) if (line.trim()) side(line.trim());
+      });
+    }
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', (chunk: string) => this.parser.push(chunk).forEach((block) => this.onProgress(block)));
     child.stderr?.setEncoding('utf8'); // decodes multi-byte characters split across chunks
@@ -134,12 +163,28 @@ export class FfmpegProcess extends EventEmitter<FfmpegProcessEvents> {
     this.watchdog = setInterval(() => this.checkWatchdog(), Math.min(WATCHDOG_INTERVAL_MS, Math.max(25, this.options.stallMs / 4)));
   }
 
-  /** SIGKILL (SIGTERM does not unblock a stalled RTMP read, media.md §4a); resolves once it has exited. Idempotent. */
-  stop(): Promise<ExitInfo> {
+  /**
+   * SIGKILL (SIGTERM does not unblock a stalled RTMP read, media.md §4a), or with `graceful` SIGINT
+   * and SIGKILL after the grace; resolves once it has exited. Idempotent.
+   */
+  stop({ graceful = false, graceMs = DEFAULT_GRACE_MS, interruptAfterMs = graceMs / 2 }: StopOptions = {}): Promise<ExitInfo> {
     this.stopRequested = true;
     if (!this.exitInfo) {
-      if (this.child) this.kill('requested');
-      else this.finish(null, null, 'requested', null); // never started: nothing to wait for
+      if (!this.child) this.finish(null, null, 'requested', null); // never started: nothing to wait for
+      else if (!graceful) this.kill('requested');
+      else if (!this.killReason) {
+        this.killReason = 'requested';
+        // FFmpeg checks the first SIGINT between packets; the second also interrupts a blocked read
+        // (its I/O interrupt callback needs more signals than the one that ended start-up).
+        this.child.kill('SIGINT');
+        // Not at once: two pending SIGINTs would merge into one.
+        const again = setTimeout(() => this.child?.kill('SIGINT'), interruptAfterMs);
+        const timer = setTimeout(() => this.child?.kill('SIGKILL'), graceMs);
+        void this.exited.then(() => {
+          clearTimeout(again);
+          clearTimeout(timer);
+        });
+      }
     }
     return this.exited;
   }
