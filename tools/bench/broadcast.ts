@@ -25,6 +25,9 @@
  *    camera broadcast over the same window.
  * 4. CPU per copy-mode broadcast (worker + its ffmpeg children, from /proc) and sourceFps for K = 1, 2, 4,
  *    8, 16, 32, 48 (BENCH_LOAD_STEPS) broadcasts of one RTMP camera, beside K bare relays, until one drops under 29 fps.
+ * 7. (always) CPU of one recorded copy-mode broadcast (2 s segments): the whole broadcast (worker + children),
+ *    its recorder FFmpeg alone, and the same broadcast unrecorded, beside a bare `ffmpeg -c copy -f segment`
+ *    of the same camera, each over the same window, in the same run.
  *
  * The apps get a redis-server of their own (started here on a free port, nothing persisted, stopped at the
  * end), never the developer's 127.0.0.1:6379. control-api keeps its SQLite file in a temp dir. Every
@@ -263,6 +266,7 @@ async function startWorker(): Promise<Worker> {
     MEDIA_WORKER_HTTP_PORT: String(httpPort),
     STREAM_RTMP_INGEST_PORT: String(rtmpPort),
     STREAM_DATA_DIR: tempDir(name),
+    STREAM_RECORDINGS_DIR: tempDir(`${name}-recordings`),
     STREAM_MAX_CONCURRENT_BROADCASTS: String(MAX_BROADCASTS_PER_WORKER),
   });
   app.name = name;
@@ -330,8 +334,8 @@ async function api(path: string, body: object): Promise<{ status: number; body: 
   return { status: response.status, body: parsed };
 }
 
-async function startBroadcast(sourceId: string, key: string): Promise<{ broadcastId: string; answeredAt: number }> {
-  const started = await api('/stream/broadcast/start', { sourceType: 'Camera', sourceId, rtmpOutputUrl: platform().url('app', key) });
+async function startBroadcast(sourceId: string, key: string, extra: Json = {}): Promise<{ broadcastId: string; answeredAt: number }> {
+  const started = await api('/stream/broadcast/start', { sourceType: 'Camera', sourceId, rtmpOutputUrl: platform().url('app', key), ...extra });
   const answeredAt = Date.now();
   if (started.status !== 200) throw new Error(`broadcast start answered ${started.status}: ${started.body.message}`);
   stack.broadcasts.add(started.body.broadcastId);
@@ -742,6 +746,88 @@ async function loadSweep(): Promise<{ idle: number; steps: LoadStep[] }> {
   return { idle, steps };
 }
 
+// --- 7. CPU of a recording ---
+
+const RECORD_SEGMENT_SECONDS = 2;
+
+interface RecordingCpu {
+  /** % of one core over the window. */
+  recorded: number;
+  recorder: number;
+  unrecorded: number;
+  bare: number;
+  segments: number;
+}
+
+/** CPU % of one core of a worker's broadcast (worker + children) and of its children whose command line matches `recorder`. */
+async function broadcastCpu(broadcastId: string, key: string): Promise<{ total: number; recorder: number }> {
+  await waitFor('the broadcast at the platform', () => firstKeyframeAfter(key, 0));
+  const ownerId = await waitFor('an owner in status', async () => (await status(broadcastId)).workerId as string | null);
+  const owner = stack.workers.find((w) => w.app.output().includes(`"instanceId":"${ownerId}"`));
+  if (!owner) throw new Error(`no running worker printed instance id ${ownerId}`);
+  await sleep(LOAD_WARMUP_MS);
+  const pid = owner.app.child.pid as number;
+  // The recorder is the child writing segments (bound to the worker through setpriv, which execs ffmpeg).
+  const recorders = () => childPids(pid).filter((child) => readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('\0segment\0'));
+  const recorderCpu = () => recorders().reduce((sum, child) => sum + (procTimes(child)?.own ?? 0), 0);
+  const before = { ...workerCpu(pid), recorder: recorderCpu() };
+  const from = Date.now();
+  await sleep(LOAD_WINDOW_MS);
+  const after = { ...workerCpu(pid), recorder: recorderCpu() };
+  const seconds = (Date.now() - from) / 1000;
+  return { total: (100 * (after.worker - before.worker + after.children - before.children)) / seconds, recorder: (100 * (after.recorder - before.recorder)) / seconds };
+}
+
+/** Row 7: one recorded broadcast, the same unrecorded, and a bare segmenter of the same camera, one after another. */
+async function recordingCpu(): Promise<RecordingCpu> {
+  const recordedKey = newKey('recorded');
+  const recorded = await startBroadcast(cameraUrl(), recordedKey, { record: { enabled: true, segmentSeconds: RECORD_SEGMENT_SECONDS } });
+  let withRecording: { total: number; recorder: number };
+  let segments = 0;
+  try {
+    withRecording = await broadcastCpu(recorded.broadcastId, recordedKey);
+    segments = Number((await status(recorded.broadcastId)).recording?.segments ?? 0);
+  } finally {
+    await stopBroadcast(recorded.broadcastId);
+  }
+  const plainKey = newKey('unrecorded');
+  const plain = await startBroadcast(cameraUrl(), plainKey);
+  let without: { total: number };
+  try {
+    without = await broadcastCpu(plain.broadcastId, plainKey);
+  } finally {
+    await stopBroadcast(plain.broadcastId);
+  }
+  const dir = tempDir('bare-segments');
+  const bare = startProcess('ffmpeg', [
+    '-hide_banner', '-nostdin', '-loglevel', 'error', ...TUNING, '-rw_timeout', '5000000', '-i', cameraUrl(),
+    '-map', '0', '-c', 'copy', '-f', 'segment', '-segment_format', 'mpegts', '-segment_time', String(RECORD_SEGMENT_SECONDS), join(dir, 'seg-%05d.ts'),
+  ]);
+  try {
+    await waitFor('the bare segmenter writing', () => existsSync(join(dir, 'seg-00000.ts')), 15_000);
+    await sleep(LOAD_WARMUP_MS);
+    const before = procTimes(bare.pid as number)?.own ?? NaN;
+    const from = Date.now();
+    await sleep(LOAD_WINDOW_MS);
+    const after = procTimes(bare.pid as number)?.own ?? NaN;
+    return { recorded: withRecording.total, recorder: withRecording.recorder, unrecorded: without.total, bare: (100 * (after - before)) / ((Date.now() - from) / 1000), segments };
+  } finally {
+    await stopProcess(bare);
+  }
+}
+
+function printRecordingTable(cpu: RecordingCpu): void {
+  console.log(`
+## 7. Recording one copy-mode broadcast of the ${CAMERA_SIZE}@${CAMERA_FPS} camera (${RECORD_SEGMENT_SECONDS} s MPEG-TS segments), ${LOAD_WINDOW_MS / 1000} s windows, measured once (CPU in % of one core)
+`);
+  console.log('| measure | ours | baseline (same run) | ours / baseline |');
+  console.log('|---|---|---|---|');
+  const x = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : '—');
+  console.log(`| 7. recorder FFmpeg of a recorded broadcast | ${cpu.recorder.toFixed(1)} % | bare \`ffmpeg -c copy -f segment\` of the camera: ${cpu.bare.toFixed(1)} % | ${x(cpu.recorder, cpu.bare)} |`);
+  console.log(`| 7. whole recorded broadcast (worker + source, pusher, recorder) | ${cpu.recorded.toFixed(1)} % | the same broadcast unrecorded: ${cpu.unrecorded.toFixed(1)} % | ${x(cpu.recorded, cpu.unrecorded)} |`);
+  console.log(`\nThe recorded broadcast had written ${cpu.segments} segment(s) when its window ended; the recording's cost is the first row, or the second row's difference (${(cpu.recorded - cpu.unrecorded).toFixed(1)} % of a core).`);
+}
+
 // --- rounds ---
 
 interface Results {
@@ -1013,6 +1099,9 @@ export async function runBroadcastBench({ rounds = 5, full = false, print = true
     }
     const rows = latencyRows(results, full);
     if (print) printLatencyTable(rows, results, rounds);
+    log('Recording CPU (row 7): a recorded broadcast, the same unrecorded, a bare segmenter…');
+    const recording = await attempt('recording CPU', 0, recordingCpu);
+    if (recording && print) printRecordingTable(recording);
     if (full) {
       log(`Load sweep, K = ${LOAD_STEPS.join(', ')} (stops below ${FPS_FLOOR} fps)…`);
       const load = await loadSweep();

@@ -1,4 +1,4 @@
-import { type EncodeSettings, pusherArgs, sourceArgs } from './ffmpeg-args';
+import { type EncodeSettings, pusherArgs, recorderArgs, sourceArgs } from './ffmpeg-args';
 
 const settings: EncodeSettings = { videoCodec: 'libx264', videoBitrate: '2500k', audioCodec: 'aac', audioBitrate: '128k', width: 1280, height: 720, fps: 30 };
 const program = 'rtmp://127.0.0.1:1935/program/token';
@@ -127,5 +127,19 @@ describe('pusherArgs', () => {
     // Only the local input gets -tcp_nodelay: the TLS protocol does not take it.
     expect(args.filter((a) => a === '-tcp_nodelay')).toHaveLength(1);
     expect(args.slice(-5)).toEqual(['-f', 'flv', '-flvflags', 'no_duration_filesize', 'rtmps://live.example/app/key']);
+  });
+});
+
+describe('recorderArgs', () => {
+  const args = recorderArgs('rtmp://127.0.0.1:1935/program/t', '/rec/b/r', 4, 7);
+
+  it('copies the program bus into numbered MPEG-TS segments, listing each finished one on pipe:3', () => {
+    expect(args.join(' ')).toContain('-i rtmp://127.0.0.1:1935/program/t -map 0 -c copy -f segment -segment_format mpegts');
+    expect(args.join(' ')).toContain('-segment_time 4 -segment_start_number 7 -segment_list pipe:3 -segment_list_type csv');
+    expect(args.at(-1)).toBe('/rec/b/r/seg-%05d.ts');
+  });
+
+  it('writes every packet through, so a killed recorder leaves a playable segment', () => {
+    expect(args.join(' ')).toContain('-segment_format_options flush_packets=1');
   });
 });
