@@ -29,7 +29,7 @@
  *     the other load on a shared machine; control-api's idle CPU (its timers, queues, health) is
  *     measured once and printed, since it counts in its rounds too.
  * Both servers hear every event (same channel); the one not measured has no sockets, so its share is
- * one parse per event (control-api) or nothing (bare). Each round opens its 1,000 sockets afresh (not
+ * one parse and hash per event (control-api) or nothing (bare). Each round opens its 1,000 sockets afresh (not
  * timed) and closes them after. Warm-up first, then interleaved rounds (bare, control-api, bare, …);
  * the table holds medians, and the ratios are per round against the bare round just before it.
  * Everything it starts (redis-server, database, data directory, processes) is removed at the end.
