@@ -1,7 +1,7 @@
 import type { SentimentPulse } from '@lib-stream/privacy';
 
 import type { BroadcastSourceType, BroadcastStopReason, ServiceName, StreamPlatform, VideoSourceType } from './enums';
-import type { RecordingStopReason } from './broadcasts';
+import type { BroadcastHealth, DestinationState, RecordingStopReason } from './broadcasts';
 import type { CameraStreamEndedEvent, CameraStreamStartedEvent } from './cameras';
 import { ConsumedTopic, EventTopic } from './topics';
 
@@ -52,6 +52,55 @@ export interface BroadcastSourceChangedEvent extends BaseEvent {
 }
 
 /**
+ * Why a broadcast's health is what it is: `source_stalled` (the source makes no progress),
+ * `no_destination_live`, `destination_down` (some but not all destinations live), `fallback_source`
+ * (on a source below the primary), `stopped`; null when healthy. Codes only, never a message.
+ */
+export type BroadcastHealthReason = 'source_stalled' | 'no_destination_live' | 'destination_down' | 'fallback_source' | 'stopped';
+
+/** Published by the owning worker only when the broadcast's health differs from what it last published. */
+export interface BroadcastHealthChangedEvent extends BaseEvent {
+  broadcastId: string;
+  health: BroadcastHealth;
+  /** Null for the first health this worker published for the broadcast (a start or an adoption). */
+  previousHealth: BroadcastHealth | null;
+  reason: BroadcastHealthReason | null;
+}
+
+/**
+ * Why a destination moved: `started` (a connection attempt), `sending` (bytes reach the platform),
+ * the pusher's exit (`exited`, `stalled`, `start_timeout`, `spawn_failed`, `input_ended`) for
+ * `retrying` and `failed`, `url_changed` (reconnecting to a new URL), `stopped`.
+ */
+export type DestinationChangeReason = 'started' | 'sending' | 'exited' | 'stalled' | 'start_timeout' | 'spawn_failed' | 'input_ended' | 'url_changed' | 'stopped';
+
+/**
+ * One destination's state changed (only on a change). Never its URL or key: `label` is the masked
+ * URL (`rtmp://host/app/****`), as in the status view.
+ */
+export interface BroadcastDestinationChangedEvent extends BaseEvent {
+  broadcastId: string;
+  destinationId: string;
+  /** Position in the broadcast's destinations (0-based); null once it was removed from the broadcast. */
+  index: number | null;
+  label: string;
+  state: DestinationState;
+  previousState: DestinationState | null;
+  reason: DestinationChangeReason;
+  /** Failed attempts since it last sent for a while (the status view's retryCount). */
+  retryCount: number;
+}
+
+/** A session's viewer count changed at a refresh (not published when it stayed the same). */
+export interface PlatformSessionViewersEvent extends BaseEvent {
+  platformSessionId: string;
+  accountId: string;
+  platform: StreamPlatform;
+  viewerCount: number;
+  peakViewerCount: number;
+}
+
+/**
  * One complete segment of a broadcast recording, ready for an uploader. `path` is relative to the
  * worker's STREAM_RECORDINGS_DIR (`<broadcastId>/<recordingId>/seg-00012.ts`); no URL or key is in it.
  */
@@ -95,10 +144,13 @@ export interface EventPayloads {
   [EventTopic.PlatformUnlinked]: PlatformUnlinkedEvent;
   [EventTopic.PlatformSessionStarted]: PlatformSessionStartedEvent;
   [EventTopic.PlatformSessionEnded]: PlatformSessionEndedEvent;
+  [EventTopic.PlatformSessionViewers]: PlatformSessionViewersEvent;
   [EventTopic.AudiencePulse]: SentimentPulse;
   [EventTopic.BroadcastStarted]: BroadcastStartedEvent;
   [EventTopic.BroadcastStopped]: BroadcastStoppedEvent;
   [EventTopic.BroadcastSourceChanged]: BroadcastSourceChangedEvent;
+  [EventTopic.BroadcastHealthChanged]: BroadcastHealthChangedEvent;
+  [EventTopic.BroadcastDestinationChanged]: BroadcastDestinationChangedEvent;
   [EventTopic.BroadcastRecordingSegment]: BroadcastRecordingSegmentEvent;
   [EventTopic.BroadcastRecordingStopped]: BroadcastRecordingStoppedEvent;
   [EventTopic.InstanceOnline]: InstanceLifecycleEvent;

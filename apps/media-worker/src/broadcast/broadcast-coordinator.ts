@@ -14,6 +14,9 @@ import {
   type BroadcastStatusView,
   BroadcastStopReason,
   type BroadcastValidationJob,
+  type DestinationChangeReason,
+  type DestinationRuntime,
+  type DestinationState,
   ErrorCode,
   type RecordingStopReason,
   EventTopic,
@@ -81,6 +84,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   private readonly retention: RecordingRetention;
   private readonly sourceChangeListeners: ((to: VideoSourceType) => void)[] = [];
   private readonly adoptionListeners: (() => void)[] = [];
+  private readonly destinationListeners: DestinationListener[] = [];
   private watchTimer: NodeJS.Timeout | null = null;
   private watching = false;
   private fenceTimer: NodeJS.Timeout | null = null;
@@ -220,6 +224,11 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
 
   onAdoption(listener: () => void): void {
     this.adoptionListeners.push(listener);
+  }
+
+  /** Every destination state change of this worker's broadcasts (BroadcastStatusEvents publishes them). */
+  onDestinationChange(listener: DestinationListener): void {
+    this.destinationListeners.push(listener);
   }
 
   runner(broadcastId: string): BroadcastRunner | undefined {
@@ -616,6 +625,9 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
         onSegment: (segment) => void this.recordingSegment(spec.broadcastId, segment),
         onStopped: (recordingId, reason, totals) => void this.recordingStopped(spec.broadcastId, recordingId, reason, totals),
       },
+      onDestinationState: (destination, previous, reason) => {
+        for (const listener of this.destinationListeners) listener(runner, destination, previous, reason);
+      },
     });
     return runner;
   }
@@ -730,6 +742,8 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     return 'STREAM_TOKEN_ENCRYPTION_KEY is unusable';
   }
 }
+
+export type DestinationListener = (runner: BroadcastRunner, destination: DestinationRuntime, previous: DestinationState | null, reason: DestinationChangeReason) => void;
 
 /** A refusal whose message is safe to show (URLs masked). */
 class JobRefusal extends Error {

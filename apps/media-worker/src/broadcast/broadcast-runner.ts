@@ -4,8 +4,10 @@ import {
   type BroadcastHealth,
   type BroadcastInterruption,
   type BroadcastSpec,
+  type DestinationChangeReason,
   type DestinationRuntime,
   type DestinationSpec,
+  type DestinationState,
   type RecordingRuntime,
   type RecordingStopReason,
   type SealedUrl,
@@ -83,6 +85,8 @@ export interface RunnerDeps {
   /** The broadcast cannot go on (source exhausted, every destination failed): stop it with reason error. */
   onTerminal(message: string): void;
   recording: RecordingDeps;
+  /** A destination's state changed (DestinationPusher's onStateChange), with its runtime after the change. */
+  onDestinationState?(destination: DestinationRuntime, previous: DestinationState | null, reason: DestinationChangeReason): void;
 }
 
 export interface RecordingDeps {
@@ -686,6 +690,7 @@ export class BroadcastRunner {
       onFailed: () => {
         if ([...this.pushers.values()].every((p) => p.state === 'failed')) this.deps.onTerminal(`every destination failed: ${pusher.lastError}`);
       },
+      onStateChange: (previous, reason) => this.deps.onDestinationState?.(pusher.runtime(), previous, reason),
     });
     this.pushers.set(destination.destinationId, pusher);
     pusher.start();

@@ -4,6 +4,7 @@ import { IngestModule } from '../ingest/ingest.module';
 import { AutoBroadcastStarter } from './auto-broadcast.starter';
 import { BroadcastCoordinator } from './broadcast-coordinator';
 import { BroadcastHealthMonitor } from './broadcast-health.monitor';
+import { BroadcastStatusEvents } from './broadcast-status.events';
 import { BroadcastValidator } from './broadcast-validator';
 import { BroadcastStore } from './broadcast.store';
 import { VoiceBroadcastsController } from './voice-broadcasts.controller';
@@ -11,7 +12,7 @@ import { VoiceBroadcastsController } from './voice-broadcasts.controller';
 @Module({
   imports: [IngestModule],
   controllers: [VoiceBroadcastsController],
-  providers: [AutoBroadcastStarter, BroadcastCoordinator, BroadcastHealthMonitor, BroadcastStore, BroadcastValidator],
+  providers: [AutoBroadcastStarter, BroadcastCoordinator, BroadcastHealthMonitor, BroadcastStatusEvents, BroadcastStore, BroadcastValidator],
   exports: [BroadcastCoordinator],
 })
 export class BroadcastModule {}

@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 
-import type { DestinationRuntime, DestinationSpec, DestinationState } from '@lib-stream/contracts';
+import type { DestinationChangeReason, DestinationRuntime, DestinationSpec, DestinationState } from '@lib-stream/contracts';
 
 import { pusherArgs } from './ffmpeg/ffmpeg-args';
 import { type ExitInfo, FfmpegProcess } from './ffmpeg/ffmpeg-process';
@@ -22,6 +22,8 @@ export interface PusherOptions {
   logger: Logger;
   /** Called when this destination gives up (state `failed`). */
   onFailed: () => void;
+  /** Called on every change of `state`, after it changed, and for the first state (previous null). */
+  onStateChange?: (previous: DestinationState | null, reason: DestinationChangeReason) => void;
 }
 
 /**
@@ -39,6 +41,8 @@ export class DestinationPusher {
   private failuresInRow = 0;
   private bytesSent = 0;
   private liveSince: string | null = null;
+  /** Whether onStateChange has been told a state yet (the first one goes out with previous null). */
+  private announced = false;
 
   constructor(
     public spec: DestinationSpec,
@@ -49,10 +53,10 @@ export class DestinationPusher {
     return this.process?.pid ?? null;
   }
 
-  start(): void {
+  start(reason: DestinationChangeReason = 'started'): void {
     this.retryTimer = null;
     if (this.stopped) return;
-    this.state = this.retryCount > 0 ? 'retrying' : 'connecting';
+    this.setState(this.retryCount > 0 ? 'retrying' : 'connecting', reason);
     const process = new FfmpegProcess({
       ffmpegPath: this.options.ffmpegPath,
       args: pusherArgs(this.options.programUrl, this.options.destinationUrl()),
@@ -76,14 +80,14 @@ export class DestinationPusher {
     this.process = null;
     await old?.stop();
     this.failuresInRow = 0;
-    this.start();
+    this.start('url_changed');
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.clearRetry();
     await this.process?.stop();
-    this.state = 'stopped';
+    this.setState('stopped', 'stopped');
     this.liveSince = null;
   }
 
@@ -104,8 +108,8 @@ export class DestinationPusher {
     if (this.process !== process || block.totalSizeBytes == null) return;
     this.bytesSent = sentBefore + block.totalSizeBytes;
     if (block.totalSizeBytes > 0 && this.state !== 'live') {
-      this.state = 'live';
       this.liveSince = new Date().toISOString();
+      this.setState('live', 'sending');
       this.options.logger.log({ msg: 'destination live', destinationId: this.spec.destinationId, destination: this.spec.url.masked });
     }
     // Recovered once it has kept sending a while (a refused publish also gets its header bytes out
@@ -126,18 +130,31 @@ export class DestinationPusher {
     this.failuresInRow++;
     logger.warn({ msg: 'destination lost', destinationId: this.spec.destinationId, reason: info.reason, code: info.code, signal: info.signal, lastError: this.lastError });
     if (!this.options.restartOnFailure || this.failuresInRow > this.options.maxRestarts) {
-      this.state = 'failed';
+      this.setState('failed', exitReason(info));
       logger.error({ msg: 'destination failed', destinationId: this.spec.destinationId, failures: this.failuresInRow });
       this.options.onFailed();
       return;
     }
-    this.state = 'retrying';
     this.retryCount++;
+    this.setState('retrying', exitReason(info));
     this.retryTimer = setTimeout(() => this.start(), backoff(this.failuresInRow));
+  }
+
+  private setState(state: DestinationState, reason: DestinationChangeReason): void {
+    const previous = this.announced ? this.state : null;
+    if (previous === state) return;
+    this.announced = true;
+    this.state = state;
+    this.options.onStateChange?.(previous, reason);
   }
 
   private clearRetry(): void {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
   }
+}
+
+/** An unrequested exit as a change reason (`requested` cannot reach here: onExit returns for it). */
+function exitReason(info: ExitInfo): DestinationChangeReason {
+  return info.reason === 'requested' ? 'exited' : info.reason;
 }

@@ -39,6 +39,8 @@ describe('broadcasts: cascade, destinations, restarts', () => {
   const redis = new Redis(testRedisUrl());
   const subscriber = new Redis(testRedisUrl());
   const events: { channel: string; data: Record<string, unknown> }[] = [];
+  /** Every message as published, for the key scan. */
+  const rawMessages: string[] = [];
   const logLines: string[] = [];
   const publishers: FfmpegPublisher[] = [];
   const goodKey = `live_${randomBytes(6).toString('hex')}_GOODSECRET`;
@@ -178,8 +180,11 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     app = await createServiceApp({ rootModule: () => AppModule.forRoot(config, identity), redisTransport: true }, config, identity, logger);
     await app.init();
     queue = new Bull<BroadcastAssignmentJob>(QueueNames.BroadcastAssignments, testRedisUrl(), { prefix: 'stream:bull' });
-    await subscriber.subscribe('stream.broadcast.started', 'stream.broadcast.stopped', 'stream.broadcast.source-changed');
-    subscriber.on('message', (channel: string, message: string) => events.push({ channel, data: JSON.parse(message).data }));
+    await subscriber.subscribe('stream.broadcast.started', 'stream.broadcast.stopped', 'stream.broadcast.source-changed', 'stream.broadcast.health-changed', 'stream.broadcast.destination-changed');
+    subscriber.on('message', (channel: string, message: string) => {
+      rawMessages.push(message);
+      events.push({ channel, data: JSON.parse(message).data });
+    });
   }, 30_000);
 
   afterAll(async () => {
@@ -217,8 +222,47 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     expect(present(after.destinations.find((d) => d.destinationId === good), 'the live destination').bytesSent).toBeGreaterThan(10_000);
     expect(platform.publishes(goodKey)).toHaveLength(1);
     expect(events.filter((e) => e.channel === 'stream.broadcast.started' && e.data.broadcastId === spec.broadcastId)).toHaveLength(1);
+    // Status events, published as it happened: each destination's states and the health, in order,
+    // each only on a change (every event's previous state is the one before it).
+    const statusEvents = (channel: string, where: (data: Record<string, unknown>) => boolean = () => true) =>
+      events.filter((e) => e.channel === channel && e.data.broadcastId === spec.broadcastId && where(e.data)).map((e) => e.data);
+    const ofDestination = (destinationId: string) => statusEvents('stream.broadcast.destination-changed', (data) => data.destinationId === destinationId);
+    const expectChain = (chain: Record<string, unknown>[], field: string, previousField: string) => {
+      expect(chain[0][previousField]).toBeNull();
+      for (let i = 1; i < chain.length; i += 1) {
+        expect(chain[i][previousField]).toBe(chain[i - 1][field]);
+        expect(chain[i][field]).not.toBe(chain[i - 1][field]);
+      }
+    };
+    await expectEventually(() => expect(ofDestination(refused).at(-1)).toMatchObject({ state: 'failed', retryCount: 2, index: 1 }));
+    const refusedChain = ofDestination(refused);
+    expect(refusedChain[0]).toMatchObject({ state: 'connecting', reason: 'started', label: `rtmp://127.0.0.1:${platform.port}/app/****` });
+    expect(refusedChain.map((e) => e.state)).toContain('retrying');
+    expectChain(refusedChain, 'state', 'previousState');
+    const goodChain = ofDestination(good);
+    expect(goodChain.slice(0, 2)).toMatchObject([{ state: 'connecting', index: 0 }, { state: 'live', reason: 'sending' }]);
+    expectChain(goodChain, 'state', 'previousState');
+    await expectEventually(() => expect(statusEvents('stream.broadcast.health-changed').at(-1)).toMatchObject({ health: 'degraded', reason: 'destination_down' }));
+    const healthChain = statusEvents('stream.broadcast.health-changed');
+    expect(healthChain[0]).toMatchObject({ health: 'unhealthy', reason: 'no_destination_live' });
+    expectChain(healthChain, 'health', 'previousHealth');
     await stop(spec);
     expect(present(await runtime(spec.broadcastId), 'the broadcast runtime').destinations.map((d) => d.state)).toEqual(['stopped', 'stopped']);
+    await expectEventually(() => expect(statusEvents('stream.broadcast.health-changed').at(-1)).toMatchObject({ health: 'stopped', previousHealth: 'degraded', reason: 'stopped' }));
+    expect([ofDestination(good).at(-1), ofDestination(refused).at(-1)]).toMatchObject([
+      { state: 'stopped', previousState: 'live', reason: 'stopped' },
+      { state: 'stopped', previousState: 'failed', reason: 'stopped' },
+    ]);
+    // Whitelisted fields only: no URL, no key, no FFmpeg message.
+    for (const data of [...statusEvents('stream.broadcast.destination-changed'), ...statusEvents('stream.broadcast.health-changed')]) {
+      expect(Object.keys(data).sort()).toEqual(
+        'destinationId' in data
+          ? ['broadcastId', 'destinationId', 'eventId', 'index', 'label', 'previousState', 'reason', 'retryCount', 'state', 'timestamp']
+          : ['broadcastId', 'eventId', 'health', 'previousHealth', 'reason', 'timestamp'],
+      );
+    }
+    const published = rawMessages.join('\n');
+    for (const secret of [goodKey, refusedKey, platform.url('app', goodKey), platform.url('app', refusedKey)]) expect(published).not.toContain(secret);
     // The event is published after the runtime records the stop: wait for it, then exactly one.
     await expectEventually(() => expect(events.filter((e) => e.channel === 'stream.broadcast.stopped' && e.data.broadcastId === spec.broadcastId)).toEqual([
       expect.objectContaining({ data: expect.objectContaining({ reason: 'manual' }) }),

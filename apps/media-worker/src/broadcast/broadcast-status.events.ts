@@ -1,0 +1,125 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+
+import {
+  type BroadcastHealth,
+  type BroadcastHealthReason,
+  type DestinationChangeReason,
+  type DestinationRuntime,
+  type DestinationState,
+  type EventPayloads,
+  EventTopic,
+} from '@lib-stream/contracts';
+import { EventBus, eventHeader } from '@lib-stream/nest-kit';
+
+import { BroadcastCoordinator } from './broadcast-coordinator';
+import type { BroadcastRunner } from './broadcast-runner';
+
+/**
+ * How often health is judged between destination changes: a stalled source is only seen by time
+ * passing (no progress for 3 s), so a timer must look. Judging is a few comparisons per broadcast.
+ */
+export const HEALTH_CHECK_MS = 1000;
+
+/**
+ * Publishes `stream.broadcast.destination-changed` when a destination of a broadcast on this worker
+ * changes state, and `stream.broadcast.health-changed` when a broadcast's health differs from the
+ * last one published: dashboards (live status) see a destination failing as it happens instead of
+ * polling the status. Only on a change, and only whitelisted fields: ids, the masked URL as a label,
+ * state codes and reason codes — never a URL, a key or an FFmpeg message.
+ */
+@Injectable()
+export class BroadcastStatusEvents implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('BroadcastStatusEvents');
+  /** Per broadcast: the health last published. */
+  private readonly health = new Map<string, BroadcastHealth>();
+  /** Per `broadcastId/destinationId`: the state last published (a pusher made anew after a fence starts from here). */
+  private readonly destinations = new Map<string, DestinationState>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly coordinator: BroadcastCoordinator,
+    private readonly events: EventBus,
+  ) {
+    coordinator.onDestinationChange((runner, destination, previous, reason) => this.destinationChanged(runner, destination, previous, reason));
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.checkAll(), HEALTH_CHECK_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Publishes each local broadcast's health if it changed, and forgets broadcasts no longer here. */
+  checkAll(): void {
+    const here = new Set<string>();
+    for (const runner of this.coordinator.localRunners()) {
+      here.add(runner.broadcastId);
+      this.checkHealth(runner);
+    }
+    for (const id of this.health.keys()) if (!here.has(id)) this.health.delete(id);
+    for (const key of this.destinations.keys()) if (!here.has(key.slice(0, key.indexOf('/')))) this.destinations.delete(key);
+  }
+
+  private destinationChanged(runner: BroadcastRunner, destination: DestinationRuntime, pusherPrevious: DestinationState | null, reason: DestinationChangeReason): void {
+    const key = `${runner.broadcastId}/${destination.destinationId}`;
+    const previous = this.destinations.get(key) ?? pusherPrevious;
+    if (previous !== destination.state) {
+      this.destinations.set(key, destination.state);
+      const index = runner.currentSpec.destinations.findIndex((d) => d.destinationId === destination.destinationId);
+      this.publish(EventTopic.BroadcastDestinationChanged, {
+        ...eventHeader(),
+        broadcastId: runner.broadcastId,
+        destinationId: destination.destinationId,
+        index: index === -1 ? null : index,
+        label: destination.rtmpOutputUrl,
+        state: destination.state,
+        previousState: previous,
+        reason,
+        retryCount: destination.retryCount,
+      });
+    }
+    // A destination's change is usually a health change too: judged now, not at the next tick.
+    this.checkHealth(runner);
+  }
+
+  private checkHealth(runner: BroadcastRunner): void {
+    const health = runner.health();
+    const previous = this.health.get(runner.broadcastId) ?? null;
+    if (previous === health) return;
+    this.health.set(runner.broadcastId, health);
+    this.publish(EventTopic.BroadcastHealthChanged, {
+      ...eventHeader(),
+      broadcastId: runner.broadcastId,
+      health,
+      previousHealth: previous,
+      reason: healthReason(health, runner.destinations().map((d) => d.state)),
+    });
+  }
+
+  /** Fire and forget in call order (one Redis connection keeps it); EventBus holds events through an outage. */
+  private publish<T extends typeof EventTopic.BroadcastHealthChanged | typeof EventTopic.BroadcastDestinationChanged>(topic: T, payload: EventPayloads[T]): void {
+    this.events.publish(topic, payload).catch((error: Error) => this.logger.warn({ msg: 'broadcast status event not published', topic, reason: error.message }));
+  }
+}
+
+/**
+ * Why a broadcast has the health BroadcastRunner.health() gave it, from its destinations' states
+ * (null when healthy). Unhealthy with a destination live means the source stalled; degraded with
+ * every destination live means it is on a fallback source.
+ */
+export function healthReason(health: BroadcastHealth, destinations: readonly DestinationState[]): BroadcastHealthReason | null {
+  const live = destinations.filter((state) => state === 'live').length;
+  switch (health) {
+    case 'healthy':
+      return null;
+    case 'stopped':
+      return 'stopped';
+    case 'unhealthy':
+      return live === 0 ? 'no_destination_live' : 'source_stalled';
+    case 'degraded':
+      return live < destinations.length ? 'destination_down' : 'fallback_source';
+  }
+}
