@@ -63,15 +63,15 @@ export class LiveClient {
     this.enqueue(text);
   }
 
-  /** Holds later frames until `release(first)`, which sends `first` ahead of them. */
+  /** Holds later frames until `release(...first)`, which sends `first` ahead of them. */
   hold(): void {
     this.held ??= [];
   }
 
-  release(first: object): void {
+  release(...first: object[]): void {
     const held = this.held ?? [];
     this.held = null;
-    this.enqueue(JSON.stringify(first));
+    for (const frame of first) this.enqueue(JSON.stringify(frame));
     for (const text of held) this.enqueue(text);
   }
 

@@ -12,8 +12,8 @@ export const REPLAY_MAX_AGE_MS = 60_000;
 
 /**
  * This replica's one Redis subscriber for dashboards: a single PSUBSCRIBE connection, however many
- * sockets are open. Each event is whitelisted (toLiveEvent), kept in the replay window and handed
- * to the listeners (the socket server), in the order Redis delivered it.
+ * sockets are open. Each event is whitelisted (toLiveEvent), kept in the replay window (except
+ * latest-value ones) and handed to the listeners (the socket server), in the order Redis delivered it.
  */
 @Injectable()
 export class LiveEventFeed implements OnModuleInit, OnApplicationShutdown {
@@ -66,7 +66,7 @@ export class LiveEventFeed implements OnModuleInit, OnApplicationShutdown {
   private receive(channel: string, message: string): void {
     const event = toLiveEvent(channel, message);
     if (!event) return;
-    this.window.push(event);
+    if (event.replay) this.window.push(event);
     for (const listener of this.listeners) listener(event);
   }
 }

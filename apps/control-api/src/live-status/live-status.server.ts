@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { Counter, Gauge } from 'prom-client';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 
-import { ErrorCode } from '@lib-stream/contracts';
+import { ErrorCode, EventTopic } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig, DomainError, MetricsService, OUTAGE_RETRY_AFTER_SECONDS, ServiceUnavailableError } from '@lib-stream/nest-kit';
 
 import { acceptedUntilMs, principalFromToken } from '../auth/bearer-token';
@@ -237,6 +237,11 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
         // Resumed: what happened after the cursor, in order, then live events; no snapshot needed.
         client.send({ type: 'subscribed', topics, cursor: since, resumed: true, snapshot: null });
         for (const event of missed) if (topics.includes(event.topic) && client.wants(event)) client.send(eventFrame(event));
+        // Viewer counts are not replayed (latest-value events): the current ones instead, before any live event.
+        if (topics.includes('sessions')) {
+          client.hold();
+          client.release(...(await this.currentViewers(client.principal, (resource as string | undefined) ?? null)));
+        }
         return;
       }
       client.send({ type: 'resync', topics, message: 'The cursor is older than the replay window; take the snapshot that follows instead' });
@@ -309,6 +314,28 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
   }
 
   /**
+   * The caller's active sessions' current viewer counts as `stream.platform.session.viewers` event
+   * frames (cursor null), for a client that resumed: those events are not in the replay window.
+   * None while Redis cannot say (the client's next snapshot or the next change brings them).
+   */
+  private async currentViewers(principal: Principal, resource: string | null): Promise<object[]> {
+    try {
+      const own = (await this.sessions.activeSessions()).filter((s) => s.accountId === principal.accountId && (resource === null || s.platformSessionId === resource));
+      const timestamp = new Date().toISOString();
+      return own.map(({ platformSessionId, accountId, platform, viewerCount, peakViewerCount }) => ({
+        type: 'event',
+        topic: 'sessions',
+        event: EventTopic.PlatformSessionViewers,
+        cursor: null,
+        data: { timestamp, platformSessionId, accountId, platform, viewerCount, peakViewerCount },
+      }));
+    } catch (error) {
+      this.logger.warn({ msg: 'live status viewer counts unavailable on resume', error: (error as Error).name });
+      return [];
+    }
+  }
+
+  /**
    * Every camera (ours and live engine ones): id, name, source, state (`live`, `reconnecting`,
    * `offline`, or `unknown` while Redis cannot say), since when, worker, metadata. Never a key, an
    * ingest or RTMP URL.
@@ -322,7 +349,8 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
 }
 
 function eventFrame(event: LiveEvent): object {
-  return { type: 'event', topic: event.topic, event: event.event, cursor: event.cursor, data: event.data };
+  // A latest-value event has no cursor: it is not in the replay window, so resuming from it could not work.
+  return { type: 'event', topic: event.topic, event: event.event, cursor: event.replay ? event.cursor : null, data: event.data };
 }
 
 function sendError(client: LiveClient, code: string, message: string): void {

@@ -6,7 +6,7 @@ describe('toLiveEvent', () => {
   it('keeps only the whitelisted fields of a camera event (never an engine rtmpUrl)', () => {
     const message = packet('camera.stream.started', { eventId: 'e1', timestamp: 't', cameraId: 'c1', rtmpUrl: 'rtmp://x/live/sk_1', metadata: { fps: 30, key: 'sk_1' } });
     const event = toLiveEvent('camera.stream.started', message);
-    expect(event).toEqual({ cursor: cursorOf('camera.stream.started', message), topic: 'cameras', event: 'camera.stream.started', resource: 'c1', accountId: null, data: { eventId: 'e1', timestamp: 't', cameraId: 'c1', metadata: { fps: 30 } } });
+    expect(event).toEqual({ cursor: cursorOf('camera.stream.started', message), topic: 'cameras', event: 'camera.stream.started', resource: 'c1', accountId: null, data: { eventId: 'e1', timestamp: 't', cameraId: 'c1', metadata: { fps: 30 } }, replay: true });
   });
 
   it('forwards recording progress to the broadcasts topic without the segment\'s path', () => {
@@ -16,6 +16,24 @@ describe('toLiveEvent', () => {
     expect(event?.data).not.toHaveProperty('path');
     const stopped = toLiveEvent('stream.broadcast.recording.stopped', packet('stream.broadcast.recording.stopped', { broadcastId: 'b1', recordingId: 'r1', reason: 'broadcast_stopped', segments: 4, bytes: 4096 }));
     expect(stopped?.data).toMatchObject({ reason: 'broadcast_stopped', segments: 4, bytes: 4096 });
+  });
+
+  it('forwards health and destination changes on the broadcasts topic with their codes and masked label only', () => {
+    const health = toLiveEvent('stream.broadcast.health-changed', packet('stream.broadcast.health-changed', { eventId: 'e3', timestamp: 't', broadcastId: 'b1', health: 'degraded', previousHealth: 'healthy', reason: 'destination_down', lastError: 'rtmp://x/app/sk_9 refused' }));
+    expect(health).toMatchObject({ topic: 'broadcasts', resource: 'b1', replay: true, data: { eventId: 'e3', timestamp: 't', broadcastId: 'b1', health: 'degraded', previousHealth: 'healthy', reason: 'destination_down' } });
+    expect(health?.data).not.toHaveProperty('lastError');
+    const destination = { broadcastId: 'b1', destinationId: 'd1', index: 1, label: 'rtmp://x/app/****', state: 'retrying', previousState: 'connecting', reason: 'exited', retryCount: 1, url: 'rtmp://x/app/sk_9', lastError: 'sk_9' };
+    const event = toLiveEvent('stream.broadcast.destination-changed', packet('stream.broadcast.destination-changed', destination));
+    expect(event?.data).toEqual({ broadcastId: 'b1', destinationId: 'd1', index: 1, label: 'rtmp://x/app/****', state: 'retrying', previousState: 'connecting', reason: 'exited', retryCount: 1 });
+  });
+
+  it('makes viewer counts latest-value session events: owner only, not for the replay window', () => {
+    const viewers = toLiveEvent('stream.platform.session.viewers', packet('stream.platform.session.viewers', { platformSessionId: 's1', accountId: 'a1', platform: 'twitch', viewerCount: 12, peakViewerCount: 15, platformUserId: 'u-1' }));
+    expect(viewers).toMatchObject({ topic: 'sessions', resource: 's1', accountId: 'a1', replay: false, data: { platformSessionId: 's1', accountId: 'a1', platform: 'twitch', viewerCount: 12, peakViewerCount: 15 } });
+    expect(viewers?.data).not.toHaveProperty('platformUserId');
+    if (!viewers) throw new Error('expected an event');
+    expect(visibleTo(viewers, { accountId: 'a2', roles: [] }, null)).toBe(false);
+    expect(toLiveEvent('stream.broadcast.started', packet('stream.broadcast.started', { broadcastId: 'b' }))?.replay).toBe(true);
   });
 
   it('ignores internal and lifecycle channels and unreadable packets', () => {

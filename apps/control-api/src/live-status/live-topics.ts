@@ -39,6 +39,12 @@ export interface LiveEvent {
   resource: string | null;
   accountId: string | null;
   data: Record<string, unknown>;
+  /**
+   * False for latest-value events (viewer counts): only the newest per resource matters, so they are
+   * not kept in the replay window (many sessions would push everything else out of it) and go out
+   * with `cursor: null`; a resuming client is sent the current values instead.
+   */
+  replay: boolean;
 }
 
 type Row = Record<string, unknown>;
@@ -61,6 +67,8 @@ interface TopicRule {
   topic: LiveTopic;
   resourceField: string;
   toData: (data: Row) => Row;
+  /** A latest-value event (see LiveEvent.replay). */
+  latestValue?: boolean;
 }
 
 const fields = (...names: string[]) => (data: Row) => pick(data, [...HEADER, ...names]);
@@ -69,6 +77,13 @@ const RULES: Record<string, TopicRule> = {
   [EventTopic.BroadcastStarted]: { topic: 'broadcasts', resourceField: 'broadcastId', toData: fields('broadcastId', 'sourceType') },
   [EventTopic.BroadcastStopped]: { topic: 'broadcasts', resourceField: 'broadcastId', toData: fields('broadcastId', 'reason') },
   [EventTopic.BroadcastSourceChanged]: { topic: 'broadcasts', resourceField: 'broadcastId', toData: fields('broadcastId', 'previousSource', 'currentSource') },
+  [EventTopic.BroadcastHealthChanged]: { topic: 'broadcasts', resourceField: 'broadcastId', toData: fields('broadcastId', 'health', 'previousHealth', 'reason') },
+  // The label is the masked URL (as in the status view); the URL itself is not in the event.
+  [EventTopic.BroadcastDestinationChanged]: {
+    topic: 'broadcasts',
+    resourceField: 'broadcastId',
+    toData: fields('broadcastId', 'destinationId', 'index', 'label', 'state', 'previousState', 'reason', 'retryCount'),
+  },
   // Recordings: counts and sizes only; the segment's path on the worker's disk stays internal.
   [EventTopic.BroadcastRecordingSegment]: {
     topic: 'broadcasts',
@@ -88,6 +103,12 @@ const RULES: Record<string, TopicRule> = {
     topic: 'sessions',
     resourceField: 'platformSessionId',
     toData: fields('platformSessionId', 'accountId', 'platform', 'durationSeconds', 'peakViewerCount'),
+  },
+  [EventTopic.PlatformSessionViewers]: {
+    topic: 'sessions',
+    resourceField: 'platformSessionId',
+    toData: fields('platformSessionId', 'accountId', 'platform', 'viewerCount', 'peakViewerCount'),
+    latestValue: true,
   },
   [EventTopic.AudiencePulse]: { topic: 'pulse', resourceField: 'platformSessionId', toData: pulseSummary },
 };
@@ -154,6 +175,7 @@ export function toLiveEvent(channel: string, message: string): LiveEvent | null 
     resource: typeof resource === 'string' ? resource : null,
     accountId: rule.topic === 'sessions' && typeof row.accountId === 'string' ? row.accountId : null,
     data: rule.toData(row),
+    replay: rule.latestValue !== true,
   };
 }
 

@@ -97,12 +97,17 @@ export class SessionStore implements BeforeApplicationShutdown {
 
   /**
    * Refreshed viewer counts: Redis atomically per session (count set, peak raised, only while active —
-   * pulses and the ended event read these), the database at the next checkpoint. Returns how many were written.
+   * pulses and the ended event read these), the database at the next checkpoint. Returns the records
+   * (after the write) of the sessions whose count changed.
    */
-  async applyViewerCounts(updates: readonly ViewerUpdate[]): Promise<number> {
-    const written = (await writeViewerCounts(this.redis, updates)).filter((s): s is PlatformSessionModel => s !== null);
-    for (const session of written) this.scheduleViewerCheckpoint(session);
-    return written.length;
+  async applyViewerCounts(updates: readonly ViewerUpdate[]): Promise<PlatformSessionModel[]> {
+    const changed: PlatformSessionModel[] = [];
+    for (const write of await writeViewerCounts(this.redis, updates)) {
+      if (!write) continue;
+      this.scheduleViewerCheckpoint(write.session);
+      if (write.previousCount !== write.session.viewerCount) changed.push(write.session);
+    }
+    return changed;
   }
 
   /** Redis only: the webhook path. */

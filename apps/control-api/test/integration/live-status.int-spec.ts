@@ -3,12 +3,13 @@ import { type AddressInfo, connect } from 'node:net';
 import Redis from 'ioredis';
 import { WebSocket } from 'ws';
 
-import { CameraKeys, type CameraRegistryEntry, ConsumedTopic, EventTopic } from '@lib-stream/contracts';
+import { CameraKeys, type CameraRegistryEntry, ConsumedTopic, EventTopic, type PlatformSessionModel, SessionKeys } from '@lib-stream/contracts';
 import { MetricsService } from '@lib-stream/nest-kit';
 import { type TestDatabase, bearerToken, createTestDatabase, expectEventually, findLeaks, testRedisUrl } from '@lib-stream/testing';
 
 import { LiveEventFeed } from '../../src/live-status/live-event-feed';
 import { LiveStatusServer, TOKEN_EXPIRED_CLOSE_CODE } from '../../src/live-status/live-status.server';
+import { ViewerCountRefresher } from '../../src/sessions/viewer-counts/viewer-count-refresher';
 import { type ControlApiUnderTest, capturedLogLines, createControlApi } from './control-api.factory';
 
 type Frame = { type: string; [field: string]: unknown };
@@ -84,6 +85,8 @@ const ENGINE_KEY = 'sk_live_engine_key_5c1d0e';
 const CHAT_TEXT = 'my secret chat line 7781';
 const PLATFORM_USER_ID = 'twitch-user-99188277';
 const TRACKING_ID = 'trk-hmac-4f0a9c2e';
+const DESTINATION_KEY = 'live_491_destination_SECRET';
+const DESTINATION_URL = `rtmp://live.example.net/app/${DESTINATION_KEY}`;
 
 describe('live status over WebSocket across two control-api replicas (/stream/events)', () => {
   let db: TestDatabase;
@@ -211,6 +214,102 @@ describe('live status over WebSocket across two control-api replicas (/stream/ev
     expect(mine).toMatchObject({ topic: 'sessions', event: 'stream.platform.session.started', data: { platformSessionId: 'mine', accountId } });
     expect(user.events().map((f) => (f.data as { platformSessionId: string }).platformSessionId)).toEqual(['mine']);
     expect(user.socket.readyState).toBe(WebSocket.OPEN);
+  });
+
+  it('forwards a destination failing and the health it causes to admins, in order, as codes and a masked label (never its URL or key)', async () => {
+    const onA = await open(0, admin());
+    const onB = await open(1, admin());
+    for (const dashboard of [onA, onB]) await dashboard.subscribe({ topics: ['broadcasts'], resource: 'health-1' });
+    // As a media worker publishes them (its events carry no URL; the extra fields here must be dropped anyway).
+    const header = () => ({ eventId: randomUUID(), timestamp: new Date().toISOString(), broadcastId: 'health-1' });
+    const destination = (state: string, previousState: string | null, reason: string, retryCount: number) =>
+      publish(EventTopic.BroadcastDestinationChanged, { ...header(), destinationId: 'd-1', index: 0, label: 'rtmp://live.example.net/app/****', state, previousState, reason, retryCount, url: DESTINATION_URL, lastError: `refused ${DESTINATION_URL}` });
+    const health = (value: string, previousHealth: string | null, reason: string | null) => publish(EventTopic.BroadcastHealthChanged, { ...header(), health: value, previousHealth, reason, lastError: DESTINATION_KEY });
+    await destination('connecting', null, 'started', 0);
+    await health('unhealthy', null, 'no_destination_live');
+    await destination('retrying', 'connecting', 'exited', 1);
+    await destination('failed', 'retrying', 'exited', 2);
+    await health('stopped', 'unhealthy', 'stopped');
+    for (const dashboard of [onA, onB]) {
+      await dashboard.next(() => dashboard.events().length >= 5);
+      expect(dashboard.events().map((f) => [f.event, (f.data as { state?: string; health?: string }).state ?? (f.data as { health: string }).health])).toEqual([
+        ['stream.broadcast.destination-changed', 'connecting'],
+        ['stream.broadcast.health-changed', 'unhealthy'],
+        ['stream.broadcast.destination-changed', 'retrying'],
+        ['stream.broadcast.destination-changed', 'failed'],
+        ['stream.broadcast.health-changed', 'stopped'],
+      ]);
+      expect(dashboard.events()[3].data).toEqual({ eventId: expect.any(String), timestamp: expect.any(String), broadcastId: 'health-1', destinationId: 'd-1', index: 0, label: 'rtmp://live.example.net/app/****', state: 'failed', previousState: 'retrying', reason: 'exited', retryCount: 2 });
+      expect(dashboard.events()[1].data).toEqual({ eventId: expect.any(String), timestamp: expect.any(String), broadcastId: 'health-1', health: 'unhealthy', previousHealth: null, reason: 'no_destination_live' });
+      // Kept for resuming, like every broadcast event.
+      expect(dashboard.events().every((f) => typeof f.cursor === 'string')).toBe(true);
+      expect(findLeaks({ frames: dashboard.frames.map((f) => JSON.stringify(f)).join('\n') }, [DESTINATION_KEY, DESTINATION_URL])).toEqual({});
+    }
+  });
+
+  it('sends a changed viewer count to the session\'s owner only, as a latest-value frame outside the replay window, and the current counts on resume', async () => {
+    const owner = `user-${randomUUID()}`;
+    const other = `user-${randomUUID()}`;
+    const platformSessionId = `viewers-${randomUUID()}`;
+    const record: PlatformSessionModel = {
+      platformSessionId,
+      linkId: randomUUID(),
+      accountId: owner,
+      platform: 'twitch' as PlatformSessionModel['platform'],
+      state: 'active',
+      platformStreamId: null,
+      inGameSessionId: null,
+      startedAt: new Date().toISOString(),
+      endedAt: null,
+      viewerCount: 0,
+      peakViewerCount: 0,
+    };
+    await publisher.multi().set(SessionKeys.session(platformSessionId), JSON.stringify(record)).sadd(SessionKeys.active(), platformSessionId).exec();
+    try {
+      const mine = await open(0, bearerToken(owner, ['user']));
+      const theirs = await open(0, bearerToken(other, ['user']));
+      const admins = await open(0, admin());
+      await mine.subscribe({ topics: ['sessions'] });
+      await theirs.subscribe({ topics: ['sessions'] });
+      await admins.subscribe({ topics: ['broadcasts', 'cameras', 'pulse'] });
+      const started = (accountId: string, id: string) =>
+        publish(EventTopic.PlatformSessionStarted, { eventId: randomUUID(), timestamp: new Date().toISOString(), platformSessionId: id, accountId, platform: 'twitch', inGameSessionId: null });
+      // A replayable event first: its cursor is where the owner resumes from later.
+      await started(owner, `anchor-${randomUUID()}`);
+      const anchor = await mine.next((f) => f.type === 'event');
+      const feed = replicas[0].app.get(LiveEventFeed);
+      const latestBefore = feed.window.latest();
+
+      // The refresh path on the other replica: 12, the same 12 again (no event), then 15.
+      const refresher = replicas[1].app.get(ViewerCountRefresher);
+      await refresher.applyCounts([{ platformSessionId, viewerCount: 12 }]);
+      await refresher.applyCounts([{ platformSessionId, viewerCount: 12 }]);
+      await refresher.applyCounts([{ platformSessionId, viewerCount: 15 }]);
+      await mine.next((f) => (f.data as { viewerCount?: number } | undefined)?.viewerCount === 15);
+      const viewerFrames = mine.events().filter((f) => f.event === 'stream.platform.session.viewers');
+      expect(viewerFrames.map((f) => f.data)).toEqual([
+        { eventId: expect.any(String), timestamp: expect.any(String), platformSessionId, accountId: owner, platform: 'twitch', viewerCount: 12, peakViewerCount: 12 },
+        { eventId: expect.any(String), timestamp: expect.any(String), platformSessionId, accountId: owner, platform: 'twitch', viewerCount: 15, peakViewerCount: 15 },
+      ]);
+      expect(viewerFrames.map((f) => [f.topic, f.cursor])).toEqual([['sessions', null], ['sessions', null]]);
+      expect(feed.window.latest()).toBe(latestBefore);
+      // The other user and an admin (no sessions topic) got none: a later event of the other user
+      // arrives on the same replica after the counts, so they would have come first.
+      await started(other, `theirs-${randomUUID()}`);
+      await theirs.next((f) => f.type === 'event');
+      expect(theirs.events().map((f) => f.event)).toEqual(['stream.platform.session.started']);
+      expect(admins.events()).toEqual([]);
+
+      // Counts change while the owner is away: resuming replays the events and then sends the current count.
+      mine.close();
+      await refresher.applyCounts([{ platformSessionId, viewerCount: 9 }]);
+      const back = await open(1, bearerToken(owner, ['user']));
+      expect(await back.subscribe({ topics: ['sessions'], since: anchor.cursor })).toMatchObject({ type: 'subscribed', resumed: true });
+      const current = await back.next((f) => f.event === 'stream.platform.session.viewers');
+      expect(current).toMatchObject({ topic: 'sessions', cursor: null, data: { platformSessionId, accountId: owner, viewerCount: 9, peakViewerCount: 15 } });
+    } finally {
+      await publisher.multi().del(SessionKeys.session(platformSessionId)).srem(SessionKeys.active(), platformSessionId).exec();
+    }
   });
 
   it('gives developers pulse summaries: counts per category and mean intensity, never the entries', async () => {
@@ -473,7 +572,7 @@ describe('live status over WebSocket across two control-api replicas (/stream/ev
   it('never puts a key, token, chat text, platform user id or tracking id on any socket', () => {
     expect(allFrames.length).toBeGreaterThan(50);
     const bareTokens = tokens.map((token) => token.replace(/^Bearer /, ''));
-    expect(findLeaks({ frames: allFrames.join('\n') }, [ENGINE_KEY, CHAT_TEXT, PLATFORM_USER_ID, TRACKING_ID, ...bareTokens, ...tickets])).toEqual({});
+    expect(findLeaks({ frames: allFrames.join('\n') }, [ENGINE_KEY, CHAT_TEXT, PLATFORM_USER_ID, TRACKING_ID, DESTINATION_KEY, DESTINATION_URL, ...bareTokens, ...tickets])).toEqual({});
   });
 
   it('never logs a ticket', () => {

@@ -3,8 +3,8 @@ import type Redis from 'ioredis';
 import { Counter, Histogram } from 'prom-client';
 import { DataSource } from 'typeorm';
 
-import { type PlatformSessionModel, SessionKeys, StreamPlatform, shardOf } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, MetricsService, REDIS, SERVICE_IDENTITY, type ServiceIdentity } from '@lib-stream/nest-kit';
+import { EventTopic, type PlatformSessionModel, SessionKeys, StreamPlatform, shardOf } from '@lib-stream/contracts';
+import { APP_CONFIG, type AppConfig, EventBus, MetricsService, REDIS, SERVICE_IDENTITY, type ServiceIdentity, eventHeader } from '@lib-stream/nest-kit';
 
 import { LinkCipherProvider } from '../../platform-links/link-cipher.provider';
 import { PlatformLinkEntity } from '../../platform-links/platform-link.entity';
@@ -15,7 +15,7 @@ import { withFirstWorkingLink } from './creator-token-fallback';
 import { PlatformBackoff, backoffScope } from './platform-backoff';
 import { TwitchStreamsClient } from './twitch-streams.client';
 import { TwitchUserIds } from './twitch-user-ids';
-import { type RefreshReport, type RefreshTarget, ViewerCountRefresh } from './viewer-count-refresh';
+import { type RefreshReport, type RefreshTarget, ViewerCountRefresh, type ViewerUpdate } from './viewer-count-refresh';
 import { YouTubeVideosClient } from './youtube-videos.client';
 
 /**
@@ -62,6 +62,7 @@ export class ViewerCountRefresher implements OnApplicationBootstrap, BeforeAppli
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
     private readonly store: SessionStore,
+    private readonly events: EventBus,
     dataSource: DataSource,
     cipher: LinkCipherProvider,
     tokens: TokenRefreshService,
@@ -90,14 +91,27 @@ export class ViewerCountRefresher implements OnApplicationBootstrap, BeforeAppli
       twitch,
       youtube: (ids, viaLinkIds) => (videos.usesApiKey ? videos.viewerCounts(ids) : this.withSomeCreatorToken(tokens, viaLinkIds, (token) => videos.viewerCounts(ids, token))),
       backoff: new PlatformBackoff(redis, { twitch: backoffScope(config.STREAM_TWITCH_CLIENT_ID), youtube: backoffScope(config.STREAM_YOUTUBE_CLIENT_ID) }),
-      apply: async (updates) => {
-        await this.store.applyViewerCounts(updates);
-      },
+      apply: (updates) => this.applyCounts(updates),
       concurrency: CONCURRENCY,
       onCall: (platform, outcome) => this.calls.labels(platform, outcome).inc(),
       onSessions: (platform, outcome, n) => this.sessions.labels(platform, outcome).inc(n),
       sleep: (ms) => this.sleepUnlessStopped(ms),
     });
+  }
+
+  /**
+   * Writes refreshed counts (SessionStore.applyViewerCounts) and publishes
+   * `stream.platform.session.viewers` for each session whose count changed — not for the others, so
+   * an interval with steady audiences publishes nothing. Events go out in one burst per batch
+   * (at most 100 ids), fire and forget: EventBus holds them through a Redis outage.
+   */
+  async applyCounts(updates: readonly ViewerUpdate[]): Promise<void> {
+    for (const session of await this.store.applyViewerCounts(updates)) {
+      const { platformSessionId, accountId, platform, viewerCount, peakViewerCount } = session;
+      this.events
+        .publish(EventTopic.PlatformSessionViewers, { ...eventHeader(), platformSessionId, accountId, platform, viewerCount, peakViewerCount })
+        .catch((error: Error) => this.logger.warn({ msg: 'viewer count event not published', reason: error.message }));
+    }
   }
 
   /** Without an API key, any creator's token reads public videos: the last one that worked first (withFirstWorkingLink). */
