@@ -166,11 +166,17 @@ describe('operator page /ops in a browser', () => {
       intervalMs: 200,
     });
 
+    // Health and destination states arrive as events (the page's snapshot re-read is once a minute).
+    await expectEventually(async () => expect(await rowOf('broadcasts', broadcastId).locator('ul.destinations li').textContent()).toMatch(/\/app\/\*\*\*\*: live$/), { timeoutMs: 10_000, intervalMs: 200 });
+    await expectEventually(async () => expect(await rowOf('broadcasts', broadcastId).locator('td.health').textContent()).toBe('healthy'), { timeoutMs: 10_000, intervalMs: 200 });
+
     await camera.stop('SIGKILL');
     await expectEventually(async () => expect(await rowOf('broadcasts', broadcastId).locator('td.on-air').textContent()).toBe('fallback_image'), {
       timeoutMs: 20_000,
       intervalMs: 200,
     });
+    // The reason is only in the health event (the snapshot has none).
+    await expectEventually(async () => expect(await rowOf('broadcasts', broadcastId).locator('td.health').textContent()).toBe('degraded · fallback source'), { timeoutMs: 10_000, intervalMs: 200 });
     await expectEventually(async () => expect(await rowOf('cameras', cameraId).locator('td.camera-state').textContent()).toBe('offline'), { timeoutMs: 10_000 });
     mkdirSync(resolve(WORKSPACE_ROOT, 'tmp'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });

@@ -7,8 +7,13 @@ const ROLE_FOR_TOPIC = { broadcasts: 'admin', cameras: 'admin', sessions: 'user'
 /** Close code for an expired token (see the README): a new token is needed, not just a reconnect. */
 const TOKEN_EXPIRED = 4401;
 const MAX_PULSE_ROWS = 20;
-/** Snapshots re-read this often for what changes without an event (health, destinations, viewers). */
-const REFRESH_MS = 15000;
+/**
+ * Broadcasts' and sessions' snapshots re-read this often. Health, destination states and viewer
+ * counts come as events; this is the safety net for what has none (source label and fps, bytes sent,
+ * restarts) and for a change whose event never came (a worker killed before publishing; its adopter
+ * publishes afresh). Once a minute: each re-read costs the server a Redis scan of every broadcast.
+ */
+const REFRESH_MS = 60000;
 
 const $ = (id) => document.getElementById(id);
 
@@ -147,8 +152,8 @@ function subscribe(topics, since) {
 }
 
 /**
- * Health, destination states and viewer counts change without an event of their own: a source
- * change or a start re-reads the broadcasts' snapshot, debounced (and every REFRESH_MS anyway).
+ * A start or a recording event changes what only the snapshot holds (source, worker, recording
+ * totals): re-read it, debounced (and every REFRESH_MS anyway).
  */
 function refreshSoon(topic) {
   clearTimeout(state.refreshTimer);
@@ -187,7 +192,11 @@ function onFrame(frame) {
 }
 
 function applySnapshot(snapshot) {
-  if (Array.isArray(snapshot.broadcasts)) state.broadcasts = new Map(snapshot.broadcasts.map((b) => [b.broadcastId, b]));
+  if (Array.isArray(snapshot.broadcasts)) {
+    // The snapshot has no health reason: the one from the last event stands while the health is the same.
+    const reasonOf = (b) => (state.broadcasts.get(b.broadcastId)?.health === b.health ? state.broadcasts.get(b.broadcastId)?.healthReason : undefined);
+    state.broadcasts = new Map(snapshot.broadcasts.map((b) => [b.broadcastId, { ...b, healthReason: reasonOf(b) }]));
+  }
   if (Array.isArray(snapshot.cameras)) state.cameras = new Map(snapshot.cameras.map((c) => [c.cameraId, c]));
   if (Array.isArray(snapshot.sessions)) state.sessions = new Map(snapshot.sessions.map((s) => [s.platformSessionId, s]));
 }
@@ -196,10 +205,13 @@ function applyEvent({ topic, event, data }) {
   if (topic === 'broadcasts') {
     const current = state.broadcasts.get(data.broadcastId) ?? { broadcastId: data.broadcastId, destinations: [] };
     if (event === 'stream.broadcast.stopped') return void state.broadcasts.delete(data.broadcastId);
+    // A stop's last status events must not bring back a row the stop removed.
+    if ((data.health === 'stopped' || data.state === 'stopped') && !state.broadcasts.has(data.broadcastId)) return;
     if (event === 'stream.broadcast.source-changed') state.broadcasts.set(data.broadcastId, { ...current, videoSourceType: data.currentSource });
     if (event === 'stream.broadcast.started') state.broadcasts.set(data.broadcastId, { ...current, sourceType: data.sourceType, health: current.health ?? 'starting' });
-    // Recording events (and the rest) change totals the snapshot has: re-read it.
-    refreshSoon('broadcasts');
+    if (event === 'stream.broadcast.health-changed') state.broadcasts.set(data.broadcastId, { ...current, health: data.health, healthReason: data.reason });
+    if (event === 'stream.broadcast.destination-changed') state.broadcasts.set(data.broadcastId, { ...current, destinations: withDestination(current.destinations, data) });
+    if (event === 'stream.broadcast.started' || event.startsWith('stream.broadcast.recording.')) refreshSoon('broadcasts');
   } else if (topic === 'cameras') {
     const current = state.cameras.get(data.cameraId) ?? { cameraId: data.cameraId, name: null };
     if (event.endsWith('.started')) {
@@ -208,13 +220,27 @@ function applyEvent({ topic, event, data }) {
       state.cameras.set(data.cameraId, { ...current, state: 'offline', liveSince: null, workerId: null });
     }
   } else if (topic === 'sessions') {
-    if (event.endsWith('.ended')) state.sessions.delete(data.platformSessionId);
+    if (event === 'stream.platform.session.viewers') {
+      // Latest value; only for a session shown (a late count must not bring back one that ended).
+      const session = state.sessions.get(data.platformSessionId);
+      if (session) state.sessions.set(data.platformSessionId, { ...session, viewerCount: data.viewerCount, peakViewerCount: data.peakViewerCount });
+    } else if (event.endsWith('.ended')) state.sessions.delete(data.platformSessionId);
     else state.sessions.set(data.platformSessionId, { ...data, state: 'active', viewerCount: null, peakViewerCount: null, startedAt: data.timestamp });
   } else if (topic === 'pulse') {
     state.pulses.delete(data.platformSessionId);
     state.pulses.set(data.platformSessionId, data);
     if (state.pulses.size > MAX_PULSE_ROWS) state.pulses.delete(state.pulses.keys().next().value);
   }
+}
+
+/** The destinations with one changed (its masked label for a new one); one removed from the broadcast (index null) goes. */
+function withDestination(destinations, change) {
+  const others = (destinations ?? []).filter((d) => d.destinationId !== change.destinationId);
+  if (change.index === null) return others;
+  const current = (destinations ?? []).find((d) => d.destinationId === change.destinationId) ?? { destinationId: change.destinationId, rtmpOutputUrl: change.label };
+  const next = [...others];
+  next.splice(Math.min(change.index, next.length), 0, { ...current, state: change.state, retryCount: change.retryCount });
+  return next;
 }
 
 // ---- rendering ------------------------------------------------------------------------------
@@ -244,7 +270,8 @@ function destinationsCell(destinations) {
   for (const destination of destinations ?? []) {
     const item = document.createElement('li');
     // rtmpOutputUrl is masked by the server (rtmp://host/app/****).
-    item.textContent = `${destination.rtmpOutputUrl ?? destination.destinationId}: ${destination.state}`;
+    const retries = destination.retryCount > 0 ? ` (retry ${destination.retryCount})` : '';
+    item.textContent = `${destination.rtmpOutputUrl ?? destination.destinationId}: ${destination.state}${retries}`;
     item.className = stateClass(destination.state);
     list.append(item);
   }
@@ -274,7 +301,7 @@ function render() {
         cell(b.broadcastId, 'id'),
         cell(b.sourceId ? `${b.sourceType} ${b.sourceId}` : b.sourceType),
         cell(b.videoSourceType, `on-air source-${String(b.videoSourceType).replace(/[^\w-]/g, '')}`),
-        cell(b.health, stateClass(b.health)),
+        cell(b.healthReason ? `${b.health} · ${b.healthReason.replace(/_/g, ' ')}` : b.health, `health ${stateClass(b.health)}`),
         destinationsCell(b.destinations),
         cell(recording(b.recording)),
         cell(b.workerId, 'id'),
