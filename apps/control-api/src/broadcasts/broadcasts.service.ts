@@ -526,6 +526,8 @@ function stoppedRuntime(spec: BroadcastSpec, previous: BroadcastRuntime | null):
     stoppedAt: now,
     stopReason: spec.stopReason ?? BroadcastStopReason.Manual,
     lastInterruption: previous?.lastInterruption ?? null,
+    // Its owner is gone: a recording it was writing ended with it.
+    recording: previous?.recording ? { ...previous.recording, state: 'stopped', stopReason: previous.recording.stopReason ?? 'worker_lost' } : null,
     updatedAt: now,
   };
 }

@@ -534,7 +534,12 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
       const { broadcastId } = cameraBroadcast;
       const spec = JSON.parse((await redis.get(BroadcastKeys.spec(broadcastId))) ?? 'null') as BroadcastSpec;
       await redis.del(BroadcastKeys.lease(broadcastId)); // its worker died, nobody adopted it yet
+      // It died recording.
+      const last = JSON.parse((await redis.get(BroadcastKeys.runtime(broadcastId))) ?? '{}') as BroadcastRuntime;
+      const recording = { state: 'recording', recordingId: 'rec-1', segmentSeconds: 4, segments: 7, bytes: 7000, stopReason: null } as const;
+      await redis.set(BroadcastKeys.runtime(broadcastId), JSON.stringify({ ...last, broadcastId, recording }));
       const response = await post('/stream/broadcast/stop', { broadcastId }).expect(200);
+      expect(response.body.recording).toMatchObject({ state: 'stopped', stopReason: 'worker_lost', recordingId: 'rec-1', segments: 7, bytes: 7000 });
       expect(response.body).toMatchObject({ broadcastId, isActive: false, health: 'stopped', stopReason: 'manual', workerId: null, stoppedAt: expect.any(String) });
       await expectEventually(() => expect(stoppedEvents).toContainEqual(expect.objectContaining({ broadcastId, reason: 'manual', eventId: expect.any(String) })));
 

@@ -169,10 +169,10 @@ export class Recorder {
     if (this.diskTimer) clearInterval(this.diskTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.cutting;
-    const exit = await this.process?.stop({ graceful: true, graceMs: STOP_GRACE_MS });
-    await this.chain;
-    // Killed after the grace (its input stalled): keep what it wrote of its last segment.
-    if (exit?.signal === 'SIGKILL') await this.keepPartialSegment();
+    await this.process?.stop({ graceful: true, graceMs: STOP_GRACE_MS });
+    // A last segment FFmpeg could not close and list (its input stalled: killed, or interrupted by the
+    // second SIGINT, which also fails the trailer) is kept like a crashed one's; a listed one is not touched.
+    await this.keepPartialSegment();
     this.state = 'stopped';
     this.stopReason = reason;
     this.manifest.endedAt = new Date().toISOString();
