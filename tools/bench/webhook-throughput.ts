@@ -15,12 +15,14 @@
  *   npm run bench:webhook -- [rounds=5] [seconds=3] [connections=50]
  *   WEBHOOK_BENCH_CPU_PROF=<dir>  also writes control-api's V8 CPU profile (node --cpu-prof) there;
  *   WEBHOOK_BENCH_NO_BUILD=1      uses the control-api already in dist/ (while iterating);
- *   WEBHOOK_BENCH_API_NODE_OPTIONS='…'  NODE_OPTIONS for control-api only (e.g. GC settings to compare).
+ *   WEBHOOK_BENCH_API_NODE_OPTIONS='…'  NODE_OPTIONS for control-api only (e.g. GC settings to compare);
+ *   WEBHOOK_BENCH_COMPARE=<dir>   also runs the control-api build in <dir> (its main.js) as a fourth receiver,
+ *                                 interleaved with the others: an A/B of two builds under the same load.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 
 import { SessionKeys } from '@lib-stream/contracts';
@@ -183,12 +185,25 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
       stop: () => stopChild(api.child),
     };
     receivers.push(apiReceiver);
+    // WEBHOOK_BENCH_COMPARE=<dir of another control-api build>: that build too, as a fourth receiver on the
+    // same Redis, database and session (an A/B of two builds in the same run; the load moves both alike).
+    const compareDir = process.env.WEBHOOK_BENCH_COMPARE;
+    let compareReceiver: Receiver | undefined;
+    if (compareDir) {
+      const comparePort = await freePort();
+      const compareEnv = { ...apiEnv, CONTROL_API_PORT: String(comparePort), STREAM_DATA_DIR: mkdtempSync(join(tmpdir(), 'lib-stream-tool-')) };
+      cleanups.push(() => rmSync(compareEnv.STREAM_DATA_DIR, { recursive: true, force: true }));
+      const compare = spawnNode([resolve(compareDir, 'main.js')], { PATH: process.env.PATH, ...compareEnv, STREAM_REDIS_URL: redisServer.url, STREAM_DATABASE_URL: database.url });
+      compareReceiver = { ...apiReceiver, name: `control-api (${compareDir})`, origin: `http://127.0.0.1:${comparePort}`, pid: compare.child.pid as number, output: compare.output, stop: () => stopChild(compare.child) };
+      receivers.push(compareReceiver);
+    }
     const bare = await startNodeReceiver('bare node:http (HMAC only)', [resolve(__dirname, 'bare-webhook-server.js'), String(barePort), SECRET], barePort);
     receivers.push(bare);
     const twurple = await startNodeReceiver('@twurple/eventsub-http on Express', [resolve(__dirname, 'webhook/twurple-receiver.mjs'), String(twurplePort), SECRET, BROADCASTER_ID], twurplePort);
     twurple.path = twurple.readyLine.split(' ')[1];
     receivers.push(twurple);
     await waitForReady(apiReceiver.origin);
+    if (compareReceiver) await waitForReady(compareReceiver.origin);
     const { platformSessionId } = await openLiveTwitchSession(apiReceiver.origin, twitch, BROADCASTER_ID);
 
     const statsKey = SessionKeys.stats(platformSessionId);
@@ -196,7 +211,7 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
       const stats = await redis.hmget(statsKey, 'accepted', 'shed');
       return { accepted: Number(stats[0] ?? 0), shed: Number(stats[1] ?? 0) };
     };
-    apiReceiver.settle = async (expected) => {
+    const settle = async (expected: number) => {
       const deadline = Date.now() + 60_000;
       for (;;) {
         const { accepted, shed } = await accounted();
@@ -205,10 +220,15 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
         await new Promise((r) => setTimeout(r, 2));
       }
     };
+    apiReceiver.settle = settle;
+    if (compareReceiver) compareReceiver.settle = settle;
 
     const generator = await forkTsWorker<RoundRequest, RoundResult>(resolve(__dirname, 'webhook/load-generator.ts'));
     cleanups.push(() => generator.stop());
     pinToCore(generator.pid, GENERATOR_CORE);
+    // redis-server is another service (another host in production): on the receiver's core it would
+    // preempt control-api at every write (bare and twurple use no Redis), so it shares the generator's.
+    pinToCore(redisServer.pid() as number, GENERATOR_CORE);
     for (const receiver of receivers) pinToCore(receiver.pid, RECEIVER_CORE);
 
     let deliveredToApi = 0;
@@ -248,7 +268,7 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
     log(`warm-up done; per round: ${receivers.map((r) => `${r.name} ${roundCount.get(r)}`).join(', ')}`);
 
     const results = new Map<Receiver, RoundResult[]>(receivers.map((r) => [r, []]));
-    const order = [bare, twurple, apiReceiver];
+    const order = [bare, twurple, apiReceiver, ...(compareReceiver ? [compareReceiver] : [])];
     for (let i = 0; i < rounds; i++) {
       for (const receiver of order) {
         const result = await runRound(receiver, roundCount.get(receiver) as number);
