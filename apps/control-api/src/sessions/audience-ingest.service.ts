@@ -16,7 +16,7 @@ import {
 } from '../sentiment/audience-event-scores';
 import { SENTIMENT_PROCESSOR, type SentimentProcessor, type SentimentResult } from '../sentiment/sentiment-processor';
 import type { AudienceEvent } from './audience-event';
-import { SentimentBuffer } from './sentiment-buffer';
+import { type GuardedOutcome, type ReplayGuardKey, SentimentBuffer } from './sentiment-buffer';
 import { ReturnerMemory } from './returner-ledger';
 import { SessionStore } from './session.store';
 import { TrackedViewers } from './tracked-viewers';
@@ -91,6 +91,31 @@ export class AudienceIngestService {
       }
       this.activeByLink.delete(linkId);
     }
+  }
+
+  /**
+   * ingestForLink for a webhook delivery not yet known to be fresh, before it is answered, when this
+   * replica knows the link's active session: replay guard, session check and write in one Redis script
+   * (SentimentBuffer.writeIfFresh). 'duplicate': seen before, nothing ingested (the viewer's
+   * observation is taken back); 'uncached': the session is not known here, nothing was done (use
+   * the replay guard and ingestForLink); 'inactive': the guard is set, the entry was not written (the
+   * session ended or changed: ingestForLink it). Outages throw, with the observation taken back.
+   */
+  async ingestIfFresh(guard: ReplayGuardKey, linkId: string, event: Exclude<AudienceEvent, { kind: 'viewers' }>): Promise<GuardedOutcome | 'uncached'> {
+    const platformSessionId = this.activeByLink.get(linkId);
+    if (!platformSessionId) return 'uncached';
+    const entry = this.entryFor(platformSessionId, event, linkId);
+    let outcome: GuardedOutcome;
+    try {
+      outcome = await this.buffer.writeIfFresh(guard, linkId, platformSessionId, entry);
+    } catch (error) {
+      this.tracking.get(platformSessionId)?.retract(event.viewerId, event.kind === 'chat');
+      throw error;
+    }
+    if (outcome === 'duplicate') this.tracking.get(platformSessionId)?.retract(event.viewerId, event.kind === 'chat');
+    else if (outcome === 'inactive') this.activeByLink.delete(linkId);
+    else this.entries.labels(outcome).inc();
+    return outcome;
   }
 
   /**

@@ -27,15 +27,36 @@ const PUSH_IF_ACTIVE = luaScript(`
 if redis.call('GET', KEYS[4]) ~= ARGV[5] or redis.call('EXISTS', KEYS[5]) == 0 then return -1 end
 ${PUSH}`);
 
+// PUSH_IF_ACTIVE behind a webhook's replay guard (KEYS[6] set NX for ARGV[6] ms): a delivery seen before
+// (on any replica) returns -2 and changes nothing. Guard, session check and write: one round trip.
+const GUARDED_PUSH_IF_ACTIVE = luaScript(`
+if not redis.call('SET', KEYS[6], '1', 'PX', ARGV[6], 'NX') then return -2 end
+if redis.call('GET', KEYS[4]) ~= ARGV[5] or redis.call('EXISTS', KEYS[5]) == 0 then return -1 end
+${PUSH}`);
+
 // A chat message below the confidence floor: counted (only while the session is the link's active one, as above),
 // never buffered.
-const COUNT_NO_SENTIMENT_IF_ACTIVE = luaScript(`
+const COUNT_NO_SENTIMENT = `
 if redis.call('GET', KEYS[2]) ~= ARGV[1] or redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
 redis.call('HINCRBY', KEYS[1], 'noSentiment', 1)
-return 1`);
+return 1`;
+const COUNT_NO_SENTIMENT_IF_ACTIVE = luaScript(COUNT_NO_SENTIMENT);
+// The same behind a replay guard (KEYS[4], ARGV[2] ms), as GUARDED_PUSH_IF_ACTIVE.
+const GUARDED_COUNT_NO_SENTIMENT_IF_ACTIVE = luaScript(`
+if not redis.call('SET', KEYS[4], '1', 'PX', ARGV[2], 'NX') then return -2 end
+${COUNT_NO_SENTIMENT}`);
 
 /** What pushIfActive did: buffered, shed by the burst limit, or nothing (the session is not the link's active one). */
 export type PushOutcome = 'buffered' | 'shed' | 'inactive';
+
+/** A webhook delivery's replay guard: its key (set NX) and how long it is kept, in ms. */
+export interface ReplayGuardKey {
+  key: string;
+  ttlMs: number;
+}
+
+/** What a guarded write did: PushOutcome, no_sentiment (counted, not buffered), or duplicate (seen before: nothing changed). */
+export type GuardedOutcome = PushOutcome | 'no_sentiment' | 'duplicate';
 
 /** Backstop TTL of a session's buffer key: an hour, or three intervals if that is longer. */
 export function bufferKeyTtlMs(intervalSeconds: number): number {
@@ -77,6 +98,22 @@ export class SentimentBuffer {
     const { keys, args } = this.pushCall(platformSessionId, entry);
     const result = await this.batch.script(PUSH_IF_ACTIVE, [...keys, SessionKeys.activeByLink(linkId), SessionKeys.session(platformSessionId)], [...args, platformSessionId]);
     return result === 1 ? 'buffered' : result === 0 ? 'shed' : 'inactive';
+  }
+
+  /**
+   * pushIfActive (entry) or countNoSentimentIfActive (null), behind the delivery's replay guard, in one
+   * script: 'duplicate' when the guard was set already (nothing else is done); otherwise the guard is set,
+   * also when the session turns out not to be the link's active one ('inactive').
+   */
+  async writeIfFresh(guard: ReplayGuardKey, linkId: string, platformSessionId: string, entry: SentimentEntry | null): Promise<GuardedOutcome> {
+    const claim = [SessionKeys.activeByLink(linkId), SessionKeys.session(platformSessionId)];
+    if (entry === null) {
+      const result = await this.batch.script(GUARDED_COUNT_NO_SENTIMENT_IF_ACTIVE, [SessionKeys.stats(platformSessionId), ...claim, guard.key], [platformSessionId, guard.ttlMs]);
+      return result === 1 ? 'no_sentiment' : result === -2 ? 'duplicate' : 'inactive';
+    }
+    const { keys, args } = this.pushCall(platformSessionId, entry);
+    const result = await this.batch.script(GUARDED_PUSH_IF_ACTIVE, [...keys, ...claim, guard.key], [...args, platformSessionId, guard.ttlMs]);
+    return result === 1 ? 'buffered' : result === 0 ? 'shed' : result === -2 ? 'duplicate' : 'inactive';
   }
 
   /** Counts a message with no sentiment for the session's status. */

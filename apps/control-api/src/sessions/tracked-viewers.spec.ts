@@ -22,6 +22,17 @@ describe(TrackedViewers.name, () => {
     expect(results[13]?.viewerType).toBe(TrackedViewerType.HighEngager);
   });
 
+  it('does not count a retracted message (a redelivery) toward engagement', () => {
+    const sut = new TrackedViewers(rules);
+    for (let i = 0; i < 13; i++) sut.observe('4004', {}, true);
+    // The 14th message is a redelivery of the 13th: taken back, it does not make the viewer a HighEngager.
+    sut.retract('4004', true);
+    expect(sut.observe('4004', {}, true)).toBeNull();
+    expect(sut.observe('4004', {}, true)?.viewerType).toBe(TrackedViewerType.HighEngager);
+    sut.retract(null, true);
+    sut.retract('unknown', true);
+  });
+
   it('honours the toggles and the cap', () => {
     const sut = new TrackedViewers({ ...rules, trackSubscribers: false, trackModerators: false });
     expect(sut.observe('a', { isSubscriber: true }, true)).toBeNull();

@@ -75,6 +75,15 @@ export class TrackedViewers {
     return viewer.tracking;
   }
 
+  /**
+   * Takes back the message an observe() counted, for an interaction that turned out not to happen (a
+   * webhook redelivery seen on another replica). A tracking id granted meanwhile stays.
+   */
+  retract(platformUserId: string | null, countsAsMessage: boolean): void {
+    const viewer = platformUserId ? this.viewers.get(platformUserId) : undefined;
+    if (viewer && countsAsMessage && viewer.messages > 0) viewer.messages -= 1;
+  }
+
   get size(): number {
     return this.trackedCount;
   }

@@ -3,10 +3,11 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Counter } from 'prom-client';
 
 import { ErrorCode, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, DomainError, MetricsService } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, DomainError, MetricsService, classifyOutage } from '@lib-stream/nest-kit';
 
 import { LinkCipherProvider } from '../platform-links/link-cipher.provider';
 import { PlatformLinksRepository } from '../platform-links/platform-links.repository';
+import type { AudienceEvent } from '../sessions/audience-event';
 import { AudienceIngestService } from '../sessions/audience-ingest.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { WebhookSubscriptionManager } from '../webhook-subscriptions/webhook-subscription.manager';
@@ -35,7 +36,8 @@ const header = (headers: IncomingHttpHeaders, name: string): string | undefined 
 /**
  * Twitch EventSub deliveries, independent of the HTTP framework: signature first (before parsing or
  * answering anything), then staleness and replay checks, then the answer; the notification is handled
- * after it. Errors are DomainErrors (403 forged, 400 stale or malformed, 503 unconfigured) or outages.
+ * after it — except an audience event for a link and session known here, which is buffered (or shed)
+ * before the answer, in the same Redis round trip as its replay check (ingestBeforeAnswer). Errors are DomainErrors (403 forged, 400 stale or malformed, 503 unconfigured) or outages.
  */
 @Injectable()
 export class TwitchWebhookReceiver {
@@ -84,7 +86,17 @@ export class TwitchWebhookReceiver {
       this.deliveries.labels('malformed').inc();
       throw new DomainError(ErrorCode.ValidationFailed, 'Missing Twitch-Eventsub-Message-Type header or the JSON body');
     }
-    const verdict = await this.replay.check('twitch', messageId, new Date(timestamp));
+    const sentAt = new Date(timestamp);
+    if (type === 'notification' && !this.replay.isStale(sentAt)) {
+      const answered = await this.ingestBeforeAnswer(messageId, body).catch((error: unknown) => {
+        // An outage is the caller's 503 (Twitch delivers again); anything else is logged as handle() does.
+        if (classifyOutage(error)) throw error;
+        this.logger.error({ msg: 'twitch notification failed', subscriptionType: body.subscription?.type, reason: (error as Error).message });
+        return { status: 204 } as const;
+      });
+      if (answered) return answered;
+    }
+    const verdict = await this.replay.check('twitch', messageId, sentAt);
     if (verdict === 'stale') {
       this.deliveries.labels('stale').inc();
       throw new DomainError(ErrorCode.ValidationFailed, 'Delivery is too old (Twitch-Eventsub-Message-Timestamp)');
@@ -104,6 +116,40 @@ export class TwitchWebhookReceiver {
     }
     this.deliveries.labels(type === 'notification' ? 'notification' : 'other').inc();
     return { status: 204, after: () => this.handle(type, body) };
+  }
+
+  /**
+   * The hot path (chat and the other audience events, for a link and session this replica knows):
+   * the replay guard, the session check and the buffer write in one Redis round trip, before the
+   * answer (twitch.md §3.5: persist, then 2xx). Null when the delivery takes the usual path (guard,
+   * answer, then handle): anything else, or what is not cached here yet.
+   */
+  private async ingestBeforeAnswer(messageId: string, body: EventSubBody): Promise<TwitchWebhookAnswer | null> {
+    const subscriptionType = body.subscription?.type ?? '';
+    if (!body.event || subscriptionType === 'stream.online' || subscriptionType === 'stream.offline') return null;
+    const broadcasterId = twitchBroadcasterId(subscriptionType, body.event);
+    const link = broadcasterId ? this.linkCache.peek(StreamPlatform.Twitch, broadcasterId) : undefined;
+    if (!link) return null;
+    const audienceEvent = mapTwitchNotification(subscriptionType, body.event);
+    if (!audienceEvent || audienceEvent.kind === 'viewers') return null;
+    const outcome = await this.ingest.ingestIfFresh(this.replay.key('twitch', messageId), link.id, audienceEvent);
+    if (outcome === 'uncached') return null;
+    if (outcome === 'duplicate') {
+      this.deliveries.labels('duplicate').inc();
+      return { status: 204 };
+    }
+    this.deliveries.labels('notification').inc();
+    // The guard is set; the session ended or changed meanwhile: the link's current one gets it, as in handle.
+    if (outcome === 'inactive') return { status: 204, after: () => this.ingestLater(subscriptionType, link.id, audienceEvent) };
+    return { status: 204 };
+  }
+
+  private async ingestLater(subscriptionType: string, linkId: string, event: Exclude<AudienceEvent, { kind: 'viewers' }>): Promise<void> {
+    try {
+      await this.ingest.ingestForLink(linkId, event);
+    } catch (error) {
+      this.logger.error({ msg: 'twitch notification failed', subscriptionType, reason: (error as Error).message });
+    }
   }
 
   private async handle(type: string, body: EventSubBody): Promise<void> {

@@ -25,6 +25,7 @@ export class TwitchWebhookRoute implements OnApplicationBootstrap {
   private readonly errors = new AllExceptionsFilter();
   private readonly requests: Counter<'method' | 'route' | 'status'>;
   private readonly duration: ReturnType<Histogram<'method' | 'route'>['labels']>;
+  private readonly requestsChildren = new Map<number, ReturnType<Counter['labels']>>();
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -48,10 +49,20 @@ export class TwitchWebhookRoute implements OnApplicationBootstrap {
     });
   }
 
+  /** The request counter's child for a status, looked up once per status (labels() hashes its values on every call). */
+  private requestsByStatus(status: number): ReturnType<Counter['labels']> {
+    let child = this.requestsChildren.get(status);
+    if (!child) {
+      child = this.requests.labels('POST', TWITCH_WEBHOOK_PATH, String(status));
+      this.requestsChildren.set(status, child);
+    }
+    return child;
+  }
+
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
     response.once('finish', () => {
-      this.requests.labels('POST', TWITCH_WEBHOOK_PATH, String(response.statusCode)).inc();
+      this.requestsByStatus(response.statusCode).inc();
       this.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
     });
     try {

@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SessionKeys } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
 
+import type { ReplayGuardKey } from '../sessions/sentiment-buffer';
 import { RedisMicroBatch } from './redis-micro-batch';
 
 export type DeliveryVerdict = 'fresh' | 'stale' | 'duplicate';
@@ -18,11 +19,22 @@ export class WebhookReplayGuard {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async check(platform: string, messageId: string, sentAt: Date, now = Date.now()): Promise<DeliveryVerdict> {
+  /** True when `sentAt` is not a date or further than STREAM_WEBHOOK_MAX_AGE_SECONDS from now (either way). */
+  isStale(sentAt: Date, now = Date.now()): boolean {
     const maxAgeMs = this.config.STREAM_WEBHOOK_MAX_AGE_SECONDS * 1000;
-    if (Number.isNaN(sentAt.getTime()) || now - sentAt.getTime() > maxAgeMs || sentAt.getTime() - now > maxAgeMs) return 'stale';
+    return Number.isNaN(sentAt.getTime()) || now - sentAt.getTime() > maxAgeMs || sentAt.getTime() - now > maxAgeMs;
+  }
+
+  /** The Redis key that remembers a message id, and how long (ms): twice the staleness window. */
+  key(platform: string, messageId: string): ReplayGuardKey {
+    return { key: SessionKeys.webhookMessage(platform, messageId), ttlMs: this.config.STREAM_WEBHOOK_MAX_AGE_SECONDS * 2000 };
+  }
+
+  async check(platform: string, messageId: string, sentAt: Date, now = Date.now()): Promise<DeliveryVerdict> {
+    if (this.isStale(sentAt, now)) return 'stale';
+    const { key, ttlMs } = this.key(platform, messageId);
     // In the micro-batch: a chat burst's concurrent deliveries share one write to Redis.
-    const first = await this.batch.call('set', SessionKeys.webhookMessage(platform, messageId), '1', 'PX', maxAgeMs * 2, 'NX');
+    const first = await this.batch.call('set', key, '1', 'PX', ttlMs, 'NX');
     return first === 'OK' ? 'fresh' : 'duplicate';
   }
 }

@@ -1,8 +1,20 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { type KeyObject, createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
+
+// The secrets as key objects, made once: a string key is converted again on every createHmac.
+const keys = new Map<string, KeyObject>();
+function keyFor(secret: string): KeyObject {
+  let key = keys.get(secret);
+  if (!key) {
+    if (keys.size >= 8) keys.clear();
+    key = createSecretKey(Buffer.from(secret, 'utf8'));
+    keys.set(secret, key);
+  }
+  return key;
+}
 
 /** `sha256=<hex HMAC-SHA256>` of the concatenated parts, as Twitch and our custom webhook sign. */
 export function signSha256(secret: string, ...parts: (string | Buffer)[]): string {
-  const hmac = createHmac('sha256', secret);
+  const hmac = createHmac('sha256', keyFor(secret));
   for (const part of parts) hmac.update(part);
   return `sha256=${hmac.digest('hex')}`;
 }

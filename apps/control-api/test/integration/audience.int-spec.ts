@@ -1,4 +1,6 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import Redis from 'ioredis';
 import request from 'supertest';
 
@@ -28,6 +30,8 @@ describe('live audience ingest over HTTP, on MariaDB and Redis', () => {
   const google = new FakeGoogle();
   let db: TestDatabase;
   let sut: ControlApiUnderTest;
+  /** control-api's settings (a second replica gets the same: the same keys). */
+  let env: Record<string, string>;
   let redis: Redis;
   let subscriber: Redis;
   const published: string[] = [];
@@ -45,6 +49,12 @@ describe('live audience ingest over HTTP, on MariaDB and Redis', () => {
   const deliver = (path: string, delivery: SignedDelivery) => request(sut.app.getHttpServer()).post(path).set(delivery.headers).send(delivery.body);
   const bufferLength = (sessionId: string) => redis.llen(SessionKeys.buffer(sessionId));
   const bufferEntries = async (sessionId: string) => (await redis.lrange(SessionKeys.buffer(sessionId), 0, -1)).map((e) => JSON.parse(e) as Record<string, unknown>);
+
+  /** The server's origin, listening on a free port first when it is not yet. */
+  async function listening(server: Server): Promise<string> {
+    if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
 
   function viewer() {
     const id = String(10_000_000 + Math.floor(Math.random() * 80_000_000));
@@ -95,7 +105,7 @@ describe('live audience ingest over HTTP, on MariaDB and Redis', () => {
   beforeAll(async () => {
     await Promise.all([twitch.start(), google.start()]);
     db = await createTestDatabase();
-    sut = await createControlApi({
+    env = {
       ...twitchSettings(twitch, db.url),
       STREAM_TWITCH_WEBHOOK_SECRET: WEBHOOK_SECRET,
       STREAM_YOUTUBE_CLIENT_ID: google.clientId,
@@ -110,7 +120,8 @@ describe('live audience ingest over HTTP, on MariaDB and Redis', () => {
       STREAM_YOUTUBE_WEBSUB_SECRET: WEBSUB_SECRET,
       STREAM_YOUTUBE_WEBSUB_CALLBACK_URL: 'https://stream.example.com/stream/webhook/youtube',
       STREAM_YOUTUBE_WEBSUB_HUB_URL: google.hubUrl,
-    });
+    };
+    sut = await createControlApi(env);
     redis = new Redis(testRedisUrl());
     subscriber = new Redis(testRedisUrl());
     await subscriber.psubscribe('stream.*', 'camera.*');
@@ -310,6 +321,38 @@ describe('live audience ingest over HTTP, on MariaDB and Redis', () => {
       expect(await bufferLength(sessionId)).toBe(1);
       // No id, timestamp or signature: it cannot be verified (twitch.md §3.3), so 403 like a forged one.
       await request(sut.app.getHttpServer()).post('/stream/webhook/twitch').send({}).expect(403);
+    });
+
+    it('processes a delivery once when Twitch sends it again to another replica, at the same time', async () => {
+      const { broadcaster, sessionId, accountId } = await linkLiveTwitch();
+      const other = await createControlApi(env);
+      try {
+        // Listening for real (supertest would listen anew for each of the concurrent requests).
+        const origins = await Promise.all([sut, other].map((replica) => listening(replica.app.getHttpServer() as Server)));
+        const replicas = origins.map((origin) => async (delivery: SignedDelivery) => {
+          const response = await fetch(`${origin}/stream/webhook/twitch`, { method: 'POST', headers: delivery.headers, body: delivery.body });
+          await response.arrayBuffer();
+          return response.status;
+        });
+        // A first message through each replica: afterwards both know the link and its session, so the
+        // deliveries below take the one-round-trip path (replay guard, session check and write together).
+        // Counted from the session's status: a replica's pulse publisher may drain the buffer meanwhile.
+        const processed = async () => {
+          const status = await post('/stream/session/status', user(accountId), { accountId, platformSessionId: sessionId }).expect(200);
+          return status.body.entriesAccepted + status.body.messagesWithoutSentiment + status.body.entriesShed;
+        };
+        for (const send of replicas) expect(await send(chat(broadcaster.id, viewer(), chatText('gg well played')))).toBe(204);
+        await expectEventually(async () => expect(await processed()).toBe(2));
+        const chatter = viewer();
+        const deliveries = ['gg well played', 'this is amazing', 'what a play', 'so good', 'wow nice'].map((text) => chat(broadcaster.id, chatter, chatText(text)));
+        const answers = await Promise.all(deliveries.flatMap((delivery) => [replicas[0](delivery), replicas[1](delivery), replicas[1](delivery), replicas[0](delivery)]));
+        expect(answers).toEqual(answers.map(() => 204));
+        await expectEventually(async () => expect(await processed()).toBe(2 + deliveries.length));
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(await processed()).toBe(2 + deliveries.length);
+      } finally {
+        await other.app.close();
+      }
     });
 
     it('counts chat below the confidence floor without buffering it, and reads emote fragments', async () => {

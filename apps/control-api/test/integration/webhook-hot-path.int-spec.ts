@@ -75,4 +75,39 @@ describe('webhook hot path in Redis', () => {
     expect(JSON.parse((await redis.lindex(SessionKeys.buffer(sessionId), 0)) as string)).toMatchObject(entry);
     await redis.del(SessionKeys.activeByLink(linkId), SessionKeys.session(sessionId), SessionKeys.buffer(sessionId), SessionKeys.stats(sessionId));
   });
+
+  it('writes a delivery behind its replay guard in one script: once, and nothing for a message id seen before', async () => {
+    const config = { STREAM_SENTIMENT_MAX_ENTRIES_PER_SECOND: 100, STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS: 15 } as AppConfig;
+    const buffer = new SentimentBuffer(redis, config, batch);
+    const [linkId, sessionId] = [randomUUID(), randomUUID()];
+    const guard = (id: string) => ({ key: SessionKeys.webhookMessage('test', id), ttlMs: 60_000 });
+    const [first, second, third, fourth] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+
+    // No active session: the guard is set all the same (the caller ingests it for the current session).
+    expect(await buffer.writeIfFresh(guard(first), linkId, sessionId, entry)).toBe('inactive');
+    expect(await redis.pttl(guard(first).key)).toBeGreaterThan(50_000);
+    expect(await buffer.writeIfFresh(guard(first), linkId, sessionId, entry)).toBe('duplicate');
+
+    await redis.set(SessionKeys.activeByLink(linkId), sessionId);
+    await redis.set(SessionKeys.session(sessionId), '{}');
+    // The same delivery three times in one batch (three replicas at once), and one without sentiment twice.
+    const outcomes = await Promise.all([
+      buffer.writeIfFresh(guard(second), linkId, sessionId, entry),
+      buffer.writeIfFresh(guard(second), linkId, sessionId, entry),
+      buffer.writeIfFresh(guard(third), linkId, sessionId, null),
+      buffer.writeIfFresh(guard(second), linkId, sessionId, entry),
+      buffer.writeIfFresh(guard(third), linkId, sessionId, null),
+      buffer.writeIfFresh(guard(fourth), linkId, sessionId, entry),
+    ]);
+    expect(outcomes).toEqual(['buffered', 'duplicate', 'no_sentiment', 'duplicate', 'duplicate', 'buffered']);
+    expect(await buffer.stats(sessionId)).toMatchObject({ accepted: 2, shed: 0, noSentiment: 1 });
+    expect(await redis.llen(SessionKeys.buffer(sessionId))).toBe(2);
+    await redis.del(
+      ...[first, second, third, fourth].map((id) => guard(id).key),
+      SessionKeys.activeByLink(linkId),
+      SessionKeys.session(sessionId),
+      SessionKeys.buffer(sessionId),
+      SessionKeys.stats(sessionId),
+    );
+  });
 });
