@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import { WebSocket } from 'ws';
 
 import { BroadcastKeys, CameraKeys } from '@lib-stream/contracts';
 
@@ -60,6 +61,10 @@ describe('operator page /ops in a browser', () => {
   const responses: string[] = [];
   const ports: Record<string, number> = {};
   const destinationKey = `live_${randomBytes(8).toString('hex')}_OPSSECRET`;
+  // A second destination whose key the platform refuses: it fails alone, and the page and a socket see it.
+  const refusedKey = `live_${randomBytes(8).toString('hex')}_OPSREFUSED`;
+  let socket: WebSocket | undefined;
+  const frames: string[] = [];
   const pageErrors: string[] = [];
   const consoleErrors: string[] = [];
   // Browser profile, HOME and the fallback picture: in a directory of this spec's own, removed after.
@@ -77,7 +82,7 @@ describe('operator page /ops in a browser', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('stream_e2e_ops');
-    platform = await startRtmpPlatform();
+    platform = await startRtmpPlatform({ refuseKeys: [refusedKey] });
     publisher = new Redis(testRedisUrl());
     for (const name of ['api', 'http', 'rtmp']) ports[name] = await freePort();
     const common = {
@@ -90,6 +95,8 @@ describe('operator page /ops in a browser', () => {
       STREAM_RTMP_INGEST_PUBLIC_URL: `rtmp://127.0.0.1:${ports.rtmp}/live`,
       STREAM_BROADCAST_FALLBACK_SIZE: '320x180',
       STREAM_BROADCAST_VIDEO_BITRATE: '300k',
+      // The refused destination is failed after 1 retry.
+      STREAM_BROADCAST_MAX_RESTARTS: '1',
       STREAM_DEFAULT_BACKGROUND_VIDEO: '/nonexistent/default.mp4',
       // The only directory a broadcast may read files from: the fallback picture's.
       STREAM_MEDIA_DIR: dir,
@@ -109,6 +116,7 @@ describe('operator page /ops in a browser', () => {
   }, 90_000);
 
   afterAll(async () => {
+    socket?.terminate();
     await context?.close();
     await camera?.stop('SIGKILL');
     await Promise.all(apps.map((app) => app.stop('SIGKILL')));
@@ -124,10 +132,18 @@ describe('operator page /ops in a browser', () => {
     const ingestUrl = `rtmp://127.0.0.1:${ports.rtmp}/live/${created.body.streamKey}`;
     camera = startRtmpPublisher(ingestUrl, { size: '320x180', rate: 15 });
     await expectEventually(async () => expect((await api('/stream/camera/status', { cameraId })).body.state).toBe('live'), { timeoutMs: 15_000 });
+    // A dashboard's socket, subscribed before the start so it sees every status event of the broadcast.
+    const admin = bearerToken(`ops-socket-${randomUUID()}`, ['admin']);
+    socket = new WebSocket(`ws://127.0.0.1:${ports.api}/stream/events`, { headers: { Authorization: admin } });
+    socket.on('message', (data) => frames.push(String(data)));
+    await new Promise((resolveOpen, reject) => (socket as WebSocket).once('open', resolveOpen).once('error', reject));
+    socket.send(JSON.stringify({ type: 'subscribe', topics: ['broadcasts'] }));
+    await expectEventually(() => expect(frames.some((frame) => JSON.parse(frame).type === 'subscribed')).toBe(true));
     const started = await api('/stream/broadcast/start', {
       sourceType: 'Camera',
       sourceId: cameraId,
       rtmpOutputUrl: platform.url('app', destinationKey),
+      additionalRtmpOutputUrls: [platform.url('app', refusedKey)],
       fallbackImageUrl: join(dir, 'fallback.png'),
     });
     expect(started).toMatchObject({ status: 200, body: { broadcastId: expect.any(String) } });
@@ -160,23 +176,40 @@ describe('operator page /ops in a browser', () => {
       intervalMs: 200,
     });
     expect(await rowOf('cameras', cameraId).locator('td.camera-state').textContent()).toBe('live');
-    // Destinations are listed masked, with their state.
-    await expectEventually(async () => expect(await rowOf('broadcasts', broadcastId).locator('ul.destinations li').textContent()).toMatch(/\/app\/\*\*\*\*: \w+/), {
-      timeoutMs: 10_000,
+    // Destinations are listed masked, with their state; states and health arrive as events (the
+    // page's snapshot re-read is once a minute): the good one live, the refused one failed after a retry.
+    const masked = `rtmp://127.0.0.1:${platform.port}/app/****`;
+    await expectEventually(async () => expect(await rowOf('broadcasts', broadcastId).locator('ul.destinations li').allTextContents()).toEqual([`${masked}: live`, `${masked}: failed (retry 1)`]), {
+      timeoutMs: 15_000,
       intervalMs: 200,
     });
+    await expectEventually(async () => expect(await rowOf('broadcasts', broadcastId).locator('td.health').textContent()).toBe('degraded · destination down'), { timeoutMs: 10_000, intervalMs: 200 });
 
-    // Health and destination states arrive as events (the page's snapshot re-read is once a minute).
-    await expectEventually(async () => expect(await rowOf('broadcasts', broadcastId).locator('ul.destinations li').textContent()).toMatch(/\/app\/\*\*\*\*: live$/), { timeoutMs: 10_000, intervalMs: 200 });
-    await expectEventually(async () => expect(await rowOf('broadcasts', broadcastId).locator('td.health').textContent()).toBe('healthy'), { timeoutMs: 10_000, intervalMs: 200 });
+    // The socket got the refused destination's states and the health in order, each only on a change.
+    const statusEvents = (event: string) =>
+      frames
+        .map((frame) => JSON.parse(frame) as { type: string; event?: string; data: Record<string, unknown> })
+        .filter((frame) => frame.type === 'event' && frame.event === event && frame.data.broadcastId === broadcastId)
+        .map((frame) => frame.data);
+    const refused = statusEvents('stream.broadcast.destination-changed').filter((data) => data.index === 1);
+    expect(refused[0]).toMatchObject({ state: 'connecting', previousState: null, reason: 'started' });
+    expect(refused.at(-1)).toMatchObject({ state: 'failed', retryCount: 1 });
+    expect(refused.map((data) => data.state)).toContain('retrying');
+    for (let i = 1; i < refused.length; i += 1) expect(refused[i].previousState).toBe(refused[i - 1].state);
+    expect(refused.every((data) => data.label === masked)).toBe(true);
+    const health = statusEvents('stream.broadcast.health-changed');
+    expect(health[0]).toMatchObject({ previousHealth: null });
+    expect(health.at(-1)).toMatchObject({ health: 'degraded', reason: 'destination_down' });
+    for (let i = 1; i < health.length; i += 1) expect(health[i].previousHealth).toBe(health[i - 1].health);
+    expect(findLeaks({ frames: frames.join('\n') }, [destinationKey, refusedKey, 'OPSSECRET', 'OPSREFUSED', admin.replace(/^Bearer /, '')])).toEqual({});
 
     await camera.stop('SIGKILL');
     await expectEventually(async () => expect(await rowOf('broadcasts', broadcastId).locator('td.on-air').textContent()).toBe('fallback_image'), {
       timeoutMs: 20_000,
       intervalMs: 200,
     });
-    // The reason is only in the health event (the snapshot has none).
-    await expectEventually(async () => expect(await rowOf('broadcasts', broadcastId).locator('td.health').textContent()).toBe('degraded · fallback source'), { timeoutMs: 10_000, intervalMs: 200 });
+    // Still degraded for the failed destination (the reason is only in the health event: the snapshot has none).
+    await expectEventually(async () => expect(await rowOf('broadcasts', broadcastId).locator('td.health').textContent()).toBe('degraded · destination down'), { timeoutMs: 10_000, intervalMs: 200 });
     await expectEventually(async () => expect(await rowOf('cameras', cameraId).locator('td.camera-state').textContent()).toBe('offline'), { timeoutMs: 10_000 });
     mkdirSync(resolve(WORKSPACE_ROOT, 'tmp'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
@@ -203,7 +236,7 @@ describe('operator page /ops in a browser', () => {
     expect(await page.locator('#notice').textContent()).toBe('Resynchronised after a gap.');
     html += await page.content();
 
-    expect(findLeaks({ page: html }, [destinationKey, 'OPSSECRET', token])).toEqual({});
+    expect(findLeaks({ page: html }, [destinationKey, refusedKey, 'OPSSECRET', 'OPSREFUSED', token])).toEqual({});
     expect(pageErrors).toEqual([]);
     expect(consoleErrors.filter((text) => /Content Security Policy/i.test(text))).toEqual([]);
   }, 180_000);
@@ -220,6 +253,7 @@ describe('operator page /ops in a browser', () => {
   });
 
   it('leaves no browser process and no profile behind', async () => {
+    socket?.terminate();
     await context?.close();
     context = undefined;
     expect(processesMentioning(profile)).toEqual([]);

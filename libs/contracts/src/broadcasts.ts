@@ -116,6 +116,13 @@ export interface BroadcastSpec {
 }
 
 export type BroadcastHealth = 'healthy' | 'degraded' | 'unhealthy' | 'stopped';
+/**
+ * Why a broadcast's health is what it is: `source_stalled` (the source makes no progress),
+ * `no_destination_live`, `destination_down` (some but not all destinations live), `fallback_source`
+ * (on a source below the primary), `stopped`; null when healthy. Codes only, never a message.
+ */
+export type BroadcastHealthReason = 'source_stalled' | 'no_destination_live' | 'destination_down' | 'fallback_source' | 'stopped';
+
 /** `stopped`: the broadcast stopped, nothing pushes any more. */
 export type DestinationState = 'connecting' | 'live' | 'retrying' | 'failed' | 'stopped';
 
@@ -325,4 +332,23 @@ export function toBroadcastStatusView(spec: BroadcastSpec, runtime: BroadcastRun
 export function broadcastSourceKey(source: { cameraId: string } | { url: string } | { voiceRoomId: string }): string {
   const text = 'cameraId' in source ? `camera:${source.cameraId}` : 'voiceRoomId' in source ? `voice:${source.voiceRoomId}` : source.url;
   return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * Why a broadcast has the health the owning worker judged it, from its destinations' states
+ * (null when healthy). Unhealthy with a destination live means the source stalled; degraded with
+ * every destination live means it is on a fallback source.
+ */
+export function healthReason(health: BroadcastHealth, destinations: readonly DestinationState[]): BroadcastHealthReason | null {
+  const live = destinations.filter((state) => state === 'live').length;
+  switch (health) {
+    case 'healthy':
+      return null;
+    case 'stopped':
+      return 'stopped';
+    case 'unhealthy':
+      return live === 0 ? 'no_destination_live' : 'source_stalled';
+    case 'degraded':
+      return live < destinations.length ? 'destination_down' : 'fallback_source';
+  }
 }

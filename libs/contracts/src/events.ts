@@ -1,7 +1,7 @@
 import type { SentimentPulse } from '@lib-stream/privacy';
 
 import type { BroadcastSourceType, BroadcastStopReason, ServiceName, StreamPlatform, VideoSourceType } from './enums';
-import type { BroadcastHealth, DestinationState, RecordingStopReason } from './broadcasts';
+import type { BroadcastHealth, BroadcastHealthReason, DestinationState, RecordingStopReason } from './broadcasts';
 import type { CameraStreamEndedEvent, CameraStreamStartedEvent } from './cameras';
 import { ConsumedTopic, EventTopic } from './topics';
 
@@ -50,13 +50,6 @@ export interface BroadcastSourceChangedEvent extends BaseEvent {
   previousSource: VideoSourceType | null;
   currentSource: VideoSourceType;
 }
-
-/**
- * Why a broadcast's health is what it is: `source_stalled` (the source makes no progress),
- * `no_destination_live`, `destination_down` (some but not all destinations live), `fallback_source`
- * (on a source below the primary), `stopped`; null when healthy. Codes only, never a message.
- */
-export type BroadcastHealthReason = 'source_stalled' | 'no_destination_live' | 'destination_down' | 'fallback_source' | 'stopped';
 
 /** Published by the owning worker only when the broadcast's health differs from what it last published. */
 export interface BroadcastHealthChangedEvent extends BaseEvent {

@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { Counter, Gauge } from 'prom-client';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 
-import { ErrorCode, EventTopic } from '@lib-stream/contracts';
+import { ErrorCode, EventTopic, healthReason } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig, DomainError, MetricsService, OUTAGE_RETRY_AFTER_SECONDS, ServiceUnavailableError } from '@lib-stream/nest-kit';
 
 import { acceptedUntilMs, principalFromToken } from '../auth/bearer-token';
@@ -279,7 +279,8 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
   }
 
   /**
-   * Current state where it is cheap: active broadcasts (the REST status view, URLs masked), cameras
+   * Current state where it is cheap: active broadcasts (the REST status view, URLs masked, plus
+   * `healthReason` as in health events), cameras
    * (cameraSnapshot) and the caller's own active sessions. Pulses have none (null). If Redis is away the
    * snapshot is null with `snapshotError`; the subscription itself stands.
    */
@@ -288,7 +289,10 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
     try {
       for (const topic of topics) {
         if (topic === 'broadcasts') {
-          snapshot[topic] = (await this.broadcasts.list(true)).filter((b) => resource === null || b.broadcastId === resource);
+          // With the reason health events carry, so a dashboard that joins late can show it too.
+          snapshot[topic] = (await this.broadcasts.list(true))
+            .filter((b) => resource === null || b.broadcastId === resource)
+            .map((b) => ({ ...b, healthReason: healthReason(b.health, b.destinations.map((d) => d.state)) }));
         } else if (topic === 'cameras') {
           snapshot[topic] = await this.cameraSnapshot(resource);
         } else if (topic === 'sessions') {

@@ -2,12 +2,12 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 
 import {
   type BroadcastHealth,
-  type BroadcastHealthReason,
   type DestinationChangeReason,
   type DestinationRuntime,
   type DestinationState,
   type EventPayloads,
   EventTopic,
+  healthReason,
 } from '@lib-stream/contracts';
 import { EventBus, eventHeader } from '@lib-stream/nest-kit';
 
@@ -102,24 +102,5 @@ export class BroadcastStatusEvents implements OnApplicationBootstrap, OnApplicat
   /** Fire and forget in call order (one Redis connection keeps it); EventBus holds events through an outage. */
   private publish<T extends typeof EventTopic.BroadcastHealthChanged | typeof EventTopic.BroadcastDestinationChanged>(topic: T, payload: EventPayloads[T]): void {
     this.events.publish(topic, payload).catch((error: Error) => this.logger.warn({ msg: 'broadcast status event not published', topic, reason: error.message }));
-  }
-}
-
-/**
- * Why a broadcast has the health BroadcastRunner.health() gave it, from its destinations' states
- * (null when healthy). Unhealthy with a destination live means the source stalled; degraded with
- * every destination live means it is on a fallback source.
- */
-export function healthReason(health: BroadcastHealth, destinations: readonly DestinationState[]): BroadcastHealthReason | null {
-  const live = destinations.filter((state) => state === 'live').length;
-  switch (health) {
-    case 'healthy':
-      return null;
-    case 'stopped':
-      return 'stopped';
-    case 'unhealthy':
-      return live === 0 ? 'no_destination_live' : 'source_stalled';
-    case 'degraded':
-      return live < destinations.length ? 'destination_down' : 'fallback_source';
   }
 }

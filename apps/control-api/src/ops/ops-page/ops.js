@@ -14,6 +14,8 @@ const MAX_PULSE_ROWS = 20;
  * publishes afresh). Once a minute: each re-read costs the server a Redis scan of every broadcast.
  */
 const REFRESH_MS = 60000;
+/** How long a status event outranks a re-read snapshot (the status it reads may lag by a second or so). */
+const STATUS_EVENT_WINS_MS = 5000;
 
 const $ = (id) => document.getElementById(id);
 
@@ -193,9 +195,18 @@ function onFrame(frame) {
 
 function applySnapshot(snapshot) {
   if (Array.isArray(snapshot.broadcasts)) {
-    // The snapshot has no health reason: the one from the last event stands while the health is the same.
-    const reasonOf = (b) => (state.broadcasts.get(b.broadcastId)?.health === b.health ? state.broadcasts.get(b.broadcastId)?.healthReason : undefined);
-    state.broadcasts = new Map(snapshot.broadcasts.map((b) => [b.broadcastId, { ...b, healthReason: reasonOf(b) }]));
+    const now = Date.now();
+    state.broadcasts = new Map(
+      snapshot.broadcasts.map((b) => {
+        const seen = state.broadcasts.get(b.broadcastId);
+        // The snapshot reads the status the worker writes about once a second: a status event
+        // received shortly before it is newer, so its health and destination states stand.
+        if (seen?.statusAt && now - seen.statusAt < STATUS_EVENT_WINS_MS) {
+          return [b.broadcastId, { ...b, health: seen.health ?? b.health, healthReason: seen.healthReason ?? b.healthReason, destinations: seen.destinations, statusAt: seen.statusAt }];
+        }
+        return [b.broadcastId, b];
+      }),
+    );
   }
   if (Array.isArray(snapshot.cameras)) state.cameras = new Map(snapshot.cameras.map((c) => [c.cameraId, c]));
   if (Array.isArray(snapshot.sessions)) state.sessions = new Map(snapshot.sessions.map((s) => [s.platformSessionId, s]));
@@ -209,8 +220,9 @@ function applyEvent({ topic, event, data }) {
     if ((data.health === 'stopped' || data.state === 'stopped') && !state.broadcasts.has(data.broadcastId)) return;
     if (event === 'stream.broadcast.source-changed') state.broadcasts.set(data.broadcastId, { ...current, videoSourceType: data.currentSource });
     if (event === 'stream.broadcast.started') state.broadcasts.set(data.broadcastId, { ...current, sourceType: data.sourceType, health: current.health ?? 'starting' });
-    if (event === 'stream.broadcast.health-changed') state.broadcasts.set(data.broadcastId, { ...current, health: data.health, healthReason: data.reason });
-    if (event === 'stream.broadcast.destination-changed') state.broadcasts.set(data.broadcastId, { ...current, destinations: withDestination(current.destinations, data) });
+    const statusAt = Date.now();
+    if (event === 'stream.broadcast.health-changed') state.broadcasts.set(data.broadcastId, { ...current, health: data.health, healthReason: data.reason, statusAt });
+    if (event === 'stream.broadcast.destination-changed') state.broadcasts.set(data.broadcastId, { ...current, destinations: withDestination(current.destinations, data), statusAt });
     if (event === 'stream.broadcast.started' || event.startsWith('stream.broadcast.recording.')) refreshSoon('broadcasts');
   } else if (topic === 'cameras') {
     const current = state.cameras.get(data.cameraId) ?? { cameraId: data.cameraId, name: null };

@@ -1,4 +1,4 @@
-import { healthReason } from './broadcast-status.events';
+import { healthReason } from './broadcasts';
 
 describe('healthReason', () => {
   it('names why a broadcast is not healthy from its destinations, and nothing when it is', () => {
