@@ -313,7 +313,7 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
     log(`Generator pinned to core ${GENERATOR_CORE}, receiver to core ${RECEIVER_CORE}; control-api's round ends when its accounting holds every delivery.\n`);
     log(markdown);
     log(`\ncontrol-api session: ${deliveredToApi} deliveries (warm-up included) → accepted ${accepted} (all in the buffer), shed ${shed} by the per-session burst limit (${burstLimitPerSecond}/s, the default)`);
-    log(`redis-server (not pinned) used ${pct(apiRedis)} of a core during control-api's rounds`);
+    log(`redis-server (on the generator's core) used ${pct(apiRedis)} of a core during control-api's rounds`);
     return { rows, session, markdown };
   } catch (error) {
     for (const receiver of receivers) log(`--- ${receiver.name}, last lines:\n${receiver.output().split('\n').slice(-8).join('\n')}`);
