@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import Bull from 'bull';
+import { constants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type Redis from 'ioredis';
 
@@ -164,6 +166,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     this.ticker = setInterval(() => void this.tick(), TICK_MS);
     this.watchTimer = setInterval(() => void this.watch(), WATCH_MS);
     this.retention.start();
+    await this.checkRecordingsDir();
     await this.updateIntake();
     // Starts overlap (each spends ~0.3 s probing and connecting), so a burst of starts is not queued
     // behind one another; updateIntake pauses the queue once the worker is full.
@@ -722,6 +725,16 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       },
       HEARTBEAT_TTL_MS,
     );
+  }
+
+  /** The recordings directory exists (created) and is writable; if not, recordings stop with reason error, and this says why at start. */
+  private async checkRecordingsDir(): Promise<void> {
+    try {
+      await mkdir(this.recordingsDir, { recursive: true });
+      await access(this.recordingsDir, constants.W_OK);
+    } catch (error) {
+      this.logger.warn({ msg: 'STREAM_RECORDINGS_DIR is not writable: broadcasts asked to record will not be', reason: (error as NodeJS.ErrnoException).code ?? (error as Error).message });
+    }
   }
 
   /** Which encoder and which FFmpeg build (licence) this worker broadcasts with: production needs an LGPL build (README). */

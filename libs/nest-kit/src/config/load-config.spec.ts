@@ -77,6 +77,13 @@ describe(loadConfig.name, () => {
     expect(() => loadConfig({ STREAM_BROADCAST_FALLBACK_SIZE: '720p' })).toThrow('STREAM_BROADCAST_FALLBACK_SIZE must be WIDTHxHEIGHT, such as 1280x720');
   });
 
+  it('refuses recording settings it cannot use', () => {
+    expect(() => loadConfig({ STREAM_RECORDINGS_DIR: 'recordings' })).toThrow('STREAM_RECORDINGS_DIR must be an absolute path');
+    expect(() => loadConfig({ STREAM_RECORDINGS_MIN_FREE_MB: '-1' })).toThrow(/STREAM_RECORDINGS_MIN_FREE_MB/);
+    expect(() => loadConfig({ STREAM_RECORDINGS_MAX_AGE_HOURS: 'week' })).toThrow(/STREAM_RECORDINGS_MAX_AGE_HOURS must be an integer/);
+    expect(loadConfig({ STREAM_RECORDINGS_DIR: '/srv/recordings' }).STREAM_RECORDINGS_DIR).toBe('/srv/recordings');
+  });
+
   it('requires what the app says it needs', () => {
     expect(() => loadConfig({}, { required: ['STREAM_AUTH_JWT_SECRET'] })).toThrow('STREAM_AUTH_JWT_SECRET is required and not set');
     expect(() => loadConfig({ STREAM_AUTH_JWT_SECRET: 'short' })).toThrow('STREAM_AUTH_JWT_SECRET must be at least 32 characters');
