@@ -44,4 +44,26 @@ describe('LiveClient', () => {
     client.release({ type: 'subscribed' });
     expect(types(socket)).toEqual([{ type: 'subscribed' }, { type: 'event', n: 1 }]);
   });
+
+  it('skips the messages still queued once the socket is closed', async () => {
+    const socket = new FakeSocket();
+    const client = new LiveClient(socket as unknown as WebSocket, { accountId: 'a', roles: [] }, () => ({ queueLimit: 10, highWaterBytes: 100 }));
+    const ran: number[] = [];
+    let finishFirst: () => void = () => undefined;
+    const first = new Promise<void>((resolve) => (finishFirst = resolve));
+    const onError = jest.fn();
+    client.serially(async () => {
+      ran.push(1);
+      await first;
+    }, onError);
+    for (const n of [2, 3]) client.serially(() => Promise.resolve(void ran.push(n)), onError);
+    await Promise.resolve();
+    expect(ran).toEqual([1]);
+
+    socket.readyState = WebSocket.CLOSED; // the client left while its first message was being handled
+    finishFirst();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(ran).toEqual([1]);
+    expect(onError).not.toHaveBeenCalled();
+  });
 });

@@ -40,9 +40,13 @@ export class LiveClient {
     private readonly onDrop: () => void = () => undefined,
   ) {}
 
-  /** Queues `task` behind this client's earlier messages; a failure goes to `onError`, never unhandled. */
+  /**
+   * Queues `task` behind this client's earlier messages; a failure goes to `onError`, never unhandled.
+   * Tasks still queued when the socket is no longer open are skipped: a client that sent a burst of
+   * subscribes and left would otherwise cost a snapshot read each, for nobody.
+   */
   serially(task: () => Promise<void>, onError: (error: unknown) => void): void {
-    this.work = this.work.then(task).catch(onError);
+    this.work = this.work.then(() => (this.socket.readyState === WebSocket.OPEN ? task() : undefined)).catch(onError);
   }
 
   wants(event: LiveEvent): boolean {
