@@ -31,6 +31,7 @@ describe('toLiveEvent', () => {
     const viewers = toLiveEvent('stream.platform.session.viewers', packet('stream.platform.session.viewers', { platformSessionId: 's1', accountId: 'a1', platform: 'twitch', viewerCount: 12, peakViewerCount: 15, platformUserId: 'u-1' }));
     expect(viewers).toMatchObject({ topic: 'sessions', resource: 's1', accountId: 'a1', replay: false, data: { platformSessionId: 's1', accountId: 'a1', platform: 'twitch', viewerCount: 12, peakViewerCount: 15 } });
     expect(viewers?.data).not.toHaveProperty('platformUserId');
+    expect(viewers?.cursor).toBe('');
     if (!viewers) throw new Error('expected an event');
     expect(visibleTo(viewers, { accountId: 'a2', roles: [] }, null)).toBe(false);
     expect(toLiveEvent('stream.broadcast.started', packet('stream.broadcast.started', { broadcastId: 'b' }))?.replay).toBe(true);

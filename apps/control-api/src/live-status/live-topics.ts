@@ -30,7 +30,7 @@ export function isLiveTopic(value: unknown): value is LiveTopic {
  * `accountId` (sessions only) is for filtering and is also in `data`, which is the caller's own id.
  */
 export interface LiveEvent {
-  /** Opaque; the same on every replica for the same Redis message (see cursorOf). */
+  /** Opaque; the same on every replica for the same Redis message (see cursorOf); '' when not replayable. */
   cursor: string;
   topic: LiveTopic;
   /** The Redis topic it came from, e.g. `stream.broadcast.source-changed`. */
@@ -168,14 +168,16 @@ export function toLiveEvent(channel: string, message: string): LiveEvent | null 
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return null;
   const row = data as Row;
   const resource = row[rule.resourceField];
+  const replay = rule.latestValue !== true;
   return {
-    cursor: cursorOf(channel, message),
+    // Latest-value events go out without a cursor: no hash for them (thousands of viewer counts a refresh).
+    cursor: replay ? cursorOf(channel, message) : '',
     topic: rule.topic,
     event: channel,
     resource: typeof resource === 'string' ? resource : null,
     accountId: rule.topic === 'sessions' && typeof row.accountId === 'string' ? row.accountId : null,
     data: rule.toData(row),
-    replay: rule.latestValue !== true,
+    replay,
   };
 }
 
