@@ -51,7 +51,9 @@ COPY --from=build /workspace/dist/apps/media-worker/ ./
 # package.json (its externals at the installed versions) needs.
 COPY --from=build /workspace/package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
-# Files stay root-owned (read-only for the app); the process runs as uid 1000.
+# Files stay root-owned (read-only for the app); the process runs as uid 1000. The recordings
+# directory (STREAM_RECORDINGS_DIR) is the app's: a volume mounted there starts with its owner.
+RUN mkdir -p /var/lib/lib-stream/recordings && chown -R node:node /var/lib/lib-stream
 USER node
 EXPOSE 3001 1935
 STOPSIGNAL SIGTERM

@@ -73,7 +73,7 @@ describe('probeSource with ffprobe, node-media-server 4.4.3 and an FFmpeg publis
       expect(result.audio).not.toBeNull();
       return result;
     });
-    expect(probe.video).toMatchObject({ codec: 'h264', width: 640, height: 360 });
+    expect(probe.video).toMatchObject({ codec: 'h264', width: 320, height: 180 });
     expect(probe.audio).toEqual({ codec: 'aac', sampleRate: 44100, channels: 2 });
     expect(probe.probeMs).toBeLessThan(3000);
   });
