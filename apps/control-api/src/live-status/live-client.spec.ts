@@ -1,6 +1,6 @@
 import { WebSocket } from 'ws';
 
-import { LiveClient } from './live-client';
+import { LiveClient, MAX_PENDING_MESSAGES } from './live-client';
 
 /** Stands in for a ws socket whose buffer the test fills and drains by hand. */
 class FakeSocket {
@@ -25,7 +25,7 @@ const types = (socket: FakeSocket) => socket.sent.map((text) => JSON.parse(text)
 describe('LiveClient', () => {
   it('holds frames while the socket is backed up, drops the oldest beyond the limit and says how many were missed', () => {
     const socket = new FakeSocket();
-    const client = new LiveClient(socket as unknown as WebSocket, { accountId: 'a', roles: [] }, () => ({ queueLimit: 3, highWaterBytes: 100 }));
+    const client = new LiveClient(socket as unknown as WebSocket, { accountId: 'a', roles: [] }, () => ({ queueLimit: 3, queueBytesLimit: 1e6, highWaterBytes: 100 }));
     client.send({ type: 'event', n: 0 });
     socket.bufferedAmount = 1000; // the peer stopped reading
     for (let n = 1; n <= 6; n += 1) client.send({ type: 'event', n });
@@ -38,7 +38,7 @@ describe('LiveClient', () => {
 
   it('sends the frame given to release ahead of those held meanwhile', () => {
     const socket = new FakeSocket();
-    const client = new LiveClient(socket as unknown as WebSocket, { accountId: 'a', roles: [] }, () => ({ queueLimit: 10, highWaterBytes: 100 }));
+    const client = new LiveClient(socket as unknown as WebSocket, { accountId: 'a', roles: [] }, () => ({ queueLimit: 10, queueBytesLimit: 1e6, highWaterBytes: 100 }));
     client.hold();
     client.send({ type: 'event', n: 1 });
     client.release({ type: 'subscribed' });
@@ -47,7 +47,7 @@ describe('LiveClient', () => {
 
   it('skips the messages still queued once the socket is closed', async () => {
     const socket = new FakeSocket();
-    const client = new LiveClient(socket as unknown as WebSocket, { accountId: 'a', roles: [] }, () => ({ queueLimit: 10, highWaterBytes: 100 }));
+    const client = new LiveClient(socket as unknown as WebSocket, { accountId: 'a', roles: [] }, () => ({ queueLimit: 10, queueBytesLimit: 1e6, highWaterBytes: 100 }));
     const ran: number[] = [];
     let finishFirst: () => void = () => undefined;
     const first = new Promise<void>((resolve) => (finishFirst = resolve));
@@ -65,5 +65,34 @@ describe('LiveClient', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(ran).toEqual([1]);
     expect(onError).not.toHaveBeenCalled();
+  });
+
+  it('also drops the oldest past the byte budget (a stuck client cannot hold many large snapshots)', () => {
+    const socket = new FakeSocket();
+    const client = new LiveClient(socket as unknown as WebSocket, { accountId: 'a', roles: [] }, () => ({ queueLimit: 1000, queueBytesLimit: 300, highWaterBytes: 100 }));
+    client.send({ type: 'event', n: 0 });
+    socket.bufferedAmount = 1000; // the peer stopped reading
+    const big = 'x'.repeat(100);
+    for (let n = 1; n <= 5; n += 1) client.send({ type: 'event', n, big });
+    expect(client.droppedTotal).toBe(3);
+    socket.drain();
+    expect(types(socket).map(({ type, n, count }) => ({ type, n, count }))).toEqual([
+      { type: 'event', n: 0, count: undefined },
+      { type: 'missed', n: undefined, count: 3 },
+      { type: 'event', n: 4, count: undefined },
+      { type: 'event', n: 5, count: undefined },
+    ]);
+  });
+
+  it(`refuses messages beyond ${MAX_PENDING_MESSAGES} waiting, and takes them again once they are done`, async () => {
+    const socket = new FakeSocket();
+    const client = new LiveClient(socket as unknown as WebSocket, { accountId: 'a', roles: [] }, () => ({ queueLimit: 10, queueBytesLimit: 1e6, highWaterBytes: 100 }));
+    let finish: () => void = () => undefined;
+    const stuck = new Promise<void>((resolve) => (finish = resolve));
+    const accepted = Array.from({ length: MAX_PENDING_MESSAGES + 2 }, () => client.serially(() => stuck, jest.fn()));
+    expect(accepted).toEqual([...Array(MAX_PENDING_MESSAGES).fill(true), false, false]);
+    finish();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(client.serially(() => Promise.resolve(), jest.fn())).toBe(true);
   });
 });

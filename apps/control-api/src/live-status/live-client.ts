@@ -7,11 +7,16 @@ import { type LiveEvent, type LiveTopic, visibleTo } from './live-topics';
 export interface DeliveryLimits {
   /** Frames held for a client whose socket is backed up; beyond this the oldest are dropped. */
   queueLimit: number;
+  /** Bytes (UTF-16 length of the queued JSON) held the same way: a stuck client cannot pin many large snapshots. */
+  queueBytesLimit: number;
   /** Bytes ws may hold unsent for a socket (its `bufferedAmount`) before frames wait in our queue. */
   highWaterBytes: number;
 }
 
-export const DEFAULT_DELIVERY_LIMITS: DeliveryLimits = { queueLimit: 1000, highWaterBytes: 1024 * 1024 };
+export const DEFAULT_DELIVERY_LIMITS: DeliveryLimits = { queueLimit: 1000, queueBytesLimit: 4 * 1024 * 1024, highWaterBytes: 1024 * 1024 };
+
+/** Messages a client may have waiting or in progress (each subscribe reads a snapshot); more are refused. */
+export const MAX_PENDING_MESSAGES = 4;
 
 /**
  * One connected dashboard: its principal, its subscriptions and its own bounded queue. A slow
@@ -27,6 +32,9 @@ export class LiveClient {
   private droppedSinceNotice = 0;
   droppedTotal = 0;
   private readonly queue: string[] = [];
+  private queuedBytes = 0;
+  /** Messages queued by `serially` and not finished yet. */
+  private pending = 0;
   /** While a snapshot is being read, events wait here so `subscribed` goes out before them. */
   private held: string[] | null = null;
   /** Messages of one client are handled one after another (a subscribe may wait for a snapshot). */
@@ -44,9 +52,17 @@ export class LiveClient {
    * Queues `task` behind this client's earlier messages; a failure goes to `onError`, never unhandled.
    * Tasks still queued when the socket is no longer open are skipped: a client that sent a burst of
    * subscribes and left would otherwise cost a snapshot read each, for nobody.
+   * Returns false (and queues nothing) when MAX_PENDING_MESSAGES are already waiting: a flood of
+   * subscribes must not queue unbounded snapshot reads.
    */
-  serially(task: () => Promise<void>, onError: (error: unknown) => void): void {
-    this.work = this.work.then(() => (this.socket.readyState === WebSocket.OPEN ? task() : undefined)).catch(onError);
+  serially(task: () => Promise<void>, onError: (error: unknown) => void): boolean {
+    if (this.pending >= MAX_PENDING_MESSAGES) return false;
+    this.pending += 1;
+    this.work = this.work
+      .then(() => (this.socket.readyState === WebSocket.OPEN ? task() : undefined))
+      .catch(onError)
+      .finally(() => (this.pending -= 1));
+    return true;
   }
 
   wants(event: LiveEvent): boolean {
@@ -81,8 +97,11 @@ export class LiveClient {
 
   private enqueue(text: string): void {
     this.queue.push(text);
-    if (this.queue.length > this.limits().queueLimit) {
-      this.queue.shift();
+    this.queuedBytes += text.length;
+    const { queueLimit, queueBytesLimit } = this.limits();
+    // Drop oldest past either limit, but keep the newest frame even if it alone is over the byte budget.
+    while (this.queue.length > 1 && (this.queue.length > queueLimit || this.queuedBytes > queueBytesLimit)) {
+      this.queuedBytes -= (this.queue.shift() as string).length;
       this.droppedSinceNotice += 1;
       this.droppedTotal += 1;
       this.onDrop();
@@ -99,7 +118,9 @@ export class LiveClient {
         this.droppedSinceNotice = 0;
         this.socket.send(JSON.stringify({ type: 'missed', count }));
       }
-      this.socket.send(this.queue.shift() as string, this.written);
+      const text = this.queue.shift() as string;
+      this.queuedBytes -= text.length;
+      this.socket.send(text, this.written);
     }
   };
 

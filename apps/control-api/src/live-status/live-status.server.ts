@@ -13,7 +13,7 @@ import type { Principal } from '../auth/principal';
 import { BroadcastsService } from '../broadcasts/broadcasts.service';
 import { CamerasService } from '../cameras/cameras.service';
 import { SessionsService } from '../sessions/sessions.service';
-import { DEFAULT_DELIVERY_LIMITS, type DeliveryLimits, LiveClient } from './live-client';
+import { DEFAULT_DELIVERY_LIMITS, type DeliveryLimits, LiveClient, MAX_PENDING_MESSAGES } from './live-client';
 import { LiveEventFeed } from './live-event-feed';
 import { LiveTicketStore, type TicketHolder } from './live-ticket.store';
 import { type LiveEvent, type LiveTopic, ROLE_FOR_TOPIC, cameraMetadata, isLiveTopic } from './live-topics';
@@ -166,16 +166,17 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
     };
     closeAtExpiry();
     ws.on('pong', () => (client.alive = true));
-    ws.on('message', (data, isBinary) =>
-      client.serially(
+    ws.on('message', (data, isBinary) => {
+      const queued = client.serially(
         () => this.onMessage(client, data, isBinary),
         (error) => {
           // Only the class: a message could name hosts; the client gets no detail either.
           this.logger.warn({ msg: 'live status message failed', error: (error as Error)?.name });
           sendError(client, 'INTERNAL', 'The message could not be handled');
         },
-      ),
-    );
+      );
+      if (!queued) sendError(client, 'TOO_MANY_REQUESTS', `At most ${MAX_PENDING_MESSAGES} messages may wait for an answer; wait for subscribed before sending more`);
+    });
     ws.on('close', () => {
       if (expiry) clearTimeout(expiry);
       this.clients.delete(client);

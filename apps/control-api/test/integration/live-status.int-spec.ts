@@ -371,7 +371,7 @@ describe('live status over WebSocket across two control-api replicas (/stream/ev
 
   it('drops the oldest frames of a paused client, tells it how many it missed, and keeps the others whole', async () => {
     const server = replicas[0].app.get(LiveStatusServer);
-    server.limits = { queueLimit: 8, highWaterBytes: 64 * 1024 };
+    server.limits = { queueLimit: 8, queueBytesLimit: 4 * 1024 * 1024, highWaterBytes: 64 * 1024 };
     const slow = await open(0, admin());
     const fast = await open(0, admin());
     await slow.subscribe({ topics: ['broadcasts'] });
@@ -405,7 +405,7 @@ describe('live status over WebSocket across two control-api replicas (/stream/ev
     expect(got.length + (missed.count as number)).toBeLessThanOrEqual(sent.length);
     const metrics = await replicas[0].app.get(MetricsService).registry.getSingleMetricAsString('lib_stream_live_status_dropped_frames_total');
     expect(metrics).toMatch(/lib_stream_live_status_dropped_frames_total\{[^}]*\} [1-9]/);
-    server.limits = { queueLimit: 1000, highWaterBytes: 1024 * 1024 };
+    server.limits = { queueLimit: 1000, queueBytesLimit: 4 * 1024 * 1024, highWaterBytes: 1024 * 1024 };
   });
 
   it('cuts a socket that did not answer the previous heartbeat ping, and keeps the ones that did', async () => {
