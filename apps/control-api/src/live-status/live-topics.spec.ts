@@ -27,6 +27,15 @@ describe('toLiveEvent', () => {
     expect(event?.data).toEqual({ broadcastId: 'b1', destinationId: 'd1', index: 1, label: 'rtmp://x/app/****', state: 'retrying', previousState: 'connecting', reason: 'exited', retryCount: 1 });
   });
 
+  it('masks a destination label again when the publisher sent it unmasked (stream key, credentials, signed query)', () => {
+    const label = (value: string) =>
+      toLiveEvent('stream.broadcast.destination-changed', packet('stream.broadcast.destination-changed', { broadcastId: 'b1', destinationId: 'd1', label: value }))?.data.label;
+    expect(label('rtmp://x/app/sk_9')).toBe('rtmp://x/app/****');
+    expect(label('rtmp://user:pw@x/app/sk_9')).toBe('rtmp://x/app/****');
+    expect(label('https://cdn.example/live.m3u8?token=sig_1')).toBe('https://cdn.example/live.m3u8');
+    expect(label('rtmp://x/app/****')).toBe('rtmp://x/app/****');
+  });
+
   it('makes viewer counts latest-value session events: owner only, not for the replay window', () => {
     const viewers = toLiveEvent('stream.platform.session.viewers', packet('stream.platform.session.viewers', { platformSessionId: 's1', accountId: 'a1', platform: 'twitch', viewerCount: 12, peakViewerCount: 15, platformUserId: 'u-1' }));
     expect(viewers).toMatchObject({ topic: 'sessions', resource: 's1', accountId: 'a1', replay: false, data: { platformSessionId: 's1', accountId: 'a1', platform: 'twitch', viewerCount: 12, peakViewerCount: 15 } });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import { ConsumedTopic, EventTopic, Role } from '@lib-stream/contracts';
+import { maskMediaUrl, maskStreamKeysInText } from '@lib-stream/stream-key';
 
 import type { Principal } from '../auth/principal';
 
@@ -82,7 +83,7 @@ const RULES: Record<string, TopicRule> = {
   [EventTopic.BroadcastDestinationChanged]: {
     topic: 'broadcasts',
     resourceField: 'broadcastId',
-    toData: fields('broadcastId', 'destinationId', 'index', 'label', 'state', 'previousState', 'reason', 'retryCount'),
+    toData: (data) => remaskLabel(pick(data, [...HEADER, 'broadcastId', 'destinationId', 'index', 'label', 'state', 'previousState', 'reason', 'retryCount'])),
   },
   // Recordings: counts and sizes only; the segment's path on the worker's disk stays internal.
   [EventTopic.BroadcastRecordingSegment]: {
@@ -112,6 +113,15 @@ const RULES: Record<string, TopicRule> = {
   },
   [EventTopic.AudiencePulse]: { topic: 'pulse', resourceField: 'platformSessionId', toData: pulseSummary },
 };
+
+/**
+ * Defence in depth: the publisher already masks `label`, but a publisher bug must not put a stream
+ * key on every dashboard, so it is masked again here (a masked label stays as it is).
+ */
+function remaskLabel(row: Row): Row {
+  if (typeof row.label === 'string') row.label = maskStreamKeysInText(maskMediaUrl(row.label));
+  return row;
+}
 
 /** A camera's metadata reduced to its known scalar fields (codecs, size, rates), or null. */
 export function cameraMetadata(metadata: unknown): Row | null {
