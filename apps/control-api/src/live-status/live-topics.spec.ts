@@ -68,4 +68,12 @@ describe('pulseSummary', () => {
     expect(summary).toEqual({ pulseId: 'p', entries: 2, counts: { hype: 1, calm: 1 }, meanIntensity: 0.75 });
     expect(pulseSummary({ sentiments: [] })).toMatchObject({ entries: 0, meanIntensity: null });
   });
+
+  it('counts categories named __proto__ or constructor like any other, and keeps the mean intensity within 0..1', () => {
+    const summary = pulseSummary({ sentiments: [{ category: '__proto__', intensity: 5 }, { category: 'constructor', intensity: -3 }, { category: 'constructor', intensity: 1 }] });
+    // As a dashboard reads it: JSON.parse makes `__proto__` an own key.
+    expect(Object.entries(JSON.parse(JSON.stringify(summary.counts)) as object)).toEqual([['__proto__', 1], ['constructor', 2]]);
+    expect(summary.meanIntensity).toBe(0.667);
+    expect(pulseSummary({ sentiments: [{ category: 'hype', intensity: 40 }] }).meanIntensity).toBe(1);
+  });
 });

@@ -136,14 +136,16 @@ export const LIVE_CHANNEL_PATTERNS = ['stream.*', 'camera.stream.*'] as const;
  * null when the pulse had none). Tracking ids and viewer types never leave here.
  */
 export function pulseSummary(data: Row): Row {
-  const counts: Record<string, number> = {};
+  // No prototype: a category named `__proto__` or `constructor` is counted like any other.
+  const counts: Record<string, number> = Object.create(null) as Record<string, number>;
   let total = 0;
   let intensitySum = 0;
   for (const entry of Array.isArray(data.sentiments) ? (data.sentiments as Row[]) : []) {
     if (typeof entry?.category !== 'string') continue;
     counts[entry.category] = (counts[entry.category] ?? 0) + 1;
     total += 1;
-    intensitySum += typeof entry.intensity === 'number' ? entry.intensity : 0;
+    // Each intensity clamped to 0..1 (a bad value is 0), so the mean stays in 0..1.
+    intensitySum += typeof entry.intensity === 'number' && Number.isFinite(entry.intensity) ? Math.min(1, Math.max(0, entry.intensity)) : 0;
   }
   return {
     ...pick(data, ['pulseId', 'platformSessionId', 'streamSessionId', 'timestamp', 'intervalSeconds', 'approximateViewerCount']),
