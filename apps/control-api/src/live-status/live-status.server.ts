@@ -16,6 +16,7 @@ import { SessionsService } from '../sessions/sessions.service';
 import { DEFAULT_DELIVERY_LIMITS, type DeliveryLimits, LiveClient, MAX_PENDING_MESSAGES } from './live-client';
 import { LiveEventFeed } from './live-event-feed';
 import { LiveTicketStore, type TicketHolder } from './live-ticket.store';
+import { withRedisDeadline } from './redis-deadline';
 import { type LiveEvent, type LiveTopic, ROLE_FOR_TOPIC, cameraMetadata, isLiveTopic } from './live-topics';
 
 export const LIVE_STATUS_PATH = '/stream/events';
@@ -283,7 +284,8 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
    * Current state where it is cheap: active broadcasts (the REST status view, URLs masked, plus
    * `healthReason` as in health events), cameras
    * (cameraSnapshot) and the caller's own active sessions. Pulses have none (null). If Redis is away the
-   * snapshot is null with `snapshotError`; the subscription itself stands.
+   * snapshot is null with `snapshotError`; the subscription itself stands. Each read gives up after
+   * LIVE_REDIS_TIMEOUT_MS (a stalled Redis must not hold the subscribe).
    */
   private async snapshot(topics: LiveTopic[], principal: Principal, resource: string | null): Promise<{ snapshot: Record<string, unknown>; snapshotError?: string }> {
     const snapshot: Record<string, unknown> = {};
@@ -291,13 +293,13 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
       for (const topic of topics) {
         if (topic === 'broadcasts') {
           // With the reason health events carry, so a dashboard that joins late can show it too.
-          snapshot[topic] = (await this.broadcasts.list(true))
+          snapshot[topic] = (await withRedisDeadline(this.broadcasts.list(true)))
             .filter((b) => resource === null || b.broadcastId === resource)
             .map((b) => ({ ...b, healthReason: healthReason(b.health, b.destinations.map((d) => d.state)) }));
         } else if (topic === 'cameras') {
           snapshot[topic] = await this.cameraSnapshot(resource);
         } else if (topic === 'sessions') {
-          const own = (await this.sessions.activeSessions()).filter((s) => s.accountId === principal.accountId && (resource === null || s.platformSessionId === resource));
+          const own = (await withRedisDeadline(this.sessions.activeSessions())).filter((s) => s.accountId === principal.accountId && (resource === null || s.platformSessionId === resource));
           snapshot[topic] = own.map(({ platformSessionId, platform, state, inGameSessionId, startedAt, viewerCount, peakViewerCount }) => ({
             platformSessionId,
             platform,
@@ -325,7 +327,7 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
    */
   private async currentViewers(principal: Principal, resource: string | null): Promise<object[]> {
     try {
-      const own = (await this.sessions.activeSessions()).filter((s) => s.accountId === principal.accountId && (resource === null || s.platformSessionId === resource));
+      const own = (await withRedisDeadline(this.sessions.activeSessions())).filter((s) => s.accountId === principal.accountId && (resource === null || s.platformSessionId === resource));
       const timestamp = new Date().toISOString();
       return own.map(({ platformSessionId, accountId, platform, viewerCount, peakViewerCount }) => ({
         type: 'event',
@@ -346,7 +348,7 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
    * ingest or RTMP URL.
    */
   private async cameraSnapshot(resource: string | null): Promise<object[]> {
-    const { cameras } = await this.cameras.list();
+    const { cameras } = await withRedisDeadline(this.cameras.list());
     return cameras
       .filter((camera) => resource === null || camera.cameraId === resource)
       .map(({ cameraId, name, source, state, liveSince, workerId, metadata }) => ({ cameraId, name, source, state, liveSince, workerId, metadata: cameraMetadata(metadata) }));

@@ -6,6 +6,7 @@ import { Role } from '@lib-stream/contracts';
 import { REDIS } from '@lib-stream/nest-kit';
 
 import type { Principal } from '../auth/principal';
+import { withRedisDeadline } from './redis-deadline';
 
 /** How long a ticket may wait before the upgrade that uses it, in seconds. */
 export const LIVE_TICKET_TTL_SECONDS = 30;
@@ -29,19 +30,19 @@ const KNOWN_ROLES = new Set<string>(Object.values(Role));
 export class LiveTicketStore {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
-  /** A fresh ticket for `holder`; Redis errors propagate (the REST filter answers 503). */
+  /** A fresh ticket for `holder`; ServiceUnavailableError when Redis fails or stalls (the REST filter answers 503 with Retry-After). */
   async issue(holder: TicketHolder): Promise<{ ticket: string; expiresInSeconds: number }> {
     const ticket = randomBytes(32).toString('base64url');
     // A ticket never outlives the token it was issued for.
     const ttlMs = Math.min(LIVE_TICKET_TTL_SECONDS * 1000, holder.expiresAtMs - Date.now());
     const value = JSON.stringify({ accountId: holder.principal.accountId, roles: holder.principal.roles, expiresAtMs: holder.expiresAtMs });
-    await this.redis.set(ticketKey(ticket), value, 'PX', Math.max(1, ttlMs));
+    await withRedisDeadline(this.redis.set(ticketKey(ticket), value, 'PX', Math.max(1, ttlMs)));
     return { ticket, expiresInSeconds: Math.max(0, Math.floor(ttlMs / 1000)) };
   }
 
-  /** The holder once; null for an unknown, expired or already used ticket. Redis errors propagate. */
+  /** The holder once; null for an unknown, expired or already used ticket. ServiceUnavailableError when Redis fails or stalls. */
   async consume(ticket: string): Promise<TicketHolder | null> {
-    const raw = await this.redis.getdel(ticketKey(ticket));
+    const raw = await withRedisDeadline(this.redis.getdel(ticketKey(ticket)));
     if (!raw) return null;
     const { accountId, roles, expiresAtMs } = JSON.parse(raw) as { accountId: string; roles: unknown[]; expiresAtMs: number };
     if (expiresAtMs <= Date.now()) return null;
