@@ -194,7 +194,7 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
   private resyncAll(): void {
     for (const client of this.clients) {
       if (client.subscriptions.size === 0) continue;
-      client.send({ type: 'resync', topics: [...client.subscriptions.keys()], message: 'Events may have been missed while Redis was unreachable; subscribe again for a fresh snapshot' });
+      client.send({ type: 'resync', topics: [...client.subscriptions.keys()], snapshotFollows: false, message: 'Events may have been missed while Redis was unreachable; subscribe again for a fresh snapshot' });
     }
   }
 
@@ -246,7 +246,7 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
         }
         return;
       }
-      client.send({ type: 'resync', topics, message: 'The cursor is older than the replay window; take the snapshot that follows instead' });
+      client.send({ type: 'resync', topics, snapshotFollows: true, message: 'The cursor is older than the replay window; take the snapshot that follows instead' });
     }
     client.hold();
     const cursor = this.feed.window.latest();

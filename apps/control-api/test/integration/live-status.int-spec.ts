@@ -366,6 +366,7 @@ describe('live status over WebSocket across two control-api replicas (/stream/ev
     const stale = await open(1, admin());
     await stale.subscribe({ topics: ['broadcasts'], since: 'a-cursor-nobody-issued' });
     expect(stale.frames.map((f) => f.type)).toEqual(['resync', 'subscribed']);
+    expect(stale.frames[0]).toMatchObject({ snapshotFollows: true });
     expect(stale.frames[1]).toMatchObject({ resumed: false, snapshot: { broadcasts: [] } });
   });
 
@@ -434,7 +435,8 @@ describe('live status over WebSocket across two control-api replicas (/stream/ev
     const subscribers = clients.filter((line) => / name=\S+:live-status /.test(line)).map((line) => (/\bid=(\d+)/.exec(line) as RegExpExecArray)[1]);
     expect(subscribers).toHaveLength(2); // one per replica, however many sockets
     for (const id of subscribers) await publisher.client('KILL', 'ID', id);
-    expect(await dashboard.next((f) => f.type === 'resync')).toMatchObject({ topics: ['broadcasts'] });
+    // No snapshot follows this one: the client must subscribe again.
+    expect(await dashboard.next((f) => f.type === 'resync')).toMatchObject({ topics: ['broadcasts'], snapshotFollows: false });
 
     const late = await open(0, admin());
     expect(await late.subscribe({ topics: ['broadcasts'], resource: 'gap-2', since: before.cursor })).toMatchObject({ type: 'subscribed', resumed: false });

@@ -175,11 +175,10 @@ function onFrame(frame) {
       applyEvent(frame);
       break;
     case 'resync':
-      // The cursor is too old or Redis was cut: start again from a fresh snapshot.
+      // The cursor is too old (a snapshot follows) or Redis was cut (none follows: subscribe again).
       state.cursor = null;
       notice('Resynchronised after a gap.');
-      // (A stale cursor's resync is followed by a snapshot anyway; one more is harmless.)
-      if (Array.isArray(frame.topics) && frame.topics.length > 0) subscribe(frame.topics);
+      if (frame.snapshotFollows === false && Array.isArray(frame.topics) && frame.topics.length > 0) subscribe(frame.topics);
       break;
     case 'missed':
       notice(`${frame.count} update(s) missed (slow connection); reloading the current state.`);
