@@ -283,41 +283,49 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
   /**
    * Current state where it is cheap: active broadcasts (the REST status view, URLs masked, plus
    * `healthReason` as in health events), cameras
-   * (cameraSnapshot) and the caller's own active sessions. Pulses have none (null). If Redis is away the
-   * snapshot is null with `snapshotError`; the subscription itself stands. Each read gives up after
-   * LIVE_REDIS_TIMEOUT_MS (a stalled Redis must not hold the subscribe).
+   * (cameraSnapshot) and the caller's own active sessions. Pulses have none (null). Topics whose read
+   * failed are null, named in `snapshotErrorTopics` and `snapshotError`; the others are still there
+   * (cameras degrade to state `unknown` by themselves), and the subscription stands. Each read gives
+   * up after LIVE_REDIS_TIMEOUT_MS (a stalled Redis must not hold the subscribe).
    */
-  private async snapshot(topics: LiveTopic[], principal: Principal, resource: string | null): Promise<{ snapshot: Record<string, unknown>; snapshotError?: string }> {
+  private async snapshot(topics: LiveTopic[], principal: Principal, resource: string | null): Promise<{ snapshot: Record<string, unknown>; snapshotError?: string; snapshotErrorTopics?: LiveTopic[] }> {
     const snapshot: Record<string, unknown> = {};
-    try {
-      for (const topic of topics) {
-        if (topic === 'broadcasts') {
-          // With the reason health events carry, so a dashboard that joins late can show it too.
-          snapshot[topic] = (await withRedisDeadline(this.broadcasts.list(true)))
-            .filter((b) => resource === null || b.broadcastId === resource)
-            .map((b) => ({ ...b, healthReason: healthReason(b.health, b.destinations.map((d) => d.state)) }));
-        } else if (topic === 'cameras') {
-          snapshot[topic] = await this.cameraSnapshot(resource);
-        } else if (topic === 'sessions') {
-          const own = (await withRedisDeadline(this.sessions.activeSessions())).filter((s) => s.accountId === principal.accountId && (resource === null || s.platformSessionId === resource));
-          snapshot[topic] = own.map(({ platformSessionId, platform, state, inGameSessionId, startedAt, viewerCount, peakViewerCount }) => ({
-            platformSessionId,
-            platform,
-            state,
-            inGameSessionId,
-            startedAt,
-            viewerCount,
-            peakViewerCount,
-          }));
-        } else {
-          snapshot[topic] = null;
-        }
+    const failed: LiveTopic[] = [];
+    // One topic at a time, each on its own: a failing read blanks only its own topic.
+    for (const topic of topics) {
+      try {
+        snapshot[topic] = await this.topicSnapshot(topic, principal, resource);
+      } catch (error) {
+        this.logger.warn({ msg: 'live status snapshot failed', topic, error: (error as Error).name });
+        snapshot[topic] = null;
+        failed.push(topic);
       }
-      return { snapshot };
-    } catch (error) {
-      this.logger.warn({ msg: 'live status snapshot failed', error: (error as Error).name });
-      return { snapshot: Object.fromEntries(topics.map((topic) => [topic, null])), snapshotError: 'Current state is unavailable (dependency down); events still follow' };
     }
+    if (failed.length === 0) return { snapshot };
+    return { snapshot, snapshotError: `Current state of ${failed.join(', ')} is unavailable (dependency down); events still follow`, snapshotErrorTopics: failed };
+  }
+
+  private async topicSnapshot(topic: LiveTopic, principal: Principal, resource: string | null): Promise<unknown> {
+    if (topic === 'broadcasts') {
+      // With the reason health events carry, so a dashboard that joins late can show it too.
+      return (await withRedisDeadline(this.broadcasts.list(true)))
+        .filter((b) => resource === null || b.broadcastId === resource)
+        .map((b) => ({ ...b, healthReason: healthReason(b.health, b.destinations.map((d) => d.state)) }));
+    }
+    if (topic === 'cameras') return this.cameraSnapshot(resource);
+    if (topic === 'sessions') {
+      const own = (await withRedisDeadline(this.sessions.activeSessions())).filter((s) => s.accountId === principal.accountId && (resource === null || s.platformSessionId === resource));
+      return own.map(({ platformSessionId, platform, state, inGameSessionId, startedAt, viewerCount, peakViewerCount }) => ({
+        platformSessionId,
+        platform,
+        state,
+        inGameSessionId,
+        startedAt,
+        viewerCount,
+        peakViewerCount,
+      }));
+    }
+    return null;
   }
 
   /**

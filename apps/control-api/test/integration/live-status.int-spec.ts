@@ -7,6 +7,7 @@ import { CameraKeys, type CameraRegistryEntry, ConsumedTopic, EventTopic, type P
 import { MetricsService } from '@lib-stream/nest-kit';
 import { type TestDatabase, bearerToken, createTestDatabase, expectEventually, findLeaks, testRedisUrl } from '@lib-stream/testing';
 
+import { BroadcastsService } from '../../src/broadcasts/broadcasts.service';
 import { LiveEventFeed } from '../../src/live-status/live-event-feed';
 import { LiveStatusServer, TOKEN_EXPIRED_CLOSE_CODE } from '../../src/live-status/live-status.server';
 import { ViewerCountRefresher } from '../../src/sessions/viewer-counts/viewer-count-refresher';
@@ -549,6 +550,19 @@ describe('live status over WebSocket across two control-api replicas (/stream/ev
       expect(findLeaks({ frames }, [streamKey, offline.streamKey, ENGINE_KEY, 'enc:', 'rtmp://', 'ingest-session-1'])).toEqual({});
     } finally {
       await publisher.del(CameraKeys.registry(camera.cameraId), CameraKeys.registry(engineId));
+    }
+  });
+
+  it('keeps the other topics of a snapshot when one topic\'s read fails, and names the failed one', async () => {
+    // The broadcasts read fails once (as a database outage would); cameras must still come back.
+    const list = jest.spyOn(replicas[0].app.get(BroadcastsService), 'list').mockRejectedValueOnce(new Error('database down'));
+    try {
+      const dashboard = await open(0, admin());
+      const subscribed = await dashboard.subscribe({ topics: ['broadcasts', 'cameras'] });
+      expect(subscribed).toMatchObject({ type: 'subscribed', snapshot: { broadcasts: null, cameras: expect.any(Array) }, snapshotErrorTopics: ['broadcasts'], snapshotError: expect.stringContaining('broadcasts') });
+      expect(subscribed.snapshotError).not.toContain('cameras');
+    } finally {
+      list.mockRestore();
     }
   });
 
