@@ -252,6 +252,17 @@ describe('operator page /ops in a browser', () => {
     expect(await page.evaluate('window.__injected')).toBeUndefined();
   });
 
+  it('signs in with a #token= followed while the page is already open (hash-only navigation), and strips it', async () => {
+    const developer = bearerToken(`ops-dev-${randomUUID()}`, ['developer']).replace(/^Bearer /, '');
+    // A string expression: the e2e project has no DOM types. (A JWT has no quote or backslash.)
+    await page.evaluate(`location.hash = 'token=${developer}'`);
+    // The developer-only token shows the pulse table alone once the page signed in with it.
+    await expectEventually(async () => expect(await page.locator('section[data-topic="broadcasts"]').isHidden()).toBe(true), { timeoutMs: 5_000, intervalMs: 100 });
+    await expectEventually(async () => expect(await connection()).toBe('live'), { timeoutMs: 10_000, intervalMs: 100 });
+    expect(page.url()).toBe(`http://127.0.0.1:${ports.api}/ops`);
+    expect(await page.evaluate("sessionStorage.getItem('lib-stream-ops-token')")).toBe(developer);
+  });
+
   it('leaves no browser process and no profile behind', async () => {
     socket?.terminate();
     await context?.close();

@@ -36,14 +36,18 @@ const state = {
 
 // ---- token ----------------------------------------------------------------------------------
 
-/** `#token=` wins (and is removed from the address bar and history); otherwise this tab's storage. */
-function initialToken() {
+/** A `#token=` in the address: stored in this tab and removed from the address bar and history; or null. */
+function takeHashToken() {
   const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
-  if (fromHash) {
-    sessionStorage.setItem(TOKEN_KEY, fromHash);
-    history.replaceState(null, '', location.pathname + location.search);
-  }
-  return sessionStorage.getItem(TOKEN_KEY);
+  if (!fromHash) return null;
+  sessionStorage.setItem(TOKEN_KEY, fromHash);
+  history.replaceState(null, '', location.pathname + location.search);
+  return fromHash;
+}
+
+/** `#token=` wins; otherwise this tab's storage. */
+function initialToken() {
+  return takeHashToken() ?? sessionStorage.getItem(TOKEN_KEY);
 }
 
 /** The roles claimed by the token (unverified: only to choose topics; the server decides). */
@@ -366,6 +370,13 @@ $('login').addEventListener('submit', (event) => {
   signIn(token);
 });
 $('forget').addEventListener('click', () => signOut('Token forgotten.'));
+// A `#token=` link followed while /ops is already open only changes the hash: sign in with it too.
+window.addEventListener('hashchange', () => {
+  const token = takeHashToken();
+  if (!token) return;
+  state.cursor = null; // another token may see other topics: start from a fresh snapshot
+  signIn(token);
+});
 
 const token = initialToken();
 if (token) signIn(token);
