@@ -13,7 +13,7 @@ export class LiveTicketResponse {
   @ApiProperty({ description: 'Single-use: open ws(s)://<host>/stream/events?ticket=<ticket> before it expires' })
   ticket: string;
 
-  @ApiProperty({ description: 'Seconds left to use it (30, or less when the bearer token expires sooner)', example: 30 })
+  @ApiProperty({ description: 'Seconds left to use it: 30, or less when the bearer token expires sooner (never past its exp)', example: 30 })
   expiresInSeconds: number;
 }
 
@@ -36,6 +36,7 @@ export class LiveTicketController {
   issue(@CurrentPrincipal() principal: Principal, @Headers('authorization') authorization: string): Promise<LiveTicketResponse> {
     // The guard has verified this header; the socket must not outlive the token behind the ticket.
     const token = authorization.replace(/^Bearer\s+/i, '');
-    return this.tickets.issue({ principal, expiresAtMs: acceptedUntilMs(token, this.config) });
+    // The ticket's own life ends at the token's exp (no clock tolerance), the socket's with the tolerance.
+    return this.tickets.issue({ principal, expiresAtMs: acceptedUntilMs(token, this.config) }, acceptedUntilMs(token, { STREAM_AUTH_JWT_CLOCK_TOLERANCE_SECONDS: 0 }));
   }
 }

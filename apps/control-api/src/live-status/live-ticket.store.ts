@@ -30,11 +30,15 @@ const KNOWN_ROLES = new Set<string>(Object.values(Role));
 export class LiveTicketStore {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
-  /** A fresh ticket for `holder`; ServiceUnavailableError when Redis fails or stalls (the REST filter answers 503 with Retry-After). */
-  async issue(holder: TicketHolder): Promise<{ ticket: string; expiresInSeconds: number }> {
+  /**
+   * A fresh ticket for `holder`, usable until `tokenExpiresAtMs` at the latest (default: the holder's
+   * expiresAtMs); ServiceUnavailableError when Redis fails or stalls (the REST filter answers 503 with Retry-After).
+   */
+  async issue(holder: TicketHolder, tokenExpiresAtMs = holder.expiresAtMs): Promise<{ ticket: string; expiresInSeconds: number }> {
     const ticket = randomBytes(32).toString('base64url');
-    // A ticket never outlives the token it was issued for.
-    const ttlMs = Math.min(LIVE_TICKET_TTL_SECONDS * 1000, holder.expiresAtMs - Date.now());
+    // A ticket never outlives the token it was issued for: its `exp` itself (ms since the epoch),
+    // not the clock tolerance after it, so `expiresInSeconds` never promises more than the token has left.
+    const ttlMs = Math.min(LIVE_TICKET_TTL_SECONDS * 1000, tokenExpiresAtMs - Date.now());
     const value = JSON.stringify({ accountId: holder.principal.accountId, roles: holder.principal.roles, expiresAtMs: holder.expiresAtMs });
     await withRedisDeadline(this.redis.set(ticketKey(ticket), value, 'PX', Math.max(1, ttlMs)));
     return { ticket, expiresInSeconds: Math.max(0, Math.floor(ttlMs / 1000)) };

@@ -53,6 +53,13 @@ describe('live status while Redis stalls (SIGSTOP)', () => {
     await server?.dispose();
   });
 
+  it('never gives a ticket more seconds than its token has left (the clock tolerance is not promised)', async () => {
+    // The default 5 s tolerance: before, a token with 3 s left got a ticket said to last 7 s.
+    const response = await fetch(`http://${base}/stream/events/ticket`, { method: 'POST', headers: { Authorization: bearerToken(`admin-${randomUUID()}`, ['admin'], undefined, 3) } });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { expiresInSeconds: number }).expiresInSeconds).toBeLessThanOrEqual(3);
+  });
+
   it('answers the ticket route and a ticket upgrade 503 with Retry-After, and a subscribe with snapshotError', async () => {
     // A ticket issued before the stall, so the upgrade has a well-formed one to look up.
     const issued = await fetch(`http://${base}/stream/events/ticket`, { method: 'POST', headers: { Authorization: admin } });
