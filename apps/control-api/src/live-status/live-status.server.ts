@@ -113,10 +113,21 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
       refuse(socket, 404, ErrorCode.NotFound, 'No WebSocket endpoint here; live status is at /stream/events');
       return;
     }
+    // Checked before the ticket is used up: a request ws would refuse must not cost the caller its ticket.
+    const badHandshake = handshakeProblem(request);
+    if (badHandshake) {
+      refuse(socket, 400, ErrorCode.ValidationFailed, badHandshake);
+      return;
+    }
     void this.authenticate(request.headers.authorization, target.searchParams).then(
       (caller) => {
         // The client may have gone while a ticket was looked up.
         if (socket.destroyed) return;
+        // As the ticket route: a token with none of the roles could subscribe to nothing.
+        if (!caller.principal.roles.some((role) => TOPIC_ROLES.has(role))) {
+          refuse(socket, 403, ErrorCode.Forbidden, 'The token has none of the roles admin, user or developer');
+          return;
+        }
         this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, caller.principal, caller.expiresAtMs));
       },
       (error: unknown) => {
@@ -370,6 +381,22 @@ function eventFrame(event: LiveEvent): object {
 
 function sendError(client: LiveClient, code: string, message: string): void {
   client.send({ type: 'error', code, message });
+}
+
+const TOPIC_ROLES = new Set<string>(Object.values(ROLE_FOR_TOPIC));
+
+/**
+ * What ws's handshake would refuse (method, `Upgrade`, `Sec-WebSocket-Key`, `Sec-WebSocket-Version`
+ * 8 or 13, as RFC 6455 §4.2.1 asks), or null for a request it accepts.
+ */
+function handshakeProblem(request: IncomingMessage): string | null {
+  if (request.method !== 'GET') return 'A WebSocket upgrade is a GET';
+  if (request.headers.upgrade?.toLowerCase() !== 'websocket') return 'Upgrade must be websocket';
+  const key = request.headers['sec-websocket-key'];
+  if (typeof key !== 'string' || !/^[+/0-9A-Za-z]{22}==$/.test(key)) return 'Sec-WebSocket-Key is missing or invalid';
+  const version = Number(request.headers['sec-websocket-version']);
+  if (version !== 8 && version !== 13) return 'Sec-WebSocket-Version must be 13';
+  return null;
 }
 
 /** The request target as a URL, or null for one URL cannot read (an exception here would be uncaught). */

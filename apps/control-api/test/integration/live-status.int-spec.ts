@@ -485,6 +485,29 @@ describe('live status over WebSocket across two control-api replicas (/stream/ev
     expect(JSON.parse(both.body).message).toBe('Send either Authorization or ?ticket=, not both');
   });
 
+  it('keeps a ticket whose upgrade fails the handshake (checked before it is used up), and refuses a token with no roles with a 403', async () => {
+    const { body } = await ticketFor(0, admin());
+    const { port } = new URL(urls[0]);
+    // No Sec-WebSocket-Key: ws would refuse this handshake, so the ticket must not be spent on it.
+    const statusLine = await new Promise<string>((resolve, reject) => {
+      const raw = connect(Number(port), '127.0.0.1', () =>
+        raw.write(`GET /stream/events?ticket=${body.ticket} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\r\n`),
+      );
+      raw.once('data', (chunk) => (resolve(String(chunk).split('\r\n')[0]), raw.destroy()));
+      raw.once('error', reject);
+    });
+    expect(statusLine).toBe('HTTP/1.1 400 Bad Request');
+    const browser = await Dashboard.open(withTicket(0, body.ticket), null);
+    dashboards.push(browser);
+    expect(await browser.subscribe({ topics: ['broadcasts'] })).toMatchObject({ type: 'subscribed' });
+
+    const noRoles = bearerToken(`nobody-${randomUUID()}`, []);
+    tokens.push(noRoles);
+    const refused = await refusedUpgrade(urls[0], { Authorization: noRoles });
+    expect(refused.status).toBe(403);
+    expect(JSON.parse(refused.body)).toMatchObject({ statusCode: 403, code: 'FORBIDDEN' });
+  });
+
   it('carries the roles of the token it was issued for, refuses the route without a token, and expires with that token', async () => {
     const accountId = `user-${randomUUID()}`;
     const user = await Dashboard.open(withTicket(0, (await ticketFor(1, bearerToken(accountId, ['user']))).body.ticket), null);
