@@ -535,37 +535,41 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     // The room's audio arrives as RTP (G.711 µ-law: a static payload type, no SDP needed).
     const rtpPort = await freePort();
     const rtpSender = spawn('ffmpeg', ['-v', 'error', '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=8000', '-c:a', 'pcm_mulaw', '-f', 'rtp', `rtp://127.0.0.1:${rtpPort}`], { stdio: 'ignore' });
-    const roomId = randomUUID();
-    const packet = (pattern: string, data: object) => JSON.stringify({ pattern, data: { eventId: randomUUID(), timestamp: new Date().toISOString(), roomId, ...data } });
-    // Not RTP, or oversized: dropped with a short reason, nothing started.
-    const badRoomId = randomUUID();
-    await redis.publish('voice.room.broadcast.approved', packet('voice.room.broadcast.approved', { roomId: badRoomId, rtpAudioEndpoint: `http://127.0.0.1:${platform.port}/voice` }));
-    await redis.publish('voice.room.broadcast.approved', packet('voice.room.broadcast.approved', { roomId: `${'r'.repeat(200_000)}`, rtpAudioEndpoint: `rtp://127.0.0.1:${rtpPort}` }));
-    await expectEventually(() => expect(logLines.filter((l) => l.includes('ignored voice.room.broadcast.approved'))).toHaveLength(2), { timeoutMs: 5000 });
-    expect(logLines.filter((l) => l.includes('rrrrrrrrrrrrrrrr'))).toEqual([]);
-    expect(await redis.get(BroadcastKeys.sourceClaim(broadcastSourceKey({ voiceRoomId: badRoomId })))).toBeNull();
-    await redis.publish('voice.room.broadcast.approved', packet('voice.room.broadcast.approved', { requestedBySessionId: randomUUID(), rtpAudioEndpoint: `rtp://127.0.0.1:${rtpPort}` }));
+    // Killed whatever the outcome: an RTP sender left behind by a failed test would run on forever.
+    try {
+      const roomId = randomUUID();
+      const packet = (pattern: string, data: object) => JSON.stringify({ pattern, data: { eventId: randomUUID(), timestamp: new Date().toISOString(), roomId, ...data } });
+      // Not RTP, or oversized: dropped with a short reason, nothing started.
+      const badRoomId = randomUUID();
+      await redis.publish('voice.room.broadcast.approved', packet('voice.room.broadcast.approved', { roomId: badRoomId, rtpAudioEndpoint: `http://127.0.0.1:${platform.port}/voice` }));
+      await redis.publish('voice.room.broadcast.approved', packet('voice.room.broadcast.approved', { roomId: `${'r'.repeat(200_000)}`, rtpAudioEndpoint: `rtp://127.0.0.1:${rtpPort}` }));
+      await expectEventually(() => expect(logLines.filter((l) => l.includes('ignored voice.room.broadcast.approved'))).toHaveLength(2), { timeoutMs: 5000 });
+      expect(logLines.filter((l) => l.includes('rrrrrrrrrrrrrrrr'))).toEqual([]);
+      expect(await redis.get(BroadcastKeys.sourceClaim(broadcastSourceKey({ voiceRoomId: badRoomId })))).toBeNull();
+      await redis.publish('voice.room.broadcast.approved', packet('voice.room.broadcast.approved', { requestedBySessionId: randomUUID(), rtpAudioEndpoint: `rtp://127.0.0.1:${rtpPort}` }));
 
-    const broadcastId = await expectEventually(
-      async () => {
-        const holder = await redis.get(BroadcastKeys.sourceClaim(broadcastSourceKey({ voiceRoomId: roomId })));
-        expect(holder).toBeTruthy();
-        return present(holder, 'the source claim');
-      },
-      { timeoutMs: 15_000, intervalMs: 200 },
-    );
-    await expectEventually(() => expect(platform.keyframes(voiceKey).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
-    const started = events.find((e) => e.channel === 'stream.broadcast.started' && e.data.broadcastId === broadcastId);
-    expect(started?.data.sourceType).toBe('VoiceRoom');
-    // No background given and no default file: the room's audio goes out over black.
-    expect((await runtime(broadcastId))?.videoSourceType).toBe('black');
+      const broadcastId = await expectEventually(
+        async () => {
+          const holder = await redis.get(BroadcastKeys.sourceClaim(broadcastSourceKey({ voiceRoomId: roomId })));
+          expect(holder).toBeTruthy();
+          return present(holder, 'the source claim');
+        },
+        { timeoutMs: 15_000, intervalMs: 200 },
+      );
+      await expectEventually(() => expect(platform.keyframes(voiceKey).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
+      const started = events.find((e) => e.channel === 'stream.broadcast.started' && e.data.broadcastId === broadcastId);
+      expect(started?.data.sourceType).toBe('VoiceRoom');
+      // No background given and no default file: the room's audio goes out over black.
+      expect((await runtime(broadcastId))?.videoSourceType).toBe('black');
 
-    await redis.publish('voice.room.broadcast.stopped', packet('voice.room.broadcast.stopped', { reason: 'consent_revoked' }));
-    await expectEventually(
-      () => expect(events.find((e) => e.channel === 'stream.broadcast.stopped' && e.data.broadcastId === broadcastId)?.data.reason).toBe('consent_revoked'),
-      { timeoutMs: 10_000 },
-    );
-    rtpSender.kill('SIGKILL');
+      await redis.publish('voice.room.broadcast.stopped', packet('voice.room.broadcast.stopped', { reason: 'consent_revoked' }));
+      await expectEventually(
+        () => expect(events.find((e) => e.channel === 'stream.broadcast.stopped' && e.data.broadcastId === broadcastId)?.data.reason).toBe('consent_revoked'),
+        { timeoutMs: 10_000 },
+      );
+    } finally {
+      rtpSender.kill('SIGKILL');
+    }
   }, 60_000);
 
   it('answers start jobs with a result and keeps no job; skips a job past its takeBy or abandoned by control-api', async () => {
