@@ -520,12 +520,13 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     await expectEventually(async () => expect((await runtime(spec.broadcastId))?.videoSourceType).toBe('fallback_image'), { timeoutMs: 10_000, intervalMs: 50 });
     await expectEventually(() => expect(platform.keyframes(key).some((k) => k.t > killedAt)).toBe(true), { timeoutMs: 5000, intervalMs: 20 });
     // The destination's longest pause in video around the switch (the platform logs gaps > 100 ms).
-    // The relay's short stall watch (150 ms) must be what fired, not the generic 3 s one: under 2 s.
-    // How short the freeze is (0.36–0.42 s on a quiet machine) is a speed figure, measured by
-    // `npm run bench:broadcast -- --all`, not asserted here, where other tests share the cores.
+    // The relay's short stall watch (150 ms) must be what fired, not the generic 3 s one, which would
+    // freeze the picture for more than 3 s (its 3 s, then the image source's start): under 2.9 s. How
+    // short the freeze is (0.36–0.42 s on a quiet machine, 2.1 s seen beside the whole test run) is a
+    // speed figure, measured by `npm run bench:broadcast -- --all`, not asserted here.
     const frozen = Math.max(0, ...platform.gaps(key).filter((g) => g.t > killedAt - 200).map((g) => g.ms ?? 0));
     expect(frozen).toBeGreaterThan(0);
-    expect(frozen).toBeLessThan(2000);
+    expect(frozen).toBeLessThan(2900);
     expect(sourceChanges(spec.broadcastId).map((e) => e.data.currentSource)).toEqual(['fallback_stream', 'fallback_image']);
     expect(platform.publishes(key)).toHaveLength(1);
     await stop(spec);
