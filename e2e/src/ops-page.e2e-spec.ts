@@ -180,10 +180,11 @@ describe('operator page /ops in a browser', () => {
     // page's snapshot re-read is once a minute): the good one live, the refused one failed after a retry.
     const masked = `rtmp://127.0.0.1:${platform.port}/app/****`;
     await expectEventually(async () => expect(await rowOf('broadcasts', broadcastId).locator('ul.destinations li').allTextContents()).toEqual([`${masked}: live`, `${masked}: failed (retry 1)`]), {
-      timeoutMs: 15_000,
+      // The retry's own backoff and FFmpeg's refused connect: seconds, more beside the whole test run.
+      timeoutMs: 45_000,
       intervalMs: 200,
     });
-    await expectEventually(async () => expect(await rowOf('broadcasts', broadcastId).locator('td.health').textContent()).toBe('degraded · destination down'), { timeoutMs: 10_000, intervalMs: 200 });
+    await expectEventually(async () => expect(await rowOf('broadcasts', broadcastId).locator('td.health').textContent()).toBe('degraded · destination down'), { timeoutMs: 20_000, intervalMs: 200 });
 
     // The socket got the refused destination's states and the health in order, each only on a change.
     const statusEvents = (event: string) =>
@@ -209,7 +210,7 @@ describe('operator page /ops in a browser', () => {
       intervalMs: 200,
     });
     // Still degraded for the failed destination (the reason is only in the health event: the snapshot has none).
-    await expectEventually(async () => expect(await rowOf('broadcasts', broadcastId).locator('td.health').textContent()).toBe('degraded · destination down'), { timeoutMs: 10_000, intervalMs: 200 });
+    await expectEventually(async () => expect(await rowOf('broadcasts', broadcastId).locator('td.health').textContent()).toBe('degraded · destination down'), { timeoutMs: 20_000, intervalMs: 200 });
     await expectEventually(async () => expect(await rowOf('cameras', cameraId).locator('td.camera-state').textContent()).toBe('offline'), { timeoutMs: 10_000 });
     mkdirSync(resolve(WORKSPACE_ROOT, 'tmp'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });

@@ -267,12 +267,15 @@ describe('broadcast recordings', () => {
     expect(sizes[0]).toBe(CAMERA.size);
     expect(sizes.at(-1)).toBe('256x144');
     expect(sizes.filter((size) => size !== CAMERA.size && size !== '256x144')).toEqual([]);
-    // On the recording's clock, less than one segment is missing anywhere, the switch included (its
-    // clock is an estimate within a GOP; the program itself froze ~0.3 s on air).
+    // On the recording's clock, less than one segment is missing between segments of one source (its
+    // clock is an estimate within a GOP). At the switch the recording misses what the program missed:
+    // the freeze on air, ~0.3 s on a quiet machine, 2.1 s seen beside the whole test run; under two segments.
+    const switchAt = probes.findIndex((p) => p.sizes.join('+') === '256x144');
     for (let i = 1; i < manifest.segments.length; i++) {
       const previous = manifest.segments[i - 1];
       const gapMs = Date.parse(manifest.segments[i].startedAt) - (Date.parse(previous.startedAt) + previous.durationSeconds * 1000);
-      expect({ segment: i, gapMs, lessThanASegment: gapMs < SEGMENT_SECONDS * 1000 }).toEqual({ segment: i, gapMs, lessThanASegment: true });
+      const limitMs = (i === switchAt ? 2 : 1) * SEGMENT_SECONDS * 1000;
+      expect({ segment: i, gapMs, withinLimit: gapMs < limitMs }).toEqual({ segment: i, gapMs, withinLimit: true });
     }
     // Segments are cut at keyframes after the target length (the cameras send one a second), at the
     // switch, at the stop, or where the source restarted (seen once on a machine loaded by the whole run).
