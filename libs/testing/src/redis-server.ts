@@ -48,7 +48,10 @@ export async function startRedisServer(options: TestRedisOptions = {}): Promise<
     if (child) return;
     const spawned = spawn(
       options.binary ?? 'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...(options.args ?? [])],
+      // No pub/sub output-buffer limit: a spec's subscriber in a jest process busy beside the whole run
+      // (1,000 pulses every 2 s in the partition specs) must not be cut off by Redis (default 8 MB for
+      // 60 s, 32 MB at once), which shows as a whole interval of pulses missing.
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--client-output-buffer-limit', 'pubsub 0 0 0', ...(options.args ?? [])],
       { stdio: 'ignore' },
     );
     child = spawned;
