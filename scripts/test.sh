@@ -42,15 +42,15 @@ jobs=(
   "int:control-api.2||npx jest -c apps/control-api/jest.int.config.ts --runInBand --shard=2/3"
   "e2e.1|build|npx jest -c e2e/jest.config.ts --runInBand --shard=1/2"
   "int:control-api.3||npx jest -c apps/control-api/jest.int.config.ts --runInBand --shard=3/3"
-  # Its partition specs publish on 2 s intervals: started once typecheck (and build, which ends first)
-  # no longer take a core each; beside them a whole interval was missed in 2 of 5 CI runs.
-  "int:pulse-publisher|typecheck|npx jest -c apps/pulse-publisher/jest.int.config.ts --runInBand"
   "e2e.2|build|npx jest -c e2e/jest.config.ts --runInBand --shard=2/2"
   "int:media-worker.2||npx jest -c apps/media-worker/jest.int.config.ts --runInBand --testPathIgnorePatterns /broadcast\\.int-spec"
   "lint||npx eslint apps/*/src apps/*/test libs/*/src e2e/src k8s/test tools --max-warnings 0 --ignore-pattern '**/*.boundary-probe.ts'"
   "unit||npx jest -c jest.config.ts"
   "int:testing||npx jest -c libs/testing/jest.int.config.ts --runInBand"
   "int:nest-kit||npx jest -c libs/nest-kit/jest.int.config.ts --runInBand"
+  # Last, after the longest job: its partition specs publish 1,000 sessions on 2 s intervals in one
+  # process and missed intervals beside the heavy media and browser jobs (4 of 7 CI runs, 2026-11-30).
+  "int:pulse-publisher|int:media-worker.2|npx jest -c apps/pulse-publisher/jest.int.config.ts --runInBand"
 )
 
 declare -A started=() names=() state=()
