@@ -48,6 +48,7 @@ jobs=(
   "unit||npx jest -c jest.config.ts"
   "int:testing||npx jest -c libs/testing/jest.int.config.ts --runInBand"
   "int:nest-kit||npx jest -c libs/nest-kit/jest.int.config.ts --runInBand"
+  "int:broadcast-control||npx jest -c libs/broadcast-control/jest.int.config.ts --runInBand"
   # Last, after the longest job: its partition specs publish 1,000 sessions on 2 s intervals in one
   # process and missed intervals beside the heavy media and browser jobs (4 of 7 CI runs, 2026-11-30).
   "int:pulse-publisher|int:media-worker.2|npx jest -c apps/pulse-publisher/jest.int.config.ts --runInBand"

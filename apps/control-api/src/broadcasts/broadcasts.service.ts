@@ -5,8 +5,6 @@ import { randomUUID } from 'node:crypto';
 
 import {
   type BroadcastAssignmentJob,
-  type BroadcastJobResult,
-  type BroadcastRuntime,
   BroadcastSourceType,
   type BroadcastSpec,
   type BroadcastStatusView,
@@ -16,37 +14,19 @@ import {
   EventTopic,
   RECORD_SEGMENT_SECONDS,
   type RecordSpec,
-  LockKeys,
   QueueNames,
   type SealedUrl,
   broadcastSourceKey,
   toBroadcastStatusView,
 } from '@lib-stream/contracts';
-import {
-  APP_CONFIG,
-  type AppConfig,
-  DomainError,
-  EventBus,
-  LockNotAcquiredError,
-  RedisLocks,
-  SERVICE_IDENTITY,
-  type ServiceIdentity,
-  eventHeader,
-} from '@lib-stream/nest-kit';
+import { BroadcastCommandClient, type BroadcastSnapshot, BroadcastState } from '@lib-stream/broadcast-control';
+import { APP_CONFIG, type AppConfig, DomainError, EventBus, SERVICE_IDENTITY, type ServiceIdentity, eventHeader } from '@lib-stream/nest-kit';
 import { TokenCipher, isRtmpUrl, mediaUrlKind, parseEncryptionKey } from '@lib-stream/stream-key';
 
 import { LinkLifecycleHooks } from '../platform-links/link-lifecycle.hooks';
-import { JobWaiter, jobResultValue } from './broadcast-jobs';
-import { type BroadcastSnapshot, BroadcastStore } from './broadcast.store';
 import { MEDIA_URL_FORMS, sealUrl } from './broadcast-urls';
 import { MAX_ADDITIONAL_DESTINATIONS, type StartBroadcastRequest, type UpdateBroadcastRequest, type UpdateBroadcastResponse } from './dto/broadcast.dto';
 
-/** A job still waiting this long was taken by no media worker. */
-const NOT_TAKEN_MS = 10_000;
-/** How long stop and update wait for the owning worker to confirm. */
-const CONFIRM_WAIT_MS = 15_000;
-const POLL_MS = 100;
-const LOCK_OPTIONS = { ttlMs: 10_000, waitMs: 5_000 };
 const MAX_DESTINATIONS = MAX_ADDITIONAL_DESTINATIONS + 1;
 /** Camera ids: UUIDs of API-created cameras, or what game engines announce. */
 const CAMERA_ID = /^[\w.:-]{1,128}$/;
@@ -81,14 +61,12 @@ interface BroadcastChange {
 export class BroadcastsService {
   private readonly logger = new Logger('Broadcasts');
   private readonly cipher: TokenCipher | null;
-  private readonly assignments: JobWaiter<BroadcastAssignmentJob, BroadcastJobResult<BroadcastStatusView>>;
-  private readonly validations: JobWaiter<BroadcastValidationJob, BroadcastJobResult<unknown>>;
+  private readonly commands: BroadcastCommandClient;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
-    private readonly store: BroadcastStore,
-    private readonly locks: RedisLocks,
+    private readonly state: BroadcastState,
     private readonly events: EventBus,
     @InjectQueue(QueueNames.BroadcastAssignments) assignmentQueue: Queue<BroadcastAssignmentJob>,
     @InjectQueue(QueueNames.BroadcastValidations) validationQueue: Queue<BroadcastValidationJob>,
@@ -97,8 +75,7 @@ export class BroadcastsService {
     hooks.onAccountCleanup('broadcasts', (accountId) => this.stopStartedBy(accountId));
     const key = parseEncryptionKey(config.STREAM_TOKEN_ENCRYPTION_KEY);
     this.cipher = key ? new TokenCipher(key) : null;
-    this.assignments = new JobWaiter(assignmentQueue);
-    this.validations = new JobWaiter(validationQueue);
+    this.commands = new BroadcastCommandClient(assignmentQueue, validationQueue, state, { probeTimeoutSeconds: config.STREAM_RTMP_PROBE_TIMEOUT_SECONDS });
   }
 
   async start(request: StartBroadcastRequest, createdBy: string | null = null): Promise<BroadcastStatusView> {
@@ -132,23 +109,21 @@ export class BroadcastsService {
       revision: 1,
       createdAt: new Date().toISOString(),
     };
-    const holder = await this.store.activeHolder(spec.sourceKey);
+    const holder = await this.state.activeHolder(spec.sourceKey);
     if (holder) throw new DomainError(ErrorCode.Conflict, `a broadcast is already active for this source (${holder})`);
 
     const { broadcastId } = spec;
     this.logger.log({ msg: 'broadcast start requested', broadcastId, sourceType: spec.sourceType, destinations: spec.destinations.length });
-    const view = await this.runJob(this.assignments, broadcastId, { spec }, 'broadcast', 'the media worker could not start the broadcast');
+    const view = await this.commands.start(spec);
     this.logger.log({ msg: 'broadcast started', broadcastId });
-    if (view && typeof view === 'object' && view.broadcastId === broadcastId) return view;
-    return this.requireView(broadcastId);
+    return view ?? this.requireView(broadcastId);
   }
 
   async stop(broadcastId: string, reason = BroadcastStopReason.Manual): Promise<BroadcastStatusView> {
-    const stopping = await this.mutate(broadcastId, (spec) =>
-      spec.desired === 'stopped' ? null : { ...spec, desired: 'stopped', stopReason: reason, revision: spec.revision + 1 },
-    );
+    const stopping = await this.state.requestChange(broadcastId, (spec) => (spec.desired === 'stopped' ? null : { ...spec, desired: 'stopped', stopReason: reason }));
     if (stopping) this.logger.log({ msg: 'broadcast stop requested', broadcastId, reason });
-    await this.awaitStopped(broadcastId);
+    const outcome = await this.commands.awaitStopped(broadcastId, `control-api:${this.identity.instanceId}`);
+    if (outcome === 'finalized') await this.announceStopped(broadcastId, (await this.state.spec(broadcastId))?.stopReason ?? BroadcastStopReason.Manual);
     return this.requireView(broadcastId);
   }
 
@@ -176,10 +151,10 @@ export class BroadcastsService {
     };
     if (validation.sources.length > 0 || validation.destinations.length > 0) {
       await this.requireWorker(false);
-      await this.runJob(this.validations, randomUUID(), validation, 'validation', 'the media worker could not check the new URLs');
+      await this.commands.validate(validation, randomUUID());
     }
 
-    const updated = await this.mutate(broadcastId, (spec) => {
+    const updated = await this.state.requestChange(broadcastId, (spec) => {
       if (spec.desired === 'stopped') throw stoppedError();
       return applyChange(spec, change, cipher);
     });
@@ -193,11 +168,7 @@ export class BroadcastsService {
       firstDestinationReplaced: change.firstDestination !== undefined,
     });
 
-    const applied = await this.poll(async () => {
-      const snapshot = await this.store.snapshot(broadcastId);
-      if (!snapshot || snapshot.spec.desired === 'stopped' || !snapshot.ownerAlive) return true;
-      return (snapshot.runtime?.appliedRevision ?? 0) >= revision;
-    });
+    const applied = await this.commands.awaitApplied(broadcastId, revision);
     const snapshot = await this.requireSnapshot(broadcastId);
     const done = applied && (snapshot.runtime?.appliedRevision ?? 0) >= revision;
     return { ...viewOf(snapshot), interruption: done ? (snapshot.runtime?.lastInterruption ?? null) : null, pending: !done };
@@ -210,7 +181,7 @@ export class BroadcastsService {
   /** Newest first; `activeOnly: false` adds broadcasts stopped within the retention period. */
   /** A deleted camera will never come back: its broadcast stops (reason source_disconnected) instead of airing a fallback forever. */
   async stopForCamera(cameraId: string): Promise<string | null> {
-    const broadcastId = await this.store.activeHolder(broadcastSourceKey({ cameraId }));
+    const broadcastId = await this.state.activeHolder(broadcastSourceKey({ cameraId }));
     if (!broadcastId) return null;
     await this.stop(broadcastId, BroadcastStopReason.SourceDisconnected);
     return broadcastId;
@@ -218,7 +189,7 @@ export class BroadcastsService {
 
   /** cleanup-by-account: stops every active broadcast the account started; returns how many. */
   async stopStartedBy(accountId: string): Promise<number> {
-    const snapshots = await Promise.all((await this.store.ids(true)).map((id) => this.store.snapshot(id)));
+    const snapshots = await Promise.all((await this.state.ids(true)).map((id) => this.state.snapshot(id)));
     const theirs = snapshots.filter((s): s is BroadcastSnapshot => s !== null && s.spec.createdBy === accountId && s.spec.desired === 'running');
     await Promise.all(theirs.map(({ spec }) => this.stop(spec.broadcastId)));
     if (theirs.length) this.logger.log({ msg: 'broadcasts of a deleted account stopped', count: theirs.length });
@@ -226,9 +197,9 @@ export class BroadcastsService {
   }
 
   async list(activeOnly = true): Promise<BroadcastStatusView[]> {
-    const ids = await this.store.ids(activeOnly);
-    const snapshots = await Promise.all(ids.map((id) => this.store.snapshot(id)));
-    if (!activeOnly) await this.store.forget(ids.filter((_, i) => snapshots[i] === null));
+    const ids = await this.state.ids(activeOnly);
+    const snapshots = await Promise.all(ids.map((id) => this.state.snapshot(id)));
+    if (!activeOnly) await this.state.forget(ids.filter((_, i) => snapshots[i] === null));
     return snapshots
       .filter((s): s is BroadcastSnapshot => s !== null)
       .sort((a, b) => b.spec.createdAt.localeCompare(a.spec.createdAt))
@@ -236,21 +207,6 @@ export class BroadcastsService {
   }
 
   // --- stopping ---
-
-  /** Waits for the owner to record the stop; a broadcast without owner is finalized here. */
-  private async awaitStopped(broadcastId: string): Promise<void> {
-    const stopped = await this.poll(async () => {
-      const runtime = await this.store.runtime(broadcastId);
-      if (runtime?.stoppedAt) return true;
-      if (await this.store.ownerAlive(broadcastId)) return false;
-      const spec = await this.store.spec(broadcastId);
-      if (!spec) return true;
-      const result = await this.store.finalizeOwnerless(spec, stoppedRuntime(spec, runtime), `control-api:${this.identity.instanceId}`);
-      if (result === 'finalized') await this.announceStopped(broadcastId, spec.stopReason ?? BroadcastStopReason.Manual);
-      return result !== 'owned';
-    });
-    if (!stopped) this.logger.warn({ msg: 'the owning media worker has not confirmed the stop yet', broadcastId, waitedMs: CONFIRM_WAIT_MS });
-  }
 
   private async announceStopped(broadcastId: string, reason: BroadcastStopReason): Promise<void> {
     this.logger.log({ msg: 'broadcast stopped (no owning media worker)', broadcastId, reason });
@@ -262,83 +218,6 @@ export class BroadcastsService {
   }
 
   // --- plumbing ---
-
-  /**
-   * Changes the desired state under the broadcast's lock, then tells the owner. `next` returns null
-   * when there is nothing to write. The write is also checked against the revision read, since
-   * workers change specs without the lock (a failing broadcast stops itself).
-   */
-  private async mutate(broadcastId: string, next: (spec: BroadcastSpec) => BroadcastSpec | null): Promise<BroadcastSpec | null> {
-    try {
-      return await this.locks.withLock(LockKeys.broadcast(broadcastId), LOCK_OPTIONS, async () => {
-        for (let attempt = 0; attempt < 5; attempt++) {
-          const spec = await this.store.spec(broadcastId);
-          if (!spec) throw notFound();
-          const updated = next(spec);
-          if (!updated) return null;
-          if (await this.store.saveSpecIfRevision(updated, spec.revision)) {
-            await this.store.announce(broadcastId);
-            return updated;
-          }
-        }
-        throw new DomainError(ErrorCode.Conflict, 'the broadcast kept changing while this request was applied; retry');
-      });
-    } catch (error) {
-      if (error instanceof LockNotAcquiredError) throw new DomainError(ErrorCode.Conflict, 'another change to this broadcast is in progress; retry');
-      throw error;
-    }
-  }
-
-  private async runJob<D extends { takeBy?: number }, R>(
-    jobs: JobWaiter<D, BroadcastJobResult<R>>,
-    jobId: string,
-    data: D,
-    what: 'broadcast' | 'validation',
-    fallback: string,
-  ): Promise<R> {
-    const timeoutSeconds = this.config.STREAM_RTMP_PROBE_TIMEOUT_SECONDS * 4 + 20;
-    const outcome = await jobs.run(jobId, data, { notTakenMs: NOT_TAKEN_MS, timeoutMs: timeoutSeconds * 1000 });
-    switch (outcome.kind) {
-      case 'completed':
-        return jobResultValue(outcome.value, fallback);
-      case 'failed':
-        this.logger.warn({ msg: `${what} job failed`, jobId });
-        throw new DomainError(ErrorCode.ServiceUnavailable, fallback, 502);
-      case 'unavailable':
-        this.logger.warn({ msg: `${what} job unanswered: job queue unavailable`, jobId });
-        throw new DomainError(
-          ErrorCode.ServiceUnavailable,
-          what === 'broadcast'
-            ? 'job queue unavailable while the media worker started the broadcast; it may have started (see /stream/broadcast/status)'
-            : 'job queue unavailable while the media worker checked the new URLs; retry shortly',
-        );
-      case 'not-taken':
-        throw new DomainError(ErrorCode.ServiceUnavailable, `no media worker took the ${what} within ${NOT_TAKEN_MS / 1000} s`);
-      case 'timeout':
-        this.logger.warn({ msg: `${what} job unanswered`, jobId, waitedSeconds: timeoutSeconds });
-        throw new DomainError(
-          ErrorCode.ServiceUnavailable,
-          what === 'broadcast'
-            ? `the media worker did not finish starting the broadcast within ${timeoutSeconds} s; it may still start (see /stream/broadcast/status)`
-            : `the media worker did not finish checking the new URLs within ${timeoutSeconds} s`,
-        );
-      case 'gone':
-        // The answer was lost (a dropped subscription): a started broadcast shows in the store, and
-        // start() then answers with its stored status.
-        if (what === 'broadcast' && (await this.store.spec(jobId))) return undefined as R;
-        throw new DomainError(ErrorCode.ServiceUnavailable, fallback, 502);
-    }
-  }
-
-  /** Polls every 100 ms until `done` holds; false when it did not within the confirmation wait. */
-  private async poll(done: () => Promise<boolean>): Promise<boolean> {
-    const deadline = Date.now() + CONFIRM_WAIT_MS;
-    for (;;) {
-      if (await done()) return true;
-      if (Date.now() + POLL_MS > deadline) return false;
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    }
-  }
 
   private requireCipher(): TokenCipher {
     if (!this.cipher) {
@@ -352,7 +231,7 @@ export class BroadcastsService {
 
   /** A media worker that can run FFmpeg (and, for new broadcasts, has room for one) must be up. */
   private async requireWorker(needCapacity: boolean): Promise<void> {
-    const usable = (await this.store.workers()).filter((beat) => beat.ffmpegAvailable && !beat.draining);
+    const usable = (await this.state.workers()).filter((beat) => beat.ffmpegAvailable && !beat.draining);
     if (usable.length === 0) throw new DomainError(ErrorCode.ServiceUnavailable, 'broadcasting is unavailable: no media worker with FFmpeg is running');
     if (needCapacity && !usable.some((beat) => beat.broadcastsRunning < beat.maxBroadcasts)) {
       throw new DomainError(
@@ -363,14 +242,14 @@ export class BroadcastsService {
   }
 
   private async requireRunning(broadcastId: string): Promise<BroadcastSpec> {
-    const spec = await this.store.spec(broadcastId);
+    const spec = await this.state.spec(broadcastId);
     if (!spec) throw notFound();
     if (spec.desired === 'stopped') throw stoppedError();
     return spec;
   }
 
   private async requireSnapshot(broadcastId: string): Promise<BroadcastSnapshot> {
-    const snapshot = await this.store.snapshot(broadcastId);
+    const snapshot = await this.state.snapshot(broadcastId);
     if (!snapshot) throw notFound();
     return snapshot;
   }
@@ -489,7 +368,6 @@ function applyChange(spec: BroadcastSpec, change: BroadcastChange, cipher: Token
     fallbackStream: replaced(spec.fallbackStream, change.fallbackStream),
     fallbackImage: replaced(spec.fallbackImage, change.fallbackImage),
     record: change.record ? recordSpec({ enabled: change.record.enabled, segmentSeconds: change.record.segmentSeconds ?? spec.record?.segmentSeconds }) : (spec.record ?? null),
-    revision: spec.revision + 1,
   };
 }
 
@@ -506,28 +384,4 @@ function openOr(cipher: TokenCipher, url: SealedUrl): string {
   } catch {
     return `enc:${url.enc}`;
   }
-}
-
-/** The runtime control-api records for a stop nobody else could: the last report, marked stopped. */
-function stoppedRuntime(spec: BroadcastSpec, previous: BroadcastRuntime | null): BroadcastRuntime {
-  const now = new Date().toISOString();
-  return {
-    broadcastId: spec.broadcastId,
-    workerId: null,
-    appliedRevision: previous?.appliedRevision ?? 0,
-    health: 'stopped',
-    videoSourceType: null,
-    currentVideoSource: null,
-    sourceRestarts: previous?.sourceRestarts ?? 0,
-    sourceFps: null,
-    destinations: previous?.destinations ?? [],
-    lastError: previous?.lastError ?? null,
-    startedAt: previous?.startedAt ?? null,
-    stoppedAt: now,
-    stopReason: spec.stopReason ?? BroadcastStopReason.Manual,
-    lastInterruption: previous?.lastInterruption ?? null,
-    // Its owner is gone: a recording it was writing ended with it.
-    recording: previous?.recording ? { ...previous.recording, state: 'stopped', stopReason: previous.recording.stopReason ?? 'worker_lost' } : null,
-    updatedAt: now,
-  };
 }

@@ -14,7 +14,7 @@ import {
 } from '@lib-stream/contracts';
 import { type TestDatabase, type TestRedisServer, bearerToken, createTestDatabase, expectEventually, startRedisServer } from '@lib-stream/testing';
 
-import { JobWaiter } from '../../src/broadcasts/broadcast-jobs';
+import { JobWaiter } from '@lib-stream/broadcast-control';
 import { type ControlApiUnderTest, createControlApi } from './control-api.factory';
 
 // Everything here runs against a private redis-server that the tests stop, freeze and start again.

@@ -1,8 +1,9 @@
 import type { Job, JobStatus, Queue } from 'bull';
 
-import { BROADCAST_JOB_ABANDONED_FIELD, BROADCAST_JOB_OPTIONS, type BroadcastJobResult, ErrorCode } from '@lib-stream/contracts';
+import { BROADCAST_JOB_ABANDONED_FIELD, BROADCAST_JOB_OPTIONS, ErrorCode } from '@lib-stream/contracts';
 import { DomainError } from '@lib-stream/nest-kit';
-import { maskStreamKeysInText } from '@lib-stream/stream-key';
+
+import { broadcastCommands } from './broadcast-scripts';
 
 export type JobOutcome<R> =
   | { kind: 'completed'; value: R }
@@ -28,9 +29,6 @@ const WATCHDOG_MS = 500;
 /** An answered job is removed in the same script that publishes the answer: give the event this long to arrive. */
 const GONE_GRACE_MS = 1000;
 const NOT_TAKEN_STATES: (JobStatus | 'stuck')[] = ['waiting', 'paused', 'delayed'];
-
-// Marks a job that exists (never creates a hash for one that does not).
-const ABANDON = `if redis.call('exists', KEYS[1]) == 1 then redis.call('hset', KEYS[1], ARGV[1], '1') end return 0`;
 
 export function queueUnavailable(): DomainError {
   return new DomainError(ErrorCode.ServiceUnavailable, 'job queue unavailable: Redis did not answer in time; retry shortly');
@@ -141,7 +139,7 @@ export class JobWaiter<D extends { takeBy?: number }, R> {
 
   /** Tells a worker that takes the job later that nobody waits for it any more. Fire and forget. */
   private abandon(jobId: string): void {
-    void this.queue.client.eval(ABANDON, 1, this.queue.toKey(jobId), BROADCAST_JOB_ABANDONED_FIELD).catch(() => undefined);
+    void broadcastCommands(this.queue.client).broadcastAbandonJob(this.queue.toKey(jobId), BROADCAST_JOB_ABANDONED_FIELD).catch(() => undefined);
   }
 
   private listen(): Promise<unknown> {
@@ -165,14 +163,12 @@ function parseReturnValue<R>(value: unknown): R {
   }
 }
 
-/** The worker's answer: its value, or its refusal as the error to answer with (a 502 with `fallback` when malformed). */
-export function jobResultValue<T>(result: BroadcastJobResult<T> | null | undefined, fallback: string): T {
-  if (result && typeof result === 'object' && result.ok === true) return result.value;
-  if (result && typeof result === 'object' && result.ok === false) {
-    const { status, code, message } = result;
-    if (typeof code === 'string' && typeof message === 'string' && Number.isInteger(status) && status >= 400 && status <= 599) {
-      throw new DomainError(code as ErrorCode, maskStreamKeysInText(message), status);
-    }
-  }
-  throw new DomainError(ErrorCode.ServiceUnavailable, fallback, 502);
+/** Past its `takeBy`: whoever asked has had their answer (503) already. For the worker taking a job. */
+export function jobExpired(data: { takeBy?: number }): boolean {
+  return typeof data.takeBy === 'number' && Date.now() > data.takeBy;
+}
+
+/** Whether the asker gave up on the job while adding it (see JobWaiter): a worker must then not act on it. */
+export async function jobAbandoned(job: Job): Promise<boolean> {
+  return (await job.queue.client.hexists(job.queue.toKey(String(job.id)), BROADCAST_JOB_ABANDONED_FIELD)) === 1;
 }
