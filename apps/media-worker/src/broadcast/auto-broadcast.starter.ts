@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 
+import { BroadcastState } from '@lib-stream/broadcast-control';
 import { type BroadcastSpec, BroadcastSourceType, broadcastSourceKey } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
 
 import { CameraRegistry } from '../ingest/camera-registry';
 import { SourceUrlCipher } from '../ingest/source-url-cipher';
 import { BroadcastCoordinator } from './broadcast-coordinator';
-import { BroadcastStore } from './broadcast.store';
 import { newBroadcastSpec } from './new-broadcast-spec';
 import { sealUrl } from './seal';
 
@@ -25,7 +25,7 @@ export class AutoBroadcastStarter implements OnApplicationBootstrap, OnApplicati
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly coordinator: BroadcastCoordinator,
     private readonly cameras: CameraRegistry,
-    private readonly store: BroadcastStore,
+    private readonly state: BroadcastState,
     private readonly cipher: SourceUrlCipher,
   ) {}
 
@@ -50,8 +50,8 @@ export class AutoBroadcastStarter implements OnApplicationBootstrap, OnApplicati
     while (!this.stopped) {
       try {
         const camera = await this.cameras.get(cameraId);
-        const holder = await this.store.sourceHolder(sourceKey);
-        if (holder && (await this.store.activeIds()).includes(holder)) {
+        const holder = await this.state.activeHolder(sourceKey);
+        if (holder) {
           this.logger.log({ msg: 'auto-broadcast is on air', cameraId, broadcastId: holder });
           return;
         }

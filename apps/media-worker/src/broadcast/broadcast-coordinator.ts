@@ -5,8 +5,8 @@ import { access, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type Redis from 'ioredis';
 
+import { BroadcastRefusal, BroadcastState, acceptedResult, jobAbandoned, jobExpired, refusedResult } from '@lib-stream/broadcast-control';
 import {
-  BROADCAST_JOB_ABANDONED_FIELD,
   BROADCAST_JOB_OPTIONS,
   BROADCAST_LEASE_MS,
   type BroadcastAssignmentJob,
@@ -36,7 +36,6 @@ import { IngestAllowList } from '../ingest/ingest-allow-list';
 import { ProgramBus } from '../ingest/program-bus';
 import { SourceUrlCipher } from '../ingest/source-url-cipher';
 import { BroadcastRunner, type LiveCamera, type RunnerSettings } from './broadcast-runner';
-import { BroadcastStore } from './broadcast.store';
 import { BroadcastValidator, ValidationFailed } from './broadcast-validator';
 import { ffmpegAvailable, ffprobePathFor } from './ffmpeg/ffmpeg-availability';
 import { describeFfmpegBuild } from './ffmpeg/ffmpeg-build';
@@ -45,6 +44,8 @@ import { RecordingRetention } from './recording/retention';
 import type { RecordedSegment } from './recording/recorder';
 
 const TICK_MS = 1000;
+/** A failing broadcast waits this long for its lock (an API change in progress) before recording the stop. */
+const FAIL_LOCK_WAIT_MS = 15_000;
 const HEARTBEAT_TTL_MS = 5000;
 const START_CONCURRENCY = 4;
 /** How often the other owners' Redis connections are looked at (one MGET and one CLIENT LIST). */
@@ -70,6 +71,8 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   private readonly logger = new Logger('Broadcasts');
   private readonly runners = new Map<string, BroadcastRunner>();
   private readonly applying = new Map<string, Promise<void>>();
+  /** Runners whose failure is being recorded (see fail). */
+  private readonly failing = new Set<BroadcastRunner>();
   private assignments: Bull.Queue<BroadcastAssignmentJob> | null = null;
   private validations: Bull.Queue<BroadcastValidationJob> | null = null;
   private subscriber: Redis | null = null;
@@ -107,7 +110,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
     @Inject(REDIS) private readonly redis: Redis,
-    private readonly store: BroadcastStore,
+    private readonly state: BroadcastState,
     private readonly events: EventBus,
     private readonly bus: ProgramBus,
     private readonly cipher: SourceUrlCipher,
@@ -189,12 +192,12 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     this.redis.off('error', this.onRedisError);
     await this.beat().catch(() => undefined);
     await this.assignments?.pause(true, true).catch(() => undefined);
-    const peers = await this.store.peersAbleToBroadcast(this.identity.instanceId).catch(() => 0);
+    const peers = await this.state.peersAbleToBroadcast(this.identity.instanceId).catch(() => 0);
     await Promise.all(
       [...this.runners.values()].map(async (runner) => {
         await runner.stop('handed_over');
         await this.saveRuntime(runner, { handedOver: true });
-        await this.store.releaseLease(runner.broadcastId, this.identity.instanceId);
+        await this.state.releaseLease(runner.broadcastId, this.identity.instanceId);
       }),
     );
     if (this.runners.size) {
@@ -206,7 +209,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     }
     this.runners.clear();
     this.leaseUntil.clear();
-    await this.store.removeHeartbeat(this.identity.instanceId).catch(() => undefined);
+    await this.state.removeHeartbeat(this.identity.instanceId).catch(() => undefined);
     await this.subscriber?.quit().catch(() => undefined);
     await Promise.all([this.assignments?.close(), this.validations?.close()]).catch(() => undefined);
   }
@@ -257,11 +260,11 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       reserved = false;
     };
     try {
-      if (expired(job.data)) throw jobError(ErrorCode.ServiceUnavailable, 503, 'no media worker took the broadcast in time');
-      if (this.draining) throw jobError(ErrorCode.ServiceUnavailable, 503, 'the media worker is shutting down; retry');
+      if (jobExpired(job.data)) throw new BroadcastRefusal(ErrorCode.ServiceUnavailable, 'no media worker took the broadcast in time');
+      if (this.draining) throw new BroadcastRefusal(ErrorCode.ServiceUnavailable, 'the media worker is shutting down; retry');
       // Several jobs can arrive together (intake concurrency); the limit still holds per worker.
       if (this.runners.size + this.pending > this.config.STREAM_MAX_CONCURRENT_BROADCASTS) {
-        throw jobError(ErrorCode.ServiceUnavailable, 503, 'the media worker that took the broadcast is at STREAM_MAX_CONCURRENT_BROADCASTS; retry');
+        throw new BroadcastRefusal(ErrorCode.ServiceUnavailable, 'the media worker that took the broadcast is at STREAM_MAX_CONCURRENT_BROADCASTS; retry');
       }
       // The source starts at once, beside the checks, publishing only on this broadcast's program
       // bus; destinations connect after the checks and the claim. For a URL primary, its own start is
@@ -274,16 +277,16 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       try {
         await this.validator.validateSpec(spec, { primaryProbed: primaryUrl !== null });
       } catch (error) {
-        if (error instanceof ValidationFailed) throw jobError(ErrorCode.ValidationFailed, 400, error.message);
+        if (error instanceof ValidationFailed) throw new BroadcastRefusal(ErrorCode.ValidationFailed, error.message);
         throw error;
       }
       const validatedAt = Date.now();
       // Checked last before anything is written: control-api may have answered 503 while Redis was slow.
-      if (await abandoned(job)) throw jobError(ErrorCode.ServiceUnavailable, 503, 'control-api gave up waiting for this broadcast');
+      if (await jobAbandoned(job)) throw new BroadcastRefusal(ErrorCode.ServiceUnavailable, 'control-api gave up waiting for this broadcast');
       const claimSentAt = Date.now();
-      const claim = await this.store.claimNew(spec, this.identity.instanceId);
+      const claim = await this.state.claimNew(spec, this.identity.instanceId);
       if (!claim.ok) {
-        throw jobError(ErrorCode.Conflict, 409, claim.heldBy ? `a broadcast is already active for this source (${claim.heldBy})` : 'the broadcast id is already taken');
+        throw new BroadcastRefusal(ErrorCode.Conflict, claim.heldBy ? `a broadcast is already active for this source (${claim.heldBy})` : 'the broadcast id is already taken');
       }
       const claimedAt = Date.now();
       this.runners.set(spec.broadcastId, runner);
@@ -296,11 +299,11 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       if (primaryFailure !== null && primaryUrl) {
         this.forget(spec.broadcastId);
         await runner.stop();
-        await this.store.unclaim(spec, this.identity.instanceId);
-        throw jobError(ErrorCode.ValidationFailed, 400, this.validator.unreachableSource('sourceId', primaryUrl, primaryFailure).message);
+        await this.state.unclaim(spec, this.identity.instanceId);
+        throw new BroadcastRefusal(ErrorCode.ValidationFailed, this.validator.unreachableSource('sourceId', primaryUrl, primaryFailure).message);
       }
       if (this.runners.get(spec.broadcastId) !== runner) {
-        throw jobError(ErrorCode.PlatformUnavailable, 502, `the broadcast failed as it started: ${(await this.store.runtime(spec.broadcastId))?.lastError ?? 'see the media worker logs'}`);
+        throw new BroadcastRefusal(ErrorCode.PlatformUnavailable, `the broadcast failed as it started: ${(await this.state.runtime(spec.broadcastId))?.lastError ?? 'see the media worker logs'}`);
       }
       await this.saveRuntime(runner);
       await this.events.publish(EventTopic.BroadcastStarted, { ...eventHeader(), broadcastId: spec.broadcastId, sourceType: spec.sourceType });
@@ -318,11 +321,11 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
         sourceOnBus: since(runner.publishedAt),
       };
       this.logger.log({ msg: 'broadcast started', broadcastId: spec.broadcastId, sourceType: spec.sourceType, destinations: spec.destinations.length, videoSourceType: runner.videoSourceType(), stagesMs });
-      return { ok: true, value: toBroadcastStatusView(spec, await this.store.runtime(spec.broadcastId), true) };
+      return acceptedResult(toBroadcastStatusView(spec, await this.state.runtime(spec.broadcastId), true));
     } catch (error) {
       if (runner && !owned) await runner.stop();
       this.logger.warn({ msg: 'broadcast not started', broadcastId: spec.broadcastId, reason: (error as Error).message });
-      return refusal(error, 'the media worker could not start the broadcast');
+      return refusedResult(error, 'the media worker could not start the broadcast');
     } finally {
       release();
       await this.updateIntake().catch((error: Error) => this.logger.warn({ msg: 'could not update the broadcast intake', reason: error.message }));
@@ -331,13 +334,13 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
 
   private async validateJob(job: Bull.Job<BroadcastValidationJob>): Promise<BroadcastJobResult<true>> {
     try {
-      if (expired(job.data)) throw jobError(ErrorCode.ServiceUnavailable, 503, 'no media worker took the check in time');
+      if (jobExpired(job.data)) throw new BroadcastRefusal(ErrorCode.ServiceUnavailable, 'no media worker took the check in time');
       await this.validator.validateUrls(job.data);
-      return { ok: true, value: true };
+      return acceptedResult(true as const);
     } catch (error) {
-      const refused = error instanceof ValidationFailed ? jobError(ErrorCode.ValidationFailed, 400, error.message) : error;
-      if (!(refused instanceof JobRefusal)) this.logger.warn({ msg: 'broadcast URL check failed', reason: (error as Error).message });
-      return refusal(refused, 'the media worker could not check the new URLs');
+      const refused = error instanceof ValidationFailed ? new BroadcastRefusal(ErrorCode.ValidationFailed, error.message) : error;
+      if (!(refused instanceof BroadcastRefusal)) this.logger.warn({ msg: 'broadcast URL check failed', reason: (error as Error).message });
+      return refusedResult(refused, 'the media worker could not check the new URLs');
     }
   }
 
@@ -376,7 +379,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
 
   private async renewLease(runner: BroadcastRunner): Promise<void> {
     const sentAt = Date.now();
-    if (await this.store.renewLease(runner.currentSpec, this.identity.instanceId)) {
+    if (await this.state.renewLease(runner.currentSpec, this.identity.instanceId)) {
       if (this.runners.get(runner.broadcastId) !== runner) return;
       this.leaseUntil.set(runner.broadcastId, sentAt + BROADCAST_LEASE_MS);
       if (runner.isFenced) {
@@ -459,14 +462,14 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
    */
   private async adoptFromGoneOwners(): Promise<void> {
     if (this.draining || this.redis.status !== 'ready') return;
-    const ids = (await this.store.activeIds()).filter((id) => !this.runners.has(id));
+    const ids = (await this.state.ids(true)).filter((id) => !this.runners.has(id));
     if (!ids.length) return;
-    const holders = await this.store.leaseHolders(ids);
+    const holders = await this.state.leaseHolders(ids);
     const owners = new Set(holders.filter((holder): holder is string => holder !== null && holder !== this.identity.instanceId));
     if (!owners.size) return;
     for (const seen of this.ownersSeen) if (!owners.has(seen)) this.ownersSeen.delete(seen);
     for (const gone of this.goneSince.keys()) if (!owners.has(gone)) this.goneSince.delete(gone);
-    const names = await this.store.connectionNames();
+    const names = await this.state.connectionNames();
     const now = Date.now();
     for (const owner of owners) {
       if (names.has(`${this.identity.service}:${owner}`)) {
@@ -480,7 +483,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       if (now - since < GONE_CONFIRM_MS) continue;
       for (const [i, id] of ids.entries()) {
         if (holders[i] !== owner || this.isFull()) continue;
-        await this.adopt(id, 'owner connection gone', () => this.store.takeOver(id, owner, this.identity.instanceId));
+        await this.adopt(id, 'owner connection gone', () => this.state.takeOver(id, owner, this.identity.instanceId));
       }
     }
   }
@@ -525,8 +528,8 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   }
 
   private async applyDesired(runner: BroadcastRunner): Promise<void> {
-    if (this.runners.get(runner.broadcastId) !== runner) return;
-    const spec = await this.store.spec(runner.broadcastId);
+    if (this.runners.get(runner.broadcastId) !== runner || this.failing.has(runner)) return;
+    const spec = await this.state.spec(runner.broadcastId);
     if (!spec) {
       // Records are kept an hour after a stop, so a running broadcast without one means Redis lost
       // it: keep broadcasting; the lease renewal writes the records back.
@@ -550,29 +553,53 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     await runner.stop();
     const stoppedAt = new Date().toISOString();
     await this.saveRuntime(runner, { stoppedAt, stopReason: reason, error });
-    await this.store.finalize(spec);
+    await this.state.finalize(spec);
     await this.events.publish(EventTopic.BroadcastStopped, { ...eventHeader(), broadcastId: spec.broadcastId, reason });
     this.logger.log({ msg: 'broadcast stopped', broadcastId: spec.broadcastId, reason });
     await this.updateIntake();
   }
 
-  /** The runner gave up: the broadcast stops with reason error, for everyone. */
+  /**
+   * The runner gave up: the broadcast stops with reason error, for everyone. The stop is a desired-state
+   * change like any other (locked, revision-checked), so it neither loses nor overwrites an API change
+   * made meanwhile; a broadcast already stopped keeps its reason.
+   */
   private async fail(runner: BroadcastRunner, message: string): Promise<void> {
-    if (this.runners.get(runner.broadcastId) !== runner) return;
+    if (this.runners.get(runner.broadcastId) !== runner || this.failing.has(runner)) return;
     this.logger.error({ msg: 'broadcast failed', broadcastId: runner.broadcastId, reason: message });
-    const spec = (await this.store.spec(runner.broadcastId)) ?? runner.currentSpec;
-    const stopped: BroadcastSpec = { ...spec, desired: 'stopped', stopReason: BroadcastStopReason.Error, revision: spec.revision + 1 };
-    await this.store.saveSpec(stopped);
-    await this.finish(runner, stopped, BroadcastStopReason.Error, message);
+    // Still owned meanwhile (its lease renewed: the lock may take a while), but not followed: the
+    // change is announced, and following it too would finish the broadcast twice.
+    this.failing.add(runner);
+    try {
+      await this.recordFailure(runner, message);
+    } finally {
+      this.failing.delete(runner);
+    }
+  }
+
+  private async recordFailure(runner: BroadcastRunner, message: string): Promise<void> {
+    const stop = (spec: BroadcastSpec): BroadcastSpec => ({ ...spec, desired: 'stopped', stopReason: BroadcastStopReason.Error });
+    let stopped: BroadcastSpec;
+    try {
+      stopped =
+        (await this.state.requestChange(runner.broadcastId, (spec) => (spec.desired === 'stopped' ? null : stop(spec)), { lockWaitMs: FAIL_LOCK_WAIT_MS, whenMissing: runner.currentSpec })) ??
+        (await this.state.spec(runner.broadcastId)) ??
+        stop(runner.currentSpec);
+    } catch (error) {
+      // Redis unreachable or the lock held throughout: the broadcast is off air here all the same.
+      this.logger.warn({ msg: 'could not record the failed broadcast as stopped', broadcastId: runner.broadcastId, reason: (error as Error).message });
+      stopped = stop(runner.currentSpec);
+    }
+    await this.finish(runner, stopped, stopped.stopReason ?? BroadcastStopReason.Error, message);
   }
 
   /** Broadcasts that should be on air but have no owner (their worker died): take them over. */
   private async adoptOrphans(): Promise<void> {
     if (this.draining) return;
-    for (const broadcastId of await this.store.activeIds()) {
+    for (const broadcastId of await this.state.ids(true)) {
       if (this.isFull()) return;
-      if (this.runners.has(broadcastId) || (await this.store.leaseHolder(broadcastId))) continue;
-      await this.adopt(broadcastId, 'lease lapsed', () => this.store.adopt(broadcastId, this.identity.instanceId));
+      if (this.runners.has(broadcastId) || (await this.state.leaseHolder(broadcastId))) continue;
+      await this.adopt(broadcastId, 'lease lapsed', () => this.state.adopt(broadcastId, this.identity.instanceId));
     }
   }
 
@@ -581,10 +608,10 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     if (this.runners.has(broadcastId)) return;
     const takenAt = Date.now();
     if (!(await take())) return;
-    const [spec, previous] = await Promise.all([this.store.spec(broadcastId), this.store.runtime(broadcastId)]);
+    const [spec, previous] = await Promise.all([this.state.spec(broadcastId), this.state.runtime(broadcastId)]);
     if (!spec) {
-      await this.store.forgetActive(broadcastId);
-      await this.store.releaseLease(broadcastId, this.identity.instanceId);
+      await this.state.forgetActive(broadcastId);
+      await this.state.releaseLease(broadcastId, this.identity.instanceId);
       return;
     }
     const runner = this.createRunner(spec, previous?.startedAt ?? new Date().toISOString());
@@ -710,11 +737,11 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       recording: runner.recording(),
       updatedAt: new Date().toISOString(),
     };
-    await this.store.saveRuntime(runtime);
+    await this.state.saveRuntime(runtime);
   }
 
   private async beat(): Promise<void> {
-    await this.store.heartbeat(
+    await this.state.heartbeat(
       {
         instanceId: this.identity.instanceId,
         ffmpegAvailable: this.available,
@@ -757,33 +784,3 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
 }
 
 export type DestinationListener = (runner: BroadcastRunner, destination: DestinationRuntime, previous: DestinationState | null, reason: DestinationChangeReason) => void;
-
-/** A refusal whose message is safe to show (URLs masked). */
-class JobRefusal extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function jobError(code: ErrorCode, status: number, message: string): JobRefusal {
-  return new JobRefusal(code, status, message);
-}
-
-/** A refusal as the job's result; anything else is a crash, answered 502 without its text. */
-function refusal(error: unknown, fallback: string): { ok: false; status: number; code: string; message: string } {
-  if (error instanceof JobRefusal) return { ok: false, status: error.status, code: error.code, message: error.message };
-  return { ok: false, status: 502, code: ErrorCode.ServiceUnavailable, message: fallback };
-}
-
-/** Past its `takeBy`: whoever asked has had their answer (503) already. */
-function expired(data: { takeBy?: number }): boolean {
-  return typeof data.takeBy === 'number' && Date.now() > data.takeBy;
-}
-
-async function abandoned(job: Bull.Job): Promise<boolean> {
-  return (await job.queue.client.hexists(job.queue.toKey(String(job.id)), BROADCAST_JOB_ABANDONED_FIELD)) === 1;
-}

@@ -1,21 +1,12 @@
 import { Controller, Inject, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import type Redis from 'ioredis';
 
-import {
-  BroadcastSourceType,
-  BroadcastStopReason,
-  ConsumedTopic,
-  InternalChannels,
-  LockKeys,
-  type SealedUrl,
-  broadcastSourceKey,
-} from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, REDIS, RedisLocks } from '@lib-stream/nest-kit';
+import { BroadcastChangeError, BroadcastState } from '@lib-stream/broadcast-control';
+import { BroadcastSourceType, BroadcastStopReason, ConsumedTopic, type SealedUrl, broadcastSourceKey } from '@lib-stream/contracts';
+import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
 
 import { SourceUrlCipher } from '../ingest/source-url-cipher';
 import { BroadcastCoordinator } from './broadcast-coordinator';
-import { BroadcastStore } from './broadcast.store';
 import { newBroadcastSpec } from './new-broadcast-spec';
 import { sdpInputUrl } from './sdp-input';
 import { sealUrl } from './seal';
@@ -30,17 +21,13 @@ import { checkVoiceApproved, checkVoiceStopped } from './voice-event';
 @Controller()
 export class VoiceBroadcastsController {
   private readonly logger = new Logger('VoiceBroadcasts');
-  private readonly locks: RedisLocks;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(REDIS) private readonly redis: Redis,
     private readonly coordinator: BroadcastCoordinator,
-    private readonly store: BroadcastStore,
+    private readonly state: BroadcastState,
     private readonly cipher: SourceUrlCipher,
-  ) {
-    this.locks = new RedisLocks(redis);
-  }
+  ) {}
 
   @EventPattern(ConsumedTopic.VoiceBroadcastApproved)
   async approved(@Payload() payload: unknown): Promise<void> {
@@ -85,19 +72,16 @@ export class VoiceBroadcastsController {
       return;
     }
     const event = checked.value;
-    const broadcastId = await this.store.sourceHolder(broadcastSourceKey({ voiceRoomId: event.roomId }));
+    const broadcastId = await this.state.sourceHolder(broadcastSourceKey({ voiceRoomId: event.roomId }));
     if (!broadcastId) return;
-    const lock = await this.locks.tryAcquire(LockKeys.broadcast(broadcastId), 5000);
-    if (!lock) return;
-    try {
-      const spec = await this.store.spec(broadcastId);
-      if (!spec || spec.desired === 'stopped') return;
-      const reason = event.reason === 'error' ? BroadcastStopReason.Error : event.reason === 'manual' ? BroadcastStopReason.Manual : BroadcastStopReason.ConsentRevoked;
-      await this.store.saveSpec({ ...spec, desired: 'stopped', stopReason: reason, revision: spec.revision + 1 });
-      await this.redis.publish(InternalChannels.BroadcastChanged, broadcastId);
-      this.logger.log({ msg: 'voice broadcast stopping', roomId: event.roomId, broadcastId, reason });
-    } finally {
-      await lock.release();
-    }
+    const reason = event.reason === 'error' ? BroadcastStopReason.Error : event.reason === 'manual' ? BroadcastStopReason.Manual : BroadcastStopReason.ConsentRevoked;
+    // Every worker receives the event: the first to get the lock stops it, the others find it stopped.
+    const stopping = await this.state
+      .requestChange(broadcastId, (spec) => (spec.desired === 'stopped' ? null : { ...spec, desired: 'stopped', stopReason: reason }))
+      .catch((error: unknown) => {
+        if (error instanceof BroadcastChangeError && error.reason === 'not-found') return null;
+        throw error;
+      });
+    if (stopping) this.logger.log({ msg: 'voice broadcast stopping', roomId: event.roomId, broadcastId, reason });
   }
 }

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import Redis from 'ioredis';
 
+import { BroadcastState } from '@lib-stream/broadcast-control';
 import {
   BROADCAST_JOB_ABANDONED_FIELD,
   BROADCAST_JOB_OPTIONS,
@@ -15,6 +16,7 @@ import {
   BroadcastKeys,
   type BroadcastRuntime,
   type BroadcastSpec,
+  BroadcastStopReason,
   BroadcastSourceType,
   type BroadcastStatusView,
   CameraKeys,
@@ -29,7 +31,6 @@ import { type FfmpegPublisher, type RtmpPlatform, dumpRedis, expectEventually, f
 import { AppModule } from '../../src/app.module';
 import { BroadcastCoordinator } from '../../src/broadcast/broadcast-coordinator';
 import { BroadcastHealthMonitor } from '../../src/broadcast/broadcast-health.monitor';
-import { BroadcastStore } from '../../src/broadcast/broadcast.store';
 
 // One media worker in this process (real node-media-server ingest + program bus, real FFmpeg), a fake
 // platform (node-media-server in its own process) as the destination, real Redis.
@@ -37,6 +38,8 @@ describe('broadcasts: cascade, destinations, restarts', () => {
   const encryptionKey = randomBytes(32);
   const cipher = new TokenCipher(encryptionKey);
   const redis = new Redis(testRedisUrl());
+  /** control-api's part: changes to the desired state. */
+  const control = new BroadcastState(redis);
   const subscriber = new Redis(testRedisUrl());
   const events: { channel: string; data: Record<string, unknown> }[] = [];
   /** Every message as published, for the key scan. */
@@ -120,17 +123,12 @@ describe('broadcasts: cascade, destinations, restarts', () => {
   }
 
   async function stop(spec: BroadcastSpec): Promise<void> {
-    const current = JSON.parse((await redis.get(BroadcastKeys.spec(spec.broadcastId))) as string) as BroadcastSpec;
-    await redis.set(BroadcastKeys.spec(spec.broadcastId), JSON.stringify({ ...current, desired: 'stopped', stopReason: 'manual', revision: current.revision + 1 }));
-    await redis.publish(InternalChannels.BroadcastChanged, spec.broadcastId);
+    await control.requestChange(spec.broadcastId, (current) => ({ ...current, desired: 'stopped', stopReason: BroadcastStopReason.Manual }));
     await expectEventually(async () => expect((await runtime(spec.broadcastId))?.stoppedAt).toBeTruthy(), { timeoutMs: 10_000 });
   }
 
   async function changeSpec(spec: BroadcastSpec, change: (current: BroadcastSpec) => Partial<BroadcastSpec>) {
-    const current = JSON.parse((await redis.get(BroadcastKeys.spec(spec.broadcastId))) as string) as BroadcastSpec;
-    const revision = current.revision + 1;
-    await redis.set(BroadcastKeys.spec(spec.broadcastId), JSON.stringify({ ...current, ...change(current), revision }));
-    await redis.publish(InternalChannels.BroadcastChanged, spec.broadcastId);
+    const { revision } = present(await control.requestChange(spec.broadcastId, (current) => ({ ...current, ...change(current) })), 'the changed spec');
     return expectEventually(
       async () => {
         const state = await runtime(spec.broadcastId);
@@ -680,7 +678,7 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     const ghostPusher = spawn('ffmpeg', ['-nostdin', '-loglevel', 'error', '-i', source, '-c', 'copy', '-f', 'flv', platform.url('app', key)], { stdio: 'ignore' });
     try {
       await ghostRedis.ping();
-      expect(await app.get(BroadcastStore).claimNew(spec, ghost)).toEqual({ ok: true });
+      expect(await app.get(BroadcastState).claimNew(spec, ghost)).toEqual({ ok: true });
       await redis.set(BroadcastKeys.lease(spec.broadcastId), ghost, 'PX', 60_000);
       await expectEventually(() => expect(platform.keyframes(key).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
       // While its connection is open the owner is alive: nobody adopts.

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
 
+import { BroadcastState } from '@lib-stream/broadcast-control';
 import {
   BROADCAST_JOB_OPTIONS,
   type BroadcastAssignmentJob,
@@ -69,6 +70,8 @@ describe('broadcast recordings', () => {
   const encryptionKey = randomBytes(32);
   const cipher = new TokenCipher(encryptionKey);
   const redis = new Redis(testRedisUrl());
+  /** control-api's part: changes to the desired state. */
+  const control = new BroadcastState(redis);
   const subscriber = new Redis(testRedisUrl());
   const events: { channel: string; data: Record<string, unknown>; at: number }[] = [];
   const logLines: string[] = [];
@@ -142,11 +145,7 @@ describe('broadcast recordings', () => {
   }
 
   async function writeSpec(spec: BroadcastSpec, fields: Partial<BroadcastSpec>): Promise<number> {
-    const current = JSON.parse((await redis.get(BroadcastKeys.spec(spec.broadcastId))) as string) as BroadcastSpec;
-    const revision = current.revision + 1;
-    await redis.set(BroadcastKeys.spec(spec.broadcastId), JSON.stringify({ ...current, ...fields, revision }));
-    await redis.publish(InternalChannels.BroadcastChanged, spec.broadcastId);
-    return revision;
+    return present(await control.requestChange(spec.broadcastId, (current) => ({ ...current, ...fields })), 'the changed spec').revision;
   }
 
   async function change(spec: BroadcastSpec, fields: Partial<BroadcastSpec>): Promise<void> {
