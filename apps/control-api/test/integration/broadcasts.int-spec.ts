@@ -3,6 +3,7 @@ import Bull from 'bull';
 import Redis from 'ioredis';
 import request from 'supertest';
 
+import { BroadcastRefusal, BroadcastState, acceptedResult, refusedResult } from '@lib-stream/broadcast-control';
 import {
   type BroadcastAssignmentJob,
   type BroadcastJobResult,
@@ -11,6 +12,7 @@ import {
   type BroadcastSpec,
   type BroadcastStatusView,
   type BroadcastValidationJob,
+  ErrorCode,
   EventTopic,
   InternalChannels,
   type MediaWorkerHeartbeat,
@@ -19,7 +21,7 @@ import {
 } from '@lib-stream/contracts';
 import { redisOptionsFromUrl } from '@lib-stream/nest-kit';
 import { TokenCipher } from '@lib-stream/stream-key';
-import { type TestDatabase, bearerToken, createTestDatabase, dumpRedis, expectEventually, findLeaks, testRedisUrl } from '@lib-stream/testing';
+import { type TestDatabase, bearerToken, createTestDatabase, dumpRedis, expectEventually, findLeaks, present, testRedisUrl } from '@lib-stream/testing';
 
 import { type ControlApiUnderTest, capturedLogLines, createControlApi } from './control-api.factory';
 
@@ -46,15 +48,23 @@ type ValidateBehaviour = (job: BroadcastValidationJob) => Promise<BroadcastJobRe
 
 /** A worker's refusal: like the real one, it completes the job with it rather than failing the job. */
 function refusal(status: number, code: string, message: string): Promise<BroadcastJobResult<never>> {
-  return Promise.resolve({ ok: false, status, code, message });
+  return Promise.resolve(refusedResult(new BroadcastRefusal(code as ErrorCode, message, status), 'unused'));
 }
 
-const accept = async (spec: BroadcastSpec, run: (spec: BroadcastSpec) => Promise<BroadcastStatusView>) => ({ ok: true as const, value: await run(spec) });
+const accept = async (spec: BroadcastSpec, run: (spec: BroadcastSpec) => Promise<BroadcastStatusView>) => {
+  try {
+    return acceptedResult(await run(spec));
+  } catch (error) {
+    return refusedResult(error, 'the media worker could not start the broadcast');
+  }
+};
 
 describe('broadcast API (with a fake media worker on the Bull queues)', () => {
   const encryptionKey = randomBytes(32);
   const cipher = new TokenCipher(encryptionKey);
   const redis = new Redis(REDIS_URL);
+  /** The fake media worker's view of the broadcast state, through the library the real one uses. */
+  const workerState = new BroadcastState(redis);
   const subscriber = new Redis(REDIS_URL);
   const bullOptions = { prefix: 'stream:bull', redis: redisOptionsFromUrl(REDIS_URL) };
   const assignments = new Bull<BroadcastAssignmentJob>(QueueNames.BroadcastAssignments, bullOptions);
@@ -90,7 +100,7 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
   }
 
   /** What a media worker does when it takes a job: claim the source, store the spec, report a runtime. */
-  async function claimAndRun(spec: BroadcastSpec, { lease = true } = {}): Promise<BroadcastStatusView> {
+  async function claimAndRun(spec: BroadcastSpec): Promise<BroadcastStatusView> {
     const now = new Date().toISOString();
     const runtime: BroadcastRuntime = {
       broadcastId: spec.broadcastId,
@@ -117,31 +127,21 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
       lastInterruption: null,
       updatedAt: now,
     };
-    const multi = redis
-      .multi()
-      .set(BroadcastKeys.spec(spec.broadcastId), JSON.stringify(spec))
-      .set(BroadcastKeys.sourceClaim(spec.sourceKey), spec.broadcastId)
-      .sadd(BroadcastKeys.active(), spec.broadcastId)
-      .sadd(BroadcastKeys.all(), spec.broadcastId)
-      .set(BroadcastKeys.runtime(spec.broadcastId), JSON.stringify(runtime));
-    if (lease) multi.set(BroadcastKeys.lease(spec.broadcastId), WORKER_ID, 'PX', 120_000);
-    await multi.exec();
-    return toBroadcastStatusView(spec, runtime, lease);
+    const claim = await workerState.claimNew(spec, WORKER_ID);
+    if (!claim.ok) throw new BroadcastRefusal(ErrorCode.Conflict, `a broadcast is already active for this source (${claim.heldBy})`);
+    await workerState.saveRuntime(runtime);
+    // The fake never renews its lease: it holds it for as long as the suite runs.
+    await redis.pexpire(BroadcastKeys.lease(spec.broadcastId), 120_000);
+    return toBroadcastStatusView(spec, runtime, true);
   }
 
-  /** The fake owner following a stop announced on the internal channel. */
+  /** The fake owner following a stop announced on the internal channel, as a worker's finish does. */
   async function confirmStop(broadcastId: string): Promise<void> {
-    const spec = JSON.parse((await redis.get(BroadcastKeys.spec(broadcastId))) ?? 'null') as BroadcastSpec | null;
+    const spec = await workerState.spec(broadcastId);
     if (!spec || spec.desired !== 'stopped') return;
-    const runtime = JSON.parse((await redis.get(BroadcastKeys.runtime(broadcastId))) ?? '{}') as BroadcastRuntime;
-    const now = new Date().toISOString();
-    await redis
-      .multi()
-      .set(BroadcastKeys.runtime(broadcastId), JSON.stringify({ ...runtime, health: 'stopped', stoppedAt: now, stopReason: spec.stopReason, appliedRevision: spec.revision }))
-      .srem(BroadcastKeys.active(), broadcastId)
-      .del(BroadcastKeys.sourceClaim(spec.sourceKey))
-      .del(BroadcastKeys.lease(broadcastId))
-      .exec();
+    const runtime = present(await workerState.runtime(broadcastId), 'the fake worker runtime');
+    await workerState.saveRuntime({ ...runtime, health: 'stopped', stoppedAt: new Date().toISOString(), stopReason: spec.stopReason, appliedRevision: spec.revision });
+    await workerState.finalize(spec);
   }
 
   async function keysMatching(pattern: string): Promise<string[]> {
