@@ -3,3 +3,4 @@ export * from './broadcast-scripts';
 export * from './broadcast-state';
 export * from './job-result';
 export * from './job-waiter';
+export * from './sealed-url';

@@ -1,15 +1,9 @@
 import { fileURLToPath } from 'node:url';
 
-import type { SealedUrl } from '@lib-stream/contracts';
-import { type TokenCipher, isRtmpUrl, maskMediaUrl } from '@lib-stream/stream-key';
+import { isRtmpUrl } from '@lib-stream/stream-key';
 
 export const MEDIA_URL_FORMS = 'an rtmp://, rtmps://, http:// or https:// URL or an absolute file path (or file:/// URL) on the media worker';
 export const RTMP_DESTINATION_FORM = 'an rtmp:// or rtmps:// URL with an application and a stream key (rtmp://host/app/key)';
-
-/** Encrypted for the worker's FFmpeg, masked for everything else. */
-export function sealUrl(cipher: TokenCipher, url: string): SealedUrl {
-  return { enc: cipher.encrypt(url), masked: maskMediaUrl(url) };
-}
 
 /**
  * `RTMP://host/app/key` → `rtmp://host/app/key`. URL schemes are case-insensitive, but FFmpeg's

@@ -19,12 +19,12 @@ import {
   broadcastSourceKey,
   toBroadcastStatusView,
 } from '@lib-stream/contracts';
-import { BroadcastCommandClient, type BroadcastSnapshot, BroadcastState } from '@lib-stream/broadcast-control';
+import { BroadcastCommandClient, type BroadcastSnapshot, BroadcastState, sealUrl } from '@lib-stream/broadcast-control';
 import { APP_CONFIG, type AppConfig, DomainError, EventBus, SERVICE_IDENTITY, type ServiceIdentity, eventHeader } from '@lib-stream/nest-kit';
 import { TokenCipher, isRtmpUrl, mediaUrlKind, parseEncryptionKey } from '@lib-stream/stream-key';
 
 import { LinkLifecycleHooks } from '../platform-links/link-lifecycle.hooks';
-import { MEDIA_URL_FORMS, sealUrl } from './broadcast-urls';
+import { MEDIA_URL_FORMS } from './broadcast-urls';
 import { MAX_ADDITIONAL_DESTINATIONS, type StartBroadcastRequest, type UpdateBroadcastRequest, type UpdateBroadcastResponse } from './dto/broadcast.dto';
 
 const MAX_DESTINATIONS = MAX_ADDITIONAL_DESTINATIONS + 1;

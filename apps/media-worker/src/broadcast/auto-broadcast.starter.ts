@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 
-import { BroadcastState } from '@lib-stream/broadcast-control';
+import { BroadcastState, sealUrl } from '@lib-stream/broadcast-control';
 import { type BroadcastSpec, BroadcastSourceType, broadcastSourceKey } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
 
@@ -8,7 +8,6 @@ import { CameraRegistry } from '../ingest/camera-registry';
 import { SourceUrlCipher } from '../ingest/source-url-cipher';
 import { BroadcastCoordinator } from './broadcast-coordinator';
 import { newBroadcastSpec } from './new-broadcast-spec';
-import { sealUrl } from './seal';
 
 const POLL_MS = 2000;
 

@@ -1,7 +1,7 @@
 import { Controller, Inject, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 
-import { BroadcastChangeError, BroadcastState } from '@lib-stream/broadcast-control';
+import { BroadcastChangeError, BroadcastState, sealUrl } from '@lib-stream/broadcast-control';
 import { BroadcastSourceType, BroadcastStopReason, ConsumedTopic, type SealedUrl, broadcastSourceKey } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
 
@@ -9,7 +9,6 @@ import { SourceUrlCipher } from '../ingest/source-url-cipher';
 import { BroadcastCoordinator } from './broadcast-coordinator';
 import { newBroadcastSpec } from './new-broadcast-spec';
 import { sdpInputUrl } from './sdp-input';
-import { sealUrl } from './seal';
 import { checkVoiceApproved, checkVoiceStopped } from './voice-event';
 
 /**
