@@ -3,7 +3,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 
-import { AppConfig, ServiceIdentity, StreamKitModule, bullQueueOptions } from '@lib-stream/nest-kit';
+import { AppConfig, LocalEventsModule, ServiceIdentity, StreamKitModule, bullQueueOptions } from '@lib-stream/nest-kit';
 
 import { AdminModule } from './admin/admin.module';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
@@ -29,6 +29,7 @@ export class AppModule {
         BullModule.forRoot(bullQueueOptions(config)),
         DatabaseModule.forRoot(config),
         LiveStatusModule,
+        LocalEventsModule,
         OpsModule,
         PlatformLinksModule,
         ScheduleModule.forRoot(),

@@ -5,6 +5,7 @@ import { BroadcastState } from '@lib-stream/broadcast-control';
 import { QueueNames } from '@lib-stream/contracts';
 
 import { PlatformLinksModule } from '../platform-links/platform-links.module';
+import { BroadcastAccountCleanup } from './broadcast-account-cleanup';
 import { BroadcastsController } from './broadcasts.controller';
 import { BroadcastsEnabledGuard } from './broadcasts-enabled.guard';
 import { BroadcastsService } from './broadcasts.service';
@@ -12,7 +13,7 @@ import { BroadcastsService } from './broadcasts.service';
 @Module({
   controllers: [BroadcastsController],
   imports: [BullModule.registerQueue({ name: QueueNames.BroadcastAssignments }, { name: QueueNames.BroadcastValidations }), PlatformLinksModule],
-  providers: [BroadcastState, BroadcastsEnabledGuard, BroadcastsService],
+  providers: [BroadcastAccountCleanup, BroadcastState, BroadcastsEnabledGuard, BroadcastsService],
   exports: [BroadcastsService],
 })
 export class BroadcastsModule {}

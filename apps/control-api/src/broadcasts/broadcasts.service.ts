@@ -23,7 +23,6 @@ import { BroadcastCommandClient, type BroadcastSnapshot, BroadcastState, sealUrl
 import { APP_CONFIG, type AppConfig, DomainError, EventBus, SERVICE_IDENTITY, type ServiceIdentity, eventHeader } from '@lib-stream/nest-kit';
 import { TokenCipher, isRtmpUrl, mediaUrlKind, parseEncryptionKey } from '@lib-stream/stream-key';
 
-import { LinkLifecycleHooks } from '../platform-links/link-lifecycle.hooks';
 import { MEDIA_URL_FORMS } from './broadcast-urls';
 import { MAX_ADDITIONAL_DESTINATIONS, type StartBroadcastRequest, type UpdateBroadcastRequest, type UpdateBroadcastResponse } from './dto/broadcast.dto';
 
@@ -70,9 +69,7 @@ export class BroadcastsService {
     private readonly events: EventBus,
     @InjectQueue(QueueNames.BroadcastAssignments) assignmentQueue: Queue<BroadcastAssignmentJob>,
     @InjectQueue(QueueNames.BroadcastValidations) validationQueue: Queue<BroadcastValidationJob>,
-    hooks: LinkLifecycleHooks,
   ) {
-    hooks.onAccountCleanup('broadcasts', (accountId) => this.stopStartedBy(accountId));
     const key = parseEncryptionKey(config.STREAM_TOKEN_ENCRYPTION_KEY);
     this.cipher = key ? new TokenCipher(key) : null;
     this.commands = new BroadcastCommandClient(assignmentQueue, validationQueue, state, { probeTimeoutSeconds: config.STREAM_RTMP_PROBE_TIMEOUT_SECONDS });

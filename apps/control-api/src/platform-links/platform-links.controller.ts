@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { Role } from '@lib-stream/contracts';
+import { LocalEvents } from '@lib-stream/nest-kit';
 
 import { AccountRequest } from '../auth/account-request.dto';
 import type { Principal } from '../auth/principal';
@@ -16,7 +17,7 @@ import {
   PlatformLinkDetail,
   UnlinkPlatformResponse,
 } from './dto/platform-link.dto';
-import { LinkLifecycleHooks } from './link-lifecycle.hooks';
+import { LinkEvents } from './link-events';
 import { PlatformLinksService } from './platform-links.service';
 
 @ApiTags('platform')
@@ -25,7 +26,7 @@ import { PlatformLinksService } from './platform-links.service';
 export class PlatformLinksController {
   constructor(
     private readonly links: PlatformLinksService,
-    private readonly hooks: LinkLifecycleHooks,
+    private readonly localEvents: LocalEvents,
   ) {}
 
   @Post('platform/link')
@@ -71,7 +72,7 @@ export class PlatformLinksController {
   @ApiOkResponse({ type: CleanupByAccountResponse })
   async cleanupByAccount(@Body() request: AccountRequest): Promise<CleanupByAccountResponse> {
     const unlinked = await this.links.cleanupAccount(request.accountId);
-    const removed = await this.hooks.runAccountCleanup(request.accountId);
+    const removed = Object.assign({}, ...(await this.localEvents.emit(LinkEvents.accountCleanup, { accountId: request.accountId }))) as Record<string, number>;
     return { accountId: request.accountId, unlinked, broadcastsStopped: removed.broadcasts ?? 0 };
   }
 }

@@ -4,7 +4,6 @@ import { Module } from '@nestjs/common';
 import { QueueNames } from '@lib-stream/contracts';
 
 import { LinkCipherProvider } from './link-cipher.provider';
-import { LinkLifecycleHooks } from './link-lifecycle.hooks';
 import { OAuthClients } from './oauth/oauth-clients';
 import { OAuthStateStore } from './oauth-state.store';
 import { PlatformLinksController } from './platform-links.controller';
@@ -15,11 +14,10 @@ import { TokenRefreshProcessor, TokenRefreshScheduler } from './token-refresh.wo
 
 @Module({
   controllers: [PlatformLinksController],
-  exports: [LinkCipherProvider, LinkLifecycleHooks, PlatformLinksRepository, TokenRefreshService],
+  exports: [LinkCipherProvider, PlatformLinksRepository, TokenRefreshService],
   imports: [BullModule.registerQueue({ name: QueueNames.TokenRefresh })],
   providers: [
     LinkCipherProvider,
-    LinkLifecycleHooks,
     OAuthClients,
     OAuthStateStore,
     PlatformLinksRepository,

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 
 import { ErrorCode, EventTopic, LockKeys, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, DomainError, EventBus, RedisLocks, eventHeader } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, DomainError, EventBus, LocalEvents, RedisLocks, eventHeader } from '@lib-stream/nest-kit';
 import { isRtmpUrl } from '@lib-stream/stream-key';
 
 import { type Principal, assertOwnAccount } from '../auth/principal';
@@ -15,7 +15,7 @@ import type {
   UnlinkPlatformResponse,
 } from './dto/platform-link.dto';
 import { LinkCipherProvider } from './link-cipher.provider';
-import { LinkLifecycleHooks } from './link-lifecycle.hooks';
+import { LinkEvents } from './link-events';
 import { OAuthClients } from './oauth/oauth-clients';
 import { AuthorizationCodeRejectedError, type OAuthGrant, type OAuthPlatform, PlatformUnavailableError } from './oauth/oauth.types';
 import { OAuthStateStore } from './oauth-state.store';
@@ -35,7 +35,7 @@ export class PlatformLinksService {
     private readonly states: OAuthStateStore,
     private readonly locks: RedisLocks,
     private readonly events: EventBus,
-    private readonly linkHooks: LinkLifecycleHooks,
+    private readonly localEvents: LocalEvents,
   ) {}
 
   async link(principal: Principal, request: LinkPlatformRequest): Promise<LinkPlatformResponse> {
@@ -61,7 +61,7 @@ export class PlatformLinksService {
         return entity;
       });
       await this.announce(EventTopic.PlatformLinked, link);
-      await this.linkHooks.runCreated(link);
+      await this.localEvents.emit(LinkEvents.created, link);
       return { platform: request.platform, authorizationUrl: null, state: null, expiresAt: null, link: toPlatformLinkDetail(link, cipher) };
     }
 
@@ -117,7 +117,7 @@ export class PlatformLinksService {
     });
     await this.announce(EventTopic.PlatformLinked, link);
     this.logger.log({ msg: 'platform linked', linkId: link.id, platform });
-    await this.linkHooks.runCreated(link);
+    await this.localEvents.emit(LinkEvents.created, link);
     return toPlatformLinkDetail(link, cipher);
   }
 
@@ -150,7 +150,7 @@ export class PlatformLinksService {
       const link = await this.links.findByAccountAndPlatform(accountId, platform);
       if (!link) return null;
       const revoked = platform === StreamPlatform.Custom ? true : await this.revokeStored(link);
-      await this.linkHooks.runRemoving(link);
+      await this.localEvents.emit(LinkEvents.removing, link);
       await this.links.delete(link.id);
       return { link, revoked };
     });

@@ -1,11 +1,11 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 
 import { ErrorCode, EventTopic, LockKeys, type PlatformSessionModel, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, DomainError, EventBus, RedisLocks, eventHeader } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, OnLocalEvent, DomainError, EventBus, RedisLocks, eventHeader } from '@lib-stream/nest-kit';
 
 import { type Principal, assertOwnAccount } from '../auth/principal';
-import { LinkLifecycleHooks } from '../platform-links/link-lifecycle.hooks';
+import { LinkEvents } from '../platform-links/link-events';
 import type { PlatformLinkEntity } from '../platform-links/platform-link.entity';
 import { PlatformLinksRepository } from '../platform-links/platform-links.repository';
 import { AudienceIngestService } from './audience-ingest.service';
@@ -17,7 +17,7 @@ import { LiveChatTransports } from '../youtube/live-chat-transport';
 import { YouTubeQuota } from '../youtube/youtube-quota';
 
 @Injectable()
-export class SessionsService implements OnModuleInit {
+export class SessionsService {
   private readonly logger = new Logger(SessionsService.name);
 
   constructor(
@@ -29,16 +29,14 @@ export class SessionsService implements OnModuleInit {
     private readonly buffer: SentimentBuffer,
     private readonly events: EventBus,
     private readonly locks: RedisLocks,
-    private readonly linkHooks: LinkLifecycleHooks,
     private readonly youtubeQuota: YouTubeQuota,
     private readonly youtubeChatTransports: LiveChatTransports,
   ) {}
 
-  onModuleInit(): void {
-    // Unlinking (and account clean-up) stops the link's session first.
-    this.linkHooks.onRemoving(async (link) => {
-      await this.stopForLink(link.id);
-    });
+  /** Unlinking (and account clean-up) stops the link's session before the link is deleted. */
+  @OnLocalEvent(LinkEvents.removing)
+  async onLinkRemoving(link: PlatformLinkEntity): Promise<void> {
+    await this.stopForLink(link.id);
   }
 
   async start(principal: Principal, accountId: string, platform: StreamPlatform): Promise<PlatformSessionStatus> {

@@ -1,11 +1,12 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 
 import { LockKeys, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, RedisLocks } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, OnLocalEvent, RedisLocks } from '@lib-stream/nest-kit';
 
 import { LinkCipherProvider } from '../platform-links/link-cipher.provider';
-import { LinkLifecycleHooks } from '../platform-links/link-lifecycle.hooks';
+import { LinkEvents } from '../platform-links/link-events';
+import type { PlatformLinkEntity } from '../platform-links/platform-link.entity';
 import { PlatformLinksRepository } from '../platform-links/platform-links.repository';
 import { desiredSubscriptions, subscriptionBroadcaster, subscriptionKey } from './desired-subscriptions';
 import { TwitchEventSubClient } from './twitch-eventsub.client';
@@ -28,7 +29,7 @@ const LIVE_STATUSES = new Set(['enabled', 'webhook_callback_verification_pending
  * the run; the next one continues.
  */
 @Injectable()
-export class WebhookSubscriptionManager implements OnModuleInit {
+export class WebhookSubscriptionManager {
   private readonly logger = new Logger('WebhookSubscriptionManager');
 
   constructor(
@@ -37,20 +38,20 @@ export class WebhookSubscriptionManager implements OnModuleInit {
     private readonly links: PlatformLinksRepository,
     private readonly cipher: LinkCipherProvider,
     private readonly locks: RedisLocks,
-    private readonly linkHooks: LinkLifecycleHooks,
   ) {}
 
-  onModuleInit(): void {
-    // Right after a link changes, off the request path; the hourly run repairs whatever this misses.
-    this.linkHooks.onCreated((link) => {
-      if (link.platform === StreamPlatform.Twitch) setImmediate(() => void this.reconcile());
-      return Promise.resolve();
-    });
-    // The link row is deleted right after this hook; the run leaves it out either way.
-    this.linkHooks.onRemoving((link) => {
-      if (link.platform === StreamPlatform.Twitch) setImmediate(() => void this.reconcile(link.id));
-      return Promise.resolve();
-    });
+  // Right after a link changes, off the request path; the hourly run repairs whatever this misses.
+  @OnLocalEvent(LinkEvents.created)
+  onLinkCreated(link: PlatformLinkEntity): Promise<void> {
+    if (link.platform === StreamPlatform.Twitch) setImmediate(() => void this.reconcile());
+    return Promise.resolve();
+  }
+
+  // The link row is deleted right after this event; the run leaves it out either way.
+  @OnLocalEvent(LinkEvents.removing)
+  onLinkRemoving(link: PlatformLinkEntity): Promise<void> {
+    if (link.platform === StreamPlatform.Twitch) setImmediate(() => void this.reconcile(link.id));
+    return Promise.resolve();
   }
 
   @Interval('webhook-subscriptions', 60 * 60 * 1000)

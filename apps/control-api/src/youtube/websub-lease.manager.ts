@@ -1,12 +1,12 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import type Redis from 'ioredis';
 
 import { LockKeys, SessionKeys, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, REDIS, RedisLocks } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, OnLocalEvent, REDIS, RedisLocks } from '@lib-stream/nest-kit';
 
 import { LinkCipherProvider } from '../platform-links/link-cipher.provider';
-import { LinkLifecycleHooks } from '../platform-links/link-lifecycle.hooks';
+import { LinkEvents } from '../platform-links/link-events';
 import { formBody, platformFetch } from '../platform-links/oauth/platform-http';
 import type { PlatformLinkEntity } from '../platform-links/platform-link.entity';
 import { PlatformLinksRepository } from '../platform-links/platform-links.repository';
@@ -30,7 +30,7 @@ export const PENDING_VERIFICATION_SECONDS = 3600;
  * callback echoes challenges only for requests this service made and still awaits.
  */
 @Injectable()
-export class WebSubLeaseManager implements OnModuleInit {
+export class WebSubLeaseManager {
   private readonly logger = new Logger('WebSubLeases');
 
   constructor(
@@ -39,12 +39,16 @@ export class WebSubLeaseManager implements OnModuleInit {
     private readonly links: PlatformLinksRepository,
     private readonly cipher: LinkCipherProvider,
     private readonly locks: RedisLocks,
-    private readonly linkHooks: LinkLifecycleHooks,
   ) {}
 
-  onModuleInit(): void {
-    this.linkHooks.onCreated((link) => (link.platform === StreamPlatform.YouTube ? this.request(link, 'subscribe').then(() => undefined) : Promise.resolve()));
-    this.linkHooks.onRemoving((link) => (link.platform === StreamPlatform.YouTube ? this.request(link, 'unsubscribe').then(() => undefined) : Promise.resolve()));
+  @OnLocalEvent(LinkEvents.created)
+  async onLinkCreated(link: PlatformLinkEntity): Promise<void> {
+    if (link.platform === StreamPlatform.YouTube) await this.request(link, 'subscribe');
+  }
+
+  @OnLocalEvent(LinkEvents.removing)
+  async onLinkRemoving(link: PlatformLinkEntity): Promise<void> {
+    if (link.platform === StreamPlatform.YouTube) await this.request(link, 'unsubscribe');
   }
 
   @Interval('websub-leases', 60 * 60 * 1000)
