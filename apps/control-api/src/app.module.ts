@@ -6,6 +6,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { AppConfig, LocalEventsModule, ServiceIdentity, StreamKitModule, bullQueueOptions } from '@lib-stream/nest-kit';
 
 import { AdminModule } from './admin/admin.module';
+import { AudienceModule } from './audience/audience.module';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { BroadcastsModule } from './broadcasts/broadcasts.module';
 import { CamerasModule } from './cameras/cameras.module';
@@ -15,6 +16,7 @@ import { OpsModule } from './ops/ops.module';
 import { PlatformLinksModule } from './platform-links/platform-links.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { WebhookSubscriptionsModule } from './webhook-subscriptions/webhook-subscriptions.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 import { YouTubeModule } from './youtube/youtube.module';
 
 @Module({})
@@ -24,6 +26,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         AdminModule,
+        AudienceModule,
         BroadcastsModule,
         CamerasModule,
         BullModule.forRoot(bullQueueOptions(config)),
@@ -36,6 +39,7 @@ export class AppModule {
         SessionsModule,
         StreamKitModule.forRoot({ config, identity }),
         WebhookSubscriptionsModule,
+        WebhooksModule,
         YouTubeModule,
       ],
       providers: [{ provide: APP_GUARD, useClass: JwtAuthGuard }],

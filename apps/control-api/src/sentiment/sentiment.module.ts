@@ -3,13 +3,10 @@ import { Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
 import { LexiconSentimentProcessor } from '@lib-stream/sentiment';
 
-import { PulseAdminController } from './pulse-admin.controller';
-import { SentimentAdminController } from './sentiment-admin.controller';
 import { SENTIMENT_PROCESSOR } from './sentiment-processor';
 
 /** Provides the engine from @lib-stream/sentiment with the configured confidence floor. */
 @Module({
-  controllers: [PulseAdminController, SentimentAdminController],
   exports: [SENTIMENT_PROCESSOR],
   providers: [
     {

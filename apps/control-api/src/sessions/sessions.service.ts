@@ -2,16 +2,16 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 
 import { ErrorCode, EventTopic, LockKeys, type PlatformSessionModel, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, OnLocalEvent, DomainError, EventBus, RedisLocks, eventHeader } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, DomainError, EventBus, LocalEvents, OnLocalEvent, RedisLocks, eventHeader } from '@lib-stream/nest-kit';
 
 import { type Principal, assertOwnAccount } from '../auth/principal';
 import { LinkEvents } from '../platform-links/link-events';
 import type { PlatformLinkEntity } from '../platform-links/platform-link.entity';
 import { PlatformLinksRepository } from '../platform-links/platform-links.repository';
-import { AudienceIngestService } from './audience-ingest.service';
 import type { PlatformSessionStatus } from './dto/session.dto';
 import { PlatformLiveCheck } from './platform-live-check';
-import { SentimentBuffer } from './sentiment-buffer';
+import { SessionCounters } from './session-counters';
+import { SessionEvents } from './session-events';
 import { SessionStore } from './session.store';
 import { LiveChatTransports } from '../youtube/live-chat-transport';
 import { YouTubeQuota } from '../youtube/youtube-quota';
@@ -25,8 +25,8 @@ export class SessionsService {
     private readonly store: SessionStore,
     private readonly links: PlatformLinksRepository,
     private readonly liveCheck: PlatformLiveCheck,
-    private readonly ingest: AudienceIngestService,
-    private readonly buffer: SentimentBuffer,
+    private readonly counters: SessionCounters,
+    private readonly localEvents: LocalEvents,
     private readonly events: EventBus,
     private readonly locks: RedisLocks,
     private readonly youtubeQuota: YouTubeQuota,
@@ -149,8 +149,8 @@ export class SessionsService {
       if (current.state !== 'active') return current;
       const ended: PlatformSessionModel = { ...current, state: 'ended', endedAt: new Date().toISOString() };
       await this.store.end(ended);
-      await this.buffer.retain(ended.platformSessionId, Math.max(1, this.config.STREAM_SESSION_HISTORY_RETENTION_HOURS * 3600));
-      this.ingest.forget(ended.platformSessionId);
+      await this.counters.retain(ended.platformSessionId, Math.max(1, this.config.STREAM_SESSION_HISTORY_RETENTION_HOURS * 3600));
+      await this.localEvents.emit(SessionEvents.ended, { platformSessionId: ended.platformSessionId });
       await this.publish(EventTopic.PlatformSessionEnded, {
         ...eventHeader(),
         platformSessionId: ended.platformSessionId,
@@ -172,7 +172,7 @@ export class SessionsService {
   }
 
   private async toStatus(session: PlatformSessionModel): Promise<PlatformSessionStatus> {
-    const stats = await this.buffer.stats(session.platformSessionId);
+    const stats = await this.counters.stats(session.platformSessionId);
     return {
       platformSessionId: session.platformSessionId,
       accountId: session.accountId,

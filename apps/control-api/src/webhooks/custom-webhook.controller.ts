@@ -6,8 +6,8 @@ import { ErrorCode, StreamPlatform } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig, DomainError, Public } from '@lib-stream/nest-kit';
 
 import { PlatformLinksRepository } from '../platform-links/platform-links.repository';
-import type { AudienceEvent } from '../sessions/audience-event';
-import { AudienceIngestService } from '../sessions/audience-ingest.service';
+import type { AudienceEvent } from '../audience/audience-event';
+import { AudienceIngestService } from '../audience/audience-ingest.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { WebhookReplayGuard } from './webhook-replay-guard';
 import { signSha256, signatureMatches } from './webhook-signature';

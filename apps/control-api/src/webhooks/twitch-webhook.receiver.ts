@@ -7,11 +7,11 @@ import { APP_CONFIG, type AppConfig, DomainError, MetricsService, classifyOutage
 
 import { LinkCipherProvider } from '../platform-links/link-cipher.provider';
 import { PlatformLinksRepository } from '../platform-links/platform-links.repository';
-import type { AudienceEvent } from '../sessions/audience-event';
-import { AudienceIngestService } from '../sessions/audience-ingest.service';
+import type { AudienceEvent } from '../audience/audience-event';
+import { AudienceIngestService } from '../audience/audience-ingest.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { WebhookSubscriptionManager } from '../webhook-subscriptions/webhook-subscription.manager';
-import { mapTwitchNotification, twitchBroadcasterId } from './twitch-event-mapper';
+import { mapTwitchNotification, twitchBroadcasterId } from '../audience/mappers/twitch-event-mapper';
 import { LinkLookupCache } from './link-lookup.cache';
 import { WebhookReplayGuard } from './webhook-replay-guard';
 import { verifyTwitchSignature } from './webhook-signature';

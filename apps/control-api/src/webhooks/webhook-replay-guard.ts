@@ -3,8 +3,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SessionKeys } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
 
-import type { ReplayGuardKey } from '../sessions/sentiment-buffer';
-import { RedisMicroBatch } from './redis-micro-batch';
+import type { ReplayGuardKey } from '../audience/sentiment-buffer';
+import { RedisMicroBatch } from '../audience/redis-micro-batch';
 
 export type DeliveryVerdict = 'fresh' | 'stale' | 'duplicate';
 

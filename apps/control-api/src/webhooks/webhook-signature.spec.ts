@@ -1,7 +1,8 @@
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-import { signSha256, signatureMatches, verifyTwitchSignature } from './webhook-signature';
+import { signSha256, signatureMatches, verifyTwitchSignature, websubSignatureMatches } from './webhook-signature';
 
 describe(verifyTwitchSignature.name, () => {
   // Twitch's documented vectors, recomputed independently (shared/reference/twitch-examples/hmac-test-vectors.json).
@@ -49,5 +50,17 @@ describe(signatureMatches.name, () => {
     expect(signatureMatches(signature, signature)).toBe(true);
     expect(signatureMatches(signature, signSha256('k', 'ab', ''))).toBe(true);
     expect(signatureMatches(signature, signSha256('k', 'a', 'c'))).toBe(false);
+  });
+});
+
+describe(websubSignatureMatches.name, () => {
+  const feed = '<feed><entry><yt:videoId>VIDEO_ID_11</yt:videoId><yt:channelId>UCxxxxxxxxxxxxxxxxxxxxxx</yt:channelId></entry></feed>';
+
+  it('checks X-Hub-Signature (HMAC-SHA1 of the body)', () => {
+    const body = Buffer.from(feed);
+    const signature = `sha1=${createHmac('sha1', 'hub-secret').update(body).digest('hex')}`;
+    expect(websubSignatureMatches('hub-secret', body, signature)).toBe(true);
+    expect(websubSignatureMatches('other', body, signature)).toBe(false);
+    expect(websubSignatureMatches('hub-secret', Buffer.from(feed.replace('VIDEO_ID_11', 'VIDEO_ID_12')), signature)).toBe(false);
   });
 });

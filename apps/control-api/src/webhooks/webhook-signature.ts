@@ -27,6 +27,11 @@ export function signatureMatches(expected: string, received: string | undefined)
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** YouTube WebSub: `X-Hub-Signature: sha1=<hex HMAC-SHA1(hub.secret, body)>`, compared in constant time. */
+export function websubSignatureMatches(secret: string, body: Buffer, header: string | undefined): boolean {
+  return signatureMatches(`sha1=${createHmac('sha1', secret).update(body).digest('hex')}`, header);
+}
+
 /** Twitch EventSub: HMAC over message id + timestamp + raw body bytes. */
 export function verifyTwitchSignature(secret: string, messageId: string, timestamp: string, rawBody: Buffer, signature: string | undefined): boolean {
   return signatureMatches(signSha256(secret, messageId, timestamp, rawBody), signature);

@@ -1,7 +1,3 @@
-import { createHmac } from 'node:crypto';
-
-import { signatureMatches } from '../webhooks/webhook-signature';
-
 const FEED_TOPIC = /^https:\/\/www\.youtube\.com\/xml\/feeds\/videos\.xml\?channel_id=(UC[\w-]{22})$/;
 
 export function channelFeedTopic(channelId: string): string {
@@ -10,11 +6,6 @@ export function channelFeedTopic(channelId: string): string {
 
 export function channelOfTopic(topic: string): string | null {
   return FEED_TOPIC.exec(topic)?.[1] ?? null;
-}
-
-/** `X-Hub-Signature: sha1=<hex HMAC-SHA1(hub.secret, body)>`, compared in constant time. */
-export function websubSignatureMatches(secret: string, body: Buffer, header: string | undefined): boolean {
-  return signatureMatches(`sha1=${createHmac('sha1', secret).update(body).digest('hex')}`, header);
 }
 
 export interface FeedEntry {

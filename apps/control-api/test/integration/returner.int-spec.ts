@@ -7,8 +7,8 @@ import { runScript } from '@lib-stream/nest-kit';
 import { TrackedViewerType } from '@lib-stream/privacy';
 import { dumpRedis, expectEventually, findLeaks, testRedisUrl } from '@lib-stream/testing';
 
-import { ReturnerLedger, type ReturnerPeriods } from '../../src/sessions/returner-ledger';
-import { TrackedViewers, type TrackingRules } from '../../src/sessions/tracked-viewers';
+import { ReturnerLedger, type ReturnerPeriods } from '../../src/audience/returner-ledger';
+import { TrackedViewers, type TrackingRules } from '../../src/audience/tracked-viewers';
 
 // Returner detection against a real Redis: its expiries are the retention and the rotation.
 // A database of its own, so the salt is not shared with specs running beside this one.

@@ -6,8 +6,9 @@ import { type AppConfig, luaScript } from '@lib-stream/nest-kit';
 import { SentimentCategory } from '@lib-stream/privacy';
 import { testRedisUrl } from '@lib-stream/testing';
 
-import { SentimentBuffer } from '../../src/sessions/sentiment-buffer';
-import { RedisMicroBatch } from '../../src/webhooks/redis-micro-batch';
+import { SentimentBuffer } from '../../src/audience/sentiment-buffer';
+import { RedisMicroBatch } from '../../src/audience/redis-micro-batch';
+import { SessionCounters } from '../../src/sessions/session-counters';
 
 // The webhook hot path's Redis pieces against a real Redis: the micro-batch and the buffer write that
 // checks the link's active session in the same script.
@@ -69,7 +70,7 @@ describe('webhook hot path in Redis', () => {
     const outcomes = await Promise.all([1, 2, 3].map(() => buffer.pushIfActive(linkId, sessionId, entry)));
     // The burst limit (2 a second) holds inside one batch (the three entries are stamped in the same tick).
     expect(outcomes).toEqual(['buffered', 'buffered', 'shed']);
-    const stats = await buffer.stats(sessionId);
+    const stats = await new SessionCounters(redis).stats(sessionId);
     expect(stats).toMatchObject({ accepted: 2, shed: 1 });
     expect(await redis.llen(SessionKeys.buffer(sessionId))).toBe(stats.accepted);
     expect(JSON.parse((await redis.lindex(SessionKeys.buffer(sessionId), 0)) as string)).toMatchObject(entry);
@@ -100,7 +101,7 @@ describe('webhook hot path in Redis', () => {
       buffer.writeIfFresh(guard(fourth), linkId, sessionId, entry),
     ]);
     expect(outcomes).toEqual(['buffered', 'duplicate', 'no_sentiment', 'duplicate', 'duplicate', 'buffered']);
-    expect(await buffer.stats(sessionId)).toMatchObject({ accepted: 2, shed: 0, noSentiment: 1 });
+    expect(await new SessionCounters(redis).stats(sessionId)).toMatchObject({ accepted: 2, shed: 0, noSentiment: 1 });
     expect(await redis.llen(SessionKeys.buffer(sessionId))).toBe(2);
     await redis.del(
       ...[first, second, third, fourth].map((id) => guard(id).key),

@@ -18,7 +18,7 @@ import {
   testRedisUrl,
 } from '@lib-stream/testing';
 
-import { LiveChatPoller } from '../../src/youtube/live-chat.poller';
+import { LiveChatPoller } from '../../src/audience/youtube-chat/live-chat.poller';
 import { type ControlApiUnderTest, capturedLogLines, createControlApi } from './control-api.factory';
 
 interface ChatStatus {

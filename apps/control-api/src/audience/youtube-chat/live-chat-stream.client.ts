@@ -1,7 +1,7 @@
 import { type Client, type ClientReadableStream, Metadata, type ServiceError, type StatusObject, credentials, status } from '@grpc/grpc-js';
 
 import { streamListClientConstructor } from './stream-list.descriptor';
-import type { LiveChatMessage } from './youtube-chat-mapper';
+import type { LiveChatMessage } from '../mappers/youtube-chat-mapper';
 
 /** A `liveChatMessage` as streamList decodes it (stream-list.descriptor.ts): REST shape, enum names for `type`. */
 export interface StreamedChatMessage extends LiveChatMessage {

@@ -1,4 +1,4 @@
-import type { AudienceEvent } from '../sessions/audience-event';
+import type { AudienceEvent } from '../audience-event';
 
 export interface LiveChatMessage {
   snippet?: {

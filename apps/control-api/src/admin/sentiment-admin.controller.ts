@@ -6,7 +6,7 @@ import { Role } from '@lib-stream/contracts';
 import { SentimentCategory } from '@lib-stream/privacy';
 
 import { Roles } from '../auth/roles.decorator';
-import { SENTIMENT_PROCESSOR, type SentimentProcessor } from './sentiment-processor';
+import { SENTIMENT_PROCESSOR, type SentimentProcessor } from '../sentiment/sentiment-processor';
 
 const CUES = ['normalised', 'negation', 'contrast', 'mockery', 'rhetorical-question', 'insult-aimed', 'spam-damped', 'unknown-emote', 'deleet'];
 

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Counter } from 'prom-client';
 
 import type { PlatformSessionModel } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, MetricsService } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, MetricsService, OnLocalEvent } from '@lib-stream/nest-kit';
 import type { SentimentEntry } from '@lib-stream/privacy';
 
 import {
@@ -18,7 +18,8 @@ import { SENTIMENT_PROCESSOR, type SentimentProcessor, type SentimentResult } fr
 import type { AudienceEvent } from './audience-event';
 import { type GuardedOutcome, type ReplayGuardKey, SentimentBuffer } from './sentiment-buffer';
 import { ReturnerMemory } from './returner-ledger';
-import { SessionStore } from './session.store';
+import { SessionEvents } from '../sessions/session-events';
+import { SessionStore } from '../sessions/session.store';
 import { TrackedViewers } from './tracked-viewers';
 
 const MAX_CACHED_LINKS = 50_000;
@@ -128,6 +129,13 @@ export class AudienceIngestService {
     const tracked = this.trackersFor(platformSessionId, linkId).observe(event.viewerId, signals, event.kind === 'chat');
     if (result === null) return null;
     return { category: result.category, intensity: result.intensity, trackingId: tracked?.trackingId ?? null, viewerType: tracked?.viewerType ?? null };
+  }
+
+  /** Destroys the session's tracking map on this instance when the session ends here. */
+  @OnLocalEvent(SessionEvents.ended)
+  onSessionEnded({ platformSessionId }: { platformSessionId: string }): Promise<void> {
+    this.forget(platformSessionId);
+    return Promise.resolve();
   }
 
   /** Destroys the session's tracking map on this instance. */

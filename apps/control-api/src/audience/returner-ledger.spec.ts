@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 import { loadConfig } from '@lib-stream/nest-kit';
 
-import type { RedisMicroBatch } from '../webhooks/redis-micro-batch';
+import type { RedisMicroBatch } from './redis-micro-batch';
 import { ReturnerMemory } from './returner-ledger';
 
 describe('ReturnerMemory', () => {

@@ -6,7 +6,7 @@ import { SessionKeys } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig, type LuaScript, luaScript } from '@lib-stream/nest-kit';
 import { parseEncryptionKey } from '@lib-stream/stream-key';
 
-import { RedisMicroBatch } from '../webhooks/redis-micro-batch';
+import { RedisMicroBatch } from './redis-micro-batch';
 
 /** Runs a Lua script in Redis (EVALSHA, falling back to EVAL) and resolves its reply. */
 export type ScriptRunner = (script: LuaScript, keys: string[], args: (string | number)[]) => Promise<unknown>;

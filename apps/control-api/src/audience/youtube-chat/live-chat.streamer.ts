@@ -5,10 +5,10 @@ import { Counter } from 'prom-client';
 import type { PlatformSessionModel } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig, MetricsService } from '@lib-stream/nest-kit';
 
-import { AccessTokenRejectedError } from '../platform-links/oauth/oauth.types';
-import { TokenRefreshService } from '../platform-links/token-refresh.service';
+import { AccessTokenRejectedError } from '../../platform-links/oauth/oauth.types';
+import { TokenRefreshService } from '../../platform-links/token-refresh.service';
 import { StreamListChannels, type StreamListOutcome, type StreamedChatMessage } from './live-chat-stream.client';
-import { YouTubeQuota } from './youtube-quota';
+import { YouTubeQuota } from '../../youtube/youtube-quota';
 
 /** streamList costs 5 units per connection, not per message (youtube.md §3.2, §4). */
 const STREAM_CONNECTION_COST_UNITS = 5;

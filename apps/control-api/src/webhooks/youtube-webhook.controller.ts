@@ -7,10 +7,10 @@ import { APP_CONFIG, type AppConfig, DomainError, Public } from '@lib-stream/nes
 
 import { PlatformRefusedError } from '../sessions/platform-live-check';
 import { SessionsService } from '../sessions/sessions.service';
-import { LinkLookupCache } from '../webhooks/link-lookup.cache';
-import { signatureMatches } from '../webhooks/webhook-signature';
-import { channelOfTopic, parseFeedEntries, websubSignatureMatches } from './websub';
-import { WebSubLeaseManager } from './websub-lease.manager';
+import { LinkLookupCache } from './link-lookup.cache';
+import { signatureMatches, websubSignatureMatches } from './webhook-signature';
+import { channelOfTopic, parseFeedEntries } from '../youtube/websub';
+import { WebSubLeaseManager } from '../youtube/websub-lease.manager';
 
 /**
  * YouTube WebSub (youtube.md §2.1): the hub verifies our (un)subscribe requests with a GET and pushes

@@ -3,9 +3,9 @@ import type Redis from 'ioredis';
 
 import { type BufferedSentimentEntry, SessionKeys } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig, REDIS, luaScript } from '@lib-stream/nest-kit';
-import { type SentimentCategory, type SentimentEntry, toSentimentEntry } from '@lib-stream/privacy';
+import { type SentimentEntry, toSentimentEntry } from '@lib-stream/privacy';
 
-import { RedisMicroBatch } from '../webhooks/redis-micro-batch';
+import { RedisMicroBatch } from './redis-micro-batch';
 
 // Buffer, rate window and counters in one round trip; the limit is checked before anything is stored.
 const PUSH = `
@@ -63,18 +63,11 @@ export function bufferKeyTtlMs(intervalSeconds: number): number {
   return Math.max(3600, intervalSeconds * 3) * 1000;
 }
 
-export interface SessionStats {
-  accepted: number;
-  shed: number;
-  /** Chat messages that had no sentiment (below the confidence floor): counted, not buffered. */
-  noSentiment: number;
-  categoryCounts: Partial<Record<SentimentCategory, number>>;
-}
-
 /**
  * The sentiment buffer (store `stream-sentiment-buffer`): a Redis list per session holding only the
  * anonymous entry fields; an entry lives twice the pulse interval. Burst protection is per session and per
- * second across all replicas; what it sheds is counted, never silently lost.
+ * second across all replicas; what it sheds is counted, never silently lost. Its scripts count into the
+ * session's counters, which the session's status reads (sessions/session-counters.ts).
  */
 @Injectable()
 export class SentimentBuffer {
@@ -144,19 +137,5 @@ export class SentimentBuffer {
         safe.category,
       ],
     };
-  }
-
-  async stats(platformSessionId: string): Promise<SessionStats> {
-    const fields = await this.redis.hgetall(SessionKeys.stats(platformSessionId));
-    const categoryCounts: Partial<Record<SentimentCategory, number>> = {};
-    for (const [field, value] of Object.entries(fields)) {
-      if (field.startsWith('category:')) categoryCounts[field.slice('category:'.length) as SentimentCategory] = Number(value);
-    }
-    return { accepted: Number(fields.accepted ?? 0), shed: Number(fields.shed ?? 0), noSentiment: Number(fields.noSentiment ?? 0), categoryCounts };
-  }
-
-  /** Keeps the counters as long as the ended session record. */
-  async retain(platformSessionId: string, seconds: number): Promise<void> {
-    await this.redis.expire(SessionKeys.stats(platformSessionId), seconds);
   }
 }

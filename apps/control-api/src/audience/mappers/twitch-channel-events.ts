@@ -7,8 +7,8 @@ import {
   scorePrediction,
   scorePredictionResult,
   scoreSuperChat,
-} from '../sentiment/audience-event-scores';
-import type { AudienceEvent } from '../sessions/audience-event';
+} from '../../sentiment/audience-event-scores';
+import type { AudienceEvent } from '../audience-event';
 import { signalsFromBadges } from './twitch-badges';
 
 /*

@@ -4,18 +4,18 @@ import { Interval } from '@nestjs/schedule';
 import { LockKeys, type PlatformSessionModel, StreamPlatform } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig, type Lock, RedisLocks } from '@lib-stream/nest-kit';
 
-import { AccessTokenRejectedError, PlatformUnavailableError } from '../platform-links/oauth/oauth.types';
-import { platformFetch } from '../platform-links/oauth/platform-http';
-import { TokenRefreshService } from '../platform-links/token-refresh.service';
-import { AudienceIngestService } from '../sessions/audience-ingest.service';
-import { readPlatformError } from '../platform-links/oauth/platform-http';
-import { SessionsService } from '../sessions/sessions.service';
+import { AccessTokenRejectedError, PlatformUnavailableError } from '../../platform-links/oauth/oauth.types';
+import { platformFetch } from '../../platform-links/oauth/platform-http';
+import { TokenRefreshService } from '../../platform-links/token-refresh.service';
+import { AudienceIngestService } from '../audience-ingest.service';
+import { readPlatformError } from '../../platform-links/oauth/platform-http';
+import { SessionsService } from '../../sessions/sessions.service';
 import { SeenChatMessages } from './live-chat-dedupe';
 import type { StreamedChatMessage } from './live-chat-stream.client';
-import { LiveChatTransports } from './live-chat-transport';
+import { LiveChatTransports } from '../../youtube/live-chat-transport';
 import { type ChatRun, LiveChatStreamer } from './live-chat.streamer';
-import { mapLiveChatMessage } from './youtube-chat-mapper';
-import { YouTubeQuota } from './youtube-quota';
+import { mapLiveChatMessage } from '../mappers/youtube-chat-mapper';
+import { YouTubeQuota } from '../../youtube/youtube-quota';
 
 /** liveChatMessages.list costs 5 units a call (youtube.md §3.1, §4). */
 const LIST_COST_UNITS = 5;

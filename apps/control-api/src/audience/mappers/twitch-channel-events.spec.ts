@@ -1,6 +1,6 @@
 import { SentimentCategory as C } from '@lib-stream/privacy';
 
-import { scoreGiftBomb, scoreHypeTrain, scorePoll, scorePrediction, scorePredictionResult, scoreSuperChat } from '../sentiment/audience-event-scores';
+import { scoreGiftBomb, scoreHypeTrain, scorePoll, scorePrediction, scorePredictionResult, scoreSuperChat } from '../../sentiment/audience-event-scores';
 import { mapTwitchChannelEvent } from './twitch-channel-events';
 
 // Payloads in the shape of Twitch's EventSub reference examples (twitch.md has no examples for these types).

@@ -1,6 +1,6 @@
 import type { EmoteFragment } from '@lib-stream/sentiment';
 
-import type { AudienceEvent } from '../sessions/audience-event';
+import type { AudienceEvent } from '../audience-event';
 import { signalsFromBadges } from './twitch-badges';
 import { mapTwitchChannelEvent } from './twitch-channel-events';
 

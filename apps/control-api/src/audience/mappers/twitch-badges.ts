@@ -1,4 +1,4 @@
-import type { ViewerSignals } from '../sessions/tracked-viewers';
+import type { ViewerSignals } from '../tracked-viewers';
 
 interface Badge {
   set_id?: unknown;
