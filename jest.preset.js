@@ -28,7 +28,11 @@ module.exports = {
         sourceMaps: 'inline',
       },
     ],
+    // @nestjs/event-emitter ships ES modules only; Node requires them (20.19+), Jest's CommonJS runtime
+    // cannot, so its files are turned into CommonJS like ours.
+    '/node_modules/@nestjs/event-emitter/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },
+  transformIgnorePatterns: ['/node_modules/(?!@nestjs/event-emitter/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   reporters: ['default', require.resolve('./tools/jest-summary-reporter.js')],
 };

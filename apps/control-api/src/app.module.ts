@@ -1,9 +1,10 @@
 import { BullModule } from '@nestjs/bull';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
 
-import { AppConfig, LocalEventsModule, ServiceIdentity, StreamKitModule, bullQueueOptions } from '@lib-stream/nest-kit';
+import { AppConfig, ServiceIdentity, StreamKitModule, bullQueueOptions } from '@lib-stream/nest-kit';
 
 import { AdminModule } from './admin/admin.module';
 import { AudienceModule } from './audience/audience.module';
@@ -32,7 +33,7 @@ export class AppModule {
         BullModule.forRoot(bullQueueOptions(config)),
         DatabaseModule.forRoot(config),
         LiveStatusModule,
-        LocalEventsModule,
+        EventEmitterModule.forRoot(),
         OpsModule,
         PlatformLinksModule,
         ScheduleModule.forRoot(),

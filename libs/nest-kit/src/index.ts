@@ -3,7 +3,6 @@ export * from './config/config.tokens';
 export * from './config/load-config';
 export * from './config/settings';
 export * from './events/event-bus';
-export * from './events/local-events';
 export * from './health/health.registry';
 export * from './http/all-exceptions.filter';
 export * from './http/domain-error';

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
 import { Counter } from 'prom-client';
 
 import type { PlatformSessionModel } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, MetricsService, OnLocalEvent } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, MetricsService } from '@lib-stream/nest-kit';
 import type { SentimentEntry } from '@lib-stream/privacy';
 
 import {
@@ -18,7 +19,7 @@ import { SENTIMENT_PROCESSOR, type SentimentProcessor, type SentimentResult } fr
 import type { AudienceEvent } from './audience-event';
 import { type GuardedOutcome, type ReplayGuardKey, SentimentBuffer } from './sentiment-buffer';
 import { ReturnerMemory } from './returner-ledger';
-import { SessionEvents } from '../sessions/session-events';
+import { type SessionEndedEvent, SessionEvents } from '../sessions/session-events';
 import { SessionStore } from '../sessions/session.store';
 import { TrackedViewers } from './tracked-viewers';
 
@@ -132,8 +133,8 @@ export class AudienceIngestService {
   }
 
   /** Destroys the session's tracking map on this instance when the session ends here. */
-  @OnLocalEvent(SessionEvents.ended)
-  onSessionEnded({ platformSessionId }: { platformSessionId: string }): Promise<void> {
+  @OnEvent(SessionEvents.ended, { suppressErrors: false })
+  onSessionEnded({ platformSessionId }: SessionEndedEvent): Promise<void> {
     this.forget(platformSessionId);
     return Promise.resolve();
   }

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
 
-import { OnLocalEvent } from '@lib-stream/nest-kit';
-
-import { LinkEvents } from '../platform-links/link-events';
+import { type AccountCleanupEvent, LinkEvents } from '../platform-links/link-events';
 import { BroadcastsService } from './broadcasts.service';
 
 /** `cleanup-by-account` stops the running broadcasts the deleted account started. */
@@ -10,8 +9,8 @@ import { BroadcastsService } from './broadcasts.service';
 export class BroadcastAccountCleanup {
   constructor(private readonly broadcasts: BroadcastsService) {}
 
-  @OnLocalEvent(LinkEvents.accountCleanup)
-  async onAccountCleanup({ accountId }: { accountId: string }): Promise<Record<string, number>> {
+  @OnEvent(LinkEvents.accountCleanup, { suppressErrors: false })
+  async onAccountCleanup({ accountId }: AccountCleanupEvent): Promise<Record<string, number>> {
     return { broadcasts: await this.broadcasts.stopStartedBy(accountId) };
   }
 }

@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { Role } from '@lib-stream/contracts';
-import { LocalEvents } from '@lib-stream/nest-kit';
 
 import { AccountRequest } from '../auth/account-request.dto';
 import type { Principal } from '../auth/principal';
@@ -17,7 +17,7 @@ import {
   PlatformLinkDetail,
   UnlinkPlatformResponse,
 } from './dto/platform-link.dto';
-import { LinkEvents } from './link-events';
+import { type AccountCleanupEvent, LinkEvents } from './link-events';
 import { PlatformLinksService } from './platform-links.service';
 
 @ApiTags('platform')
@@ -26,7 +26,7 @@ import { PlatformLinksService } from './platform-links.service';
 export class PlatformLinksController {
   constructor(
     private readonly links: PlatformLinksService,
-    private readonly localEvents: LocalEvents,
+    private readonly localEvents: EventEmitter2,
   ) {}
 
   @Post('platform/link')
@@ -72,7 +72,9 @@ export class PlatformLinksController {
   @ApiOkResponse({ type: CleanupByAccountResponse })
   async cleanupByAccount(@Body() request: AccountRequest): Promise<CleanupByAccountResponse> {
     const unlinked = await this.links.cleanupAccount(request.accountId);
-    const removed = Object.assign({}, ...(await this.localEvents.emit(LinkEvents.accountCleanup, { accountId: request.accountId }))) as Record<string, number>;
+    const event: AccountCleanupEvent = { accountId: request.accountId };
+    const results = (await this.localEvents.emitAsync(LinkEvents.accountCleanup, event)) as Record<string, number>[];
+    const removed: Record<string, number> = Object.assign({}, ...results);
     return { accountId: request.accountId, unlinked, broadcastsStopped: removed.broadcasts ?? 0 };
   }
 }

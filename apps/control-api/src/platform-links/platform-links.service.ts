@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 
 import { ErrorCode, EventTopic, LockKeys, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, DomainError, EventBus, LocalEvents, RedisLocks, eventHeader } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, DomainError, EventBus, RedisLocks, eventHeader } from '@lib-stream/nest-kit';
 import { isRtmpUrl } from '@lib-stream/stream-key';
 
 import { type Principal, assertOwnAccount } from '../auth/principal';
@@ -35,7 +36,7 @@ export class PlatformLinksService {
     private readonly states: OAuthStateStore,
     private readonly locks: RedisLocks,
     private readonly events: EventBus,
-    private readonly localEvents: LocalEvents,
+    private readonly localEvents: EventEmitter2,
   ) {}
 
   async link(principal: Principal, request: LinkPlatformRequest): Promise<LinkPlatformResponse> {
@@ -61,7 +62,7 @@ export class PlatformLinksService {
         return entity;
       });
       await this.announce(EventTopic.PlatformLinked, link);
-      await this.localEvents.emit(LinkEvents.created, link);
+      await this.localEvents.emitAsync(LinkEvents.created, link);
       return { platform: request.platform, authorizationUrl: null, state: null, expiresAt: null, link: toPlatformLinkDetail(link, cipher) };
     }
 
@@ -117,7 +118,7 @@ export class PlatformLinksService {
     });
     await this.announce(EventTopic.PlatformLinked, link);
     this.logger.log({ msg: 'platform linked', linkId: link.id, platform });
-    await this.localEvents.emit(LinkEvents.created, link);
+    await this.localEvents.emitAsync(LinkEvents.created, link);
     return toPlatformLinkDetail(link, cipher);
   }
 
@@ -150,7 +151,7 @@ export class PlatformLinksService {
       const link = await this.links.findByAccountAndPlatform(accountId, platform);
       if (!link) return null;
       const revoked = platform === StreamPlatform.Custom ? true : await this.revokeStored(link);
-      await this.localEvents.emit(LinkEvents.removing, link);
+      await this.localEvents.emitAsync(LinkEvents.removing, link);
       await this.links.delete(link.id);
       return { link, revoked };
     });

@@ -1,7 +1,12 @@
-import { localEvent } from '@lib-stream/nest-kit';
-
-/** What happens to sessions, for the features that keep per-session state (the audience's tracked viewers). */
+/** What happens to sessions, as `@nestjs/event-emitter` events, for the features that keep per-session state. */
 export const SessionEvents = {
-  /** The session was ended on this replica (record written, counters retained), before `stream.session.ended` goes out. */
-  ended: localEvent<{ platformSessionId: string }>('session.ended'),
-};
+  /**
+   * Payload: {@link SessionEndedEvent}. The session was ended on this replica (record written, counters
+   * retained), before `stream.session.ended` goes out; listeners are awaited (`emitAsync`).
+   */
+  ended: 'session.ended',
+} as const;
+
+export interface SessionEndedEvent {
+  platformSessionId: string;
+}

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 
 import { ErrorCode, EventTopic, LockKeys, type PlatformSessionModel, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, DomainError, EventBus, LocalEvents, OnLocalEvent, RedisLocks, eventHeader } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, DomainError, EventBus, RedisLocks, eventHeader } from '@lib-stream/nest-kit';
 
 import { type Principal, assertOwnAccount } from '../auth/principal';
 import { LinkEvents } from '../platform-links/link-events';
@@ -11,7 +12,7 @@ import { PlatformLinksRepository } from '../platform-links/platform-links.reposi
 import type { PlatformSessionStatus } from './dto/session.dto';
 import { PlatformLiveCheck } from './platform-live-check';
 import { SessionCounters } from './session-counters';
-import { SessionEvents } from './session-events';
+import { type SessionEndedEvent, SessionEvents } from './session-events';
 import { SessionStore } from './session.store';
 import { LiveChatTransports } from '../youtube/live-chat-transport';
 import { YouTubeQuota } from '../youtube/youtube-quota';
@@ -26,7 +27,7 @@ export class SessionsService {
     private readonly links: PlatformLinksRepository,
     private readonly liveCheck: PlatformLiveCheck,
     private readonly counters: SessionCounters,
-    private readonly localEvents: LocalEvents,
+    private readonly localEvents: EventEmitter2,
     private readonly events: EventBus,
     private readonly locks: RedisLocks,
     private readonly youtubeQuota: YouTubeQuota,
@@ -34,7 +35,7 @@ export class SessionsService {
   ) {}
 
   /** Unlinking (and account clean-up) stops the link's session before the link is deleted. */
-  @OnLocalEvent(LinkEvents.removing)
+  @OnEvent(LinkEvents.removing, { suppressErrors: false })
   async onLinkRemoving(link: PlatformLinkEntity): Promise<void> {
     await this.stopForLink(link.id);
   }
@@ -150,7 +151,8 @@ export class SessionsService {
       const ended: PlatformSessionModel = { ...current, state: 'ended', endedAt: new Date().toISOString() };
       await this.store.end(ended);
       await this.counters.retain(ended.platformSessionId, Math.max(1, this.config.STREAM_SESSION_HISTORY_RETENTION_HOURS * 3600));
-      await this.localEvents.emit(SessionEvents.ended, { platformSessionId: ended.platformSessionId });
+      const event: SessionEndedEvent = { platformSessionId: ended.platformSessionId };
+      await this.localEvents.emitAsync(SessionEvents.ended, event);
       await this.publish(EventTopic.PlatformSessionEnded, {
         ...eventHeader(),
         platformSessionId: ended.platformSessionId,

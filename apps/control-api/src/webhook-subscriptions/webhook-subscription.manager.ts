@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
 import { Interval } from '@nestjs/schedule';
 
 import { LockKeys, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, OnLocalEvent, RedisLocks } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, RedisLocks } from '@lib-stream/nest-kit';
 
 import { LinkCipherProvider } from '../platform-links/link-cipher.provider';
 import { LinkEvents } from '../platform-links/link-events';
@@ -41,14 +42,14 @@ export class WebhookSubscriptionManager {
   ) {}
 
   // Right after a link changes, off the request path; the hourly run repairs whatever this misses.
-  @OnLocalEvent(LinkEvents.created)
+  @OnEvent(LinkEvents.created, { suppressErrors: false })
   onLinkCreated(link: PlatformLinkEntity): Promise<void> {
     if (link.platform === StreamPlatform.Twitch) setImmediate(() => void this.reconcile());
     return Promise.resolve();
   }
 
   // The link row is deleted right after this event; the run leaves it out either way.
-  @OnLocalEvent(LinkEvents.removing)
+  @OnEvent(LinkEvents.removing, { suppressErrors: false })
   onLinkRemoving(link: PlatformLinkEntity): Promise<void> {
     if (link.platform === StreamPlatform.Twitch) setImmediate(() => void this.reconcile(link.id));
     return Promise.resolve();

@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
 import { Interval } from '@nestjs/schedule';
 import type Redis from 'ioredis';
 
 import { LockKeys, SessionKeys, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, OnLocalEvent, REDIS, RedisLocks } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, REDIS, RedisLocks } from '@lib-stream/nest-kit';
 
 import { LinkCipherProvider } from '../platform-links/link-cipher.provider';
 import { LinkEvents } from '../platform-links/link-events';
@@ -41,12 +42,12 @@ export class WebSubLeaseManager {
     private readonly locks: RedisLocks,
   ) {}
 
-  @OnLocalEvent(LinkEvents.created)
+  @OnEvent(LinkEvents.created, { suppressErrors: false })
   async onLinkCreated(link: PlatformLinkEntity): Promise<void> {
     if (link.platform === StreamPlatform.YouTube) await this.request(link, 'subscribe');
   }
 
-  @OnLocalEvent(LinkEvents.removing)
+  @OnEvent(LinkEvents.removing, { suppressErrors: false })
   async onLinkRemoving(link: PlatformLinkEntity): Promise<void> {
     if (link.platform === StreamPlatform.YouTube) await this.request(link, 'unsubscribe');
   }
