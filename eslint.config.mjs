@@ -1,6 +1,8 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
+import noImportCycle from './tools/eslint/no-import-cycle.js';
+
 const moduleBoundaries = [
   'error',
   {
@@ -47,6 +49,12 @@ export default [
       '@typescript-eslint/require-await': 'error',
       '@typescript-eslint/await-thenable': 'error',
     },
+  },
+  {
+    // No import loops, between files or between a project's feature folders (tools/eslint/no-import-cycle.js).
+    files: ['apps/*/src/**/*.ts', 'libs/*/src/**/*.ts'],
+    plugins: { local: { rules: { 'no-import-cycle': noImportCycle } } },
+    rules: { 'local/no-import-cycle': 'error' },
   },
   {
     // The testing lib is for specs only.

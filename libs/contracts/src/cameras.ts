@@ -1,4 +1,4 @@
-import type { BaseEvent } from './events';
+import type { BaseEvent } from './base-event';
 
 /**
  * Redis keys of the `stream-cameras` store. Camera records live in the database (control-api's

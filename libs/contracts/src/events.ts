@@ -2,15 +2,12 @@ import type { SentimentPulse } from '@lib-stream/privacy';
 
 import type { BroadcastSourceType, BroadcastStopReason, ServiceName, StreamPlatform, VideoSourceType } from './enums';
 import type { BroadcastHealth, BroadcastHealthReason, DestinationState, RecordingStopReason } from './broadcasts';
+import type { BaseEvent } from './base-event';
 import type { CameraStreamEndedEvent, CameraStreamStartedEvent } from './cameras';
 import { ConsumedTopic, EventTopic } from './topics';
 
-/** Every published event carries a unique id and the time it happened. */
-export interface BaseEvent {
-  eventId: string;
-  /** ISO-8601 */
-  timestamp: string;
-}
+// In its own file so that event files of other features (cameras.ts) can extend it without importing this one.
+export type { BaseEvent } from './base-event';
 
 export interface PlatformLinkedEvent extends BaseEvent {
   accountId: string;
