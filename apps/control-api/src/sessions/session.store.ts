@@ -2,7 +2,7 @@ import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nes
 import type Redis from 'ioredis';
 
 import { type PlatformSessionModel, SessionKeys } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, REDIS } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, REDIS, scanKeys } from '@lib-stream/nest-kit';
 
 import { ActiveSessionExistsError, PlatformSessionsRepository } from './platform-sessions.repository';
 import type { ViewerUpdate } from './viewer-counts/viewer-count-refresh';
@@ -216,15 +216,9 @@ export class SessionStore implements BeforeApplicationShutdown {
   }
 
   async accountIdsWithHistory(): Promise<string[]> {
-    const ids: string[] = [];
-    let cursor = '0';
     const prefix = SessionKeys.byAccount('');
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      ids.push(...keys.map((key) => key.slice(prefix.length)));
-    } while (cursor !== '0');
-    return ids;
+    const keys = await scanKeys(this.redis, `${prefix}*`);
+    return keys.map((key) => key.slice(prefix.length));
   }
 
   /** Best effort: a missed checkpoint only makes a restore's viewer figures older; the end writes the final ones. */

@@ -19,7 +19,7 @@ import {
   QueueNames,
   toBroadcastStatusView,
 } from '@lib-stream/contracts';
-import { redisOptionsFromUrl } from '@lib-stream/nest-kit';
+import { redisOptionsFromUrl, scanKeys } from '@lib-stream/nest-kit';
 import { TokenCipher } from '@lib-stream/stream-key';
 import { type TestDatabase, bearerToken, createTestDatabase, dumpRedis, expectEventually, findLeaks, present, testRedisUrl } from '@lib-stream/testing';
 
@@ -145,14 +145,7 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
   }
 
   async function keysMatching(pattern: string): Promise<string[]> {
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0');
-    return keys.sort();
+    return (await scanKeys(redis, pattern)).sort();
   }
 
   async function cleanRedis(): Promise<void> {

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import type Redis from 'ioredis';
 
 import { CameraKeys, type CameraCredentialsChange, InternalChannels } from '@lib-stream/contracts';
-import { REDIS, duplicateRedis } from '@lib-stream/nest-kit';
+import { REDIS, duplicateRedis, scanKeyBatches } from '@lib-stream/nest-kit';
 import { hashStreamKey } from '@lib-stream/stream-key';
 
 import { cameraInUrl } from './camera-source';
@@ -53,17 +53,14 @@ export class IngestAllowList implements OnApplicationShutdown {
     // Read before the keys: a rebuild finishing during the scan then shows as a newer generation.
     const generation = await this.redis.get(CameraKeys.allowListGeneration());
     const loaded = new Map<string, string>();
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', CameraKeys.keyIndexPattern(), 'COUNT', 1000);
-      cursor = next;
+    for await (const keys of scanKeyBatches(this.redis, CameraKeys.keyIndexPattern(), 1000)) {
       if (keys.length === 0) continue;
       const cameraIds = await this.redis.mget(keys);
       keys.forEach((key, i) => {
         const cameraId = cameraIds[i];
         if (cameraId) loaded.set(key.slice(CameraKeys.keyIndex('').length), cameraId);
       });
-    } while (cursor !== '0');
+    }
     this.cameraByKeyHash.clear();
     for (const [keyHash, cameraId] of loaded) this.cameraByKeyHash.set(keyHash, cameraId);
     this.generation = generation;
