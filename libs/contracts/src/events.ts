@@ -154,3 +154,20 @@ export interface EventPacket<T extends PublishedTopic = PublishedTopic> {
   pattern: T;
   data: EventPayloads[T];
 }
+
+/**
+ * The message published on a topic's Redis channel: the Nest Redis transport packet
+ * `{"pattern": topic, "data": payload}`, byte for byte what EventBus.publish sends. For code that
+ * publishes without the bus (a Redis pipeline) and for stand-ins of other services in tests.
+ */
+export function encodeEventPacket<T extends PublishedTopic>(topic: T, data: EventPayloads[T]): string {
+  return encodeEventPacketJson(topic, JSON.stringify(data));
+}
+
+/**
+ * The same packet around a payload that is already JSON (`dataJson` must be one JSON value), so a
+ * caller that also stores the JSON serialises it once.
+ */
+export function encodeEventPacketJson(topic: PublishedTopic, dataJson: string): string {
+  return `{"pattern":${JSON.stringify(topic)},"data":${dataJson}}`;
+}

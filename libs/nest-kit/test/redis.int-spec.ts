@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 
-import { EventTopic } from '@lib-stream/contracts';
+import { EventTopic, encodeEventPacket } from '@lib-stream/contracts';
 import { expectEventually, testRedisUrl } from '@lib-stream/testing';
 
 import { EventBus, HealthRegistry, LockNotAcquiredError, MetricsService, RedisLocks, eventHeader, loadConfig, newServiceIdentity } from '../src';
@@ -76,6 +76,8 @@ describe(EventBus.name, () => {
       await expectEventually(() => expect(received).toHaveLength(1));
       expect(received[0].channel).toBe('stream.platform.linked');
       expect(JSON.parse(received[0].message)).toEqual({ pattern: 'stream.platform.linked', data: event });
+      // Publishers outside the bus (the pulse ticker, test stand-ins) use encodeEventPacket: same bytes.
+      expect(received[0].message).toBe(encodeEventPacket(EventTopic.PlatformLinked, event));
     } finally {
       await sut.onApplicationShutdown();
       await subscriber.quit();

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 
-import { EventTopic, LockKeys, type PlatformSessionModel, SessionKeys, shardOf } from '@lib-stream/contracts';
+import { EventTopic, LockKeys, type PlatformSessionModel, SessionKeys, encodeEventPacketJson, shardOf } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig, REDIS, luaScript, runScript } from '@lib-stream/nest-kit';
 
 import { BufferDrain, type PartitionGroup } from './buffer-drain';
@@ -108,8 +108,8 @@ export class PulseTicker {
         report.cutShort = true;
         this.cursor += chunks[c + 1][0].order; // the next tick starts where this one stopped
       }
-      // One pipeline per chunk: each pulse is PUBLISHed as the Nest Redis transport packet
-      // `{"pattern": topic, "data": pulse}` (what EventBus.publish sends) and kept as the latest.
+      // One pipeline per chunk: each pulse is PUBLISHed as the packet EventBus.publish would send
+      // (encodeEventPacketJson, the pulse serialised once) and kept as the latest.
       const out = this.redis.pipeline();
       let pulses = 0;
       let record = 0;
@@ -140,7 +140,7 @@ export class PulseTicker {
           report.entriesPublished += pulse.sentiments.length;
           report.overflow += overflow;
           const data = JSON.stringify(pulse);
-          out.publish(EventTopic.AudiencePulse, `{"pattern":${JSON.stringify(EventTopic.AudiencePulse)},"data":${data}}`);
+          out.publish(EventTopic.AudiencePulse, encodeEventPacketJson(EventTopic.AudiencePulse, data));
           out.set(SessionKeys.latestPulse(result.platformSessionId), data, 'EX', Math.max(60, intervalSeconds * 4));
         }
         report.processed += count;
