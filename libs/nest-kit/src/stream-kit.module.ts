@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 
 import { APP_CONFIG, SERVICE_IDENTITY } from './config/config.tokens';
 import type { AppConfig } from './config/settings';
+import { SETTINGS_SLICES, settingsSliceProviders } from './config/slices';
 import { EventBus } from './events/event-bus';
 import { InstanceAnnouncer } from './events/instance-announcer';
 import { HealthController } from './health/health.controller';
@@ -20,7 +21,7 @@ export interface StreamKitOptions {
 }
 
 /**
- * What every lib-stream app shares: config, identity, the Redis connection, locks, the event bus,
+ * What every lib-stream app shares: config (whole, and as typed slices), identity, the Redis connection, locks, the event bus,
  * health and metrics endpoints. Imported once by each app's root module.
  */
 @Global()
@@ -30,9 +31,10 @@ export class StreamKitModule implements NestModule {
     return {
       module: StreamKitModule,
       controllers: [HealthController, MetricsController],
-      exports: [APP_CONFIG, EventBus, HealthRegistry, MetricsService, REDIS, RedisLocks, SERVICE_IDENTITY],
+      exports: [APP_CONFIG, ...SETTINGS_SLICES, EventBus, HealthRegistry, MetricsService, REDIS, RedisLocks, SERVICE_IDENTITY],
       providers: [
         { provide: APP_CONFIG, useValue: config },
+        ...settingsSliceProviders(config),
         { provide: SERVICE_IDENTITY, useValue: identity },
         { provide: REDIS, useFactory: () => createRedisClient(config, `${identity.service}:${identity.instanceId}`) },
         {

@@ -2,14 +2,14 @@ import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 
 import { MessagePatterns } from '@lib-stream/contracts';
-import { APP_CONFIG, AppConfig, SERVICE_IDENTITY, ServiceIdentity } from '@lib-stream/nest-kit';
+import { PulseSettings, SERVICE_IDENTITY, ServiceIdentity } from '@lib-stream/nest-kit';
 
 import { PartitionLeases } from '../pulse/partitions/partition-leases';
 
 @Controller()
 export class PublisherInfoController {
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly pulse: PulseSettings,
     @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
     private readonly leases: PartitionLeases,
   ) {}
@@ -20,7 +20,7 @@ export class PublisherInfoController {
     return {
       instanceId: this.identity.instanceId,
       version: this.identity.version,
-      pulseIntervalSeconds: this.config.STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS,
+      pulseIntervalSeconds: this.pulse.intervalSeconds,
       partitionCount: this.leases.partitionCount,
       partitions: this.leases.held(),
     };

@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 
-import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
+import { PulseSettings } from '@lib-stream/nest-kit';
 
 import { PartitionLeases } from './partitions/partition-leases';
 import { PulseMetrics } from './pulse-metrics';
@@ -22,14 +22,14 @@ export class PulseScheduler implements OnApplicationBootstrap, OnApplicationShut
   private running = 0;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly pulse: PulseSettings,
     private readonly leases: PartitionLeases,
     private readonly ticker: PulseTicker,
     private readonly metrics: PulseMetrics,
   ) {}
 
   private get intervalMs(): number {
-    return this.config.STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS * 1000;
+    return this.pulse.intervalMs;
   }
 
   onApplicationBootstrap(): void {

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 
 import { EventTopic, LockKeys, type PlatformSessionModel, SessionKeys, encodeEventPacketJson, shardOf } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, REDIS, luaScript, runScript } from '@lib-stream/nest-kit';
+import { PulseSettings, REDIS, luaScript, runScript } from '@lib-stream/nest-kit';
 
 import { BufferDrain, type PartitionGroup } from './buffer-drain';
 import { PartitionLeases, pulseLeaseMs } from './partitions/partition-leases';
@@ -63,7 +63,7 @@ export class PulseTicker {
   private cursor = 0;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly pulse: PulseSettings,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly drain: BufferDrain,
     private readonly leases: PartitionLeases,
@@ -71,7 +71,7 @@ export class PulseTicker {
   ) {}
 
   private get intervalMs(): number {
-    return this.config.STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS * 1000;
+    return this.pulse.intervalMs;
   }
 
   async tick(now = new Date(), options: TickOptions = {}): Promise<TickReport> {
@@ -83,8 +83,8 @@ export class PulseTicker {
     report.partitions = claimed.length;
     if (claimed.length === 0) return report;
     const chunks = await this.plan(claimed, report);
-    const intervalSeconds = this.config.STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS;
-    const maxAgeMs = intervalSeconds * 2000 + pulseLeaseMs(this.config); // two intervals, plus a lease during a failover
+    const intervalSeconds = this.pulse.intervalSeconds;
+    const maxAgeMs = this.pulse.intervalMs * 2 + pulseLeaseMs(this.pulse); // two intervals, plus a lease during a failover
     const fence = { token: this.leases.token, interval };
     const lost = new Set<number>();
     const fetchChunk = (groups: PartitionGroup[]) => {
@@ -94,7 +94,7 @@ export class PulseTicker {
       const ids = live.flatMap((g) => g.platformSessionIds);
       return Promise.all([
         Promise.resolve(live),
-        this.drain.drain(live, fence, this.config.STREAM_SENTIMENT_MIN_BATCH_SIZE, maxAgeMs, now.getTime()),
+        this.drain.drain(live, fence, this.pulse.minBatchSize, maxAgeMs, now.getTime()),
         ids.length ? this.redis.mget(ids.map((id) => SessionKeys.session(id))) : Promise.resolve([] as (string | null)[]),
       ]);
     };
@@ -133,7 +133,7 @@ export class PulseTicker {
             approximateViewerCount: session?.viewerCount ?? 0,
             intervalSeconds,
             entries: result.entries,
-            maxBatchSize: this.config.STREAM_SENTIMENT_MAX_BATCH_SIZE,
+            maxBatchSize: this.pulse.maxBatchSize,
             now,
           });
           pulses += 1;

@@ -3,13 +3,13 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 
 import { LockKeys, SessionKeys } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, SERVICE_IDENTITY, type ServiceIdentity, failFastOnceReady, resilientRedisOptions } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, PulseSettings, SERVICE_IDENTITY, type ServiceIdentity, failFastOnceReady, resilientRedisOptions } from '@lib-stream/nest-kit';
 
 import { PulseMetrics } from '../pulse-metrics';
 
 /** A partition lease: half an interval (at least 1.5 s), so a dead replica's partitions move on within the next interval. */
-export function pulseLeaseMs(config: AppConfig): number {
-  return Math.max(1500, Math.floor((config.STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS * 1000) / 2));
+export function pulseLeaseMs(pulse: PulseSettings): number {
+  return Math.max(1500, Math.floor(pulse.intervalMs / 2));
 }
 
 /**
@@ -101,9 +101,10 @@ export class PartitionLeases {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
     private readonly metrics: PulseMetrics,
+    pulse: PulseSettings,
   ) {
-    this.leaseMs = pulseLeaseMs(config);
-    this.partitionCount = config.STREAM_SENTIMENT_PULSE_PARTITIONS;
+    this.leaseMs = pulseLeaseMs(pulse);
+    this.partitionCount = pulse.partitions;
   }
 
   /**
