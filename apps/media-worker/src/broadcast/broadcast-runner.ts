@@ -408,6 +408,8 @@ export class BroadcastRunner {
     });
     this.recorder = recorder;
     this.previousRecordingId = recorder.recordingId;
+    // Between two sources it waits for the next one on air, like after a switch.
+    if (!this.source || !this.sourceProgressed) void recorder.cut();
     await recorder.start();
   }
 
@@ -448,10 +450,10 @@ export class BroadcastRunner {
     // Break before make: the program path takes one publisher at a time.
     if (old) await old.stop();
     if (this.stopped) return;
-    // The recording's segment ends here too, while the bus is silent, and its next process joins the
-    // bus before the new source publishes, without the last source's headers (recorder.ts: why).
+    // The recording's segment ends here too, while the bus is silent; it resumes when the next source
+    // is on air (recorder.ts: why). A pusher restarting meanwhile waits for the next source's headers.
     if (this.bus) this.deps.bus.forgetLastSource(this.bus.token);
-    void this.recorder?.cut().then(() => this.recorder?.resume());
+    void this.recorder?.cut();
     const level = this.levels[index];
     const plan = await this.plan(index);
     if (!plan && this.holding) {
@@ -540,6 +542,7 @@ export class BroadcastRunner {
     const type = this.levels[index]?.type;
     if (!type) return;
     this.logger.log({ msg: 'source on air', videoSourceType: type, source: this.currentVideoSource() });
+    void this.recorder?.resume();
     if (type === this.announcedType) return;
     const previous = this.announcedType;
     this.announcedType = type;

@@ -47,6 +47,11 @@ interface SegmentProbe {
   duration: number;
   /** Lines FFmpeg's decoder complained with over the whole file (an SPS that does not fit the frames shows here). */
   decodeErrors: number;
+  /**
+   * Every frame is black (no luma above 40): the cascade's last level, which takes the camera's size
+   * once a camera was seen. The test cameras' pattern is never dark.
+   */
+  black: boolean;
 }
 
 /** What a player makes of one segment file: ffprobe for streams and frame sizes, a full decode for errors. */
@@ -55,11 +60,14 @@ async function probeSegment(path: string): Promise<SegmentProbe> {
   const info = JSON.parse(stdout) as { streams: { codec_name: string }[]; frames: { width: number; height: number }[]; format: { duration: string } };
   const audio = JSON.parse((await execFileAsync('ffprobe', ['-v', 'error', '-select_streams', 'a', '-show_entries', 'stream=codec_name', '-of', 'json', path])).stdout) as { streams: { codec_name: string }[] };
   const decoded = await execFileAsync('ffmpeg', ['-v', 'error', '-i', path, '-f', 'null', '-']);
+  const luma = await execFileAsync('ffmpeg', ['-hide_banner', '-nostats', '-i', path, '-map', '0:v', '-vf', 'signalstats,metadata=mode=print:key=lavfi.signalstats.YMAX', '-f', 'null', '-']);
+  const peaks = [...luma.stderr.matchAll(/YMAX=(\d+)/g)].map((m) => Number(m[1]));
   return {
     sizes: [...new Set(info.frames.map((f) => `${f.width}x${f.height}`))],
     codecs: [...info.streams, ...audio.streams].map((s) => s.codec_name).sort(),
     duration: Number(info.format.duration),
     decodeErrors: decoded.stderr.split('\n').filter(Boolean).length,
+    black: peaks.length > 0 && peaks.every((peak) => peak <= 40),
   };
 }
 
@@ -248,6 +256,15 @@ describe('broadcast recordings', () => {
     // announced: on a loaded machine the camera's last segments can still be listed after it).
     const startedAfterSwitch = () => segmentEvents(spec.broadcastId).filter((e) => Date.parse(String(e.data.startedAt)) > switchedAt);
     await expectEventually(() => expect(startedAfterSwitch().length).toBeGreaterThanOrEqual(2), { timeoutMs: 30_000 });
+    // And one of them is the fallback's: on a loaded machine the live fallback can stall (150 ms,
+    // broadcast-runner.ts LIVE_STALL_MS) and go to black and back before it stays on air.
+    await expectEventually(
+      async () => {
+        const probes = await Promise.all(startedAfterSwitch().map((e) => probeSegment(join(recordingsDir, String(e.data.path)))));
+        expect(probes.map((p) => (p.black ? 'black' : p.sizes.join('+')))).toContain('256x144');
+      },
+      { timeoutMs: 30_000, intervalMs: 1000 },
+    );
     const status = present(await runtime(spec.broadcastId), 'runtime').recording;
     expect(status).toMatchObject({ state: 'recording', segmentSeconds: SEGMENT_SECONDS, stopReason: null });
     expect(status?.segments).toBeGreaterThanOrEqual(2);
@@ -261,24 +278,31 @@ describe('broadcast recordings', () => {
     const bytes = manifest.segments.reduce((sum, s) => sum + s.sizeBytes, 0);
     expect(stopped.data).toMatchObject({ segments: manifest.segments.length, bytes });
     expect((await runtime(spec.broadcastId))?.recording).toMatchObject({ state: 'stopped', stopReason: 'broadcast_stopped', segments: manifest.segments.length, bytes });
-    // The camera first, then the fallback; a segment never mixes the two (each decodes at one size).
-    const sizes = probes.map((p) => p.sizes.join('+'));
+    // The camera first, then the fallback; black between where the fallback stalled on a loaded machine
+    // (broadcast-runner.ts LIVE_STALL_MS: 150 ms), at the camera's size. A segment never mixes two
+    // sources (each decodes at one size), and nothing of the dead camera comes after the switch.
+    const sizes = probes.map((p) => (p.black ? 'black' : p.sizes.join('+')));
+    const switchAt = sizes.findIndex((size) => size !== CAMERA.size);
     expect(sizes[0]).toBe(CAMERA.size);
-    expect(sizes.at(-1)).toBe('256x144');
-    expect(sizes.filter((size) => size !== CAMERA.size && size !== '256x144')).toEqual([]);
+    expect(switchAt).toBeGreaterThan(0);
+    expect(sizes.slice(switchAt).filter((size) => size !== '256x144' && size !== 'black')).toEqual([]);
+    expect(sizes.slice(switchAt)).toContain('256x144');
     // On the recording's clock, less than one segment is missing between segments of one source (its
-    // clock is an estimate within a GOP). At the switch the recording misses what the program missed:
-    // the freeze on air, ~0.3 s on a quiet machine, 2.1 s seen beside the whole test run; under two segments.
-    const switchAt = probes.findIndex((p) => p.sizes.join('+') === '256x144');
+    // clock is an estimate within a GOP). Where the source changed the recording misses what the
+    // program missed: the freeze on air (~0.3 s on a quiet machine; black took 2.2 s to start on a
+    // machine loaded to 13 runnable processes), plus the recorder joining the next source once it is
+    // on air; under three segments.
     for (let i = 1; i < manifest.segments.length; i++) {
       const previous = manifest.segments[i - 1];
       const gapMs = Date.parse(manifest.segments[i].startedAt) - (Date.parse(previous.startedAt) + previous.durationSeconds * 1000);
-      const limitMs = (i === switchAt ? 2 : 1) * SEGMENT_SECONDS * 1000;
+      const limitMs = (sizes[i] !== sizes[i - 1] ? 3 : 1) * SEGMENT_SECONDS * 1000;
       expect({ segment: i, gapMs, withinLimit: gapMs < limitMs }).toEqual({ segment: i, gapMs, withinLimit: true });
     }
-    // Segments are cut at keyframes after the target length (the cameras send one a second), at the
-    // switch, at the stop, or where the source restarted (seen once on a machine loaded by the whole run).
-    expect(manifest.segments.filter((s) => s.durationSeconds >= SEGMENT_SECONDS - 0.1).length).toBeGreaterThanOrEqual(manifest.segments.length - 3);
+    // Segments are cut at keyframes after the target length (the cameras send one a second), where the
+    // source changed, at the stop, or (once at most) where a source restarted (seen on a machine loaded
+    // by the whole run).
+    const short = manifest.segments.flatMap((segment, i) => (segment.durationSeconds < SEGMENT_SECONDS - 0.1 && i < sizes.length - 1 && sizes[i + 1] === sizes[i] ? [i] : []));
+    expect(short.length).toBeLessThanOrEqual(1);
     // Nothing secret in any file name, manifest or event.
     const written = JSON.stringify(manifest) + JSON.stringify(events) + readdirSync(join(recordingsDir, spec.broadcastId), { recursive: true }).join('\n');
     expect(written).not.toContain(destinationKeys.at(-1));

@@ -54,14 +54,15 @@ export interface RecorderOptions {
  * list (written after the file is closed).
  *
  * Source switches: FFmpeg 5.1 keeps writing the first source's SPS/PPS into MPEG-TS after the bus
- * brings new H.264 headers, and the frames after the switch do not decode (measured), and a reader
- * that joins the bus before the new source has published gets the old headers from node-media-server.
- * So at a switch the runner has the bus forget the last source's headers, calls `cut()` (the process
- * is killed while the bus is silent, and the segment it was writing is kept: it holds every packet up
- * to the switch, see recorderArgs) and `resume()`: a new process, next sequence number, same
- * recording, waiting on the bus for the new source from its first packet. A segment thus never mixes
- * two sources. A crashed recorder's segment is kept the same way and the
- * recorder restarts with backoff.
+ * brings new H.264 headers, and the frames after the switch do not decode (measured). A reader that
+ * joins the bus between two sources can also get the old source's headers: node-media-server may
+ * read the old publisher's last bytes (its headers, when it published only a moment) after its
+ * process has exited. So at a switch the runner calls `cut()`: the process is killed while the bus
+ * is silent, the segment it was writing is kept (it holds every packet up to the switch, see
+ * recorderArgs), and the recorder is paused. When the new source is on air (its first progress, so
+ * node-media-server holds its headers and first GOP) the runner calls `resume()`: a new process,
+ * next sequence number, same recording. A segment thus never mixes two sources. A crashed
+ * recorder's segment is kept the same way and the recorder restarts with backoff (not while paused).
  */
 export class Recorder {
   readonly recordingId = randomUUID();
@@ -89,6 +90,10 @@ export class Recorder {
   private retryTimer: NodeJS.Timeout | null = null;
   private diskTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
+  /** Between a cut and the next source on air: no process may join the bus. */
+  private paused = false;
+  /** The folder and manifest exist (start() got that far): a process may be spawned. */
+  private ready = false;
 
   constructor(private readonly options: RecorderOptions) {
     this.dir = join(options.recordingsDir, options.broadcastId, this.recordingId);
@@ -131,6 +136,7 @@ export class Recorder {
     }
     if (this.stopping) return;
     this.diskTimer = setInterval(() => void this.checkDisk(), DISK_CHECK_MS);
+    this.ready = true;
     this.spawn();
     this.options.logger.log({ msg: 'recording started', recordingId: this.recordingId, segmentSeconds: this.options.segmentSeconds });
   }
@@ -145,12 +151,15 @@ export class Recorder {
   }
 
   /**
-   * A source switch: the process is killed now (the bus is silent between two sources) and the
-   * segment it was writing is kept as the last one before the switch. `resume()` goes on.
+   * A source switch: the process is killed now (the bus is silent between two sources), the segment
+   * it was writing is kept as the last one before the switch, and no process starts (a crash retry
+   * neither) until `resume()`. Also before `start()`, to start paused.
    */
   cut(): Promise<void> {
+    if (this.stopping) return this.cutting;
+    this.paused = true;
     const old = this.process;
-    if (!old || this.stopping) return this.cutting;
+    if (!old) return this.cutting;
     this.process = null;
     this.cutting = this.cutting.then(async () => {
       await old.stop();
@@ -159,10 +168,14 @@ export class Recorder {
     return this.cutting;
   }
 
-  /** After a cut: recording goes on in a new process (when it was cut, else nothing happens). */
+  /** The next source is on air: after a cut, recording goes on in a new process (else nothing happens). */
   async resume(): Promise<void> {
+    if (!this.paused) return;
+    this.paused = false;
     await this.cutting;
-    if (!this.process && !this.stopping && !this.retryTimer) this.spawn();
+    if (this.paused || this.stopping) return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.spawn();
   }
 
   private async finish(reason: RecordingStopReason): Promise<void> {
@@ -184,7 +197,8 @@ export class Recorder {
 
   private spawn(): void {
     this.retryTimer = null;
-    if (this.stopping) return;
+    // One process at a time: start(), resume() and a crash retry may each get here.
+    if (this.stopping || this.paused || this.process || !this.ready) return;
     this.clock = null;
     this.listedByProcess = 0;
     this.spawnedAt = Date.now();
