@@ -3,11 +3,12 @@ import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagg
 import { IsUUID } from 'class-validator';
 import type Redis from 'ioredis';
 
-import { ErrorCode, Role, SessionKeys } from '@lib-stream/contracts';
-import { DomainError, REDIS } from '@lib-stream/nest-kit';
+import { Role, SessionKeys } from '@lib-stream/contracts';
+import { REDIS } from '@lib-stream/nest-kit';
 import type { SentimentPulse } from '@lib-stream/privacy';
 
 import { Roles } from '../auth/roles.decorator';
+import { AdminErrors } from './admin.errors';
 
 export class LatestPulseRequest {
   @ApiProperty()
@@ -27,7 +28,7 @@ export class PulseAdminController {
   @ApiOperation({ summary: 'The most recent sentiment pulse of a platform session (kept briefly); 404 when there is none' })
   async latest(@Body() request: LatestPulseRequest): Promise<SentimentPulse> {
     const raw = await this.redis.get(SessionKeys.latestPulse(request.platformSessionId));
-    if (!raw) throw new DomainError(ErrorCode.NotFound, 'No recent pulse for this session');
+    if (!raw) throw AdminErrors.noRecentPulse();
     return JSON.parse(raw) as SentimentPulse;
   }
 }

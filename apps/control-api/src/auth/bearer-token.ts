@@ -1,10 +1,11 @@
 import { type KeyObject, createSecretKey } from 'node:crypto';
 import { JsonWebTokenError, NotBeforeError, TokenExpiredError, decode, verify } from 'jsonwebtoken';
 
-import { ErrorCode, Role } from '@lib-stream/contracts';
-import { type AppConfig, DomainError } from '@lib-stream/nest-kit';
+import { Role } from '@lib-stream/contracts';
+import { type AppConfig } from '@lib-stream/nest-kit';
 
 import type { Principal } from './principal';
+import { AuthErrors } from './auth.errors';
 
 const KNOWN_ROLES = new Set<string>(Object.values(Role));
 
@@ -26,7 +27,7 @@ interface Claims {
   aud?: unknown;
 }
 
-const reject = (message: string) => new DomainError(ErrorCode.Unauthenticated, message);
+const reject = AuthErrors.tokenRejected;
 
 /**
  * The HMAC secret as a KeyObject, made once per secret. Given a string, jsonwebtoken first tries to

@@ -1,12 +1,13 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 
-import { ErrorCode, Role } from '@lib-stream/contracts';
-import { APP_CONFIG, AppConfig, DomainError, IS_PUBLIC } from '@lib-stream/nest-kit';
+import { Role } from '@lib-stream/contracts';
+import { APP_CONFIG, AppConfig, IS_PUBLIC } from '@lib-stream/nest-kit';
 
 import { principalFromToken } from './bearer-token';
 import type { Principal } from './principal';
 import { REQUIRED_ROLES } from './roles.decorator';
+import { AuthErrors } from './auth.errors';
 
 /**
  * Every route needs a valid HS256 bearer token unless marked @Public(); @Roles() narrows it further.
@@ -29,7 +30,7 @@ export class JwtAuthGuard implements CanActivate {
     const principal = this.authenticate(request.headers.authorization);
     const required = this.reflector.getAllAndOverride<Role[] | undefined>(REQUIRED_ROLES, targets) ?? [];
     if (required.length > 0 && !required.some((role) => principal.roles.includes(role))) {
-      throw new DomainError(ErrorCode.Forbidden, `This endpoint requires the ${required.join(' or ')} role`);
+      throw AuthErrors.roleRequired(required);
     }
     request.principal = principal;
     return true;
@@ -37,7 +38,7 @@ export class JwtAuthGuard implements CanActivate {
 
   private authenticate(header: string | undefined): Principal {
     const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
-    if (!match) throw new DomainError(ErrorCode.Unauthenticated, 'Missing bearer token (Authorization: Bearer <JWT>)');
+    if (!match) throw AuthErrors.missingBearer();
     return principalFromToken(match[1], this.config);
   }
 }

@@ -1,6 +1,6 @@
 import { Role } from '@lib-stream/contracts';
-import { DomainError } from '@lib-stream/nest-kit';
-import { ErrorCode } from '@lib-stream/contracts';
+
+import { AuthErrors } from './auth.errors';
 
 /** Who is calling, from a verified bearer token. */
 export interface Principal {
@@ -14,6 +14,6 @@ export interface Principal {
  */
 export function assertOwnAccount(principal: Principal, accountId: string, what = 'resource'): void {
   if (principal.accountId !== accountId) {
-    throw new DomainError(ErrorCode.NotFound, `${what} not found`);
+    throw AuthErrors.notOwn(what);
   }
 }

@@ -1,7 +1,8 @@
 import { CanActivate, Inject, Injectable } from '@nestjs/common';
 
-import { ErrorCode } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, DomainError } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
+
+import { BroadcastErrors } from './broadcast.errors';
 
 /**
  * 503 FEATURE_DISABLED for every broadcast endpoint while STREAM_BROADCAST_ENABLED=false. A guard, so
@@ -13,7 +14,7 @@ export class BroadcastsEnabledGuard implements CanActivate {
 
   canActivate(): boolean {
     if (!this.config.STREAM_BROADCAST_ENABLED) {
-      throw new DomainError(ErrorCode.FeatureDisabled, 'Broadcasting is disabled on this deployment (STREAM_BROADCAST_ENABLED=false)');
+      throw BroadcastErrors.disabled();
     }
     return true;
   }

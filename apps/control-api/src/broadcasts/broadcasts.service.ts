@@ -10,7 +10,6 @@ import {
   type BroadcastStatusView,
   BroadcastStopReason,
   type BroadcastValidationJob,
-  ErrorCode,
   EventTopic,
   RECORD_SEGMENT_SECONDS,
   type RecordSpec,
@@ -20,9 +19,10 @@ import {
   toBroadcastStatusView,
 } from '@lib-stream/contracts';
 import { BroadcastCommandClient, type BroadcastSnapshot, BroadcastState, sealUrl } from '@lib-stream/broadcast-control';
-import { APP_CONFIG, type AppConfig, DomainError, EventBus, SERVICE_IDENTITY, type ServiceIdentity, eventHeader } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, EventBus, SERVICE_IDENTITY, type ServiceIdentity, eventHeader } from '@lib-stream/nest-kit';
 import { TokenCipher, isRtmpUrl, mediaUrlKind, parseEncryptionKey } from '@lib-stream/stream-key';
 
+import { BroadcastErrors } from './broadcast.errors';
 import { MEDIA_URL_FORMS } from './broadcast-urls';
 import { MAX_ADDITIONAL_DESTINATIONS, type StartBroadcastRequest, type UpdateBroadcastRequest, type UpdateBroadcastResponse } from './dto/broadcast.dto';
 
@@ -79,7 +79,7 @@ export class BroadcastsService {
     const source = primarySource(request);
     const destinationUrls = [request.rtmpOutputUrl, ...(request.additionalRtmpOutputUrls ?? [])];
     if (new Set(destinationUrls).size !== destinationUrls.length) {
-      throw invalid('additionalRtmpOutputUrls repeats a destination: each destination URL may appear once (rtmpOutputUrl included)');
+      throw BroadcastErrors.invalid('additionalRtmpOutputUrls repeats a destination: each destination URL may appear once (rtmpOutputUrl included)');
     }
     const cipher = this.requireCipher();
     await this.requireWorker(true);
@@ -107,7 +107,7 @@ export class BroadcastsService {
       createdAt: new Date().toISOString(),
     };
     const holder = await this.state.activeHolder(spec.sourceKey);
-    if (holder) throw new DomainError(ErrorCode.Conflict, `a broadcast is already active for this source (${holder})`);
+    if (holder) throw BroadcastErrors.sourceBusy(holder);
 
     const { broadcastId } = spec;
     this.logger.log({ msg: 'broadcast start requested', broadcastId, sourceType: spec.sourceType, destinations: spec.destinations.length });
@@ -152,7 +152,7 @@ export class BroadcastsService {
     }
 
     const updated = await this.state.requestChange(broadcastId, (spec) => {
-      if (spec.desired === 'stopped') throw stoppedError();
+      if (spec.desired === 'stopped') throw BroadcastErrors.stopped();
       return applyChange(spec, change, cipher);
     });
     const revision = updated?.revision ?? current.revision;
@@ -218,10 +218,7 @@ export class BroadcastsService {
 
   private requireCipher(): TokenCipher {
     if (!this.cipher) {
-      throw new DomainError(
-        ErrorCode.ServiceUnavailable,
-        'Broadcasting is unavailable: STREAM_TOKEN_ENCRYPTION_KEY is missing or unusable (broadcast URLs are stored encrypted)',
-      );
+      throw BroadcastErrors.cipherUnavailable();
     }
     return this.cipher;
   }
@@ -229,25 +226,22 @@ export class BroadcastsService {
   /** A media worker that can run FFmpeg (and, for new broadcasts, has room for one) must be up. */
   private async requireWorker(needCapacity: boolean): Promise<void> {
     const usable = (await this.state.workers()).filter((beat) => beat.ffmpegAvailable && !beat.draining);
-    if (usable.length === 0) throw new DomainError(ErrorCode.ServiceUnavailable, 'broadcasting is unavailable: no media worker with FFmpeg is running');
+    if (usable.length === 0) throw BroadcastErrors.noWorker();
     if (needCapacity && !usable.some((beat) => beat.broadcastsRunning < beat.maxBroadcasts)) {
-      throw new DomainError(
-        ErrorCode.ServiceUnavailable,
-        'broadcasting is unavailable: every media worker already runs its maximum of broadcasts (STREAM_MAX_CONCURRENT_BROADCASTS)',
-      );
+      throw BroadcastErrors.workersFull();
     }
   }
 
   private async requireRunning(broadcastId: string): Promise<BroadcastSpec> {
     const spec = await this.state.spec(broadcastId);
-    if (!spec) throw notFound();
-    if (spec.desired === 'stopped') throw stoppedError();
+    if (!spec) throw BroadcastErrors.notFound();
+    if (spec.desired === 'stopped') throw BroadcastErrors.stopped();
     return spec;
   }
 
   private async requireSnapshot(broadcastId: string): Promise<BroadcastSnapshot> {
     const snapshot = await this.state.snapshot(broadcastId);
-    if (!snapshot) throw notFound();
+    if (!snapshot) throw BroadcastErrors.notFound();
     return snapshot;
   }
 
@@ -260,32 +254,20 @@ function viewOf(snapshot: BroadcastSnapshot): BroadcastStatusView {
   return toBroadcastStatusView(snapshot.spec, snapshot.runtime, snapshot.ownerAlive);
 }
 
-function invalid(message: string): DomainError {
-  return new DomainError(ErrorCode.ValidationFailed, message);
-}
-
-function notFound(): DomainError {
-  return new DomainError(ErrorCode.NotFound, 'Broadcast not found');
-}
-
-function stoppedError(): DomainError {
-  return new DomainError(ErrorCode.Conflict, 'broadcast is stopped');
-}
-
 /** What the broadcast reads: the rules that depend on sourceType (the DTO checks the forms). */
 function primarySource(request: StartBroadcastRequest): PrimarySource {
   const sourceId = request.sourceId;
   switch (request.sourceType) {
     case BroadcastSourceType.VoiceRoom:
-      throw invalid('VoiceRoom broadcasts are started by voice.room.broadcast.approved events, not by this endpoint');
+      throw BroadcastErrors.invalid('VoiceRoom broadcasts are started by voice.room.broadcast.approved events, not by this endpoint');
     case BroadcastSourceType.Camera:
-      if (!sourceId) throw invalid("sourceId is required for a Camera broadcast: a camera id, or the camera's rtmp:// or rtmps:// URL");
+      if (!sourceId) throw BroadcastErrors.invalid("sourceId is required for a Camera broadcast: a camera id, or the camera's rtmp:// or rtmps:// URL");
       if (isRtmpUrl(sourceId)) return { kind: 'camera-url', url: sourceId };
-      if (!CAMERA_ID.test(sourceId)) throw invalid('sourceId must be a camera id or an rtmp:// or rtmps:// URL for a Camera broadcast');
+      if (!CAMERA_ID.test(sourceId)) throw BroadcastErrors.invalid('sourceId must be a camera id or an rtmp:// or rtmps:// URL for a Camera broadcast');
       return { kind: 'camera', cameraId: sourceId };
     case BroadcastSourceType.GameAudio:
-      if (!sourceId) throw invalid(`sourceId is required for a GameAudio broadcast: the audio source, ${MEDIA_URL_FORMS}`);
-      if (!mediaUrlKind(sourceId)) throw invalid(`sourceId must be ${MEDIA_URL_FORMS} for a GameAudio broadcast`);
+      if (!sourceId) throw BroadcastErrors.invalid(`sourceId is required for a GameAudio broadcast: the audio source, ${MEDIA_URL_FORMS}`);
+      if (!mediaUrlKind(sourceId)) throw BroadcastErrors.invalid(`sourceId must be ${MEDIA_URL_FORMS} for a GameAudio broadcast`);
       return { kind: 'audio', url: sourceId };
   }
 }
@@ -312,7 +294,7 @@ function describeChange(request: UpdateBroadcastRequest, cipher: TokenCipher): B
     change.removed.length === 0 &&
     change.record === undefined;
   if (nothing) {
-    throw invalid('nothing to change: give rtmpOutputUrl, backgroundVideoUrl, fallbackStreamUrl, fallbackImageUrl, addRtmpOutputUrls, removeDestinationIds or record');
+    throw BroadcastErrors.invalid('nothing to change: give rtmpOutputUrl, backgroundVideoUrl, fallbackStreamUrl, fallbackImageUrl, addRtmpOutputUrls, removeDestinationIds or record');
   }
   return change;
 }
@@ -321,10 +303,10 @@ function describeChange(request: UpdateBroadcastRequest, cipher: TokenCipher): B
 function applyChange(spec: BroadcastSpec, change: BroadcastChange, cipher: TokenCipher): BroadcastSpec {
   const known = new Set(spec.destinations.map((d) => d.destinationId));
   const unknown = change.removed.filter((id) => !known.has(id));
-  if (unknown.length > 0) throw invalid(`removeDestinationIds names unknown destinations: ${unknown.join(', ')}`);
+  if (unknown.length > 0) throw BroadcastErrors.invalid(`removeDestinationIds names unknown destinations: ${unknown.join(', ')}`);
   const first = spec.destinations[0];
   if (change.firstDestination && first && change.removed.includes(first.destinationId)) {
-    throw invalid(`rtmpOutputUrl replaces destination ${first.destinationId}, which removeDestinationIds removes`);
+    throw BroadcastErrors.invalid(`rtmpOutputUrl replaces destination ${first.destinationId}, which removeDestinationIds removes`);
   }
 
   // Plain URLs of the destinations after the change, to refuse sending to one twice.
@@ -348,12 +330,12 @@ function applyChange(spec: BroadcastSpec, change: BroadcastChange, cipher: Token
     added.unshift({ destinationId, url: change.firstDestination.sealed });
   }
   const destinations = [...kept, ...added];
-  if (destinations.length === 0) throw invalid('the update would leave the broadcast without any destination');
-  if (destinations.length > MAX_DESTINATIONS) throw invalid(`a broadcast has at most ${MAX_DESTINATIONS} destinations`);
+  if (destinations.length === 0) throw BroadcastErrors.invalid('the update would leave the broadcast without any destination');
+  if (destinations.length > MAX_DESTINATIONS) throw BroadcastErrors.invalid(`a broadcast has at most ${MAX_DESTINATIONS} destinations`);
   const seen = new Set<string>();
   for (const destination of destinations) {
     const url = plain.get(destination.destinationId) ?? openOr(cipher, destination.url);
-    if (seen.has(url)) throw invalid('the update would send to the same destination twice: rtmpOutputUrl and addRtmpOutputUrls must differ from each other and from the other destinations');
+    if (seen.has(url)) throw BroadcastErrors.invalid('the update would send to the same destination twice: rtmpOutputUrl and addRtmpOutputUrls must differ from each other and from the other destinations');
     seen.add(url);
   }
 

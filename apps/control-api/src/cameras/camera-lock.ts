@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 
-import { ErrorCode, LockKeys } from '@lib-stream/contracts';
-import { DomainError, REDIS, RedisLocks } from '@lib-stream/nest-kit';
+import { LockKeys } from '@lib-stream/contracts';
+import { DomainError, REDIS, RedisLocks, ServiceUnavailableError } from '@lib-stream/nest-kit';
 
 const WRITE_LOCK_MS = 15_000;
 const WRITE_WAIT_MS = 3_000;
@@ -49,5 +49,5 @@ export class CameraLock {
 }
 
 function unavailable(): DomainError {
-  return new DomainError(ErrorCode.ServiceUnavailable, 'Redis is unavailable, retry shortly');
+  return new ServiceUnavailableError('Redis');
 }

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 
-import { type CameraCredentialsChange, type CameraRegistryEntry, ErrorCode } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, DomainError } from '@lib-stream/nest-kit';
+import { type CameraCredentialsChange, type CameraRegistryEntry } from '@lib-stream/contracts';
+import { APP_CONFIG, type AppConfig, ServiceUnavailableError } from '@lib-stream/nest-kit';
 import { STREAM_KEY_MASK, generateStreamKey, hashStreamKey } from '@lib-stream/stream-key';
 
 import { BroadcastsService } from '../broadcasts/broadcasts.service';
@@ -13,6 +13,7 @@ import { CameraLiveState } from './camera-live-state';
 import { CameraLock } from './camera-lock';
 import { CamerasRepository } from './cameras.repository';
 import type { CameraCredentialsResponse, CameraDetail, CreateCameraRequest } from './dto/camera.dto';
+import { CameraErrors } from './camera.errors';
 
 /**
  * Camera records (database) and their ingest keys (allow-list in Redis), plus the dashboard view
@@ -64,7 +65,7 @@ export class CamerasService {
     const camera = await this.lock.forWrite(async () => {
       const current = await this.require(cameraId);
       const resetAt = new Date();
-      if (!(await this.cameras.replaceKey(cameraId, current.keyHash, keyHash, resetAt))) throw new DomainError(ErrorCode.NotFound, 'Camera not found');
+      if (!(await this.cameras.replaceKey(cameraId, current.keyHash, keyHash, resetAt))) throw CameraErrors.notFound();
       await this.updateAllowList({ cameraId, keyHash, revokedKeyHash: current.keyHash });
       return { ...current, keyHash, keyResetAt: resetAt };
     });
@@ -75,7 +76,7 @@ export class CamerasService {
   async delete(cameraId: string): Promise<void> {
     await this.lock.forWrite(async () => {
       const camera = await this.require(cameraId);
-      if (!(await this.cameras.delete(cameraId))) throw new DomainError(ErrorCode.NotFound, 'Camera not found');
+      if (!(await this.cameras.delete(cameraId))) throw CameraErrors.notFound();
       await this.updateAllowList({ cameraId, keyHash: null, revokedKeyHash: camera.keyHash });
     });
     this.logger.log({ msg: 'camera deleted', cameraId });
@@ -93,8 +94,8 @@ export class CamerasService {
     const entry = await this.live.entry(cameraId);
     if (camera) return this.detail(camera, entry);
     // Not ours: only the registry knows engine cameras, so without Redis there is no answer.
-    if (entry === undefined) throw new DomainError(ErrorCode.ServiceUnavailable, 'Redis is unavailable, retry shortly');
-    if (!entry) throw new DomainError(ErrorCode.NotFound, 'Camera not found');
+    if (entry === undefined) throw new ServiceUnavailableError('Redis');
+    if (!entry) throw CameraErrors.notFound();
     return this.fromRegistry(entry);
   }
 
@@ -114,7 +115,7 @@ export class CamerasService {
 
   private async require(cameraId: string): Promise<CameraEntity> {
     const camera = await this.cameras.findById(cameraId);
-    if (!camera) throw new DomainError(ErrorCode.NotFound, 'Camera not found');
+    if (!camera) throw CameraErrors.notFound();
     return camera;
   }
 

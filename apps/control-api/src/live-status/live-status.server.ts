@@ -18,6 +18,7 @@ import { LiveEventFeed } from './live-event-feed';
 import { LiveTicketStore, type TicketHolder } from './live-ticket.store';
 import { withRedisDeadline } from './redis-deadline';
 import { type LiveEvent, type LiveTopic, ROLE_FOR_TOPIC, cameraMetadata, isLiveTopic } from './live-topics';
+import { LiveStatusErrors } from './live-status.errors';
 
 export const LIVE_STATUS_PATH = '/stream/events';
 const HEARTBEAT_MS = 30_000;
@@ -131,7 +132,7 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
         this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, caller.principal, caller.expiresAtMs));
       },
       (error: unknown) => {
-        const refusal = error instanceof DomainError ? error : new DomainError(ErrorCode.Unauthenticated, 'Bearer token is invalid');
+        const refusal = error instanceof DomainError ? error : LiveStatusErrors.invalidToken();
         const headers: Record<string, string> = refusal instanceof ServiceUnavailableError ? { 'Retry-After': String(OUTAGE_RETRY_AFTER_SECONDS) } : {};
         refuse(socket, refusal.statusCode, refusal.code, refusal.message, headers);
       },
@@ -147,8 +148,8 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
   private async authenticate(header: string | undefined, query: URLSearchParams): Promise<TicketHolder> {
     const tickets = query.getAll('ticket');
     if (tickets.length > 0) {
-      if (header !== undefined) throw new DomainError(ErrorCode.ValidationFailed, 'Send either Authorization or ?ticket=, not both');
-      if (tickets.length > 1 || !/^[\w-]{43}$/.test(tickets[0])) throw new DomainError(ErrorCode.Unauthenticated, 'Ticket is malformed (one ?ticket= from POST /stream/events/ticket)');
+      if (header !== undefined) throw LiveStatusErrors.tokenAndTicket();
+      if (tickets.length > 1 || !/^[\w-]{43}$/.test(tickets[0])) throw LiveStatusErrors.malformedTicket();
       let holder: TicketHolder | null;
       try {
         holder = await this.tickets.consume(tickets[0]);
@@ -156,11 +157,11 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
         this.logger.warn({ msg: 'live status ticket lookup failed', error: (error as Error)?.name });
         throw new ServiceUnavailableError('Redis', { cause: error });
       }
-      if (!holder) throw new DomainError(ErrorCode.Unauthenticated, 'Ticket is unknown, expired or already used; get a new one from POST /stream/events/ticket');
+      if (!holder) throw LiveStatusErrors.unknownTicket();
       return holder;
     }
     const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
-    if (!match) throw new DomainError(ErrorCode.Unauthenticated, 'Missing bearer token (Authorization: Bearer <JWT>, or ?ticket= from POST /stream/events/ticket)');
+    if (!match) throw LiveStatusErrors.missingCredentials();
     const principal = principalFromToken(match[1], this.config);
     return { principal, expiresAtMs: acceptedUntilMs(match[1], this.config) };
   }

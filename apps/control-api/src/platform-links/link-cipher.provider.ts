@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 
-import { ErrorCode } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, DomainError } from '@lib-stream/nest-kit';
-
+import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
 import { TokenCipher, parseEncryptionKey } from '@lib-stream/stream-key';
+
+import { LinkErrors } from './platform-link.errors';
 
 /** The cipher under STREAM_TOKEN_ENCRYPTION_KEY, or a clear 503 for linking when the key is unusable. */
 @Injectable()
@@ -24,7 +24,7 @@ export class LinkCipherProvider implements OnModuleInit {
 
   cipher(): TokenCipher {
     if (!this.instance) {
-      throw new DomainError(ErrorCode.ServiceUnavailable, 'Platform linking is unavailable: STREAM_TOKEN_ENCRYPTION_KEY is missing or unusable');
+      throw LinkErrors.cipherUnavailable();
     }
     return this.instance;
   }

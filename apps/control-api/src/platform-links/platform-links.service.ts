@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 
-import { ErrorCode, EventTopic, LockKeys, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, DomainError, EventBus, RedisLocks, eventHeader } from '@lib-stream/nest-kit';
+import { EventTopic, LockKeys, StreamPlatform } from '@lib-stream/contracts';
+import { APP_CONFIG, type AppConfig, EventBus, RedisLocks, eventHeader } from '@lib-stream/nest-kit';
 import { isRtmpUrl } from '@lib-stream/stream-key';
 
 import { type Principal, assertOwnAccount } from '../auth/principal';
@@ -23,6 +23,8 @@ import { OAuthStateStore } from './oauth-state.store';
 import { PlatformLinkEntity } from './platform-link.entity';
 import { toPlatformLinkDetail } from './platform-link.mapper';
 import { DuplicateLinkError, PlatformLinksRepository } from './platform-links.repository';
+import { LinkErrors } from './platform-link.errors';
+import { ServiceErrors } from '../common/service.errors';
 
 @Injectable()
 export class PlatformLinksService {
@@ -44,13 +46,13 @@ export class PlatformLinksService {
     assertOwnAccount(principal, request.accountId, 'account');
     const cipher = this.cipher.cipher();
     if (request.platform !== StreamPlatform.Custom && request.rtmpUrl !== undefined) {
-      throw new DomainError(ErrorCode.ValidationFailed, 'rtmpUrl is only accepted for a custom link');
+      throw LinkErrors.rtmpUrlOnlyForCustom();
     }
     // The request itself is checked before the account's state: a bad URL is a 400 VALIDATION_FAILED
     // whether or not a link exists, so the caller learns what to fix first.
     const rtmpUrl = request.rtmpUrl ?? '';
     if (request.platform === StreamPlatform.Custom && !isRtmpUrl(rtmpUrl)) {
-      throw new DomainError(ErrorCode.ValidationFailed, 'rtmpUrl must be an rtmp:// or rtmps:// URL');
+      throw LinkErrors.rtmpUrlNotRtmp();
     }
     await this.assertNotLinked(request.accountId, request.platform);
 
@@ -82,16 +84,16 @@ export class PlatformLinksService {
     assertOwnAccount(principal, request.accountId, 'account');
     const cipher = this.cipher.cipher();
     if (request.platform === StreamPlatform.Custom) {
-      throw new DomainError(ErrorCode.ValidationFailed, 'custom links need no callback: POST /stream/platform/link stores them directly');
+      throw LinkErrors.customNeedsNoCallback();
     }
     const platform = request.platform as OAuthPlatform;
     this.oauth.configured(platform);
     const pending = await this.states.consume(request.state);
     if (!pending || pending.accountId !== request.accountId || pending.platform !== request.platform) {
-      throw new DomainError(ErrorCode.NotFound, 'No pending link request for this state (unknown, expired or already used)');
+      throw LinkErrors.unknownState();
     }
     if (request.error !== undefined) {
-      throw new DomainError(ErrorCode.AuthorizationRejected, `The creator did not authorize the link on ${request.platform} (${request.error})`);
+      throw LinkErrors.notAuthorized(request.platform, request.error);
     }
 
     const link = await this.withLinkLock(request.accountId, platform, async () => {
@@ -101,7 +103,7 @@ export class PlatformLinksService {
       const owner = await this.links.findByPlatformUser(platform, platformUserHash);
       if (owner) {
         await this.revokeQuietly(platform, grant.tokens.accessToken, grant.tokens.refreshToken);
-        throw new DomainError(ErrorCode.Conflict, `This ${platform} account is already linked to another account`);
+        throw LinkErrors.platformAccountTaken(platform);
       }
       const entity = this.newEntity(request.accountId, platform, {
         platformUserHash,
@@ -133,7 +135,7 @@ export class PlatformLinksService {
     this.assertEnabled();
     assertOwnAccount(principal, request.accountId, 'account');
     const result = await this.unlinkPlatform(request.accountId, request.platform);
-    if (!result) throw new DomainError(ErrorCode.NotFound, `No ${request.platform} link for this account`);
+    if (!result) throw LinkErrors.notFound(request.platform);
     return result;
   }
 
@@ -166,10 +168,10 @@ export class PlatformLinksService {
       return await this.oauth.configured(platform).exchangeCode(code);
     } catch (error) {
       if (error instanceof AuthorizationCodeRejectedError) {
-        throw new DomainError(ErrorCode.AuthorizationRejected, `The authorization code was not accepted by ${platform}: ${error.message}`);
+        throw LinkErrors.codeRejected(platform, error.message);
       }
       if (error instanceof PlatformUnavailableError) {
-        throw new DomainError(ErrorCode.PlatformUnavailable, `${platform} could not be reached to complete the link; try again`);
+        throw LinkErrors.platformUnreachable(platform);
       }
       throw error;
     }
@@ -194,7 +196,7 @@ export class PlatformLinksService {
 
   private async assertNotLinked(accountId: string, platform: StreamPlatform): Promise<void> {
     if (await this.links.findByAccountAndPlatform(accountId, platform)) {
-      throw new DomainError(ErrorCode.AlreadyLinked, `This account already has a ${platform} link; unlink it first`);
+      throw LinkErrors.alreadyLinked(platform);
     }
   }
 
@@ -203,10 +205,10 @@ export class PlatformLinksService {
       await this.links.insert(entity);
     } catch (error) {
       if (error instanceof DuplicateLinkError && error.constraint === 'platform_user') {
-        throw new DomainError(ErrorCode.Conflict, `This ${entity.platform} account is already linked to another account`);
+        throw LinkErrors.platformAccountTaken(entity.platform);
       }
       if (error instanceof DuplicateLinkError) {
-        throw new DomainError(ErrorCode.AlreadyLinked, `This account already has a ${entity.platform} link; unlink it first`);
+        throw LinkErrors.alreadyLinked(entity.platform);
       }
       throw error;
     }
@@ -238,7 +240,7 @@ export class PlatformLinksService {
     const ms = this.config.STREAM_DISTRIBUTED_LOCK_TIMEOUT_SECONDS * 1000;
     return this.locks.withLock(LockKeys.link(accountId, platform), { ttlMs: ms, waitMs: ms }, work).catch((error: unknown) => {
       if ((error as Error).name === 'LockNotAcquiredError') {
-        throw new DomainError(ErrorCode.Conflict, `Another ${platform} link operation for this account is in progress; try again`);
+        throw LinkErrors.busy(platform);
       }
       throw error;
     });
@@ -254,7 +256,7 @@ export class PlatformLinksService {
 
   private assertEnabled(): void {
     if (!this.config.STREAM_ENABLED) {
-      throw new DomainError(ErrorCode.FeatureDisabled, 'lib-stream is disabled on this deployment (STREAM_ENABLED=false)');
+      throw ServiceErrors.disabled();
     }
   }
 }

@@ -9,6 +9,7 @@ import { PlatformUnavailableError } from '../platform-links/oauth/oauth.types';
 import type { PlatformLinkEntity } from '../platform-links/platform-link.entity';
 import { TokenRefreshService } from '../platform-links/token-refresh.service';
 import { YouTubeQuota } from '../youtube/youtube-quota';
+import { SessionErrors } from './session.errors';
 
 export interface LiveBroadcast {
   platformStreamId: string | null;
@@ -73,11 +74,11 @@ export class PlatformLiveCheck {
       if (error instanceof DomainError) throw error;
       if (error instanceof PlatformUnavailableError) {
         this.logger.warn({ msg: 'platform unavailable for the live check', platform: link.platform, linkId: link.id, reason: error.message });
-        throw new DomainError(ErrorCode.PlatformUnavailable, `${link.platform} could not be asked whether the account is live; try again`);
+        throw SessionErrors.liveCheckUnreachable(link.platform);
       }
       if ((error as Error).name === 'AccessTokenRejectedError') {
         this.logger.warn({ msg: 'platform rejected the access token twice during the live check', platform: link.platform, linkId: link.id, status: 401 });
-        throw new DomainError(ErrorCode.ValidationFailed, `${link.platform} no longer accepts this link; link it again`);
+        throw SessionErrors.linkRevoked(link.platform);
       }
       throw error;
     }
@@ -88,7 +89,7 @@ export class PlatformLiveCheck {
   }
 
   private async twitch(link: PlatformLinkEntity): Promise<LiveBroadcast | null> {
-    if (!link.platformUserIdEnc) throw new DomainError(ErrorCode.ValidationFailed, 'This Twitch link predates live checks; link it again');
+    if (!link.platformUserIdEnc) throw SessionErrors.twitchLinkTooOld();
     const userId = this.cipher.cipher().decrypt(link.platformUserIdEnc);
     const body = await this.tokens.withAccessToken(link.id, async (token) => {
       const response = await platformFetch(

@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 
-import { ErrorCode, EventTopic, LockKeys, type PlatformSessionModel, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, DomainError, EventBus, RedisLocks, eventHeader } from '@lib-stream/nest-kit';
+import { EventTopic, LockKeys, type PlatformSessionModel, StreamPlatform } from '@lib-stream/contracts';
+import { APP_CONFIG, type AppConfig, EventBus, RedisLocks, eventHeader } from '@lib-stream/nest-kit';
 
 import { type Principal, assertOwnAccount } from '../auth/principal';
 import { LinkEvents } from '../platform-links/link-events';
@@ -16,6 +16,8 @@ import { type SessionEndedEvent, SessionEvents } from './session-events';
 import { SessionStore } from './session.store';
 import { LiveChatTransports } from '../youtube/live-chat-transport';
 import { YouTubeQuota } from '../youtube/youtube-quota';
+import { ServiceErrors } from '../common/service.errors';
+import { SessionErrors } from './session.errors';
 
 @Injectable()
 export class SessionsService {
@@ -44,11 +46,11 @@ export class SessionsService {
     this.assertEnabled();
     assertOwnAccount(principal, accountId, 'account');
     const link = await this.links.findByAccountAndPlatform(accountId, platform);
-    if (!link) throw new DomainError(ErrorCode.ValidationFailed, `This account has no ${platform} link`);
-    if (link.needsRelink) throw new DomainError(ErrorCode.ValidationFailed, `The ${platform} link needs to be linked again`);
-    if (await this.store.activeForLink(link.id)) throw new DomainError(ErrorCode.Conflict, `A ${platform} session is already active for this account`);
+    if (!link) throw SessionErrors.noLink(platform);
+    if (link.needsRelink) throw SessionErrors.needsRelink(platform);
+    if (await this.store.activeForLink(link.id)) throw SessionErrors.alreadyActive(platform);
     const live = await this.liveCheck.check(link);
-    if (!live) throw new DomainError(ErrorCode.ValidationFailed, `The account is not live on ${platform} right now`);
+    if (!live) throw SessionErrors.notLive(platform);
     return this.toStatus(await this.open(link, live.platformStreamId, live.viewerCount, live.liveChatId ?? null));
   }
 
@@ -72,7 +74,7 @@ export class SessionsService {
   async stop(principal: Principal, accountId: string, platformSessionId: string): Promise<PlatformSessionStatus> {
     this.assertEnabled();
     const session = await this.ownSession(principal, accountId, platformSessionId);
-    if (session.state !== 'active') throw new DomainError(ErrorCode.NotFound, 'No active session with this id');
+    if (session.state !== 'active') throw SessionErrors.notActive();
     return this.toStatus(await this.close(session));
   }
 
@@ -132,7 +134,7 @@ export class SessionsService {
       peakViewerCount: viewerCount,
     };
     // False when Redis or the database already holds an active session for the link (one not yet restored after a Redis loss included).
-    if (!(await this.store.createActive(session))) throw new DomainError(ErrorCode.Conflict, `A ${link.platform} session is already active for this account`);
+    if (!(await this.store.createActive(session))) throw SessionErrors.alreadyActive(link.platform);
     await this.publish(EventTopic.PlatformSessionStarted, {
       ...eventHeader(),
       platformSessionId: session.platformSessionId,
@@ -169,7 +171,7 @@ export class SessionsService {
   private async ownSession(principal: Principal, accountId: string, platformSessionId: string): Promise<PlatformSessionModel> {
     assertOwnAccount(principal, accountId, 'session');
     const session = await this.store.find(platformSessionId);
-    if (!session || session.accountId !== accountId) throw new DomainError(ErrorCode.NotFound, 'Session not found');
+    if (!session || session.accountId !== accountId) throw SessionErrors.notFound();
     return session;
   }
 
@@ -216,7 +218,7 @@ export class SessionsService {
   }
 
   private assertEnabled(): void {
-    if (!this.config.STREAM_ENABLED) throw new DomainError(ErrorCode.FeatureDisabled, 'lib-stream is disabled on this deployment (STREAM_ENABLED=false)');
+    if (!this.config.STREAM_ENABLED) throw ServiceErrors.disabled();
   }
 }
 

@@ -2,8 +2,8 @@ import { Controller, Headers, HttpCode, Inject, Post, Req } from '@nestjs/common
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 
-import { ErrorCode, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, DomainError, Public } from '@lib-stream/nest-kit';
+import { StreamPlatform } from '@lib-stream/contracts';
+import { APP_CONFIG, type AppConfig, Public } from '@lib-stream/nest-kit';
 
 import { PlatformLinksRepository } from '../platform-links/platform-links.repository';
 import type { AudienceEvent } from '../audience/audience-event';
@@ -11,6 +11,7 @@ import { AudienceIngestService } from '../audience/audience-ingest.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { WebhookReplayGuard } from './webhook-replay-guard';
 import { signSha256, signatureMatches } from './webhook-signature';
+import { WebhookErrors } from './webhook.errors';
 
 const MAX_EVENTS = 100;
 const ROLES = new Set(['subscriber', 'moderator', 'vip']);
@@ -39,24 +40,24 @@ export class CustomWebhookController {
   @ApiHeader({ name: 'X-Stream-Signature', description: 'sha256=<hex HMAC-SHA256 of "<timestamp>.<deliveryId>." + raw body>' })
   async receive(@Req() request: Request & { rawBody?: Buffer }, @Headers() headers: Record<string, string | undefined>): Promise<{ accepted: number; duplicate: boolean }> {
     const secret = this.config.STREAM_CUSTOM_WEBHOOK_SECRET;
-    if (!secret) throw new DomainError(ErrorCode.ServiceUnavailable, 'The custom webhook is not configured (STREAM_CUSTOM_WEBHOOK_SECRET)');
+    if (!secret) throw WebhookErrors.customNotConfigured();
     const timestamp = headers['x-stream-timestamp'];
     const deliveryId = headers['x-stream-delivery-id'];
     if (!timestamp || !/^\d{1,12}$/.test(timestamp) || !deliveryId || !/^[\w-]{1,128}$/.test(deliveryId) || !request.rawBody) {
-      throw new DomainError(ErrorCode.ValidationFailed, 'Needs X-Stream-Timestamp (unix seconds), X-Stream-Delivery-Id ([A-Za-z0-9_-], ≤128) and a JSON body');
+      throw WebhookErrors.customUnverifiable();
     }
     if (!signatureMatches(signSha256(secret, `${timestamp}.${deliveryId}.`, request.rawBody), headers['x-stream-signature'])) {
-      throw new DomainError(ErrorCode.Forbidden, 'Signature does not match');
+      throw WebhookErrors.signatureMismatch();
     }
     const { linkId, events } = parseBody(request.body);
     const verdict = await this.replay.check('custom', deliveryId, new Date(Number(timestamp) * 1000));
-    if (verdict === 'stale') throw new DomainError(ErrorCode.ValidationFailed, 'Delivery is too old (X-Stream-Timestamp)');
+    if (verdict === 'stale') throw WebhookErrors.tooOld('X-Stream-Timestamp');
     if (verdict === 'duplicate') return { accepted: 0, duplicate: true };
 
     const link = await this.links.findById(linkId);
-    if (!link || link.platform !== StreamPlatform.Custom) throw new DomainError(ErrorCode.NotFound, 'No custom link with this linkId');
+    if (!link || link.platform !== StreamPlatform.Custom) throw WebhookErrors.noCustomLink();
     const session = await this.sessions.activeSessionForLink(link.id);
-    if (!session) throw new DomainError(ErrorCode.Conflict, 'No active session for this link; start one with POST /stream/session/start');
+    if (!session) throw WebhookErrors.noActiveSession();
     for (const event of events) await this.ingest.ingest(session, event);
     return { accepted: events.length, duplicate: false };
   }
@@ -64,7 +65,7 @@ export class CustomWebhookController {
 
 function parseBody(body: unknown): { linkId: string; events: AudienceEvent[] } {
   const fail = (message: string): never => {
-    throw new DomainError(ErrorCode.ValidationFailed, message);
+    throw WebhookErrors.badCustomBody(message);
   };
   const raw = (typeof body === 'object' && body !== null ? body : fail('body must be a JSON object')) as Record<string, unknown>;
   const linkId = typeof raw.linkId === 'string' && raw.linkId.length <= 64 ? raw.linkId : fail('linkId must be the custom link id');

@@ -2,8 +2,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Counter } from 'prom-client';
 
-import { ErrorCode, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, DomainError, MetricsService, classifyOutage } from '@lib-stream/nest-kit';
+import { StreamPlatform } from '@lib-stream/contracts';
+import { APP_CONFIG, type AppConfig, MetricsService, classifyOutage } from '@lib-stream/nest-kit';
 
 import { LinkCipherProvider } from '../platform-links/link-cipher.provider';
 import { PlatformLinksRepository } from '../platform-links/platform-links.repository';
@@ -15,6 +15,7 @@ import { mapTwitchNotification, twitchBroadcasterId } from '../audience/mappers/
 import { LinkLookupCache } from './link-lookup.cache';
 import { WebhookReplayGuard } from './webhook-replay-guard';
 import { verifyTwitchSignature } from './webhook-signature';
+import { WebhookErrors } from './webhook.errors';
 
 interface EventSubBody {
   challenge?: unknown;
@@ -66,7 +67,7 @@ export class TwitchWebhookReceiver {
   /** `rawBody` is the body exactly as sent, or undefined when it was not JSON. */
   async receive(headers: IncomingHttpHeaders, rawBody: Buffer | undefined): Promise<TwitchWebhookAnswer> {
     const secret = this.config.STREAM_TWITCH_WEBHOOK_SECRET;
-    if (!secret) throw new DomainError(ErrorCode.ServiceUnavailable, 'Twitch webhooks are not configured (STREAM_TWITCH_WEBHOOK_SECRET)');
+    if (!secret) throw WebhookErrors.twitchNotConfigured();
     const messageId = header(headers, 'twitch-eventsub-message-id');
     const timestamp = header(headers, 'twitch-eventsub-message-timestamp');
     const signature = header(headers, 'twitch-eventsub-message-signature');
@@ -75,16 +76,16 @@ export class TwitchWebhookReceiver {
     // timestamp or signature it is computed from cannot verify.
     if (!messageId || !timestamp || !signature) {
       this.deliveries.labels('forged').inc();
-      throw new DomainError(ErrorCode.Forbidden, 'Missing Twitch-Eventsub-Message-Id, -Timestamp or -Signature header: the delivery cannot be verified');
+      throw WebhookErrors.twitchUnverifiable();
     }
     if (!verifyTwitchSignature(secret, messageId, timestamp, rawBody ?? Buffer.alloc(0), signature)) {
       this.deliveries.labels('forged').inc();
-      throw new DomainError(ErrorCode.Forbidden, 'Signature does not match');
+      throw WebhookErrors.signatureMismatch();
     }
     const body = parseObject(rawBody);
     if (!type || !body) {
       this.deliveries.labels('malformed').inc();
-      throw new DomainError(ErrorCode.ValidationFailed, 'Missing Twitch-Eventsub-Message-Type header or the JSON body');
+      throw WebhookErrors.twitchMissingType();
     }
     const sentAt = new Date(timestamp);
     if (type === 'notification' && !this.replay.isStale(sentAt)) {
@@ -99,13 +100,13 @@ export class TwitchWebhookReceiver {
     const verdict = await this.replay.check('twitch', messageId, sentAt);
     if (verdict === 'stale') {
       this.deliveries.labels('stale').inc();
-      throw new DomainError(ErrorCode.ValidationFailed, 'Delivery is too old (Twitch-Eventsub-Message-Timestamp)');
+      throw WebhookErrors.tooOld('Twitch-Eventsub-Message-Timestamp');
     }
     if (type === 'webhook_callback_verification') {
       // §3.2: the answer is the challenge string verbatim; anything else is not a challenge we can echo.
       if (typeof body.challenge !== 'string') {
         this.deliveries.labels('malformed').inc();
-        throw new DomainError(ErrorCode.ValidationFailed, 'challenge must be a string');
+        throw WebhookErrors.challengeNotString();
       }
       this.deliveries.labels('verification').inc();
       return { status: 200, challenge: body.challenge };

@@ -3,10 +3,10 @@ import { type ArgumentsHost, Injectable, type OnApplicationBootstrap } from '@ne
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Counter, Histogram } from 'prom-client';
 
-import { ErrorCode } from '@lib-stream/contracts';
-import { AllExceptionsFilter, DomainError, MetricsService } from '@lib-stream/nest-kit';
+import { AllExceptionsFilter, MetricsService } from '@lib-stream/nest-kit';
 
 import { TwitchWebhookReceiver } from './twitch-webhook.receiver';
+import { WebhookErrors } from './webhook.errors';
 
 export const TWITCH_WEBHOOK_PATH = '/stream/webhook/twitch';
 /** The same ceiling as the app's JSON body parser. */
@@ -94,7 +94,7 @@ function isJson(request: IncomingMessage): boolean {
 
 /** The whole body; a DomainError 413 past MAX_BODY_BYTES (declared or sent). */
 function readBody(request: IncomingMessage): Promise<Buffer> {
-  const tooLarge = () => new DomainError(ErrorCode.PayloadTooLarge, 'Request body is too large');
+  const tooLarge = () => WebhookErrors.bodyTooLarge();
   if (Number(request.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
     request.resume();
     return Promise.reject(tooLarge());

@@ -2,8 +2,8 @@ import { Controller, Get, Headers, HttpCode, Inject, Logger, Post, Query, Req, R
 import { ApiConsumes, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 
-import { ErrorCode, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, DomainError, Public } from '@lib-stream/nest-kit';
+import { StreamPlatform } from '@lib-stream/contracts';
+import { APP_CONFIG, type AppConfig, Public } from '@lib-stream/nest-kit';
 
 import { PlatformRefusedError } from '../sessions/platform-live-check';
 import { SessionsService } from '../sessions/sessions.service';
@@ -11,6 +11,7 @@ import { LinkLookupCache } from './link-lookup.cache';
 import { signatureMatches, websubSignatureMatches } from './webhook-signature';
 import { channelOfTopic, parseFeedEntries } from '../youtube/websub';
 import { WebSubLeaseManager } from '../youtube/websub-lease.manager';
+import { WebhookErrors } from './webhook.errors';
 
 /**
  * YouTube WebSub (youtube.md §2.1): the hub verifies our (un)subscribe requests with a GET and pushes
@@ -49,7 +50,7 @@ export class YouTubeWebhookController {
   @ApiQuery({ name: 'hub.reason', required: false, description: 'Why the hub denied a subscription' })
   async verify(@Query() query: Record<string, string | undefined>, @Res() response: Response): Promise<void> {
     const token = this.config.STREAM_YOUTUBE_WEBHOOK_TOKEN;
-    if (!token) throw new DomainError(ErrorCode.ServiceUnavailable, 'YouTube WebSub is not configured (STREAM_YOUTUBE_WEBHOOK_TOKEN)');
+    if (!token) throw WebhookErrors.websubNotConfigured();
     const mode = query['hub.mode'];
     const channelId = channelOfTopic(query['hub.topic'] ?? '');
     if (mode === 'denied') {
@@ -57,13 +58,13 @@ export class YouTubeWebhookController {
       response.status(200).type('text/plain').send('');
       return;
     }
-    if (!signatureMatches(token, query['hub.verify_token'])) throw new DomainError(ErrorCode.NotFound, 'Not a subscription this service made');
+    if (!signatureMatches(token, query['hub.verify_token'])) throw WebhookErrors.unknownSubscription();
     if ((mode !== 'subscribe' && mode !== 'unsubscribe') || !channelId || !query['hub.challenge']) {
-      throw new DomainError(ErrorCode.NotFound, 'Not a YouTube channel feed subscription this service made');
+      throw WebhookErrors.unknownTopic();
     }
     const lease = Number(query['hub.lease_seconds']);
     if (!(await this.leases.verified(channelId, mode, Number.isInteger(lease) ? lease : null))) {
-      throw new DomainError(ErrorCode.NotFound, `No ${mode} request of this service awaits verification for this topic`);
+      throw WebhookErrors.noPendingVerification(mode);
     }
     this.logger.log({ msg: `WebSub ${mode} verified`, ...(mode === 'subscribe' ? { leaseSeconds: lease } : {}) });
     response.status(200).type('text/plain').send(query['hub.challenge']);

@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 
-import { ErrorCode, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, DomainError } from '@lib-stream/nest-kit';
+import { StreamPlatform } from '@lib-stream/contracts';
+import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
 
 import type { OAuthPlatform } from './oauth.types';
 import type { PassportOAuthClient } from './passport-oauth-client';
 import { TwitchOAuthClient } from './twitch-oauth.client';
 import { YouTubeOAuthClient } from './youtube-oauth.client';
+import { LinkErrors } from '../platform-link.errors';
 
 const REQUIRED_SETTINGS: Record<OAuthPlatform, string> = {
   [StreamPlatform.Twitch]: 'STREAM_TWITCH_CLIENT_ID, STREAM_TWITCH_CLIENT_SECRET and STREAM_OAUTH_REDIRECT_URI',
@@ -26,7 +27,7 @@ export class OAuthClients {
   configured(platform: OAuthPlatform): PassportOAuthClient {
     const client = this.clients[platform];
     if (!client.isConfigured()) {
-      throw new DomainError(ErrorCode.ServiceUnavailable, `${platform} linking is not configured: set ${REQUIRED_SETTINGS[platform]}`);
+      throw LinkErrors.notConfigured(platform, REQUIRED_SETTINGS[platform]);
     }
     return client;
   }
