@@ -1,8 +1,8 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
 
 import type { BroadcastHealth, DestinationState } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, MetricsService } from '@lib-stream/nest-kit';
+import { BroadcastTimingSettings, MetricsService } from '@lib-stream/nest-kit';
 
 import { BroadcastCoordinator } from './broadcast-coordinator';
 
@@ -26,7 +26,7 @@ export class BroadcastHealthMonitor implements OnApplicationBootstrap, OnApplica
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly timing: BroadcastTimingSettings,
     private readonly coordinator: BroadcastCoordinator,
     metrics: MetricsService,
   ) {
@@ -41,7 +41,7 @@ export class BroadcastHealthMonitor implements OnApplicationBootstrap, OnApplica
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.check(), this.config.STREAM_BROADCAST_HEALTH_CHECK_INTERVAL_SECONDS * 1000);
+    this.timer = setInterval(() => this.check(), this.timing.healthCheckIntervalMs);
     this.timer.unref();
   }
 

@@ -1,8 +1,8 @@
-import { Controller, Inject, Logger } from '@nestjs/common';
+import { Controller, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 
 import { ConsumedTopic, type CameraStreamEndedEvent, type CameraStreamStartedEvent } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
+import { CameraIngestSettings } from '@lib-stream/nest-kit';
 import { isRtmpUrl } from '@lib-stream/stream-key';
 
 import { CameraRegistry } from './camera-registry';
@@ -20,7 +20,7 @@ export class EngineCamerasController {
   private readonly logger = new Logger('EngineCameras');
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly ingest: CameraIngestSettings,
     private readonly registry: CameraRegistry,
     private readonly urlCipher: SourceUrlCipher,
   ) {}
@@ -60,7 +60,7 @@ export class EngineCamerasController {
         rtmpUrlEnc: this.urlCipher.encrypt(event.rtmpUrl),
         sessionId: null,
       },
-      this.config.STREAM_CAMERA_ANNOUNCE_TTL_SECONDS * 1000,
+      this.ingest.announceTtlMs,
     );
   }
 

@@ -3,7 +3,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { hostname } from 'node:os';
 
 import { ConsumedTopic, type CameraRegistryEntry, type CameraStreamEndedEvent } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, EventBus, SERVICE_IDENTITY, type ServiceIdentity, eventHeader } from '@lib-stream/nest-kit';
+import { CameraIngestSettings, EventBus, SERVICE_IDENTITY, type ServiceIdentity, eventHeader } from '@lib-stream/nest-kit';
 import { hashStreamKey } from '@lib-stream/stream-key';
 
 import { CameraRegistry, metadataFromSession } from './camera-registry';
@@ -62,7 +62,7 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly graceTimers = new Set<NodeJS.Timeout>();
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly settings: CameraIngestSettings,
     @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
     private readonly allowList: IngestAllowList,
     private readonly registry: CameraRegistry,
@@ -80,7 +80,7 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
     }
     this.nms.start({ prePublish: (session) => this.onPrePublish(session), prePlay: (session) => this.onPrePlay(session) });
     this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);
-    this.logger.log({ msg: 'RTMP ingest listening', port: this.config.STREAM_RTMP_INGEST_PORT });
+    this.logger.log({ msg: 'RTMP ingest listening', port: this.settings.rtmpPort });
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -255,7 +255,7 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
    */
   private async startGrace(publisher: Publisher, reason: 'disconnected' | 'stalled'): Promise<void> {
     const { cameraId, session } = publisher;
-    const graceMs = this.config.STREAM_CAMERA_OFFLINE_GRACE_SECONDS * 1000;
+    const graceMs = this.settings.offlineGraceMs;
     const timer = setTimeout(() => {
       this.graceTimers.delete(timer);
       publisher.graceTimer = null;
@@ -321,7 +321,7 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async beat(): Promise<void> {
-    const stallMs = this.config.STREAM_CAMERA_STALL_SECONDS * 1000;
+    const stallMs = this.settings.stallMs;
     for (const publisher of this.publishers.values()) {
       if (!publisher.claimed || publisher.stalled || publisher.session.socket.destroyed) continue;
       if (Date.now() - publisher.lastDataAt > stallMs) {
@@ -382,8 +382,8 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** How the media plane (broadcast sources on any worker) reads this camera: never its key. */
   private readUrl(publisher: Publisher): string {
-    const host = this.config.STREAM_MEDIA_WORKER_ADVERTISED_HOST || hostname();
-    return `rtmp://${host}:${this.config.STREAM_RTMP_INGEST_PORT}/${CAMERA_READ_APP}/${publisher.cameraId}?read=${publisher.readToken}`;
+    const host = this.settings.advertisedHost || hostname();
+    return `rtmp://${host}:${this.settings.rtmpPort}/${CAMERA_READ_APP}/${publisher.cameraId}?read=${publisher.readToken}`;
   }
 }
 

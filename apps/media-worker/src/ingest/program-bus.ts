@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 
-import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
+import { CameraIngestSettings } from '@lib-stream/nest-kit';
 
 import { NmsAdapter } from './nms-adapter';
 
@@ -18,14 +18,14 @@ export class ProgramBus {
   private readonly tokens = new Set<string>();
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly ingest: CameraIngestSettings,
     private readonly nms: NmsAdapter,
   ) {}
 
   open(): { token: string; url: string } {
     const token = randomBytes(16).toString('hex');
     this.tokens.add(token);
-    return { token, url: `rtmp://127.0.0.1:${this.config.STREAM_RTMP_INGEST_PORT}/${PROGRAM_APP}/${token}` };
+    return { token, url: `rtmp://127.0.0.1:${this.ingest.rtmpPort}/${PROGRAM_APP}/${token}` };
   }
 
   close(token: string): void {
