@@ -58,7 +58,7 @@ export class BroadcastCommandClient {
   /**
    * Has a media worker validate, claim and start `spec`; resolves its status (the stored one when the
    * answer was lost but the broadcast exists). Rejects with the worker's refusal (BroadcastRefusal)
-   * or a 502/503 naming what went wrong.
+   * or a 503 naming what went wrong.
    */
   async start(spec: BroadcastSpec): Promise<BroadcastStatusView | null> {
     const view = await this.run(this.assignments, spec.broadcastId, { spec }, 'broadcast', 'the media worker could not start the broadcast');
@@ -118,7 +118,7 @@ export class BroadcastCommandClient {
         return decodeJobResult(outcome.value, fallback);
       case 'failed':
         this.logger.warn({ msg: `${what} job failed`, jobId });
-        throw new DomainError(ErrorCode.ServiceUnavailable, fallback, 502);
+        throw new DomainError(ErrorCode.ServiceUnavailable, fallback);
       case 'unavailable':
         this.logger.warn({ msg: `${what} job unanswered: job queue unavailable`, jobId });
         throw new DomainError(
@@ -140,7 +140,7 @@ export class BroadcastCommandClient {
       case 'gone':
         // The answer was lost (a dropped subscription): a started broadcast shows in the store.
         if (what === 'broadcast' && (await this.state.spec(jobId))) return null;
-        throw new DomainError(ErrorCode.ServiceUnavailable, fallback, 502);
+        throw new DomainError(ErrorCode.ServiceUnavailable, fallback);
     }
   }
 

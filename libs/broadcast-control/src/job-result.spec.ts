@@ -29,20 +29,21 @@ describe('broadcast job results', () => {
     expect(thrown(wire)).toEqual({ name: 'DomainError', statusCode: 400, code: 'VALIDATION_FAILED', message: refusal.message, refusal: true });
   });
 
-  it('keeps an explicit status, and takes the code\'s own one by default', () => {
+  it("takes the status from the code, whatever status the worker's answer carried", () => {
     expect(refusedResult(new BroadcastRefusal(ErrorCode.Conflict, 'taken'), FALLBACK)).toMatchObject({ status: 409, code: 'CONFLICT' });
     expect(refusedResult(new BroadcastRefusal(ErrorCode.ServiceUnavailable, 'full'), FALLBACK)).toMatchObject({ status: 503 });
     expect(refusedResult(new BroadcastRefusal(ErrorCode.PlatformUnavailable, 'failed as it started'), FALLBACK)).toMatchObject({ status: 502 });
-    expect(thrown(refusedResult(new BroadcastRefusal(ErrorCode.ServiceUnavailable, 'odd', 504), FALLBACK))).toMatchObject({ statusCode: 504 });
+    // A worker of an older version sent 502 with SERVICE_UNAVAILABLE: answered 503 as the code says.
+    expect(thrown({ ok: false, status: 502, code: 'SERVICE_UNAVAILABLE', message: 'full' })).toMatchObject({ statusCode: 503, code: 'SERVICE_UNAVAILABLE', refusal: true });
   });
 
-  it('answers a crash with 502 and the fallback, never with its own text', () => {
+  it('answers a crash with 503 SERVICE_UNAVAILABLE and the fallback, never with its own text', () => {
     const crash = new Error('ffmpeg crashed at /srv/app/dist/main.js:1:1 sending to rtmp://live.example.com/app/SECRET');
     const wire = refusedResult(crash, FALLBACK);
-    expect(wire).toEqual({ ok: false, status: 502, code: 'SERVICE_UNAVAILABLE', message: FALLBACK });
+    expect(wire).toEqual({ ok: false, status: 503, code: 'SERVICE_UNAVAILABLE', message: FALLBACK });
     expect(JSON.stringify(wire)).not.toContain('SECRET');
     // A DomainError that is not a refusal is a crash too: only refusals are meant for the caller.
-    expect(refusedResult(new DomainError(ErrorCode.Conflict, 'internal detail'), FALLBACK)).toMatchObject({ status: 502, message: FALLBACK });
+    expect(refusedResult(new DomainError(ErrorCode.Conflict, 'internal detail'), FALLBACK)).toMatchObject({ status: 503, message: FALLBACK });
   });
 
   it('masks a stream key a worker let through in its refusal', () => {
@@ -64,7 +65,7 @@ describe('broadcast job results', () => {
     ['a fractional status', { ok: false, status: 400.5, code: 'CONFLICT', message: 'x' }],
     ['no message', { ok: false, status: 409, code: 'CONFLICT' }],
     ['a message that is not text', { ok: false, status: 409, code: 'CONFLICT', message: { text: 'x' } }],
-  ])('answers a malformed result (%s) with 502 and the fallback', (_, result) => {
-    expect(thrown(result)).toEqual({ name: 'DomainError', statusCode: 502, code: 'SERVICE_UNAVAILABLE', message: FALLBACK, refusal: false });
+  ])('answers a malformed result (%s) with 503 SERVICE_UNAVAILABLE and the fallback', (_, result) => {
+    expect(thrown(result)).toEqual({ name: 'DomainError', statusCode: 503, code: 'SERVICE_UNAVAILABLE', message: FALLBACK, refusal: false });
   });
 });

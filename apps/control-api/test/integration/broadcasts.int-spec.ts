@@ -47,8 +47,8 @@ type StartBehaviour = (spec: BroadcastSpec) => Promise<BroadcastJobResult<Broadc
 type ValidateBehaviour = (job: BroadcastValidationJob) => Promise<BroadcastJobResult<unknown>>;
 
 /** A worker's refusal: like the real one, it completes the job with it rather than failing the job. */
-function refusal(status: number, code: string, message: string): Promise<BroadcastJobResult<never>> {
-  return Promise.resolve(refusedResult(new BroadcastRefusal(code as ErrorCode, message, status), 'unused'));
+function refusal(code: string, message: string): Promise<BroadcastJobResult<never>> {
+  return Promise.resolve(refusedResult(new BroadcastRefusal(code as ErrorCode, message), 'unused'));
 }
 
 const accept = async (spec: BroadcastSpec, run: (spec: BroadcastSpec) => Promise<BroadcastStatusView>) => {
@@ -344,26 +344,26 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
     });
 
     it("answers with the worker's error when it refuses the broadcast", async () => {
-      startBehaviour = () => refusal(400, 'VALIDATION_FAILED', 'rtmpOutputUrl rtmp://live.example.com/app/**** is not usable: connection refused');
+      startBehaviour = () => refusal('VALIDATION_FAILED', 'rtmpOutputUrl rtmp://live.example.com/app/**** is not usable: connection refused');
       const refused = await post('/stream/broadcast/start', validStart()).expect(400);
       expect(refused.body).toEqual({ statusCode: 400, code: 'VALIDATION_FAILED', message: 'rtmpOutputUrl rtmp://live.example.com/app/**** is not usable: connection refused' });
 
       startBehaviour = () => Promise.reject(new Error('ffmpeg exited with signal SIGSEGV'));
-      const crashed = await post('/stream/broadcast/start', validStart()).expect(502);
+      const crashed = await post('/stream/broadcast/start', validStart()).expect(503);
       expect(crashed.body.message).toBe('the media worker could not start the broadcast');
       startBehaviour = (spec) => accept(spec, claimAndRun);
     });
 
     it('leaves Redis exactly as it was once a refused start or update is answered: no job, spec, URL or stack trace', async () => {
       const before = await snapshot();
-      startBehaviour = () => refusal(400, 'VALIDATION_FAILED', 'rtmpOutputUrl rtmp://live.example.com/app/**** is not usable: connection refused');
+      startBehaviour = () => refusal('VALIDATION_FAILED', 'rtmpOutputUrl rtmp://live.example.com/app/**** is not usable: connection refused');
       await post('/stream/broadcast/start', validStart({ additionalRtmpOutputUrls: [SECOND_URL], fallbackImageUrl: FALLBACK_URL })).expect(400);
       startBehaviour = () => Promise.resolve({ ok: false, status: 409, code: 'CONFLICT', message: 'a broadcast is already active for this source (x)' });
       await post('/stream/broadcast/start', validStart()).expect(409);
       // A crash fails the Bull job; it is removed all the same, with its stack trace.
       startBehaviour = () => Promise.reject(new Error(`ffmpeg crashed at /srv/app/dist/main.js:1:1 sending to ${DEST_URL}`));
-      await post('/stream/broadcast/start', validStart()).expect(502);
-      validateBehaviour = () => refusal(400, 'VALIDATION_FAILED', 'rtmpOutputUrl rtmp://third.example.com/app/**** is not usable: no RTMP server answers');
+      await post('/stream/broadcast/start', validStart()).expect(503);
+      validateBehaviour = () => refusal('VALIDATION_FAILED', 'rtmpOutputUrl rtmp://third.example.com/app/**** is not usable: no RTMP server answers');
       await post('/stream/broadcast/update', { broadcastId: cameraBroadcast.broadcastId, addRtmpOutputUrls: [THIRD_URL] }).expect(400);
       startBehaviour = (spec) => accept(spec, claimAndRun);
       validateBehaviour = () => Promise.resolve({ ok: true, value: true });
@@ -443,7 +443,7 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
     it('refuses an update the worker cannot validate, and leaves the broadcast unchanged', async () => {
       const { broadcastId } = cameraBroadcast;
       const specBefore = await redis.get(BroadcastKeys.spec(broadcastId));
-      validateBehaviour = () => refusal(400, 'VALIDATION_FAILED', 'rtmpOutputUrl rtmp://third.example.com/app/**** is not usable: no RTMP server answers');
+      validateBehaviour = () => refusal('VALIDATION_FAILED', 'rtmpOutputUrl rtmp://third.example.com/app/**** is not usable: no RTMP server answers');
       const response = await post('/stream/broadcast/update', { broadcastId, addRtmpOutputUrls: [THIRD_URL.replace('rtmp://', 'RTMP://')], fallbackStreamUrl: AUDIO_URL }).expect(400);
       expect(response.body.message).toBe('rtmpOutputUrl rtmp://third.example.com/app/**** is not usable: no RTMP server answers');
       expect(await redis.get(BroadcastKeys.spec(broadcastId))).toBe(specBefore);

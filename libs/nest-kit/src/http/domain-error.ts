@@ -2,6 +2,11 @@ import { HttpStatus } from '@nestjs/common';
 
 import { ErrorCode } from '@lib-stream/contracts';
 
+/**
+ * The HTTP status of every error code: the only place a status is chosen. A DomainError takes its
+ * status from here, so one code always answers with one status (SERVICE_UNAVAILABLE is always 503,
+ * PLATFORM_UNAVAILABLE, an upstream platform's failure, always 502).
+ */
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.ValidationFailed]: HttpStatus.BAD_REQUEST,
   [ErrorCode.InvalidJson]: HttpStatus.BAD_REQUEST,
@@ -26,13 +31,15 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
  */
 export class DomainError extends Error {
   override readonly name = 'DomainError';
+  /** From the code (STATUS_BY_CODE), never chosen by the thrower. */
+  readonly statusCode: number;
 
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly statusCode: number = STATUS_BY_CODE[code],
   ) {
     super(message);
+    this.statusCode = STATUS_BY_CODE[code];
   }
 }
 
