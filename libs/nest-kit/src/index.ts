@@ -3,6 +3,7 @@ export * from './config/config.tokens';
 export * from './config/load-config';
 export * from './config/settings';
 export * from './config/slices';
+export * from './crypto/cipher.provider';
 export * from './events/event-bus';
 export * from './health/health.registry';
 export * from './http/all-exceptions.filter';

@@ -4,6 +4,7 @@ import type Redis from 'ioredis';
 import { APP_CONFIG, SERVICE_IDENTITY } from './config/config.tokens';
 import type { AppConfig } from './config/settings';
 import { SETTINGS_SLICES, settingsSliceProviders } from './config/slices';
+import { CipherProvider } from './crypto/cipher.provider';
 import { EventBus } from './events/event-bus';
 import { InstanceAnnouncer } from './events/instance-announcer';
 import { HealthController } from './health/health.controller';
@@ -21,7 +22,7 @@ export interface StreamKitOptions {
 }
 
 /**
- * What every lib-stream app shares: config (whole, and as typed slices), identity, the Redis connection, locks, the event bus,
+ * What every lib-stream app shares: config (whole, and as typed slices), identity, the cipher, the Redis connection, locks, the event bus,
  * health and metrics endpoints. Imported once by each app's root module.
  */
 @Global()
@@ -31,7 +32,7 @@ export class StreamKitModule implements NestModule {
     return {
       module: StreamKitModule,
       controllers: [HealthController, MetricsController],
-      exports: [APP_CONFIG, ...SETTINGS_SLICES, EventBus, HealthRegistry, MetricsService, REDIS, RedisLocks, SERVICE_IDENTITY],
+      exports: [APP_CONFIG, ...SETTINGS_SLICES, CipherProvider, EventBus, HealthRegistry, MetricsService, REDIS, RedisLocks, SERVICE_IDENTITY],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         ...settingsSliceProviders(config),
@@ -49,6 +50,7 @@ export class StreamKitModule implements NestModule {
           },
         },
         { provide: RedisLocks, inject: [REDIS], useFactory: (redis: Redis) => new RedisLocks(redis) },
+        CipherProvider,
         EventBus,
         InstanceAnnouncer,
         MetricsService,

@@ -19,8 +19,8 @@ import {
   toBroadcastStatusView,
 } from '@lib-stream/contracts';
 import { BroadcastCommandClient, type BroadcastSnapshot, BroadcastState, sealUrl } from '@lib-stream/broadcast-control';
-import { APP_CONFIG, type AppConfig, EventBus, SERVICE_IDENTITY, type ServiceIdentity, eventHeader } from '@lib-stream/nest-kit';
-import { TokenCipher, isRtmpUrl, mediaUrlKind, parseEncryptionKey } from '@lib-stream/stream-key';
+import { APP_CONFIG, type AppConfig, CipherProvider, EventBus, SERVICE_IDENTITY, type ServiceIdentity, eventHeader } from '@lib-stream/nest-kit';
+import { TokenCipher, isRtmpUrl, mediaUrlKind } from '@lib-stream/stream-key';
 
 import { BroadcastErrors } from './broadcast.errors';
 import { MEDIA_URL_FORMS } from './broadcast-urls';
@@ -59,7 +59,6 @@ interface BroadcastChange {
 @Injectable()
 export class BroadcastsService {
   private readonly logger = new Logger('Broadcasts');
-  private readonly cipher: TokenCipher | null;
   private readonly commands: BroadcastCommandClient;
 
   constructor(
@@ -69,9 +68,8 @@ export class BroadcastsService {
     private readonly events: EventBus,
     @InjectQueue(QueueNames.BroadcastAssignments) assignmentQueue: Queue<BroadcastAssignmentJob>,
     @InjectQueue(QueueNames.BroadcastValidations) validationQueue: Queue<BroadcastValidationJob>,
+    private readonly cipher: CipherProvider,
   ) {
-    const key = parseEncryptionKey(config.STREAM_TOKEN_ENCRYPTION_KEY);
-    this.cipher = key ? new TokenCipher(key) : null;
     this.commands = new BroadcastCommandClient(assignmentQueue, validationQueue, state, { probeTimeoutSeconds: config.STREAM_RTMP_PROBE_TIMEOUT_SECONDS });
   }
 
@@ -217,10 +215,7 @@ export class BroadcastsService {
   // --- plumbing ---
 
   private requireCipher(): TokenCipher {
-    if (!this.cipher) {
-      throw BroadcastErrors.cipherUnavailable();
-    }
-    return this.cipher;
+    return this.cipher.require(BroadcastErrors.cipherUnavailable);
   }
 
   /** A media worker that can run FFmpeg (and, for new broadcasts, has room for one) must be up. */

@@ -1,9 +1,9 @@
 import { BullModule } from '@nestjs/bull';
-import { Module } from '@nestjs/common';
+import { Logger, Module, type OnModuleInit } from '@nestjs/common';
 
 import { QueueNames } from '@lib-stream/contracts';
+import { CipherProvider } from '@lib-stream/nest-kit';
 
-import { LinkCipherProvider } from './link-cipher.provider';
 import { OAuthClients } from './oauth/oauth-clients';
 import { OAuthStateStore } from './oauth-state.store';
 import { PlatformLinksController } from './platform-links.controller';
@@ -14,10 +14,9 @@ import { TokenRefreshProcessor, TokenRefreshScheduler } from './token-refresh.wo
 
 @Module({
   controllers: [PlatformLinksController],
-  exports: [LinkCipherProvider, PlatformLinksRepository, TokenRefreshService],
+  exports: [PlatformLinksRepository, TokenRefreshService],
   imports: [BullModule.registerQueue({ name: QueueNames.TokenRefresh })],
   providers: [
-    LinkCipherProvider,
     OAuthClients,
     OAuthStateStore,
     PlatformLinksRepository,
@@ -27,4 +26,12 @@ import { TokenRefreshProcessor, TokenRefreshScheduler } from './token-refresh.wo
     TokenRefreshService,
   ],
 })
-export class PlatformLinksModule {}
+export class PlatformLinksModule implements OnModuleInit {
+  constructor(private readonly cipher: CipherProvider) {}
+
+  /** Linking needs the cipher (tokens and platform user ids are stored sealed): say so once at start. */
+  onModuleInit(): void {
+    if (this.cipher.unusableReason === null) return;
+    new Logger('PlatformLinks').warn({ msg: `platform linking is unavailable: STREAM_TOKEN_ENCRYPTION_KEY ${this.cipher.unusableReason}` });
+  }
+}

@@ -3,7 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 
 import { EventTopic, LockKeys, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, EventBus, RedisLocks, eventHeader } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, CipherProvider, EventBus, RedisLocks, eventHeader } from '@lib-stream/nest-kit';
 import { isRtmpUrl } from '@lib-stream/stream-key';
 
 import { type Principal, assertOwnAccount } from '../auth/principal';
@@ -15,7 +15,6 @@ import type {
   PlatformLinkDetail,
   UnlinkPlatformResponse,
 } from './dto/platform-link.dto';
-import { LinkCipherProvider } from './link-cipher.provider';
 import { LinkEvents } from './link-events';
 import { OAuthClients } from './oauth/oauth-clients';
 import { AuthorizationCodeRejectedError, type OAuthGrant, type OAuthPlatform, PlatformUnavailableError } from './oauth/oauth.types';
@@ -33,7 +32,7 @@ export class PlatformLinksService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly links: PlatformLinksRepository,
-    private readonly cipher: LinkCipherProvider,
+    private readonly cipher: CipherProvider,
     private readonly oauth: OAuthClients,
     private readonly states: OAuthStateStore,
     private readonly locks: RedisLocks,
@@ -44,7 +43,7 @@ export class PlatformLinksService {
   async link(principal: Principal, request: LinkPlatformRequest): Promise<LinkPlatformResponse> {
     this.assertEnabled();
     assertOwnAccount(principal, request.accountId, 'account');
-    const cipher = this.cipher.cipher();
+    const cipher = this.cipher.require(LinkErrors.cipherUnavailable);
     if (request.platform !== StreamPlatform.Custom && request.rtmpUrl !== undefined) {
       throw LinkErrors.rtmpUrlOnlyForCustom();
     }
@@ -82,7 +81,7 @@ export class PlatformLinksService {
   async callback(principal: Principal, request: PlatformCallbackRequest): Promise<PlatformLinkDetail> {
     this.assertEnabled();
     assertOwnAccount(principal, request.accountId, 'account');
-    const cipher = this.cipher.cipher();
+    const cipher = this.cipher.require(LinkErrors.cipherUnavailable);
     if (request.platform === StreamPlatform.Custom) {
       throw LinkErrors.customNeedsNoCallback();
     }
@@ -127,7 +126,7 @@ export class PlatformLinksService {
   async list(principal: Principal, accountId: string): Promise<PlatformLinkDetail[]> {
     this.assertEnabled();
     assertOwnAccount(principal, accountId, 'account');
-    const cipher = this.cipher.cipher();
+    const cipher = this.cipher.require(LinkErrors.cipherUnavailable);
     return (await this.links.findByAccount(accountId)).map((link) => toPlatformLinkDetail(link, cipher));
   }
 
@@ -179,7 +178,7 @@ export class PlatformLinksService {
 
   /** A revocation failure is logged and does not block the unlink: the grant dies with the link either way. */
   private async revokeStored(link: PlatformLinkEntity): Promise<boolean> {
-    const cipher = this.cipher.cipher();
+    const cipher = this.cipher.require(LinkErrors.cipherUnavailable);
     const decrypt = (value: string | null) => (value ? cipher.decrypt(value) : null);
     return this.revokeQuietly(link.platform as OAuthPlatform, decrypt(link.accessTokenEnc), decrypt(link.refreshTokenEnc), link.id);
   }

@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 
 import { LockKeys, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, RedisLocks } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, CipherProvider, RedisLocks } from '@lib-stream/nest-kit';
 
-import { LinkCipherProvider } from './link-cipher.provider';
 import { OAuthClients } from './oauth/oauth-clients';
 import { AccessTokenRejectedError, type OAuthPlatform, RefreshTokenRejectedError } from './oauth/oauth.types';
 import { PlatformLinksRepository } from './platform-links.repository';
+import { LinkErrors } from './platform-link.errors';
 
 export type RefreshOutcome = 'refreshed' | 'not-needed' | 'needs-relink' | 'gone';
 
@@ -22,7 +22,7 @@ export class TokenRefreshService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly links: PlatformLinksRepository,
-    private readonly cipher: LinkCipherProvider,
+    private readonly cipher: CipherProvider,
     private readonly oauth: OAuthClients,
     private readonly locks: RedisLocks,
   ) {}
@@ -42,7 +42,7 @@ export class TokenRefreshService {
       const fresh = link.tokenExpiresAt !== null && link.tokenExpiresAt.getTime() > Date.now() + marginMs;
       if (replaced || (rejectedAccessTokenEnc === undefined && fresh)) return 'not-needed';
 
-      const cipher = this.cipher.cipher();
+      const cipher = this.cipher.require(LinkErrors.cipherUnavailable);
       try {
         const tokens = await this.oauth.for(link.platform as OAuthPlatform).refresh(cipher.decrypt(link.refreshTokenEnc));
         await this.links.update(link.id, {
@@ -70,7 +70,7 @@ export class TokenRefreshService {
     const link = await this.links.findById(linkId);
     if (!link || !link.accessTokenEnc || link.platform === StreamPlatform.Custom) return 'gone';
     if (link.needsRelink) return 'needs-relink';
-    const valid = await this.oauth.for(link.platform as OAuthPlatform).validate(this.cipher.cipher().decrypt(link.accessTokenEnc));
+    const valid = await this.oauth.for(link.platform as OAuthPlatform).validate(this.cipher.require(LinkErrors.cipherUnavailable).decrypt(link.accessTokenEnc));
     if (valid) {
       await this.links.update(link.id, { tokenValidatedAt: new Date() });
       return 'valid';
@@ -86,7 +86,7 @@ export class TokenRefreshService {
     const attempt = async () => {
       const link = await this.links.findById(linkId);
       if (!link?.accessTokenEnc) throw new AccessTokenRejectedError('link has no access token');
-      return { link, token: this.cipher.cipher().decrypt(link.accessTokenEnc) };
+      return { link, token: this.cipher.require(LinkErrors.cipherUnavailable).decrypt(link.accessTokenEnc) };
     };
     const first = await attempt();
     try {

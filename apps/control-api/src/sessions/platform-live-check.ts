@@ -1,15 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 
 import { ErrorCode, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, DomainError } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, CipherProvider, DomainError } from '@lib-stream/nest-kit';
 
-import { LinkCipherProvider } from '../platform-links/link-cipher.provider';
 import { platformFetch, readPlatformError } from '../platform-links/oauth/platform-http';
 import { PlatformUnavailableError } from '../platform-links/oauth/oauth.types';
 import type { PlatformLinkEntity } from '../platform-links/platform-link.entity';
 import { TokenRefreshService } from '../platform-links/token-refresh.service';
 import { YouTubeQuota } from '../youtube/youtube-quota';
 import { SessionErrors } from './session.errors';
+import { LinkErrors } from '../platform-links/platform-link.errors';
 
 export interface LiveBroadcast {
   platformStreamId: string | null;
@@ -56,7 +56,7 @@ export class PlatformLiveCheck {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tokens: TokenRefreshService,
-    private readonly cipher: LinkCipherProvider,
+    private readonly cipher: CipherProvider,
     private readonly quota: YouTubeQuota,
   ) {}
 
@@ -90,7 +90,7 @@ export class PlatformLiveCheck {
 
   private async twitch(link: PlatformLinkEntity): Promise<LiveBroadcast | null> {
     if (!link.platformUserIdEnc) throw SessionErrors.twitchLinkTooOld();
-    const userId = this.cipher.cipher().decrypt(link.platformUserIdEnc);
+    const userId = this.cipher.require(LinkErrors.cipherUnavailable).decrypt(link.platformUserIdEnc);
     const body = await this.tokens.withAccessToken(link.id, async (token) => {
       const response = await platformFetch(
         `${this.config.STREAM_TWITCH_API_BASE_URL}/streams?user_id=${encodeURIComponent(userId)}&type=live`,
@@ -108,7 +108,7 @@ export class PlatformLiveCheck {
   }
 
   private async youtube(link: PlatformLinkEntity): Promise<LiveBroadcast | null> {
-    const channelId = link.platformUserIdEnc ? this.cipher.cipher().decrypt(link.platformUserIdEnc) : '';
+    const channelId = link.platformUserIdEnc ? this.cipher.require(LinkErrors.cipherUnavailable).decrypt(link.platformUserIdEnc) : '';
     const body = await this.tokens.withAccessToken(link.id, async (token) => {
       // Exactly one filter (broadcastStatus); broadcastType defaults to `event`, which would miss "Go live now".
       const response = await platformFetch(

@@ -3,14 +3,14 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { Interval } from '@nestjs/schedule';
 
 import { LockKeys, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, RedisLocks } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, CipherProvider, RedisLocks } from '@lib-stream/nest-kit';
 
-import { LinkCipherProvider } from '../platform-links/link-cipher.provider';
 import { LinkEvents } from '../platform-links/link-events';
 import type { PlatformLinkEntity } from '../platform-links/platform-link.entity';
 import { PlatformLinksRepository } from '../platform-links/platform-links.repository';
 import { desiredSubscriptions, subscriptionBroadcaster, subscriptionKey } from './desired-subscriptions';
 import { TwitchEventSubClient } from './twitch-eventsub.client';
+import { LinkErrors } from '../platform-links/platform-link.errors';
 
 export interface ReconcileReport {
   skipped: string | null;
@@ -37,7 +37,7 @@ export class WebhookSubscriptionManager {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly client: TwitchEventSubClient,
     private readonly links: PlatformLinksRepository,
-    private readonly cipher: LinkCipherProvider,
+    private readonly cipher: CipherProvider,
     private readonly locks: RedisLocks,
   ) {}
 
@@ -70,7 +70,7 @@ export class WebhookSubscriptionManager {
     const lock = await this.locks.tryAcquire(LockKeys.webhookManager(), this.config.STREAM_DISTRIBUTED_LOCK_TIMEOUT_SECONDS * 1000 * 4);
     if (!lock) return { ...report, skipped: 'another replica is reconciling' };
     try {
-      const cipher = this.cipher.cipher();
+      const cipher = this.cipher.require(LinkErrors.cipherUnavailable);
       // Broadcaster id → the scopes its link granted (which decide the optional types).
       const broadcasters = new Map<string, string[]>();
       for (const link of await this.links.findUsableLinks(StreamPlatform.Twitch)) {

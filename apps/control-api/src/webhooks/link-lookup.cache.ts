@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 
 import type { StreamPlatform } from '@lib-stream/contracts';
+import { CipherProvider } from '@lib-stream/nest-kit';
 
-import { LinkCipherProvider } from '../platform-links/link-cipher.provider';
 import type { PlatformLinkEntity } from '../platform-links/platform-link.entity';
 import { PlatformLinksRepository } from '../platform-links/platform-links.repository';
+import { LinkErrors } from '../platform-links/platform-link.errors';
 
 const TTL_MS = 10_000;
 const MAX_ENTRIES = 50_000;
@@ -22,7 +23,7 @@ export class LinkLookupCache {
 
   constructor(
     private readonly links: PlatformLinksRepository,
-    private readonly cipher: LinkCipherProvider,
+    private readonly cipher: CipherProvider,
   ) {}
 
   /** The cached answer without waiting: the link, null (known not to exist), or undefined (not cached, or expired). */
@@ -52,6 +53,6 @@ export class LinkLookupCache {
   }
 
   private keyFor(platform: StreamPlatform, platformUserId: string): string {
-    return `${platform}:${this.cipher.cipher().hashPlatformUser(platform, platformUserId)}`;
+    return `${platform}:${this.cipher.require(LinkErrors.cipherUnavailable).hashPlatformUser(platform, platformUserId)}`;
   }
 }

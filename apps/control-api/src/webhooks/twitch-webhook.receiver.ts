@@ -3,9 +3,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Counter } from 'prom-client';
 
 import { StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, MetricsService, classifyOutage } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, CipherProvider, MetricsService, classifyOutage } from '@lib-stream/nest-kit';
 
-import { LinkCipherProvider } from '../platform-links/link-cipher.provider';
 import { PlatformLinksRepository } from '../platform-links/platform-links.repository';
 import type { AudienceEvent } from '../audience/audience-event';
 import { AudienceIngestService } from '../audience/audience-ingest.service';
@@ -16,6 +15,7 @@ import { LinkLookupCache } from './link-lookup.cache';
 import { WebhookReplayGuard } from './webhook-replay-guard';
 import { verifyTwitchSignature } from './webhook-signature';
 import { WebhookErrors } from './webhook.errors';
+import { LinkErrors } from '../platform-links/platform-link.errors';
 
 interface EventSubBody {
   challenge?: unknown;
@@ -49,7 +49,7 @@ export class TwitchWebhookReceiver {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly replay: WebhookReplayGuard,
     private readonly links: PlatformLinksRepository,
-    private readonly cipher: LinkCipherProvider,
+    private readonly cipher: CipherProvider,
     private readonly linkCache: LinkLookupCache,
     private readonly sessions: SessionsService,
     private readonly ingest: AudienceIngestService,
@@ -191,7 +191,7 @@ export class TwitchWebhookReceiver {
     const broadcasterId = body.subscription?.condition?.broadcaster_user_id ?? body.subscription?.condition?.to_broadcaster_user_id;
     this.logger.warn({ msg: 'twitch subscription revoked', subscriptionType: body.subscription?.type, status });
     if (broadcasterId && ['authorization_revoked', 'user_removed'].includes(status)) {
-      const link = await this.links.findByPlatformUser(StreamPlatform.Twitch, this.cipher.cipher().hashPlatformUser(StreamPlatform.Twitch, broadcasterId));
+      const link = await this.links.findByPlatformUser(StreamPlatform.Twitch, this.cipher.require(LinkErrors.cipherUnavailable).hashPlatformUser(StreamPlatform.Twitch, broadcasterId));
       if (link) await this.links.update(link.id, { needsRelink: true });
       return;
     }

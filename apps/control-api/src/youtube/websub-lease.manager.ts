@@ -4,14 +4,14 @@ import { Interval } from '@nestjs/schedule';
 import type Redis from 'ioredis';
 
 import { LockKeys, SessionKeys, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, REDIS, RedisLocks } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, CipherProvider, REDIS, RedisLocks } from '@lib-stream/nest-kit';
 
-import { LinkCipherProvider } from '../platform-links/link-cipher.provider';
 import { LinkEvents } from '../platform-links/link-events';
 import { formBody, platformFetch } from '../platform-links/oauth/platform-http';
 import type { PlatformLinkEntity } from '../platform-links/platform-link.entity';
 import { PlatformLinksRepository } from '../platform-links/platform-links.repository';
 import { channelFeedTopic } from './websub';
+import { LinkErrors } from '../platform-links/platform-link.errors';
 
 export type WebSubMode = 'subscribe' | 'unsubscribe';
 
@@ -38,7 +38,7 @@ export class WebSubLeaseManager {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly links: PlatformLinksRepository,
-    private readonly cipher: LinkCipherProvider,
+    private readonly cipher: CipherProvider,
     private readonly locks: RedisLocks,
   ) {}
 
@@ -94,7 +94,7 @@ export class WebSubLeaseManager {
   }
 
   private pendingKey(mode: WebSubMode, channelId: string): string {
-    return SessionKeys.websubPending(mode, this.cipher.cipher().hashPlatformUser(StreamPlatform.YouTube, channelId));
+    return SessionKeys.websubPending(mode, this.cipher.require(LinkErrors.cipherUnavailable).hashPlatformUser(StreamPlatform.YouTube, channelId));
   }
 
   /** Best effort: a failure is logged and retried by the hourly run. */
@@ -102,7 +102,7 @@ export class WebSubLeaseManager {
     const callback = this.config.STREAM_YOUTUBE_WEBSUB_CALLBACK_URL;
     if (!callback || !link.platformUserIdEnc) return false;
     try {
-      const channelId = this.cipher.cipher().decrypt(link.platformUserIdEnc);
+      const channelId = this.cipher.require(LinkErrors.cipherUnavailable).decrypt(link.platformUserIdEnc);
       const fields: Record<string, string> = {
         'hub.mode': mode,
         'hub.topic': channelFeedTopic(channelId),

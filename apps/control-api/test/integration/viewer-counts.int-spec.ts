@@ -3,9 +3,9 @@ import Redis from 'ioredis';
 import request from 'supertest';
 
 import { type PlatformSessionModel, SessionKeys, StreamPlatform } from '@lib-stream/contracts';
+import { CipherProvider } from '@lib-stream/nest-kit';
 import { FakeGoogle, FakeTwitch, type TestDatabase, bearerToken, createTestDatabase, eventSubDelivery, expectEventually, testRedisUrl } from '@lib-stream/testing';
 
-import { LinkCipherProvider } from '../../src/platform-links/link-cipher.provider';
 import { PlatformLinksRepository } from '../../src/platform-links/platform-links.repository';
 import { backoffScope } from '../../src/sessions/viewer-counts/platform-backoff';
 import { ViewerCountRefresher } from '../../src/sessions/viewer-counts/viewer-count-refresher';
@@ -75,7 +75,7 @@ describe('live viewer counts, against the strict Twitch and Google fakes', () =>
 
   /** Twitch links and active sessions written straight to the database and Redis (no live check, no at-once refresh). */
   async function directTwitchSessions(sut: ControlApiUnderTest, count: number, viewers: (i: number) => number): Promise<{ sessionIds: string[]; userIds: string[] }> {
-    const cipher = sut.app.get(LinkCipherProvider).cipher();
+    const cipher = sut.app.get(CipherProvider).require(() => new Error('the test stack has an encryption key'));
     const links = sut.app.get(PlatformLinksRepository);
     const sessionIds: string[] = [];
     const ids: string[] = [];

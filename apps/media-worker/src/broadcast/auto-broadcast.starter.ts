@@ -2,10 +2,9 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 
 import { BroadcastState, sealUrl } from '@lib-stream/broadcast-control';
 import { type BroadcastSpec, BroadcastSourceType, broadcastSourceKey } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, CipherProvider } from '@lib-stream/nest-kit';
 
 import { CameraRegistry } from '../ingest/camera-registry';
-import { SourceUrlCipher } from '../ingest/source-url-cipher';
 import { BroadcastCoordinator } from './broadcast-coordinator';
 import { newBroadcastSpec } from './new-broadcast-spec';
 
@@ -25,7 +24,7 @@ export class AutoBroadcastStarter implements OnApplicationBootstrap, OnApplicati
     private readonly coordinator: BroadcastCoordinator,
     private readonly cameras: CameraRegistry,
     private readonly state: BroadcastState,
-    private readonly cipher: SourceUrlCipher,
+    private readonly cipher: CipherProvider,
   ) {}
 
   onApplicationBootstrap(): void {

@@ -28,13 +28,12 @@ import {
   toBroadcastStatusView,
   type VideoSourceType,
 } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, EventBus, HealthRegistry, REDIS, SERVICE_IDENTITY, type ServiceIdentity, bullQueueOptions, duplicateRedis, eventHeader } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, CipherProvider, EventBus, HealthRegistry, REDIS, SERVICE_IDENTITY, type ServiceIdentity, bullQueueOptions, duplicateRedis, eventHeader } from '@lib-stream/nest-kit';
 
 import { CameraRegistry } from '../ingest/camera-registry';
 import { asCameraSource } from '../ingest/camera-source';
 import { IngestAllowList } from '../ingest/ingest-allow-list';
 import { ProgramBus } from '../ingest/program-bus';
-import { SourceUrlCipher } from '../ingest/source-url-cipher';
 import { BroadcastRunner, type LiveCamera, type RunnerSettings } from './broadcast-runner';
 import { BroadcastValidator, ValidationFailed } from './broadcast-validator';
 import { ffmpegAvailable, ffprobePathFor } from './ffmpeg/ffmpeg-availability';
@@ -113,7 +112,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     private readonly state: BroadcastState,
     private readonly events: EventBus,
     private readonly bus: ProgramBus,
-    private readonly cipher: SourceUrlCipher,
+    private readonly cipher: CipherProvider,
     private readonly cameras: CameraRegistry,
     private readonly validator: BroadcastValidator,
     private readonly health: HealthRegistry,

@@ -1,12 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 
 import type { BroadcastSpec, BroadcastValidationJob, SealedUrl } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, CipherProvider } from '@lib-stream/nest-kit';
 import { maskMediaUrl, maskRtmpUrl } from '@lib-stream/stream-key';
 
 import { CameraRegistry } from '../ingest/camera-registry';
 import { IngestAllowList } from '../ingest/ingest-allow-list';
-import { SourceUrlCipher } from '../ingest/source-url-cipher';
 import { ffprobePathFor } from './ffmpeg/ffmpeg-availability';
 import { MediaPolicy, PolicyRefusal, mediaPolicySettings } from './validation/media-policy';
 import { isSdpInputUrl, sdpOfInputUrl, sdpProblem } from './sdp-input';
@@ -35,7 +34,7 @@ export class BroadcastValidator {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly cameras: CameraRegistry,
-    private readonly cipher: SourceUrlCipher,
+    private readonly cipher: CipherProvider,
     private readonly allowList: IngestAllowList,
   ) {
     this.policy = new MediaPolicy(mediaPolicySettings(config));

@@ -3,9 +3,8 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 
 import { BroadcastChangeError, BroadcastState, sealUrl } from '@lib-stream/broadcast-control';
 import { BroadcastSourceType, BroadcastStopReason, ConsumedTopic, type SealedUrl, broadcastSourceKey } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, CipherProvider } from '@lib-stream/nest-kit';
 
-import { SourceUrlCipher } from '../ingest/source-url-cipher';
 import { BroadcastCoordinator } from './broadcast-coordinator';
 import { newBroadcastSpec } from './new-broadcast-spec';
 import { sdpInputUrl } from './sdp-input';
@@ -25,7 +24,7 @@ export class VoiceBroadcastsController {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly coordinator: BroadcastCoordinator,
     private readonly state: BroadcastState,
-    private readonly cipher: SourceUrlCipher,
+    private readonly cipher: CipherProvider,
   ) {}
 
   @EventPattern(ConsumedTopic.VoiceBroadcastApproved)

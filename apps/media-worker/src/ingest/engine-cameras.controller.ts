@@ -2,11 +2,10 @@ import { Controller, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 
 import { ConsumedTopic, type CameraStreamEndedEvent, type CameraStreamStartedEvent } from '@lib-stream/contracts';
-import { CameraIngestSettings } from '@lib-stream/nest-kit';
+import { CameraIngestSettings, CipherProvider } from '@lib-stream/nest-kit';
 import { isRtmpUrl } from '@lib-stream/stream-key';
 
 import { CameraRegistry } from './camera-registry';
-import { SourceUrlCipher } from './source-url-cipher';
 
 const CAMERA_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
@@ -22,7 +21,7 @@ export class EngineCamerasController {
   constructor(
     private readonly ingest: CameraIngestSettings,
     private readonly registry: CameraRegistry,
-    private readonly urlCipher: SourceUrlCipher,
+    private readonly urlCipher: CipherProvider,
   ) {}
 
   @EventPattern(ConsumedTopic.CameraStreamStarted)

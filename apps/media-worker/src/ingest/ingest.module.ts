@@ -6,11 +6,10 @@ import { IngestAllowList } from './ingest-allow-list';
 import { IngestServer } from './ingest.server';
 import { NmsAdapter } from './nms-adapter';
 import { ProgramBus } from './program-bus';
-import { SourceUrlCipher } from './source-url-cipher';
 
 @Module({
   controllers: [EngineCamerasController],
-  exports: [CameraRegistry, IngestAllowList, IngestServer, ProgramBus, SourceUrlCipher],
-  providers: [CameraRegistry, IngestAllowList, IngestServer, NmsAdapter, ProgramBus, SourceUrlCipher],
+  exports: [CameraRegistry, IngestAllowList, IngestServer, ProgramBus],
+  providers: [CameraRegistry, IngestAllowList, IngestServer, NmsAdapter, ProgramBus],
 })
 export class IngestModule {}

@@ -3,14 +3,13 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { hostname } from 'node:os';
 
 import { ConsumedTopic, type CameraRegistryEntry, type CameraStreamEndedEvent } from '@lib-stream/contracts';
-import { CameraIngestSettings, EventBus, SERVICE_IDENTITY, type ServiceIdentity, eventHeader } from '@lib-stream/nest-kit';
+import { CameraIngestSettings, CipherProvider, EventBus, SERVICE_IDENTITY, type ServiceIdentity, eventHeader } from '@lib-stream/nest-kit';
 import { hashStreamKey } from '@lib-stream/stream-key';
 
 import { CameraRegistry, metadataFromSession } from './camera-registry';
 import { IngestAllowList } from './ingest-allow-list';
 import { NmsAdapter, type NmsSession } from './nms-adapter';
 import { PROGRAM_APP, ProgramBus } from './program-bus';
-import { SourceUrlCipher } from './source-url-cipher';
 
 const HEARTBEAT_MS = 1000;
 const OWNER_TTL_MS = 10_000;
@@ -67,7 +66,7 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly allowList: IngestAllowList,
     private readonly registry: CameraRegistry,
     private readonly events: EventBus,
-    private readonly urlCipher: SourceUrlCipher,
+    private readonly urlCipher: CipherProvider,
     private readonly programBus: ProgramBus,
     private readonly nms: NmsAdapter,
   ) {}

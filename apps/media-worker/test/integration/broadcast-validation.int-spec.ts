@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import Redis from 'ioredis';
 
 import { type BroadcastSpec, BroadcastSourceType, CameraKeys } from '@lib-stream/contracts';
-import { loadConfig } from '@lib-stream/nest-kit';
+import { CipherProvider, loadConfig } from '@lib-stream/nest-kit';
 import { TokenCipher, maskMediaUrl } from '@lib-stream/stream-key';
 import { type RtmpPlatform, expectEventually, freePort, startRtmpPlatform, testMediaEnv, testRedisUrl } from '@lib-stream/testing';
 
@@ -17,7 +17,6 @@ import { sdpInputUrl } from '../../src/broadcast/sdp-input';
 import { checkVoiceApproved } from '../../src/broadcast/voice-event';
 import { CameraRegistry } from '../../src/ingest/camera-registry';
 import { IngestAllowList } from '../../src/ingest/ingest-allow-list';
-import { SourceUrlCipher } from '../../src/ingest/source-url-cipher';
 
 // The validator as a worker runs it: real ffprobe (through a wrapper that records every call), a
 // fake platform (node-media-server) as destination, real Redis (camera registry), a local HTTP server.
@@ -47,7 +46,7 @@ describe('broadcast validation: source and destination policy', () => {
       ...env,
     });
     // An allow-list that is never started is empty: no URL here names a camera.
-    return new BroadcastValidator(config, new CameraRegistry(redis), new SourceUrlCipher(config), new IngestAllowList(redis));
+    return new BroadcastValidator(config, new CameraRegistry(redis), new CipherProvider(config), new IngestAllowList(redis));
   };
   const spec = (fields: Partial<BroadcastSpec>): BroadcastSpec => ({
     broadcastId: randomUUID(),

@@ -4,9 +4,8 @@ import { Counter, Histogram } from 'prom-client';
 import { DataSource } from 'typeorm';
 
 import { EventTopic, type PlatformSessionModel, SessionKeys, StreamPlatform, shardOf } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, EventBus, MetricsService, REDIS, SERVICE_IDENTITY, type ServiceIdentity, eventHeader } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, CipherProvider, EventBus, MetricsService, REDIS, SERVICE_IDENTITY, type ServiceIdentity, eventHeader } from '@lib-stream/nest-kit';
 
-import { LinkCipherProvider } from '../../platform-links/link-cipher.provider';
 import { PlatformLinkEntity } from '../../platform-links/platform-link.entity';
 import { TokenRefreshService } from '../../platform-links/token-refresh.service';
 import { YouTubeQuota, nextPacificMidnight } from '../../youtube/youtube-quota';
@@ -17,6 +16,7 @@ import { TwitchStreamsClient } from './twitch-streams.client';
 import { TwitchUserIds } from './twitch-user-ids';
 import { type RefreshReport, type RefreshTarget, ViewerCountRefresh, type ViewerUpdate } from './viewer-count-refresh';
 import { YouTubeVideosClient } from './youtube-videos.client';
+import { LinkErrors } from '../../platform-links/platform-link.errors';
 
 /**
  * Each interval the active sessions are split into ceil(active / 2,000) shards by a hash of the
@@ -64,7 +64,7 @@ export class ViewerCountRefresher implements OnApplicationBootstrap, BeforeAppli
     private readonly store: SessionStore,
     private readonly events: EventBus,
     dataSource: DataSource,
-    cipher: LinkCipherProvider,
+    cipher: CipherProvider,
     tokens: TokenRefreshService,
     quota: YouTubeQuota,
     metrics: MetricsService,
@@ -73,7 +73,7 @@ export class ViewerCountRefresher implements OnApplicationBootstrap, BeforeAppli
     this.calls = new Counter({ name: 'lib_stream_viewer_count_calls_total', help: 'Viewer-count calls to the platforms (Get Streams, videos.list) by outcome: ok, rate_limited, quota_exceeded, failed', labelNames: ['platform', 'outcome'], registers });
     this.sessions = new Counter({ name: 'lib_stream_viewer_count_sessions_total', help: 'Sessions per refresh by outcome: refreshed, not_live (no longer listed live), hidden (live without a count), skipped (paused or failed)', labelNames: ['platform', 'outcome'], registers });
     this.duration = new Histogram({ name: 'lib_stream_viewer_count_refresh_seconds', help: 'Time one replica spent refreshing its shards in one interval', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers });
-    this.twitchIds = new TwitchUserIds(dataSource.getRepository(PlatformLinkEntity), () => cipher.cipher());
+    this.twitchIds = new TwitchUserIds(dataSource.getRepository(PlatformLinkEntity), () => cipher.require(LinkErrors.cipherUnavailable));
     const timeoutMs = config.STREAM_PLATFORM_HTTP_TIMEOUT_SECONDS * 1000;
     const twitch =
       config.STREAM_TWITCH_CLIENT_ID && config.STREAM_TWITCH_CLIENT_SECRET
