@@ -11,7 +11,8 @@
 // Only relative imports are followed: a workspace lib (`@lib-stream/*`) cannot import back into the
 // project importing it without a project cycle, which `@nx/enforce-module-boundaries` reports.
 // The import graph is read from the files on disk with TypeScript's import scanner (no type
-// checking) and cached per file by modification time, so a whole-workspace run reads each file once.
+// checking) and cached per file by modification time, looked at again at most once a second (so a
+// whole-workspace run reads each file once, and an editor sees an edit a second later).
 'use strict';
 
 const { readdirSync, readFileSync, statSync } = require('node:fs');
@@ -20,8 +21,13 @@ const ts = require('typescript');
 
 const EXTENSIONS = ['.ts', '.tsx', '/index.ts', '/index.tsx'];
 
-/** file → { mtimeMs, deps: absolute paths of the files it imports relatively } */
+/** How long what was read from disk is trusted before its modification time is looked at again. */
+const FRESH_MS = 1000;
+
+/** file → { mtimeMs, checkedAt, deps: absolute paths of the files it imports relatively } */
 const depsCache = new Map();
+/** `<project>/src` → { builtAt, graph } (see featureGraph) */
+const featureCache = new Map();
 
 function isFile(path) {
   try {
@@ -41,17 +47,22 @@ function resolveRelative(from, specifier) {
 
 /** The files `file` imports relatively (imports, re-exports, `import()`, `require()`). */
 function depsOf(file) {
+  const now = Date.now();
+  const known = depsCache.get(file);
+  if (known && now - known.checkedAt < FRESH_MS) return known.deps;
   let mtimeMs;
   try {
     mtimeMs = statSync(file).mtimeMs;
   } catch {
     return [];
   }
-  const cached = depsCache.get(file);
-  if (cached && cached.mtimeMs === mtimeMs) return cached.deps;
+  if (known && known.mtimeMs === mtimeMs) {
+    known.checkedAt = now;
+    return known.deps;
+  }
   const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
   const deps = [...new Set(importedFiles.map((imported) => resolveRelative(file, imported.fileName)).filter(Boolean))];
-  depsCache.set(file, { mtimeMs, deps });
+  depsCache.set(file, { mtimeMs, checkedAt: now, deps });
   return deps;
 }
 
@@ -96,6 +107,8 @@ function sourceFiles(dir) {
 
 /** feature → feature → one file-level import that makes the edge, for a project's `src/`. */
 function featureGraph(root) {
+  const cached = featureCache.get(root);
+  if (cached && Date.now() - cached.builtAt < FRESH_MS) return cached.graph;
   const graph = new Map();
   for (const file of sourceFiles(root)) {
     const from = featureOf(file).feature;
@@ -106,6 +119,7 @@ function featureGraph(root) {
       if (!graph.get(from).has(to.feature)) graph.get(from).set(to.feature, [file, dep]);
     }
   }
+  featureCache.set(root, { builtAt: Date.now(), graph });
   return graph;
 }
 
@@ -125,7 +139,6 @@ module.exports = {
     const cwd = context.cwd ?? process.cwd();
     const show = (path) => relative(cwd, path);
     const feature = featureOf(file);
-    let features = null;
 
     function check(node, specifier) {
       if (typeof specifier !== 'string') return;
@@ -138,7 +151,7 @@ module.exports = {
       }
       const to = featureOf(target);
       if (!feature || !to || to.root !== feature.root || to.feature === feature.feature) return;
-      features ??= featureGraph(feature.root);
+      const features = featureGraph(feature.root);
       const back = chain(to.feature, feature.feature, (name) => (features.get(name) ?? new Map()).keys());
       if (!back) return;
       const [from, into] = features.get(back[back.length - 2]).get(feature.feature);
