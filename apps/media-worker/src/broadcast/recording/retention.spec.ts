@@ -55,6 +55,16 @@ describe('RecordingRetention', () => {
     expect(existsSync(join(dir, newest))).toBe(true);
   });
 
+  it('leaves a recording that finished moments ago to its uploader, however far the total is above the size limit', async () => {
+    // Its last segment was announced a minute ago: deleting it now would pull it from under the uploader.
+    const justEnded = recording('b1', 'r-just-ended', { mb: 3, ageHours: 1 / 60, ended: true });
+    const older = recording('b2', 'r-older', { mb: 2, ageHours: 2, ended: true });
+    expect(await retention(0, 1).sweep(now)).toEqual([older]);
+    expect(existsSync(join(dir, justEnded))).toBe(true);
+    // Once the grace is over it goes like any other.
+    expect(await retention(0, 1).sweep(now + 11 * 60_000)).toEqual([justEnded]);
+  });
+
   it('treats a recording without endedAt as finished once nobody wrote to it for 20 minutes (its worker died)', async () => {
     const abandoned = recording('b1', 'r-dead', { mb: 1, ageHours: 1, ended: false });
     const live = recording('b1', 'r-live', { mb: 1, ageHours: 0.1, ended: false });

@@ -12,6 +12,12 @@ const SWEEP_SOON_MS = 5000;
  * died: it is finished too (a live one is written at least every segment, ≤ 600 s).
  */
 const ABANDONED_AFTER_MS = 20 * 60_000;
+/**
+ * A finished recording last written less than this long ago is not deleted for size: its last
+ * segments were announced moments ago and an uploader may not have fetched them yet. Should the disk
+ * fill meanwhile, the disk guard stops recording (disk_low) rather than anything being lost.
+ */
+const UPLOAD_GRACE_MS = 10 * 60_000;
 
 export interface RetentionOptions {
   /** STREAM_RECORDINGS_DIR. */
@@ -37,8 +43,9 @@ interface RecordingOnDisk {
 
 /**
  * Retention of the recordings directory: finished recordings older than the age limit are deleted,
- * then the oldest finished ones while the directory holds more than the size limit. Whole recordings
- * only (an editor never finds a recording with holes in it), never one being written.
+ * then the oldest finished ones while the directory holds more than the size limit (not one that
+ * finished in the last UPLOAD_GRACE_MS). Whole recordings only (an editor never finds a recording
+ * with holes in it), never one being written.
  */
 export class RecordingRetention {
   private timer: NodeJS.Timeout | null = null;
@@ -90,11 +97,11 @@ export class RecordingRetention {
       let total = recordings.reduce((sum, r) => sum + (doomed.has(r) ? 0 : r.bytes), 0);
       for (const r of deletable) {
         if (total <= maxTotalBytes) break;
-        if (doomed.has(r)) continue;
+        if (doomed.has(r) || now - r.lastWrittenMs < UPLOAD_GRACE_MS) continue;
         doomed.add(r);
         total -= r.bytes;
       }
-      if (total > maxTotalBytes) this.options.logger.warn({ msg: 'recordings being written exceed STREAM_RECORDINGS_MAX_TOTAL_MB; nothing finished is left to delete', bytes: total });
+      if (total > maxTotalBytes) this.options.logger.warn({ msg: 'recordings being written or finished in the last 10 minutes exceed STREAM_RECORDINGS_MAX_TOTAL_MB; nothing else is left to delete', bytes: total });
     }
     const deleted: string[] = [];
     for (const r of doomed) {
