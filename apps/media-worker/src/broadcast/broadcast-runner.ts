@@ -126,6 +126,8 @@ export class BroadcastRunner {
   /** Recordings of this broadcast that ended (here or on the worker this one took it from). */
   private recordedBefore = { segments: 0, bytes: 0 };
   private previousRecordingId: string | null = null;
+  /** The last recording of the worker this broadcast was taken from, as it ended there (shown until one starts here). */
+  private inheritedRecording: RecordingRuntime | null = null;
   private recordingResumeTimer: NodeJS.Timeout | null = null;
   private bus: { token: string; url: string } | null = null;
   private recoveryTimer: NodeJS.Timeout | null = null;
@@ -351,12 +353,15 @@ export class BroadcastRunner {
     if (!previous) return;
     this.recordedBefore = { segments: previous.segments, bytes: previous.bytes };
     this.previousRecordingId = previous.recordingId;
+    // One that was still being written ended with its worker.
+    this.inheritedRecording = previous.state === 'recording' ? { ...previous, state: 'stopped', stopReason: 'worker_lost' } : previous;
   }
 
   /** The recording as the status shows it (totals over every recording of the broadcast), or null when never recorded. */
   recording(): RecordingRuntime | null {
     const recorder = this.recorder;
-    if (!recorder) return null;
+    // Not recording here (yet): the history taken over, if any, stays visible.
+    if (!recorder) return this.inheritedRecording;
     const own = recorder.state === 'recording' ? recorder.totals() : { segments: 0, bytes: 0 };
     return {
       state: recorder.state,

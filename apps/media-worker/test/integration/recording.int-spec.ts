@@ -21,6 +21,7 @@ import {
   CameraKeys,
   InternalChannels,
   QueueNames,
+  VideoSourceType,
   broadcastSourceKey,
 } from '@lib-stream/contracts';
 import { JsonLogger, createServiceApp, loadConfig, newServiceIdentity } from '@lib-stream/nest-kit';
@@ -339,6 +340,40 @@ describe('broadcast recordings', () => {
     const total = [first, second].reduce((sum, r) => sum + manifestOf(spec.broadcastId, present(r, 'recording').recordingId).segments.length, 0);
     expect((await runtime(spec.broadcastId))?.recording?.segments).toBe(total);
   }, 120_000);
+
+  it("keeps an adopted broadcast's recording history in its status when recording was off at the takeover", async () => {
+    const { cameraId } = await liveCamera();
+    const spec = recordedSpec(cameraId, { record: { enabled: false, segmentSeconds: SEGMENT_SECONDS } });
+    // Another worker recorded it, turned recording off by an update, and is gone now (its lease lapsed).
+    expect(await control.claimNew(spec, 'gone-worker')).toEqual({ ok: true });
+    const recorded = { state: 'stopped', recordingId: randomUUID(), segmentSeconds: SEGMENT_SECONDS, segments: 5, bytes: 50_000, stopReason: 'disabled' } as const;
+    const now = new Date().toISOString();
+    await control.saveRuntime({
+      broadcastId: spec.broadcastId,
+      workerId: 'gone-worker',
+      appliedRevision: spec.revision,
+      health: 'healthy',
+      videoSourceType: VideoSourceType.PrimaryStream,
+      currentVideoSource: `camera:${cameraId}`,
+      sourceRestarts: 0,
+      sourceFps: 15,
+      destinations: [],
+      lastError: null,
+      startedAt: now,
+      stoppedAt: null,
+      stopReason: null,
+      lastInterruption: null,
+      recording: recorded,
+      updatedAt: now,
+    });
+    await redis.del(BroadcastKeys.lease(spec.broadcastId));
+    await expectEventually(async () => expect((await runtime(spec.broadcastId))?.destinations.map((d) => d.state)).toEqual(['live']), { timeoutMs: 20_000 });
+    expect((await runtime(spec.broadcastId))?.recording).toEqual(recorded);
+    await stop(spec);
+    expect((await runtime(spec.broadcastId))?.recording).toEqual(recorded);
+    // It had ended before: nobody announces it again.
+    expect(eventsOf('stream.broadcast.recording.stopped', spec.broadcastId)).toEqual([]);
+  }, 60_000);
 
   // Only root can give the worker a small file system to fill (tmpfs); elsewhere jest lists this test as skipped.
   (ROOT ? it : it.skip)('stops recording with disk_low when free space falls below the threshold, keeps broadcasting, and records again once there is room', async () => {
