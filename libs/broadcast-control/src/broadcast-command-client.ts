@@ -9,6 +9,7 @@ import {
   BroadcastStopReason,
   type BroadcastValidationJob,
   ErrorCode,
+  type RecordingRuntime,
 } from '@lib-stream/contracts';
 import { DomainError } from '@lib-stream/nest-kit';
 
@@ -34,6 +35,12 @@ export interface CommandClientSettings {
 
 /** How a stop ended: recorded by the owner, finalized here (the caller announces it), or not confirmed in time. */
 export type StopOutcome = 'stopped' | 'finalized' | 'unconfirmed';
+
+/** A recording that was still being written when a stop finalized here found its worker gone (the caller announces it: worker_lost). */
+export interface LostRecording extends RecordingRuntime {
+  /** The worker whose disk holds it, or null when unknown. */
+  workerId: string | null;
+}
 
 /**
  * control-api's side of the broadcast protocol with the media workers: new broadcasts and URL checks
@@ -87,10 +94,11 @@ export class BroadcastCommandClient {
   /**
    * Waits up to 15 s for the owner to record a requested stop. A broadcast nobody owns is finalized
    * here (`guardHolder` keeps adopting workers off it meanwhile): 'finalized' then, once, and the
-   * caller announces the stop.
+   * caller announces the stop, and `lostRecording` when its dead owner was recording.
    */
-  async awaitStopped(broadcastId: string, guardHolder: string): Promise<StopOutcome> {
+  async awaitStopped(broadcastId: string, guardHolder: string): Promise<{ outcome: StopOutcome; lostRecording: LostRecording | null }> {
     let outcome: StopOutcome = 'unconfirmed';
+    let lostRecording: LostRecording | null = null;
     await this.poll(async () => {
       const runtime = await this.state.runtime(broadcastId);
       if (runtime?.stoppedAt) outcome = 'stopped';
@@ -102,12 +110,13 @@ export class BroadcastCommandClient {
           const result = await this.state.finalizeOwnerless(spec, stoppedRuntime(spec, runtime), guardHolder);
           if (result === 'owned') return false;
           outcome = result;
+          if (result === 'finalized' && runtime?.recording?.state === 'recording') lostRecording = { ...runtime.recording, workerId: runtime.workerId };
         }
       }
       return true;
     });
     if (outcome === 'unconfirmed') this.logger.warn({ msg: 'the owning media worker has not confirmed the stop yet', broadcastId, waitedMs: CONFIRM_WAIT_MS });
-    return outcome;
+    return { outcome, lostRecording };
   }
 
   private async run<D extends { takeBy?: number }>(jobs: JobWaiter<D, unknown>, jobId: string, data: D, what: 'broadcast' | 'validation', fallback: string): Promise<unknown> {

@@ -18,7 +18,7 @@ import {
   broadcastSourceKey,
   toBroadcastStatusView,
 } from '@lib-stream/contracts';
-import { BroadcastCommandClient, type BroadcastSnapshot, BroadcastState, sealUrl } from '@lib-stream/broadcast-control';
+import { BroadcastCommandClient, type BroadcastSnapshot, BroadcastState, type LostRecording, sealUrl } from '@lib-stream/broadcast-control';
 import { APP_CONFIG, type AppConfig, CipherProvider, EventBus, SERVICE_IDENTITY, type ServiceIdentity, eventHeader } from '@lib-stream/nest-kit';
 import { TokenCipher, isRtmpUrl, mediaUrlKind } from '@lib-stream/stream-key';
 
@@ -117,8 +117,8 @@ export class BroadcastsService {
   async stop(broadcastId: string, reason = BroadcastStopReason.Manual): Promise<BroadcastStatusView> {
     const stopping = await this.state.requestChange(broadcastId, (spec) => (spec.desired === 'stopped' ? null : { ...spec, desired: 'stopped', stopReason: reason }));
     if (stopping) this.logger.log({ msg: 'broadcast stop requested', broadcastId, reason });
-    const outcome = await this.commands.awaitStopped(broadcastId, `control-api:${this.identity.instanceId}`);
-    if (outcome === 'finalized') await this.announceStopped(broadcastId, (await this.state.spec(broadcastId))?.stopReason ?? BroadcastStopReason.Manual);
+    const { outcome, lostRecording } = await this.commands.awaitStopped(broadcastId, `control-api:${this.identity.instanceId}`);
+    if (outcome === 'finalized') await this.announceStopped(broadcastId, (await this.state.spec(broadcastId))?.stopReason ?? BroadcastStopReason.Manual, lostRecording);
     return this.requireView(broadcastId);
   }
 
@@ -203,13 +203,19 @@ export class BroadcastsService {
 
   // --- stopping ---
 
-  private async announceStopped(broadcastId: string, reason: BroadcastStopReason): Promise<void> {
+  private async announceStopped(broadcastId: string, reason: BroadcastStopReason, lostRecording: LostRecording | null): Promise<void> {
     this.logger.log({ msg: 'broadcast stopped (no owning media worker)', broadcastId, reason });
     try {
       await this.events.publish(EventTopic.BroadcastStopped, { ...eventHeader(), broadcastId, reason });
     } catch (error) {
       this.logger.warn({ msg: 'could not publish the broadcast stopped event', broadcastId, reason: (error as Error).message });
     }
+    if (!lostRecording) return;
+    // Its worker died writing it and no worker adopted the broadcast to say so: the uploader hears it here.
+    const { recordingId, workerId, segments, bytes } = lostRecording;
+    await this.events
+      .publish(EventTopic.BroadcastRecordingStopped, { ...eventHeader(), broadcastId, recordingId, workerId: workerId ?? 'unknown', reason: 'worker_lost', segments, bytes })
+      .catch((error: Error) => this.logger.warn({ msg: 'could not publish the recording stopped event', broadcastId, reason: error.message }));
   }
 
   // --- plumbing ---

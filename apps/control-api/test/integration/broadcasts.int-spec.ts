@@ -71,6 +71,7 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
   const validations = new Bull<BroadcastValidationJob>(QueueNames.BroadcastValidations, bullOptions);
   const responses: string[] = [];
   const stoppedEvents: { broadcastId: string; reason: string }[] = [];
+  const recordingStoppedEvents: Record<string, unknown>[] = [];
   const validationJobs: BroadcastValidationJob[] = [];
   let db: TestDatabase;
   let sut: ControlApiUnderTest;
@@ -211,9 +212,10 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
       validationJobs.push(job.data);
       return validateBehaviour(job.data);
     });
-    await subscriber.subscribe(EventTopic.BroadcastStopped, InternalChannels.BroadcastChanged);
+    await subscriber.subscribe(EventTopic.BroadcastStopped, EventTopic.BroadcastRecordingStopped, InternalChannels.BroadcastChanged);
     subscriber.on('message', (channel: string, message: string) => {
       if (channel === EventTopic.BroadcastStopped) stoppedEvents.push(JSON.parse(message).data);
+      if (channel === EventTopic.BroadcastRecordingStopped) recordingStoppedEvents.push(JSON.parse(message).data);
       if (channel === InternalChannels.BroadcastChanged && ownedByFake.has(message)) void confirmStop(message);
     });
   });
@@ -555,6 +557,10 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
       expect(again.body).toMatchObject({ isActive: false, health: 'stopped' });
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(stoppedEvents.filter((e) => e.broadcastId === broadcastId)).toHaveLength(1);
+      // The recording its worker was writing ended with it: the uploader hears so, once.
+      expect(recordingStoppedEvents.filter((e) => e.broadcastId === broadcastId)).toEqual([
+        expect.objectContaining({ recordingId: 'rec-1', workerId: WORKER_ID, reason: 'worker_lost', segments: 7, bytes: 7000, eventId: expect.any(String) }),
+      ]);
 
       const update = await post('/stream/broadcast/update', { broadcastId, fallbackImageUrl: '' }).expect(409);
       expect(update.body.message).toBe('broadcast is stopped');
