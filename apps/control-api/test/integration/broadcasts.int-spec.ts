@@ -266,6 +266,8 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
       [validStart({ record: { enabled: true, segmentSeconds: '10' } }), 'record.segmentSeconds must be a whole number'],
       [validStart({ record: { segmentSeconds: 10 } }), 'record.enabled is required (true or false)'],
       [validStart({ record: { enabled: 'yes' } }), 'record.enabled must be a boolean'],
+      [validStart({ record: {} }), 'record.enabled is required (true or false)'],
+      [validStart({ record: { enabled: null, segmentSeconds: 10 } }), 'record.enabled is required (true or false)'],
       [validStart({ record: { enabled: true, format: 'mp4' } }), 'property record.format should not exist'],
       [validStart({ record: true }), 'record must be an object such as {"enabled": true, "segmentSeconds": 10}'],
       [validStart({ record: [] }), 'record must be an object'],

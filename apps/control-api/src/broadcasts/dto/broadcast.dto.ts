@@ -11,7 +11,6 @@ import {
   IsBoolean,
   IsEnum,
   IsIn,
-  IsNotEmptyObject,
   IsObject,
   IsOptional,
   IsString,
@@ -119,8 +118,8 @@ function RecordField(): PropertyDecorator {
   // Registered in the order they are checked (like stacked decorators, nearest first).
   return (target, key) => {
     IsOptional()(target, key);
+    // Not IsNotEmptyObject: `{}` or `{"enabled": null}` is an object, and what it lacks is named below (record.enabled).
     IsObject({ message })(target, key);
-    IsNotEmptyObject({ nullable: false }, { message })(target, key);
     Type(() => RecordRequest)(target, key);
     ValidateNested({ message })(target, key);
   };
