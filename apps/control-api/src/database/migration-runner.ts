@@ -1,9 +1,9 @@
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import * as mysql2 from 'mysql2';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 
 import { LockKeys } from '@lib-stream/contracts';
-import { APP_CONFIG, AppConfig, RedisLocks } from '@lib-stream/nest-kit';
+import { RedisLocks, ServiceSettings } from '@lib-stream/nest-kit';
 
 /**
  * Applies pending migrations before the API takes traffic. Several replicas may start together,
@@ -16,11 +16,11 @@ export class MigrationRunner implements OnModuleInit {
   constructor(
     private readonly dataSource: DataSource,
     private readonly locks: RedisLocks,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly service: ServiceSettings,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const lockMs = Math.max(60_000, this.config.STREAM_DISTRIBUTED_LOCK_TIMEOUT_SECONDS * 1000);
+    const lockMs = Math.max(60_000, this.service.lockTimeoutMs);
     await this.locks.withLock(LockKeys.migrations(), { ttlMs: lockMs, waitMs: lockMs }, async () => {
       const applied = await this.withMigrationSource((source) => source.runMigrations({ transaction: 'each' }));
       if (applied.length > 0) this.logger.log({ msg: 'migrations applied', migrations: applied.map((m) => m.name) });

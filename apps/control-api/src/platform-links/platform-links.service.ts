@@ -3,7 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 
 import { EventTopic, LockKeys, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, CipherProvider, EventBus, RedisLocks, eventHeader } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, CipherProvider, EventBus, RedisLocks, ServiceSettings, eventHeader } from '@lib-stream/nest-kit';
 import { isRtmpUrl } from '@lib-stream/stream-key';
 
 import { type Principal, assertOwnAccount } from '../auth/principal';
@@ -31,6 +31,7 @@ export class PlatformLinksService {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly service: ServiceSettings,
     private readonly links: PlatformLinksRepository,
     private readonly cipher: CipherProvider,
     private readonly oauth: OAuthClients,
@@ -236,7 +237,7 @@ export class PlatformLinksService {
   }
 
   private withLinkLock<T>(accountId: string, platform: StreamPlatform, work: () => Promise<T>): Promise<T> {
-    const ms = this.config.STREAM_DISTRIBUTED_LOCK_TIMEOUT_SECONDS * 1000;
+    const ms = this.service.lockTimeoutMs;
     return this.locks.withLock(LockKeys.link(accountId, platform), { ttlMs: ms, waitMs: ms }, work).catch((error: unknown) => {
       if ((error as Error).name === 'LockNotAcquiredError') {
         throw LinkErrors.busy(platform);

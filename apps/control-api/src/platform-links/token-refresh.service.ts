@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 
 import { LockKeys, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, CipherProvider, RedisLocks } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, CipherProvider, RedisLocks, ServiceSettings } from '@lib-stream/nest-kit';
 
 import { OAuthClients } from './oauth/oauth-clients';
 import { AccessTokenRejectedError, type OAuthPlatform, RefreshTokenRejectedError } from './oauth/oauth.types';
@@ -21,6 +21,7 @@ export class TokenRefreshService {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly service: ServiceSettings,
     private readonly links: PlatformLinksRepository,
     private readonly cipher: CipherProvider,
     private readonly oauth: OAuthClients,
@@ -32,7 +33,7 @@ export class TokenRefreshService {
    * the platform refused that token and nobody has replaced it yet.
    */
   async refresh(linkId: string, rejectedAccessTokenEnc?: string): Promise<RefreshOutcome> {
-    const lockMs = this.config.STREAM_DISTRIBUTED_LOCK_TIMEOUT_SECONDS * 1000;
+    const lockMs = this.service.lockTimeoutMs;
     return this.locks.withLock(LockKeys.tokenRefresh(linkId), { ttlMs: lockMs, waitMs: lockMs }, async () => {
       const link = await this.links.findById(linkId);
       if (!link || link.platform === StreamPlatform.Custom) return 'gone';

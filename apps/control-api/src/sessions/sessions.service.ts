@@ -3,7 +3,7 @@ import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 
 import { EventTopic, LockKeys, type PlatformSessionModel, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, EventBus, RedisLocks, eventHeader } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, EventBus, RedisLocks, ServiceSettings, eventHeader } from '@lib-stream/nest-kit';
 
 import { type Principal, assertOwnAccount } from '../auth/principal';
 import { LinkEvents } from '../platform-links/link-events';
@@ -25,6 +25,7 @@ export class SessionsService {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly service: ServiceSettings,
     private readonly store: SessionStore,
     private readonly links: PlatformLinksRepository,
     private readonly liveCheck: PlatformLiveCheck,
@@ -205,7 +206,7 @@ export class SessionsService {
   }
 
   private withSessionLock<T>(platformSessionId: string, work: () => Promise<T>): Promise<T> {
-    const ms = this.config.STREAM_DISTRIBUTED_LOCK_TIMEOUT_SECONDS * 1000;
+    const ms = this.service.lockTimeoutMs;
     return this.locks.withLock(LockKeys.session(platformSessionId), { ttlMs: ms, waitMs: ms }, work);
   }
 

@@ -3,7 +3,7 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { Interval } from '@nestjs/schedule';
 
 import { LockKeys, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, CipherProvider, RedisLocks } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, CipherProvider, RedisLocks, ServiceSettings } from '@lib-stream/nest-kit';
 
 import { LinkEvents } from '../platform-links/link-events';
 import type { PlatformLinkEntity } from '../platform-links/platform-link.entity';
@@ -35,6 +35,7 @@ export class WebhookSubscriptionManager {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly service: ServiceSettings,
     private readonly client: TwitchEventSubClient,
     private readonly links: PlatformLinksRepository,
     private readonly cipher: CipherProvider,
@@ -67,7 +68,7 @@ export class WebhookSubscriptionManager {
     if (!callback || !secret || !this.config.STREAM_TWITCH_CLIENT_ID || !this.config.STREAM_TWITCH_CLIENT_SECRET) {
       return { ...report, skipped: 'not configured (STREAM_TWITCH_EVENTSUB_CALLBACK_URL, STREAM_TWITCH_WEBHOOK_SECRET, client id/secret)' };
     }
-    const lock = await this.locks.tryAcquire(LockKeys.webhookManager(), this.config.STREAM_DISTRIBUTED_LOCK_TIMEOUT_SECONDS * 1000 * 4);
+    const lock = await this.locks.tryAcquire(LockKeys.webhookManager(), this.service.lockTimeoutMs * 4);
     if (!lock) return { ...report, skipped: 'another replica is reconciling' };
     try {
       const cipher = this.cipher.require(LinkErrors.cipherUnavailable);

@@ -7,6 +7,7 @@ import type { ServiceName } from '@lib-stream/contracts';
 
 import { ConfigError, LoadConfigOptions, loadConfig } from '../config/load-config';
 import type { AppConfig } from '../config/settings';
+import { ServiceSettings } from '../config/slices';
 import { ResilientServerRedis } from '../events/redis-transport';
 import { HealthRegistry } from '../health/health.registry';
 import { AllExceptionsFilter, rejectUnreadableBody } from '../http/all-exceptions.filter';
@@ -54,7 +55,7 @@ export async function runService(options: RunServiceOptions): Promise<INestAppli
     const drain = new HttpDrain(app.getHttpServer());
     await app.listen(port, '0.0.0.0');
     logger.log({ msg: 'started', port, version: identity.version }, 'Bootstrap');
-    handleShutdownSignals(app, drain, logger, config.STREAM_SHUTDOWN_TIMEOUT_SECONDS * 1000);
+    handleShutdownSignals(app, drain, logger, app.get(ServiceSettings).shutdownTimeoutMs);
     return app;
   } catch (error) {
     logger.error({ msg: 'failed to start' }, error instanceof Error ? error : undefined, 'Bootstrap');
