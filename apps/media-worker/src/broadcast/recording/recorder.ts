@@ -18,6 +18,11 @@ import { parseSegmentListLine } from './segment-list';
 const DISK_CHECK_MS = 2000;
 /** SIGINT, then a second SIGINT at half of this (it interrupts a blocked read), then SIGKILL. */
 const STOP_GRACE_MS = 3000;
+/**
+ * A broadcast id becomes a folder name under the recordings directory: one plain path segment (ids
+ * are UUIDs), so a spec that reached Redis some other way cannot write outside it (`..`, `/`).
+ */
+const SAFE_FOLDER = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
 /** A complete segment as announced: its manifest entry plus where it is, relative to the recordings directory. */
 export interface RecordedSegment extends ManifestSegment {
@@ -126,6 +131,7 @@ export class Recorder {
   /** Creates the folder and its manifest and starts recording; a full disk or an unusable directory stops it at once. */
   async start(): Promise<void> {
     try {
+      if (!SAFE_FOLDER.test(this.options.broadcastId)) throw new Error('the broadcast id is not usable as a folder name');
       await mkdir(this.dir, { recursive: true });
       if (await this.diskLow()) return void (await this.stop('disk_low'));
       await writeManifest(this.dir, this.manifest);
