@@ -102,7 +102,7 @@ describe('broadcast recordings', () => {
   const segmentEvents = (broadcastId: string) => eventsOf('stream.broadcast.recording.segment', broadcastId);
   const manifestOf = (broadcastId: string, recordingId: string) => JSON.parse(readFileSync(join(recordingsDir, broadcastId, recordingId, 'manifest.json'), 'utf8')) as RecordingManifest;
 
-  async function liveCamera(size = CAMERA.size): Promise<{ cameraId: string; publisher: FfmpegPublisher }> {
+  async function liveCamera(size = CAMERA.size): Promise<{ cameraId: string; streamKey: string; publisher: FfmpegPublisher }> {
     const cameraId = randomUUID();
     const streamKey = generateStreamKey();
     await redis.set(CameraKeys.keyIndex(hashStreamKey(streamKey)), cameraId);
@@ -111,7 +111,19 @@ describe('broadcast recordings', () => {
     const publisher = startRtmpPublisher(`rtmp://127.0.0.1:${port}/live/${streamKey}`, { size, rate: CAMERA.rate });
     publishers.push(publisher);
     await expectEventually(async () => expect(JSON.parse((await redis.get(CameraKeys.registry(cameraId))) ?? '{}').state).toBe('live'), { timeoutMs: 10_000 });
-    return { cameraId, publisher };
+    return { cameraId, streamKey, publisher };
+  }
+
+  /** Every key and value in the test Redis, as text (to look for secrets in what a run leaves behind). */
+  async function redisDump(): Promise<string> {
+    const parts: string[] = [];
+    for (const key of await redis.keys('*')) {
+      const type = await redis.type(key);
+      const value =
+        type === 'string' ? await redis.get(key) : type === 'hash' ? await redis.hgetall(key) : type === 'set' ? await redis.smembers(key) : type === 'zset' ? await redis.zrange(key, 0, -1) : type === 'list' ? await redis.lrange(key, 0, -1) : null;
+      parts.push(key, JSON.stringify(value));
+    }
+    return parts.join('\n');
   }
 
   function recordedSpec(cameraId: string, extra: Partial<BroadcastSpec> = {}): BroadcastSpec {
@@ -168,10 +180,10 @@ describe('broadcast recordings', () => {
   }
 
   /** The recording's folder holds exactly the manifest's segments, each as announced, each playable. */
-  async function expectCompleteRecording(broadcastId: string, recordingId: string): Promise<{ manifest: RecordingManifest; probes: SegmentProbe[] }> {
+  async function expectCompleteRecording(broadcastId: string, recordingId: string, segmentSeconds = SEGMENT_SECONDS): Promise<{ manifest: RecordingManifest; probes: SegmentProbe[] }> {
     const manifest = manifestOf(broadcastId, recordingId);
     const dir = join(recordingsDir, broadcastId, recordingId);
-    expect(manifest).toMatchObject({ broadcastId, recordingId, format: 'mpegts', segmentSeconds: SEGMENT_SECONDS });
+    expect(manifest).toMatchObject({ broadcastId, recordingId, format: 'mpegts', segmentSeconds });
     expect(manifest.segments.map((s) => s.sequence)).toEqual(manifest.segments.map((_, i) => i));
     expect(readdirSync(dir).filter((f) => f.endsWith('.ts')).sort()).toEqual(manifest.segments.map((s) => s.file));
     const announced = segmentEvents(broadcastId).filter((e) => e.data.recordingId === recordingId).map((e) => e.data);
@@ -240,7 +252,7 @@ describe('broadcast recordings', () => {
   });
 
   it('records what went on air into playable segments, across a fallback switch, with a manifest and events that agree', async () => {
-    const { cameraId, publisher } = await liveCamera();
+    const { cameraId, streamKey, publisher } = await liveCamera();
     // The fallback is another live stream at another size, copied: the recording shows the switch as a size change.
     const fallbackKey = `fb${randomBytes(6).toString('hex')}`;
     publishers.push(startRtmpPublisher(platform.url('fb', fallbackKey), { size: '256x144', rate: CAMERA.rate }));
@@ -304,11 +316,11 @@ describe('broadcast recordings', () => {
     // by the whole run).
     const short = manifest.segments.flatMap((segment, i) => (segment.durationSeconds < SEGMENT_SECONDS - 0.1 && i < sizes.length - 1 && sizes[i + 1] === sizes[i] ? [i] : []));
     expect(short.length).toBeLessThanOrEqual(1);
-    // Nothing secret in any file name, manifest or event.
+    // Nothing secret in any file name, manifest, event, log line or Redis value.
     const written = JSON.stringify(manifest) + JSON.stringify(events) + readdirSync(join(recordingsDir, spec.broadcastId), { recursive: true }).join('\n');
-    expect(written).not.toContain(destinationKeys.at(-1));
-    expect(written).not.toContain(fallbackKey);
     expect(written).not.toContain('rtmp://');
+    const leftBehind = written + logLines.join('\n') + (await redisDump());
+    for (const secret of [present(destinationKeys.at(-1), 'destination key'), fallbackKey, streamKey]) expect(leftBehind).not.toContain(secret);
   }, 120_000);
 
   it('stops recording when an update turns it off, and starts a new recording when it is turned on again', async () => {
@@ -340,6 +352,46 @@ describe('broadcast recordings', () => {
     const total = [first, second].reduce((sum, r) => sum + manifestOf(spec.broadcastId, present(r, 'recording').recordingId).segments.length, 0);
     expect((await runtime(spec.broadcastId))?.recording?.segments).toBe(total);
   }, 120_000);
+
+  it('ends the recording (segment_length_changed) when an update changes the segment length, and records on in a new one that names it', async () => {
+    const { cameraId } = await liveCamera();
+    const spec = recordedSpec(cameraId);
+    await start(spec);
+    await expectEventually(() => expect(segmentEvents(spec.broadcastId).length).toBeGreaterThanOrEqual(1), { timeoutMs: 20_000 });
+    const first = present((await runtime(spec.broadcastId))?.recording, 'recording');
+
+    await change(spec, { record: { enabled: true, segmentSeconds: 3 } });
+    await expectEventually(() => expect(eventsOf('stream.broadcast.recording.stopped', spec.broadcastId).map((e) => e.data)).toEqual([expect.objectContaining({ recordingId: first.recordingId, reason: 'segment_length_changed' })]), {
+      timeoutMs: 10_000,
+    });
+    const second = await expectEventually(async () => {
+      const recording = present((await runtime(spec.broadcastId))?.recording, 'recording');
+      expect(recording).toMatchObject({ state: 'recording', segmentSeconds: 3, stopReason: null });
+      expect(recording.recordingId).not.toBe(first.recordingId);
+      return recording;
+    });
+    // Two segments of the new length: the first ends at the first keyframe 3 s in, whatever was cached.
+    await expectEventually(() => expect(segmentEvents(spec.broadcastId).filter((e) => e.data.recordingId === second.recordingId).length).toBeGreaterThanOrEqual(2), { timeoutMs: 20_000 });
+    await stop(spec);
+
+    const before = await expectCompleteRecording(spec.broadcastId, first.recordingId);
+    expect(before.manifest).toMatchObject({ stopReason: 'segment_length_changed', previousRecordingId: null });
+    const after = await expectCompleteRecording(spec.broadcastId, second.recordingId, 3);
+    expect(after.manifest).toMatchObject({ stopReason: 'broadcast_stopped', previousRecordingId: first.recordingId });
+    // Full-length segments of the new recording are 3 s (cut at the camera's 1 s keyframes), not 2.
+    expect(after.manifest.segments.slice(0, -1).every((segment) => segment.durationSeconds > 2.9)).toBe(true);
+    // The next recording begins where the last one ended, give or take the GOP the bus hands a new reader.
+    const last = present(before.manifest.segments.at(-1), 'a segment');
+    const gapMs = Date.parse(after.manifest.segments[0].startedAt) - (Date.parse(last.startedAt) + last.durationSeconds * 1000);
+    expect(Math.abs(gapMs)).toBeLessThan(SEGMENT_SECONDS * 1000);
+    // Each recording's segments were announced once, in order; the totals cover both.
+    const sequences = (recordingId: string) => segmentEvents(spec.broadcastId).filter((e) => e.data.recordingId === recordingId).map((e) => e.data.sequence);
+    expect(sequences(first.recordingId)).toEqual(before.manifest.segments.map((s) => s.sequence));
+    expect(sequences(second.recordingId)).toEqual(after.manifest.segments.map((s) => s.sequence));
+    const segments = before.manifest.segments.length + after.manifest.segments.length;
+    const bytes = [...before.manifest.segments, ...after.manifest.segments].reduce((sum, s) => sum + s.sizeBytes, 0);
+    expect((await runtime(spec.broadcastId))?.recording).toMatchObject({ state: 'stopped', segments, bytes });
+  }, 90_000);
 
   it("keeps an adopted broadcast's recording history in its status when recording was off at the takeover", async () => {
     const { cameraId } = await liveCamera();
