@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
 
 import type { StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, REDIS } from '@lib-stream/nest-kit';
+import { PlatformApiSettings, REDIS } from '@lib-stream/nest-kit';
 
 export interface PendingLink {
   accountId: string;
@@ -18,14 +18,14 @@ export interface PendingLink {
 export class OAuthStateStore {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly api: PlatformApiSettings,
   ) {}
 
   async create(pending: PendingLink): Promise<{ state: string; expiresAt: Date }> {
     const state = randomBytes(32).toString('base64url');
-    const ttl = this.config.STREAM_OAUTH_STATE_TTL_SECONDS;
-    await this.redis.set(key(state), JSON.stringify(pending), 'EX', ttl);
-    return { state, expiresAt: new Date(Date.now() + ttl * 1000) };
+    const ttlMs = this.api.oauthStateTtlMs;
+    await this.redis.set(key(state), JSON.stringify(pending), 'PX', ttlMs);
+    return { state, expiresAt: new Date(Date.now() + ttlMs) };
   }
 
   /** Returns the pending link once; expired, unknown or already used states give null. */

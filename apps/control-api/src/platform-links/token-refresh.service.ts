@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 
 import { LockKeys, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, CipherProvider, RedisLocks, ServiceSettings } from '@lib-stream/nest-kit';
+import { CipherProvider, PlatformApiSettings, RedisLocks, ServiceSettings } from '@lib-stream/nest-kit';
 
 import { OAuthClients } from './oauth/oauth-clients';
 import { AccessTokenRejectedError, type OAuthPlatform, RefreshTokenRejectedError } from './oauth/oauth.types';
@@ -20,7 +20,7 @@ export class TokenRefreshService {
   private readonly logger = new Logger(TokenRefreshService.name);
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly api: PlatformApiSettings,
     private readonly service: ServiceSettings,
     private readonly links: PlatformLinksRepository,
     private readonly cipher: CipherProvider,
@@ -39,7 +39,7 @@ export class TokenRefreshService {
       if (!link || link.platform === StreamPlatform.Custom) return 'gone';
       if (link.needsRelink || !link.refreshTokenEnc) return 'needs-relink';
       const replaced = rejectedAccessTokenEnc !== undefined && link.accessTokenEnc !== rejectedAccessTokenEnc;
-      const marginMs = this.config.STREAM_TOKEN_REFRESH_MARGIN_SECONDS * 1000;
+      const marginMs = this.api.tokenRefreshMarginMs;
       const fresh = link.tokenExpiresAt !== null && link.tokenExpiresAt.getTime() > Date.now() + marginMs;
       if (replaced || (rejectedAccessTokenEnc === undefined && fresh)) return 'not-needed';
 

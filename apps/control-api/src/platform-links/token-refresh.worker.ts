@@ -1,10 +1,10 @@
 import { InjectQueue, Process, Processor } from '@nestjs/bull';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import type { Job, Queue } from 'bull';
 
 import { QueueNames } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
+import { PlatformApiSettings } from '@lib-stream/nest-kit';
 
 import { PlatformLinksRepository } from './platform-links.repository';
 import { TokenRefreshService } from './token-refresh.service';
@@ -33,7 +33,7 @@ export class TokenRefreshScheduler {
 
   constructor(
     @InjectQueue(QueueNames.TokenRefresh) private readonly queue: Queue<LinkJob>,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly api: PlatformApiSettings,
     private readonly links: PlatformLinksRepository,
   ) {}
 
@@ -41,7 +41,7 @@ export class TokenRefreshScheduler {
   async scan(): Promise<number> {
     try {
       const jobs = { attempts: 5, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: true, removeOnFail: { age: FAILED_KEPT_SECONDS } };
-      const horizon = new Date(Date.now() + this.config.STREAM_TOKEN_REFRESH_MARGIN_SECONDS * 1000);
+      const horizon = new Date(Date.now() + this.api.tokenRefreshMarginMs);
       const expiring = await this.links.findExpiring(horizon);
       for (const link of expiring) {
         await this.queue.add('refresh', { linkId: link.id }, { ...jobs, jobId: `refresh:${link.id}:${link.tokenExpiresAt?.getTime() ?? 0}` });

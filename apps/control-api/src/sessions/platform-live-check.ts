@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 
 import { ErrorCode, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, CipherProvider, DomainError } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, CipherProvider, DomainError, PlatformApiSettings } from '@lib-stream/nest-kit';
 
 import { platformFetch, readPlatformError } from '../platform-links/oauth/platform-http';
 import { PlatformUnavailableError } from '../platform-links/oauth/oauth.types';
@@ -55,6 +55,7 @@ export class PlatformLiveCheck {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly api: PlatformApiSettings,
     private readonly tokens: TokenRefreshService,
     private readonly cipher: CipherProvider,
     private readonly quota: YouTubeQuota,
@@ -85,7 +86,7 @@ export class PlatformLiveCheck {
   }
 
   private timeoutMs(): number {
-    return this.config.STREAM_PLATFORM_HTTP_TIMEOUT_SECONDS * 1000;
+    return this.api.httpTimeoutMs;
   }
 
   private async twitch(link: PlatformLinkEntity): Promise<LiveBroadcast | null> {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 
-import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, PlatformApiSettings } from '@lib-stream/nest-kit';
 
 import { PlatformUnavailableError } from '../platform-links/oauth/oauth.types';
 import { TwitchAppHelix } from '../platform-links/oauth/twitch-app-helix';
@@ -24,13 +24,13 @@ export type CreateOutcome = 'created' | 'exists' | 'rate-limited';
 export class TwitchEventSubClient {
   private readonly app: TwitchAppHelix;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(@Inject(APP_CONFIG) config: AppConfig, api: PlatformApiSettings) {
     this.app = new TwitchAppHelix({
       apiBaseUrl: config.STREAM_TWITCH_API_BASE_URL,
       authBaseUrl: config.STREAM_TWITCH_AUTH_BASE_URL,
       clientId: config.STREAM_TWITCH_CLIENT_ID,
       clientSecret: config.STREAM_TWITCH_CLIENT_SECRET,
-      timeoutMs: config.STREAM_PLATFORM_HTTP_TIMEOUT_SECONDS * 1000,
+      timeoutMs: api.httpTimeoutMs,
     });
   }
 

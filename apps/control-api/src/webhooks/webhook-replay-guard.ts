@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 
 import { SessionKeys } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
+import { WebhookSettings } from '@lib-stream/nest-kit';
 
 import type { ReplayGuardKey } from '../audience/sentiment-buffer';
 import { RedisMicroBatch } from '../audience/redis-micro-batch';
@@ -16,18 +16,18 @@ export type DeliveryVerdict = 'fresh' | 'stale' | 'duplicate';
 export class WebhookReplayGuard {
   constructor(
     private readonly batch: RedisMicroBatch,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly webhooks: WebhookSettings,
   ) {}
 
   /** True when `sentAt` is not a date or further than STREAM_WEBHOOK_MAX_AGE_SECONDS from now (either way). */
   isStale(sentAt: Date, now = Date.now()): boolean {
-    const maxAgeMs = this.config.STREAM_WEBHOOK_MAX_AGE_SECONDS * 1000;
+    const maxAgeMs = this.webhooks.maxAgeMs;
     return Number.isNaN(sentAt.getTime()) || now - sentAt.getTime() > maxAgeMs || sentAt.getTime() - now > maxAgeMs;
   }
 
   /** The Redis key that remembers a message id, and how long (ms): twice the staleness window. */
   key(platform: string, messageId: string): ReplayGuardKey {
-    return { key: SessionKeys.webhookMessage(platform, messageId), ttlMs: this.config.STREAM_WEBHOOK_MAX_AGE_SECONDS * 2000 };
+    return { key: SessionKeys.webhookMessage(platform, messageId), ttlMs: this.webhooks.maxAgeMs * 2 };
   }
 
   async check(platform: string, messageId: string, sentAt: Date, now = Date.now()): Promise<DeliveryVerdict> {

@@ -4,7 +4,7 @@ import { Interval } from '@nestjs/schedule';
 import type Redis from 'ioredis';
 
 import { LockKeys, SessionKeys, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, CipherProvider, REDIS, RedisLocks } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, CipherProvider, PlatformApiSettings, REDIS, RedisLocks } from '@lib-stream/nest-kit';
 
 import { LinkEvents } from '../platform-links/link-events';
 import { formBody, platformFetch } from '../platform-links/oauth/platform-http';
@@ -36,6 +36,7 @@ export class WebSubLeaseManager {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly api: PlatformApiSettings,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly links: PlatformLinksRepository,
     private readonly cipher: CipherProvider,
@@ -117,7 +118,7 @@ export class WebSubLeaseManager {
       const other: WebSubMode = mode === 'subscribe' ? 'unsubscribe' : 'subscribe';
       await this.redis.multi().del(this.pendingKey(other, channelId)).set(this.pendingKey(mode, channelId), link.id, 'EX', PENDING_VERIFICATION_SECONDS).exec();
       const { body, headers } = formBody(fields);
-      const response = await platformFetch(this.config.STREAM_YOUTUBE_WEBSUB_HUB_URL, { method: 'POST', body, headers }, this.config.STREAM_PLATFORM_HTTP_TIMEOUT_SECONDS * 1000);
+      const response = await platformFetch(this.config.STREAM_YOUTUBE_WEBSUB_HUB_URL, { method: 'POST', body, headers }, this.api.httpTimeoutMs);
       if (response.status !== 202 && response.status !== 204) throw new Error(`hub answered ${response.status}`);
       // Until the hub verifies and grants a lease, re-ask after the verification window.
       if (mode === 'subscribe') await this.redis.set(SessionKeys.websubLease(link.id), 'pending', 'EX', PENDING_VERIFICATION_SECONDS, 'NX');

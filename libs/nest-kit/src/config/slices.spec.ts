@@ -1,5 +1,15 @@
 import { loadConfig } from './load-config';
-import { BroadcastTimingSettings, CameraIngestSettings, PulseSettings, RecordingSettings, ServiceSettings } from './slices';
+import {
+  BroadcastTimingSettings,
+  CameraIngestSettings,
+  PlatformApiSettings,
+  PulseSettings,
+  RecordingSettings,
+  ReturnerSettings,
+  ServiceSettings,
+  SessionHistorySettings,
+  WebhookSettings,
+} from './slices';
 
 describe('settings slices', () => {
   it('convert the defaults once: seconds and hours to milliseconds, megabytes to bytes', () => {
@@ -9,6 +19,10 @@ describe('settings slices', () => {
     expect({ ...new CameraIngestSettings(config) }).toEqual({ rtmpPort: 1935, advertisedHost: '', offlineGraceMs: 10_000, stallMs: 3000, announceTtlMs: 30_000 });
     expect({ ...new BroadcastTimingSettings(config) }).toEqual({ healthCheckIntervalMs: 10_000, probeTimeoutMs: 5000, recoveryCheckMs: 2000 });
     expect({ ...new RecordingSettings(config) }).toEqual({ dir: '', maxAgeMs: 168 * 3_600_000, maxTotalBytes: 0, minFreeBytes: 1024 * 1024 * 1024 });
+    expect({ ...new PlatformApiSettings(config) }).toEqual({ httpTimeoutMs: 10_000, tokenRefreshMarginMs: 600_000, viewerCountRefreshMs: 60_000, oauthStateTtlMs: 600_000 });
+    expect({ ...new WebhookSettings(config) }).toEqual({ maxAgeMs: 600_000 });
+    expect({ ...new SessionHistorySettings(config) }).toEqual({ retentionMs: 168 * 3_600_000 });
+    expect({ ...new ReturnerSettings(config) }).toEqual({ enabled: true, saltRotationMs: 720 * 3_600_000, retentionMs: 720 * 3_600_000 });
   });
 
   it('follow the environment', () => {

@@ -106,8 +106,77 @@ export class RecordingSettings {
   }
 }
 
+/** Calls to the platforms (Twitch, Google/YouTube) and the timing of what control-api does with them. */
+export class PlatformApiSettings {
+  /** Timeout of each call to a platform API (STREAM_PLATFORM_HTTP_TIMEOUT_SECONDS). */
+  readonly httpTimeoutMs: number;
+  /** OAuth access tokens are refreshed this long before they expire (STREAM_TOKEN_REFRESH_MARGIN_SECONDS). */
+  readonly tokenRefreshMarginMs: number;
+  /** How often the viewer counts of active sessions are refreshed (STREAM_VIEWER_COUNT_REFRESH_SECONDS). */
+  readonly viewerCountRefreshMs: number;
+  /** How long a link request (OAuth state) stays valid (STREAM_OAUTH_STATE_TTL_SECONDS). */
+  readonly oauthStateTtlMs: number;
+
+  constructor(config: AppConfig) {
+    this.httpTimeoutMs = config.STREAM_PLATFORM_HTTP_TIMEOUT_SECONDS * SECOND_MS;
+    this.tokenRefreshMarginMs = config.STREAM_TOKEN_REFRESH_MARGIN_SECONDS * SECOND_MS;
+    this.viewerCountRefreshMs = config.STREAM_VIEWER_COUNT_REFRESH_SECONDS * SECOND_MS;
+    this.oauthStateTtlMs = config.STREAM_OAUTH_STATE_TTL_SECONDS * SECOND_MS;
+    Object.freeze(this);
+  }
+}
+
+/** Incoming platform webhooks. */
+export class WebhookSettings {
+  /** Deliveries signed longer ago (or further ahead) than this are stale (STREAM_WEBHOOK_MAX_AGE_SECONDS). */
+  readonly maxAgeMs: number;
+
+  constructor(config: AppConfig) {
+    this.maxAgeMs = config.STREAM_WEBHOOK_MAX_AGE_SECONDS * SECOND_MS;
+    Object.freeze(this);
+  }
+}
+
+/** How long ended sessions and their figures are kept. */
+export class SessionHistorySettings {
+  /** STREAM_SESSION_HISTORY_RETENTION_HOURS; 0 keeps nothing past the end. */
+  readonly retentionMs: number;
+
+  constructor(config: AppConfig) {
+    this.retentionMs = config.STREAM_SESSION_HISTORY_RETENTION_HOURS * HOUR_MS;
+    Object.freeze(this);
+  }
+}
+
+/** Returner tracking: the lifetime of the salt that keys viewer hashes, and of each hash. */
+export class ReturnerSettings {
+  /** Whether Returner hashes are kept at all (STREAM_TRACK_RETURNERS). */
+  readonly enabled: boolean;
+  /** A new salt (a new, unlinkable period) starts this often (STREAM_TRACKED_RETURNER_SALT_ROTATION_HOURS). */
+  readonly saltRotationMs: number;
+  /** A hash is deleted this long after the viewer was last seen (STREAM_TRACKED_RETURNER_RETENTION_HOURS). */
+  readonly retentionMs: number;
+
+  constructor(config: AppConfig) {
+    this.enabled = config.STREAM_TRACK_RETURNERS;
+    this.saltRotationMs = config.STREAM_TRACKED_RETURNER_SALT_ROTATION_HOURS * HOUR_MS;
+    this.retentionMs = config.STREAM_TRACKED_RETURNER_RETENTION_HOURS * HOUR_MS;
+    Object.freeze(this);
+  }
+}
+
 /** Every slice class, for providing them all at once. */
-export const SETTINGS_SLICES = [ServiceSettings, PulseSettings, CameraIngestSettings, BroadcastTimingSettings, RecordingSettings] as const;
+export const SETTINGS_SLICES = [
+  ServiceSettings,
+  PulseSettings,
+  CameraIngestSettings,
+  BroadcastTimingSettings,
+  RecordingSettings,
+  PlatformApiSettings,
+  WebhookSettings,
+  SessionHistorySettings,
+  ReturnerSettings,
+] as const;
 
 /** Nest providers for every slice, each built once from the validated configuration. */
 export function settingsSliceProviders(config: AppConfig) {

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { Interval } from '@nestjs/schedule';
 
 import { LockKeys, type PlatformSessionModel, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, type Lock, RedisLocks } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, type Lock, PlatformApiSettings, RedisLocks } from '@lib-stream/nest-kit';
 
 import { AccessTokenRejectedError, PlatformUnavailableError } from '../../platform-links/oauth/oauth.types';
 import { platformFetch } from '../../platform-links/oauth/platform-http';
@@ -54,6 +54,7 @@ export class LiveChatPoller implements OnApplicationShutdown {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly api: PlatformApiSettings,
     private readonly sessions: SessionsService,
     private readonly ingest: AudienceIngestService,
     private readonly tokens: TokenRefreshService,
@@ -169,7 +170,7 @@ export class LiveChatPoller implements OnApplicationShutdown {
       const response = await platformFetch(
         `${this.config.STREAM_YOUTUBE_API_BASE_URL}/liveChat/messages?${query.toString()}`,
         { headers: { Authorization: `Bearer ${token}` } },
-        this.config.STREAM_PLATFORM_HTTP_TIMEOUT_SECONDS * 1000,
+        this.api.httpTimeoutMs,
       );
       if (response.status === 401) throw new AccessTokenRejectedError('liveChatMessages.list answered 401');
       if (response.status === 403 || response.status === 404) {

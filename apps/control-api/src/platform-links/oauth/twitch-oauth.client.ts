@@ -1,5 +1,5 @@
 import { StreamPlatform } from '@lib-stream/contracts';
-import type { AppConfig } from '@lib-stream/nest-kit';
+import { type AppConfig, PlatformApiSettings } from '@lib-stream/nest-kit';
 
 import { PlatformUnavailableError, type PlatformIdentity } from './oauth.types';
 import { PassportOAuthClient } from './passport-oauth-client';
@@ -17,7 +17,10 @@ export const TWITCH_SCOPES = [
 export class TwitchOAuthClient extends PassportOAuthClient {
   readonly platform = StreamPlatform.Twitch;
 
-  constructor(private readonly config: AppConfig) {
+  constructor(
+    private readonly config: AppConfig,
+    api: PlatformApiSettings,
+  ) {
     super({
       clientId: config.STREAM_TWITCH_CLIENT_ID,
       clientSecret: config.STREAM_TWITCH_CLIENT_SECRET,
@@ -25,7 +28,7 @@ export class TwitchOAuthClient extends PassportOAuthClient {
       authorizationUrl: `${config.STREAM_TWITCH_AUTH_BASE_URL}/authorize`,
       tokenUrl: `${config.STREAM_TWITCH_AUTH_BASE_URL}/token`,
       scopes: TWITCH_SCOPES,
-      timeoutMs: config.STREAM_PLATFORM_HTTP_TIMEOUT_SECONDS * 1000,
+      timeoutMs: api.httpTimeoutMs,
     });
   }
 

@@ -1,5 +1,5 @@
 import { StreamPlatform } from '@lib-stream/contracts';
-import type { AppConfig } from '@lib-stream/nest-kit';
+import { type AppConfig, PlatformApiSettings } from '@lib-stream/nest-kit';
 
 import { AuthorizationCodeRejectedError, PlatformUnavailableError, type PlatformIdentity } from './oauth.types';
 import { PassportOAuthClient } from './passport-oauth-client';
@@ -11,7 +11,10 @@ export const YOUTUBE_SCOPES = ['https://www.googleapis.com/auth/youtube.readonly
 export class YouTubeOAuthClient extends PassportOAuthClient {
   readonly platform = StreamPlatform.YouTube;
 
-  constructor(private readonly config: AppConfig) {
+  constructor(
+    private readonly config: AppConfig,
+    api: PlatformApiSettings,
+  ) {
     super({
       clientId: config.STREAM_YOUTUBE_CLIENT_ID,
       clientSecret: config.STREAM_YOUTUBE_CLIENT_SECRET,
@@ -19,7 +22,7 @@ export class YouTubeOAuthClient extends PassportOAuthClient {
       authorizationUrl: config.STREAM_GOOGLE_AUTH_URL,
       tokenUrl: `${config.STREAM_GOOGLE_OAUTH_BASE_URL}/token`,
       scopes: YOUTUBE_SCOPES,
-      timeoutMs: config.STREAM_PLATFORM_HTTP_TIMEOUT_SECONDS * 1000,
+      timeoutMs: api.httpTimeoutMs,
       // Offline access is what yields a refresh token; consent makes Google issue a new one on re-link.
       authorizationParams: { access_type: 'offline', prompt: 'consent', include_granted_scopes: 'true' },
     });

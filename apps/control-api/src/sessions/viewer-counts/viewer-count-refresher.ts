@@ -4,7 +4,7 @@ import { Counter, Histogram } from 'prom-client';
 import { DataSource } from 'typeorm';
 
 import { EventTopic, type PlatformSessionModel, SessionKeys, StreamPlatform, shardOf } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, CipherProvider, EventBus, MetricsService, REDIS, SERVICE_IDENTITY, type ServiceIdentity, eventHeader } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, CipherProvider, EventBus, MetricsService, PlatformApiSettings, REDIS, SERVICE_IDENTITY, type ServiceIdentity, eventHeader } from '@lib-stream/nest-kit';
 
 import { PlatformLinkEntity } from '../../platform-links/platform-link.entity';
 import { TokenRefreshService } from '../../platform-links/token-refresh.service';
@@ -59,6 +59,7 @@ export class ViewerCountRefresher implements OnApplicationBootstrap, BeforeAppli
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly api: PlatformApiSettings,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
     private readonly store: SessionStore,
@@ -74,7 +75,7 @@ export class ViewerCountRefresher implements OnApplicationBootstrap, BeforeAppli
     this.sessions = new Counter({ name: 'lib_stream_viewer_count_sessions_total', help: 'Sessions per refresh by outcome: refreshed, not_live (no longer listed live), hidden (live without a count), skipped (paused or failed)', labelNames: ['platform', 'outcome'], registers });
     this.duration = new Histogram({ name: 'lib_stream_viewer_count_refresh_seconds', help: 'Time one replica spent refreshing its shards in one interval', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers });
     this.twitchIds = new TwitchUserIds(dataSource.getRepository(PlatformLinkEntity), () => cipher.require(LinkErrors.cipherUnavailable));
-    const timeoutMs = config.STREAM_PLATFORM_HTTP_TIMEOUT_SECONDS * 1000;
+    const timeoutMs = api.httpTimeoutMs;
     const twitch =
       config.STREAM_TWITCH_CLIENT_ID && config.STREAM_TWITCH_CLIENT_SECRET
         ? new TwitchStreamsClient({ apiBaseUrl: config.STREAM_TWITCH_API_BASE_URL, authBaseUrl: config.STREAM_TWITCH_AUTH_BASE_URL, clientId: config.STREAM_TWITCH_CLIENT_ID, clientSecret: config.STREAM_TWITCH_CLIENT_SECRET, timeoutMs })
@@ -122,7 +123,7 @@ export class ViewerCountRefresher implements OnApplicationBootstrap, BeforeAppli
   }
 
   private get intervalMs(): number {
-    return this.config.STREAM_VIEWER_COUNT_REFRESH_SECONDS * 1000;
+    return this.api.viewerCountRefreshMs;
   }
 
   onApplicationBootstrap(): void {
