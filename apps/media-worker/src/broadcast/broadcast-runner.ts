@@ -245,6 +245,8 @@ export class BroadcastRunner {
     if (!this.fenced || this.stopped) return;
     this.fenced = false;
     for (const destination of this.spec.destinations) this.startPusher(destination);
+    // An update applied while fenced left the recording as it was (syncRecording waits for ownership).
+    void this.syncRecording();
   }
 
   /** When the current source process was spawned and when it first reported progress (epoch ms), or null. */
