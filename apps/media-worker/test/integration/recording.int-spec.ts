@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import Bull from 'bull';
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -39,6 +39,8 @@ const SEGMENT_SECONDS = 2;
 /** The disk-guard threshold: the recordings directory is a tmpfs of RECORDINGS_FS_MB when this process may mount one. */
 const MIN_FREE_MB = 4;
 const RECORDINGS_FS_MB = 24;
+/** Retention's size limit: below what the suite records, so only what retention keeps (recent, being written) stays. */
+const MAX_TOTAL_MB = 1;
 const ROOT = process.getuid?.() === 0;
 
 interface SegmentProbe {
@@ -227,6 +229,7 @@ describe('broadcast recordings', () => {
       STREAM_DATA_DIR: dataDir,
       STREAM_RECORDINGS_DIR: recordingsDir,
       STREAM_RECORDINGS_MIN_FREE_MB: String(MIN_FREE_MB),
+      STREAM_RECORDINGS_MAX_TOTAL_MB: String(MAX_TOTAL_MB),
     });
     const identity = newServiceIdentity('media-worker');
     const logger = new JsonLogger({ service: 'media-worker', level: 'debug', sink: { write: (line) => logLines.push(line) } });
@@ -426,6 +429,31 @@ describe('broadcast recordings', () => {
     // It had ended before: nobody announces it again.
     expect(eventsOf('stream.broadcast.recording.stopped', spec.broadcastId)).toEqual([]);
   }, 60_000);
+
+  it('retention deletes a finished recording whole once the directory is above its size limit, never the one being written nor recent ones', async () => {
+    const { cameraId } = await liveCamera();
+    const old = recordedSpec(cameraId);
+    await start(old);
+    await expectEventually(() => expect(segmentEvents(old.broadcastId).length).toBeGreaterThanOrEqual(1), { timeoutMs: 20_000 });
+    await stop(old);
+    // It finished two hours ago, as far as the files tell (retention goes by when a recording was last written).
+    const oldDir = join(recordingsDir, old.broadcastId);
+    const twoHoursAgo = (Date.now() - 2 * 3_600_000) / 1000;
+    for (const file of readdirSync(oldDir, { recursive: true })) utimesSync(join(oldDir, String(file)), twoHoursAgo, twoHoursAgo);
+    const others = readdirSync(recordingsDir).filter((name) => name !== old.broadcastId && name !== 'lost+found');
+
+    // A recording's next segment sweeps soon after it (the minute's sweep would do too).
+    const writing = recordedSpec(cameraId);
+    await start(writing);
+    await expectEventually(() => expect(existsSync(oldDir)).toBe(false), { timeoutMs: 30_000, intervalMs: 500 });
+    const { recordingId } = present((await runtime(writing.broadcastId))?.recording, 'recording');
+    await expectEventually(() => expect(segmentEvents(writing.broadcastId).length).toBeGreaterThanOrEqual(1), { timeoutMs: 20_000 });
+    // The total is still above the limit: what is left is being written or finished minutes ago.
+    expect(existsSync(join(recordingsDir, writing.broadcastId, recordingId))).toBe(true);
+    for (const name of others) expect({ name, kept: existsSync(join(recordingsDir, name)) }).toEqual({ name, kept: true });
+    await stop(writing);
+    await expectCompleteRecording(writing.broadcastId, recordingId);
+  }, 90_000);
 
   // Only root can give the worker a small file system to fill (tmpfs); elsewhere jest lists this test as skipped.
   (ROOT ? it : it.skip)('stops recording with disk_low when free space falls below the threshold, keeps broadcasting, and records again once there is room', async () => {
