@@ -1,13 +1,16 @@
 import { randomBytes } from 'node:crypto';
 
-import { loadConfig } from '@lib-stream/nest-kit';
+import { ReturnerSettings, loadConfig } from '@lib-stream/nest-kit';
 
 import type { RedisMicroBatch } from './redis-micro-batch';
 import { ReturnerMemory } from './returner-ledger';
 
 describe('ReturnerMemory', () => {
   const batch = { script: () => Promise.reject(new Error('not used here')) } as unknown as RedisMicroBatch;
-  const memory = (env: Record<string, string>) => new ReturnerMemory(batch, loadConfig(env));
+  const memory = (env: Record<string, string>) => {
+    const config = loadConfig(env);
+    return new ReturnerMemory(batch, config, new ReturnerSettings(config));
+  };
 
   it('is on with a usable token encryption key, the secret its hashes need outside Redis', () => {
     expect(memory({ STREAM_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64') }).enabled).toBe(true);

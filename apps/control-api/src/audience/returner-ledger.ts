@@ -3,7 +3,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 
 import { SessionKeys } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, type LuaScript, luaScript } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, type LuaScript, ReturnerSettings, luaScript } from '@lib-stream/nest-kit';
 import { parseEncryptionKey } from '@lib-stream/stream-key';
 
 import { RedisMicroBatch } from './redis-micro-batch';
@@ -138,19 +138,19 @@ export class ReturnerMemory extends ReturnerLedger {
    */
   readonly enabled: boolean;
 
-  constructor(batch: RedisMicroBatch, @Inject(APP_CONFIG) config: AppConfig) {
+  constructor(batch: RedisMicroBatch, @Inject(APP_CONFIG) config: AppConfig, returners: ReturnerSettings) {
     const pepper = parseEncryptionKey(config.STREAM_TOKEN_ENCRYPTION_KEY);
     super(
       (script, keys, args) => batch.script(script, keys, args),
       {
-        rotationMs: config.STREAM_TRACKED_RETURNER_SALT_ROTATION_HOURS * 3_600_000,
-        retentionMs: config.STREAM_TRACKED_RETURNER_RETENTION_HOURS * 3_600_000,
+        rotationMs: returners.saltRotationMs,
+        retentionMs: returners.retentionMs,
       },
       // The token encryption key: the service's secret that Redis never holds (domain-separated above).
       pepper ?? Buffer.alloc(0),
     );
-    this.enabled = config.STREAM_TRACK_RETURNERS && pepper !== null;
-    if (config.STREAM_TRACK_RETURNERS && !pepper) {
+    this.enabled = returners.enabled && pepper !== null;
+    if (returners.enabled && !pepper) {
       this.logger.warn({ msg: 'Returner tracking is off: STREAM_TOKEN_ENCRYPTION_KEY is not a 32-byte key (64 hex chars or base64), and the hashes need it' });
     }
   }

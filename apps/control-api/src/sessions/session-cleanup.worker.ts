@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 
-import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
+import { SessionHistorySettings } from '@lib-stream/nest-kit';
 
 import { SessionStore } from './session.store';
 
@@ -11,14 +11,14 @@ export class SessionCleanupWorker {
   private readonly logger = new Logger('SessionCleanupWorker');
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly history: SessionHistorySettings,
     private readonly store: SessionStore,
   ) {}
 
   @Interval('session-cleanup', 60 * 60 * 1000)
   async purge(now = new Date()): Promise<number> {
     try {
-      const cutoff = new Date(now.getTime() - this.config.STREAM_SESSION_HISTORY_RETENTION_HOURS * 3600 * 1000);
+      const cutoff = new Date(now.getTime() - this.history.retentionMs);
       const removed = await this.store.purgeHistory(await this.store.accountIdsWithHistory(), cutoff);
       // The database copy follows the same retention.
       const rows = await this.store.purgeEndedRows(cutoff);

@@ -31,8 +31,8 @@ export class SessionCounters {
     return { accepted: Number(fields.accepted ?? 0), shed: Number(fields.shed ?? 0), noSentiment: Number(fields.noSentiment ?? 0), categoryCounts };
   }
 
-  /** Keeps the counters `seconds` longer (as long as the ended session record). */
-  async retain(platformSessionId: string, seconds: number): Promise<void> {
-    await this.redis.expire(SessionKeys.stats(platformSessionId), seconds);
+  /** Keeps the counters `ms` milliseconds longer (as long as the ended session record). */
+  async retain(platformSessionId: string, ms: number): Promise<void> {
+    await this.redis.pexpire(SessionKeys.stats(platformSessionId), ms);
   }
 }

@@ -2,7 +2,7 @@ import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nes
 import type Redis from 'ioredis';
 
 import { type PlatformSessionModel, SessionKeys } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, REDIS, scanKeys } from '@lib-stream/nest-kit';
+import { REDIS, SessionHistorySettings, scanKeys } from '@lib-stream/nest-kit';
 
 import { ActiveSessionExistsError, PlatformSessionsRepository } from './platform-sessions.repository';
 import type { ViewerUpdate } from './viewer-counts/viewer-count-refresh';
@@ -28,7 +28,7 @@ export class SessionStore implements BeforeApplicationShutdown {
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly history: SessionHistorySettings,
     private readonly rows: PlatformSessionsRepository,
   ) {}
 
@@ -170,13 +170,13 @@ export class SessionStore implements BeforeApplicationShutdown {
 
   /** Marks it ended (database first, so a restore cannot bring it back) and keeps it for STREAM_SESSION_HISTORY_RETENTION_HOURS. */
   async end(session: PlatformSessionModel): Promise<void> {
-    const retention = Math.max(1, this.config.STREAM_SESSION_HISTORY_RETENTION_HOURS * 3600);
+    const retentionMs = Math.max(1000, this.history.retentionMs); // at least a second, as EX 1 was
     await this.rows.markEnded(session);
     try {
       await execOrThrow(
         this.redis
           .multi()
-          .set(SessionKeys.session(session.platformSessionId), JSON.stringify(session), 'EX', retention)
+          .set(SessionKeys.session(session.platformSessionId), JSON.stringify(session), 'PX', retentionMs)
           .del(SessionKeys.activeByLink(session.linkId))
           .srem(SessionKeys.active(), session.platformSessionId),
       );

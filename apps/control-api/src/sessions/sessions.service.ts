@@ -3,7 +3,7 @@ import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 
 import { EventTopic, LockKeys, type PlatformSessionModel, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, EventBus, RedisLocks, ServiceSettings, eventHeader } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, EventBus, RedisLocks, ServiceSettings, SessionHistorySettings, eventHeader } from '@lib-stream/nest-kit';
 
 import { type Principal, assertOwnAccount } from '../auth/principal';
 import { LinkEvents } from '../platform-links/link-events';
@@ -25,6 +25,7 @@ export class SessionsService {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly history: SessionHistorySettings,
     private readonly service: ServiceSettings,
     private readonly store: SessionStore,
     private readonly links: PlatformLinksRepository,
@@ -153,7 +154,7 @@ export class SessionsService {
       if (current.state !== 'active') return current;
       const ended: PlatformSessionModel = { ...current, state: 'ended', endedAt: new Date().toISOString() };
       await this.store.end(ended);
-      await this.counters.retain(ended.platformSessionId, Math.max(1, this.config.STREAM_SESSION_HISTORY_RETENTION_HOURS * 3600));
+      await this.counters.retain(ended.platformSessionId, Math.max(1000, this.history.retentionMs));
       const event: SessionEndedEvent = { platformSessionId: ended.platformSessionId };
       await this.localEvents.emitAsync(SessionEvents.ended, event);
       await this.publish(EventTopic.PlatformSessionEnded, {
