@@ -16,11 +16,11 @@ import {
 
 import { DestinationPusher } from './destination-pusher';
 import { type EncodeSettings, type ResolvedVideo, sourceArgs } from './ffmpeg/ffmpeg-args';
-import { type ExitInfo, FfmpegProcess } from './ffmpeg/ffmpeg-process';
+import type { ExitInfo } from './ffmpeg/ffmpeg-process';
+import { type MediaProcesses, type SupervisedProcess, realMediaProcesses } from './ffmpeg/media-processes';
 import type { ProgressBlock } from './ffmpeg/progress-parser';
 import { FlapDamper, HEALTHY_RESET_MS, backoff } from './restart-policy';
 import { type CascadeLevel, buildCascade, sameLevel } from './source-cascade';
-import { probeSource } from './validation/source-probe';
 import { type RecordedSegment, Recorder } from './recording/recorder';
 
 /** No progress block for this long: the source is stuck (media.md §6: blocks come every ~1 s). */
@@ -87,6 +87,8 @@ export interface RunnerDeps {
   recording: RecordingDeps;
   /** A destination's state changed (DestinationPusher's onStateChange), with its runtime after the change. */
   onDestinationState?(destination: DestinationRuntime, previous: DestinationState | null, reason: DestinationChangeReason): void;
+  /** Where every ffmpeg and ffprobe child of this broadcast comes from (default: the real ones; unit specs script fakes). */
+  processes?: MediaProcesses;
 }
 
 export interface RecordingDeps {
@@ -108,9 +110,10 @@ const RECORDING_RESUME_CHECK_MS = 10_000;
  */
 export class BroadcastRunner {
   private readonly logger: Logger;
+  private readonly processes: MediaProcesses;
   private levels: CascadeLevel[];
   private levelIndex = -1;
-  private source: FfmpegProcess | null = null;
+  private source: SupervisedProcess | null = null;
   private sourceProgressed = false;
   private switching: Promise<void> = Promise.resolve();
   private sourceRestarts = 0;
@@ -155,6 +158,7 @@ export class BroadcastRunner {
     private readonly deps: RunnerDeps,
   ) {
     this.logger = new Logger(`Broadcast ${spec.broadcastId.slice(0, 8)}`);
+    this.processes = deps.processes ?? realMediaProcesses;
     this.levels = buildCascade(spec, deps.settings.defaultBackground, (url) => deps.cameraForUrl(url));
   }
 
@@ -412,6 +416,7 @@ export class BroadcastRunner {
         deps.onStopped(recorder.recordingId, reason, totals);
         if (reason === 'disk_low') this.watchForSpace();
       },
+      processes: this.processes,
     });
     this.recorder = recorder;
     this.previousRecordingId = recorder.recordingId;
@@ -478,7 +483,7 @@ export class BroadcastRunner {
     this.onAirLabel = plan.label;
     const args = sourceArgs(plan.video, plan.audioUrl, this.bus.url, this.encodeSettings(), { endWithAudio: plan.endWithAudio });
     const fast = level.input.kind === 'stream';
-    const process = new FfmpegProcess({
+    const process = this.processes.ffmpeg({
       ffmpegPath: this.deps.settings.ffmpegPath,
       args,
       label: `source ${level.type}`,
@@ -522,14 +527,14 @@ export class BroadcastRunner {
   private async cameraTracks(camera: LiveCamera): Promise<{ video: boolean; audio: boolean }> {
     if (camera.hasVideo !== null && camera.hasAudio !== null) return { video: camera.hasVideo, audio: camera.hasAudio };
     try {
-      const probe = await probeSource(this.deps.settings.ffprobePath, camera.url, 2);
+      const probe = await this.processes.probe(this.deps.settings.ffprobePath, camera.url, 2);
       return { video: probe.video !== null, audio: probe.audio !== null };
     } catch {
       return { video: false, audio: false };
     }
   }
 
-  private onSourceProgress(process: FfmpegProcess, index: number, block: ProgressBlock): void {
+  private onSourceProgress(process: SupervisedProcess, index: number, block: ProgressBlock): void {
     if (process !== this.source) return;
     const now = Date.now();
     if (!this.sourceProgressed) this.onAir(index);
@@ -556,7 +561,7 @@ export class BroadcastRunner {
     this.deps.onSourceChanged(previous, type);
   }
 
-  private onSourceExit(process: FfmpegProcess, index: number, info: ExitInfo): void {
+  private onSourceExit(process: SupervisedProcess, index: number, info: ExitInfo): void {
     if (info.requested || this.stopped || process !== this.source) return;
     this.source = null;
     this.fps = { frame: 0, at: 0, value: null };
@@ -620,7 +625,7 @@ export class BroadcastRunner {
       case 'camera':
         return (await this.deps.liveCamera(level.input.cameraId)) !== null;
       case 'stream':
-        return probeSource(this.deps.settings.ffprobePath, this.deps.open(level.input.url), 2)
+        return this.processes.probe(this.deps.settings.ffprobePath, this.deps.open(level.input.url), 2)
           .then(() => true)
           .catch(() => false);
       default:
@@ -652,7 +657,7 @@ export class BroadcastRunner {
   private fileCodecs(path: string): Promise<{ copyVideo: boolean; hasAudio: boolean; copyAudio: boolean }> {
     let probe = this.fileProbes.get(path);
     if (!probe) {
-      probe = probeSource(this.deps.settings.ffprobePath, path, 5)
+      probe = this.processes.probe(this.deps.settings.ffprobePath, path, 5)
         .then((result) => ({
           copyVideo: result.video?.codec === 'h264',
           hasAudio: result.audio !== null,
@@ -701,6 +706,7 @@ export class BroadcastRunner {
         if ([...this.pushers.values()].every((p) => p.state === 'failed')) this.deps.onTerminal(`every destination failed: ${pusher.lastError}`);
       },
       onStateChange: (previous, reason) => this.deps.onDestinationState?.(pusher.runtime(), previous, reason),
+      processes: this.processes,
     });
     this.pushers.set(destination.destinationId, pusher);
     pusher.start();

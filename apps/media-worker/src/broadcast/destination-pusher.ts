@@ -3,7 +3,8 @@ import type { Logger } from '@nestjs/common';
 import type { DestinationChangeReason, DestinationRuntime, DestinationSpec, DestinationState } from '@lib-stream/contracts';
 
 import { pusherArgs } from './ffmpeg/ffmpeg-args';
-import { type ExitInfo, FfmpegProcess } from './ffmpeg/ffmpeg-process';
+import type { ExitInfo } from './ffmpeg/ffmpeg-process';
+import { type MediaProcesses, type SupervisedProcess, realMediaProcesses } from './ffmpeg/media-processes';
 import type { ProgressBlock } from './ffmpeg/progress-parser';
 import { HEALTHY_RESET_MS, backoff } from './restart-policy';
 
@@ -24,6 +25,8 @@ export interface PusherOptions {
   onFailed: () => void;
   /** Called on every change of `state`, after it changed, and for the first state (previous null). */
   onStateChange?: (previous: DestinationState | null, reason: DestinationChangeReason) => void;
+  /** Where its ffmpeg children come from (default: the real ones; unit specs script fakes). */
+  processes?: MediaProcesses;
 }
 
 /**
@@ -32,7 +35,7 @@ export interface PusherOptions {
  * its connection, so one failing destination never disturbs the others or the source.
  */
 export class DestinationPusher {
-  private process: FfmpegProcess | null = null;
+  private process: SupervisedProcess | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   state: DestinationState = 'connecting';
@@ -57,7 +60,7 @@ export class DestinationPusher {
     this.retryTimer = null;
     if (this.stopped) return;
     this.setState(this.retryCount > 0 ? 'retrying' : 'connecting', reason);
-    const process = new FfmpegProcess({
+    const process = (this.options.processes ?? realMediaProcesses).ffmpeg({
       ffmpegPath: this.options.ffmpegPath,
       args: pusherArgs(this.options.programUrl, this.options.destinationUrl()),
       label: `pusher ${this.spec.destinationId.slice(0, 8)}`,
@@ -104,7 +107,7 @@ export class DestinationPusher {
   }
 
   /** Live once bytes reach the platform (a refused publish dies before any progress block). */
-  private onProgress(process: FfmpegProcess, block: ProgressBlock, sentBefore: number): void {
+  private onProgress(process: SupervisedProcess, block: ProgressBlock, sentBefore: number): void {
     if (this.process !== process || block.totalSizeBytes == null) return;
     this.bytesSent = sentBefore + block.totalSizeBytes;
     if (block.totalSizeBytes > 0 && this.state !== 'live') {
@@ -121,7 +124,7 @@ export class DestinationPusher {
     if (process.startedAt && Date.now() - process.startedAt > HEALTHY_RESET_MS) this.failuresInRow = 0;
   }
 
-  private onExit(process: FfmpegProcess, info: ExitInfo): void {
+  private onExit(process: SupervisedProcess, info: ExitInfo): void {
     if (this.process !== process || info.requested || this.stopped) return;
     const logger = this.options.logger;
     this.process = null;

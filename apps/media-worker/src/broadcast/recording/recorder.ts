@@ -1,14 +1,13 @@
 import type { Logger } from '@nestjs/common';
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 
 import type { RecordingStopReason } from '@lib-stream/contracts';
 
 import { recorderArgs } from '../ffmpeg/ffmpeg-args';
-import { type ExitInfo, FfmpegProcess } from '../ffmpeg/ffmpeg-process';
+import type { ExitInfo } from '../ffmpeg/ffmpeg-process';
+import { type MediaProcesses, type SupervisedProcess, realMediaProcesses } from '../ffmpeg/media-processes';
 import type { ProgressBlock } from '../ffmpeg/progress-parser';
 import { HEALTHY_RESET_MS, backoff } from '../restart-policy';
 import { type ManifestSegment, type RecordingManifest, writeManifest } from './manifest';
@@ -50,6 +49,8 @@ export interface RecorderOptions {
   onSegment: (segment: RecordedSegment) => void;
   /** Once, when the recording has ended for good (after its last segment was announced). */
   onStopped: (reason: RecordingStopReason, totals: { segments: number; bytes: number }) => void;
+  /** Where its ffmpeg and ffprobe children come from (default: the real ones; unit specs script fakes). */
+  processes?: MediaProcesses;
 }
 
 /**
@@ -75,7 +76,7 @@ export class Recorder {
   state: 'recording' | 'stopped' = 'recording';
   stopReason: RecordingStopReason | null = null;
   lastError: string | null = null;
-  private process: FfmpegProcess | null = null;
+  private process: SupervisedProcess | null = null;
   private readonly manifest: RecordingManifest;
   private nextSequence = 0;
   private bytes = 0;
@@ -99,8 +100,10 @@ export class Recorder {
   private paused = false;
   /** The folder and manifest exist (start() got that far): a process may be spawned. */
   private ready = false;
+  private readonly processes: MediaProcesses;
 
   constructor(private readonly options: RecorderOptions) {
+    this.processes = options.processes ?? realMediaProcesses;
     this.dir = join(options.recordingsDir, options.broadcastId, this.recordingId);
     this.manifest = {
       broadcastId: options.broadcastId,
@@ -208,7 +211,7 @@ export class Recorder {
     this.clock = null;
     this.listedByProcess = 0;
     this.spawnedAt = Date.now();
-    const process: FfmpegProcess = new FfmpegProcess({
+    const process: SupervisedProcess = this.processes.ffmpeg({
       ffmpegPath: this.options.ffmpegPath,
       args: recorderArgs(this.options.programUrl, this.dir, this.options.segmentSeconds, this.nextSequence),
       label: `recorder ${this.recordingId.slice(0, 8)}`,
@@ -269,7 +272,7 @@ export class Recorder {
     const path = join(this.dir, file);
     const sizeBytes = await stat(path).then((info) => info.size, () => null);
     if (sizeBytes === null) return;
-    const duration = sizeBytes > 0 ? await probeDuration(this.options.ffprobePath, path) : null;
+    const duration = sizeBytes > 0 ? await this.processes.duration(this.options.ffprobePath, path) : null;
     if (!duration) {
       await rm(path, { force: true });
       return;
@@ -278,7 +281,7 @@ export class Recorder {
     await this.add(this.nextSequence, file, this.listedByProcess ? 0 : (this.clock ?? this.spawnedAt), duration, sizeBytes);
   }
 
-  private onExit(process: FfmpegProcess, info: ExitInfo): void {
+  private onExit(process: SupervisedProcess, info: ExitInfo): void {
     if (this.process !== process || info.requested || this.stopping) return;
     this.process = null;
     this.cutting = this.cutting.then(() => this.keepPartialSegment());
@@ -320,18 +323,5 @@ export class Recorder {
       if (throwOnError) throw error;
       return false;
     }
-  }
-}
-
-const execFileAsync = promisify(execFile);
-
-/** A media file's duration in seconds (ffprobe), or null when it does not play. */
-async function probeDuration(ffprobePath: string, path: string): Promise<number | null> {
-  try {
-    const { stdout } = await execFileAsync(ffprobePath, ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', path], { timeout: 10_000 });
-    const duration = Number(stdout.trim());
-    return Number.isFinite(duration) && duration > 0 ? duration : null;
-  } catch {
-    return null;
   }
 }

@@ -82,6 +82,14 @@ export async function probeSource(ffprobePath: string, url: string, timeoutSecon
   };
 }
 
+/** A media file's duration in seconds (ffprobe), or null when it does not play. */
+export async function probeDuration(ffprobePath: string, path: string): Promise<number | null> {
+  const { error, stdout } = await run(ffprobePath, ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', path], 10_000);
+  if (error) return null;
+  const duration = Number(stdout.trim());
+  return Number.isFinite(duration) && duration > 0 ? duration : null;
+}
+
 function run(file: string, args: string[], timeoutMs: number): Promise<{ error: ExecFileException | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(file, args, { timeout: timeoutMs, killSignal: 'SIGKILL' }, (error, stdout, stderr) => resolve({ error, stdout, stderr }));
