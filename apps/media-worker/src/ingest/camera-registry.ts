@@ -5,6 +5,7 @@ import { CameraKeys, type CameraMetadata, type CameraRegistryEntry } from '@lib-
 import { REDIS } from '@lib-stream/nest-kit';
 
 import { audioCodecName, videoCodecName } from './camera-codecs';
+import type { PublisherMetadata } from './nms-adapter';
 
 const RELEASE_OWNER = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 // Renews the holder's claim; an absent key (Redis lost it: a flush or a restart without persistence)
@@ -54,17 +55,8 @@ export class CameraRegistry {
   }
 }
 
-/** node-media-server copies onMetaData onto the publisher session as sent (codec ids included). */
-export function metadataFromSession(session: {
-  videoCodec: unknown;
-  videoWidth: number;
-  videoHeight: number;
-  videoFramerate: number;
-  videoDatarate: number;
-  audioCodec: unknown;
-  audioSamplerate: number;
-  audioChannels: number;
-}): CameraMetadata {
+/** The registry's metadata from what the publisher's onMetaData said (codec ids named, nonsense dropped). */
+export function metadataFromPublisher(session: PublisherMetadata): CameraMetadata {
   const positive = (value: number) => (Number.isFinite(value) && value > 0 ? Math.round(value * 100) / 100 : null);
   return {
     videoCodec: videoCodecName(session.videoCodec),

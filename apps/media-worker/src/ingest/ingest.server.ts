@@ -6,9 +6,9 @@ import { ConsumedTopic, type CameraRegistryEntry, type CameraStreamEndedEvent } 
 import { CameraIngestSettings, CipherProvider, EventBus, SERVICE_IDENTITY, type ServiceIdentity, eventHeader } from '@lib-stream/nest-kit';
 import { hashStreamKey } from '@lib-stream/stream-key';
 
-import { CameraRegistry, metadataFromSession } from './camera-registry';
+import { CameraRegistry, metadataFromPublisher } from './camera-registry';
 import { IngestAllowList } from './ingest-allow-list';
-import { NmsAdapter, type NmsSession } from './nms-adapter';
+import { NmsAdapter, type RtmpSession } from './nms-adapter';
 import { PROGRAM_APP, ProgramBus } from './program-bus';
 
 const HEARTBEAT_MS = 1000;
@@ -23,7 +23,7 @@ type EndReason = NonNullable<CameraStreamEndedEvent['reason']>;
 interface Publisher {
   cameraId: string;
   keyHash: string;
-  session: NmsSession;
+  session: RtmpSession;
   ownerToken: string;
   /** Read credential of this session (`/cam/<cameraId>?read=<token>`); never the camera key. */
   readToken: string;
@@ -97,26 +97,26 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
     return [...this.publishers.values()].filter((p) => p.claimed && !p.stalled).map((p) => p.cameraId);
   }
 
-  private onPrePublish(session: NmsSession): void {
+  private onPrePublish(session: RtmpSession): void {
     const refuse = (reason: string) => {
       this.logger.warn({ msg: 'publish refused', reason, session: session.id, ip: session.ip });
-      NmsAdapter.refuse(session);
+      session.refuse();
     };
-    if (session.streamApp === PROGRAM_APP) return this.onProgramPublish(session, refuse);
+    if (session.app === PROGRAM_APP) return this.onProgramPublish(session, refuse);
     // A refused publisher would otherwise keep its path (the key, for `/live`) in NMS for its 30 s grace.
-    if (session.streamPath) this.nms.setPublishGrace(session.streamPath, 0);
-    if (session.streamApp !== 'live') return refuse('unknown application');
-    const keyHash = hashStreamKey(session.streamName);
+    if (session.path) this.nms.setPublishGrace(session.path, 0);
+    if (session.app !== 'live') return refuse('unknown application');
+    const keyHash = hashStreamKey(session.name);
     const cameraId = this.allowList.cameraFor(keyHash);
     if (!cameraId) return refuse('unknown or revoked stream key');
     const current = this.publishers.get(cameraId);
-    if (current && !current.session.socket.destroyed) {
+    if (current && !current.session.closed) {
       if (!current.stalled) return refuse('camera already has a publisher');
       // The camera reconnected while its old connection hangs frozen: the new one takes over.
       this.logger.log({ msg: 'frozen publisher replaced by a reconnect', cameraId });
       current.replaced = true;
       this.stopGrace(current);
-      NmsAdapter.refuse(current.session);
+      current.session.refuse();
     }
 
     const publisher: Publisher = {
@@ -135,9 +135,9 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
     };
     this.publishers.set(cameraId, publisher);
     // Hold the socket until the cross-worker claim is settled: no media is read meanwhile.
-    session.socket.pause();
-    session.socket.on('data', () => this.onData(publisher));
-    session.socket.once('close', () => void this.onPublisherClosed(publisher));
+    session.pause();
+    session.onData(() => this.onData(publisher));
+    session.onceClosed(() => void this.onPublisherClosed(publisher));
     // Off the key's path before NMS records the publisher: `/live/<key>` is never playable.
     try {
       this.nms.movePublisher(session, CAMERA_READ_APP, cameraId);
@@ -146,10 +146,10 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
       return refuse((error as Error).message);
     }
     // We run our own grace in the registry; NMS's 30 s publish grace would delay donePublish.
-    this.nms.setPublishGrace(session.streamPath, 0);
+    this.nms.setPublishGrace(session.path, 0);
     void this.claim(publisher).catch((error: unknown) => {
       this.logger.error({ msg: 'could not register publisher', cameraId, reason: (error as Error).message });
-      NmsAdapter.refuse(session);
+      session.refuse();
     });
   }
 
@@ -157,27 +157,27 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
    * A broadcast's source ffmpeg publishing to its program bus: local only, one at a time. NMS's 30 s
    * publish grace stays on here, so the next source continues the timestamps the pushers follow.
    */
-  private onProgramPublish(session: NmsSession, refuse: (reason: string) => void): void {
-    if (!ProgramBus.isLoopback(session.ip) || !this.programBus.isOpen(session.streamName)) return refuse('unknown program path');
-    if (this.nms.otherLivePublisher(session.streamPath, session)) return refuse('program path already has a source');
+  private onProgramPublish(session: RtmpSession, refuse: (reason: string) => void): void {
+    if (!ProgramBus.isLoopback(session.ip) || !this.programBus.isOpen(session.name)) return refuse('unknown program path');
+    if (this.nms.otherLivePublisher(session.path, session)) return refuse('program path already has a source');
   }
 
   /**
    * The ingest is publish-only: a camera is read at `/cam/<cameraId>?read=<token>` with its live
    * session's token, program paths only by this machine's pushers, nothing else at all.
    */
-  private onPrePlay(session: NmsSession): void {
+  private onPrePlay(session: RtmpSession): void {
     const refuse = (reason: string) => {
       this.logger.warn({ msg: 'play refused', reason, session: session.id, ip: session.ip });
-      NmsAdapter.refuse(session);
+      session.refuse();
     };
-    if (session.streamApp === PROGRAM_APP) {
-      if (!ProgramBus.isLoopback(session.ip) || !this.programBus.isOpen(session.streamName)) refuse('unknown program path');
+    if (session.app === PROGRAM_APP) {
+      if (!ProgramBus.isLoopback(session.ip) || !this.programBus.isOpen(session.name)) refuse('unknown program path');
       return;
     }
-    if (session.streamApp !== CAMERA_READ_APP) return refuse('the ingest is publish-only');
-    const publisher = this.publishers.get(session.streamName);
-    const token = session.streamQuery?.read;
+    if (session.app !== CAMERA_READ_APP) return refuse('the ingest is publish-only');
+    const publisher = this.publishers.get(session.name);
+    const token = session.query?.read;
     if (!publisher?.claimed || typeof token !== 'string' || !sameToken(token, publisher.readToken)) refuse('no live camera for this read credential');
   }
 
@@ -190,18 +190,18 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
     const { cameraId, session } = publisher;
     if (!(await this.registry.claimOwner(cameraId, publisher.ownerToken, OWNER_TTL_MS))) {
       this.logger.warn({ msg: 'publish refused', reason: 'camera already has a publisher on another worker', cameraId, session: session.id });
-      NmsAdapter.refuse(session);
+      session.refuse();
       return;
     }
-    if (session.socket.destroyed) {
+    if (session.closed) {
       await this.registry.releaseOwner(cameraId, publisher.ownerToken);
       return;
     }
     publisher.claimed = true;
     publisher.lastDataAt = Date.now();
-    session.socket.resume();
+    session.resume();
     await this.waitForMetadata(session);
-    if (session.socket.destroyed) return;
+    if (session.closed) return;
 
     const previous = await this.registry.get(cameraId);
     const reconnected = previous?.state === 'reconnecting';
@@ -213,7 +213,7 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
       liveSince: reconnected && previous ? previous.liveSince : now,
       lastSeenAt: now,
       workerId: this.identity.instanceId,
-      metadata: metadataFromSession(session),
+      metadata: metadataFromPublisher(session.metadata()),
       rtmpUrlEnc: this.urlCipher.encrypt(this.readUrl(publisher)),
       sessionId: session.id,
     };
@@ -235,7 +235,7 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
     const { cameraId, session } = publisher;
     if (this.publishers.get(cameraId) === publisher) this.publishers.delete(cameraId);
     // A replaced publisher's path already belongs to its successor and its readers.
-    if (!publisher.replaced) this.nms.closeSubscribers(session.streamPath);
+    if (!publisher.replaced) this.nms.closeSubscribers(session.path);
     if (!publisher.claimed) return;
     await this.registry.releaseOwner(cameraId, publisher.ownerToken);
     if (publisher.replaced || publisher.ended) return;
@@ -258,9 +258,9 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
     const timer = setTimeout(() => {
       this.graceTimers.delete(timer);
       publisher.graceTimer = null;
-      if (!session.socket.destroyed) {
+      if (!session.closed) {
         publisher.endReason = reason;
-        NmsAdapter.refuse(session);
+        session.refuse();
       }
       void this.end(publisher, reason);
     }, graceMs);
@@ -294,7 +294,7 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
       if (!(await this.registry.renewOwner(cameraId, publisher.ownerToken, OWNER_TTL_MS))) {
         this.logger.warn({ msg: 'camera reconnected elsewhere while frozen, cutting the resumed publisher', cameraId });
         publisher.replaced = true;
-        NmsAdapter.refuse(publisher.session);
+        publisher.session.refuse();
         return;
       }
       if (publisher.entry) await this.registry.put({ ...publisher.entry, lastSeenAt: new Date().toISOString() }, REGISTRY_TTL_MS);
@@ -322,7 +322,7 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
   private async beat(): Promise<void> {
     const stallMs = this.settings.stallMs;
     for (const publisher of this.publishers.values()) {
-      if (!publisher.claimed || publisher.stalled || publisher.session.socket.destroyed) continue;
+      if (!publisher.claimed || publisher.stalled || publisher.session.closed) continue;
       if (Date.now() - publisher.lastDataAt > stallMs) {
         await this.onStalled(publisher, stallMs);
         continue;
@@ -331,7 +331,7 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
         const owned = await this.registry.renewOwner(publisher.cameraId, publisher.ownerToken, OWNER_TTL_MS);
         if (!owned) {
           this.logger.warn({ msg: 'lost camera ownership, cutting publisher', cameraId: publisher.cameraId });
-          NmsAdapter.refuse(publisher.session);
+          publisher.session.refuse();
           continue;
         }
         if (!(await this.registry.touch(publisher.cameraId, REGISTRY_TTL_MS)) && publisher.entry) {
@@ -353,7 +353,7 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
     const { cameraId } = publisher;
     this.logger.warn({ msg: 'publisher sent nothing, treating it as disconnected', cameraId, stallMs });
     publisher.stalled = true;
-    this.nms.closeSubscribers(publisher.session.streamPath);
+    this.nms.closeSubscribers(publisher.session.path);
     try {
       await this.registry.releaseOwner(cameraId, publisher.ownerToken);
     } catch (error) {
@@ -368,13 +368,13 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
       this.logger.log({ msg: 'stream key revoked, cutting publisher', cameraId: publisher.cameraId });
       publisher.endReason = 'key_revoked';
       this.stopGrace(publisher);
-      NmsAdapter.refuse(publisher.session);
+      publisher.session.refuse();
     }
   }
 
-  private async waitForMetadata(session: NmsSession): Promise<void> {
+  private async waitForMetadata(session: RtmpSession): Promise<void> {
     const deadline = Date.now() + METADATA_WAIT_MS;
-    while (!session.videoWidth && !session.audioCodec && Date.now() < deadline && !session.socket.destroyed) {
+    while (!session.hasMetadata() && Date.now() < deadline && !session.closed) {
       await new Promise((resolveWait) => setTimeout(resolveWait, 25));
     }
   }

@@ -8,12 +8,114 @@ import { rateSampler } from 'node-media-server/src/core/rate_sampler.js';
 
 import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
 
-export type { NmsSession } from 'node-media-server';
+/**
+ * What a publisher's onMetaData said, as node-media-server 4.4.3 copies it onto its session: codec
+ * ids as the client sent them (number or FourCC text), 0 or undefined for what it did not send.
+ */
+export interface PublisherMetadata {
+  videoCodec: unknown;
+  videoWidth: number;
+  videoHeight: number;
+  videoFramerate: number;
+  videoDatarate: number;
+  audioCodec: unknown;
+  audioSamplerate: number;
+  audioChannels: number;
+}
+
+/**
+ * One RTMP connection (a publisher or a reader) as the ingest sees it: node-media-server's session
+ * object, its socket and the fields it copies from the client, stay behind this.
+ */
+export class RtmpSession {
+  constructor(private readonly session: NmsSession) {}
+
+  get id(): string {
+    return this.session.id;
+  }
+  /** The peer as `address:port`. */
+  get ip(): string {
+    return this.session.ip;
+  }
+  get app(): string {
+    return this.session.streamApp;
+  }
+  get name(): string {
+    return this.session.streamName;
+  }
+  /** `/<app>/<name>` (empty before NMS parsed it). */
+  get path(): string {
+    return this.session.streamPath;
+  }
+  /** The connect URL's query string, parsed. */
+  get query(): Record<string, string | string[] | undefined> | undefined {
+    return this.session.streamQuery;
+  }
+  /** The connection is gone (closed by the peer or refused). */
+  get closed(): boolean {
+    return this.session.socket.destroyed;
+  }
+
+  /** Stops reading from the connection: nothing it sends is taken in until `resume()`. */
+  pause(): void {
+    this.session.socket.pause();
+  }
+  resume(): void {
+    this.session.socket.resume();
+  }
+  /** Called for every chunk received (media or not). */
+  onData(listener: () => void): void {
+    this.session.socket.on('data', listener);
+  }
+  /** Called once, when the connection has closed. */
+  onceClosed(listener: () => void): void {
+    this.session.socket.once('close', listener);
+  }
+
+  /**
+   * Refuses or cuts the connection: `socket.destroy()`, because NMS's `close()` is a half-close that
+   * lets a refused publisher's media through (media.md §2).
+   */
+  refuse(): void {
+    this.session.socket.destroy();
+  }
+
+  /** What the publisher's onMetaData said so far (all empty before it sent any). */
+  metadata(): PublisherMetadata {
+    const { videoCodec, videoWidth, videoHeight, videoFramerate, videoDatarate, audioCodec, audioSamplerate, audioChannels } = this.session;
+    return { videoCodec, videoWidth, videoHeight, videoFramerate, videoDatarate, audioCodec, audioSamplerate, audioChannels };
+  }
+
+  /** The publisher has sent onMetaData with a picture size or an audio codec. */
+  hasMetadata(): boolean {
+    return !!this.session.videoWidth || !!this.session.audioCodec;
+  }
+}
+
+// Each NMS session has one RtmpSession (so the ingest can compare them), and only this file can go back.
+const wrappers = new WeakMap<NmsSession, RtmpSession>();
+const nmsSessions = new WeakMap<RtmpSession, NmsSession>();
+
+function wrap(session: NmsSession): RtmpSession {
+  let wrapper = wrappers.get(session);
+  if (!wrapper) {
+    wrapper = new RtmpSession(session);
+    wrappers.set(session, wrapper);
+    nmsSessions.set(wrapper, session);
+  }
+  return wrapper;
+}
+
+function nmsSession(session: RtmpSession): NmsSession {
+  const found = nmsSessions.get(session);
+  if (!found) throw new Error('not a node-media-server session of this adapter');
+  return found;
+}
 
 /**
  * The one place that touches node-media-server 4.4.3 and its internals (no public API covers
- * rejecting, re-keying paths or closing readers; media.md §2, §4). One NMS per process: its state is
- * the global Context.
+ * rejecting, re-keying paths or closing readers; media.md §2, §4): the server, its global Context
+ * (one NMS per process), its logger, and its session objects (behind RtmpSession).
  *
  * Only the RTMP listener runs. `nms.run()` would also open NMS's JSON store under `store.path`
  * (stream_history.json records every publish with its stream name, i.e. the camera key, refused
@@ -26,12 +128,12 @@ export class NmsAdapter {
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  start(hooks: { prePublish(session: NmsSession): void; prePlay(session: NmsSession): void }): void {
+  start(hooks: { prePublish(session: RtmpSession): void; prePlay(session: RtmpSession): void }): void {
     routeNmsLogs();
     this.removeOldStore();
     this.nms = new NodeMediaServer({ bind: '0.0.0.0', rtmp: { port: this.config.STREAM_RTMP_INGEST_PORT }, http: {}, webadmin: { enable: false } });
-    this.nms.on('prePublish', hooks.prePublish);
-    this.nms.on('prePlay', hooks.prePlay);
+    this.nms.on('prePublish', (session) => hooks.prePublish(wrap(session)));
+    this.nms.on('prePlay', (session) => hooks.prePlay(wrap(session)));
     this.nms.rtmpServer.run();
   }
 
@@ -51,14 +153,6 @@ export class NmsAdapter {
     this.nms = null;
   }
 
-  /**
-   * Refuses a session: `socket.destroy()`, because NMS's `close()` is a half-close that lets the
-   * refused publisher's media through (media.md §2).
-   */
-  static refuse(session: NmsSession): void {
-    session.socket.destroy();
-  }
-
   /** NMS's 30 s publish grace delays donePublish; 0 where we run our own grace. */
   setPublishGrace(streamPath: string, ms: number): void {
     const broadcast = Context.broadcasts.get(streamPath);
@@ -66,9 +160,9 @@ export class NmsAdapter {
   }
 
   /** A live (not destroyed) publisher on the path other than `except`. */
-  otherLivePublisher(streamPath: string, except: NmsSession): boolean {
+  otherLivePublisher(streamPath: string, except: RtmpSession): boolean {
     const publisher = Context.broadcasts.get(streamPath)?.publisher;
-    return !!publisher && publisher !== except && !publisher.socket.destroyed;
+    return !!publisher && publisher !== nmsSession(except) && !publisher.socket.destroyed;
   }
 
   hasLivePublisher(streamPath: string): boolean {
@@ -103,7 +197,8 @@ export class NmsAdapter {
    * nothing NMS keeps or prints afterwards holds it. A stale broadcast left at the target path by an
    * earlier session is replaced; its readers are cut.
    */
-  movePublisher(session: NmsSession, app: string, name: string): void {
+  movePublisher(rtmpSession: RtmpSession, app: string, name: string): void {
+    const session = nmsSession(rtmpSession);
     const target = `/${app}/${name}`;
     const broadcast = Context.broadcasts.get(session.streamPath);
     if (!broadcast) throw new Error('publisher has no broadcast to move');

@@ -1,4 +1,4 @@
-// node-media-server 4.4.3 ships no typings; only what nms-adapter.ts uses is declared.
+// node-media-server 4.4.3 ships no typings; only what nms-adapter.ts (the one file using it in production) and the specs' throwaway servers use is declared.
 declare module 'node-media-server' {
   import type { Socket } from 'node:net';
 
