@@ -20,5 +20,6 @@ export * from './redis/redis-options';
 export * from './redis/redis.providers';
 export * from './stream-kit.module';
 export * from './redis/scan-keys';
+export * from './async/deadline';
 export * from './redis/bull-options';
 export * from './events/redis-transport';

@@ -1,4 +1,4 @@
-import { ServiceUnavailableError } from '@lib-stream/nest-kit';
+import { ServiceUnavailableError, withDeadline } from '@lib-stream/nest-kit';
 
 /** How long live status waits for one Redis call (as long as readiness does) before answering 503. */
 export const LIVE_REDIS_TIMEOUT_MS = 2_000;
@@ -11,9 +11,6 @@ export const LIVE_REDIS_TIMEOUT_MS = 2_000;
  * Errors of `work` become ServiceUnavailableError('Redis') too.
  */
 export function withRedisDeadline<T>(work: Promise<T>, timeoutMs = LIVE_REDIS_TIMEOUT_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ServiceUnavailableError('Redis')), timeoutMs);
-  });
-  return Promise.race([work.catch((error: unknown) => Promise.reject(new ServiceUnavailableError('Redis', { cause: error }))), timeout]).finally(() => clearTimeout(timer));
+  const failed = work.catch((error: unknown) => Promise.reject(new ServiceUnavailableError('Redis', { cause: error })));
+  return withDeadline(failed, timeoutMs, () => new ServiceUnavailableError('Redis'));
 }

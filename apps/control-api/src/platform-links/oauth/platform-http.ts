@@ -1,3 +1,5 @@
+import { withDeadline } from '@lib-stream/nest-kit';
+
 import { AccessTokenRejectedError, PlatformUnavailableError } from './oauth.types';
 
 /**
@@ -21,12 +23,9 @@ export function formBody(fields: Record<string, string>): { body: string; header
   return { body: new URLSearchParams(fields).toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded' } };
 }
 
+/** `work`, or a PlatformUnavailableError('<what> timed out') after `timeoutMs` (its late outcome is ignored). */
 export function withTimeout<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new PlatformUnavailableError(`${what} timed out`)), timeoutMs);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  return withDeadline(work, timeoutMs, () => new PlatformUnavailableError(`${what} timed out`));
 }
 
 /** Longest platform message kept (it reaches a log line and an API message). */
