@@ -16,6 +16,7 @@ export * from './logging/json-logger';
 export * from './metrics/metrics.service';
 export * from './redis/lua-script';
 export * from './redis/redis-lock';
+export * from './redis/lease-keeper';
 export * from './redis/redis-options';
 export * from './redis/redis.providers';
 export * from './stream-kit.module';

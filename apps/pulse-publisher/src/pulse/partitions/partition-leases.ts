@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 
 import { LockKeys, SessionKeys } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, PulseSettings, SERVICE_IDENTITY, type ServiceIdentity, failFastOnceReady, resilientRedisOptions } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, LeaseKeeper, PulseSettings, SERVICE_IDENTITY, type ServiceIdentity, failFastOnceReady, resilientRedisOptions } from '@lib-stream/nest-kit';
 
 import { PulseMetrics } from '../pulse-metrics';
 
@@ -78,8 +78,8 @@ export interface LeaseHooks {
  * This replica's leases on partitions of the active sessions (SET NX PX per partition, one token per
  * process), balanced through a registry of live replicas so each aims for ceil(partitions / replicas).
  *
- * Renewal cannot stall behind pulse work: it has its own connection and timer (every third of a lease, at
- * most 2 s), and a step that hangs is abandoned after that period. A lease counts as held locally only until one lease
+ * Renewal cannot stall behind pulse work: it has its own connection and timer (a LeaseKeeper, every third
+ * of a lease, at most 2 s, after each step), and a step that hangs is abandoned after that period. A lease counts as held locally only until one lease
  * after the step that last confirmed it was sent, so a replica cut off from Redis stops on its own; the
  * drain script checks the token in Redis too (fencing), so a replica paused past its lease publishes nothing.
  */
@@ -90,10 +90,10 @@ export class PartitionLeases {
   readonly leaseMs: number;
   readonly partitionCount: number;
   private redis: Redis | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private stepping: Promise<void> = Promise.resolve();
+  private readonly keeper: LeaseKeeper;
   private owned = new Set<number>();
-  private validUntil = 0;
+  /** Partitions the step in flight took, handed to `adopted` once the keeper counts them held. */
+  private gained: number[] = [];
   private hooks: LeaseHooks = { mayShed: () => true, adopted: () => undefined };
   private waitingLogged = false;
 
@@ -105,6 +105,19 @@ export class PartitionLeases {
   ) {
     this.leaseMs = pulseLeaseMs(pulse);
     this.partitionCount = pulse.partitions;
+    this.keeper = new LeaseKeeper({
+      leaseMs: this.leaseMs,
+      renewEveryMs: this.renewEveryMs,
+      cadence: 'after-each',
+      renew: () => this.step(),
+      onRenewed: () => {
+        const gained = this.gained;
+        this.gained = [];
+        if (gained.length) this.hooks.adopted(gained);
+      },
+      // The leases stay valid locally until a lease after the last confirmed step, then nothing is published.
+      onError: (error) => this.logger.warn({ msg: 'partition lease renewal failed', reason: error.message }),
+    });
   }
 
   /**
@@ -122,11 +135,11 @@ export class PartitionLeases {
 
   /** Partitions held now, ascending (none once the last confirmation is a lease old). */
   held(): number[] {
-    return Date.now() < this.validUntil ? [...this.owned].sort((a, b) => a - b) : [];
+    return this.keeper.held() ? [...this.owned].sort((a, b) => a - b) : [];
   }
 
   isHeld(partition: number): boolean {
-    return Date.now() < this.validUntil && this.owned.has(partition);
+    return this.keeper.held() && this.owned.has(partition);
   }
 
   start(hooks: LeaseHooks): void {
@@ -134,7 +147,7 @@ export class PartitionLeases {
     this.redis ??= failFastOnceReady(
       new Redis({ ...resilientRedisOptions(this.config), connectionName: `pulse-leases:${this.identity.instanceId}`, maxRetriesPerRequest: 1, commandTimeout: this.renewEveryMs }),
     );
-    this.loop();
+    this.keeper.start();
   }
 
   /**
@@ -142,13 +155,10 @@ export class PartitionLeases {
    * waiting for the leases to run out; without it, behaves as a crashed replica (the leases expire).
    */
   async stop({ release }: { release: boolean }): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
     const redis = this.redis;
     this.redis = null;
-    await this.stepping;
+    await this.keeper.stop();
     this.owned.clear();
-    this.validUntil = 0;
     this.metrics.partitionsHeld.set(0);
     if (!redis) return;
     if (release && redis.status === 'ready') {
@@ -158,55 +168,40 @@ export class PartitionLeases {
     else redis.disconnect();
   }
 
-  private loop(): void {
-    if (!this.redis) return;
-    const step = this.step();
-    this.stepping = step;
-    void step.finally(() => {
-      if (this.redis) this.timer = setTimeout(() => this.loop(), this.renewEveryMs);
-    });
-  }
-
-  private async step(): Promise<void> {
+  /** One balancing step: true when Redis confirmed what this replica holds, false when it stands down. */
+  private async step(): Promise<boolean> {
     const redis = this.redis;
-    if (!redis) return;
-    const sentAt = Date.now();
+    if (!redis) return false;
     // Where this replica starts looking for free partitions: spread, so newcomers rarely pick the same ones.
     const start = parseInt(this.token.slice(0, 8), 16) % this.partitionCount;
-    try {
-      const result = (await redis.eval(
-        BALANCE,
-        3 + this.partitionCount,
-        SessionKeys.pulseReplicas(),
-        SessionKeys.pulsePartitionCount(),
-        LockKeys.sentimentPublisher(),
-        ...this.leaseKeys(),
-        this.identity.instanceId,
-        this.token,
-        String(this.leaseMs),
-        this.hooks.mayShed() ? '1' : '0',
-        String(start),
-      )) as number[];
-      if (result[0] < 0) {
-        // Stand down (held leases run out) and say why once.
-        if (!this.waitingLogged && result[0] === -2) this.logger.warn({ msg: 'a single-leader pulse publisher of an older version is running; publishing nothing until it stops' });
-        if (!this.waitingLogged && result[0] === -1) this.logger.error({ msg: 'live replicas use another partition count; publishing nothing until they are gone', partitions: this.partitionCount, agreed: result[1] });
-        this.waitingLogged = true;
-        this.owned.clear();
-        this.metrics.partitionsHeld.set(0);
-        return;
-      }
-      this.waitingLogged = false;
-      const [, , ...held] = result;
-      const before = this.owned;
-      this.owned = new Set(held);
-      this.validUntil = sentAt + this.leaseMs;
-      this.metrics.partitionsHeld.set(held.length);
-      const gained = held.filter((p) => !before.has(p));
-      if (gained.length) this.hooks.adopted(gained);
-    } catch (error) {
-      // The leases stay valid locally until a lease after the last confirmed step, then nothing is published.
-      this.logger.warn({ msg: 'partition lease renewal failed', reason: (error as Error).message });
+    const result = (await redis.eval(
+      BALANCE,
+      3 + this.partitionCount,
+      SessionKeys.pulseReplicas(),
+      SessionKeys.pulsePartitionCount(),
+      LockKeys.sentimentPublisher(),
+      ...this.leaseKeys(),
+      this.identity.instanceId,
+      this.token,
+      String(this.leaseMs),
+      this.hooks.mayShed() ? '1' : '0',
+      String(start),
+    )) as number[];
+    if (result[0] < 0) {
+      // Stand down (held leases run out) and say why once.
+      if (!this.waitingLogged && result[0] === -2) this.logger.warn({ msg: 'a single-leader pulse publisher of an older version is running; publishing nothing until it stops' });
+      if (!this.waitingLogged && result[0] === -1) this.logger.error({ msg: 'live replicas use another partition count; publishing nothing until they are gone', partitions: this.partitionCount, agreed: result[1] });
+      this.waitingLogged = true;
+      this.owned.clear();
+      this.metrics.partitionsHeld.set(0);
+      return false;
     }
+    this.waitingLogged = false;
+    const [, , ...held] = result;
+    const before = this.owned;
+    this.owned = new Set(held);
+    this.metrics.partitionsHeld.set(held.length);
+    this.gained = held.filter((p) => !before.has(p));
+    return true;
   }
 }
