@@ -28,7 +28,7 @@ import {
   toBroadcastStatusView,
   type VideoSourceType,
 } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, CipherProvider, EventBus, HealthRegistry, REDIS, SERVICE_IDENTITY, type ServiceIdentity, bullQueueOptions, duplicateRedis, eventHeader } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, CipherProvider, EventBus, HealthRegistry, LeaseKeeper, REDIS, SERVICE_IDENTITY, type ServiceIdentity, bullQueueOptions, duplicateRedis, eventHeader } from '@lib-stream/nest-kit';
 
 import { CameraRegistry } from '../ingest/camera-registry';
 import { asCameraSource } from '../ingest/camera-source';
@@ -76,8 +76,13 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   private validations: Bull.Queue<BroadcastValidationJob> | null = null;
   private subscriber: Redis | null = null;
   private ticker: NodeJS.Timeout | null = null;
-  private leaseTimer: NodeJS.Timeout | null = null;
-  private renewing = false;
+  /** Renews every owned broadcast's lease (their validity is `leaseUntil`, per broadcast) and the worker heartbeat. */
+  private readonly leases = new LeaseKeeper({
+    leaseMs: 0,
+    renewEveryMs: TICK_MS,
+    renew: () => this.renewLeases(),
+    onError: (error) => this.logger.warn({ msg: 'lease renewal failed', reason: error.message }),
+  });
   private ticking = false;
   private intakePaused = false;
   private draining = false;
@@ -164,7 +169,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     this.redis.on('close', this.onRedisClose);
     this.redis.on('ready', this.onRedisReady);
     this.redis.on('error', this.onRedisError);
-    this.leaseTimer = setInterval(() => void this.renewLeases(), TICK_MS);
+    this.leases.start({ firstInMs: TICK_MS });
     this.ticker = setInterval(() => void this.tick(), TICK_MS);
     this.watchTimer = setInterval(() => void this.watch(), WATCH_MS);
     this.retention.start();
@@ -183,7 +188,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     this.draining = true;
     this.retention.stop();
     if (this.ticker) clearInterval(this.ticker);
-    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    await this.leases.stop();
     if (this.watchTimer) clearInterval(this.watchTimer);
     if (this.fenceTimer) clearTimeout(this.fenceTimer);
     this.redis.off('close', this.onRedisClose);
@@ -363,17 +368,10 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
    * Lease renewal runs on its own, never behind a slow start or switch: a lease that lapsed while this
    * worker was busy would let a second worker put the same broadcast on air.
    */
-  private async renewLeases(): Promise<void> {
-    if (this.renewing) return;
-    this.renewing = true;
-    try {
-      await this.beat();
-      await Promise.all([...this.runners.values()].map((runner) => this.renewLease(runner)));
-    } catch (error) {
-      this.logger.warn({ msg: 'lease renewal failed', reason: (error as Error).message });
-    } finally {
-      this.renewing = false;
-    }
+  private async renewLeases(): Promise<boolean> {
+    await this.beat();
+    await Promise.all([...this.runners.values()].map((runner) => this.renewLease(runner)));
+    return true;
   }
 
   private async renewLease(runner: BroadcastRunner): Promise<void> {
@@ -434,7 +432,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     // Who was seen connected before counts no more: the server may have restarted or failed over.
     this.ownersSeen.clear();
     this.goneSince.clear();
-    if ([...this.runners.values()].some((runner) => runner.isFenced)) void this.renewLeases();
+    if ([...this.runners.values()].some((runner) => runner.isFenced)) void this.leases.renewNow();
   }
 
   /** Every WATCH_MS: fences leases about to lapse, and takes over broadcasts whose owner is gone. */

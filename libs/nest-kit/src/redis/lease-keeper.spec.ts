@@ -51,6 +51,14 @@ describe('LeaseKeeper', () => {
     expect(renewals.calls.map((c) => c.at)).toEqual([1_000_000, 1_001_000]);
   });
 
+  it('can wait before its first round', async () => {
+    keep().start({ firstInMs: 1000 });
+    await jest.advanceTimersByTimeAsync(999);
+    expect(renewals.calls).toHaveLength(0);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(renewals.calls.map((c) => c.at)).toEqual([1_001_000]);
+  });
+
   it('never overlaps rounds: a round past its slot is followed at once, without a burst', async () => {
     keep().start();
     await jest.advanceTimersByTimeAsync(2500);

@@ -51,11 +51,21 @@ export class LeaseKeeper {
     return now < this.until;
   }
 
-  /** The first round runs at once, then on the cadence until `stop()`. Calling it again while running does nothing. */
-  start(): void {
+  /**
+   * The first round runs at once (or after `firstInMs`), then on the cadence until `stop()`. Calling it
+   * again while running does nothing.
+   */
+  start({ firstInMs = 0 }: { firstInMs?: number } = {}): void {
     if (this.running) return;
     this.running = true;
-    void this.renewNow();
+    if (firstInMs <= 0) {
+      void this.renewNow();
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.renewNow();
+    }, firstInMs);
   }
 
   /** Runs a round now (or waits for the one in flight); resolves when it has ended, never rejects. */
