@@ -3,7 +3,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { hostname } from 'node:os';
 
 import { ConsumedTopic, type CameraRegistryEntry, type CameraStreamEndedEvent } from '@lib-stream/contracts';
-import { CameraIngestSettings, CipherProvider, EventBus, SERVICE_IDENTITY, type ServiceIdentity, eventHeader } from '@lib-stream/nest-kit';
+import { CameraIngestSettings, CipherProvider, EventBus, LeaseKeeper, SERVICE_IDENTITY, type ServiceIdentity, eventHeader } from '@lib-stream/nest-kit';
 import { hashStreamKey } from '@lib-stream/stream-key';
 
 import { CameraRegistry, metadataFromPublisher } from './camera-registry';
@@ -56,7 +56,15 @@ interface Publisher {
 export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Ingest');
   private readonly publishers = new Map<string, Publisher>();
-  private heartbeat: NodeJS.Timeout | null = null;
+  /** Every second: renews each live camera's owner lease and registry entry, and notices frozen publishers. */
+  private readonly heartbeat = new LeaseKeeper({
+    leaseMs: 0,
+    renewEveryMs: HEARTBEAT_MS,
+    renew: async () => {
+      await this.beat();
+      return true;
+    },
+  });
   /** Every running grace, including those of publishers already gone from the map. */
   private readonly graceTimers = new Set<NodeJS.Timeout>();
 
@@ -78,12 +86,12 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
       this.logger.warn({ msg: 'STREAM_TOKEN_ENCRYPTION_KEY unusable: live cameras are registered without a readable URL, so broadcasts cannot use them' });
     }
     this.nms.start({ prePublish: (session) => this.onPrePublish(session), prePlay: (session) => this.onPrePlay(session) });
-    this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);
+    this.heartbeat.start({ firstInMs: HEARTBEAT_MS });
     this.logger.log({ msg: 'RTMP ingest listening', port: this.settings.rtmpPort });
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    await this.heartbeat.stop();
     for (const timer of this.graceTimers) clearTimeout(timer);
     const live = [...this.publishers.values()];
     for (const publisher of live) publisher.ended = true;
