@@ -269,7 +269,14 @@ describe('Recorder against scripted ffmpeg processes', () => {
         },
       );
       const starting = runner.start();
-      await until(() => processes.labelled('source ').length === 1, 'source spawned');
+      // The recorder has its folder and manifest before the source goes on air (it takes the source's
+      // first packets, not a moment of its own start-up).
+      const manifestWritten = () => {
+        const recordingId = runner.recording()?.recordingId;
+        return !!recordingId && existsSync(join(dir, BROADCAST, recordingId, 'manifest.json'));
+      };
+      await until(() => processes.labelled('source ').length === 1 && manifestWritten(), 'source spawned, recording started');
+      await new Promise((resolve) => setImmediate(resolve));
       processes.last('source ').progress({ frame: 1 });
       await jest.advanceTimersByTimeAsync(25);
       await starting;
