@@ -1,101 +1,51 @@
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import Redis from 'ioredis';
 
 import {
   adminApi,
+  broadcastTestEnv,
   type FfmpegPublisher,
+  type ReceivedEvent,
   type RtmpPlatform,
-  type RunningApp,
-  TEST_JWT_SECRET,
-  type TestDatabase,
+  type TestStack,
   childPids,
-  createTestDatabase,
   dumpRedis,
   expectEventually,
   findLeaks,
   freePort,
-  startBuiltApp,
   startRtmpPlatform,
   present,
   processRuns,
+  recordEvents,
   startRtmpPublisher,
+  startStack,
   testRedisUrl,
-  waitForReady,
 } from '@lib-stream/testing';
 
 // control-api and media workers built from dist, real FFmpeg, a fake platform (node-media-server in
 // its own process) as the destination, real Redis and MariaDB.
 describe('broadcasts across control-api and scaled media workers', () => {
-  let db: TestDatabase;
+  let stack: TestStack;
   let redis: Redis;
   let subscriber: Redis;
   let platform: RtmpPlatform;
-  const events: { channel: string; data: Record<string, unknown> }[] = [];
-  const workers = new Map<string, RunningApp>();
-  const apps: RunningApp[] = [];
+  const events: ReceivedEvent[] = [];
   const publishers: FfmpegPublisher[] = [];
   const responses: string[] = [];
-  const ports: Record<string, number> = {};
   const destinationKey = `live_${randomBytes(8).toString('hex')}_E2ESECRET`;
   const autoKey = `live_${randomBytes(8).toString('hex')}_AUTOSECRET`;
   const secondKey = `live_${randomBytes(8).toString('hex')}_SECONDSECRET`;
   const cameraKey = `cam${randomBytes(6).toString('hex')}`;
-  let common: Record<string, string>;
 
-  const api = adminApi(() => `http://127.0.0.1:${ports.api}`, responses);
-
-  async function startWorker(name: string, env: Record<string, string> = {}): Promise<RunningApp> {
-    const http = await freePort();
-    const rtmp = await freePort();
-    ports[`http_${name}`] = http;
-    ports[`rtmp_${name}`] = rtmp;
-    const worker = startBuiltApp('media-worker', {
-      ...common,
-      MEDIA_WORKER_HTTP_PORT: String(http),
-      STREAM_RTMP_INGEST_PORT: String(rtmp),
-      STREAM_DATA_DIR: `${tmpdir()}/lib-stream-e2e-bc-${name}-${process.pid}`,
-      ...env,
-    });
-    apps.push(worker);
-    await waitForReady(`http://127.0.0.1:${http}`);
-    workers.set(name, worker);
-    return worker;
-  }
-
-  const workerNamed = (instanceId: string) => {
-    for (const [name, worker] of workers) {
-      if (worker.output().includes(instanceId)) return name;
-    }
-    throw new Error(`no worker has instance id ${instanceId}`);
-  };
+  const api = adminApi(() => `http://127.0.0.1:${stack.apiPort}`, responses);
+  const worker = (name: string) => present(stack.workers.get(name), `worker ${name}`);
 
   beforeAll(async () => {
     // The run's own redis-server (jest global setup), where the built apps publish their events.
     redis = new Redis(testRedisUrl());
-    subscriber = new Redis(testRedisUrl());
-    await subscriber.subscribe('stream.broadcast.started', 'stream.broadcast.stopped', 'stream.broadcast.source-changed');
-    subscriber.on('message', (channel: string, message: string) => events.push({ channel, data: JSON.parse(message).data }));
-    db = await createTestDatabase('stream_e2e_bc');
+    subscriber = await recordEvents(events, ['stream.broadcast.started', 'stream.broadcast.stopped', 'stream.broadcast.source-changed']);
     platform = await startRtmpPlatform();
-    ports.api = await freePort();
-    common = {
-      STREAM_DATABASE_URL: db.url,
-      STREAM_AUTH_JWT_SECRET: TEST_JWT_SECRET,
-      STREAM_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-      STREAM_LOG_LEVEL: 'debug',
-      STREAM_BROADCAST_ENABLED: 'true',
-      STREAM_MEDIA_WORKER_ADVERTISED_HOST: '127.0.0.1',
-      // The fake platforms and cameras are on loopback, which the media policy refuses by default.
-      STREAM_MEDIA_ALLOW_PRIVATE_HOSTS: 'true',
-      STREAM_BROADCAST_FALLBACK_SIZE: '320x180',
-      STREAM_BROADCAST_VIDEO_BITRATE: '500k',
-      STREAM_DEFAULT_BACKGROUND_VIDEO: '/nonexistent/default.mp4',
-    };
-    apps.push(startBuiltApp('control-api', { ...common, CONTROL_API_PORT: String(ports.api) }));
-    await waitForReady(`http://127.0.0.1:${ports.api}`);
-    await startWorker('a');
-    await startWorker('b');
+    stack = await startStack({ database: 'stream_e2e_bc', workers: ['a', 'b'], env: broadcastTestEnv('500k') });
     // The camera publishes to the platform's server, so it survives whichever worker is killed.
     publishers.push(startRtmpPublisher(platform.url('cam', cameraKey)));
     await expectEventually(() => expect(platform.keyframes(cameraKey).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
@@ -103,11 +53,10 @@ describe('broadcasts across control-api and scaled media workers', () => {
 
   afterAll(async () => {
     await Promise.all(publishers.map((p) => p.stop('SIGKILL')));
-    await Promise.all(apps.map((app) => app.stop('SIGKILL')));
+    await stack?.stop();
     await platform?.stop();
     await subscriber.quit();
     await redis.quit();
-    await db?.drop();
   });
 
   it('refuses an unreachable destination or source with a 400 that names it, masked, and starts nothing', async () => {
@@ -154,13 +103,13 @@ describe('broadcasts across control-api and scaled media workers', () => {
     expect(refusedUpdate.status).toBe(400);
     expect((await api('/stream/broadcast/status', { broadcastId })).body.destinations).toHaveLength(2);
 
-    const ownerName = workerNamed(status.workerId);
-    const doomed = present(workers.get(ownerName), `worker ${ownerName}`);
+    const ownerName = stack.workerNamed(status.workerId);
+    const doomed = worker(ownerName).app;
     const ffmpegs = childPids(present(doomed.child.pid, 'the owner pid'));
     expect(ffmpegs.length).toBeGreaterThanOrEqual(2); // the source and the output
     const killedAt = Date.now();
     await doomed.stop('SIGKILL');
-    workers.delete(ownerName);
+    stack.workers.delete(ownerName);
     // Its FFmpegs die with it (the kernel, parent-death signal), so none goes on publishing.
     await expectEventually(() => expect(ffmpegs.filter(processRuns)).toEqual([]), { timeoutMs: 300, intervalMs: 20 });
     await expectEventually(
@@ -180,12 +129,12 @@ describe('broadcasts across control-api and scaled media workers', () => {
     expect(events.filter((e) => e.channel === 'stream.broadcast.started' && e.data.broadcastId === broadcastId)).toHaveLength(1);
 
     // A new worker joins; SIGTERM on the owner hands the broadcast over to it.
-    await startWorker('c');
+    await stack.startWorker('c');
     const owner = (await api('/stream/broadcast/status', { broadcastId })).body.workerId as string;
-    const ownerWorker = workerNamed(owner);
+    const ownerWorker = stack.workerNamed(owner);
     const handedAt = Date.now();
-    expect(await present(workers.get(ownerWorker), `worker ${ownerWorker}`).stop('SIGTERM')).toBe(0);
-    workers.delete(ownerWorker);
+    expect(await worker(ownerWorker).app.stop('SIGTERM')).toBe(0);
+    stack.workers.delete(ownerWorker);
     await expectEventually(
       async () => {
         const current = await api('/stream/broadcast/status', { broadcastId });
@@ -206,13 +155,12 @@ describe('broadcasts across control-api and scaled media workers', () => {
   it('auto-broadcasts the configured camera once it goes live, and ends the broadcast when the camera is deleted', async () => {
     const created = await api('/stream/camera/create', { name: 'auto camera' });
     const { cameraId } = created.body.camera;
-    await startWorker('auto', {
-      STREAM_AUTO_BROADCAST_CAMERA_ID: cameraId,
-      STREAM_AUTO_BROADCAST_RTMP_URL: platform.url('app', autoKey),
+    const autoWorker = await stack.startWorker('auto', {
+      env: { STREAM_AUTO_BROADCAST_CAMERA_ID: cameraId, STREAM_AUTO_BROADCAST_RTMP_URL: platform.url('app', autoKey) },
     });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(platform.publishes(autoKey)).toHaveLength(0);
-    publishers.push(startRtmpPublisher(`rtmp://127.0.0.1:${ports.rtmp_auto}/live/${created.body.streamKey}`));
+    publishers.push(startRtmpPublisher(`rtmp://127.0.0.1:${autoWorker.rtmpPort}/live/${created.body.streamKey}`));
     await expectEventually(() => expect(platform.keyframes(autoKey).length).toBeGreaterThanOrEqual(1), { timeoutMs: 20_000, intervalMs: 200 });
     const listed = (await api('/stream/broadcast/list', {})).body.broadcasts as { sourceId: string; broadcastId: string }[];
     const auto = listed.filter((b) => b.sourceId === cameraId);
@@ -226,21 +174,21 @@ describe('broadcasts across control-api and scaled media workers', () => {
   }, 60_000);
 
   it('answers 503 when no worker has FFmpeg, and the worker says why in its health', async () => {
-    for (const [name, worker] of workers) {
-      await worker.stop('SIGTERM');
-      workers.delete(name);
+    for (const [name, running] of stack.workers) {
+      await running.app.stop('SIGTERM');
+      stack.workers.delete(name);
     }
-    const worker = await startWorker('noffmpeg', { STREAM_FFMPEG_PATH: '/nonexistent/ffmpeg' });
-    const health = (await (await fetch(`http://127.0.0.1:${ports.http_noffmpeg}/health/ready`)).json()) as { checks: Record<string, string> };
+    const noFfmpeg = await stack.startWorker('noffmpeg', { env: { STREAM_FFMPEG_PATH: '/nonexistent/ffmpeg' } });
+    const health = (await (await fetch(`http://127.0.0.1:${noFfmpeg.httpPort}/health/ready`)).json()) as { checks: Record<string, string> };
     expect(health.checks.broadcasting).toBe('unavailable: FFmpeg not found at STREAM_FFMPEG_PATH');
     const refused = await api('/stream/broadcast/start', { sourceType: 'Camera', sourceId: platform.url('cam', cameraKey), rtmpOutputUrl: platform.url('app', destinationKey) });
     expect(refused.status).toBe(503);
     expect(refused.body.message).toContain('FFmpeg');
-    await worker.stop('SIGTERM');
+    await noFfmpeg.app.stop('SIGTERM');
   }, 60_000);
 
   it('leaves no destination key in API responses, events, Redis or any log', async () => {
-    const places = { redis: await dumpRedis(redis), responses: responses.join('\n'), events: JSON.stringify(events), logs: apps.map((app) => app.output()).join('\n') };
+    const places = { redis: await dumpRedis(redis), responses: responses.join('\n'), events: JSON.stringify(events), logs: stack.apps.map((app) => app.output()).join('\n') };
     expect(findLeaks(places, [destinationKey, autoKey, secondKey, 'E2ESECRET', 'AUTOSECRET', 'SECONDSECRET'])).toEqual({});
   });
 });

@@ -8,19 +8,17 @@ import Redis from 'ioredis';
 import {
   adminApi,
   type FfmpegPublisher,
+  type ReceivedEvent,
   type RtmpPlatform,
-  type RunningApp,
-  TEST_JWT_SECRET,
-  type TestDatabase,
-  createTestDatabase,
+  type TestStack,
+  broadcastTestEnv,
   expectEventually,
-  freePort,
   present,
-  startBuiltApp,
+  recordEvents,
+  startStack,
   startRtmpPlatform,
   startRtmpPublisher,
   testRedisUrl,
-  waitForReady,
 } from '@lib-stream/testing';
 
 interface ManifestSegment {
@@ -45,65 +43,32 @@ function playableSeconds(path: string): number {
 // control-api and two media workers built from dist sharing one recordings directory (as workers on
 // one machine, or on a shared volume, would), real FFmpeg, a fake platform, real Redis and MariaDB.
 describe('broadcast recordings across a media worker SIGKILL', () => {
-  let db: TestDatabase;
+  let stack: TestStack;
   let redis: Redis;
   let subscriber: Redis;
   let platform: RtmpPlatform;
-  const events: { channel: string; data: Record<string, unknown> }[] = [];
-  const apps: RunningApp[] = [];
-  const workers = new Map<string, RunningApp>();
+  const events: ReceivedEvent[] = [];
   const publishers: FfmpegPublisher[] = [];
   const responses: string[] = [];
   const recordingsDir = join(tmpdir(), `lib-stream-e2e-recordings-${process.pid}`);
   const destinationKey = `live_${randomBytes(8).toString('hex')}_RECE2ESECRET`;
   const cameraKey = `cam${randomBytes(6).toString('hex')}`;
-  let apiPort = 0;
-  let common: Record<string, string>;
 
-  const api = adminApi(() => `http://127.0.0.1:${apiPort}`, responses);
+  const api = adminApi(() => `http://127.0.0.1:${stack.apiPort}`, responses);
   const segmentsOf = (recordingId: string) => events.filter((e) => e.channel === 'stream.broadcast.recording.segment' && e.data.recordingId === recordingId);
   const manifest = (broadcastId: string, recordingId: string) =>
     JSON.parse(readFileSync(join(recordingsDir, broadcastId, recordingId, 'manifest.json'), 'utf8')) as { previousRecordingId: string | null; endedAt: string | null; stopReason: string | null; segments: ManifestSegment[] };
 
-  async function startWorker(name: string): Promise<void> {
-    const http = await freePort();
-    const worker = startBuiltApp('media-worker', {
-      ...common,
-      MEDIA_WORKER_HTTP_PORT: String(http),
-      STREAM_RTMP_INGEST_PORT: String(await freePort()),
-      STREAM_DATA_DIR: join(tmpdir(), `lib-stream-e2e-rec-${name}-${process.pid}`),
-    });
-    apps.push(worker);
-    await waitForReady(`http://127.0.0.1:${http}`);
-    workers.set(name, worker);
-  }
-
   beforeAll(async () => {
     redis = new Redis(testRedisUrl());
-    subscriber = new Redis(testRedisUrl());
-    await subscriber.subscribe('stream.broadcast.recording.segment', 'stream.broadcast.recording.stopped');
-    subscriber.on('message', (channel: string, message: string) => events.push({ channel, data: JSON.parse(message).data }));
-    db = await createTestDatabase('stream_e2e_rec');
+    subscriber = await recordEvents(events, ['stream.broadcast.recording.segment', 'stream.broadcast.recording.stopped']);
     platform = await startRtmpPlatform();
-    apiPort = await freePort();
-    common = {
-      STREAM_DATABASE_URL: db.url,
-      STREAM_AUTH_JWT_SECRET: TEST_JWT_SECRET,
-      STREAM_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-      STREAM_LOG_LEVEL: 'debug',
-      STREAM_BROADCAST_ENABLED: 'true',
-      STREAM_MEDIA_WORKER_ADVERTISED_HOST: '127.0.0.1',
-      STREAM_MEDIA_ALLOW_PRIVATE_HOSTS: 'true',
-      STREAM_BROADCAST_FALLBACK_SIZE: '320x180',
-      STREAM_BROADCAST_VIDEO_BITRATE: '200k',
-      STREAM_DEFAULT_BACKGROUND_VIDEO: '/nonexistent/default.mp4',
-      STREAM_RECORDINGS_DIR: recordingsDir,
-      STREAM_RECORDINGS_MIN_FREE_MB: '16',
-    };
-    apps.push(startBuiltApp('control-api', { ...common, CONTROL_API_PORT: String(apiPort) }));
-    await waitForReady(`http://127.0.0.1:${apiPort}`);
-    await startWorker('a');
-    await startWorker('b');
+    // Both workers share one recordings directory (as workers on one machine, or on a shared volume, would).
+    stack = await startStack({
+      database: 'stream_e2e_rec',
+      workers: ['a', 'b'],
+      env: { ...broadcastTestEnv('200k'), STREAM_RECORDINGS_DIR: recordingsDir, STREAM_RECORDINGS_MIN_FREE_MB: '16' },
+    });
     // The camera publishes to the platform's server, so it survives whichever worker is killed.
     publishers.push(startRtmpPublisher(platform.url('cam', cameraKey), { size: '320x180', rate: 15 }));
     await expectEventually(() => expect(platform.keyframes(cameraKey).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
@@ -111,12 +76,10 @@ describe('broadcast recordings across a media worker SIGKILL', () => {
 
   afterAll(async () => {
     await Promise.all(publishers.map((p) => p.stop('SIGKILL')));
-    await Promise.all(apps.map((app) => app.stop('SIGKILL')));
+    await stack?.stop();
     await platform?.stop();
     await subscriber.quit();
     await redis.quit();
-    await db?.drop();
-    for (const name of ['a', 'b']) rmSync(join(tmpdir(), `lib-stream-e2e-rec-${name}-${process.pid}`), { recursive: true, force: true });
     rmSync(recordingsDir, { recursive: true, force: true });
   });
 
@@ -139,11 +102,10 @@ describe('broadcast recordings across a media worker SIGKILL', () => {
       { timeoutMs: 30_000, intervalMs: 250 },
     );
 
-    const owner = [...workers.entries()].find(([, worker]) => worker.output().includes(first.workerId));
-    const [ownerName, ownerApp] = present(owner, 'the owning worker');
+    const ownerName = stack.workerNamed(first.workerId);
     const killedAt = Date.now();
-    await ownerApp.stop('SIGKILL');
-    workers.delete(ownerName);
+    await present(stack.workers.get(ownerName), 'the owning worker').app.stop('SIGKILL');
+    stack.workers.delete(ownerName);
 
     const second = await expectEventually(
       async () => {

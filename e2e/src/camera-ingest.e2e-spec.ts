@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import Redis from 'ioredis';
 
 import { CameraKeys, type CameraRegistryEntry } from '@lib-stream/contracts';
@@ -7,71 +5,57 @@ import { TokenCipher } from '@lib-stream/stream-key';
 
 import { adminApi,
   type FfmpegPublisher,
-  type RunningApp,
-  TEST_JWT_SECRET,
-  type TestDatabase,
-  createTestDatabase,
+  type ReceivedEvent,
+  type TestStack,
   dumpMysql,
   dumpRedis,
   expectEventually,
   findLeaks,
   freePort,
   readFrameSizes,
-  startBuiltApp,
+  present,
+  recordEvents,
+  startStack,
   startRtmpPublisher,
-  waitForReady, testRedisUrl } from '@lib-stream/testing';
+  testRedisUrl } from '@lib-stream/testing';
 
 // control-api and two media-worker processes built from dist, real FFmpeg publishers, real Redis.
 describe('camera ingest across control-api and two media workers', () => {
-  let db: TestDatabase;
+  let stack: TestStack;
   let redis: Redis;
   let subscriber: Redis;
-  const events: { channel: string; data: Record<string, unknown> }[] = [];
-  const apps: RunningApp[] = [];
+  const events: ReceivedEvent[] = [];
   const publishers: FfmpegPublisher[] = [];
   const responses: string[] = [];
-  const ports: Record<string, number> = {};
   const keys: string[] = [];
 
-  const api = adminApi(() => `http://127.0.0.1:${ports.api}`, responses);
-  const ingest = (worker: 'a' | 'b', key: string) => `rtmp://127.0.0.1:${ports[`rtmp_${worker}`]}/live/${key}`;
-  const encryptionKey = randomBytes(32);
+  const api = adminApi(() => `http://127.0.0.1:${stack.apiPort}`, responses);
+  const ingest = (worker: 'a' | 'b', key: string) => `rtmp://127.0.0.1:${present(stack.workers.get(worker), `worker ${worker}`).rtmpPort}/live/${key}`;
   /** Where the media plane reads a live camera (the ingest plays no key): its registry entry's URL. */
   const readUrl = async (cameraId: string) => {
     const entry = JSON.parse((await redis.get(CameraKeys.registry(cameraId))) as string) as CameraRegistryEntry;
-    return new TokenCipher(encryptionKey).decrypt(entry.rtmpUrlEnc as string);
+    return new TokenCipher(stack.encryptionKey).decrypt(entry.rtmpUrlEnc as string);
   };
 
   beforeAll(async () => {
     redis = new Redis(testRedisUrl());
-    subscriber = new Redis(testRedisUrl());
-    subscriber.on('error', (error: Error) => events.push({ channel: 'subscriber-error', data: { message: error.message } }));
-    await subscriber.subscribe('camera.stream.started', 'camera.stream.ended');
-    db = await createTestDatabase('stream_e2e_cam');
-    for (const name of ['api', 'http_a', 'http_b', 'rtmp_a', 'rtmp_b']) ports[name] = await freePort();
-    subscriber.on('message', (channel: string, message: string) => events.push({ channel, data: JSON.parse(message).data }));
-    const common = {
-      STREAM_DATABASE_URL: db.url,
-      STREAM_AUTH_JWT_SECRET: TEST_JWT_SECRET,
-      STREAM_TOKEN_ENCRYPTION_KEY: encryptionKey.toString('hex'),
-      STREAM_LOG_LEVEL: 'debug',
-      STREAM_MEDIA_WORKER_ADVERTISED_HOST: '127.0.0.1',
-      STREAM_RTMP_INGEST_PUBLIC_URL: `rtmp://127.0.0.1:${ports.rtmp_a}/live`,
-    };
-    apps.push(
-      startBuiltApp('control-api', { ...common, CONTROL_API_PORT: String(ports.api) }),
-      startBuiltApp('media-worker', { ...common, MEDIA_WORKER_HTTP_PORT: String(ports.http_a), STREAM_RTMP_INGEST_PORT: String(ports.rtmp_a), STREAM_DATA_DIR: `${tmpdir()}/lib-stream-e2e-a-${process.pid}` }),
-      startBuiltApp('media-worker', { ...common, MEDIA_WORKER_HTTP_PORT: String(ports.http_b), STREAM_RTMP_INGEST_PORT: String(ports.rtmp_b), STREAM_DATA_DIR: `${tmpdir()}/lib-stream-e2e-b-${process.pid}` }),
-    );
-    for (const port of [ports.api, ports.http_a, ports.http_b]) await waitForReady(`http://127.0.0.1:${port}`);
+    subscriber = await recordEvents(events, ['camera.stream.started', 'camera.stream.ended']);
+    subscriber.on('error', (error: Error) => events.push({ channel: 'subscriber-error', data: { message: error.message }, at: Date.now(), raw: error.message }));
+    // The API hands out worker a's ingest as the public URL.
+    const rtmpA = await freePort();
+    stack = await startStack({
+      database: 'stream_e2e_cam',
+      env: { STREAM_RTMP_INGEST_PUBLIC_URL: `rtmp://127.0.0.1:${rtmpA}/live` },
+    });
+    await stack.startWorker('a', { rtmpPort: rtmpA });
+    await stack.startWorker('b');
   });
 
   afterAll(async () => {
     await Promise.all(publishers.map((p) => p.stop('SIGKILL')));
-    await Promise.all(apps.map((app) => app.stop('SIGKILL')));
+    await stack?.stop();
     await subscriber.quit();
     await redis.quit();
-    await db?.drop();
   });
 
   it('goes live through the API-issued key, one publisher across workers, and is cut by a key reset', async () => {
@@ -80,7 +64,7 @@ describe('camera ingest across control-api and two media workers', () => {
     const { cameraId } = created.body.camera;
     const key = created.body.streamKey as string;
     keys.push(key);
-    expect(created.body.ingestUrl).toBe(`rtmp://127.0.0.1:${ports.rtmp_a}/live`);
+    expect(created.body.ingestUrl).toBe(`rtmp://127.0.0.1:${present(stack.workers.get('a'), 'worker a').rtmpPort}/live`);
 
     const first = startRtmpPublisher(ingest('a', key));
     publishers.push(first);
@@ -119,8 +103,8 @@ describe('camera ingest across control-api and two media workers', () => {
 
   it('leaves no stream key in clear in Redis, MySQL, API responses, events or any log', async () => {
     const redisDump = await dumpRedis(redis);
-    const mysqlDump = await dumpMysql(db.url);
-    const logs = apps.map((app) => app.output()).join('\n');
+    const mysqlDump = await dumpMysql(stack.db.url);
+    const logs = stack.apps.map((app) => app.output()).join('\n');
     expect(logs).toContain('node-media-server');
     const places = { redis: redisDump, mysql: mysqlDump, responses: responses.filter((r) => !r.includes('"streamKey":"sk_')).join('\n'), events: JSON.stringify(events), logs };
     expect(findLeaks(places, keys)).toEqual({});

@@ -12,21 +12,18 @@ import { BroadcastKeys, CameraKeys } from '@lib-stream/contracts';
 import {
   type FfmpegPublisher,
   type RtmpPlatform,
-  type RunningApp,
-  TEST_JWT_SECRET,
-  type TestDatabase,
+  type TestStack,
   WORKSPACE_ROOT,
   adminApi,
   bearerToken,
-  createTestDatabase,
+  broadcastTestEnv,
   expectEventually,
   findLeaks,
   freePort,
-  startBuiltApp,
   startRtmpPlatform,
   startRtmpPublisher,
+  startStack,
   testRedisUrl,
-  waitForReady,
 } from '@lib-stream/testing';
 
 /** Debian's package (.ci/run installs it); CHROMIUM_PATH points elsewhere. */
@@ -51,15 +48,14 @@ function processesMentioning(text: string): number[] {
 // (FFmpeg, node-media-server): a camera's broadcast shown live, the camera killed, the page showing
 // the broadcast on its fallback image without a reload.
 describe('operator page /ops in a browser', () => {
-  let db: TestDatabase;
+  let stack: TestStack;
   let platform: RtmpPlatform;
   let publisher: Redis;
   let context: BrowserContext | undefined;
   let page: Page;
   let camera: FfmpegPublisher;
-  const apps: RunningApp[] = [];
   const responses: string[] = [];
-  const ports: Record<string, number> = {};
+  let rtmpPort = 0;
   const destinationKey = `live_${randomBytes(8).toString('hex')}_OPSSECRET`;
   // A second destination whose key the platform refuses: it fails alone, and the page and a socket see it.
   const refusedKey = `live_${randomBytes(8).toString('hex')}_OPSREFUSED`;
@@ -71,47 +67,27 @@ describe('operator page /ops in a browser', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lib-stream-ops-page-'));
   const profile = join(dir, 'profile');
 
-  const api = adminApi(() => `http://127.0.0.1:${ports.api}`, responses);
-  let apiEnv: Record<string, string>;
-  const startApi = async () => {
-    apps.push(startBuiltApp('control-api', apiEnv));
-    await waitForReady(`http://127.0.0.1:${ports.api}`);
-  };
+  const apiUrl = () => `http://127.0.0.1:${stack.apiPort}`;
+  const api = adminApi(apiUrl, responses);
   const connection = () => page.locator('#connection').getAttribute('data-state');
   const rowOf = (section: string, id: string) => page.locator(`#${section} tbody tr[data-id="${id}"]`);
 
   beforeAll(async () => {
-    db = await createTestDatabase('stream_e2e_ops');
     platform = await startRtmpPlatform({ refuseKeys: [refusedKey] });
     publisher = new Redis(testRedisUrl());
-    for (const name of ['api', 'http', 'rtmp']) ports[name] = await freePort();
-    const common = {
-      STREAM_DATABASE_URL: db.url,
-      STREAM_AUTH_JWT_SECRET: TEST_JWT_SECRET,
-      STREAM_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-      STREAM_BROADCAST_ENABLED: 'true',
-      STREAM_MEDIA_WORKER_ADVERTISED_HOST: '127.0.0.1',
-      STREAM_MEDIA_ALLOW_PRIVATE_HOSTS: 'true',
-      STREAM_RTMP_INGEST_PUBLIC_URL: `rtmp://127.0.0.1:${ports.rtmp}/live`,
-      STREAM_BROADCAST_FALLBACK_SIZE: '320x180',
-      STREAM_BROADCAST_VIDEO_BITRATE: '300k',
-      // The refused destination is failed after 1 retry.
-      STREAM_BROADCAST_MAX_RESTARTS: '1',
-      STREAM_DEFAULT_BACKGROUND_VIDEO: '/nonexistent/default.mp4',
-      // The only directory a broadcast may read files from: the fallback picture's.
-      STREAM_MEDIA_DIR: dir,
-    };
-    apiEnv = { ...common, CONTROL_API_PORT: String(ports.api) };
-    await startApi();
-    apps.push(
-      startBuiltApp('media-worker', {
-        ...common,
-        MEDIA_WORKER_HTTP_PORT: String(ports.http),
-        STREAM_RTMP_INGEST_PORT: String(ports.rtmp),
-        STREAM_DATA_DIR: join(dir, 'worker-data'),
-      }),
-    );
-    await waitForReady(`http://127.0.0.1:${ports.http}`);
+    rtmpPort = await freePort();
+    stack = await startStack({
+      database: 'stream_e2e_ops',
+      env: {
+        ...broadcastTestEnv('300k'),
+        STREAM_RTMP_INGEST_PUBLIC_URL: `rtmp://127.0.0.1:${rtmpPort}/live`,
+        // The refused destination is failed after 1 retry.
+        STREAM_BROADCAST_MAX_RESTARTS: '1',
+        // The only directory a broadcast may read files from: the fallback picture's.
+        STREAM_MEDIA_DIR: dir,
+      },
+    });
+    await stack.startWorker('worker', { rtmpPort });
     execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'smptebars=size=320x180', '-frames:v', '1', join(dir, 'fallback.png')]);
   }, 90_000);
 
@@ -119,22 +95,21 @@ describe('operator page /ops in a browser', () => {
     socket?.terminate();
     await context?.close();
     await camera?.stop('SIGKILL');
-    await Promise.all(apps.map((app) => app.stop('SIGKILL')));
+    await stack?.stop();
     await platform?.stop();
     await publisher?.quit();
-    await db?.drop();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('shows a camera broadcast live, its switch to the fallback image when the camera dies, and what it missed across a control-api restart', async () => {
     const created = await api('/stream/camera/create', { name: 'ops stage' });
     const { cameraId } = created.body.camera as { cameraId: string };
-    const ingestUrl = `rtmp://127.0.0.1:${ports.rtmp}/live/${created.body.streamKey}`;
+    const ingestUrl = `rtmp://127.0.0.1:${rtmpPort}/live/${created.body.streamKey}`;
     camera = startRtmpPublisher(ingestUrl, { size: '320x180', rate: 15 });
     await expectEventually(async () => expect((await api('/stream/camera/status', { cameraId })).body.state).toBe('live'), { timeoutMs: 15_000 });
     // A dashboard's socket, subscribed before the start so it sees every status event of the broadcast.
     const admin = bearerToken(`ops-socket-${randomUUID()}`, ['admin']);
-    socket = new WebSocket(`ws://127.0.0.1:${ports.api}/stream/events`, { headers: { Authorization: admin } });
+    socket = new WebSocket(`ws://127.0.0.1:${stack.apiPort}/stream/events`, { headers: { Authorization: admin } });
     socket.on('message', (data) => frames.push(String(data)));
     await new Promise((resolveOpen, reject) => (socket as WebSocket).once('open', resolveOpen).once('error', reject));
     socket.send(JSON.stringify({ type: 'subscribe', topics: ['broadcasts'] }));
@@ -164,12 +139,12 @@ describe('operator page /ops in a browser', () => {
       if (message.type() === 'error') consoleErrors.push(message.text());
     });
     const token = bearerToken(`ops-${randomUUID()}`, ['admin', 'user', 'developer']).replace(/^Bearer /, '');
-    const response = await page.goto(`http://127.0.0.1:${ports.api}/ops#token=${token}`);
+    const response = await page.goto(`${apiUrl()}/ops#token=${token}`);
     expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
 
     await expectEventually(async () => expect(await connection()).toBe('live'), { timeoutMs: 10_000, intervalMs: 100 });
     // The token left the address bar (and history) once stored in the tab; no login form is shown.
-    expect(page.url()).toBe(`http://127.0.0.1:${ports.api}/ops`);
+    expect(page.url()).toBe(`${apiUrl()}/ops`);
     expect(await page.locator('#login').isVisible()).toBe(false);
     await expectEventually(async () => expect(await rowOf('broadcasts', broadcastId).locator('td.on-air').textContent()).toBe('primary_stream'), {
       timeoutMs: 20_000,
@@ -220,8 +195,7 @@ describe('operator page /ops in a browser', () => {
     // control-api restarts while the camera comes back: the page reconnects with a fresh ticket and its
     // last cursor; the new process never saw that cursor, so the page is told to resync and shows the
     // state it missed (back on the camera) from the snapshot.
-    const apiProcess = apps.shift();
-    expect(await apiProcess?.stop('SIGTERM')).toBe(0);
+    expect(await stack.apps[0].stop('SIGTERM')).toBe(0);
     await expectEventually(async () => expect(await connection()).toBe('reconnecting'), { timeoutMs: 5_000, intervalMs: 100 });
     camera = startRtmpPublisher(ingestUrl, { size: '320x180', rate: 15 });
     await expectEventually(
@@ -229,7 +203,7 @@ describe('operator page /ops in a browser', () => {
       { timeoutMs: 20_000, intervalMs: 200 },
     );
     expect(JSON.parse((await publisher.get(CameraKeys.registry(cameraId))) ?? '{}').state).toBe('live');
-    await startApi();
+    await stack.startApi();
     // The page retries with a growing pause (at most 15 s), so it may take that long to come back.
     await expectEventually(async () => expect(await connection()).toBe('live'), { timeoutMs: 30_000, intervalMs: 200 });
     await expectEventually(async () => expect(await rowOf('broadcasts', broadcastId).locator('td.on-air').textContent()).toBe('primary_stream'), { timeoutMs: 5_000 });
@@ -260,7 +234,7 @@ describe('operator page /ops in a browser', () => {
     // The developer-only token shows the pulse table alone once the page signed in with it.
     await expectEventually(async () => expect(await page.locator('section[data-topic="broadcasts"]').isHidden()).toBe(true), { timeoutMs: 5_000, intervalMs: 100 });
     await expectEventually(async () => expect(await connection()).toBe('live'), { timeoutMs: 10_000, intervalMs: 100 });
-    expect(page.url()).toBe(`http://127.0.0.1:${ports.api}/ops`);
+    expect(page.url()).toBe(`${apiUrl()}/ops`);
     expect(await page.evaluate("sessionStorage.getItem('lib-stream-ops-token')")).toBe(developer);
   });
 

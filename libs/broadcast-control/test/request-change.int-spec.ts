@@ -1,33 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 
-import { BroadcastKeys, type BroadcastSpec, BroadcastSourceType, BroadcastStopReason, InternalChannels, LockKeys } from '@lib-stream/contracts';
-import { type TestRedisServer, expectEventually, startRedisServer } from '@lib-stream/testing';
+import { BroadcastKeys, type BroadcastSpec, BroadcastStopReason, InternalChannels, LockKeys } from '@lib-stream/contracts';
+import { type TestRedisServer, expectEventually, startRedisServer, testBroadcastSpec } from '@lib-stream/testing';
 
 import { BroadcastChangeError, BroadcastState } from '../src';
 
 /** A running broadcast as a worker's claim stores it. */
 function newSpec(): BroadcastSpec {
-  return {
-    broadcastId: randomUUID(),
-    sourceType: BroadcastSourceType.Camera,
-    video: { kind: 'camera', cameraId: `cam-${randomUUID()}` },
-    audio: null,
-    backgroundVideo: null,
-    fallbackStream: null,
-    fallbackImage: null,
-    destinations: [{ destinationId: 'd1', url: { enc: 'enc-1', masked: 'rtmp://one.example.com/app/****' } }],
-    record: null,
-    audioCodec: 'aac',
-    audioBitrate: '128k',
-    sourceKey: randomUUID(),
-    voiceRoomId: null,
-    createdBy: null,
-    desired: 'running',
-    stopReason: null,
-    revision: 1,
-    createdAt: new Date().toISOString(),
-  };
+  return testBroadcastSpec({ destinations: [{ destinationId: 'd1', url: { enc: 'enc-1', masked: 'rtmp://one.example.com/app/****' } }], record: null });
 }
 
 // The writers' rules, as control-api's update, the coordinator's fail and the voice stop apply them.

@@ -11,3 +11,6 @@ export * from './redis-server';
 export * from './tcp-proxy';
 export * from './redis-sentinel';
 export * from './present';
+export * from './stack';
+export * from './event-recorder';
+export * from './broadcast-spec';

@@ -4,33 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { type BroadcastSpec, BroadcastSourceType } from '@lib-stream/contracts';
+import { testBroadcastSpec } from '@lib-stream/testing';
 
 import { buildCascade, sameLevel } from './source-cascade';
 
 const sealed = (url: string) => ({ enc: `enc:${url}`, masked: url.replace(/\/[^/]+$/, '/****') });
 
-function spec(extra: Partial<BroadcastSpec>): BroadcastSpec {
-  return {
-    broadcastId: 'b1',
-    sourceType: BroadcastSourceType.Camera,
-    video: { kind: 'camera', cameraId: 'cam-1' },
-    audio: null,
-    backgroundVideo: null,
-    fallbackStream: null,
-    fallbackImage: null,
-    destinations: [],
-    audioCodec: 'aac',
-    audioBitrate: '128k',
-    sourceKey: 'k',
-    voiceRoomId: null,
-    createdBy: null,
-    desired: 'running',
-    stopReason: null,
-    revision: 1,
-    createdAt: new Date().toISOString(),
-    ...extra,
-  };
-}
+const spec = (extra: Partial<BroadcastSpec>): BroadcastSpec =>
+  testBroadcastSpec({ broadcastId: 'b1', video: { kind: 'camera', cameraId: 'cam-1' }, sourceKey: 'k', ...extra });
 
 describe('buildCascade', () => {
   const defaultBackground = join(tmpdir(), `bg-${randomBytes(4).toString('hex')}.mp4`);
