@@ -28,7 +28,7 @@ import {
   toBroadcastStatusView,
   type VideoSourceType,
 } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, CipherProvider, EventBus, HealthRegistry, LeaseKeeper, REDIS, SERVICE_IDENTITY, type ServiceIdentity, bullQueueOptions, duplicateRedis, eventHeader } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, BroadcastTimingSettings, CipherProvider, EventBus, HealthRegistry, LeaseKeeper, REDIS, RecordingSettings, SERVICE_IDENTITY, type ServiceIdentity, bullQueueOptions, duplicateRedis, eventHeader } from '@lib-stream/nest-kit';
 
 import { CameraRegistry } from '../ingest/camera-registry';
 import { asCameraSource } from '../ingest/camera-source';
@@ -122,13 +122,15 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     private readonly validator: BroadcastValidator,
     private readonly health: HealthRegistry,
     private readonly allowList: IngestAllowList,
+    private readonly timing: BroadcastTimingSettings,
+    private readonly recordings: RecordingSettings,
   ) {
     this.available = config.STREAM_BROADCAST_ENABLED && ffmpegAvailable(config.STREAM_FFMPEG_PATH) && cipher.available;
-    this.recordingsDir = config.STREAM_RECORDINGS_DIR || resolve(config.STREAM_DATA_DIR, 'recordings');
+    this.recordingsDir = recordings.dir || resolve(config.STREAM_DATA_DIR, 'recordings');
     this.retention = new RecordingRetention({
       dir: this.recordingsDir,
-      maxAgeMs: config.STREAM_RECORDINGS_MAX_AGE_HOURS * 3_600_000,
-      maxTotalBytes: config.STREAM_RECORDINGS_MAX_TOTAL_MB * 1024 * 1024,
+      maxAgeMs: recordings.maxAgeMs,
+      maxTotalBytes: recordings.maxTotalBytes,
       active: () => new Set(this.localRunners().flatMap((runner) => (runner.recording()?.state === 'recording' ? [runner.recording()?.recordingId ?? ''] : []))),
       logger: this.logger,
     });
@@ -138,7 +140,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       ffprobePath: ffprobePathFor(config),
       restartOnFailure: config.STREAM_BROADCAST_RESTART_ON_FAILURE,
       maxRestarts: config.STREAM_BROADCAST_MAX_RESTARTS,
-      recoveryCheckMs: config.STREAM_BROADCAST_RECOVERY_CHECK_SECONDS * 1000,
+      recoveryCheckMs: timing.recoveryCheckMs,
       defaultBackground: config.STREAM_DEFAULT_BACKGROUND_VIDEO,
       encode: {
         videoCodec: config.STREAM_BROADCAST_VIDEO_CODEC,
@@ -277,7 +279,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       runner = this.createRunner(spec, new Date().toISOString());
       const early = !this.listensForAudio(spec);
       const primaryUrl = early && spec.video.kind === 'url' ? spec.video.url : null;
-      let sourceOpened = early ? runner.openSource({ holdPrimary: primaryUrl !== null, timeoutMs: this.config.STREAM_RTMP_PROBE_TIMEOUT_SECONDS * 1000 }) : null;
+      let sourceOpened = early ? runner.openSource({ holdPrimary: primaryUrl !== null, timeoutMs: this.timing.probeTimeoutMs }) : null;
       try {
         await this.validator.validateSpec(spec, { primaryProbed: primaryUrl !== null });
       } catch (error) {
@@ -648,7 +650,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       recording: {
         dir: this.recordingsDir,
         workerId: this.identity.instanceId,
-        minFreeBytes: this.config.STREAM_RECORDINGS_MIN_FREE_MB * 1024 * 1024,
+        minFreeBytes: this.recordings.minFreeBytes,
         onSegment: (segment) => void this.recordingSegment(spec.broadcastId, segment),
         onStopped: (recordingId, reason, totals) => void this.recordingStopped(spec.broadcastId, recordingId, reason, totals),
       },

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 
 import type { BroadcastSpec, BroadcastValidationJob, SealedUrl } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, CipherProvider } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, BroadcastTimingSettings, CipherProvider } from '@lib-stream/nest-kit';
 import { maskMediaUrl, maskRtmpUrl } from '@lib-stream/stream-key';
 
 import { CameraRegistry } from '../ingest/camera-registry';
@@ -36,6 +36,7 @@ export class BroadcastValidator {
     private readonly cameras: CameraRegistry,
     private readonly cipher: CipherProvider,
     private readonly allowList: IngestAllowList,
+    private readonly timing: BroadcastTimingSettings,
   ) {
     this.policy = new MediaPolicy(mediaPolicySettings(config));
   }
@@ -120,7 +121,7 @@ export class BroadcastValidator {
     const shown = `${field}: RTMP destination ${maskRtmpUrl(url)}`;
     try {
       const [address] = await this.policy.checkDestination(url);
-      await checkRtmpServer(url, this.config.STREAM_RTMP_PROBE_TIMEOUT_SECONDS * 1000, address);
+      await checkRtmpServer(url, this.timing.probeTimeoutMs, address);
     } catch (error) {
       throw this.refused(shown, error);
     }
