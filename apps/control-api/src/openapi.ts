@@ -9,7 +9,7 @@ export function setupOpenApi(app: INestApplication): void {
       .setTitle('lib-stream control API')
       .setDescription(
         'Links streaming-platform accounts, manages platform sessions and broadcasts, and receives platform webhooks. ' +
-          'Errors always have the shape { statusCode, code, message }. Authenticate with `Authorization: Bearer <JWT>` ' +
+          'Errors always have the shape { statusCode, code, message, correlationId }; correlationId is also the X-Request-Id response header of every answer (send your own X-Request-Id, [A-Za-z0-9._-]{1,64}, to choose it). Authenticate with `Authorization: Bearer <JWT>` ' +
           '(HS256, `sub` = account id, `roles` ⊆ [user, admin, developer]); webhooks and health take no token.',
       )
       .setVersion('0.1.0')

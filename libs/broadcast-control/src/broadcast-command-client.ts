@@ -119,7 +119,7 @@ export class BroadcastCommandClient {
     return { outcome, lostRecording };
   }
 
-  private async run<D extends { takeBy?: number }>(jobs: JobWaiter<D, unknown>, jobId: string, data: D, what: 'broadcast' | 'validation', fallback: string): Promise<unknown> {
+  private async run<D extends { takeBy?: number; correlationId?: string }>(jobs: JobWaiter<D, unknown>, jobId: string, data: D, what: 'broadcast' | 'validation', fallback: string): Promise<unknown> {
     const timeoutSeconds = this.settings.probeTimeoutSeconds * 4 + 20;
     const outcome = await jobs.run(jobId, data, { notTakenMs: NOT_TAKEN_MS, timeoutMs: timeoutSeconds * 1000 });
     switch (outcome.kind) {

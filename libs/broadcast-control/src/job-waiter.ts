@@ -1,7 +1,7 @@
 import type { Job, JobStatus, Queue } from 'bull';
 
 import { BROADCAST_JOB_ABANDONED_FIELD, BROADCAST_JOB_OPTIONS, ErrorCode } from '@lib-stream/contracts';
-import { DomainError } from '@lib-stream/nest-kit';
+import { DomainError, currentCorrelationId } from '@lib-stream/nest-kit';
 
 import { broadcastCommands } from './broadcast-scripts';
 
@@ -53,19 +53,23 @@ function within<T>(promise: Promise<T>, ms = QUEUE_CALL_MS): Promise<T> {
  * a job nobody took in time is removed, Redis going silent ends it with `unavailable`, and nothing
  * stays subscribed afterwards.
  */
-export class JobWaiter<D extends { takeBy?: number }, R> {
+export class JobWaiter<D extends { takeBy?: number; correlationId?: string }, R> {
   private readonly waiting = new Map<string, (outcome: JobOutcome<R>) => void>();
   private subscribed: Promise<unknown> | null = null;
 
   constructor(private readonly queue: Queue<D>) {}
 
-  /** Adds the job and waits for its outcome; throws a 503 when Redis cannot take the job within 1 s. */
+  /**
+   * Adds the job (with the current correlation id, which the worker restores while it runs the job)
+   * and waits for its outcome; throws a 503 when Redis cannot take the job within 1 s.
+   */
   async run(jobId: string, data: D, limits: JobWaitLimits): Promise<JobOutcome<R>> {
     // Subscribed before adding: an answer published before we listen would be lost with the job.
     await within(this.listen()).catch(() => {
       throw queueUnavailable();
     });
-    const job = await this.add(jobId, { ...data, takeBy: Date.now() + limits.notTakenMs });
+    const correlationId = currentCorrelationId();
+    const job = await this.add(jobId, { ...data, takeBy: Date.now() + limits.notTakenMs, ...(correlationId ? { correlationId } : {}) });
     return new Promise<JobOutcome<R>>((resolve) => {
       let settled = false;
       let checking = false;

@@ -188,6 +188,8 @@ export interface BroadcastAssignmentJob {
   spec: BroadcastSpec;
   /** Epoch ms: a worker taking the job later skips it (whoever asked has been answered already). */
   takeBy?: number;
+  /** The asking request's correlation id; the worker runs the job with it (its log lines and events carry it). */
+  correlationId?: string;
 }
 
 /**
@@ -217,6 +219,8 @@ export const BROADCAST_STOPPED_RETENTION_SECONDS = 3600;
 export interface BroadcastValidationJob {
   /** Epoch ms, as on assignment jobs. */
   takeBy?: number;
+  /** As on assignment jobs. */
+  correlationId?: string;
   /** Sources to probe with ffprobe (stream URLs, images, video files). */
   sources: { role: 'backgroundVideoUrl' | 'fallbackStreamUrl' | 'fallbackImageUrl' | 'sourceId'; url: SealedUrl }[];
   /** RTMP destinations to check for an answering server (handshake + connect, never a publish); `field` names the request field in refusals (default rtmpOutputUrl). */

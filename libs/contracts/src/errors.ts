@@ -21,4 +21,6 @@ export interface ErrorBody {
   statusCode: number;
   code: ErrorCode | string;
   message: string;
+  /** The request's correlation id (its X-Request-Id response header), to quote when reporting the error. */
+  correlationId?: string;
 }

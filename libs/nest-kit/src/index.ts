@@ -12,6 +12,7 @@ export * from './http/outage';
 export * from './http/public.decorator';
 export * from './http/validation';
 export * from './identity';
+export * from './correlation/correlation';
 export * from './logging/json-logger';
 export * from './metrics/metrics.service';
 export * from './redis/lua-script';

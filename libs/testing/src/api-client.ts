@@ -7,6 +7,18 @@ export type JsonBody = Record<string, any>;
 export interface ApiResponse {
   status: number;
   body: JsonBody;
+  /** The answer's X-Request-Id header (its correlation id). */
+  requestId: string | null;
+}
+
+/**
+ * The X-Request-Id of an answer (supertest's `headers`), or a thrown error when it is missing or not
+ * a well-formed id: so `correlationId: requestIdOf(response)` cannot pass by both being absent.
+ */
+export function requestIdOf(response: { headers: Record<string, unknown> }): string {
+  const id = response.headers['x-request-id'];
+  if (typeof id !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw new Error(`expected a well-formed X-Request-Id header, got ${String(id)}`);
+  return id;
 }
 
 /**
@@ -22,6 +34,6 @@ export function adminApi(baseUrl: () => string, recorded: string[] = [], account
     });
     const text = await response.text();
     recorded.push(text);
-    return { status: response.status, body: JSON.parse(text) as JsonBody };
+    return { status: response.status, body: JSON.parse(text) as JsonBody, requestId: response.headers.get('x-request-id') };
   };
 }

@@ -4,7 +4,7 @@ import { Interval } from '@nestjs/schedule';
 import type { Job, Queue } from 'bull';
 
 import { QueueNames } from '@lib-stream/contracts';
-import { PlatformApiSettings } from '@lib-stream/nest-kit';
+import { PlatformApiSettings, currentCorrelationId, withCorrelationId } from '@lib-stream/nest-kit';
 
 import { PlatformLinksRepository } from './platform-links.repository';
 import { TokenRefreshService } from './token-refresh.service';
@@ -19,12 +19,15 @@ const FAILED_KEPT_SECONDS = 3600;
 
 interface LinkJob {
   linkId: string;
+  /** The scan's correlation id: the attempts' log lines carry it. */
+  correlationId?: string;
 }
 
 /**
  * TokenRefreshWorker. Every replica scans each minute and enqueues what is due; Bull job ids
  * (one per link and expiry / validation hour) collapse the replicas' duplicates into one job,
- * and one worker takes it. The job holds nothing but the link id; a failure stores only the error's
+ * and one worker takes it. The job holds nothing but the link id and the scan's correlation id (one
+ * per scan, restored while the job runs); a failure stores only the error's
  * class name, never its message or stack (file paths), see {@link TokenRefreshProcessor}.
  */
 @Injectable()
@@ -38,18 +41,23 @@ export class TokenRefreshScheduler {
   ) {}
 
   @Interval('token-refresh-scan', SCAN_INTERVAL_MS)
-  async scan(): Promise<number> {
+  scan(): Promise<number> {
+    return withCorrelationId(undefined, () => this.enqueueDue());
+  }
+
+  private async enqueueDue(): Promise<number> {
+    const correlationId = currentCorrelationId();
     try {
       const jobs = { attempts: 5, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: true, removeOnFail: { age: FAILED_KEPT_SECONDS } };
       const horizon = new Date(Date.now() + this.api.tokenRefreshMarginMs);
       const expiring = await this.links.findExpiring(horizon);
       for (const link of expiring) {
-        await this.queue.add('refresh', { linkId: link.id }, { ...jobs, jobId: `refresh:${link.id}:${link.tokenExpiresAt?.getTime() ?? 0}` });
+        await this.queue.add('refresh', { linkId: link.id, correlationId }, { ...jobs, jobId: `refresh:${link.id}:${link.tokenExpiresAt?.getTime() ?? 0}` });
       }
       const hour = Math.floor(Date.now() / TWITCH_VALIDATION_PERIOD_MS);
       const unvalidated = await this.links.findTwitchToValidate(new Date(Date.now() - TWITCH_VALIDATION_PERIOD_MS));
       for (const link of unvalidated) {
-        await this.queue.add('validate', { linkId: link.id }, { ...jobs, jobId: `validate:${link.id}:${hour}` });
+        await this.queue.add('validate', { linkId: link.id, correlationId }, { ...jobs, jobId: `validate:${link.id}:${hour}` });
       }
       return expiring.length + unvalidated.length;
     } catch (error) {
@@ -75,11 +83,16 @@ export class TokenRefreshProcessor {
     return this.bare(job, () => this.refresher.validate(job.data.linkId));
   }
 
+  /** Runs one attempt with the scan's correlation id (a new one for a job without). */
+  private bare(job: Job<LinkJob>, work: () => Promise<string>): Promise<string> {
+    return withCorrelationId(job.data.correlationId, () => this.attempt(job, work));
+  }
+
   /**
    * Bull writes a failed attempt's message and stack into the job hash in Redis: the details go to
    * the log, Bull gets an error with the class name only and no stack.
    */
-  private async bare(job: Job<LinkJob>, work: () => Promise<string>): Promise<string> {
+  private async attempt(job: Job<LinkJob>, work: () => Promise<string>): Promise<string> {
     try {
       return await work();
     } catch (error) {

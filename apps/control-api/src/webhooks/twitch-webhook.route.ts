@@ -3,7 +3,7 @@ import { type ArgumentsHost, Injectable, type OnApplicationBootstrap } from '@ne
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Counter, Histogram } from 'prom-client';
 
-import { AllExceptionsFilter, MetricsService } from '@lib-stream/nest-kit';
+import { AllExceptionsFilter, CORRELATION_RESPONSE_HEADER, MetricsService, correlationIdFromHeaders, withCorrelationId } from '@lib-stream/nest-kit';
 
 import { TwitchWebhookReceiver } from './twitch-webhook.receiver';
 import { WebhookErrors } from './webhook.errors';
@@ -17,8 +17,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
  * deliveries are the busiest route, and the framework's router, body parsers, guard and interceptors
  * cost about as much CPU as the delivery's own work (bench:webhook, --cpu-prof). Nothing of the
  * delivery's handling changes: TwitchWebhookReceiver answers it as TwitchWebhookController would,
- * errors get the app's one error shape (AllExceptionsFilter), and the request is counted in the HTTP
- * metrics under its route. Every other request goes to Express as before.
+ * errors get the app's one error shape (AllExceptionsFilter), the request gets its correlation id as
+ * correlationMiddleware gives it, and is counted in the HTTP metrics under its route. Every other request goes to Express as before.
  */
 @Injectable()
 export class TwitchWebhookRoute implements OnApplicationBootstrap {
@@ -59,7 +59,13 @@ export class TwitchWebhookRoute implements OnApplicationBootstrap {
     return child;
   }
 
-  private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  private serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const correlationId = correlationIdFromHeaders(request.headers);
+    response.setHeader(CORRELATION_RESPONSE_HEADER, correlationId);
+    return withCorrelationId(correlationId, () => this.handle(request, response));
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
     response.once('finish', () => {
       this.requestsByStatus(response.statusCode).inc();
@@ -78,7 +84,7 @@ export class TwitchWebhookRoute implements OnApplicationBootstrap {
       response.end();
       if (answer.after) setImmediate(() => void answer.after?.());
     } catch (error) {
-      this.errors.catch(error, httpHost(response));
+      this.errors.catch(error, httpHost(request, response));
     }
   }
 }
@@ -112,7 +118,7 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
 }
 
 /** Just enough of Express's response and Nest's ArgumentsHost for AllExceptionsFilter to answer on a plain response. */
-function httpHost(response: ServerResponse): ArgumentsHost {
+function httpHost(request: IncomingMessage, response: ServerResponse): ArgumentsHost {
   const shim = {
     get headersSent() {
       return response.headersSent;
@@ -129,5 +135,5 @@ function httpHost(response: ServerResponse): ArgumentsHost {
       response.end(text);
     },
   };
-  return { getType: () => 'http', switchToHttp: () => ({ getResponse: () => shim }) } as unknown as ArgumentsHost;
+  return { getType: () => 'http', switchToHttp: () => ({ getRequest: () => request, getResponse: () => shim }) } as unknown as ArgumentsHost;
 }

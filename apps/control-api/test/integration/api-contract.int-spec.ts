@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
 
-import { TestDatabase, bearerToken, createTestDatabase } from '@lib-stream/testing';
+import { TestDatabase, bearerToken, createTestDatabase, requestIdOf } from '@lib-stream/testing';
 
 import { ControlApiUnderTest, createControlApi } from './control-api.factory';
 
@@ -71,7 +71,7 @@ describe('control-api: the documented contract', () => {
       ['inGameSessionId', { platformSessionId: randomUUID(), inGameSessionId: 'game-session-7' }, 'inGameSessionId must be a UUID or null'],
     ])('a string that is not a uuid in %s is a 400 that says so (the documented format)', async (_field, body, message) => {
       const response = await post('/stream/session/associate', user(), { accountId, ...body }).expect(400);
-      expect(response.body).toEqual({ statusCode: 400, code: 'VALIDATION_FAILED', message });
+      expect(response.body).toEqual({ statusCode: 400, code: 'VALIDATION_FAILED', message, correlationId: requestIdOf(response) });
     });
 
     it('uuid strings pass validation (an unknown session is then a 404, not a 400)', async () => {
@@ -89,7 +89,7 @@ describe('control-api: the documented contract', () => {
       await post('/stream/platform/link', user, { accountId, platform: 'custom', rtmpUrl: 'rtmp://ingest.example.net/live/sk_first' }).expect(200);
 
       const bad = await post('/stream/platform/link', user, { accountId, platform: 'custom', rtmpUrl: 'http://ingest.example.net/live/sk_second' }).expect(400);
-      expect(bad.body).toEqual({ statusCode: 400, code: 'VALIDATION_FAILED', message: 'rtmpUrl must be an rtmp:// or rtmps:// URL' });
+      expect(bad.body).toEqual({ statusCode: 400, code: 'VALIDATION_FAILED', message: 'rtmpUrl must be an rtmp:// or rtmps:// URL', correlationId: requestIdOf(bad) });
 
       // A valid URL for the same account is still refused as already linked.
       const again = await post('/stream/platform/link', user, { accountId, platform: 'custom', rtmpUrl: 'rtmp://ingest.example.net/live/sk_third' }).expect(400);

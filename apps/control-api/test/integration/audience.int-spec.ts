@@ -16,7 +16,7 @@ import { FakeGoogle,
   dumpRedis,
   eventSubDelivery,
   expectEventually,
-  findLeaks, testRedisUrl } from '@lib-stream/testing';
+  findLeaks, testRedisUrl, requestIdOf } from '@lib-stream/testing';
 
 import { type ControlApiUnderTest, capturedLogLines, createControlApi, twitchSettings } from './control-api.factory';
 
@@ -308,7 +308,7 @@ describe('live audience ingest over HTTP, on MariaDB and Redis', () => {
       const good = chat(broadcaster.id, chatter, chatText('gg well played'));
       const forged = { ...good, headers: { ...good.headers, 'Twitch-Eventsub-Message-Signature': `sha256=${'0'.repeat(64)}` } };
       const forgedResponse = await deliver('/stream/webhook/twitch', forged).expect(403);
-      expect(forgedResponse.body).toEqual({ statusCode: 403, code: 'FORBIDDEN', message: 'Signature does not match' });
+      expect(forgedResponse.body).toEqual({ statusCode: 403, code: 'FORBIDDEN', message: 'Signature does not match', correlationId: requestIdOf(forgedResponse) });
       const tampered = { ...good, body: good.body.replace('gg well played', 'gg well played!') };
       await deliver('/stream/webhook/twitch', tampered).expect(403);
       const stale = chat(broadcaster.id, chatter, chatText('old news'));

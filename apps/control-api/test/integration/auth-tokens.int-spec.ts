@@ -1,7 +1,7 @@
 import { sign } from 'jsonwebtoken';
 import request from 'supertest';
 
-import { TEST_JWT_SECRET, type TestDatabase, bearerToken, createTestDatabase } from '@lib-stream/testing';
+import { TEST_JWT_SECRET, type TestDatabase, bearerToken, createTestDatabase, requestIdOf } from '@lib-stream/testing';
 
 import { type ControlApiUnderTest, createControlApi } from './control-api.factory';
 
@@ -20,7 +20,7 @@ describe('control-api bearer token rules', () => {
   const call = (sut: ControlApiUnderTest, authorization: string) => request(sut.app.getHttpServer()).post('/probe/admin').set('Authorization', authorization);
   const refused = async (sut: ControlApiUnderTest, authorization: string, message: string) => {
     const response = await call(sut, authorization).expect(401);
-    expect(response.body).toEqual({ statusCode: 401, code: 'UNAUTHENTICATED', message });
+    expect(response.body).toEqual({ statusCode: 401, code: 'UNAUTHENTICATED', message, correlationId: requestIdOf(response) });
   };
 
   beforeAll(async () => {

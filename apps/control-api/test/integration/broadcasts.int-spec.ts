@@ -21,7 +21,7 @@ import {
 } from '@lib-stream/contracts';
 import { redisOptionsFromUrl, scanKeys } from '@lib-stream/nest-kit';
 import { TokenCipher } from '@lib-stream/stream-key';
-import { type TestDatabase, bearerToken, createTestDatabase, dumpRedis, expectEventually, findLeaks, present, testRedisUrl } from '@lib-stream/testing';
+import { type TestDatabase, bearerToken, createTestDatabase, dumpRedis, expectEventually, findLeaks, present, testRedisUrl, requestIdOf } from '@lib-stream/testing';
 
 import { type ControlApiUnderTest, capturedLogLines, createControlApi } from './control-api.factory';
 
@@ -73,6 +73,7 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
   const stoppedEvents: { broadcastId: string; reason: string }[] = [];
   const recordingStoppedEvents: Record<string, unknown>[] = [];
   const validationJobs: BroadcastValidationJob[] = [];
+  const assignmentJobs: BroadcastAssignmentJob[] = [];
   let db: TestDatabase;
   let sut: ControlApiUnderTest;
   let startBehaviour: StartBehaviour;
@@ -207,7 +208,10 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
     });
     startBehaviour = (spec) => accept(spec, claimAndRun);
     validateBehaviour = () => Promise.resolve({ ok: true, value: true });
-    void assignments.process(1, (job) => startBehaviour(job.data.spec));
+    void assignments.process(1, (job) => {
+      assignmentJobs.push(job.data);
+      return startBehaviour(job.data.spec);
+    });
     void validations.process(1, (job) => {
       validationJobs.push(job.data);
       return validateBehaviour(job.data);
@@ -287,10 +291,12 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
     const none = await post('/stream/broadcast/start', validStart()).expect(503);
     expect(none.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE', message: 'broadcasting is unavailable: no media worker with FFmpeg is running' });
 
+    // The same refusal, each with its own request's id.
+    const sameRefusal = (response: request.Response) => expect(response.body).toEqual({ ...none.body, correlationId: requestIdOf(response) });
     await heartbeat({ ffmpegAvailable: false });
-    await post('/stream/broadcast/start', validStart()).expect(503, none.body);
+    sameRefusal(await post('/stream/broadcast/start', validStart()).expect(503));
     await heartbeat({ draining: true });
-    await post('/stream/broadcast/start', validStart()).expect(503, none.body);
+    sameRefusal(await post('/stream/broadcast/start', validStart()).expect(503));
 
     await heartbeat({ broadcastsRunning: 2, maxBroadcasts: 2 });
     const full = await post('/stream/broadcast/start', validStart()).expect(503);
@@ -315,8 +321,13 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
         fallbackImageUrl: FALLBACK_URL.replace('https://', 'HTTPS://'),
         fallbackStreamUrl: null,
         record: { enabled: true, segmentSeconds: 4 },
-      }).expect(200);
+      })
+        .set('X-Request-Id', 'start-request-1')
+        .expect(200);
       cameraBroadcast = response.body;
+      // The request's id travels to the worker in the job, and comes back in the response header.
+      expect(response.headers['x-request-id']).toBe('start-request-1');
+      expect(assignmentJobs.find((job) => job.spec.broadcastId === cameraBroadcast.broadcastId)?.correlationId).toBe('start-request-1');
       expect(cameraBroadcast).toMatchObject({
         sourceType: 'Camera',
         sourceId: cameraId,
@@ -343,14 +354,14 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
     it('refuses a second broadcast of the same source while the first is active (409)', async () => {
       const before = await writtenState();
       const response = await post('/stream/broadcast/start', { sourceType: 'Camera', sourceId: cameraId, rtmpOutputUrl: THIRD_URL }).expect(409);
-      expect(response.body).toEqual({ statusCode: 409, code: 'CONFLICT', message: `a broadcast is already active for this source (${cameraBroadcast.broadcastId})` });
+      expect(response.body).toEqual({ statusCode: 409, code: 'CONFLICT', message: `a broadcast is already active for this source (${cameraBroadcast.broadcastId})`, correlationId: requestIdOf(response) });
       expect(await writtenState()).toEqual(before);
     });
 
     it("answers with the worker's error when it refuses the broadcast", async () => {
       startBehaviour = () => refusal('VALIDATION_FAILED', 'rtmpOutputUrl rtmp://live.example.com/app/**** is not usable: connection refused');
       const refused = await post('/stream/broadcast/start', validStart()).expect(400);
-      expect(refused.body).toEqual({ statusCode: 400, code: 'VALIDATION_FAILED', message: 'rtmpOutputUrl rtmp://live.example.com/app/**** is not usable: connection refused' });
+      expect(refused.body).toEqual({ statusCode: 400, code: 'VALIDATION_FAILED', message: 'rtmpOutputUrl rtmp://live.example.com/app/**** is not usable: connection refused', correlationId: requestIdOf(refused) });
 
       startBehaviour = () => Promise.reject(new Error('ffmpeg exited with signal SIGSEGV'));
       const crashed = await post('/stream/broadcast/start', validStart()).expect(503);
@@ -495,6 +506,7 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
         expect(spec.revision).toBe(2);
         expect(spec.record).toEqual({ enabled: false, segmentSeconds: 4 });
         expect(spec.destinations.map((d) => cipher.decrypt(d.url.enc))).toEqual([DEST_URL, THIRD_URL]);
+        expect(validationJobs.at(-1)?.correlationId).toBe(requestIdOf(response));
         await expectEventually(() => expect(announced).toEqual([broadcastId]));
       } finally {
         subscriber.off('message', listener);

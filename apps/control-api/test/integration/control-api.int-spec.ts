@@ -5,7 +5,7 @@ import { createConnection } from 'mysql2/promise';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 
-import { TEST_JWT_SECRET, TestDatabase, bearerToken, createTestDatabase, expectEventually } from '@lib-stream/testing';
+import { TEST_JWT_SECRET, TestDatabase, bearerToken, createTestDatabase, expectEventually, requestIdOf } from '@lib-stream/testing';
 
 import { ControlApiUnderTest, createControlApi } from './control-api.factory';
 
@@ -73,7 +73,7 @@ describe('control-api on MariaDB and Redis', () => {
   describe('authentication and roles', () => {
     it('answers 401 without a token, with a token signed by another secret, and with an expired one', async () => {
       const missing = await http().post('/probe/admin').expect(401);
-      expect(missing.body).toEqual({ statusCode: 401, code: 'UNAUTHENTICATED', message: 'Missing bearer token (Authorization: Bearer <JWT>)' });
+      expect(missing.body).toEqual({ statusCode: 401, code: 'UNAUTHENTICATED', message: 'Missing bearer token (Authorization: Bearer <JWT>)', correlationId: requestIdOf(missing) });
       const forged = await http().post('/probe/admin').set('Authorization', bearerToken('acc-1', ['admin'], 'another-secret-another-secret-another')).expect(401);
       expect(forged.body.message).toBe('Bearer token is invalid');
       const expired = await http().post('/probe/admin').set('Authorization', bearerToken('acc-1', ['admin'], TEST_JWT_SECRET, -10)).expect(401);
@@ -82,14 +82,14 @@ describe('control-api on MariaDB and Redis', () => {
 
     it('answers 403 when the token lacks the role, 200 when it has it', async () => {
       const denied = await http().post('/probe/admin').set('Authorization', bearerToken('acc-1', ['user'])).expect(403);
-      expect(denied.body).toEqual({ statusCode: 403, code: 'FORBIDDEN', message: 'This endpoint requires the admin role' });
+      expect(denied.body).toEqual({ statusCode: 403, code: 'FORBIDDEN', message: 'This endpoint requires the admin role', correlationId: requestIdOf(denied) });
       await http().post('/probe/admin').set('Authorization', bearerToken('acc-1', ['admin'])).expect(200, { ok: true });
     });
 
     it("answers 404 for another account's resource", async () => {
       await http().post('/probe/user/acc-1').set('Authorization', bearerToken('acc-1', ['user'])).expect(200, { accountId: 'acc-1' });
       const other = await http().post('/probe/user/acc-2').set('Authorization', bearerToken('acc-1', ['user'])).expect(404);
-      expect(other.body).toEqual({ statusCode: 404, code: 'NOT_FOUND', message: 'platform link not found' });
+      expect(other.body).toEqual({ statusCode: 404, code: 'NOT_FOUND', message: 'platform link not found', correlationId: requestIdOf(other) });
     });
 
     it('guards /stream/admin/* with the developer role and never shows secret values', async () => {
@@ -119,17 +119,17 @@ describe('control-api on MariaDB and Redis', () => {
 
     it('rejects malformed JSON with a clear code', async () => {
       const response = await http().post('/probe/validate').set('Authorization', user()).set('Content-Type', 'application/json').send('{"platform":').expect(400);
-      expect(response.body).toEqual({ statusCode: 400, code: 'INVALID_JSON', message: 'Request body is not valid JSON' });
+      expect(response.body).toEqual({ statusCode: 400, code: 'INVALID_JSON', message: 'Request body is not valid JSON', correlationId: requestIdOf(response) });
     });
 
     it('answers unknown routes with the same error shape', async () => {
       const response = await http().get('/no/such/route').expect(404);
-      expect(response.body).toEqual({ statusCode: 404, code: 'NOT_FOUND', message: 'Cannot GET /no/such/route' });
+      expect(response.body).toEqual({ statusCode: 404, code: 'NOT_FOUND', message: 'Cannot GET /no/such/route', correlationId: requestIdOf(response) });
     });
 
     it('hides internal errors behind a generic 500 and logs them redacted', async () => {
       const response = await http().post('/probe/crash').set('Authorization', user()).expect(500);
-      expect(response.body).toEqual({ statusCode: 500, code: 'INTERNAL', message: 'Internal server error' });
+      expect(response.body).toEqual({ statusCode: 500, code: 'INTERNAL', message: 'Internal server error', correlationId: requestIdOf(response) });
       expect(response.text).not.toMatch(/ER_ACCESS_DENIED|db-host|twitch-secret|at .*\.ts/);
       const log = sut.logLines.join('');
       expect(log).toContain('ER_ACCESS_DENIED_ERROR at db-host:3306 while using ****');

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
 
-import { TEST_MYSQL_URL, type TcpProxy, type TestDatabase, bearerToken, createTestDatabase, expectEventually, startTcpProxy } from '@lib-stream/testing';
+import { TEST_MYSQL_URL, type TcpProxy, type TestDatabase, bearerToken, createTestDatabase, expectEventually, startTcpProxy, requestIdOf } from '@lib-stream/testing';
 
 import { type ControlApiUnderTest, createControlApi } from './control-api.factory';
 
@@ -38,7 +38,7 @@ describe('a database outage under control-api', () => {
       const { response, ms } = await timed(call);
       figures[name] = ms;
       expect({ name, status: response.status }).toEqual({ name, status: 503 });
-      expect(response.body).toEqual({ statusCode: 503, code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable, retry shortly' });
+      expect(response.body).toEqual({ statusCode: 503, code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable, retry shortly', correlationId: requestIdOf(response) });
       expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
       expect(response.text).not.toMatch(/127\.0\.0\.1|ECONN|ETIMEDOUT|PROTOCOL_|SELECT|stream_platform_links/);
       expect(ms).toBeLessThan(withinMs);

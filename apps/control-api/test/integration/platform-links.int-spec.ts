@@ -4,7 +4,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 
 import { EventTopic } from '@lib-stream/contracts';
-import { FakeGoogle, FakeTwitch, type TestDatabase, bearerToken, createTestDatabase, dumpMysql, dumpRedis, expectEventually, findLeaks, testRedisUrl } from '@lib-stream/testing';
+import { FakeGoogle, FakeTwitch, type TestDatabase, bearerToken, createTestDatabase, dumpMysql, dumpRedis, expectEventually, findLeaks, testRedisUrl, requestIdOf } from '@lib-stream/testing';
 
 import { AccessTokenRejectedError } from '../../src/platform-links/oauth/oauth.types';
 import { platformFetch } from '../../src/platform-links/oauth/platform-http';
@@ -170,7 +170,7 @@ describe('platform linking over HTTP, on MariaDB and Redis', () => {
       const accountId = randomUUID();
       await linkTwitch(accountId);
       const again = await post('/stream/platform/link', user(accountId), { accountId, platform: 'twitch' }).expect(400);
-      expect(again.body).toEqual({ statusCode: 400, code: 'ALREADY_LINKED', message: 'This account already has a twitch link; unlink it first' });
+      expect(again.body).toEqual({ statusCode: 400, code: 'ALREADY_LINKED', message: 'This account already has a twitch link; unlink it first', correlationId: requestIdOf(again) });
     });
 
     it('refuses a Twitch account already linked to another account with 409 and revokes the new grant', async () => {
@@ -180,7 +180,7 @@ describe('platform linking over HTTP, on MariaDB and Redis', () => {
       const revokesBefore = twitch.requestsTo('/oauth2/revoke').length;
       const { done } = await linkTwitch(second, who);
       expect(done.status).toBe(409);
-      expect(done.body).toEqual({ statusCode: 409, code: 'CONFLICT', message: 'This twitch account is already linked to another account' });
+      expect(done.body).toEqual({ statusCode: 409, code: 'CONFLICT', message: 'This twitch account is already linked to another account', correlationId: requestIdOf(done) });
       expect(twitch.requestsTo('/oauth2/revoke').length).toBe(revokesBefore + 1);
       expect((await post('/stream/platform/list', user(second), { accountId: second })).body.platforms).toEqual([]);
     });

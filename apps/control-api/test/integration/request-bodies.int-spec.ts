@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 
-import { type TestDatabase, bearerToken, createTestDatabase } from '@lib-stream/testing';
+import { type TestDatabase, bearerToken, createTestDatabase, requestIdOf } from '@lib-stream/testing';
 
 import { type ControlApiUnderTest, createControlApi } from './control-api.factory';
 
@@ -31,7 +31,7 @@ describe('control-api request bodies of any shape', () => {
     const name = `deep-${randomUUID()}`;
     const raw = `{"name":"${name}","expectedWidth":${'['.repeat(depth)}${']'.repeat(depth)}}`;
     const response = await postRaw('/stream/camera/create', raw).expect(400);
-    expect(response.body).toEqual({ statusCode: 400, code: 'INVALID_JSON', message: 'JSON nesting deeper than 64 levels' });
+    expect(response.body).toEqual({ statusCode: 400, code: 'INVALID_JSON', message: 'JSON nesting deeper than 64 levels', correlationId: requestIdOf(response) });
     expect(await cameraNames()).not.toContain(name);
   });
 
@@ -48,7 +48,7 @@ describe('control-api request bodies of any shape', () => {
       const response = await postRaw('/stream/camera/create', raw);
       expect(response.status).toBeGreaterThanOrEqual(400);
       expect(response.status).toBeLessThan(500);
-      expect(response.body).toEqual({ statusCode: response.status, code: expect.any(String), message: expect.any(String) });
+      expect(response.body).toEqual({ statusCode: response.status, code: expect.any(String), message: expect.any(String), correlationId: requestIdOf(response) });
       expect(await cameraNames()).not.toContain(marker);
     },
   );

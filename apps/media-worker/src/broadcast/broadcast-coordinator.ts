@@ -28,7 +28,7 @@ import {
   toBroadcastStatusView,
   type VideoSourceType,
 } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, BroadcastTimingSettings, CipherProvider, EventBus, HealthRegistry, LeaseKeeper, REDIS, RecordingSettings, SERVICE_IDENTITY, type ServiceIdentity, bullQueueOptions, duplicateRedis, eventHeader } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, BroadcastTimingSettings, CipherProvider, EventBus, HealthRegistry, LeaseKeeper, REDIS, RecordingSettings, SERVICE_IDENTITY, type ServiceIdentity, bullQueueOptions, currentCorrelationId, duplicateRedis, eventHeader, withCorrelationId } from '@lib-stream/nest-kit';
 
 import { CameraRegistry } from '../ingest/camera-registry';
 import { asCameraSource } from '../ingest/camera-source';
@@ -164,7 +164,8 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     const bullOptions = bullQueueOptions(this.config);
     this.assignments = new Bull<BroadcastAssignmentJob>(QueueNames.BroadcastAssignments, bullOptions);
     this.validations = new Bull<BroadcastValidationJob>(QueueNames.BroadcastValidations, bullOptions);
-    void this.validations.process(2, (job) => this.validateJob(job));
+    // Each job runs with the correlation id of the request that added it (a new one if none).
+    void this.validations.process(2, (job) => withCorrelationId(job.data.correlationId, () => this.validateJob(job)));
     this.subscriber = duplicateRedis(this.redis);
     this.subscriber.on('message', (_channel: string, broadcastId: string) => void this.follow(broadcastId));
     await this.subscriber.subscribe(InternalChannels.BroadcastChanged);
@@ -180,7 +181,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     // Starts overlap (each spends ~0.3 s probing and connecting), so a burst of starts is not queued
     // behind one another; updateIntake pauses the queue once the worker is full.
     const concurrency = Math.max(1, Math.min(START_CONCURRENCY, this.config.STREAM_MAX_CONCURRENT_BROADCASTS));
-    void this.assignments.process(concurrency, (job) => this.startJob(job));
+    void this.assignments.process(concurrency, (job) => withCorrelationId(job.data.correlationId, () => this.startJob(job)));
     this.logger.log({ msg: 'broadcasting available', maxBroadcasts: this.config.STREAM_MAX_CONCURRENT_BROADCASTS });
     void this.logFfmpegBuild();
   }
@@ -223,7 +224,8 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   /** Queues a new broadcast for whichever worker has room (voice events, auto-broadcast). Job ids dedupe replicas. */
   async enqueue(spec: BroadcastSpec, jobId: string): Promise<Bull.Job<BroadcastAssignmentJob> | null> {
     if (!this.assignments) return null;
-    return this.assignments.add({ spec }, { ...BROADCAST_JOB_OPTIONS, jobId });
+    const correlationId = currentCorrelationId();
+    return this.assignments.add({ spec, ...(correlationId ? { correlationId } : {}) }, { ...BROADCAST_JOB_OPTIONS, jobId });
   }
 
   localRunners(): BroadcastRunner[] {

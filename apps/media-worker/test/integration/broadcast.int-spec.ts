@@ -116,8 +116,8 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     return answered;
   }
 
-  async function start(spec: BroadcastSpec): Promise<BroadcastStatusView> {
-    const result = await submit({ spec });
+  async function start(spec: BroadcastSpec, correlationId?: string): Promise<BroadcastStatusView> {
+    const result = await submit({ spec, correlationId });
     if (!result.ok) throw new Error(`not started: ${result.status} ${result.message}`);
     return result.value;
   }
@@ -201,7 +201,9 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     await expectEventually(async () => expect(JSON.parse((await redis.get(CameraKeys.registry(cameraId))) ?? '{}').state).toBe('live'), { timeoutMs: 10_000 });
 
     const spec = cameraSpec(cameraId, [platform.url('app', goodKey), platform.url('app', refusedKey)]);
-    const status = await start(spec);
+    // As control-api adds it: the id of the HTTP request that asked for the broadcast.
+    const correlationId = `start-${randomBytes(4).toString('hex')}`;
+    const status = await start(spec, correlationId);
     expect(status).toMatchObject({ broadcastId: spec.broadcastId, isActive: true, videoSourceType: 'primary_stream' });
     expect(status.rtmpOutputUrl).toBe(`rtmp://127.0.0.1:${platform.port}/app/****`);
 
@@ -219,7 +221,16 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     expect(after.health).toBe('degraded');
     expect(present(after.destinations.find((d) => d.destinationId === good), 'the live destination').bytesSent).toBeGreaterThan(10_000);
     expect(platform.publishes(goodKey)).toHaveLength(1);
-    expect(events.filter((e) => e.channel === 'stream.broadcast.started' && e.data.broadcastId === spec.broadcastId)).toHaveLength(1);
+    const started = events.filter((e) => e.channel === 'stream.broadcast.started' && e.data.broadcastId === spec.broadcastId);
+    expect(started).toHaveLength(1);
+    // The request's id is on the event and on the worker's lines for the broadcast: its start, and
+    // its destinations' moves (FFmpeg processes started while the job ran).
+    expect(started[0].data.correlationId).toBe(correlationId);
+    const lines = logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.filter((line) => line.msg === 'broadcast started' && line.broadcastId === spec.broadcastId).map((line) => line.correlationId)).toEqual([correlationId]);
+    const goodLive = lines.filter((line) => line.msg === 'destination live' && line.destinationId === good);
+    expect(goodLive.length).toBeGreaterThan(0);
+    expect(goodLive.map((line) => line.correlationId)).toEqual(goodLive.map(() => correlationId));
     // Status events, published as it happened: each destination's states and the health, in order,
     // each only on a change (every event's previous state is the one before it).
     const statusEvents = (channel: string, where: (data: Record<string, unknown>) => boolean = () => true) =>
@@ -251,8 +262,10 @@ describe('broadcasts: cascade, destinations, restarts', () => {
       { state: 'stopped', previousState: 'live', reason: 'stopped' },
       { state: 'stopped', previousState: 'failed', reason: 'stopped' },
     ]);
-    // Whitelisted fields only: no URL, no key, no FFmpeg message.
-    for (const data of [...statusEvents('stream.broadcast.destination-changed'), ...statusEvents('stream.broadcast.health-changed')]) {
+    // Whitelisted fields only: no URL, no key, no FFmpeg message. A correlationId, where the event
+    // came from the start's processes, is the start's.
+    for (const { correlationId: eventCorrelationId, ...data } of [...statusEvents('stream.broadcast.destination-changed'), ...statusEvents('stream.broadcast.health-changed')]) {
+      if (eventCorrelationId !== undefined) expect(eventCorrelationId).toBe(correlationId);
       expect(Object.keys(data).sort()).toEqual(
         'destinationId' in data
           ? ['broadcastId', 'destinationId', 'eventId', 'index', 'label', 'previousState', 'reason', 'retryCount', 'state', 'timestamp']

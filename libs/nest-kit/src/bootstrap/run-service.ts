@@ -14,6 +14,7 @@ import { AllExceptionsFilter, rejectUnreadableBody } from '../http/all-exception
 import { rejectDeepJson } from '../http/json-depth';
 import { createValidationPipe } from '../http/validation';
 import { ServiceIdentity, newServiceIdentity } from '../identity';
+import { correlationMiddleware } from '../correlation/correlation';
 import { JsonLogger, LogLevel } from '../logging/json-logger';
 import { HttpDrain } from './http-drain';
 
@@ -77,6 +78,7 @@ export async function createServiceApp(
   // The raw bytes are kept for webhook signatures, which are computed over the body exactly as sent.
   const keepRaw = (request: unknown, _response: unknown, raw: Buffer) => ((request as { rawBody?: Buffer }).rawBody = raw);
   app.use(
+    correlationMiddleware,
     json({ limit: '1mb', verify: keepRaw }),
     // WebSub (YouTube) pushes Atom XML.
     text({ type: ['application/atom+xml', 'application/xml', 'text/xml'], limit: '1mb', verify: keepRaw }),

@@ -4,11 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { Counter, Gauge } from 'prom-client';
 import { lastValueFrom, timeout } from 'rxjs';
 
-import type { BaseEvent, EventPayloads, PublishedTopic } from '@lib-stream/contracts';
+import { type BaseEvent, type EventPayloads, EventTopic, type PublishedTopic } from '@lib-stream/contracts';
 
 import { APP_CONFIG } from '../config/config.tokens';
 import type { AppConfig } from '../config/settings';
 import { HealthRegistry } from '../health/health.registry';
+import { currentCorrelationId, withoutCorrelationId } from '../correlation/correlation';
 import { MetricsService } from '../metrics/metrics.service';
 import { ResilientClientRedis, redisTransportConnection } from './redis-transport';
 
@@ -19,6 +20,16 @@ const FLUSH_INTERVAL_MS = 250;
 /** Fresh `eventId` + `timestamp` for an event payload. */
 export function eventHeader(now = new Date()): BaseEvent {
   return { eventId: randomUUID(), timestamp: now.toISOString() };
+}
+
+/**
+ * `event` with the current correlation id as `correlationId` (see BaseEvent), unless it has one or
+ * none is current. Never on pulses: their payload is fixed by the privacy guard.
+ */
+export function withEventCorrelation<T extends object>(topic: PublishedTopic, event: T): T {
+  const correlationId = currentCorrelationId();
+  if (!correlationId || topic === EventTopic.AudiencePulse || 'correlationId' in event) return event;
+  return { ...event, correlationId };
 }
 
 /** Options for the Nest Redis transport (the listening side uses ResilientServerRedis directly). */
@@ -81,7 +92,8 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
    * Resolves once Redis accepted the message with how many subscribers received it, or with 0 when
    * the event was held for delivery after an outage. Rejects only for errors that are not outages.
    */
-  async publish<T extends PublishedTopic>(topic: T, payload: EventPayloads[T]): Promise<number> {
+  async publish<T extends PublishedTopic>(topic: T, event: EventPayloads[T]): Promise<number> {
+    const payload = withEventCorrelation(topic, event);
     if (this.pending.length > 0 || !this.client.isConnected()) {
       this.hold({ topic, payload });
       return 0;
@@ -129,7 +141,8 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
       this.dropped.inc();
     }
     this.pendingGauge.set(this.pending.length);
-    this.flushTimer ??= setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
+    // Not tied to the request that happened to raise the first held event.
+    this.flushTimer ??= withoutCorrelationId(() => setInterval(() => void this.flush(), FLUSH_INTERVAL_MS));
     this.flushTimer.unref();
   }
 

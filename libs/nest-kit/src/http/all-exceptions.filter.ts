@@ -3,11 +3,13 @@ import type { NextFunction, Request, Response } from 'express';
 
 import { ErrorBody, ErrorCode } from '@lib-stream/contracts';
 
+import { withCorrelationField } from '../correlation/correlation';
 import { DomainError, codeForStatus } from './domain-error';
 import { OUTAGE_RETRY_AFTER_SECONDS, classifyOutage, outageMessage } from './outage';
 
 /**
- * The one place HTTP errors are shaped: `{ statusCode, code, message }`. Unknown errors become a
+ * The one place HTTP errors are shaped: `{ statusCode, code, message, correlationId }` (the last is
+ * the request's id, as in its X-Request-Id header). Unknown errors become a
  * generic 500 (details go to the redacted log, never to the caller), so driver messages, SQL and
  * stack traces cannot leak. A dependency outage (Redis, database) is not a bug: 503 with Retry-After,
  * logged as a warning without a stack.
@@ -19,6 +21,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
     const response = host.switchToHttp().getResponse<Response>();
+    const request = host.switchToHttp().getRequest<Request>();
     const dependency = classifyOutage(exception);
     if (dependency) {
       // Only the error's class and code: driver messages name hosts and SQL.
@@ -26,7 +29,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       this.logger.warn({ msg: 'request failed: dependency unavailable', statusCode: 503, dependency, error: String(name), ...(typeof code === 'string' ? { code } : {}) });
       if (response.headersSent) return;
       response.setHeader('Retry-After', String(OUTAGE_RETRY_AFTER_SECONDS));
-      response.status(503).json({ statusCode: 503, code: ErrorCode.ServiceUnavailable, message: outageMessage(dependency) });
+      response.status(503).json(withCorrelationField({ statusCode: 503, code: ErrorCode.ServiceUnavailable, message: outageMessage(dependency) }, request));
       return;
     }
     const body = this.toBody(exception);
@@ -38,7 +41,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (response.headersSent) return;
     if (body.code === ErrorCode.ServiceUnavailable) response.setHeader('Retry-After', String(OUTAGE_RETRY_AFTER_SECONDS));
-    response.status(body.statusCode).json(body);
+    response.status(body.statusCode).json(withCorrelationField(body, request));
   }
 
   private toBody(exception: unknown): ErrorBody {
@@ -80,11 +83,11 @@ function asBodyParserError(exception: unknown): ErrorBody | null {
  * Express error middleware placed right after the JSON body parser, so malformed or oversized
  * bodies get the same error shape (Nest would otherwise echo the parser's own message).
  */
-export function rejectUnreadableBody(error: unknown, _request: Request, response: Response, next: NextFunction): void {
+export function rejectUnreadableBody(error: unknown, request: Request, response: Response, next: NextFunction): void {
   const body = asBodyParserError(error);
   if (!body) {
     next(error);
     return;
   }
-  response.status(body.statusCode).json(body);
+  response.status(body.statusCode).json(withCorrelationField(body, request));
 }

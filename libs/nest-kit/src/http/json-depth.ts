@@ -2,6 +2,8 @@ import type { NextFunction, Request, Response } from 'express';
 
 import { ErrorBody, ErrorCode } from '@lib-stream/contracts';
 
+import { withCorrelationField } from '../correlation/correlation';
+
 /**
  * Deepest JSON nesting a request body may have. No request of ours needs more than a handful of
  * levels, while class-transformer and class-validator recurse once per level and overflow the stack
@@ -33,5 +35,5 @@ export function rejectDeepJson(request: Request, response: Response, next: NextF
     return;
   }
   const body: ErrorBody = { statusCode: 400, code: ErrorCode.InvalidJson, message: `JSON nesting deeper than ${MAX_JSON_DEPTH} levels` };
-  response.status(400).json(body);
+  response.status(400).json(withCorrelationField(body, request));
 }

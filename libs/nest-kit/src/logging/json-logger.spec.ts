@@ -1,5 +1,6 @@
 import { SecretRedactor } from '@lib-stream/stream-key';
 
+import { withCorrelationId } from '../correlation/correlation';
 import { JsonLogger } from './json-logger';
 
 function capture(level: 'debug' | 'info' = 'info') {
@@ -42,5 +43,18 @@ describe(JsonLogger.name, () => {
     sut.debug('noisy');
     sut.log('kept');
     expect(lines).toHaveLength(1);
+  });
+
+  it('stamps the correlation id of the running request or job on every line, and none outside', async () => {
+    const { sut, entries } = capture();
+    sut.log('before');
+    await withCorrelationId('req-7', async () => {
+      sut.log({ msg: 'handling', broadcastId: 'b-1' }, 'Broadcasts');
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      sut.error(new Error('failed'));
+    });
+    sut.log('after');
+    expect(entries().map((entry) => entry.correlationId)).toEqual([undefined, 'req-7', 'req-7', undefined]);
+    expect(entries()[1]).toMatchObject({ msg: 'handling', broadcastId: 'b-1', context: 'Broadcasts', correlationId: 'req-7' });
   });
 });

@@ -3,6 +3,8 @@ import { inspect } from 'node:util';
 
 import { SecretRedactor, secretRedactor } from '@lib-stream/stream-key';
 
+import { currentCorrelationId } from '../correlation/correlation';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -21,7 +23,8 @@ export interface JsonLoggerOptions {
 /**
  * Structured JSON logger, one object per line. Every line, whatever its source (Nest internals,
  * our code, an error stack), goes through `redactor.redact()` right before it is written: that is
- * the single point where stream keys and registered secrets are masked.
+ * the single point where stream keys and registered secrets are masked. A line written while a
+ * request or job runs carries its `correlationId` (see correlation.ts).
  */
 export class JsonLogger implements LoggerService {
   private level: LogLevel;
@@ -67,11 +70,13 @@ export class JsonLogger implements LoggerService {
     // Nest passes the context as the last string argument, and a stack before it for errors.
     const args = [...rest];
     const context = typeof args[args.length - 1] === 'string' ? (args.pop() as string) : undefined;
+    const correlationId = currentCorrelationId();
     const entry: Record<string, unknown> = {
       time: new Date().toISOString(),
       level,
       service: this.options.service,
       ...(this.options.instanceId ? { instanceId: this.options.instanceId } : {}),
+      ...(correlationId ? { correlationId } : {}),
       ...(context ? { context } : {}),
     };
     Object.assign(entry, describeMessage(message));

@@ -1,0 +1,95 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+
+/**
+ * Correlation ids: one id per HTTP request or queued job, carried from control-api through the Bull
+ * jobs it adds, the media worker that takes them and the events it publishes, and written on every
+ * log line in between, so one broadcast's path across the apps is followed by one id.
+ */
+
+/** Request headers a caller may set its own id in, looked at in this order. */
+export const CORRELATION_REQUEST_HEADERS = ['x-request-id', 'x-correlation-id'] as const;
+/** Response header every HTTP answer carries the id in. */
+export const CORRELATION_RESPONSE_HEADER = 'X-Request-Id';
+
+/**
+ * A caller-supplied id is accepted only in this shape: short, and a charset that cannot carry a
+ * URL, a token with `/`/`+`/`=` padding, an e-mail address or a log-injection newline. Anything
+ * else is replaced by a fresh UUID and never logged.
+ */
+const WELL_FORMED = /^[A-Za-z0-9._-]{1,64}$/;
+
+const storage = new AsyncLocalStorage<string>();
+const requestIds = new WeakMap<object, string>();
+
+/** A fresh id (UUID v4). */
+export function newCorrelationId(): string {
+  return randomUUID();
+}
+
+/** `value` when it is a well-formed id (1 to 64 of `A-Z a-z 0-9 . _ -`), otherwise null. */
+export function acceptCorrelationId(value: unknown): string | null {
+  return typeof value === 'string' && WELL_FORMED.test(value) ? value : null;
+}
+
+/**
+ * The id for an incoming request: the first well-formed `X-Request-Id` / `X-Correlation-Id` header,
+ * else a new UUID. A header sent twice (an array) is not accepted.
+ */
+export function correlationIdFromHeaders(headers: Record<string, string | string[] | undefined>): string {
+  for (const name of CORRELATION_REQUEST_HEADERS) {
+    const accepted = acceptCorrelationId(headers[name]);
+    if (accepted) return accepted;
+  }
+  return newCorrelationId();
+}
+
+/** The id of the request or job whose work is running now, or undefined outside of one. */
+export function currentCorrelationId(): string | undefined {
+  return storage.getStore();
+}
+
+/**
+ * Runs `work` with `id` as the current correlation id (everything it awaits, and timers and child
+ * processes it starts, see the same id). An id that is missing or not well formed (job data is read
+ * back from Redis) is replaced by a new one, so a job's lines are still grouped.
+ */
+export function withCorrelationId<T>(id: unknown, work: () => T): T {
+  return storage.run(acceptCorrelationId(id) ?? newCorrelationId(), work);
+}
+
+/**
+ * Runs `work` outside of any correlation id: for long-lived loops started lazily while a request or
+ * job happened to be running, which must not stamp that one id on every later line.
+ */
+export function withoutCorrelationId<T>(work: () => T): T {
+  return storage.exit(work);
+}
+
+/** The id given to `request` by {@link correlationMiddleware}, if any. */
+export function correlationIdOf(request: object): string | undefined {
+  return requestIds.get(request);
+}
+
+/**
+ * Express middleware, first in the chain: picks the request's id, sets the response header (so even
+ * answers given before Nest, an unreadable body, carry it) and runs the rest of the request with it
+ * as the current id. The body parser keeps the context across the body's chunks (raw-body binds its
+ * callbacks); the id is also kept by request, for an error answered where the context was lost.
+ */
+export function correlationMiddleware(request: Request, response: Response, next: NextFunction): void {
+  const id = correlationIdFromHeaders(request.headers);
+  requestIds.set(request, id);
+  response.setHeader(CORRELATION_RESPONSE_HEADER, id);
+  storage.run(id, next);
+}
+
+/**
+ * An error body with the request's id added as `correlationId` (the same as the X-Request-Id
+ * header), so a caller reporting an error can quote it; the body's own fields are unchanged.
+ */
+export function withCorrelationField<B extends object>(body: B, request?: object): B & { correlationId?: string } {
+  const id = currentCorrelationId() ?? (request ? correlationIdOf(request) : undefined);
+  return id ? { ...body, correlationId: id } : body;
+}
