@@ -94,6 +94,35 @@ function IsMediaSourceUrl(allowEmpty: boolean, options?: ValidationOptions): Pro
   );
 }
 
+/**
+ * Applies property decorators in the order class-validator checks them: the first here is checked
+ * first, as the bottom one of a stack would be.
+ */
+const checkedInOrder =
+  (...decorators: PropertyDecorator[]): PropertyDecorator =>
+  (target, key) => {
+    for (const decorate of decorators) decorate(target, key);
+  };
+
+/** A destination URL (required on start; optional on update, where absent or null leaves it unchanged). */
+const RtmpOutputUrlField = (optional: boolean) =>
+  checkedInOrder(...(optional ? [IsOptional()] : []), IsString(), MaxLength(MAX_URL_LENGTH), IsRtmpOutputUrl(), LowerCaseScheme());
+
+/** An optional list of destinations, at most MAX_ADDITIONAL_DESTINATIONS, named in its messages by its property. */
+const RtmpOutputUrlListField = (): PropertyDecorator => (target, key) =>
+  checkedInOrder(
+    IsOptional(),
+    IsArray(),
+    ArrayMaxSize(MAX_ADDITIONAL_DESTINATIONS, { message: `${String(key)} may hold at most ${MAX_ADDITIONAL_DESTINATIONS} URLs` }),
+    IsString({ each: true }),
+    MaxLength(MAX_URL_LENGTH, { each: true }),
+    IsRtmpOutputUrlList(),
+    LowerCaseScheme(),
+  )(target, key);
+
+/** An optional source or fallback URL; `""` removes it on update. */
+const MediaUrlField = () => checkedInOrder(IsOptional(), IsString(), MaxLength(MAX_URL_LENGTH), IsMediaSourceUrl(true), LowerCaseScheme());
+
 const { min: MIN_SEGMENT, max: MAX_SEGMENT } = RECORD_SEGMENT_SECONDS;
 const SEGMENT_MESSAGE = { message: `segmentSeconds must be a whole number of seconds from ${MIN_SEGMENT} to ${MAX_SEGMENT}` };
 
@@ -143,44 +172,23 @@ export class StartBroadcastRequest {
   sourceId?: string;
 
   @ApiProperty({ description: 'RTMP(S) destination including its stream key; stored encrypted, shown masked', example: 'rtmp://live.twitch.tv/app/live_123_abc' })
-  @LowerCaseScheme()
-  @IsRtmpOutputUrl()
-  @MaxLength(MAX_URL_LENGTH)
-  @IsString()
+  @RtmpOutputUrlField(false)
   rtmpOutputUrl: string;
 
   @ApiPropertyOptional({ type: [String], description: `Further RTMP(S) destinations fed by the same program (at most ${MAX_ADDITIONAL_DESTINATIONS})` })
-  @LowerCaseScheme()
-  @IsRtmpOutputUrlList()
-  @MaxLength(MAX_URL_LENGTH, { each: true })
-  @IsString({ each: true })
-  @ArrayMaxSize(MAX_ADDITIONAL_DESTINATIONS, { message: `additionalRtmpOutputUrls may hold at most ${MAX_ADDITIONAL_DESTINATIONS} URLs` })
-  @IsArray()
-  @IsOptional()
+  @RtmpOutputUrlListField()
   additionalRtmpOutputUrls?: string[];
 
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Primary video for audio-only sources' })
-  @LowerCaseScheme()
-  @IsMediaSourceUrl(true)
-  @MaxLength(MAX_URL_LENGTH)
-  @IsString()
-  @IsOptional()
+  @MediaUrlField()
   backgroundVideoUrl?: string | null;
 
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Shown while the primary source is down' })
-  @LowerCaseScheme()
-  @IsMediaSourceUrl(true)
-  @MaxLength(MAX_URL_LENGTH)
-  @IsString()
-  @IsOptional()
+  @MediaUrlField()
   fallbackStreamUrl?: string | null;
 
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Still image shown when no stream is available' })
-  @LowerCaseScheme()
-  @IsMediaSourceUrl(true)
-  @MaxLength(MAX_URL_LENGTH)
-  @IsString()
-  @IsOptional()
+  @MediaUrlField()
   fallbackImageUrl?: string | null;
 
   @ApiPropertyOptional({ enum: ['aac', 'libmp3lame'], description: 'Default: STREAM_BROADCAST_AUDIO_CODEC' })
@@ -207,45 +215,23 @@ export class BroadcastIdRequest {
 
 export class UpdateBroadcastRequest extends BroadcastIdRequest {
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Replaces the first destination (absent or null = unchanged)' })
-  @LowerCaseScheme()
-  @IsRtmpOutputUrl()
-  @MaxLength(MAX_URL_LENGTH)
-  @IsString()
-  @IsOptional()
+  @RtmpOutputUrlField(true)
   rtmpOutputUrl?: string | null;
 
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Absent or null = unchanged, "" = remove' })
-  @LowerCaseScheme()
-  @IsMediaSourceUrl(true)
-  @MaxLength(MAX_URL_LENGTH)
-  @IsString()
-  @IsOptional()
+  @MediaUrlField()
   backgroundVideoUrl?: string | null;
 
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Absent or null = unchanged, "" = remove' })
-  @LowerCaseScheme()
-  @IsMediaSourceUrl(true)
-  @MaxLength(MAX_URL_LENGTH)
-  @IsString()
-  @IsOptional()
+  @MediaUrlField()
   fallbackStreamUrl?: string | null;
 
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Absent or null = unchanged, "" = remove' })
-  @LowerCaseScheme()
-  @IsMediaSourceUrl(true)
-  @MaxLength(MAX_URL_LENGTH)
-  @IsString()
-  @IsOptional()
+  @MediaUrlField()
   fallbackImageUrl?: string | null;
 
   @ApiPropertyOptional({ type: [String], description: 'RTMP(S) destinations to add' })
-  @LowerCaseScheme()
-  @IsRtmpOutputUrlList()
-  @MaxLength(MAX_URL_LENGTH, { each: true })
-  @IsString({ each: true })
-  @ArrayMaxSize(MAX_ADDITIONAL_DESTINATIONS, { message: `addRtmpOutputUrls may hold at most ${MAX_ADDITIONAL_DESTINATIONS} URLs` })
-  @IsArray()
-  @IsOptional()
+  @RtmpOutputUrlListField()
   addRtmpOutputUrls?: string[];
 
   @ApiPropertyOptional({ type: [String], description: 'destinationId values (from status) to remove' })
