@@ -89,6 +89,13 @@ describe('broadcasts across control-api and scaled media workers', () => {
       return current.body;
     });
     expect((await api('/stream/broadcast/list', {})).body.broadcasts.map((b: { broadcastId: string }) => b.broadcastId)).toContain(broadcastId);
+    // One id follows the start from the request to the worker: the answer's X-Request-Id is on the
+    // owner's "broadcast started" line and on the stream.broadcast.started event.
+    const requestId = present(started.requestId, "the start's X-Request-Id");
+    const startedEvent = await expectEventually(() => present(events.find((e) => e.channel === 'stream.broadcast.started' && e.data.broadcastId === broadcastId), 'the started event'));
+    expect(startedEvent.data.correlationId).toBe(requestId);
+    const ownerLines = present(stack.workers.get(stack.workerNamed(status.workerId)), 'the owner').app.output().split('\n');
+    expect(ownerLines.filter((line) => line.includes('"msg":"broadcast started"') && line.includes(broadcastId)).map((line) => JSON.parse(line).correlationId)).toEqual([requestId]);
     const duplicate = await api('/stream/broadcast/start', { sourceType: 'Camera', sourceId: platform.url('cam', cameraKey), rtmpOutputUrl: platform.url('app', destinationKey) });
     expect(duplicate.status).toBe(409);
 
