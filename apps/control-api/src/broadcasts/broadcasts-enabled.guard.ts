@@ -1,6 +1,6 @@
-import { CanActivate, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, Injectable } from '@nestjs/common';
 
-import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
+import { BroadcastSettings } from '@lib-stream/nest-kit';
 
 import { BroadcastErrors } from './broadcast.errors';
 
@@ -10,10 +10,10 @@ import { BroadcastErrors } from './broadcast.errors';
  */
 @Injectable()
 export class BroadcastsEnabledGuard implements CanActivate {
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(private readonly broadcast: BroadcastSettings) {}
 
   canActivate(): boolean {
-    if (!this.config.STREAM_BROADCAST_ENABLED) {
+    if (!this.broadcast.enabled) {
       throw BroadcastErrors.disabled();
     }
     return true;

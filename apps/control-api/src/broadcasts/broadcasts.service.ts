@@ -19,7 +19,7 @@ import {
   toBroadcastStatusView,
 } from '@lib-stream/contracts';
 import { BroadcastCommandClient, type BroadcastSnapshot, BroadcastState, type LostRecording, sealUrl } from '@lib-stream/broadcast-control';
-import { APP_CONFIG, type AppConfig, CipherProvider, EventBus, SERVICE_IDENTITY, type ServiceIdentity, eventHeader } from '@lib-stream/nest-kit';
+import { APP_CONFIG, type AppConfig, BroadcastSettings, CipherProvider, EventBus, SERVICE_IDENTITY, type ServiceIdentity, eventHeader } from '@lib-stream/nest-kit';
 import { TokenCipher, isRtmpUrl, mediaUrlKind } from '@lib-stream/stream-key';
 
 import { BroadcastErrors } from './broadcast.errors';
@@ -62,7 +62,8 @@ export class BroadcastsService {
   private readonly commands: BroadcastCommandClient;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly broadcast: BroadcastSettings,
     @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
     private readonly state: BroadcastState,
     private readonly events: EventBus,
@@ -94,8 +95,8 @@ export class BroadcastsService {
       fallbackImage: optional(request.fallbackImageUrl),
       destinations: destinationUrls.map((url) => ({ destinationId: randomUUID(), url: seal(url) })),
       record: recordSpec(request.record),
-      audioCodec: request.audioCodec ?? this.config.STREAM_BROADCAST_AUDIO_CODEC,
-      audioBitrate: request.audioBitrate ?? this.config.STREAM_BROADCAST_AUDIO_BITRATE,
+      audioCodec: request.audioCodec ?? this.broadcast.audioCodec,
+      audioBitrate: request.audioBitrate ?? this.broadcast.audioBitrate,
       sourceKey: broadcastSourceKey(source.kind === 'camera' ? { cameraId: source.cameraId } : { url: source.url }),
       voiceRoomId: null,
       createdBy,

@@ -1,8 +1,8 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 
 import { BroadcastState, sealUrl } from '@lib-stream/broadcast-control';
 import { type BroadcastSpec, BroadcastSourceType, broadcastSourceKey } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, CipherProvider } from '@lib-stream/nest-kit';
+import { BroadcastSettings, CipherProvider } from '@lib-stream/nest-kit';
 
 import { CameraRegistry } from '../ingest/camera-registry';
 import { BroadcastCoordinator } from './broadcast-coordinator';
@@ -20,7 +20,7 @@ export class AutoBroadcastStarter implements OnApplicationBootstrap, OnApplicati
   private stopped = false;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly broadcast: BroadcastSettings,
     private readonly coordinator: BroadcastCoordinator,
     private readonly cameras: CameraRegistry,
     private readonly state: BroadcastState,
@@ -28,8 +28,8 @@ export class AutoBroadcastStarter implements OnApplicationBootstrap, OnApplicati
   ) {}
 
   onApplicationBootstrap(): void {
-    const cameraId = this.config.STREAM_AUTO_BROADCAST_CAMERA_ID;
-    if (!cameraId || !this.config.STREAM_AUTO_BROADCAST_RTMP_URL) return;
+    const cameraId = this.broadcast.autoBroadcastCameraId;
+    if (!cameraId || !this.broadcast.autoBroadcastRtmpUrl) return;
     if (!this.coordinator.available) {
       this.logger.warn({ msg: 'auto-broadcast configured but broadcasting is unavailable on this worker', cameraId });
       return;
@@ -72,10 +72,10 @@ export class AutoBroadcastStarter implements OnApplicationBootstrap, OnApplicati
       sourceType: BroadcastSourceType.Camera,
       video: { kind: 'camera', cameraId },
       audio: null,
-      destination: sealUrl(this.cipher, this.config.STREAM_AUTO_BROADCAST_RTMP_URL),
+      destination: sealUrl(this.cipher, this.broadcast.autoBroadcastRtmpUrl),
       sourceKey,
-      audioCodec: this.config.STREAM_BROADCAST_AUDIO_CODEC,
-      audioBitrate: this.config.STREAM_BROADCAST_AUDIO_BITRATE,
+      audioCodec: this.broadcast.audioCodec,
+      audioBitrate: this.broadcast.audioBitrate,
     });
   }
 }

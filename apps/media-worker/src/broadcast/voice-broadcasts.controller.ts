@@ -1,9 +1,9 @@
-import { Controller, Inject, Logger } from '@nestjs/common';
+import { Controller, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 
 import { BroadcastChangeError, BroadcastState, sealUrl } from '@lib-stream/broadcast-control';
 import { BroadcastSourceType, BroadcastStopReason, ConsumedTopic, type SealedUrl, broadcastSourceKey } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, CipherProvider } from '@lib-stream/nest-kit';
+import { BroadcastSettings, CipherProvider } from '@lib-stream/nest-kit';
 
 import { BroadcastCoordinator } from './broadcast-coordinator';
 import { newBroadcastSpec } from './new-broadcast-spec';
@@ -21,7 +21,7 @@ export class VoiceBroadcastsController {
   private readonly logger = new Logger('VoiceBroadcasts');
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly broadcast: BroadcastSettings,
     private readonly coordinator: BroadcastCoordinator,
     private readonly state: BroadcastState,
     private readonly cipher: CipherProvider,
@@ -30,7 +30,7 @@ export class VoiceBroadcastsController {
   @EventPattern(ConsumedTopic.VoiceBroadcastApproved)
   async approved(@Payload() payload: unknown): Promise<void> {
     if (!this.coordinator.available) return;
-    if (!this.config.STREAM_VOICE_BROADCAST_RTMP_URL) {
+    if (!this.broadcast.voiceRtmpUrl) {
       this.logger.warn({ msg: 'voice broadcast approved but STREAM_VOICE_BROADCAST_RTMP_URL is empty: ignored' });
       return;
     }
@@ -45,11 +45,11 @@ export class VoiceBroadcastsController {
       sourceType: BroadcastSourceType.VoiceRoom,
       video: { kind: 'none' },
       audio: event.rtpAudioSdp ? this.sealSdp(event.rtpAudioEndpoint, event.rtpAudioSdp) : sealUrl(this.cipher, event.rtpAudioEndpoint),
-      destination: sealUrl(this.cipher, this.config.STREAM_VOICE_BROADCAST_RTMP_URL),
+      destination: sealUrl(this.cipher, this.broadcast.voiceRtmpUrl),
       sourceKey,
       voiceRoomId: event.roomId,
-      audioCodec: this.config.STREAM_BROADCAST_AUDIO_CODEC,
-      audioBitrate: this.config.STREAM_BROADCAST_AUDIO_BITRATE,
+      audioCodec: this.broadcast.audioCodec,
+      audioBitrate: this.broadcast.audioBitrate,
     });
     await this.coordinator.enqueue(spec, `voice-${sourceKey.slice(0, 16)}-${event.eventId ?? 'none'}`);
     this.logger.log({ msg: 'voice broadcast requested', roomId: event.roomId });

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, AppConfig, SERVICE_IDENTITY, ServiceIdentity } from '@lib-stream/nest-kit';
+import { BroadcastSettings, SERVICE_IDENTITY, ServiceIdentity } from '@lib-stream/nest-kit';
 
 import { ffmpegAvailable } from '../broadcast/ffmpeg/ffmpeg-availability';
 
@@ -15,7 +15,7 @@ export interface MediaWorkerInfo {
 @Injectable()
 export class WorkerInfoService {
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly broadcast: BroadcastSettings,
     @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
   ) {}
 
@@ -23,9 +23,9 @@ export class WorkerInfoService {
     return {
       instanceId: this.identity.instanceId,
       version: this.identity.version,
-      broadcastEnabled: this.config.STREAM_BROADCAST_ENABLED,
-      ffmpegAvailable: ffmpegAvailable(this.config.STREAM_FFMPEG_PATH),
-      maxConcurrentBroadcasts: this.config.STREAM_MAX_CONCURRENT_BROADCASTS,
+      broadcastEnabled: this.broadcast.enabled,
+      ffmpegAvailable: ffmpegAvailable(this.broadcast.ffmpegPath),
+      maxConcurrentBroadcasts: this.broadcast.maxConcurrent,
     };
   }
 }

@@ -1,5 +1,6 @@
 import { loadConfig } from './load-config';
 import {
+  BroadcastSettings,
   BroadcastTimingSettings,
   CameraIngestSettings,
   PlatformApiSettings,
@@ -20,6 +21,16 @@ describe('settings slices', () => {
     expect({ ...new BroadcastTimingSettings(config) }).toEqual({ healthCheckIntervalMs: 10_000, probeTimeoutMs: 5000, recoveryCheckMs: 2000 });
     expect({ ...new RecordingSettings(config) }).toEqual({ dir: '', maxAgeMs: 168 * 3_600_000, maxTotalBytes: 0, minFreeBytes: 1024 * 1024 * 1024 });
     expect({ ...new PlatformApiSettings(config) }).toEqual({ httpTimeoutMs: 10_000, tokenRefreshMarginMs: 600_000, viewerCountRefreshMs: 60_000, oauthStateTtlMs: 600_000 });
+    expect({ ...new BroadcastSettings(config) }).toEqual({
+      enabled: false,
+      ffmpegPath: '/usr/bin/ffmpeg',
+      maxConcurrent: 10,
+      audioCodec: 'aac',
+      audioBitrate: '128k',
+      autoBroadcastCameraId: '',
+      autoBroadcastRtmpUrl: '',
+      voiceRtmpUrl: '',
+    });
     expect({ ...new WebhookSettings(config) }).toEqual({ maxAgeMs: 600_000 });
     expect({ ...new SessionHistorySettings(config) }).toEqual({ retentionMs: 168 * 3_600_000 });
     expect({ ...new ReturnerSettings(config) }).toEqual({ enabled: true, saltRotationMs: 720 * 3_600_000, retentionMs: 720 * 3_600_000 });

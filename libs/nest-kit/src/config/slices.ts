@@ -69,6 +69,35 @@ export class CameraIngestSettings {
   }
 }
 
+/** RTMP broadcasting: whether it is on, what runs it, and the outputs' defaults. */
+export class BroadcastSettings {
+  /** STREAM_BROADCAST_ENABLED: the broadcast API and the media workers' broadcasting. */
+  readonly enabled: boolean;
+  readonly ffmpegPath: string;
+  /** Simultaneous broadcasts one media worker runs. */
+  readonly maxConcurrent: number;
+  /** Audio codec and bitrate of the RTMP output when a request names none. */
+  readonly audioCodec: string;
+  readonly audioBitrate: string;
+  /** Camera and RTMP destination a media worker broadcasts on start ('' = none); the URL holds a stream key. */
+  readonly autoBroadcastCameraId: string;
+  readonly autoBroadcastRtmpUrl: string;
+  /** Destination of consented voice-room broadcasts ('' = they are ignored); holds a stream key. */
+  readonly voiceRtmpUrl: string;
+
+  constructor(config: AppConfig) {
+    this.enabled = config.STREAM_BROADCAST_ENABLED;
+    this.ffmpegPath = config.STREAM_FFMPEG_PATH;
+    this.maxConcurrent = config.STREAM_MAX_CONCURRENT_BROADCASTS;
+    this.audioCodec = config.STREAM_BROADCAST_AUDIO_CODEC;
+    this.audioBitrate = config.STREAM_BROADCAST_AUDIO_BITRATE;
+    this.autoBroadcastCameraId = config.STREAM_AUTO_BROADCAST_CAMERA_ID;
+    this.autoBroadcastRtmpUrl = config.STREAM_AUTO_BROADCAST_RTMP_URL;
+    this.voiceRtmpUrl = config.STREAM_VOICE_BROADCAST_RTMP_URL;
+    Object.freeze(this);
+  }
+}
+
 /** Broadcast timing on a media worker: health checks, probes, recovery. */
 export class BroadcastTimingSettings {
   /** How often running broadcasts are health-checked (STREAM_BROADCAST_HEALTH_CHECK_INTERVAL_SECONDS). */
@@ -170,6 +199,7 @@ export const SETTINGS_SLICES = [
   ServiceSettings,
   PulseSettings,
   CameraIngestSettings,
+  BroadcastSettings,
   BroadcastTimingSettings,
   RecordingSettings,
   PlatformApiSettings,
