@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 import { StreamPlatform } from '@lib-stream/contracts';
@@ -55,4 +56,30 @@ export class PlatformLinkEntity {
 
   @Column({ name: 'updated_at', type: 'datetime', precision: 3 })
   updatedAt: Date;
+}
+
+/**
+ * A new link row (fresh id, linked and updated now, nothing stored, no relink needed) with `fields`
+ * over it: the platform's encrypted identity, tokens or RTMP URL, as the caller has them.
+ */
+export function newPlatformLink(accountId: string, platform: StreamPlatform, fields: Partial<PlatformLinkEntity> = {}): PlatformLinkEntity {
+  const now = new Date();
+  return Object.assign(new PlatformLinkEntity(), {
+    id: randomUUID(),
+    accountId,
+    platform,
+    platformUserHash: null,
+    platformUserIdEnc: null,
+    displayNameEnc: null,
+    accessTokenEnc: null,
+    refreshTokenEnc: null,
+    tokenExpiresAt: null,
+    tokenValidatedAt: null,
+    scopes: null,
+    rtmpUrlEnc: null,
+    needsRelink: false,
+    linkedAt: now,
+    updatedAt: now,
+    ...fields,
+  });
 }

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { randomUUID } from 'node:crypto';
 
 import { EventTopic, LockKeys, StreamPlatform } from '@lib-stream/contracts';
 import { APP_CONFIG, type AppConfig, CipherProvider, EventBus, RedisLocks, ServiceSettings, eventHeader } from '@lib-stream/nest-kit';
@@ -19,7 +18,7 @@ import { LinkEvents } from './link-events';
 import { OAuthClients } from './oauth/oauth-clients';
 import { AuthorizationCodeRejectedError, type OAuthGrant, type OAuthPlatform, PlatformUnavailableError } from './oauth/oauth.types';
 import { OAuthStateStore } from './oauth-state.store';
-import { PlatformLinkEntity } from './platform-link.entity';
+import { PlatformLinkEntity, newPlatformLink } from './platform-link.entity';
 import { toPlatformLinkDetail } from './platform-link.mapper';
 import { DuplicateLinkError, PlatformLinksRepository } from './platform-links.repository';
 import { LinkErrors } from './platform-link.errors';
@@ -59,7 +58,7 @@ export class PlatformLinksService {
     if (request.platform === StreamPlatform.Custom) {
       const link = await this.withLinkLock(request.accountId, request.platform, async () => {
         await this.assertNotLinked(request.accountId, request.platform);
-        const entity = this.newEntity(request.accountId, StreamPlatform.Custom, { rtmpUrlEnc: cipher.encrypt(rtmpUrl) });
+        const entity = newPlatformLink(request.accountId, StreamPlatform.Custom, { rtmpUrlEnc: cipher.encrypt(rtmpUrl) });
         await this.insert(entity);
         return entity;
       });
@@ -105,7 +104,7 @@ export class PlatformLinksService {
         await this.revokeQuietly(platform, grant.tokens.accessToken, grant.tokens.refreshToken);
         throw LinkErrors.platformAccountTaken(platform);
       }
-      const entity = this.newEntity(request.accountId, platform, {
+      const entity = newPlatformLink(request.accountId, platform, {
         platformUserHash,
         platformUserIdEnc: cipher.encrypt(grant.identity.platformUserId),
         displayNameEnc: cipher.encrypt(grant.identity.displayName),
@@ -212,28 +211,6 @@ export class PlatformLinksService {
       }
       throw error;
     }
-  }
-
-  private newEntity(accountId: string, platform: StreamPlatform, fields: Partial<PlatformLinkEntity>): PlatformLinkEntity {
-    const now = new Date();
-    return Object.assign(new PlatformLinkEntity(), {
-      id: randomUUID(),
-      accountId,
-      platform,
-      platformUserHash: null,
-      platformUserIdEnc: null,
-      displayNameEnc: null,
-      accessTokenEnc: null,
-      refreshTokenEnc: null,
-      tokenExpiresAt: null,
-      tokenValidatedAt: null,
-      scopes: null,
-      rtmpUrlEnc: null,
-      needsRelink: false,
-      linkedAt: now,
-      updatedAt: now,
-      ...fields,
-    });
   }
 
   private withLinkLock<T>(accountId: string, platform: StreamPlatform, work: () => Promise<T>): Promise<T> {

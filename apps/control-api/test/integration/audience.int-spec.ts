@@ -18,7 +18,7 @@ import { FakeGoogle,
   expectEventually,
   findLeaks, testRedisUrl, requestIdOf } from '@lib-stream/testing';
 
-import { type ControlApiUnderTest, capturedLogLines, createControlApi, twitchSettings } from './control-api.factory';
+import { type ControlApiUnderTest, capturedLogLines, createControlApi, twitchSettings, youtubeSettings } from './control-api.factory';
 
 const WEBHOOK_SECRET = 'twitch-eventsub-secret-for-tests-0001';
 const CUSTOM_SECRET = 'custom-webhook-secret-for-tests-0002';
@@ -108,11 +108,7 @@ describe('live audience ingest over HTTP, on MariaDB and Redis', () => {
     env = {
       ...twitchSettings(twitch, db.url),
       STREAM_TWITCH_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      STREAM_YOUTUBE_CLIENT_ID: google.clientId,
-      STREAM_YOUTUBE_CLIENT_SECRET: google.clientSecret,
-      STREAM_GOOGLE_AUTH_URL: google.authorizationUrl,
-      STREAM_GOOGLE_OAUTH_BASE_URL: google.baseUrl,
-      STREAM_YOUTUBE_API_BASE_URL: google.youtubeApiBaseUrl,
+      ...youtubeSettings(google),
       // The fake asks for 100 ms polls: under the default 10,000-unit budget the quota would stretch them to ~20 s.
       STREAM_YOUTUBE_QUOTA_DAILY_UNITS: '100000000',
       STREAM_CUSTOM_WEBHOOK_SECRET: CUSTOM_SECRET,

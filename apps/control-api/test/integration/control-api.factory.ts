@@ -107,3 +107,18 @@ export function twitchSettings(
     STREAM_TWITCH_API_BASE_URL: twitch.apiBaseUrl,
   };
 }
+
+/**
+ * The settings that point control-api's YouTube (Google OAuth and the Data API) at `google` (a
+ * FakeGoogle or anything with its URLs and client credentials). Specs add the OAuth redirect URI and
+ * their own settings on top.
+ */
+export function youtubeSettings(google: { clientId: string; clientSecret: string; authorizationUrl: string; baseUrl: string; youtubeApiBaseUrl: string }): Record<string, string> {
+  return {
+    STREAM_YOUTUBE_CLIENT_ID: google.clientId,
+    STREAM_YOUTUBE_CLIENT_SECRET: google.clientSecret,
+    STREAM_GOOGLE_AUTH_URL: google.authorizationUrl,
+    STREAM_GOOGLE_OAUTH_BASE_URL: google.baseUrl,
+    STREAM_YOUTUBE_API_BASE_URL: google.youtubeApiBaseUrl,
+  };
+}

@@ -10,7 +10,7 @@ import { AccessTokenRejectedError } from '../../src/platform-links/oauth/oauth.t
 import { platformFetch } from '../../src/platform-links/oauth/platform-http';
 import { TokenRefreshService } from '../../src/platform-links/token-refresh.service';
 import { TokenRefreshScheduler } from '../../src/platform-links/token-refresh.worker';
-import { type ControlApiUnderTest, capturedLogLines, createControlApi } from './control-api.factory';
+import { type ControlApiUnderTest, capturedLogLines, createControlApi, twitchSettings, youtubeSettings } from './control-api.factory';
 
 const REDIRECT_URI = 'https://dashboard.example.com/streaming/linked';
 const CUSTOM_STREAM_KEY = 'live_custom_sk_5f3a9c1e7b';
@@ -61,19 +61,9 @@ describe('platform linking over HTTP, on MariaDB and Redis', () => {
     await Promise.all([twitch.start(), google.start()]);
     db = await createTestDatabase();
     env = {
-      STREAM_ENABLED: 'true',
-      STREAM_DATABASE_URL: db.url,
-      STREAM_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      ...twitchSettings(twitch, db.url),
       STREAM_OAUTH_REDIRECT_URI: REDIRECT_URI,
-      STREAM_TWITCH_CLIENT_ID: twitch.clientId,
-      STREAM_TWITCH_CLIENT_SECRET: twitch.clientSecret,
-      STREAM_TWITCH_AUTH_BASE_URL: twitch.authBaseUrl,
-      STREAM_TWITCH_API_BASE_URL: twitch.apiBaseUrl,
-      STREAM_YOUTUBE_CLIENT_ID: google.clientId,
-      STREAM_YOUTUBE_CLIENT_SECRET: google.clientSecret,
-      STREAM_GOOGLE_AUTH_URL: google.authorizationUrl,
-      STREAM_GOOGLE_OAUTH_BASE_URL: google.baseUrl,
-      STREAM_YOUTUBE_API_BASE_URL: google.youtubeApiBaseUrl,
+      ...youtubeSettings(google),
     };
     sut = await createControlApi(env);
     redis = new Redis(testRedisUrl());

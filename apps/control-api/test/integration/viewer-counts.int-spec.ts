@@ -6,11 +6,12 @@ import { type PlatformSessionModel, SessionKeys, StreamPlatform } from '@lib-str
 import { CipherProvider } from '@lib-stream/nest-kit';
 import { FakeGoogle, FakeTwitch, type TestDatabase, bearerToken, createTestDatabase, eventSubDelivery, expectEventually, testRedisUrl } from '@lib-stream/testing';
 
+import { newPlatformLink } from '../../src/platform-links/platform-link.entity';
 import { PlatformLinksRepository } from '../../src/platform-links/platform-links.repository';
 import { backoffScope } from '../../src/sessions/viewer-counts/platform-backoff';
 import { ViewerCountRefresher } from '../../src/sessions/viewer-counts/viewer-count-refresher';
 import { nextPacificMidnight } from '../../src/youtube/youtube-quota';
-import { type ControlApiUnderTest, capturedLogLines, createControlApi } from './control-api.factory';
+import { type ControlApiUnderTest, capturedLogLines, createControlApi, twitchSettings, youtubeSettings } from './control-api.factory';
 
 const WEBHOOK_SECRET = 'twitch-eventsub-secret-for-viewer-tests';
 
@@ -32,20 +33,11 @@ describe('live viewer counts, against the strict Twitch and Google fakes', () =>
   const encryptionKey = randomBytes(32).toString('base64');
 
   const env = (refreshSeconds: number, extra: Record<string, string> = {}) => ({
-    STREAM_ENABLED: 'true',
-    STREAM_DATABASE_URL: db.url,
+    ...twitchSettings(twitch, db.url),
     STREAM_TOKEN_ENCRYPTION_KEY: encryptionKey,
     STREAM_OAUTH_REDIRECT_URI: google.redirectUri,
-    STREAM_TWITCH_CLIENT_ID: twitch.clientId,
-    STREAM_TWITCH_CLIENT_SECRET: twitch.clientSecret,
-    STREAM_TWITCH_AUTH_BASE_URL: twitch.authBaseUrl,
-    STREAM_TWITCH_API_BASE_URL: twitch.apiBaseUrl,
     STREAM_TWITCH_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    STREAM_YOUTUBE_CLIENT_ID: google.clientId,
-    STREAM_YOUTUBE_CLIENT_SECRET: google.clientSecret,
-    STREAM_GOOGLE_AUTH_URL: google.authorizationUrl,
-    STREAM_GOOGLE_OAUTH_BASE_URL: google.baseUrl,
-    STREAM_YOUTUBE_API_BASE_URL: google.youtubeApiBaseUrl,
+    ...youtubeSettings(google),
     STREAM_VIEWER_COUNT_REFRESH_SECONDS: String(refreshSeconds),
     ...extra,
   });
@@ -82,24 +74,12 @@ describe('live viewer counts, against the strict Twitch and Google fakes', () =>
     const multi = redis.multi();
     for (let i = 0; i < count; i++) {
       const userId = newUserId();
-      const linkId = randomUUID();
-      await links.insert({
-        id: linkId,
-        accountId: randomUUID(),
-        platform: StreamPlatform.Twitch,
+      const link = newPlatformLink(randomUUID(), StreamPlatform.Twitch, {
         platformUserHash: cipher.hashPlatformUser(StreamPlatform.Twitch, userId),
         platformUserIdEnc: cipher.encrypt(userId),
-        displayNameEnc: null,
-        accessTokenEnc: null,
-        refreshTokenEnc: null,
-        tokenExpiresAt: null,
-        tokenValidatedAt: null,
-        scopes: null,
-        rtmpUrlEnc: null,
-        needsRelink: false,
-        linkedAt: new Date(),
-        updatedAt: new Date(),
       });
+      await links.insert(link);
+      const linkId = link.id;
       twitch.setLive(userId, `stream-${userId}`, viewers(i));
       const session: PlatformSessionModel = {
         platformSessionId: randomUUID(),

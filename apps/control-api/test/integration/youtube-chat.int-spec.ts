@@ -19,7 +19,7 @@ import {
 } from '@lib-stream/testing';
 
 import { LiveChatPoller } from '../../src/audience/youtube-chat/live-chat.poller';
-import { type ControlApiUnderTest, capturedLogLines, createControlApi } from './control-api.factory';
+import { type ControlApiUnderTest, capturedLogLines, createControlApi, youtubeSettings } from './control-api.factory';
 
 interface ChatStatus {
   state: string;
@@ -57,11 +57,7 @@ describe('YouTube live chat: streamList, resume, polling fallback, quota', () =>
       STREAM_DATABASE_URL: db.url,
       STREAM_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       STREAM_OAUTH_REDIRECT_URI: google.redirectUri,
-      STREAM_YOUTUBE_CLIENT_ID: google.clientId,
-      STREAM_YOUTUBE_CLIENT_SECRET: google.clientSecret,
-      STREAM_GOOGLE_AUTH_URL: google.authorizationUrl,
-      STREAM_GOOGLE_OAUTH_BASE_URL: google.baseUrl,
-      STREAM_YOUTUBE_API_BASE_URL: google.youtubeApiBaseUrl,
+      ...youtubeSettings(google),
       STREAM_YOUTUBE_GRPC_TARGET: stream.target,
       STREAM_YOUTUBE_GRPC_TLS: 'false',
       // Large enough that polling at the fake's 100 ms is never stretched here; the quota test uses its own app.

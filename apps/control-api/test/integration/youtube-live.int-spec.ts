@@ -8,7 +8,7 @@ import { FakeGoogle, FakeTwitch, type TestDatabase, bearerToken, createTestDatab
 
 import { WebSubLeaseManager } from '../../src/youtube/websub-lease.manager';
 import { YouTubeQuota } from '../../src/youtube/youtube-quota';
-import { type ControlApiUnderTest, createControlApi } from './control-api.factory';
+import { type ControlApiUnderTest, createControlApi, twitchSettings, youtubeSettings } from './control-api.factory';
 
 const WEBSUB_TOKEN = 'websub-verify-token-a-0005';
 const WEBSUB_SECRET = 'websub-hub-secret-a-0006';
@@ -59,19 +59,9 @@ describe('YouTube live detection and WebSub, against the strict fake Google', ()
     await Promise.all([google.start(), twitch.start()]);
     db = await createTestDatabase();
     sut = await createControlApi({
-      STREAM_ENABLED: 'true',
-      STREAM_DATABASE_URL: db.url,
-      STREAM_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      ...twitchSettings(twitch, db.url),
       STREAM_OAUTH_REDIRECT_URI: google.redirectUri,
-      STREAM_TWITCH_CLIENT_ID: twitch.clientId,
-      STREAM_TWITCH_CLIENT_SECRET: twitch.clientSecret,
-      STREAM_TWITCH_AUTH_BASE_URL: twitch.authBaseUrl,
-      STREAM_TWITCH_API_BASE_URL: twitch.apiBaseUrl,
-      STREAM_YOUTUBE_CLIENT_ID: google.clientId,
-      STREAM_YOUTUBE_CLIENT_SECRET: google.clientSecret,
-      STREAM_GOOGLE_AUTH_URL: google.authorizationUrl,
-      STREAM_GOOGLE_OAUTH_BASE_URL: google.baseUrl,
-      STREAM_YOUTUBE_API_BASE_URL: google.youtubeApiBaseUrl,
+      ...youtubeSettings(google),
       STREAM_YOUTUBE_WEBHOOK_TOKEN: WEBSUB_TOKEN,
       STREAM_YOUTUBE_WEBSUB_SECRET: WEBSUB_SECRET,
       STREAM_YOUTUBE_WEBSUB_CALLBACK_URL: 'https://stream.example.com/stream/webhook/youtube',
