@@ -9,7 +9,7 @@ import Redis from 'ioredis';
 import { type BroadcastSpec, BroadcastSourceType, CameraKeys } from '@lib-stream/contracts';
 import { BroadcastTimingSettings, CipherProvider, loadConfig } from '@lib-stream/nest-kit';
 import { TokenCipher, maskMediaUrl } from '@lib-stream/stream-key';
-import { type RtmpPlatform, expectEventually, freePort, startRtmpPlatform, testMediaEnv, testRedisUrl } from '@lib-stream/testing';
+import { type RtmpPlatform, expectEventually, freePort, startRtmpPlatform, testBroadcastSpec, testMediaEnv, testRedisUrl } from '@lib-stream/testing';
 
 import { BroadcastValidator } from '../../src/broadcast/broadcast-validator';
 import { sourceArgs } from '../../src/broadcast/ffmpeg/ffmpeg-args';
@@ -48,26 +48,15 @@ describe('broadcast validation: source and destination policy', () => {
     // An allow-list that is never started is empty: no URL here names a camera.
     return new BroadcastValidator(config, new CameraRegistry(redis), new CipherProvider(config), new IngestAllowList(redis), new BroadcastTimingSettings(config));
   };
-  const spec = (fields: Partial<BroadcastSpec>): BroadcastSpec => ({
-    broadcastId: randomUUID(),
-    sourceType: BroadcastSourceType.GameAudio,
-    video: { kind: 'none' },
-    audio: null,
-    backgroundVideo: null,
-    fallbackStream: null,
-    fallbackImage: null,
-    destinations: [{ destinationId: randomUUID(), url: seal(platform.url('app', 'live_GOODKEY')) }],
-    audioCodec: 'aac',
-    audioBitrate: '128k',
-    sourceKey: randomBytes(16).toString('hex'),
-    voiceRoomId: null,
-    createdBy: 'test-account',
-    desired: 'running',
-    stopReason: null,
-    revision: 1,
-    createdAt: new Date().toISOString(),
-    ...fields,
-  });
+  const spec = (fields: Partial<BroadcastSpec>): BroadcastSpec =>
+    testBroadcastSpec({
+      sourceType: BroadcastSourceType.GameAudio,
+      video: { kind: 'none' },
+      destinations: [{ destinationId: randomUUID(), url: seal(platform.url('app', 'live_GOODKEY')) }],
+      sourceKey: randomBytes(16).toString('hex'),
+      createdBy: 'test-account',
+      ...fields,
+    });
   // Source-only checks leave destinations out: the fake platform is on loopback, refused by default.
   const refusal = (check: Promise<void>) => check.then(() => 'accepted', (error: Error) => error.message);
   const probes = () => (existsSync(probeLog) ? readFileSync(probeLog, 'utf8').trim().split('\n').filter(Boolean) : []);

@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import Bull from 'bull';
+import type Bull from 'bull';
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -12,7 +12,6 @@ import {
   BROADCAST_JOB_ABANDONED_FIELD,
   BROADCAST_JOB_OPTIONS,
   type BroadcastAssignmentJob,
-  type BroadcastJobResult,
   BroadcastKeys,
   type BroadcastRuntime,
   type BroadcastSpec,
@@ -20,17 +19,29 @@ import {
   BroadcastSourceType,
   type BroadcastStatusView,
   CameraKeys,
-  InternalChannels,
-  QueueNames,
   broadcastSourceKey,
 } from '@lib-stream/contracts';
-import { JsonLogger, MetricsService, createServiceApp, loadConfig, newServiceIdentity } from '@lib-stream/nest-kit';
-import { TokenCipher, generateStreamKey, hashStreamKey, maskRtmpUrl } from '@lib-stream/stream-key';
-import { type FfmpegPublisher, type RtmpPlatform, dumpRedis, expectEventually, freePort, present, startRtmpPlatform, startRtmpPublisher, testMediaEnv, testRedisUrl } from '@lib-stream/testing';
+import { MetricsService } from '@lib-stream/nest-kit';
+import { TokenCipher, maskRtmpUrl } from '@lib-stream/stream-key';
+import {
+  type FfmpegPublisher,
+  type ReceivedEvent,
+  type RtmpPlatform,
+  dumpRedis,
+  expectEventually,
+  freePort,
+  present,
+  recordEvents,
+  startRtmpPlatform,
+  startRtmpPublisher,
+  testBroadcastSpec,
+  testMediaEnv,
+  testRedisUrl,
+} from '@lib-stream/testing';
 
-import { AppModule } from '../../src/app.module';
 import { BroadcastCoordinator } from '../../src/broadcast/broadcast-coordinator';
 import { BroadcastHealthMonitor } from '../../src/broadcast/broadcast-health.monitor';
+import { broadcastAnswer, broadcastQueue, registerCamera, startMediaWorker, submitBroadcast } from './media-worker.factory';
 
 // One media worker in this process (real node-media-server ingest + program bus, real FFmpeg), a fake
 // platform (node-media-server in its own process) as the destination, real Redis.
@@ -40,10 +51,8 @@ describe('broadcasts: cascade, destinations, restarts', () => {
   const redis = new Redis(testRedisUrl());
   /** control-api's part: changes to the desired state. */
   const control = new BroadcastState(redis);
-  const subscriber = new Redis(testRedisUrl());
-  const events: { channel: string; data: Record<string, unknown> }[] = [];
-  /** Every message as published, for the key scan. */
-  const rawMessages: string[] = [];
+  let subscriber: Redis;
+  const events: ReceivedEvent[] = [];
   const logLines: string[] = [];
   const publishers: FfmpegPublisher[] = [];
   const goodKey = `live_${randomBytes(6).toString('hex')}_GOODSECRET`;
@@ -61,12 +70,9 @@ describe('broadcasts: cascade, destinations, restarts', () => {
   const coordinator = () => app.get(BroadcastCoordinator);
 
   async function createCamera(): Promise<{ cameraId: string; streamKey: string }> {
-    const cameraId = randomUUID();
-    const streamKey = generateStreamKey();
-    await redis.set(CameraKeys.keyIndex(hashStreamKey(streamKey)), cameraId);
-    await redis.publish(InternalChannels.CameraCredentials, JSON.stringify({ cameraId, keyHash: hashStreamKey(streamKey), revokedKeyHash: null }));
+    const camera = await registerCamera(redis);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    return { cameraId, streamKey };
+    return camera;
   }
 
   function publishCamera(streamKey: string): FfmpegPublisher {
@@ -75,46 +81,16 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     return publisher;
   }
 
-  function cameraSpec(cameraId: string, destinations: string[], extra: Partial<BroadcastSpec> = {}): BroadcastSpec {
-    return {
-      broadcastId: randomUUID(),
-      sourceType: BroadcastSourceType.Camera,
+  const cameraSpec = (cameraId: string, destinations: string[], extra: Partial<BroadcastSpec> = {}): BroadcastSpec =>
+    testBroadcastSpec({
       video: { kind: 'camera', cameraId },
-      audio: null,
-      backgroundVideo: null,
-      fallbackStream: null,
-      fallbackImage: null,
       destinations: destinations.map((url) => ({ destinationId: randomUUID(), url: seal(url) })),
-      audioCodec: 'aac',
-      audioBitrate: '128k',
       sourceKey: broadcastSourceKey({ cameraId }),
-      voiceRoomId: null,
       createdBy: 'test-account',
-      desired: 'running',
-      stopReason: null,
-      revision: 1,
-      createdAt: new Date().toISOString(),
       ...extra,
-    };
-  }
-
-  /** The worker's answer, from Bull's completed event (the job itself is removed as it completes). */
-  function answer(jobId: string): Promise<BroadcastJobResult<BroadcastStatusView>> {
-    return new Promise((resolve) => {
-      const listener = (id: unknown, value: string) => {
-        if (String(id) !== jobId) return;
-        queue.off('global:completed', listener);
-        resolve(JSON.parse(value));
-      };
-      queue.on('global:completed', listener);
     });
-  }
-
-  async function submit(job: BroadcastAssignmentJob): Promise<BroadcastJobResult<BroadcastStatusView>> {
-    const answered = answer(job.spec.broadcastId);
-    await queue.add(job, { ...BROADCAST_JOB_OPTIONS, jobId: job.spec.broadcastId });
-    return answered;
-  }
+  const answer = (jobId: string) => broadcastAnswer(queue, jobId);
+  const submit = (job: BroadcastAssignmentJob) => submitBroadcast(queue, job);
 
   async function start(spec: BroadcastSpec, correlationId?: string): Promise<BroadcastStatusView> {
     const result = await submit({ spec, correlationId });
@@ -154,35 +130,34 @@ describe('broadcasts: cascade, destinations, restarts', () => {
       '-t', '4', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '15', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-ac', '2', `${assets}/background.mp4`,
     ]);
     platform = await startRtmpPlatform({ refuseKeys: [refusedKey] });
-    const config = loadConfig({
-      STREAM_REDIS_URL: testRedisUrl(),
-      ...testMediaEnv(),
-      STREAM_RTMP_INGEST_PORT: String(port),
-      STREAM_TOKEN_ENCRYPTION_KEY: encryptionKey.toString('hex'),
-      STREAM_MEDIA_WORKER_ADVERTISED_HOST: '127.0.0.1',
-      STREAM_BROADCAST_ENABLED: 'true',
-      STREAM_BROADCAST_MAX_RESTARTS: '2',
-      STREAM_BROADCAST_RECOVERY_CHECK_SECONDS: '1',
-      STREAM_BROADCAST_FALLBACK_SIZE: '320x180',
-      STREAM_BROADCAST_VIDEO_BITRATE: '500k',
-      STREAM_CAMERA_OFFLINE_GRACE_SECONDS: '1',
-      STREAM_VOICE_BROADCAST_RTMP_URL: `rtmp://127.0.0.1:${platform.port}/app/${voiceKey}`,
-      STREAM_DEFAULT_BACKGROUND_VIDEO: '/nonexistent/default.mp4',
-      // Everything here is on loopback, the files in the assets directory.
-      STREAM_MEDIA_ALLOW_PRIVATE_HOSTS: 'true',
-      STREAM_MEDIA_DIR: assets,
-      STREAM_DATA_DIR: dataDir,
-    });
-    const identity = newServiceIdentity('media-worker');
-    const logger = new JsonLogger({ service: 'media-worker', level: 'debug', sink: { write: (line) => logLines.push(line) } });
-    app = await createServiceApp({ rootModule: () => AppModule.forRoot(config, identity), redisTransport: true }, config, identity, logger);
-    await app.init();
-    queue = new Bull<BroadcastAssignmentJob>(QueueNames.BroadcastAssignments, testRedisUrl(), { prefix: 'stream:bull' });
-    await subscriber.subscribe('stream.broadcast.started', 'stream.broadcast.stopped', 'stream.broadcast.source-changed', 'stream.broadcast.health-changed', 'stream.broadcast.destination-changed');
-    subscriber.on('message', (channel: string, message: string) => {
-      rawMessages.push(message);
-      events.push({ channel, data: JSON.parse(message).data });
-    });
+    ({ app } = await startMediaWorker(
+      {
+        STREAM_RTMP_INGEST_PORT: String(port),
+        STREAM_TOKEN_ENCRYPTION_KEY: encryptionKey.toString('hex'),
+        STREAM_MEDIA_WORKER_ADVERTISED_HOST: '127.0.0.1',
+        STREAM_BROADCAST_ENABLED: 'true',
+        STREAM_BROADCAST_MAX_RESTARTS: '2',
+        STREAM_BROADCAST_RECOVERY_CHECK_SECONDS: '1',
+        STREAM_BROADCAST_FALLBACK_SIZE: '320x180',
+        STREAM_BROADCAST_VIDEO_BITRATE: '500k',
+        STREAM_CAMERA_OFFLINE_GRACE_SECONDS: '1',
+        STREAM_VOICE_BROADCAST_RTMP_URL: `rtmp://127.0.0.1:${platform.port}/app/${voiceKey}`,
+        STREAM_DEFAULT_BACKGROUND_VIDEO: '/nonexistent/default.mp4',
+        // Everything here is on loopback, the files in the assets directory.
+        STREAM_MEDIA_ALLOW_PRIVATE_HOSTS: 'true',
+        STREAM_MEDIA_DIR: assets,
+        STREAM_DATA_DIR: dataDir,
+      },
+      logLines,
+    ));
+    queue = broadcastQueue();
+    subscriber = await recordEvents(events, [
+      'stream.broadcast.started',
+      'stream.broadcast.stopped',
+      'stream.broadcast.source-changed',
+      'stream.broadcast.health-changed',
+      'stream.broadcast.destination-changed',
+    ]);
   }, 30_000);
 
   afterAll(async () => {
@@ -190,7 +165,7 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     await app?.close();
     await queue?.close();
     await platform?.stop();
-    await subscriber.quit();
+    await subscriber?.quit();
     await redis.quit();
     for (const dir of [assets, dataDir]) rmSync(dir, { recursive: true, force: true });
   });
@@ -272,7 +247,7 @@ describe('broadcasts: cascade, destinations, restarts', () => {
           : ['broadcastId', 'eventId', 'health', 'previousHealth', 'reason', 'timestamp'],
       );
     }
-    const published = rawMessages.join('\n');
+    const published = events.map((e) => e.raw).join('\n');
     for (const secret of [goodKey, refusedKey, platform.url('app', goodKey), platform.url('app', refusedKey)]) expect(published).not.toContain(secret);
     // The event is published after the runtime records the stop: wait for it, then exactly one.
     await expectEventually(() => expect(events.filter((e) => e.channel === 'stream.broadcast.stopped' && e.data.broadcastId === spec.broadcastId)).toEqual([

@@ -1,28 +1,24 @@
 import type { INestApplication } from '@nestjs/common';
 import { spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import Redis from 'ioredis';
 
 import { CameraKeys, type CameraRegistryEntry, InternalChannels } from '@lib-stream/contracts';
-import { JsonLogger, createServiceApp, loadConfig, newServiceIdentity } from '@lib-stream/nest-kit';
 import { TokenCipher, generateStreamKey, hashStreamKey } from '@lib-stream/stream-key';
-import { dumpRedis, expectEventually, findLeaks, freePort, readFrameSizes, startRtmpPublisher, type FfmpegPublisher, testMediaEnv, testRedisUrl } from '@lib-stream/testing';
+import { type FfmpegPublisher, type ReceivedEvent, dumpRedis, expectEventually, findLeaks, freePort, readFrameSizes, recordEvents, startRtmpPublisher, testRedisUrl } from '@lib-stream/testing';
 
-import { AppModule } from '../../src/app.module';
+import { registerCamera, startMediaWorker } from './media-worker.factory';
 
 /** What control-api's camera endpoints write: the key hash index and a change notice to workers. */
 const createdKeys: string[] = [];
 
 async function createCamera(redis: Redis): Promise<{ cameraId: string; streamKey: string }> {
-  const cameraId = randomUUID();
-  const streamKey = generateStreamKey();
-  createdKeys.push(streamKey);
-  await redis.set(CameraKeys.keyIndex(hashStreamKey(streamKey)), cameraId);
-  await redis.publish(InternalChannels.CameraCredentials, JSON.stringify({ cameraId, keyHash: hashStreamKey(streamKey), revokedKeyHash: null }));
-  return { cameraId, streamKey };
+  const camera = await registerCamera(redis);
+  createdKeys.push(camera.streamKey);
+  return camera;
 }
 
 async function revokeKey(redis: Redis, cameraId: string, streamKey: string): Promise<void> {
@@ -50,8 +46,8 @@ async function canPlay(url: string): Promise<boolean> {
 describe('camera ingest with node-media-server, FFmpeg publishers and Redis', () => {
   const encryptionKey = randomBytes(32);
   const redis = new Redis(testRedisUrl());
-  const subscriber = new Redis(testRedisUrl());
-  const events: { channel: string; data: Record<string, unknown> }[] = [];
+  let subscriber: Redis;
+  const events: ReceivedEvent[] = [];
   const logLines: string[] = [];
   const publishers: FfmpegPublisher[] = [];
   const usedKeys: string[] = [];
@@ -88,23 +84,19 @@ describe('camera ingest with node-media-server, FFmpeg publishers and Redis', ()
     writeFileSync(join(dataDir, 'nms', 'stream_history.json'), JSON.stringify([{ streamPath: `/live/${oldHistoryKey}`, name: oldHistoryKey }]));
     usedKeys.push(oldHistoryKey);
     port = await freePort();
-    const config = loadConfig({
-      STREAM_REDIS_URL: testRedisUrl(),
-      ...testMediaEnv(),
-      STREAM_RTMP_INGEST_PORT: String(port),
-      STREAM_TOKEN_ENCRYPTION_KEY: encryptionKey.toString('hex'),
-      STREAM_MEDIA_WORKER_ADVERTISED_HOST: '127.0.0.1',
-      STREAM_CAMERA_OFFLINE_GRACE_SECONDS: '4',
-      STREAM_CAMERA_STALL_SECONDS: '2',
-      STREAM_CAMERA_ANNOUNCE_TTL_SECONDS: '5',
-      STREAM_DATA_DIR: dataDir,
-    });
-    const identity = newServiceIdentity('media-worker');
-    const logger = new JsonLogger({ service: 'media-worker', level: 'debug', sink: { write: (line) => logLines.push(line) } });
-    app = await createServiceApp({ rootModule: () => AppModule.forRoot(config, identity), redisTransport: true }, config, identity, logger);
-    await app.init();
-    await subscriber.subscribe('camera.stream.started', 'camera.stream.ended');
-    subscriber.on('message', (channel: string, message: string) => events.push({ channel, data: JSON.parse(message).data }));
+    ({ app } = await startMediaWorker(
+      {
+        STREAM_RTMP_INGEST_PORT: String(port),
+        STREAM_TOKEN_ENCRYPTION_KEY: encryptionKey.toString('hex'),
+        STREAM_MEDIA_WORKER_ADVERTISED_HOST: '127.0.0.1',
+        STREAM_CAMERA_OFFLINE_GRACE_SECONDS: '4',
+        STREAM_CAMERA_STALL_SECONDS: '2',
+        STREAM_CAMERA_ANNOUNCE_TTL_SECONDS: '5',
+        STREAM_DATA_DIR: dataDir,
+      },
+      logLines,
+    ));
+    subscriber = await recordEvents(events, ['camera.stream.started', 'camera.stream.ended']);
   });
 
   afterEach(async () => {
@@ -113,7 +105,7 @@ describe('camera ingest with node-media-server, FFmpeg publishers and Redis', ()
 
   afterAll(async () => {
     await app?.close();
-    await subscriber.quit();
+    await subscriber?.quit();
     await redis.quit();
     rmSync(dataDir, { recursive: true, force: true });
   });

@@ -4,20 +4,13 @@ import { lastValueFrom, timeout } from 'rxjs';
 import request from 'supertest';
 
 import { MessagePatterns } from '@lib-stream/contracts';
-import { JsonLogger, createServiceApp, loadConfig, newServiceIdentity, redisTransportOptions } from '@lib-stream/nest-kit';
-import { freePort, testMediaEnv, testRedisUrl } from '@lib-stream/testing';
+import { loadConfig, redisTransportOptions } from '@lib-stream/nest-kit';
+import { testRedisUrl } from '@lib-stream/testing';
 
-import { AppModule } from '../../src/app.module';
 import type { MediaWorkerInfo } from '../../src/worker/worker-info.service';
+import { startMediaWorker } from './media-worker.factory';
 
-async function startWorker(env: Record<string, string>): Promise<INestApplication> {
-  const config = loadConfig({ STREAM_REDIS_URL: testRedisUrl(), ...testMediaEnv(), STREAM_RTMP_INGEST_PORT: String(await freePort()), ...env });
-  const identity = newServiceIdentity('media-worker');
-  const logger = new JsonLogger({ service: 'media-worker', level: 'warn', sink: { write: () => undefined } });
-  const app = await createServiceApp({ rootModule: () => AppModule.forRoot(config, identity), redisTransport: true }, config, identity, logger);
-  await app.init();
-  return app;
-}
+const startWorker = async (env: Record<string, string>): Promise<INestApplication> => (await startMediaWorker(env)).app;
 
 describe('media-worker on the Redis transport', () => {
   let client: ClientProxy;

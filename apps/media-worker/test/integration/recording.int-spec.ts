@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import Bull from 'bull';
+import type Bull from 'bull';
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
@@ -10,26 +10,32 @@ import Redis from 'ioredis';
 
 import { BroadcastState } from '@lib-stream/broadcast-control';
 import {
-  BROADCAST_JOB_OPTIONS,
   type BroadcastAssignmentJob,
-  type BroadcastJobResult,
   BroadcastKeys,
   type BroadcastRuntime,
-  BroadcastSourceType,
   type BroadcastSpec,
   type BroadcastStatusView,
   CameraKeys,
-  InternalChannels,
-  QueueNames,
   VideoSourceType,
   broadcastSourceKey,
 } from '@lib-stream/contracts';
-import { JsonLogger, createServiceApp, loadConfig, newServiceIdentity } from '@lib-stream/nest-kit';
-import { TokenCipher, generateStreamKey, hashStreamKey, maskRtmpUrl } from '@lib-stream/stream-key';
-import { type FfmpegPublisher, type RtmpPlatform, expectEventually, freePort, present, startRtmpPlatform, startRtmpPublisher, testMediaEnv, testRedisUrl } from '@lib-stream/testing';
+import { TokenCipher, maskRtmpUrl } from '@lib-stream/stream-key';
+import {
+  type FfmpegPublisher,
+  type ReceivedEvent,
+  type RtmpPlatform,
+  expectEventually,
+  freePort,
+  present,
+  recordEvents,
+  startRtmpPlatform,
+  startRtmpPublisher,
+  testBroadcastSpec,
+  testRedisUrl,
+} from '@lib-stream/testing';
 
-import { AppModule } from '../../src/app.module';
 import type { RecordingManifest } from '../../src/broadcast/recording/manifest';
+import { broadcastQueue, registerCamera, startMediaWorker, submitBroadcast } from './media-worker.factory';
 
 const execFileAsync = promisify(execFile);
 
@@ -83,8 +89,8 @@ describe('broadcast recordings', () => {
   const redis = new Redis(testRedisUrl());
   /** control-api's part: changes to the desired state. */
   const control = new BroadcastState(redis);
-  const subscriber = new Redis(testRedisUrl());
-  const events: { channel: string; data: Record<string, unknown>; at: number }[] = [];
+  let subscriber: Redis;
+  const events: ReceivedEvent[] = [];
   const logLines: string[] = [];
   const publishers: FfmpegPublisher[] = [];
   const recordingsDir = join(tmpdir(), `lib-stream-recordings-${process.pid}`);
@@ -105,10 +111,7 @@ describe('broadcast recordings', () => {
   const manifestOf = (broadcastId: string, recordingId: string) => JSON.parse(readFileSync(join(recordingsDir, broadcastId, recordingId, 'manifest.json'), 'utf8')) as RecordingManifest;
 
   async function liveCamera(size = CAMERA.size): Promise<{ cameraId: string; streamKey: string; publisher: FfmpegPublisher }> {
-    const cameraId = randomUUID();
-    const streamKey = generateStreamKey();
-    await redis.set(CameraKeys.keyIndex(hashStreamKey(streamKey)), cameraId);
-    await redis.publish(InternalChannels.CameraCredentials, JSON.stringify({ cameraId, keyHash: hashStreamKey(streamKey), revokedKeyHash: null }));
+    const { cameraId, streamKey } = await registerCamera(redis);
     await new Promise((resolve) => setTimeout(resolve, 100));
     const publisher = startRtmpPublisher(`rtmp://127.0.0.1:${port}/live/${streamKey}`, { size, rate: CAMERA.rate });
     publishers.push(publisher);
@@ -128,41 +131,18 @@ describe('broadcast recordings', () => {
     return parts.join('\n');
   }
 
-  function recordedSpec(cameraId: string, extra: Partial<BroadcastSpec> = {}): BroadcastSpec {
-    return {
-      broadcastId: randomUUID(),
-      sourceType: BroadcastSourceType.Camera,
+  const recordedSpec = (cameraId: string, extra: Partial<BroadcastSpec> = {}): BroadcastSpec =>
+    testBroadcastSpec({
       video: { kind: 'camera', cameraId },
-      audio: null,
-      backgroundVideo: null,
-      fallbackStream: null,
-      fallbackImage: null,
       destinations: [{ destinationId: randomUUID(), url: seal(platform.url('app', destinationKeys[destinationKeys.push(`live_${randomBytes(6).toString('hex')}_RECSECRET`) - 1])) }],
       record: { enabled: true, segmentSeconds: SEGMENT_SECONDS },
-      audioCodec: 'aac',
       audioBitrate: '64k',
       sourceKey: broadcastSourceKey({ cameraId }),
-      voiceRoomId: null,
-      createdBy: null,
-      desired: 'running',
-      stopReason: null,
-      revision: 1,
-      createdAt: new Date().toISOString(),
       ...extra,
-    };
-  }
+    });
 
   async function start(spec: BroadcastSpec): Promise<BroadcastStatusView> {
-    const answered = new Promise<BroadcastJobResult<BroadcastStatusView>>((resolve) => {
-      const listener = (id: unknown, value: string) => {
-        if (String(id) !== spec.broadcastId) return;
-        queue.off('global:completed', listener);
-        resolve(JSON.parse(value));
-      };
-      queue.on('global:completed', listener);
-    });
-    await queue.add({ spec }, { ...BROADCAST_JOB_OPTIONS, jobId: spec.broadcastId });
-    const result = await answered;
+    const result = await submitBroadcast(queue, { spec });
     if (!result.ok) throw new Error(`not started: ${result.status} ${result.message}`);
     return result.value;
   }
@@ -213,31 +193,27 @@ describe('broadcast recordings', () => {
       tmpfs = true;
     }
     platform = await startRtmpPlatform();
-    const config = loadConfig({
-      STREAM_REDIS_URL: testRedisUrl(),
-      ...testMediaEnv(),
-      STREAM_RTMP_INGEST_PORT: String(port),
-      STREAM_TOKEN_ENCRYPTION_KEY: encryptionKey.toString('hex'),
-      STREAM_MEDIA_WORKER_ADVERTISED_HOST: '127.0.0.1',
-      STREAM_BROADCAST_ENABLED: 'true',
-      STREAM_BROADCAST_RECOVERY_CHECK_SECONDS: '1',
-      STREAM_BROADCAST_FALLBACK_SIZE: CAMERA.size,
-      STREAM_BROADCAST_VIDEO_BITRATE: '200k',
-      STREAM_CAMERA_OFFLINE_GRACE_SECONDS: '1',
-      STREAM_DEFAULT_BACKGROUND_VIDEO: '/nonexistent/default.mp4',
-      STREAM_MEDIA_ALLOW_PRIVATE_HOSTS: 'true',
-      STREAM_DATA_DIR: dataDir,
-      STREAM_RECORDINGS_DIR: recordingsDir,
-      STREAM_RECORDINGS_MIN_FREE_MB: String(MIN_FREE_MB),
-      STREAM_RECORDINGS_MAX_TOTAL_MB: String(MAX_TOTAL_MB),
-    });
-    const identity = newServiceIdentity('media-worker');
-    const logger = new JsonLogger({ service: 'media-worker', level: 'debug', sink: { write: (line) => logLines.push(line) } });
-    app = await createServiceApp({ rootModule: () => AppModule.forRoot(config, identity), redisTransport: true }, config, identity, logger);
-    await app.init();
-    queue = new Bull<BroadcastAssignmentJob>(QueueNames.BroadcastAssignments, testRedisUrl(), { prefix: 'stream:bull' });
-    await subscriber.subscribe('stream.broadcast.recording.segment', 'stream.broadcast.recording.stopped', 'stream.broadcast.source-changed');
-    subscriber.on('message', (channel: string, message: string) => events.push({ channel, data: JSON.parse(message).data, at: Date.now() }));
+    ({ app } = await startMediaWorker(
+      {
+        STREAM_RTMP_INGEST_PORT: String(port),
+        STREAM_TOKEN_ENCRYPTION_KEY: encryptionKey.toString('hex'),
+        STREAM_MEDIA_WORKER_ADVERTISED_HOST: '127.0.0.1',
+        STREAM_BROADCAST_ENABLED: 'true',
+        STREAM_BROADCAST_RECOVERY_CHECK_SECONDS: '1',
+        STREAM_BROADCAST_FALLBACK_SIZE: CAMERA.size,
+        STREAM_BROADCAST_VIDEO_BITRATE: '200k',
+        STREAM_CAMERA_OFFLINE_GRACE_SECONDS: '1',
+        STREAM_DEFAULT_BACKGROUND_VIDEO: '/nonexistent/default.mp4',
+        STREAM_MEDIA_ALLOW_PRIVATE_HOSTS: 'true',
+        STREAM_DATA_DIR: dataDir,
+        STREAM_RECORDINGS_DIR: recordingsDir,
+        STREAM_RECORDINGS_MIN_FREE_MB: String(MIN_FREE_MB),
+        STREAM_RECORDINGS_MAX_TOTAL_MB: String(MAX_TOTAL_MB),
+      },
+      logLines,
+    ));
+    queue = broadcastQueue();
+    subscriber = await recordEvents(events, ['stream.broadcast.recording.segment', 'stream.broadcast.recording.stopped', 'stream.broadcast.source-changed']);
   }, 30_000);
 
   afterAll(async () => {
@@ -246,7 +222,7 @@ describe('broadcast recordings', () => {
       if (!appClosed) await app?.close();
       await queue?.close();
       await platform?.stop();
-      await subscriber.quit();
+      await subscriber?.quit();
       await redis.quit();
     } finally {
       if (tmpfs) execFileSync('umount', [recordingsDir]);
