@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 
 import {
   adminApi,
@@ -18,7 +18,6 @@ import {
   startStack,
   startRtmpPlatform,
   startRtmpPublisher,
-  testRedisUrl,
 } from '@lib-stream/testing';
 
 interface ManifestSegment {
@@ -44,7 +43,6 @@ function playableSeconds(path: string): number {
 // one machine, or on a shared volume, would), real FFmpeg, a fake platform, real Redis and MariaDB.
 describe('broadcast recordings across a media worker SIGKILL', () => {
   let stack: TestStack;
-  let redis: Redis;
   let subscriber: Redis;
   let platform: RtmpPlatform;
   const events: ReceivedEvent[] = [];
@@ -60,7 +58,6 @@ describe('broadcast recordings across a media worker SIGKILL', () => {
     JSON.parse(readFileSync(join(recordingsDir, broadcastId, recordingId, 'manifest.json'), 'utf8')) as { previousRecordingId: string | null; endedAt: string | null; stopReason: string | null; segments: ManifestSegment[] };
 
   beforeAll(async () => {
-    redis = new Redis(testRedisUrl());
     subscriber = await recordEvents(events, ['stream.broadcast.recording.segment', 'stream.broadcast.recording.stopped']);
     platform = await startRtmpPlatform();
     // Both workers share one recordings directory (as workers on one machine, or on a shared volume, would).
@@ -78,8 +75,7 @@ describe('broadcast recordings across a media worker SIGKILL', () => {
     await Promise.all(publishers.map((p) => p.stop('SIGKILL')));
     await stack?.stop();
     await platform?.stop();
-    await subscriber.quit();
-    await redis.quit();
+    await subscriber?.quit();
     rmSync(recordingsDir, { recursive: true, force: true });
   });
 
