@@ -13,7 +13,6 @@ import {
   BROADCAST_JOB_OPTIONS,
   type BroadcastAssignmentJob,
   BroadcastKeys,
-  type BroadcastRuntime,
   type BroadcastSpec,
   BroadcastStopReason,
   BroadcastSourceType,
@@ -22,7 +21,6 @@ import {
   broadcastSourceKey,
 } from '@lib-stream/contracts';
 import { MetricsService } from '@lib-stream/nest-kit';
-import { TokenCipher, maskRtmpUrl } from '@lib-stream/stream-key';
 import {
   type FfmpegPublisher,
   type ReceivedEvent,
@@ -41,16 +39,13 @@ import {
 
 import { BroadcastCoordinator } from '../../src/broadcast/broadcast-coordinator';
 import { BroadcastHealthMonitor } from '../../src/broadcast/broadcast-health.monitor';
-import { broadcastAnswer, broadcastQueue, registerCamera, startMediaWorker, submitBroadcast } from './media-worker.factory';
+import { broadcastAnswer, broadcastQueue, controlSide, registerCamera, startMediaWorker, submitBroadcast } from './media-worker.factory';
 
 // One media worker in this process (real node-media-server ingest + program bus, real FFmpeg), a fake
 // platform (node-media-server in its own process) as the destination, real Redis.
 describe('broadcasts: cascade, destinations, restarts', () => {
-  const encryptionKey = randomBytes(32);
-  const cipher = new TokenCipher(encryptionKey);
-  const redis = new Redis(testRedisUrl());
-  /** control-api's part: changes to the desired state. */
-  const control = new BroadcastState(redis);
+  /** control-api's part: the desired state, its URLs sealed, the worker's runtime record read back. */
+  const { redis, control, encryptionKey, cipher, seal, runtime } = controlSide();
   let subscriber: Redis;
   const events: ReceivedEvent[] = [];
   const logLines: string[] = [];
@@ -65,8 +60,6 @@ describe('broadcasts: cascade, destinations, restarts', () => {
   const dataDir = `${tmpdir()}/lib-stream-test-${process.pid}`;
   const voiceKey = `live_${randomBytes(6).toString('hex')}_VOICESECRET`;
 
-  const seal = (url: string) => ({ enc: cipher.encrypt(url), masked: maskRtmpUrl(url) });
-  const runtime = async (id: string) => JSON.parse((await redis.get(BroadcastKeys.runtime(id))) ?? 'null') as BroadcastRuntime | null;
   const coordinator = () => app.get(BroadcastCoordinator);
 
   async function createCamera(): Promise<{ cameraId: string; streamKey: string }> {

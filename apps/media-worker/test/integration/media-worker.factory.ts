@@ -1,19 +1,23 @@
 import type { INestApplication } from '@nestjs/common';
 import Bull from 'bull';
-import { randomUUID } from 'node:crypto';
-import type Redis from 'ioredis';
+import { randomBytes, randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
 
+import { BroadcastState } from '@lib-stream/broadcast-control';
 import {
   BROADCAST_JOB_OPTIONS,
   type BroadcastAssignmentJob,
   type BroadcastJobResult,
+  BroadcastKeys,
+  type BroadcastRuntime,
   type BroadcastStatusView,
   CameraKeys,
   InternalChannels,
   QueueNames,
+  type SealedUrl,
 } from '@lib-stream/contracts';
 import { type AppConfig, JsonLogger, createServiceApp, loadConfig, newServiceIdentity } from '@lib-stream/nest-kit';
-import { generateStreamKey, hashStreamKey } from '@lib-stream/stream-key';
+import { TokenCipher, generateStreamKey, hashStreamKey, maskRtmpUrl } from '@lib-stream/stream-key';
 import { freePort, testMediaEnv, testRedisUrl } from '@lib-stream/testing';
 
 import { AppModule } from '../../src/app.module';
@@ -77,4 +81,24 @@ export async function submitBroadcast(queue: Bull.Queue<BroadcastAssignmentJob>,
   const answered = broadcastAnswer(queue, job.spec.broadcastId);
   await queue.add(job, { ...BROADCAST_JOB_OPTIONS, jobId: job.spec.broadcastId });
   return answered;
+}
+
+/**
+ * control-api's side of a broadcast spec, on the run's own Redis (the caller quits `redis`): the
+ * desired-state writer, a token cipher under a fresh 32-byte key (give the worker
+ * `encryptionKey.toString('hex')`), `seal` for a URL as control-api stores it (encrypted, masked) and
+ * `runtime` for a broadcast's runtime record as its worker wrote it (null while there is none).
+ */
+export function controlSide() {
+  const redis = new Redis(testRedisUrl());
+  const encryptionKey = randomBytes(32);
+  const cipher = new TokenCipher(encryptionKey);
+  return {
+    redis,
+    control: new BroadcastState(redis),
+    encryptionKey,
+    cipher,
+    seal: (url: string): SealedUrl => ({ enc: cipher.encrypt(url), masked: maskRtmpUrl(url) }),
+    runtime: async (broadcastId: string) => JSON.parse((await redis.get(BroadcastKeys.runtime(broadcastId))) ?? 'null') as BroadcastRuntime | null,
+  };
 }

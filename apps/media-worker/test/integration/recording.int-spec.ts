@@ -6,20 +6,17 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, uti
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 
-import { BroadcastState } from '@lib-stream/broadcast-control';
 import {
   type BroadcastAssignmentJob,
   BroadcastKeys,
-  type BroadcastRuntime,
   type BroadcastSpec,
   type BroadcastStatusView,
   CameraKeys,
   VideoSourceType,
   broadcastSourceKey,
 } from '@lib-stream/contracts';
-import { TokenCipher, maskRtmpUrl } from '@lib-stream/stream-key';
 import {
   type FfmpegPublisher,
   type ReceivedEvent,
@@ -31,11 +28,10 @@ import {
   startRtmpPlatform,
   startRtmpPublisher,
   testBroadcastSpec,
-  testRedisUrl,
 } from '@lib-stream/testing';
 
 import type { RecordingManifest } from '../../src/broadcast/recording/manifest';
-import { broadcastQueue, registerCamera, startMediaWorker, submitBroadcast } from './media-worker.factory';
+import { broadcastQueue, controlSide, registerCamera, startMediaWorker, submitBroadcast } from './media-worker.factory';
 
 const execFileAsync = promisify(execFile);
 
@@ -84,11 +80,8 @@ async function probeSegment(path: string): Promise<SegmentProbe> {
 // fake platform as the destination and the fallback stream's server, real Redis; recordings on a
 // small tmpfs when this process may mount one (root), so the disk guard meets a really full disk.
 describe('broadcast recordings', () => {
-  const encryptionKey = randomBytes(32);
-  const cipher = new TokenCipher(encryptionKey);
-  const redis = new Redis(testRedisUrl());
-  /** control-api's part: changes to the desired state. */
-  const control = new BroadcastState(redis);
+  /** control-api's part: the desired state, its URLs sealed, the worker's runtime record read back. */
+  const { redis, control, encryptionKey, seal, runtime } = controlSide();
   let subscriber: Redis;
   const events: ReceivedEvent[] = [];
   const logLines: string[] = [];
@@ -104,8 +97,6 @@ describe('broadcast recordings', () => {
   let queue: Bull.Queue<BroadcastAssignmentJob>;
   let port: number;
 
-  const seal = (url: string) => ({ enc: cipher.encrypt(url), masked: maskRtmpUrl(url) });
-  const runtime = async (id: string) => JSON.parse((await redis.get(BroadcastKeys.runtime(id))) ?? 'null') as BroadcastRuntime | null;
   const eventsOf = (channel: string, broadcastId: string) => events.filter((e) => e.channel === channel && e.data.broadcastId === broadcastId);
   const segmentEvents = (broadcastId: string) => eventsOf('stream.broadcast.recording.segment', broadcastId);
   const manifestOf = (broadcastId: string, recordingId: string) => JSON.parse(readFileSync(join(recordingsDir, broadcastId, recordingId, 'manifest.json'), 'utf8')) as RecordingManifest;
