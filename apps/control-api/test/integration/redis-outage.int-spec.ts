@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { WebSocket } from 'ws';
 
-import { type TestDatabase, type TestRedisServer, bearerToken, createTestDatabase, customWebhookDelivery, eventSubDelivery, startRedisServer } from '@lib-stream/testing';
+import { type TestDatabase, type TestRedisServer, bearerToken, createTestDatabase, customWebhookDelivery, eventSubDelivery, requestIdOf, startRedisServer } from '@lib-stream/testing';
 
 import { type ControlApiUnderTest, createControlApi } from './control-api.factory';
 
@@ -52,7 +52,7 @@ describe('a Redis outage under control-api', () => {
       expect({ name, status: response.status, body: response.body }).toEqual({
         name,
         status: 503,
-        body: { statusCode: 503, code: 'SERVICE_UNAVAILABLE', message: 'Redis is unavailable, retry shortly' },
+        body: { statusCode: 503, code: 'SERVICE_UNAVAILABLE', message: 'Redis is unavailable, retry shortly', correlationId: requestIdOf(response) },
       });
       expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
       expect(ms).toBeLessThan(2000);
