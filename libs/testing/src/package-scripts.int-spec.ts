@@ -3,6 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
+import { Role } from '@lib-stream/contracts';
+
 // Every `npm run <script>` of package.json must work: what it runs exists (programs, files, nx targets
 // and projects), and the scripts with a --help or a dry run answer it. A script pointing at a file that
 // was never written (migration:run did) or at an nx target no project has (test:int did) fails here.
@@ -109,8 +111,7 @@ describe('package.json scripts', () => {
     expect(refused.stderr).toContain('Unknown role: bogusrole');
   });
 
-  it("dev-token's roles are control-api's roles", async () => {
-    const { Role } = await import('@lib-stream/contracts');
+  it("dev-token's roles are control-api's roles", () => {
     const help = execFileSync('node', [join(ROOT, 'scripts/dev-token.js'), '--help'], { encoding: 'utf8' });
     expect(/any of: (.*) \(/.exec(help)?.[1].split(', ')).toEqual(Object.values(Role));
   });
