@@ -41,8 +41,14 @@ export function startBuiltApp(name: string, env: Record<string, string>, entry =
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let stopping = false;
   const exited = new Promise<number | string>((resolveExit) => {
-    child.on('exit', (code, signal) => resolveExit(code ?? signal ?? 'unknown'));
+    child.on('exit', (code, signal) => {
+      // An app that ends unasked fails the spec later with a bare ECONNREFUSED: say why here, with
+      // its last lines (the apps' logs hold no secrets; the specs' leak scans read the same output).
+      if (!stopping) process.stderr.write(`${name} (pid ${child.pid}) exited unasked: ${code ?? signal}\n${output.split('\n').slice(-40).join('\n')}\n`);
+      resolveExit(code ?? signal ?? 'unknown');
+    });
   });
   return {
     name,
@@ -50,6 +56,7 @@ export function startBuiltApp(name: string, env: Record<string, string>, entry =
     output: () => output,
     exited,
     stop: async (signal = 'SIGTERM') => {
+      stopping = true;
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
     },
