@@ -1,7 +1,7 @@
 import type { Job, JobStatus, Queue } from 'bull';
 
 import { BROADCAST_JOB_ABANDONED_FIELD, BROADCAST_JOB_OPTIONS, ErrorCode } from '@lib-stream/contracts';
-import { DomainError, currentCorrelationId } from '@lib-stream/nest-kit';
+import { DomainError, currentCorrelationId, withDeadline } from '@lib-stream/nest-kit';
 
 import { broadcastCommands } from './broadcast-scripts';
 
@@ -36,14 +36,10 @@ export function queueUnavailable(): DomainError {
 
 class QueueTimeout extends Error {}
 
-/** `promise`, or a QueueTimeout after `ms`; a late rejection is swallowed. */
+/** `promise`, or a QueueTimeout after `ms` (nest-kit's withDeadline); a late rejection is swallowed. */
 function within<T>(promise: Promise<T>, ms = QUEUE_CALL_MS): Promise<T> {
   promise.catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new QueueTimeout()), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return withDeadline(promise, ms, () => new QueueTimeout());
 }
 
 /**
