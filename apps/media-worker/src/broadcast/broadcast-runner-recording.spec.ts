@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { BroadcastSourceType, type BroadcastSpec, broadcastSourceKey } from '@lib-stream/contracts';
+import { type BroadcastSpec, broadcastSourceKey } from '@lib-stream/contracts';
+import { testBroadcastSpec } from '@lib-stream/testing';
 
 import { BroadcastRunner } from './broadcast-runner';
 
@@ -19,27 +20,17 @@ describe('BroadcastRunner recording', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   function spec(record: BroadcastSpec['record'], revision = 1): BroadcastSpec {
-    return {
+    return testBroadcastSpec({
       broadcastId: '0b6f2a52-9d8c-4a59-8a43-2f1c8d9e7a10',
-      sourceType: BroadcastSourceType.Camera,
       video: { kind: 'camera', cameraId: 'cam-1' },
-      audio: null,
-      backgroundVideo: null,
-      fallbackStream: null,
-      fallbackImage: null,
       destinations: [{ destinationId: randomUUID(), url: { enc: 'sealed', masked: 'rtmp://live.example.com/app/****' } }],
       record,
-      audioCodec: 'aac',
       audioBitrate: '64k',
       sourceKey: broadcastSourceKey({ cameraId: 'cam-1' }),
-      voiceRoomId: null,
-      createdBy: null,
-      desired: 'running',
-      stopReason: null,
       revision,
-      createdAt: new Date().toISOString(),
-    };
+    });
   }
+
 
   function runner(first: BroadcastSpec): BroadcastRunner {
     return new BroadcastRunner(first, new Date().toISOString(), {

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 
-import { type BroadcastSpec, BroadcastSourceType, type SealedUrl, VideoSourceType } from '@lib-stream/contracts';
+import { type BroadcastSpec, type SealedUrl, VideoSourceType } from '@lib-stream/contracts';
+import { testBroadcastSpec } from '@lib-stream/testing';
 
 import { BroadcastRunner, type LiveCamera, type RunnerSettings } from './broadcast-runner';
 import { type ScriptedProcess, ScriptedMediaProcesses } from './ffmpeg/scripted-processes';
@@ -36,27 +37,17 @@ function cameraUrl(cameraId: string): string {
 }
 
 function broadcastSpec(overrides: Partial<BroadcastSpec> = {}): BroadcastSpec {
-  return {
+  return testBroadcastSpec({
     broadcastId: 'b7c1d2e3-0000-4000-8000-000000000001',
-    sourceType: BroadcastSourceType.Camera,
     video: { kind: 'camera', cameraId: PRIMARY },
-    audio: null,
-    backgroundVideo: null,
     fallbackStream: sealed(SECOND_INGEST),
     fallbackImage: sealed(IMAGE),
     destinations: [{ destinationId: 'dest-0001-aaaa', url: sealed('rtmp://platform.example/live/dest-key-0001') }],
     record: null,
-    audioCodec: 'aac',
-    audioBitrate: '128k',
     sourceKey: 'source-key-hash',
-    voiceRoomId: null,
-    createdBy: null,
-    desired: 'running',
-    stopReason: null,
-    revision: 1,
     createdAt: '2026-01-01T00:00:00.000Z',
     ...overrides,
-  };
+  });
 }
 
 /** What the coordinator gives a runner, with cameras the spec switches on and off. */

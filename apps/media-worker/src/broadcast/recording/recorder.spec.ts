@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { BroadcastSourceType, type RecordingStopReason, VideoSourceType } from '@lib-stream/contracts';
+import { type RecordingStopReason, VideoSourceType } from '@lib-stream/contracts';
+import { testBroadcastSpec } from '@lib-stream/testing';
 
 import { BroadcastRunner } from '../broadcast-runner';
 import { type ScriptedProcess, ScriptedMediaProcesses } from '../ffmpeg/scripted-processes';
@@ -221,26 +222,15 @@ describe('Recorder against scripted ffmpeg processes', () => {
     it('the recording process is cut and a new one records the next source from the next sequence', async () => {
       const cameras = new Set(['cam-primary']);
       const runner = new BroadcastRunner(
-        {
+        testBroadcastSpec({
           broadcastId: BROADCAST,
-          sourceType: BroadcastSourceType.Camera,
           video: { kind: 'camera', cameraId: 'cam-primary' },
-          audio: null,
-          backgroundVideo: null,
-          fallbackStream: null,
           fallbackImage: { enc: '/media/fallback.png', masked: '/media/fallback.png' },
           destinations: [{ destinationId: 'dest-0001', url: { enc: 'rtmp://platform.example/live/dest-key-0001', masked: 'rtmp://platform.example/live/****' } }],
           record: { enabled: true, segmentSeconds: 2 },
-          audioCodec: 'aac',
-          audioBitrate: '128k',
           sourceKey: 'source-key-hash',
-          voiceRoomId: null,
-          createdBy: null,
-          desired: 'running',
-          stopReason: null,
-          revision: 1,
           createdAt: '2026-01-01T00:00:00.000Z',
-        },
+        }),
         '2026-01-01T00:00:00.000Z',
         {
           settings: {
