@@ -8,12 +8,34 @@ import { testMediaEnv } from './ffmpeg';
 
 export const WORKSPACE_ROOT = resolve(__dirname, '../../..');
 
+/**
+ * A TCP port nothing listens on now, below Linux's ephemeral range (32768–60999): a port the OS hands
+ * out for listen(0) can also become the local port of any outgoing connection (an ffmpeg, a Redis
+ * client) before the app under test binds it, or while a spec restarts an app on the same port
+ * (EADDRINUSE seen in a CI rehearsal). Random in [20000, 32768); listen(0) after 50 taken ones.
+ */
 export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_768);
+    if (await canListen(port)) return port;
+  }
+  return listenOnce(0);
+}
+
+/** Whether `port` can be bound on every interface (as the apps bind theirs) right now. */
+async function canListen(port: number): Promise<boolean> {
+  return listenOnce(port).then(
+    () => true,
+    () => false,
+  );
+}
+
+function listenOnce(port: number): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.unref();
     server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, () => {
       const address = server.address();
       server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
     });
