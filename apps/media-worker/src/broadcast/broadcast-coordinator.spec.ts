@@ -1,0 +1,727 @@
+import { Logger } from '@nestjs/common';
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type { BroadcastState } from '@lib-stream/broadcast-control';
+import {
+  BROADCAST_LEASE_MS,
+  type BroadcastRuntime,
+  type BroadcastSpec,
+  BroadcastStopReason,
+  type CameraRegistryEntry,
+  EventTopic,
+  InternalChannels,
+  type MediaWorkerHeartbeat,
+  type RecordingRuntime,
+} from '@lib-stream/contracts';
+import { BroadcastTimingSettings, CameraIngestSettings, CipherProvider, type EventBus, HealthRegistry, RecordingSettings, type ServiceIdentity, loadConfig } from '@lib-stream/nest-kit';
+import { testBroadcastSpec } from '@lib-stream/testing';
+import type Redis from 'ioredis';
+
+import type { CameraRegistry } from '../ingest/camera-registry';
+import type { IngestAllowList } from '../ingest/ingest-allow-list';
+import type { NmsAdapter } from '../ingest/nms-adapter';
+import { ProgramBus } from '../ingest/program-bus';
+import { BroadcastCoordinator } from './broadcast-coordinator';
+import type { BroadcastValidator } from './broadcast-validator';
+import { realMediaProcesses } from './ffmpeg/media-processes';
+import type { ScriptedMediaProcesses, ScriptedProcess } from './ffmpeg/scripted-processes';
+
+// The coordinator's ownership rules (leases, fencing, adoption) in milliseconds: media workers that
+// share one in-memory Redis, with scripted ffmpeg children and fake timers. The real-process checks
+// are broadcast.int-spec.ts and the broadcast-failover e2e. What is replaced, and why:
+// - BroadcastState: an in-memory one keeping the contract of its Lua scripts (broadcast-scripts.ts)
+//   and of Redis's expiring keys, shared by every worker of a test (BroadcastState itself runs against a
+//   real Redis in the integration specs);
+// - every ffmpeg: ScriptedMediaProcesses, as the runner's unit specs do (the coordinator builds its runners
+//   with the real process seam, so the module that provides it is swapped for a scripted one);
+// - Bull (new broadcasts come from the queue; none do here) and the FFmpeg build report (it runs ffmpeg).
+// Worker identities, config slices, the cipher, the health registry and the program bus are the real ones.
+
+jest.mock('bull', () => ({
+  __esModule: true,
+  default: class {
+    process(): Promise<void> {
+      return new Promise<void>(() => undefined);
+    }
+    pause(): Promise<void> {
+      return Promise.resolve();
+    }
+    resume(): Promise<void> {
+      return Promise.resolve();
+    }
+    close(): Promise<void> {
+      return Promise.resolve();
+    }
+  },
+}));
+jest.mock('./ffmpeg/ffmpeg-build', () => ({
+  describeFfmpegBuild: () => Promise.resolve({ version: 'scripted', gpl: false, nonfree: false, encoderPresent: true, configuration: '' }),
+}));
+jest.mock('./ffmpeg/media-processes', () => {
+  const { ScriptedMediaProcesses } = jest.requireActual<typeof import('./ffmpeg/scripted-processes')>('./ffmpeg/scripted-processes');
+  return { realMediaProcesses: new ScriptedMediaProcesses() };
+});
+
+const processes = realMediaProcesses as ScriptedMediaProcesses;
+const SERVICE = 'media-worker';
+const DEAD = 'worker-dead';
+const KEY = 'a'.repeat(64);
+/** The coordinator's period of ticks (desired state, orphans) and of lease renewals. */
+const TICK_MS = 1000;
+/** How often a worker looks at the other owners' connections. */
+const WATCH_MS = 150;
+/** Time for a tick's round trips to end (a few ROUND_TRIP_MS each). */
+const SETTLE_MS = 100;
+
+/** `compute`'s value a tick later, as Redis would answer; a throw becomes a rejection. */
+function answer<T>(compute: () => T): Promise<T> {
+  return Promise.resolve().then(compute);
+}
+
+/**
+ * A command's round trip on the fake clock: workers whose timers fire together (two ticks at the same
+ * instant) have their commands in flight together, as two processes would, instead of one worker's
+ * whole tick running before the other's begins.
+ */
+const ROUND_TRIP_MS = 1;
+
+function roundTrip<T>(compute: () => T): Promise<T> {
+  return new Promise<void>((resolve) => setTimeout(resolve, ROUND_TRIP_MS)).then(compute);
+}
+
+/** The real setImmediate (taken before the timers are faked): lets real I/O (the recordings directory's mkdir) complete. */
+const realSetImmediate = setImmediate;
+
+/**
+ * `promise`, with the fake clock moving a round trip at a time until it settles: start-up and shutdown
+ * wait for Redis, and start-up also for the file system, which needs the real event loop to turn.
+ */
+async function awaitOnFakeClock<T>(promise: Promise<T>): Promise<T> {
+  let done = false;
+  const settled = promise.finally(() => (done = true));
+  while (!done) {
+    await new Promise((resolve) => realSetImmediate(resolve));
+    if (!done) await jest.advanceTimersByTimeAsync(ROUND_TRIP_MS);
+  }
+  return settled;
+}
+
+/**
+ * The broadcasts' keys in one Redis, shared by the workers of a test. Each method keeps the contract
+ * of the BroadcastState method (and Lua script) of the same name; a lease is a key that expires
+ * `BROADCAST_LEASE_MS` after it was set, on the (fake) clock. `connections` is what CLIENT LIST names.
+ */
+class SharedRedis {
+  readonly specs = new Map<string, BroadcastSpec>();
+  readonly runtimes = new Map<string, BroadcastRuntime>();
+  readonly active = new Set<string>();
+  readonly all = new Set<string>();
+  readonly leases = new Map<string, { holder: string; until: number }>();
+  readonly connections = new Set<string>();
+  readonly beats = new Map<string, MediaWorkerHeartbeat>();
+  readonly subscribers: EventEmitter[] = [];
+  readonly finalized: string[] = [];
+
+  /** A broadcast on air on a worker that died: its records and, while it has not lapsed, its lease. */
+  orphan(spec: BroadcastSpec, options: { leaseLeftMs?: number; recording?: RecordingRuntime | null; owner?: string } = {}): void {
+    const owner = options.owner ?? DEAD;
+    this.specs.set(spec.broadcastId, spec);
+    this.active.add(spec.broadcastId);
+    this.all.add(spec.broadcastId);
+    this.runtimes.set(spec.broadcastId, runtimeOf(spec, owner, options.recording ?? null));
+    if (options.leaseLeftMs) this.leases.set(spec.broadcastId, { holder: owner, until: Date.now() + options.leaseLeftMs });
+  }
+
+  holder(id: string): string | null {
+    const lease = this.leases.get(id);
+    if (lease && lease.until > Date.now()) return lease.holder;
+    this.leases.delete(id);
+    return null;
+  }
+
+  setLease(id: string, holder: string, ms = BROADCAST_LEASE_MS): void {
+    this.leases.set(id, { holder, until: Date.now() + ms });
+  }
+
+  /** SET NX: the winner of two adopters is whoever comes first. */
+  adopt(id: string, worker: string): boolean {
+    if (this.holder(id) !== null) return false;
+    this.setLease(id, worker);
+    return true;
+  }
+
+  /** broadcastTakeOver: a compare-and-set on the gone worker. */
+  takeOver(id: string, gone: string, worker: string): boolean {
+    if (this.holder(id) !== gone) return false;
+    this.setLease(id, worker);
+    return true;
+  }
+
+  /** broadcastRenew: 0 only when another worker holds the lease; writes back records Redis lost. */
+  renewLease(spec: BroadcastSpec, worker: string): boolean {
+    const holder = this.holder(spec.broadcastId);
+    if (holder !== null && holder !== worker) return false;
+    this.setLease(spec.broadcastId, worker);
+    if (!this.specs.has(spec.broadcastId)) {
+      this.specs.set(spec.broadcastId, spec);
+      this.active.add(spec.broadcastId);
+      this.all.add(spec.broadcastId);
+    }
+    return true;
+  }
+
+  releaseLease(id: string, worker: string): void {
+    if (this.holder(id) === worker) this.leases.delete(id);
+  }
+
+  /** broadcastFinalize: out of the active set, lease gone (the records expire later). */
+  finalize(spec: BroadcastSpec): void {
+    this.active.delete(spec.broadcastId);
+    this.leases.delete(spec.broadcastId);
+    this.finalized.push(spec.broadcastId);
+  }
+
+  /** What control-api's requestChange writes: the next revision, announced to the subscribers. */
+  change(id: string, mutate: (spec: BroadcastSpec) => BroadcastSpec): BroadcastSpec {
+    const current = this.specs.get(id);
+    if (!current) throw new Error(`no spec ${id}`);
+    const next = { ...mutate(current), broadcastId: id, revision: current.revision + 1 };
+    this.specs.set(id, next);
+    for (const subscriber of this.subscribers) subscriber.emit('message', InternalChannels.BroadcastChanged, id);
+    return next;
+  }
+}
+
+/**
+ * One worker's BroadcastState over the shared Redis. `unreachable`: every call fails as ioredis fails
+ * commands while its connection is away (the coordinator's own state is untouched).
+ */
+class WorkerState {
+  unreachable = false;
+
+  constructor(private readonly redis: SharedRedis) {}
+
+  private call<T>(compute: () => T): Promise<T> {
+    return roundTrip(() => {
+      if (this.unreachable) throw new Error('Connection is closed.');
+      return compute();
+    });
+  }
+
+  spec(id: string): Promise<BroadcastSpec | null> {
+    return this.call(() => this.redis.specs.get(id) ?? null);
+  }
+
+  runtime(id: string): Promise<BroadcastRuntime | null> {
+    return this.call(() => this.redis.runtimes.get(id) ?? null);
+  }
+
+  saveRuntime(runtime: BroadcastRuntime): Promise<void> {
+    return this.call(() => void this.redis.runtimes.set(runtime.broadcastId, runtime));
+  }
+
+  ids(activeOnly: boolean): Promise<string[]> {
+    return this.call(() => [...(activeOnly ? this.redis.active : this.redis.all)]);
+  }
+
+  forgetActive(id: string): Promise<void> {
+    return this.call(() => void this.redis.active.delete(id));
+  }
+
+  leaseHolder(id: string): Promise<string | null> {
+    return this.call(() => this.redis.holder(id));
+  }
+
+  leaseHolders(ids: string[]): Promise<(string | null)[]> {
+    return this.call(() => ids.map((id) => this.redis.holder(id)));
+  }
+
+  adopt(id: string, worker: string): Promise<boolean> {
+    return this.call(() => this.redis.adopt(id, worker));
+  }
+
+  takeOver(id: string, gone: string, worker: string): Promise<boolean> {
+    return this.call(() => this.redis.takeOver(id, gone, worker));
+  }
+
+  renewLease(spec: BroadcastSpec, worker: string): Promise<boolean> {
+    return this.call(() => this.redis.renewLease(spec, worker));
+  }
+
+  releaseLease(id: string, worker: string): Promise<void> {
+    return this.call(() => this.redis.releaseLease(id, worker));
+  }
+
+  finalize(spec: BroadcastSpec): Promise<void> {
+    return this.call(() => this.redis.finalize(spec));
+  }
+
+  heartbeat(beat: MediaWorkerHeartbeat): Promise<void> {
+    return this.call(() => void this.redis.beats.set(beat.instanceId, beat));
+  }
+
+  removeHeartbeat(instanceId: string): Promise<void> {
+    return this.call(() => void this.redis.beats.delete(instanceId));
+  }
+
+  peersAbleToBroadcast(selfId: string): Promise<number> {
+    return this.call(() => [...this.redis.beats.values()].filter((b) => b.instanceId !== selfId && b.ffmpegAvailable && !b.draining && b.broadcastsRunning < b.maxBroadcasts).length);
+  }
+
+  connectionNames(): Promise<Set<string>> {
+    return this.call(() => new Set(this.redis.connections));
+  }
+}
+
+/** A worker's ioredis connection, as far as the coordinator looks at it: its status and events, and a duplicate to subscribe with. */
+class FakeConnection extends EventEmitter {
+  status = 'ready';
+  readonly options: { connectionName?: string; enableOfflineQueue?: boolean } = {};
+
+  constructor(private readonly redis: SharedRedis) {
+    super();
+  }
+
+  duplicate(): EventEmitter {
+    const subscriber = Object.assign(new EventEmitter(), {
+      options: {},
+      subscribe: () => answer(() => void this.redis.subscribers.push(subscriber)),
+      quit: () => answer(() => void this.redis.subscribers.splice(this.redis.subscribers.indexOf(subscriber), 1)),
+    });
+    return subscriber;
+  }
+}
+
+class FakeEvents {
+  readonly published: { topic: string; event: Record<string, unknown> }[] = [];
+
+  publish(topic: string, event: Record<string, unknown>): Promise<void> {
+    return answer(() => void this.published.push({ topic, event }));
+  }
+
+  topics(): string[] {
+    return this.published.map((p) => p.topic);
+  }
+}
+
+function runtimeOf(spec: BroadcastSpec, workerId: string, recording: RecordingRuntime | null): BroadcastRuntime {
+  return {
+    broadcastId: spec.broadcastId,
+    workerId,
+    appliedRevision: spec.revision,
+    health: 'healthy',
+    videoSourceType: null,
+    currentVideoSource: null,
+    sourceRestarts: 0,
+    sourceFps: null,
+    destinations: [],
+    lastError: null,
+    startedAt: '2026-01-01T00:00:00.000Z',
+    stoppedAt: null,
+    stopReason: null,
+    lastInterruption: null,
+    recording,
+    updatedAt: '2026-01-01T00:00:00.000Z',
+  };
+}
+
+interface Worker {
+  id: string;
+  coordinator: BroadcastCoordinator;
+  state: WorkerState;
+  connection: FakeConnection;
+  events: FakeEvents;
+  adoptions: number;
+  /** The running processes of this worker's runner of `broadcastId` (pids its runner reports). */
+  running(broadcastId: string): ScriptedProcess[];
+}
+
+/** A test's media workers, their shared Redis and their recordings directory. */
+class Cluster {
+  readonly redis = new SharedRedis();
+  readonly workers: Worker[] = [];
+  readonly dir = mkdtempSync(join(tmpdir(), 'coordinator-spec-'));
+  private readonly config = loadConfig({
+    STREAM_BROADCAST_ENABLED: 'true',
+    // Broadcasting needs an executable at STREAM_FFMPEG_PATH; nothing is ever run from it here.
+    STREAM_FFMPEG_PATH: process.execPath,
+    STREAM_TOKEN_ENCRYPTION_KEY: KEY,
+    STREAM_MAX_CONCURRENT_BROADCASTS: '2',
+  });
+  readonly cipher = new CipherProvider(this.config);
+
+  /** A broadcast of a live camera with two destinations. */
+  spec(fields: Partial<BroadcastSpec> = {}): BroadcastSpec {
+    const seal = (url: string) => ({ enc: this.cipher.encrypt(url) ?? '', masked: url });
+    return testBroadcastSpec({
+      destinations: [
+        { destinationId: 'dest-one-0001', url: seal('rtmp://one.example/live/key-1') },
+        { destinationId: 'dest-two-0002', url: seal('rtmp://two.example/live/key-2') },
+      ],
+      revision: 2,
+      ...fields,
+    });
+  }
+
+  /** A worker as the app module builds it, started (its timers run on the fake clock). */
+  async start(id: string, maxBroadcasts = 2): Promise<Worker> {
+    const config = { ...this.config, STREAM_MAX_CONCURRENT_BROADCASTS: maxBroadcasts, STREAM_RECORDINGS_DIR: this.dir };
+    const state = new WorkerState(this.redis);
+    const connection = new FakeConnection(this.redis);
+    const events = new FakeEvents();
+    const identity: ServiceIdentity = { service: SERVICE, instanceId: id, version: 'test' };
+    // node-media-server has a publisher on a program path once a source ffmpeg writing there runs.
+    const nms = {
+      hasLivePublisher: (path: string) => processes.labelled('source ').some((p) => p.running && p.options.args.some((arg) => arg.endsWith(path))),
+      forgetCachedMedia: () => undefined,
+    };
+    const cameras = { get: (cameraId: string) => answer(() => liveCamera(cameraId, this.cipher)) };
+    const coordinator = new BroadcastCoordinator(
+      config,
+      identity,
+      connection as unknown as Redis,
+      state as unknown as BroadcastState,
+      events as unknown as EventBus,
+      new ProgramBus(new CameraIngestSettings(config), nms as unknown as NmsAdapter),
+      this.cipher,
+      cameras as unknown as CameraRegistry,
+      {} as BroadcastValidator,
+      new HealthRegistry(),
+      { cameraForUrl: () => null } as unknown as IngestAllowList,
+      new BroadcastTimingSettings(config),
+      new RecordingSettings(config),
+    );
+    const worker: Worker = {
+      id,
+      coordinator,
+      state,
+      connection,
+      events,
+      adoptions: 0,
+      running: (broadcastId) => {
+        const pids = coordinator.runner(broadcastId)?.pids();
+        const live = new Set([pids?.source, ...Object.values(pids?.pushers ?? {})]);
+        return processes.spawned.filter((p) => p.running && live.has(p.pid));
+      },
+    };
+    coordinator.onAdoption(() => worker.adoptions++);
+    await awaitOnFakeClock(coordinator.onApplicationBootstrap());
+    this.redis.connections.add(`${SERVICE}:${id}`);
+    this.workers.push(worker);
+    return worker;
+  }
+
+  /** The workers that run a runner of `broadcastId`, in start order. */
+  owners(broadcastId: string): string[] {
+    return this.workers.filter((w) => w.coordinator.runner(broadcastId)).map((w) => w.id);
+  }
+
+  async stop(): Promise<void> {
+    for (const worker of this.workers) {
+      worker.state.unreachable = false;
+      await awaitOnFakeClock(worker.coordinator.onApplicationShutdown());
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function liveCamera(cameraId: string, cipher: CipherProvider): CameraRegistryEntry {
+  return {
+    cameraId,
+    source: 'ingest',
+    state: 'live',
+    liveSince: '2026-01-01T00:00:00.000Z',
+    lastSeenAt: '2026-01-01T00:00:00.000Z',
+    workerId: 'worker-ingest',
+    metadata: { videoCodec: 'h264', audioCodec: 'aac', width: 1280, height: 720, fps: 30 },
+    rtmpUrlEnc: cipher.encrypt(`rtmp://127.0.0.1:1935/live/${cameraId}-read-token`),
+    sessionId: null,
+  } as CameraRegistryEntry;
+}
+
+/** Running pusher processes per destination label, over every worker. */
+function pushersOnAir(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const p of processes.labelled('pusher ')) if (p.running) counts.set(p.label, (counts.get(p.label) ?? 0) + 1);
+  return counts;
+}
+
+/**
+ * Steps the clock `ms` in `stepMs` steps, checking after each that no destination has two pushers on
+ * air (two workers publishing to one platform); returns when (ms from the call) `when` first held, or
+ * null (also without `when`).
+ */
+async function run(ms: number, stepMs = 50, when?: () => boolean): Promise<number | null> {
+  let firstAt: number | null = null;
+  for (let elapsed = 0; elapsed < ms; elapsed += stepMs) {
+    await jest.advanceTimersByTimeAsync(stepMs);
+    const doubled = [...pushersOnAir()].filter(([, n]) => n > 1);
+    if (doubled.length) throw new Error(`two workers push to ${doubled.map(([label]) => label).join(', ')} at +${elapsed + stepMs} ms`);
+    if (firstAt === null && when?.()) firstAt = elapsed + stepMs;
+  }
+  return firstAt;
+}
+
+describe('BroadcastCoordinator adoption (in-memory Redis, scripted ffmpeg)', () => {
+  let cluster: Cluster;
+
+  beforeAll(() => Logger.overrideLogger(false));
+
+  beforeEach(() => {
+    jest.useFakeTimers({ now: new Date('2026-01-01T01:00:00.000Z') });
+    processes.spawned.splice(0);
+    processes.unscripted.splice(0);
+    cluster = new Cluster();
+  });
+
+  afterEach(async () => {
+    await cluster.stop();
+    jest.useRealTimers();
+  });
+
+  it('takes over a broadcast whose lease lapsed: on air from here at once, its start time and recording history kept', async () => {
+    const spec = cluster.spec();
+    const recording: RecordingRuntime = { state: 'recording', recordingId: 'rec-1', segmentSeconds: 10, segments: 4, bytes: 4000, stopReason: null };
+    cluster.redis.orphan(spec, { recording });
+    const a = await cluster.start('worker-a');
+
+    await run(TICK_MS + SETTLE_MS);
+    expect(cluster.redis.holder(spec.broadcastId)).toBe('worker-a');
+    expect(cluster.owners(spec.broadcastId)).toEqual(['worker-a']);
+    expect(a.adoptions).toBe(1);
+    // Source and both destinations, and nothing probed that the spec did not script.
+    expect(a.running(spec.broadcastId).map((p) => p.label)).toEqual(['source primary_stream', 'pusher dest-one', 'pusher dest-two']);
+    expect(processes.unscripted).toEqual([]);
+    expect(cluster.redis.runtimes.get(spec.broadcastId)).toMatchObject({ workerId: 'worker-a', startedAt: '2026-01-01T00:00:00.000Z', appliedRevision: 2, recording: { recordingId: 'rec-1', state: 'stopped', stopReason: 'worker_lost', segments: 4 } });
+    // The recording the dead worker was writing ended with it: the uploader hears so from the adopter.
+    const lost = a.events.published.filter((p) => p.topic === EventTopic.BroadcastRecordingStopped);
+    expect(lost.map((p) => p.event)).toEqual([expect.objectContaining({ broadcastId: spec.broadcastId, recordingId: 'rec-1', workerId: DEAD, reason: 'worker_lost', segments: 4, bytes: 4000 })]);
+  });
+
+  it('leaves a broadcast alone while its owner\'s lease lives, and takes it at the first tick after it lapses', async () => {
+    const spec = cluster.spec();
+    cluster.redis.orphan(spec, { leaseLeftMs: 2500 });
+    const lapsesAt = Date.now() + 2500;
+    const a = await cluster.start('worker-a');
+
+    const since = Date.now();
+    const adoptedAt = since + ((await run(4 * TICK_MS, 50, () => a.coordinator.runner(spec.broadcastId) !== undefined)) ?? Infinity);
+    // Ticks at +1000 and +2000 see the lease; the one at +3000 finds it gone.
+    expect(adoptedAt).toBeGreaterThan(lapsesAt);
+    expect(adoptedAt - since).toBeLessThanOrEqual(3 * TICK_MS + SETTLE_MS);
+  });
+
+  it('of two workers racing for an orphan, exactly one adopts it, and the other does not take it later', async () => {
+    const spec = cluster.spec();
+    cluster.redis.orphan(spec);
+    // Both start together: their ticks come at the same instants and both see no lease holder.
+    const [a, b] = await Promise.all([cluster.start('worker-a'), cluster.start('worker-b')]);
+
+    await run(TICK_MS + SETTLE_MS);
+    const owners = cluster.owners(spec.broadcastId);
+    expect(owners).toHaveLength(1);
+    expect(cluster.redis.holder(spec.broadcastId)).toBe(owners[0]);
+    expect(processes.labelled('source ')).toHaveLength(1);
+    expect(a.adoptions + b.adoptions).toBe(1);
+
+    await run(5 * TICK_MS);
+    expect(cluster.owners(spec.broadcastId)).toEqual(owners);
+    expect(processes.labelled('source ')).toHaveLength(1);
+  });
+
+  it('a worker whose lease another worker holds now stops its runner there, and leaves the broadcast to it', async () => {
+    const spec = cluster.spec();
+    cluster.redis.orphan(spec);
+    const a = await cluster.start('worker-a');
+    await run(TICK_MS + SETTLE_MS);
+    const processesOfA = a.running(spec.broadcastId);
+    expect(processesOfA).toHaveLength(3);
+
+    // Say its lease lapsed while it was paused and worker-x adopted the broadcast (and keeps it).
+    cluster.redis.setLease(spec.broadcastId, 'worker-x', 60_000);
+    await run(TICK_MS + SETTLE_MS);
+    expect(a.coordinator.runner(spec.broadcastId)).toBeUndefined();
+    expect(processesOfA.filter((p) => p.running)).toEqual([]);
+    // Not a stop of the broadcast: no stop recorded or announced, the desired state as it was.
+    expect(cluster.redis.finalized).toEqual([]);
+    expect(a.events.topics()).not.toContain(EventTopic.BroadcastStopped);
+    expect(cluster.redis.specs.get(spec.broadcastId)?.desired).toBe('running');
+    expect(cluster.redis.active.has(spec.broadcastId)).toBe(true);
+    // And it does not adopt it back while worker-x holds it.
+    await run(2 * TICK_MS);
+    expect(a.coordinator.runner(spec.broadcastId)).toBeUndefined();
+  });
+
+  it('an owner that cannot renew its lease takes its destinations off air before the lease lapses, so the adopter never meets them', async () => {
+    const spec = cluster.spec();
+    cluster.redis.orphan(spec);
+    const a = await cluster.start('worker-a');
+    await run(TICK_MS + SETTLE_MS);
+    const b = await cluster.start('worker-b');
+    await run(100);
+
+    // worker-a's commands fail (its connection still says ready: a stalled server, a network that drops packets).
+    a.state.unreachable = true;
+    const fencedAt = await run(4 * TICK_MS, 50, () => a.coordinator.runner(spec.broadcastId)?.isFenced === true);
+    expect(a.coordinator.runner(spec.broadcastId)?.isFenced).toBe(true);
+    expect(fencedAt).not.toBeNull();
+    // Its source stays on the bus (a renewal puts the destinations straight back); only the pushers stopped.
+    const fencedProcesses = a.running(spec.broadcastId);
+    expect(fencedProcesses.map((p) => p.label)).toEqual(['source primary_stream']);
+    // The lease lapsed meanwhile and worker-b took the broadcast (run() checked no destination had two pushers).
+    expect(cluster.owners(spec.broadcastId)).toEqual(['worker-a', 'worker-b']);
+    expect(cluster.redis.holder(spec.broadcastId)).toBe('worker-b');
+    expect(b.running(spec.broadcastId).map((p) => p.label)).toEqual(['source primary_stream', 'pusher dest-one', 'pusher dest-two']);
+
+    // worker-a's Redis is back: its renewal is refused and it lets go.
+    a.state.unreachable = false;
+    await run(TICK_MS + SETTLE_MS);
+    expect(cluster.owners(spec.broadcastId)).toEqual(['worker-b']);
+    expect(fencedProcesses.filter((p) => p.running)).toEqual([]);
+  });
+
+  it('an owner whose lease is renewed again puts its destinations back', async () => {
+    const spec = cluster.spec();
+    cluster.redis.orphan(spec);
+    const a = await cluster.start('worker-a');
+    await run(TICK_MS + SETTLE_MS);
+
+    a.state.unreachable = true;
+    await run(2500);
+    expect(a.coordinator.runner(spec.broadcastId)?.isFenced).toBe(true);
+    // Back before anybody adopted it (nobody else is there): the next renewal is ours again.
+    a.state.unreachable = false;
+    await run(TICK_MS + SETTLE_MS);
+    expect(a.coordinator.runner(spec.broadcastId)?.isFenced).toBe(false);
+    expect(a.running(spec.broadcastId).map((p) => p.label)).toEqual(['source primary_stream', 'pusher dest-one', 'pusher dest-two']);
+  });
+
+  it('a peer takes over from an owner whose connection vanished without waiting for the lease; the owner fenced itself first', async () => {
+    const spec = cluster.spec();
+    cluster.redis.orphan(spec);
+    const a = await cluster.start('worker-a');
+    await run(TICK_MS + SETTLE_MS);
+    const b = await cluster.start('worker-b');
+    // worker-b sees worker-a connected before it goes.
+    await run(2 * WATCH_MS);
+
+    // worker-a's connection drops (its side sees a close; Redis no longer lists it).
+    a.state.unreachable = true;
+    a.connection.status = 'reconnecting';
+    a.connection.emit('close');
+    cluster.redis.connections.delete(`${SERVICE}:worker-a`);
+
+    const fencedAt = await run(TICK_MS, 25, () => a.coordinator.runner(spec.broadcastId)?.isFenced === true);
+    expect(fencedAt).toBeLessThanOrEqual(250);
+    // Well before the lease (3 s) would have lapsed.
+    expect(cluster.redis.holder(spec.broadcastId)).toBe('worker-b');
+    expect(b.running(spec.broadcastId).map((p) => p.label)).toEqual(['source primary_stream', 'pusher dest-one', 'pusher dest-two']);
+  });
+
+  it('a connection closed because the server refuses connections does not fence (no peer can see anything either)', async () => {
+    const spec = cluster.spec();
+    cluster.redis.orphan(spec);
+    const a = await cluster.start('worker-a');
+    await run(TICK_MS + SETTLE_MS);
+
+    a.connection.status = 'reconnecting';
+    a.connection.emit('close');
+    a.connection.emit('error', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' }));
+    await run(500);
+    expect(a.coordinator.runner(spec.broadcastId)?.isFenced).toBe(false);
+  });
+
+  it('an owner never seen connected is not presumed dead: its broadcast waits for the lease', async () => {
+    const spec = cluster.spec();
+    // The owner's connection was already gone when this worker started: it may never have been on this server.
+    cluster.redis.orphan(spec, { leaseLeftMs: BROADCAST_LEASE_MS });
+    const lapsesAt = Date.now() + BROADCAST_LEASE_MS;
+    const a = await cluster.start('worker-a');
+
+    const since = Date.now();
+    const adoptedAt = since + ((await run(4 * TICK_MS, 50, () => a.coordinator.runner(spec.broadcastId) !== undefined)) ?? Infinity);
+    expect(adoptedAt).toBeGreaterThan(lapsesAt);
+  });
+
+  it('a full worker adopts no more than it may run', async () => {
+    const [first, second] = [cluster.spec(), cluster.spec()];
+    cluster.redis.orphan(first);
+    cluster.redis.orphan(second);
+    const a = await cluster.start('worker-a', 1);
+
+    await run(3 * TICK_MS);
+    expect(a.coordinator.localRunners()).toHaveLength(1);
+    expect([first, second].map((s) => cluster.redis.holder(s.broadcastId)).filter((h) => h !== null)).toEqual(['worker-a']);
+  });
+
+  it('a broadcast asked to stop whose owner died before recording the stop is stopped, not put back on air', async () => {
+    const spec = cluster.spec({ desired: 'stopped', stopReason: BroadcastStopReason.ConsentRevoked, revision: 3 });
+    cluster.redis.orphan(spec);
+    const a = await cluster.start('worker-a');
+
+    await run(TICK_MS + SETTLE_MS);
+    expect(processes.spawned).toEqual([]);
+    expect(a.adoptions).toBe(0);
+    expect(a.coordinator.runner(spec.broadcastId)).toBeUndefined();
+    expect(cluster.redis.finalized).toEqual([spec.broadcastId]);
+    expect(cluster.redis.holder(spec.broadcastId)).toBeNull();
+    expect(cluster.redis.runtimes.get(spec.broadcastId)).toMatchObject({ stopReason: BroadcastStopReason.ConsentRevoked, health: 'stopped', stoppedAt: expect.any(String) });
+    expect(a.events.published.filter((p) => p.topic === EventTopic.BroadcastStopped).map((p) => p.event.reason)).toEqual([BroadcastStopReason.ConsentRevoked]);
+  });
+
+  it('a stopped broadcast (no longer active) is never adopted, and an active id whose records are gone is dropped', async () => {
+    const stopped = cluster.spec({ desired: 'stopped', stopReason: BroadcastStopReason.Manual });
+    cluster.redis.orphan(stopped);
+    cluster.redis.active.delete(stopped.broadcastId);
+    const gone = cluster.spec();
+    cluster.redis.active.add(gone.broadcastId);
+    const a = await cluster.start('worker-a');
+
+    await run(2 * TICK_MS);
+    expect(processes.spawned).toEqual([]);
+    expect(a.adoptions).toBe(0);
+    expect(cluster.redis.holder(stopped.broadcastId)).toBeNull();
+    expect(cluster.redis.active.has(gone.broadcastId)).toBe(false);
+    expect(cluster.redis.holder(gone.broadcastId)).toBeNull();
+  });
+
+  it('follows the desired state after adopting: a newer revision is applied, an announcement of the same one changes nothing', async () => {
+    const spec = cluster.spec();
+    cluster.redis.orphan(spec);
+    const a = await cluster.start('worker-a');
+    await run(TICK_MS + SETTLE_MS);
+    const spawned = processes.spawned.length;
+
+    for (const subscriber of cluster.redis.subscribers) subscriber.emit('message', InternalChannels.BroadcastChanged, spec.broadcastId);
+    await run(100);
+    expect(processes.spawned).toHaveLength(spawned);
+    expect(cluster.redis.runtimes.get(spec.broadcastId)?.lastInterruption).toBeNull();
+
+    cluster.redis.change(spec.broadcastId, (current) => ({ ...current, destinations: current.destinations.slice(1) }));
+    await run(100);
+    expect(a.running(spec.broadcastId).map((p) => p.label)).toEqual(['source primary_stream', 'pusher dest-two']);
+    expect(cluster.redis.runtimes.get(spec.broadcastId)?.appliedRevision).toBe(3);
+  });
+
+  it('hands its broadcasts over on shutdown: the lease is released, so a peer adopts at its next tick rather than after a lapse', async () => {
+    const spec = cluster.spec();
+    cluster.redis.orphan(spec);
+    const a = await cluster.start('worker-a');
+    await run(TICK_MS + SETTLE_MS);
+    const b = await cluster.start('worker-b');
+    await run(300);
+
+    await awaitOnFakeClock(a.coordinator.onApplicationShutdown());
+    cluster.workers.splice(cluster.workers.indexOf(a), 1);
+    expect(cluster.redis.runtimes.get(spec.broadcastId)?.workerId).toBeNull();
+    expect(cluster.redis.holder(spec.broadcastId)).toBeNull();
+
+    const adoptedAt = await run(2 * TICK_MS, 50, () => b.coordinator.runner(spec.broadcastId) !== undefined);
+    expect(adoptedAt).not.toBeNull();
+    expect(adoptedAt).toBeLessThanOrEqual(TICK_MS + SETTLE_MS);
+    expect(cluster.redis.holder(spec.broadcastId)).toBe('worker-b');
+  });
+});
