@@ -67,10 +67,7 @@ export class TwitchWebhookRoute implements OnApplicationBootstrap {
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
-    response.once('finish', () => {
-      this.requestsByStatus(response.statusCode).inc();
-      this.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
-    });
+    let after: (() => Promise<void>) | undefined;
     try {
       const body = await readBody(request);
       // As the JSON body parser did: only a JSON body counts as one (anything else fails the signature).
@@ -78,14 +75,19 @@ export class TwitchWebhookRoute implements OnApplicationBootstrap {
       if (answer.status === 200) {
         response.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(answer.challenge) });
         response.end(answer.challenge);
-        return;
+      } else {
+        response.writeHead(204);
+        response.end();
+        after = answer.after;
       }
-      response.writeHead(204);
-      response.end();
-      if (answer.after) setImmediate(() => void answer.after?.());
     } catch (error) {
       this.errors.catch(error, httpHost(request, response));
     }
+    // Counted when the answer is handed to the socket (not on 'finish': a listener per delivery costs
+    // more than the count itself on this path).
+    this.requestsByStatus(response.statusCode).inc();
+    this.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    if (after) setImmediate(() => void after?.());
   }
 }
 

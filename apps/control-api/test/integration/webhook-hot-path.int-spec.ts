@@ -46,10 +46,43 @@ describe('webhook hot path in Redis', () => {
     await redis.del(key, `${key}:text`);
   });
 
-  it('runs a script by its SHA and sends it in full when Redis does not know it', async () => {
+  it('runs the script calls of one turn as one EVALSHA, each call with its own keys, arguments, reply or error', async () => {
+    const key = `test:micro-batch:${randomUUID()}`;
+    const echo = luaScript(`return {KEYS[1], ARGV[1], #KEYS, #ARGV}`);
+    const incr = luaScript(`return redis.call('INCRBY', KEYS[1], ARGV[1])`);
+    const nothing = luaScript(`local unused = KEYS[1]`);
+    const monitor = await redis.duplicate().monitor();
+    const seen: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args.some((arg) => String(arg).startsWith(key))) seen.push(String(args[0]).toLowerCase());
+    });
+    await redis.set(`${key}:text`, 'not a number');
+    const results = await Promise.allSettled([
+      batch.script(echo, [`${key}:a`], ['x']),
+      batch.script(incr, [`${key}:n`], [5]),
+      batch.script(incr, [`${key}:text`], [1]),
+      batch.script(echo, [`${key}:b`, `${key}:c`], ['y', 'z', 'w']),
+      batch.script(nothing, [`${key}:d`], []),
+      batch.script(incr, [`${key}:n`], [2]),
+    ]);
+    monitor.disconnect();
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : `rejected: ${(r.reason as Error).message}`))).toEqual([
+      [`${key}:a`, 'x', 1, 1],
+      5,
+      expect.stringMatching(/^rejected: .*not an integer/),
+      [`${key}:b`, 'y', 2, 3],
+      null,
+      7,
+    ]);
+    expect(seen.filter((command) => command.startsWith('eval'))).toHaveLength(1);
+    await redis.del(`${key}:n`, `${key}:text`);
+  });
+
+  it('sends the dispatcher in full when Redis lost its script cache (restart, failover)', async () => {
     const script = luaScript(`return ARGV[1] .. '${randomUUID()}'`);
     expect(String(await batch.script(script, [], ['x']))).toMatch(/^x/);
-    expect(await redis.script('EXISTS', script.sha)).toEqual([1]);
+    await redis.script('FLUSH');
+    expect(String(await batch.script(script, [], ['y']))).toMatch(/^y/);
   });
 
   it('buffers for the link only while its claim names the session, and counts a shed entry', async () => {

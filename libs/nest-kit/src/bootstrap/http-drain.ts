@@ -17,7 +17,8 @@ const SWEEP_MS = 100;
  */
 export class HttpDrain {
   private draining = false;
-  private readonly inFlight = new Set<ServerResponse>();
+  /** Each connection's response in progress (a connection serves one request at a time). */
+  private readonly inFlight = new Map<Socket, ServerResponse>();
   /** Connections with no request in progress, and since when (ms). */
   private readonly idleSince = new Map<Socket, number>();
 
@@ -33,7 +34,7 @@ export class HttpDrain {
   /** Stops accepting connections and resolves once every existing one has ended. */
   drain(): Promise<void> {
     this.draining = true;
-    for (const response of this.inFlight) {
+    for (const response of this.inFlight.values()) {
       if (!response.headersSent) response.setHeader('Connection', 'close');
     }
     return new Promise((resolve) => {
@@ -54,17 +55,21 @@ export class HttpDrain {
     }
   }
 
+  /**
+   * One 'close' listener per response (it follows 'finish', or an abort): the response is no longer
+   * in flight and its connection idle, unless the connection has started its next request meanwhile
+   * (a pipelined one can start before this response's 'close'). One plain listener, not two once()
+   * wrappers: this runs on every request, the webhook deliveries included (bench:webhook, --cpu-prof).
+   */
   private track(response: ServerResponse): void {
     const socket = response.req.socket;
     this.idleSince.delete(socket);
-    response.once('finish', () => {
+    this.inFlight.set(socket, response);
+    if (this.draining) response.setHeader('Connection', 'close');
+    response.on('close', () => {
+      if (this.inFlight.get(socket) !== response) return;
+      this.inFlight.delete(socket);
       if (!socket.destroyed) this.idleSince.set(socket, Date.now());
     });
-    if (this.draining) {
-      response.setHeader('Connection', 'close');
-      return;
-    }
-    this.inFlight.add(response);
-    response.once('close', () => this.inFlight.delete(response));
   }
 }
