@@ -12,13 +12,16 @@ import {
   ErrorCode,
   EventTopic,
   type MediaWorkerHeartbeat,
+  RECORD_SEGMENT_SECONDS,
+  broadcastSourceKey,
+  toBroadcastStatusView,
 } from '@lib-stream/contracts';
-import { BroadcastChangeError, type BroadcastSnapshot, type BroadcastState, sealUrl } from '@lib-stream/broadcast-control';
+import { BroadcastChangeError, BroadcastRefusal, type BroadcastSnapshot, type BroadcastState, acceptedResult, refusedResult, sealUrl } from '@lib-stream/broadcast-control';
 import type { AppConfig, BroadcastSettings, CipherProvider, EventBus, ServiceIdentity } from '@lib-stream/nest-kit';
 import { TokenCipher } from '@lib-stream/stream-key';
 
 import { BroadcastsService } from './broadcasts.service';
-import type { UpdateBroadcastRequest } from './dto/broadcast.dto';
+import type { StartBroadcastRequest, UpdateBroadcastRequest } from './dto/broadcast.dto';
 
 // BroadcastsService's change rules against in-memory collaborators: no Redis, no Bull, no media worker.
 // The fakes keep only what the service relies on; anything else it calls fails the test (not a function).
@@ -160,19 +163,38 @@ class FakeState {
 
   /** Active: not finalized yet (a requested stop stays active until its owner records it). */
   ids(activeOnly: boolean): Promise<string[]> {
-    return answer(() => [...this.specs.keys()].filter((id) => !activeOnly || !this.runtimes.get(id)?.stoppedAt));
+    return answer(() => [...this.specs.keys(), ...this.expired].filter((id) => !activeOnly || !this.runtimes.get(id)?.stoppedAt));
   }
 
+  /** Kept ids whose records expired (in the list of all broadcasts, no spec any more). */
+  expired: string[] = [];
+  forgotten: string[][] = [];
+
+  forget(ids: string[]): Promise<void> {
+    return answer(() => {
+      this.forgotten.push(ids);
+      this.expired = this.expired.filter((id) => !ids.includes(id));
+    });
+  }
+
+  /** The active broadcast holding `sourceKey`, as the source claim and the active set tell. */
+  activeHolder(sourceKey: string): Promise<string | null> {
+    return answer(() => [...this.specs.values()].find((s) => s.sourceKey === sourceKey && !this.runtimes.get(s.broadcastId)?.stoppedAt)?.broadcastId ?? null);
+  }
 }
 
 function worker(overrides: Partial<MediaWorkerHeartbeat> = {}): MediaWorkerHeartbeat {
   return { instanceId: 'worker-1', ffmpegAvailable: true, broadcastsRunning: 0, maxBroadcasts: 2, draining: false, updatedAt: '2026-01-01T00:00:00.000Z', ...overrides };
 }
 
-/** The validation queue: a media worker answers each job at once with `reply` (Bull's global:completed event). */
-class FakeValidationQueue {
-  readonly jobs: BroadcastValidationJob[] = [];
+/**
+ * A broadcast job queue: a media worker answers each job at once (Bull's global:completed event) with
+ * `respond(job)`, by default `reply`.
+ */
+class FakeJobQueue<D> {
+  readonly jobs: D[] = [];
   reply: unknown = { ok: true, value: null };
+  respond: (job: D) => unknown = () => this.reply;
   /** Runs when a job is added, before it is answered (a concurrent writer, say). */
   onAdd: () => void = () => undefined;
   readonly client = { status: 'ready' };
@@ -187,11 +209,12 @@ class FakeValidationQueue {
     return answer(() => undefined);
   }
 
-  add(data: BroadcastValidationJob, options: { jobId: string }): Promise<{ remove(): Promise<void> }> {
+  add(data: D, options: { jobId: string }): Promise<{ remove(): Promise<void> }> {
     return answer(() => {
       this.jobs.push(data);
       this.onAdd();
-      setImmediate(() => this.handlers.get('global:completed')?.(options.jobId, JSON.stringify(this.reply)));
+      const reply = this.respond(data);
+      setImmediate(() => this.handlers.get('global:completed')?.(options.jobId, JSON.stringify(reply)));
       return { remove: () => answer(() => undefined) };
     });
   }
@@ -210,13 +233,15 @@ class FakeEvents {
 interface Harness {
   service: BroadcastsService;
   state: FakeState;
-  validations: FakeValidationQueue;
+  assignments: FakeJobQueue<BroadcastAssignmentJob>;
+  validations: FakeJobQueue<BroadcastValidationJob>;
   events: FakeEvents;
 }
 
 function harness(options: { cipher?: TokenCipher | null } = {}): Harness {
   const state = new FakeState();
-  const validations = new FakeValidationQueue();
+  const assignments = new FakeJobQueue<BroadcastAssignmentJob>();
+  const validations = new FakeJobQueue<BroadcastValidationJob>();
   const events = new FakeEvents();
   const usedCipher = options.cipher === undefined ? cipher : options.cipher;
   const cipherProvider = {
@@ -225,7 +250,6 @@ function harness(options: { cipher?: TokenCipher | null } = {}): Harness {
       return usedCipher;
     },
   };
-  const assignments = { on: () => assert.fail('update and stop never start a broadcast') };
   const service = new BroadcastsService(
     { STREAM_RTMP_PROBE_TIMEOUT_SECONDS: 5 } as AppConfig,
     { audioCodec: 'aac', audioBitrate: '128k' } as BroadcastSettings,
@@ -236,7 +260,7 @@ function harness(options: { cipher?: TokenCipher | null } = {}): Harness {
     validations as unknown as Queue<BroadcastValidationJob>,
     cipherProvider as unknown as CipherProvider,
   );
-  return { service, state, validations, events };
+  return { service, state, assignments, validations, events };
 }
 
 /** The refusal `promise` rejects with, as code and message. */
@@ -462,5 +486,193 @@ describe('BroadcastsService.stop', () => {
     state.put(specWith({ broadcastId: 'voice', sourceKey: 'd', createdBy: null }));
     await expect(service.stopStartedBy('acct-1')).resolves.toBe(1);
     expect(state.writes.map((s) => [s.broadcastId, s.desired])).toEqual([['mine', 'stopped']]);
+  });
+});
+
+const CAMERA_URL = 'rtmp://cams.example/live/cam-secret-key';
+const start = (fields: Partial<StartBroadcastRequest> = {}) =>
+  ({ sourceType: BroadcastSourceType.Camera, sourceId: 'cam-1', rtmpOutputUrl: 'rtmp://one.example/app/key1', ...fields }) as StartBroadcastRequest;
+
+/** A media worker taking every new broadcast: it stores the spec as its claim does and answers with the status. */
+function workerStarts(state: FakeState) {
+  return ({ spec }: BroadcastAssignmentJob) => {
+    state.put(spec);
+    return acceptedResult(toBroadcastStatusView(spec, runtimeOf(spec), true));
+  };
+}
+
+describe('BroadcastsService.start refuses', () => {
+  it.each<[string, Partial<StartBroadcastRequest>, string]>([
+    ['a VoiceRoom broadcast (voice events start those)', { sourceType: BroadcastSourceType.VoiceRoom, sourceId: 'room-1' }, 'VoiceRoom broadcasts are started by voice.room.broadcast.approved events'],
+    ['a Camera broadcast without a source', { sourceId: undefined }, 'sourceId is required for a Camera broadcast'],
+    ['a Camera source that is neither a camera id nor an RTMP URL', { sourceId: 'http://cams.example/cam' }, 'sourceId must be a camera id or an rtmp:// or rtmps:// URL'],
+    ['a GameAudio broadcast without a source', { sourceType: BroadcastSourceType.GameAudio, sourceId: undefined }, 'sourceId is required for a GameAudio broadcast'],
+    ['a GameAudio source that is not a media URL', { sourceType: BroadcastSourceType.GameAudio, sourceId: 'ftp://audio.example/a.mp3' }, 'for a GameAudio broadcast'],
+    ['a destination given twice', { additionalRtmpOutputUrls: ['rtmp://two.example/app/k', 'rtmp://one.example/app/key1'] }, 'additionalRtmpOutputUrls repeats a destination'],
+  ])('%s (400, before any worker is asked)', async (_, fields, problem) => {
+    const { service, state, assignments } = harness();
+    const { code, message } = await refusal(service.start(start(fields)));
+    expect(code).toBe(ErrorCode.ValidationFailed);
+    expect(message).toContain(problem);
+    expect(assignments.jobs).toEqual([]);
+    expect(state.specs.size).toBe(0);
+  });
+
+  it('any broadcast when the URL cipher is unusable (503)', async () => {
+    const { service, assignments } = harness({ cipher: null });
+    const { code, message } = await refusal(service.start(start()));
+    expect(code).toBe(ErrorCode.ServiceUnavailable);
+    expect(message).toContain('STREAM_TOKEN_ENCRYPTION_KEY');
+    expect(assignments.jobs).toEqual([]);
+  });
+
+  it('when no media worker can take a new broadcast (503): none with FFmpeg, only draining ones, or every one full', async () => {
+    const { service, state, assignments } = harness();
+    state.beats = [worker({ ffmpegAvailable: false }), worker({ instanceId: 'worker-2', draining: true })];
+    expect(await refusal(service.start(start()))).toEqual({ code: ErrorCode.ServiceUnavailable, message: 'broadcasting is unavailable: no media worker with FFmpeg is running' });
+
+    // Unlike an update, a start needs room on some worker.
+    state.beats = [worker({ broadcastsRunning: 2, maxBroadcasts: 2 }), worker({ instanceId: 'worker-2', broadcastsRunning: 1, maxBroadcasts: 1 })];
+    const full = await refusal(service.start(start()));
+    expect(full.code).toBe(ErrorCode.ServiceUnavailable);
+    expect(full.message).toContain('STREAM_MAX_CONCURRENT_BROADCASTS');
+    expect(assignments.jobs).toEqual([]);
+
+    state.beats = [worker({ broadcastsRunning: 2, maxBroadcasts: 2 }), worker({ instanceId: 'worker-2', broadcastsRunning: 0, maxBroadcasts: 1 })];
+    assignments.respond = workerStarts(state);
+    await expect(service.start(start())).resolves.toMatchObject({ isActive: true });
+  });
+
+  it('a source already on air (409 naming its broadcast); a stopped broadcast of it does not count', async () => {
+    const { service, state, assignments } = harness();
+    const onAir = specWith({ broadcastId: 'on-air', sourceKey: broadcastSourceKey({ cameraId: 'cam-1' }) });
+    state.put(onAir);
+    expect(await refusal(service.start(start()))).toEqual({ code: ErrorCode.Conflict, message: 'a broadcast is already active for this source (on-air)' });
+    expect(assignments.jobs).toEqual([]);
+
+    state.runtimes.set('on-air', runtimeOf(onAir, { stoppedAt: '2026-01-01T01:00:00.000Z' }));
+    assignments.respond = workerStarts(state);
+    await expect(service.start(start())).resolves.toMatchObject({ isActive: true });
+  });
+
+  it('with what the media worker refused, its code and message as they are', async () => {
+    const { service, assignments } = harness();
+    assignments.respond = () => refusedResult(new BroadcastRefusal(ErrorCode.ValidationFailed, 'sourceId did not answer within 5 s'), 'fallback');
+    expect(await refusal(service.start(start()))).toEqual({ code: ErrorCode.ValidationFailed, message: 'sourceId did not answer within 5 s' });
+  });
+});
+
+describe('BroadcastsService.start', () => {
+  it('queues a camera broadcast as its first desired state: running, revision 1, every URL sealed, defaults filled in', async () => {
+    const { service, state, assignments } = harness();
+    assignments.respond = workerStarts(state);
+    const view = await service.start(
+      start({ additionalRtmpOutputUrls: ['rtmp://two.example/app/key2'], fallbackImageUrl: 'https://cdn.example/brb.png', fallbackStreamUrl: null, record: { enabled: true } }),
+      'acct-1',
+    );
+
+    expect(assignments.jobs).toHaveLength(1);
+    const { spec } = assignments.jobs[0];
+    expect(spec).toMatchObject({
+      sourceType: BroadcastSourceType.Camera,
+      video: { kind: 'camera', cameraId: 'cam-1' },
+      audio: null,
+      sourceKey: broadcastSourceKey({ cameraId: 'cam-1' }),
+      backgroundVideo: null,
+      fallbackStream: null,
+      voiceRoomId: null,
+      createdBy: 'acct-1',
+      desired: 'running',
+      stopReason: null,
+      revision: 1,
+      // BroadcastSettings' defaults; the recording's default segment length.
+      audioCodec: 'aac',
+      audioBitrate: '128k',
+      record: { enabled: true, segmentSeconds: RECORD_SEGMENT_SECONDS.default },
+    });
+    expect(plainDestinations(spec)).toEqual([
+      [expect.any(String), 'rtmp://one.example/app/key1'],
+      [expect.any(String), 'rtmp://two.example/app/key2'],
+    ]);
+    expect(new Set(spec.destinations.map((d) => d.destinationId)).size).toBe(2);
+    expect(cipher.decrypt(spec.fallbackImage?.enc ?? '')).toBe('https://cdn.example/brb.png');
+    // Nothing in the job in the clear: the masked forms hide the stream keys.
+    expect(JSON.stringify(assignments.jobs[0])).not.toContain('key1');
+    // The answer is the status the worker gave.
+    expect(view).toMatchObject({ broadcastId: spec.broadcastId, isActive: true, workerId: 'worker-1', revision: 1 });
+  });
+
+  it('a camera read from its RTMP URL, and game audio: sealed as the source, keyed by their URL', async () => {
+    const { service, state, assignments } = harness();
+    assignments.respond = workerStarts(state);
+    const camera = await service.start(start({ sourceId: CAMERA_URL, audioCodec: 'libmp3lame', audioBitrate: '192k' }));
+    const audio = await service.start(start({ sourceType: BroadcastSourceType.GameAudio, sourceId: 'https://audio.example/game.mp3' }));
+
+    const [cameraSpec, audioSpec] = assignments.jobs.map((job) => job.spec);
+    expect(cameraSpec.video.kind === 'url' && cipher.decrypt(cameraSpec.video.url.enc)).toBe(CAMERA_URL);
+    expect(cameraSpec).toMatchObject({ audio: null, sourceKey: broadcastSourceKey({ url: CAMERA_URL }), audioCodec: 'libmp3lame', audioBitrate: '192k' });
+    expect(camera.sourceId).not.toContain('cam-secret-key');
+
+    expect(audioSpec.video).toEqual({ kind: 'none' });
+    expect(cipher.decrypt(audioSpec.audio?.enc ?? '')).toBe('https://audio.example/game.mp3');
+    expect(audioSpec.sourceKey).toBe(broadcastSourceKey({ url: 'https://audio.example/game.mp3' }));
+    expect(audio.sourceId).toBe(audioSpec.audio?.masked);
+  });
+
+  it('answers with the stored status when the worker\'s answer is not the broadcast\'s, and 404 when there is none', async () => {
+    const { service, state, assignments } = harness();
+    assignments.respond = ({ spec }) => {
+      state.put(spec);
+      return acceptedResult(null);
+    };
+    const view = await service.start(start());
+    expect(view).toMatchObject({ broadcastId: assignments.jobs[0].spec.broadcastId, isActive: true });
+
+    assignments.respond = () => acceptedResult(null);
+    expect(await refusal(service.start(start({ sourceId: 'cam-2' })))).toEqual({ code: ErrorCode.NotFound, message: 'Broadcast not found' });
+  });
+});
+
+describe('BroadcastsService.list and status', () => {
+  function threeBroadcasts(state: FakeState): void {
+    state.put(specWith({ broadcastId: 'old', sourceKey: 'a', createdAt: '2026-01-01T00:00:00.000Z' }));
+    state.put(specWith({ broadcastId: 'new', sourceKey: 'b', createdAt: '2026-01-03T00:00:00.000Z' }));
+    const stopped = specWith({ broadcastId: 'stopped', sourceKey: 'c', createdAt: '2026-01-02T00:00:00.000Z', desired: 'stopped', stopReason: BroadcastStopReason.Manual });
+    state.put(stopped, runtimeOf(stopped, { stoppedAt: '2026-01-02T01:00:00.000Z', stopReason: BroadcastStopReason.Manual, health: 'stopped' }), false);
+    state.expired = ['expired'];
+  }
+
+  it('lists the active broadcasts, newest first, and forgets nothing', async () => {
+    const { service, state } = harness();
+    threeBroadcasts(state);
+    const views = await service.list();
+    expect(views.map((v) => [v.broadcastId, v.isActive])).toEqual([
+      ['new', true],
+      ['old', true],
+    ]);
+    expect(state.forgotten).toEqual([]);
+  });
+
+  it('with the stopped ones too, dropping from the kept list the ids whose records expired', async () => {
+    const { service, state } = harness();
+    threeBroadcasts(state);
+    const views = await service.list(false);
+    expect(views.map((v) => [v.broadcastId, v.isActive, v.health])).toEqual([
+      ['new', true, 'healthy'],
+      ['stopped', false, 'stopped'],
+      ['old', true, 'healthy'],
+    ]);
+    expect(state.forgotten).toEqual([['expired']]);
+  });
+
+  it('status shows the owner while it holds the lease, an unhealthy broadcast without a worker when not, and 404 for none', async () => {
+    const { service, state } = harness();
+    state.put(specWith());
+    await expect(service.status(ID)).resolves.toMatchObject({ broadcastId: ID, isActive: true, health: 'healthy', workerId: 'worker-1', revision: 3, appliedRevision: 3 });
+
+    state.owned.delete(ID);
+    await expect(service.status(ID)).resolves.toMatchObject({ broadcastId: ID, isActive: true, health: 'unhealthy', workerId: null });
+
+    expect(await refusal(service.status('nope'))).toEqual({ code: ErrorCode.NotFound, message: 'Broadcast not found' });
   });
 });
