@@ -672,6 +672,20 @@ describe('BroadcastCoordinator adoption (in-memory Redis, scripted ffmpeg)', () 
     expect(a.events.published.filter((p) => p.topic === EventTopic.BroadcastStopped).map((p) => p.event.reason)).toEqual([BroadcastStopReason.ConsentRevoked]);
   });
 
+  it('a broadcast asked to stop whose owner died recording: the lost recording is announced and its history kept', async () => {
+    const spec = cluster.spec({ desired: 'stopped', stopReason: BroadcastStopReason.Manual, revision: 3 });
+    const recording: RecordingRuntime = { state: 'recording', recordingId: 'rec-1', segmentSeconds: 10, segments: 4, bytes: 4000, stopReason: null };
+    cluster.redis.orphan(spec, { recording });
+    const a = await cluster.start('worker-a');
+
+    await run(TICK_MS + SETTLE_MS);
+    expect(cluster.redis.finalized).toEqual([spec.broadcastId]);
+    // control-api finds the stop recorded (stoppedAt), so it announces nothing: the adopter must.
+    const lost = a.events.published.filter((p) => p.topic === EventTopic.BroadcastRecordingStopped);
+    expect(lost.map((p) => p.event)).toEqual([expect.objectContaining({ recordingId: 'rec-1', workerId: DEAD, reason: 'worker_lost', segments: 4, bytes: 4000 })]);
+    expect(cluster.redis.runtimes.get(spec.broadcastId)?.recording).toMatchObject({ recordingId: 'rec-1', state: 'stopped', stopReason: 'worker_lost', segments: 4, bytes: 4000 });
+  });
+
   it('a stopped broadcast (no longer active) is never adopted, and an active id whose records are gone is dropped', async () => {
     const stopped = cluster.spec({ desired: 'stopped', stopReason: BroadcastStopReason.Manual });
     cluster.redis.orphan(stopped);

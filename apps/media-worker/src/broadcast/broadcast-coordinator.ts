@@ -618,21 +618,23 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     const runner = this.createRunner(spec, previous?.startedAt ?? new Date().toISOString());
     this.runners.set(broadcastId, runner);
     this.leaseUntil.set(broadcastId, takenAt + BROADCAST_LEASE_MS);
-    if (spec.desired === 'stopped') {
-      await this.finish(runner, spec, spec.stopReason ?? BroadcastStopReason.Manual);
-      return;
-    }
-    this.logger.warn({ msg: 'adopting broadcast whose worker is gone', broadcastId, previousWorker: previous?.workerId ?? null, why });
-    for (const listener of this.adoptionListeners) listener();
     runner.continueRecording(previous?.recording);
     // A recording its worker was still writing ended with that worker: say so for the uploader (its
-    // manifest lists what is complete; the segment being written when it died is not in it).
+    // manifest lists what is complete; the segment being written when it died is not in it). Also
+    // when the broadcast is only taken to record its stop: control-api then finds the stop recorded
+    // and announces nothing, and the saved runtime keeps the recording's history.
     const lost = previous?.recording;
     if (lost?.state === 'recording') {
       await this.events
         .publish(EventTopic.BroadcastRecordingStopped, { ...eventHeader(), broadcastId, recordingId: lost.recordingId, workerId: previous?.workerId ?? 'unknown', reason: 'worker_lost', segments: lost.segments, bytes: lost.bytes })
         .catch((error: Error) => this.logger.warn({ msg: 'could not publish the recording stopped event', broadcastId, reason: error.message }));
     }
+    if (spec.desired === 'stopped') {
+      await this.finish(runner, spec, spec.stopReason ?? BroadcastStopReason.Manual);
+      return;
+    }
+    this.logger.warn({ msg: 'adopting broadcast whose worker is gone', broadcastId, previousWorker: previous?.workerId ?? null, why });
+    for (const listener of this.adoptionListeners) listener();
     // It was on air a moment ago: no probe first (a source that is gone now fails over down the cascade).
     await runner.start({ primaryChecked: true });
     await this.saveRuntime(runner);
