@@ -4,7 +4,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
 
-import { AppConfig, ServiceIdentity, StreamKitModule, bullQueueOptions } from '@lib-stream/nest-kit';
+import { AppConfig, RedisSettings, ServiceIdentity, StreamKitModule, bullQueueOptions } from '@lib-stream/nest-kit';
 
 import { AdminModule } from './admin/admin.module';
 import { AudienceModule } from './audience/audience.module';
@@ -30,7 +30,7 @@ export class AppModule {
         AudienceModule,
         BroadcastsModule,
         CamerasModule,
-        BullModule.forRoot(bullQueueOptions(config)),
+        BullModule.forRoot(bullQueueOptions(new RedisSettings(config))),
         DatabaseModule.forRoot(config),
         LiveStatusModule,
         EventEmitterModule.forRoot(),

@@ -3,7 +3,7 @@ import type Redis from 'ioredis';
 
 import { APP_CONFIG, SERVICE_IDENTITY } from './config/config.tokens';
 import type { AppConfig } from './config/settings';
-import { SETTINGS_SLICES, settingsSliceProviders } from './config/slices';
+import { RedisSettings, SETTINGS_SLICES, settingsSliceProviders } from './config/slices';
 import { CipherProvider } from './crypto/cipher.provider';
 import { EventBus } from './events/event-bus';
 import { InstanceAnnouncer } from './events/instance-announcer';
@@ -37,7 +37,7 @@ export class StreamKitModule implements NestModule {
         { provide: APP_CONFIG, useValue: config },
         ...settingsSliceProviders(config),
         { provide: SERVICE_IDENTITY, useValue: identity },
-        { provide: REDIS, useFactory: () => createRedisClient(config, `${identity.service}:${identity.instanceId}`) },
+        { provide: REDIS, inject: [RedisSettings], useFactory: (redis: RedisSettings) => createRedisClient(redis, `${identity.service}:${identity.instanceId}`) },
         {
           provide: HealthRegistry,
           inject: [REDIS],

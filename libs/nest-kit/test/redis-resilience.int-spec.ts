@@ -5,6 +5,7 @@ import { EventTopic } from '@lib-stream/contracts';
 import { TestRedisServer, expectEventually, startRedisServer } from '@lib-stream/testing';
 
 import { loadConfig } from '../src/config/load-config';
+import { RedisSettings } from '../src/config/slices';
 import { EventBus, eventHeader } from '../src/events/event-bus';
 import { HealthRegistry } from '../src/health/health.registry';
 import { newServiceIdentity } from '../src/identity';
@@ -39,7 +40,7 @@ describe('Redis connections through an outage', () => {
   });
 
   it('fails a command at once while Redis is down, and works again when it returns', async () => {
-    const redis = createRedisClient(loadConfig({ STREAM_REDIS_URL: server.url }), 'test');
+    const redis = createRedisClient(new RedisSettings(loadConfig({ STREAM_REDIS_URL: server.url })), 'test');
     try {
       await redis.set('k', '1');
       await server.stop();

@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import { EventTopic, encodeEventPacket } from '@lib-stream/contracts';
 import { expectEventually, testRedisUrl } from '@lib-stream/testing';
 
-import { EventBus, HealthRegistry, LockNotAcquiredError, MetricsService, RedisLocks, eventHeader, loadConfig, newServiceIdentity } from '../src';
+import { EventBus, HealthRegistry, LockNotAcquiredError, MetricsService, RedisLocks, RedisSettings, eventHeader, loadConfig, newServiceIdentity } from '../src';
 
 const config = loadConfig({ STREAM_REDIS_URL: testRedisUrl() });
 
@@ -65,7 +65,7 @@ describe(RedisLocks.name, () => {
 describe(EventBus.name, () => {
   it('publishes on the Redis channel named by the topic, readable by a plain subscriber', async () => {
     const subscriber = new Redis(config.STREAM_REDIS_URL);
-    const sut = new EventBus(config, new HealthRegistry(), new MetricsService(newServiceIdentity('control-api')));
+    const sut = new EventBus(new RedisSettings(config), new HealthRegistry(), new MetricsService(newServiceIdentity('control-api')));
     sut.onModuleInit();
     const received: { channel: string; message: string }[] = [];
     try {

@@ -16,7 +16,7 @@ import { WebSocket } from 'ws';
 import { Logger } from '@nestjs/common';
 
 import { EventTopic, VideoSourceType } from '@lib-stream/contracts';
-import { EventBus, HealthRegistry, MetricsService, eventHeader, loadConfig, newServiceIdentity } from '@lib-stream/nest-kit';
+import { EventBus, HealthRegistry, MetricsService, RedisSettings, eventHeader, loadConfig, newServiceIdentity } from '@lib-stream/nest-kit';
 import { expectEventually } from '@lib-stream/testing';
 
 import { processCpuSeconds } from '../../shared/bench-kit';
@@ -68,7 +68,7 @@ const CONNECT_CONCURRENCY = 50;
 /** The apps' EventBus on the bench's Redis, once its transport is connected (it would hold events until then). */
 async function connectedEventBus(): Promise<EventBus> {
   const health = new HealthRegistry();
-  const bus = new EventBus(loadConfig({ STREAM_REDIS_URL: process.env.STREAM_REDIS_URL }), health, new MetricsService(newServiceIdentity('media-worker')));
+  const bus = new EventBus(new RedisSettings(loadConfig({ STREAM_REDIS_URL: process.env.STREAM_REDIS_URL })), health, new MetricsService(newServiceIdentity('media-worker')));
   bus.onModuleInit();
   await expectEventually(async () => {
     if (!(await health.readiness()).ready) throw new Error('the event transport did not connect');

@@ -16,7 +16,20 @@ import {
   type MediaWorkerHeartbeat,
   type RecordingRuntime,
 } from '@lib-stream/contracts';
-import { BroadcastTimingSettings, CameraIngestSettings, CipherProvider, type EventBus, HealthRegistry, RecordingSettings, type ServiceIdentity, loadConfig } from '@lib-stream/nest-kit';
+import {
+  BroadcastSettings,
+  BroadcastTimingSettings,
+  CameraIngestSettings,
+  CipherProvider,
+  EncryptionSettings,
+  type EventBus,
+  HealthRegistry,
+  RecordingSettings,
+  RedisSettings,
+  type ServiceIdentity,
+  ServiceSettings,
+  loadConfig,
+} from '@lib-stream/nest-kit';
 import { testBroadcastSpec } from '@lib-stream/testing';
 import type Redis from 'ioredis';
 
@@ -351,7 +364,7 @@ class Cluster {
     STREAM_TOKEN_ENCRYPTION_KEY: KEY,
     STREAM_MAX_CONCURRENT_BROADCASTS: '2',
   });
-  readonly cipher = new CipherProvider(this.config);
+  readonly cipher = new CipherProvider(new EncryptionSettings(this.config));
 
   /** A broadcast of a live camera with two destinations. */
   spec(fields: Partial<BroadcastSpec> = {}): BroadcastSpec {
@@ -380,7 +393,7 @@ class Cluster {
     };
     const cameras = { get: (cameraId: string) => answer(() => liveCamera(cameraId, this.cipher)) };
     const coordinator = new BroadcastCoordinator(
-      config,
+      new BroadcastSettings(config),
       identity,
       connection as unknown as Redis,
       state as unknown as BroadcastState,
@@ -393,6 +406,8 @@ class Cluster {
       { cameraForUrl: () => null } as unknown as IngestAllowList,
       new BroadcastTimingSettings(config),
       new RecordingSettings(config),
+      new ServiceSettings(config),
+      new RedisSettings(config),
     );
     const worker: Worker = {
       id,

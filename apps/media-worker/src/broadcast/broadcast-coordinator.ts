@@ -28,7 +28,7 @@ import {
   toBroadcastStatusView,
   type VideoSourceType,
 } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, BroadcastTimingSettings, CipherProvider, EventBus, HealthRegistry, LeaseKeeper, REDIS, RecordingSettings, SERVICE_IDENTITY, type ServiceIdentity, bullQueueOptions, currentCorrelationId, duplicateRedis, eventHeader, withCorrelationId } from '@lib-stream/nest-kit';
+import { BroadcastSettings, BroadcastTimingSettings, CipherProvider, EventBus, HealthRegistry, LeaseKeeper, REDIS, RecordingSettings, RedisSettings, SERVICE_IDENTITY, ServiceSettings, type ServiceIdentity, bullQueueOptions, currentCorrelationId, duplicateRedis, eventHeader, withCorrelationId } from '@lib-stream/nest-kit';
 
 import { CameraRegistry } from '../ingest/camera-registry';
 import { asCameraSource } from '../ingest/camera-source';
@@ -36,7 +36,7 @@ import { IngestAllowList } from '../ingest/ingest-allow-list';
 import { ProgramBus } from '../ingest/program-bus';
 import { BroadcastRunner, type LiveCamera, type RunnerSettings } from './broadcast-runner';
 import { BroadcastValidator, ValidationFailed } from './broadcast-validator';
-import { ffmpegAvailable, ffprobePathFor } from './ffmpeg/ffmpeg-availability';
+import { ffmpegAvailable } from './ffmpeg/ffmpeg-availability';
 import { describeFfmpegBuild } from './ffmpeg/ffmpeg-build';
 import { isSdpInputUrl } from './sdp-input';
 import { RecordingRetention } from './recording/retention';
@@ -111,7 +111,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   };
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly broadcasting: BroadcastSettings,
     @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly state: BroadcastState,
@@ -124,9 +124,11 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     private readonly allowList: IngestAllowList,
     private readonly timing: BroadcastTimingSettings,
     private readonly recordings: RecordingSettings,
+    service: ServiceSettings,
+    private readonly redisSettings: RedisSettings,
   ) {
-    this.available = config.STREAM_BROADCAST_ENABLED && ffmpegAvailable(config.STREAM_FFMPEG_PATH) && cipher.available;
-    this.recordingsDir = recordings.dir || resolve(config.STREAM_DATA_DIR, 'recordings');
+    this.available = broadcasting.enabled && ffmpegAvailable(broadcasting.ffmpegPath) && cipher.available;
+    this.recordingsDir = recordings.dir || resolve(service.dataDir, 'recordings');
     this.retention = new RecordingRetention({
       dir: this.recordingsDir,
       maxAgeMs: recordings.maxAgeMs,
@@ -134,34 +136,33 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       active: () => new Set(this.localRunners().flatMap((runner) => (runner.recording()?.state === 'recording' ? [runner.recording()?.recordingId ?? ''] : []))),
       logger: this.logger,
     });
-    const [width, height] = config.STREAM_BROADCAST_FALLBACK_SIZE.split('x').map(Number);
     this.settings = {
-      ffmpegPath: config.STREAM_FFMPEG_PATH,
-      ffprobePath: ffprobePathFor(config),
-      restartOnFailure: config.STREAM_BROADCAST_RESTART_ON_FAILURE,
-      maxRestarts: config.STREAM_BROADCAST_MAX_RESTARTS,
+      ffmpegPath: broadcasting.ffmpegPath,
+      ffprobePath: broadcasting.ffprobePath,
+      restartOnFailure: broadcasting.restartOnFailure,
+      maxRestarts: broadcasting.maxRestarts,
       recoveryCheckMs: timing.recoveryCheckMs,
-      defaultBackground: config.STREAM_DEFAULT_BACKGROUND_VIDEO,
+      defaultBackground: broadcasting.defaultBackgroundVideo,
       encode: {
-        videoCodec: config.STREAM_BROADCAST_VIDEO_CODEC,
-        videoBitrate: config.STREAM_BROADCAST_VIDEO_BITRATE,
-        audioCodec: config.STREAM_BROADCAST_AUDIO_CODEC,
-        audioBitrate: config.STREAM_BROADCAST_AUDIO_BITRATE,
-        width,
-        height,
+        videoCodec: broadcasting.videoCodec,
+        videoBitrate: broadcasting.videoBitrate,
+        audioCodec: broadcasting.audioCodec,
+        audioBitrate: broadcasting.audioBitrate,
+        width: broadcasting.fallbackWidth,
+        height: broadcasting.fallbackHeight,
         fps: 30,
       },
     };
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.health.note('broadcasting', () => (this.available ? `available (${this.runners.size}/${this.config.STREAM_MAX_CONCURRENT_BROADCASTS})` : `unavailable: ${this.unavailableReason()}`));
+    this.health.note('broadcasting', () => (this.available ? `available (${this.runners.size}/${this.broadcasting.maxConcurrent})` : `unavailable: ${this.unavailableReason()}`));
     await this.beat();
     if (!this.available) {
-      if (this.config.STREAM_BROADCAST_ENABLED) this.logger.warn({ msg: 'broadcasting unavailable on this worker', reason: this.unavailableReason() });
+      if (this.broadcasting.enabled) this.logger.warn({ msg: 'broadcasting unavailable on this worker', reason: this.unavailableReason() });
       return;
     }
-    const bullOptions = bullQueueOptions(this.config);
+    const bullOptions = bullQueueOptions(this.redisSettings);
     this.assignments = new Bull<BroadcastAssignmentJob>(QueueNames.BroadcastAssignments, bullOptions);
     this.validations = new Bull<BroadcastValidationJob>(QueueNames.BroadcastValidations, bullOptions);
     // Each job runs with the correlation id of the request that added it (a new one if none).
@@ -180,9 +181,9 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     await this.updateIntake();
     // Starts overlap (each spends ~0.3 s probing and connecting), so a burst of starts is not queued
     // behind one another; updateIntake pauses the queue once the worker is full.
-    const concurrency = Math.max(1, Math.min(START_CONCURRENCY, this.config.STREAM_MAX_CONCURRENT_BROADCASTS));
+    const concurrency = Math.max(1, Math.min(START_CONCURRENCY, this.broadcasting.maxConcurrent));
     void this.assignments.process(concurrency, (job) => withCorrelationId(job.data.correlationId, () => this.startJob(job)));
-    this.logger.log({ msg: 'broadcasting available', maxBroadcasts: this.config.STREAM_MAX_CONCURRENT_BROADCASTS });
+    this.logger.log({ msg: 'broadcasting available', maxBroadcasts: this.broadcasting.maxConcurrent });
     void this.logFfmpegBuild();
   }
 
@@ -271,7 +272,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       if (jobExpired(job.data)) throw new BroadcastRefusal(ErrorCode.ServiceUnavailable, 'no media worker took the broadcast in time');
       if (this.draining) throw new BroadcastRefusal(ErrorCode.ServiceUnavailable, 'the media worker is shutting down; retry');
       // Several jobs can arrive together (intake concurrency); the limit still holds per worker.
-      if (this.runners.size + this.pending > this.config.STREAM_MAX_CONCURRENT_BROADCASTS) {
+      if (this.runners.size + this.pending > this.broadcasting.maxConcurrent) {
         throw new BroadcastRefusal(ErrorCode.ServiceUnavailable, 'the media worker that took the broadcast is at STREAM_MAX_CONCURRENT_BROADCASTS; retry');
       }
       // The source starts at once, beside the checks, publishing only on this broadcast's program
@@ -355,7 +356,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   /** Takes queue jobs only while below the per-worker limit; Bull's local pause leaves them to the others. */
   private async updateIntake(): Promise<void> {
     if (!this.assignments) return;
-    const full = this.draining || this.runners.size + this.pending >= this.config.STREAM_MAX_CONCURRENT_BROADCASTS;
+    const full = this.draining || this.runners.size + this.pending >= this.broadcasting.maxConcurrent;
     if (full && !this.intakePaused) {
       this.intakePaused = true;
       await this.assignments.pause(true, true);
@@ -498,7 +499,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   }
 
   private isFull(): boolean {
-    return this.runners.size + this.pending >= this.config.STREAM_MAX_CONCURRENT_BROADCASTS;
+    return this.runners.size + this.pending >= this.broadcasting.maxConcurrent;
   }
 
   /** Follows desired-state changes (also when a notice was missed) and adopts orphaned broadcasts. */
@@ -749,7 +750,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
         instanceId: this.identity.instanceId,
         ffmpegAvailable: this.available,
         broadcastsRunning: this.runners.size + this.pending,
-        maxBroadcasts: this.config.STREAM_MAX_CONCURRENT_BROADCASTS,
+        maxBroadcasts: this.broadcasting.maxConcurrent,
         draining: this.draining,
         updatedAt: new Date().toISOString(),
       },
@@ -769,10 +770,10 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
 
   /** Which encoder and which FFmpeg build (licence) this worker broadcasts with: production needs an LGPL build (README). */
   private async logFfmpegBuild(): Promise<void> {
-    const videoEncoder = this.config.STREAM_BROADCAST_VIDEO_CODEC;
-    const build = await describeFfmpegBuild(this.config.STREAM_FFMPEG_PATH, videoEncoder);
+    const videoEncoder = this.broadcasting.videoCodec;
+    const build = await describeFfmpegBuild(this.broadcasting.ffmpegPath, videoEncoder);
     const licence = build.nonfree ? 'nonfree' : build.gpl ? 'GPL (--enable-gpl)' : 'LGPL (no --enable-gpl)';
-    this.logger.log({ msg: 'FFmpeg build', ffmpeg: this.config.STREAM_FFMPEG_PATH, version: build.version, licence, videoEncoder, encoderPresent: build.encoderPresent, configuration: build.configuration });
+    this.logger.log({ msg: 'FFmpeg build', ffmpeg: this.broadcasting.ffmpegPath, version: build.version, licence, videoEncoder, encoderPresent: build.encoderPresent, configuration: build.configuration });
     if (!build.encoderPresent) {
       this.logger.warn({ msg: 'STREAM_BROADCAST_VIDEO_CODEC is not in this FFmpeg: copied cameras and streams still go out, encoded fallbacks (image, black, non-H.264 files) will fail', videoEncoder });
     }
@@ -780,8 +781,8 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   }
 
   private unavailableReason(): string {
-    if (!this.config.STREAM_BROADCAST_ENABLED) return 'STREAM_BROADCAST_ENABLED is false';
-    if (!ffmpegAvailable(this.config.STREAM_FFMPEG_PATH)) return 'FFmpeg not found at STREAM_FFMPEG_PATH';
+    if (!this.broadcasting.enabled) return 'STREAM_BROADCAST_ENABLED is false';
+    if (!ffmpegAvailable(this.broadcasting.ffmpegPath)) return 'FFmpeg not found at STREAM_FFMPEG_PATH';
     return 'STREAM_TOKEN_ENCRYPTION_KEY is unusable';
   }
 }

@@ -1,12 +1,11 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 
 import type { BroadcastSpec, BroadcastValidationJob, SealedUrl } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, BroadcastTimingSettings, CipherProvider } from '@lib-stream/nest-kit';
+import { BroadcastSettings, BroadcastTimingSettings, CipherProvider, MediaSourceSettings } from '@lib-stream/nest-kit';
 import { maskMediaUrl, maskRtmpUrl } from '@lib-stream/stream-key';
 
 import { CameraRegistry } from '../ingest/camera-registry';
 import { IngestAllowList } from '../ingest/ingest-allow-list';
-import { ffprobePathFor } from './ffmpeg/ffmpeg-availability';
 import { MediaPolicy, PolicyRefusal, mediaPolicySettings } from './validation/media-policy';
 import { isSdpInputUrl, sdpOfInputUrl, sdpProblem } from './sdp-input';
 import { checkRtmpServer } from './validation/rtmp-check';
@@ -32,13 +31,14 @@ export class BroadcastValidator {
   private readonly policy: MediaPolicy;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly broadcasting: BroadcastSettings,
     private readonly cameras: CameraRegistry,
     private readonly cipher: CipherProvider,
     private readonly allowList: IngestAllowList,
     private readonly timing: BroadcastTimingSettings,
+    media: MediaSourceSettings,
   ) {
-    this.policy = new MediaPolicy(mediaPolicySettings(config));
+    this.policy = new MediaPolicy(mediaPolicySettings(media));
   }
 
   /**
@@ -106,7 +106,7 @@ export class BroadcastValidator {
 
   private async probe(shown: string, url: string): Promise<void> {
     try {
-      await probeSource(ffprobePathFor(this.config), url, this.config.STREAM_RTMP_PROBE_TIMEOUT_SECONDS);
+      await probeSource(this.broadcasting.ffprobePath, url, this.timing.probeTimeoutSeconds);
     } catch (error) {
       if (error instanceof SourceProbeError && error.reason === 'ffprobe_missing') {
         this.logger.error({ msg: 'cannot validate broadcast sources', reason: error.message });

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import NodeMediaServer, { type NmsSession } from 'node-media-server';
@@ -6,7 +6,7 @@ import Context from 'node-media-server/src/core/context.js';
 import nmsLogger from 'node-media-server/src/core/logger.js';
 import { rateSampler } from 'node-media-server/src/core/rate_sampler.js';
 
-import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
+import { CameraIngestSettings, ServiceSettings } from '@lib-stream/nest-kit';
 
 /**
  * What a publisher's onMetaData said, as node-media-server 4.4.3 copies it onto its session: codec
@@ -126,12 +126,15 @@ function nmsSession(session: RtmpSession): NmsSession {
 export class NmsAdapter {
   private nms: NodeMediaServer | null = null;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    private readonly ingest: CameraIngestSettings,
+    private readonly service: ServiceSettings,
+  ) {}
 
   start(hooks: { prePublish(session: RtmpSession): void; prePlay(session: RtmpSession): void }): void {
     routeNmsLogs();
     this.removeOldStore();
-    this.nms = new NodeMediaServer({ bind: '0.0.0.0', rtmp: { port: this.config.STREAM_RTMP_INGEST_PORT }, http: {}, webadmin: { enable: false } });
+    this.nms = new NodeMediaServer({ bind: '0.0.0.0', rtmp: { port: this.ingest.rtmpPort }, http: {}, webadmin: { enable: false } });
     this.nms.on('prePublish', (session) => hooks.prePublish(wrap(session)));
     this.nms.on('prePlay', (session) => hooks.prePlay(wrap(session)));
     this.nms.rtmpServer.run();
@@ -139,7 +142,7 @@ export class NmsAdapter {
 
   /** Earlier versions let NMS keep its store here; its publish history holds camera keys in clear. */
   private removeOldStore(): void {
-    const dir = join(resolve(this.config.STREAM_DATA_DIR), 'nms');
+    const dir = join(resolve(this.service.dataDir), 'nms');
     if (!existsSync(dir)) return;
     rmSync(dir, { recursive: true, force: true });
     new Logger('Ingest').log({ msg: 'removed the node-media-server store an earlier version left (its history held camera keys)' });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import Redis from 'ioredis';
 
 import { type BroadcastSpec, BroadcastSourceType, CameraKeys } from '@lib-stream/contracts';
-import { BroadcastTimingSettings, CipherProvider, loadConfig } from '@lib-stream/nest-kit';
+import { BroadcastSettings, BroadcastTimingSettings, CipherProvider, EncryptionSettings, MediaSourceSettings, loadConfig } from '@lib-stream/nest-kit';
 import { TokenCipher, maskMediaUrl } from '@lib-stream/stream-key';
 import { type RtmpPlatform, expectEventually, freePort, startRtmpPlatform, testBroadcastSpec, testMediaEnv, testRedisUrl } from '@lib-stream/testing';
 
@@ -46,7 +46,14 @@ describe('broadcast validation: source and destination policy', () => {
       ...env,
     });
     // An allow-list that is never started is empty: no URL here names a camera.
-    return new BroadcastValidator(config, new CameraRegistry(redis), new CipherProvider(config), new IngestAllowList(redis), new BroadcastTimingSettings(config));
+    return new BroadcastValidator(
+      new BroadcastSettings(config),
+      new CameraRegistry(redis),
+      new CipherProvider(new EncryptionSettings(config)),
+      new IngestAllowList(redis),
+      new BroadcastTimingSettings(config),
+      new MediaSourceSettings(config),
+    );
   };
   const spec = (fields: Partial<BroadcastSpec>): BroadcastSpec =>
     testBroadcastSpec({

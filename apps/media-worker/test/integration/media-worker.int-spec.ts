@@ -4,7 +4,7 @@ import { lastValueFrom, timeout } from 'rxjs';
 import request from 'supertest';
 
 import { MessagePatterns } from '@lib-stream/contracts';
-import { loadConfig, redisTransportOptions } from '@lib-stream/nest-kit';
+import { RedisSettings, loadConfig, redisTransportOptions } from '@lib-stream/nest-kit';
 import { testRedisUrl } from '@lib-stream/testing';
 
 import type { MediaWorkerInfo } from '../../src/worker/worker-info.service';
@@ -16,7 +16,7 @@ describe('media-worker on the Redis transport', () => {
   let client: ClientProxy;
 
   beforeAll(() => {
-    client = ClientProxyFactory.create(redisTransportOptions(loadConfig({ STREAM_REDIS_URL: testRedisUrl() })));
+    client = ClientProxyFactory.create(redisTransportOptions(new RedisSettings(loadConfig({ STREAM_REDIS_URL: testRedisUrl() }))));
   });
 
   afterAll(async () => {

@@ -3,7 +3,7 @@ import { lastValueFrom, timeout } from 'rxjs';
 import request from 'supertest';
 
 import { MessagePatterns } from '@lib-stream/contracts';
-import { JsonLogger, createServiceApp, loadConfig, newServiceIdentity, redisTransportOptions } from '@lib-stream/nest-kit';
+import { JsonLogger, RedisSettings, createServiceApp, loadConfig, newServiceIdentity, redisTransportOptions } from '@lib-stream/nest-kit';
 
 import { AppModule } from '../../src/app.module';
 import { testRedisUrl } from '@lib-stream/testing';
@@ -15,7 +15,7 @@ describe('pulse-publisher on the Redis transport', () => {
     const logger = new JsonLogger({ service: 'pulse-publisher', level: 'warn', sink: { write: () => undefined } });
     const app = await createServiceApp({ rootModule: () => AppModule.forRoot(config, identity), redisTransport: true }, config, identity, logger);
     await app.init();
-    const client = ClientProxyFactory.create(redisTransportOptions(config));
+    const client = ClientProxyFactory.create(redisTransportOptions(new RedisSettings(config)));
     try {
       const info = await lastValueFrom(client.send(MessagePatterns.PulsePublisherInfo, {}).pipe(timeout(5000)));
       expect(info).toEqual({ instanceId: identity.instanceId, version: identity.version, pulseIntervalSeconds: 7, partitionCount: 64, partitions: expect.any(Array) });

@@ -7,7 +7,7 @@ import type { ServiceName } from '@lib-stream/contracts';
 
 import { ConfigError, LoadConfigOptions, loadConfig } from '../config/load-config';
 import type { AppConfig } from '../config/settings';
-import { ServiceSettings } from '../config/slices';
+import { RedisSettings, ServiceSettings } from '../config/slices';
 import { ResilientServerRedis } from '../events/redis-transport';
 import { HealthRegistry } from '../health/health.registry';
 import { AllExceptionsFilter, rejectUnreadableBody } from '../http/all-exceptions.filter';
@@ -89,7 +89,7 @@ export async function createServiceApp(
   app.useGlobalFilters(new AllExceptionsFilter());
   await options.configure?.(app, config);
   if (options.redisTransport) {
-    const listener = new ResilientServerRedis(config);
+    const listener = new ResilientServerRedis(new RedisSettings(config));
     app.connectMicroservice<MicroserviceOptions>({ strategy: listener }, { inheritAppConfig: true });
     await app.startAllMicroservices();
     app.get(HealthRegistry).register('event-listener', () =>

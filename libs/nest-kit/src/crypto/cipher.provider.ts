@@ -1,9 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 
 import { TokenCipher, parseEncryptionKey } from '@lib-stream/stream-key';
 
-import { APP_CONFIG } from '../config/config.tokens';
-import type { AppConfig } from '../config/settings';
+import { EncryptionSettings } from '../config/slices';
 
 /**
  * The service's one TokenCipher, under STREAM_TOKEN_ENCRYPTION_KEY (stored OAuth tokens, RTMP URLs,
@@ -17,12 +16,12 @@ export class CipherProvider {
   /** Why there is no cipher, as the end of a sentence about the variable ("is not set"); null when there is one. */
   readonly unusableReason: string | null;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    const key = parseEncryptionKey(config.STREAM_TOKEN_ENCRYPTION_KEY);
+  constructor(encryption: EncryptionSettings) {
+    const key = parseEncryptionKey(encryption.tokenKey);
     this.cipher = key ? new TokenCipher(key) : null;
     this.unusableReason =
       this.cipher ? null
-      : config.STREAM_TOKEN_ENCRYPTION_KEY ? 'is not a 32-byte key (64 hex characters or base64)'
+      : encryption.tokenKey ? 'is not a 32-byte key (64 hex characters or base64)'
       : 'is not set';
   }
 

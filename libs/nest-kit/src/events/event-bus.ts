@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Transport } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
 import { Counter, Gauge } from 'prom-client';
@@ -6,8 +6,8 @@ import { lastValueFrom, timeout } from 'rxjs';
 
 import { type BaseEvent, type EventPayloads, EventTopic, type PublishedTopic } from '@lib-stream/contracts';
 
-import { APP_CONFIG } from '../config/config.tokens';
-import type { AppConfig } from '../config/settings';
+import { RedisSettings } from '../config/slices';
+import type { RedisLocation } from '../redis/redis-options';
 import { HealthRegistry } from '../health/health.registry';
 import { currentCorrelationId, withoutCorrelationId } from '../correlation/correlation';
 import { MetricsService } from '../metrics/metrics.service';
@@ -33,8 +33,8 @@ export function withEventCorrelation<T extends object>(topic: PublishedTopic, ev
 }
 
 /** Options for the Nest Redis transport (the listening side uses ResilientServerRedis directly). */
-export function redisTransportOptions(config: AppConfig) {
-  return { transport: Transport.REDIS as const, options: redisTransportConnection(config) };
+export function redisTransportOptions(location: RedisLocation) {
+  return { transport: Transport.REDIS as const, options: redisTransportConnection(location) };
 }
 
 interface PendingEvent {
@@ -64,11 +64,11 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
   private readonly dropped: Counter;
 
   constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
+    redisSettings: RedisSettings,
     private readonly health: HealthRegistry,
     metrics: MetricsService,
   ) {
-    this.client = new ResilientClientRedis(redisTransportConnection(config));
+    this.client = new ResilientClientRedis(redisTransportConnection(redisSettings));
     this.pendingGauge = new Gauge({ name: 'lib_stream_events_pending', help: 'Events held while Redis is unreachable', registers: [metrics.registry] });
     this.dropped = new Counter({
       name: 'lib_stream_events_dropped_total',

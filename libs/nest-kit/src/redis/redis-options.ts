@@ -12,11 +12,14 @@ export interface RedisConnectionOptions {
   tls?: Record<string, never>;
 }
 
-/** The settings that say where Redis is (STREAM_REDIS_URL, plus the Sentinel companions). */
+/** Where Redis is: STREAM_REDIS_URL, plus the Sentinel companions (RedisSettings is one). */
 export interface RedisLocation {
-  STREAM_REDIS_URL: string;
-  STREAM_REDIS_SENTINELS?: string;
-  STREAM_REDIS_SENTINEL_NAME?: string;
+  /** redis:// or rediss:// URL. */
+  url: string;
+  /** host:port,host:port ('' or absent = no Sentinel). */
+  sentinels?: string;
+  /** Sentinel master group name ('' or absent = mymaster). */
+  sentinelName?: string;
 }
 
 /** Reconnect delay cap: an outage is noticed and recovered from within a few seconds, never given up on. */
@@ -44,11 +47,11 @@ export function redisOptionsFromUrl(redisUrl: string): RedisConnectionOptions {
  * followed). Credentials, db and TLS always come from the URL.
  */
 export function redisConnectionOptions(location: RedisLocation): RedisConnectionOptions {
-  const fromUrl = redisOptionsFromUrl(location.STREAM_REDIS_URL);
-  const sentinels = parseSentinels(location.STREAM_REDIS_SENTINELS ?? '');
+  const fromUrl = redisOptionsFromUrl(location.url);
+  const sentinels = parseSentinels(location.sentinels ?? '');
   if (sentinels.length === 0) return fromUrl;
   const { host: _host, port: _port, ...rest } = fromUrl;
-  return { ...rest, sentinels, name: location.STREAM_REDIS_SENTINEL_NAME || 'mymaster' };
+  return { ...rest, sentinels, name: location.sentinelName || 'mymaster' };
 }
 
 /**

@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 
-import type { AppConfig } from '../config/settings';
-import { resilientRedisOptions } from './redis-options';
+import { type RedisLocation, resilientRedisOptions } from './redis-options';
 
 export const REDIS = Symbol('REDIS');
 
@@ -11,8 +10,8 @@ export const REDIS = Symbol('REDIS');
  * been up, fails commands at once while Redis is away instead of queueing them, so a request
  * answers 503 within milliseconds rather than hanging on a dead connection.
  */
-export function createRedisClient(config: AppConfig, connectionName: string): Redis {
-  return failFastOnceReady(new Redis({ ...resilientRedisOptions(config), connectionName, maxRetriesPerRequest: 1 }));
+export function createRedisClient(location: RedisLocation, connectionName: string): Redis {
+  return failFastOnceReady(new Redis({ ...resilientRedisOptions(location), connectionName, maxRetriesPerRequest: 1 }));
 }
 
 /**

@@ -1,7 +1,4 @@
 import { accessSync, constants } from 'node:fs';
-import { dirname, join } from 'node:path';
-
-import type { AppConfig } from '@lib-stream/nest-kit';
 
 /** FFmpeg is a separate binary (LGPL process isolation); without it the worker runs but cannot broadcast. */
 export function ffmpegAvailable(path: string): boolean {
@@ -11,9 +8,4 @@ export function ffmpegAvailable(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** STREAM_FFPROBE_PATH, or the ffprobe installed beside ffmpeg. */
-export function ffprobePathFor(config: Pick<AppConfig, 'STREAM_FFPROBE_PATH' | 'STREAM_FFMPEG_PATH'>): string {
-  return config.STREAM_FFPROBE_PATH || join(dirname(config.STREAM_FFMPEG_PATH), 'ffprobe');
 }

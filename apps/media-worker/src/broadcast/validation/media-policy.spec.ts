@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { loadConfig } from '@lib-stream/nest-kit';
+import { MediaSourceSettings, loadConfig } from '@lib-stream/nest-kit';
 
 import { addressClass } from './address-class';
 import { MediaPolicy, type MediaPolicySettings, PolicyRefusal, mediaPolicySettings } from './media-policy';
@@ -142,12 +142,12 @@ describe('MediaPolicy', () => {
 
   it('reads its settings; the media directory defaults to that of STREAM_DEFAULT_BACKGROUND_VIDEO', () => {
     const config = loadConfig({ STREAM_DEFAULT_BACKGROUND_VIDEO: '/srv/media/bg.mp4', STREAM_MEDIA_ALLOWED_HOSTS: 'media.internal, 10.0.0.0/8' });
-    const read = mediaPolicySettings(config);
+    const read = mediaPolicySettings(new MediaSourceSettings(config));
     expect(read).toMatchObject({ mediaDir: '/srv/media', allowPrivateHosts: false });
     expect([...read.sourceSchemes]).toEqual(['rtmp', 'rtmps', 'http', 'https', 'file']);
     expect([...read.allowedHosts.names]).toEqual(['media.internal']);
     expect(read.allowedHosts.ranges.map((inRange) => inRange('10.2.3.4'))).toEqual([true]);
-    expect(mediaPolicySettings(loadConfig({ STREAM_MEDIA_DIR: '/opt/media', STREAM_MEDIA_ALLOW_PRIVATE_HOSTS: 'true' }))).toMatchObject({ mediaDir: '/opt/media', allowPrivateHosts: true });
+    expect(mediaPolicySettings(new MediaSourceSettings(loadConfig({ STREAM_MEDIA_DIR: '/opt/media', STREAM_MEDIA_ALLOW_PRIVATE_HOSTS: 'true' })))).toMatchObject({ mediaDir: '/opt/media', allowPrivateHosts: true });
     expect(() => loadConfig({ STREAM_MEDIA_ALLOWED_HOSTS: 'http://media.internal/' })).toThrow(/STREAM_MEDIA_ALLOWED_HOSTS/);
     expect(() => loadConfig({ STREAM_MEDIA_SOURCE_SCHEMES: 'https,ftp' })).toThrow(/STREAM_MEDIA_SOURCE_SCHEMES/);
     expect(() => loadConfig({ STREAM_MEDIA_DIR: 'media' })).toThrow(/STREAM_MEDIA_DIR/);

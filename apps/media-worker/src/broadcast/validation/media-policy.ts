@@ -1,9 +1,9 @@
 import { lookup } from 'node:dns/promises';
 import { realpath, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { dirname, isAbsolute, normalize, sep } from 'node:path';
+import { isAbsolute, normalize, sep } from 'node:path';
 
-import type { AppConfig } from '@lib-stream/nest-kit';
+import type { MediaSourceSettings } from '@lib-stream/nest-kit';
 
 import { addressClass, cidrMatcher } from './address-class';
 
@@ -39,14 +39,15 @@ export interface MediaPolicySettings {
 
 export const SOURCE_SCHEMES = ['rtmp', 'rtmps', 'http', 'https', 'file'] as const;
 
-export function mediaPolicySettings(config: AppConfig): MediaPolicySettings {
-  const entries = config.STREAM_MEDIA_ALLOWED_HOSTS.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean);
+/** The policy's lookup structures from the MediaSourceSettings slice: allowed hosts split into names and CIDR matchers. */
+export function mediaPolicySettings(media: MediaSourceSettings): MediaPolicySettings {
+  const entries = media.allowedHosts;
   const ranges = entries.map(cidrMatcher).filter((m): m is (address: string) => boolean => m !== null);
   return {
-    sourceSchemes: new Set(config.STREAM_MEDIA_SOURCE_SCHEMES.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)),
+    sourceSchemes: new Set(media.sourceSchemes),
     allowedHosts: { names: new Set(entries.filter((e) => cidrMatcher(e) === null)), ranges },
-    allowPrivateHosts: config.STREAM_MEDIA_ALLOW_PRIVATE_HOSTS,
-    mediaDir: config.STREAM_MEDIA_DIR || dirname(config.STREAM_DEFAULT_BACKGROUND_VIDEO),
+    allowPrivateHosts: media.allowPrivateHosts,
+    mediaDir: media.mediaDir,
   };
 }
 

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 
 import { LockKeys, SessionKeys } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, LeaseKeeper, PulseSettings, SERVICE_IDENTITY, type ServiceIdentity, failFastOnceReady, resilientRedisOptions } from '@lib-stream/nest-kit';
+import { LeaseKeeper, PulseSettings, RedisSettings, SERVICE_IDENTITY, type ServiceIdentity, failFastOnceReady, resilientRedisOptions } from '@lib-stream/nest-kit';
 
 import { PulseMetrics } from '../pulse-metrics';
 
@@ -98,7 +98,7 @@ export class PartitionLeases {
   private waitingLogged = false;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly redisSettings: RedisSettings,
     @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
     private readonly metrics: PulseMetrics,
     pulse: PulseSettings,
@@ -145,7 +145,7 @@ export class PartitionLeases {
   start(hooks: LeaseHooks): void {
     this.hooks = hooks;
     this.redis ??= failFastOnceReady(
-      new Redis({ ...resilientRedisOptions(this.config), connectionName: `pulse-leases:${this.identity.instanceId}`, maxRetriesPerRequest: 1, commandTimeout: this.renewEveryMs }),
+      new Redis({ ...resilientRedisOptions(this.redisSettings), connectionName: `pulse-leases:${this.identity.instanceId}`, maxRetriesPerRequest: 1, commandTimeout: this.renewEveryMs }),
     );
     this.keeper.start();
   }
