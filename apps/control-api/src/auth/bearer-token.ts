@@ -2,21 +2,15 @@ import { type KeyObject, createSecretKey } from 'node:crypto';
 import { JsonWebTokenError, NotBeforeError, TokenExpiredError, decode, verify } from 'jsonwebtoken';
 
 import { Role } from '@lib-stream/contracts';
-import { type AppConfig } from '@lib-stream/nest-kit';
+import type { AuthSettings } from '@lib-stream/nest-kit';
 
 import type { Principal } from './principal';
 import { AuthErrors } from './auth.errors';
 
 const KNOWN_ROLES = new Set<string>(Object.values(Role));
 
-export type TokenRules = Pick<
-  AppConfig,
-  | 'STREAM_AUTH_JWT_SECRET'
-  | 'STREAM_AUTH_JWT_ISSUER'
-  | 'STREAM_AUTH_JWT_AUDIENCE'
-  | 'STREAM_AUTH_JWT_MAX_LIFETIME_SECONDS'
-  | 'STREAM_AUTH_JWT_CLOCK_TOLERANCE_SECONDS'
->;
+/** The checks a bearer token must pass (AuthSettings; durations in seconds, as JWT claims are). */
+export type TokenRules = Pick<AuthSettings, 'jwtSecret' | 'issuer' | 'audience' | 'maxLifetimeSeconds' | 'clockToleranceSeconds'>;
 
 interface Claims {
   sub?: unknown;
@@ -45,11 +39,11 @@ function hmacKey(secret: string): KeyObject {
  * names the rule that failed; the token itself never appears in a message.
  */
 export function principalFromToken(token: string, rules: TokenRules, nowSeconds = Math.floor(Date.now() / 1000)): Principal {
-  const tolerance = rules.STREAM_AUTH_JWT_CLOCK_TOLERANCE_SECONDS;
+  const tolerance = rules.clockToleranceSeconds;
   let verified: unknown;
   try {
     // jsonwebtoken checks the signature, exp and nbf (within the tolerance) when they are present.
-    verified = verify(token, hmacKey(rules.STREAM_AUTH_JWT_SECRET), { algorithms: ['HS256'], clockTolerance: tolerance, clockTimestamp: nowSeconds });
+    verified = verify(token, hmacKey(rules.jwtSecret), { algorithms: ['HS256'], clockTolerance: tolerance, clockTimestamp: nowSeconds });
   } catch (error) {
     if (error instanceof TokenExpiredError) throw reject('Bearer token is expired');
     if (error instanceof NotBeforeError) throw reject('Bearer token is not yet valid (nbf)');
@@ -60,11 +54,11 @@ export function principalFromToken(token: string, rules: TokenRules, nowSeconds 
 
   // A token without exp would be valid forever once leaked.
   if (typeof claims.exp !== 'number') throw reject('Bearer token has no expiry (exp)');
-  if (rules.STREAM_AUTH_JWT_ISSUER && claims.iss !== rules.STREAM_AUTH_JWT_ISSUER) throw reject('Bearer token has the wrong issuer (iss)');
-  if (rules.STREAM_AUTH_JWT_AUDIENCE && !audiences(claims.aud).includes(rules.STREAM_AUTH_JWT_AUDIENCE)) {
+  if (rules.issuer && claims.iss !== rules.issuer) throw reject('Bearer token has the wrong issuer (iss)');
+  if (rules.audience && !audiences(claims.aud).includes(rules.audience)) {
     throw reject('Bearer token is not meant for this service (aud)');
   }
-  checkLifetime(claims, rules.STREAM_AUTH_JWT_MAX_LIFETIME_SECONDS, tolerance, nowSeconds);
+  checkLifetime(claims, rules.maxLifetimeSeconds, tolerance, nowSeconds);
 
   const { sub, roles } = claims;
   if (typeof sub !== 'string' || sub.length === 0) throw reject('Bearer token has no subject (sub) claim');
@@ -76,9 +70,9 @@ export function principalFromToken(token: string, rules: TokenRules, nowSeconds 
  * When a token principalFromToken accepted stops being accepted: its exp plus the clock tolerance,
  * in ms since the epoch. Only for tokens already verified (principalFromToken refuses one without exp).
  */
-export function acceptedUntilMs(verifiedToken: string, rules: Pick<TokenRules, 'STREAM_AUTH_JWT_CLOCK_TOLERANCE_SECONDS'>): number {
+export function acceptedUntilMs(verifiedToken: string, rules: Pick<TokenRules, 'clockToleranceSeconds'>): number {
   const { exp } = decode(verifiedToken, { json: true }) as { exp: number };
-  return (exp + rules.STREAM_AUTH_JWT_CLOCK_TOLERANCE_SECONDS) * 1000;
+  return (exp + rules.clockToleranceSeconds) * 1000;
 }
 
 function audiences(aud: unknown): unknown[] {

@@ -1,8 +1,8 @@
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 
 import { Role } from '@lib-stream/contracts';
-import { APP_CONFIG, AppConfig, IS_PUBLIC } from '@lib-stream/nest-kit';
+import { AuthSettings, IS_PUBLIC } from '@lib-stream/nest-kit';
 
 import { principalFromToken } from './bearer-token';
 import type { Principal } from './principal';
@@ -18,7 +18,7 @@ import { AuthErrors } from './auth.errors';
 export class JwtAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly auth: AuthSettings,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
@@ -39,6 +39,6 @@ export class JwtAuthGuard implements CanActivate {
   private authenticate(header: string | undefined): Principal {
     const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
     if (!match) throw AuthErrors.missingBearer();
-    return principalFromToken(match[1], this.config);
+    return principalFromToken(match[1], this.auth);
   }
 }

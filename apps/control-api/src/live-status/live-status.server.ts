@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -6,7 +6,7 @@ import { Counter, Gauge } from 'prom-client';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 
 import { ErrorCode, EventTopic, healthReason } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, DomainError, MetricsService, OUTAGE_RETRY_AFTER_SECONDS, ServiceUnavailableError } from '@lib-stream/nest-kit';
+import { AuthSettings, DomainError, MetricsService, OUTAGE_RETRY_AFTER_SECONDS, ServiceUnavailableError } from '@lib-stream/nest-kit';
 
 import { acceptedUntilMs, principalFromToken } from '../auth/bearer-token';
 import type { Principal } from '../auth/principal';
@@ -52,7 +52,7 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly auth: AuthSettings,
     private readonly feed: LiveEventFeed,
     private readonly broadcasts: BroadcastsService,
     private readonly sessions: SessionsService,
@@ -162,8 +162,8 @@ export class LiveStatusServer implements OnApplicationBootstrap, BeforeApplicati
     }
     const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
     if (!match) throw LiveStatusErrors.missingCredentials();
-    const principal = principalFromToken(match[1], this.config);
-    return { principal, expiresAtMs: acceptedUntilMs(match[1], this.config) };
+    const principal = principalFromToken(match[1], this.auth);
+    return { principal, expiresAtMs: acceptedUntilMs(match[1], this.auth) };
   }
 
   private accept(ws: WebSocket, principal: Principal, expiresAtMs: number): void {

@@ -1,8 +1,8 @@
-import { Controller, Header, Headers, HttpCode, Inject, Post } from '@nestjs/common';
+import { Controller, Header, Headers, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 
 import { Role } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
+import { AuthSettings } from '@lib-stream/nest-kit';
 
 import { acceptedUntilMs } from '../auth/bearer-token';
 import type { Principal } from '../auth/principal';
@@ -25,7 +25,7 @@ export class LiveTicketResponse {
 export class LiveTicketController {
   constructor(
     private readonly tickets: LiveTicketStore,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly auth: AuthSettings,
   ) {}
 
   @Post('ticket')
@@ -37,6 +37,6 @@ export class LiveTicketController {
     // The guard has verified this header; the socket must not outlive the token behind the ticket.
     const token = authorization.replace(/^Bearer\s+/i, '');
     // The ticket's own life ends at the token's exp (no clock tolerance), the socket's with the tolerance.
-    return this.tickets.issue({ principal, expiresAtMs: acceptedUntilMs(token, this.config) }, acceptedUntilMs(token, { STREAM_AUTH_JWT_CLOCK_TOLERANCE_SECONDS: 0 }));
+    return this.tickets.issue({ principal, expiresAtMs: acceptedUntilMs(token, this.auth) }, acceptedUntilMs(token, { clockToleranceSeconds: 0 }));
   }
 }
