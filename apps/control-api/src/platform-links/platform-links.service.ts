@@ -1,8 +1,8 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 
 import { EventTopic, LockKeys, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, CipherProvider, EventBus, RedisLocks, ServiceSettings, eventHeader } from '@lib-stream/nest-kit';
+import { CipherProvider, EventBus, RedisLocks, ServiceSettings, eventHeader } from '@lib-stream/nest-kit';
 import { isRtmpUrl } from '@lib-stream/stream-key';
 
 import { type Principal, assertOwnAccount } from '../auth/principal';
@@ -29,7 +29,6 @@ export class PlatformLinksService {
   private readonly logger = new Logger(PlatformLinksService.name);
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly service: ServiceSettings,
     private readonly links: PlatformLinksRepository,
     private readonly cipher: CipherProvider,
@@ -232,7 +231,7 @@ export class PlatformLinksService {
   }
 
   private assertEnabled(): void {
-    if (!this.config.STREAM_ENABLED) {
+    if (!this.service.enabled) {
       throw ServiceErrors.disabled();
     }
   }

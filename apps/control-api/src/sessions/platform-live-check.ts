@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 
 import { ErrorCode, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, CipherProvider, DomainError, PlatformApiSettings } from '@lib-stream/nest-kit';
+import { CipherProvider, DomainError, PlatformApiSettings, TwitchSettings, YouTubeSettings } from '@lib-stream/nest-kit';
 
 import { platformFetch, readPlatformError } from '../platform-links/oauth/platform-http';
 import { PlatformUnavailableError } from '../platform-links/oauth/oauth.types';
@@ -54,7 +54,8 @@ export class PlatformLiveCheck {
   private readonly logger = new Logger('PlatformLiveCheck');
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly twitchSettings: TwitchSettings,
+    private readonly youtubeSettings: YouTubeSettings,
     private readonly api: PlatformApiSettings,
     private readonly tokens: TokenRefreshService,
     private readonly cipher: CipherProvider,
@@ -94,12 +95,12 @@ export class PlatformLiveCheck {
     const userId = this.cipher.require(LinkErrors.cipherUnavailable).decrypt(link.platformUserIdEnc);
     const body = await this.tokens.withAccessToken(link.id, async (token) => {
       const response = await platformFetch(
-        `${this.config.STREAM_TWITCH_API_BASE_URL}/streams?user_id=${encodeURIComponent(userId)}&type=live`,
-        { headers: { Authorization: `Bearer ${token}`, 'Client-Id': this.config.STREAM_TWITCH_CLIENT_ID } },
+        `${this.twitchSettings.apiBaseUrl}/streams?user_id=${encodeURIComponent(userId)}&type=live`,
+        { headers: { Authorization: `Bearer ${token}`, 'Client-Id': this.twitchSettings.clientId } },
         this.timeoutMs(),
       );
       if (!response.ok) {
-        const { reason, detail } = await readPlatformError(response, [token, userId, this.config.STREAM_TWITCH_CLIENT_ID]);
+        const { reason, detail } = await readPlatformError(response, [token, userId, this.twitchSettings.clientId]);
         throw new PlatformRefusedError(StreamPlatform.Twitch, response.status, reason, detail);
       }
       return (await response.json()) as { data?: { id: string; viewer_count?: number; type?: string }[] };
@@ -113,7 +114,7 @@ export class PlatformLiveCheck {
     const body = await this.tokens.withAccessToken(link.id, async (token) => {
       // Exactly one filter (broadcastStatus); broadcastType defaults to `event`, which would miss "Go live now".
       const response = await platformFetch(
-        `${this.config.STREAM_YOUTUBE_API_BASE_URL}/liveBroadcasts?part=id,snippet,status&broadcastStatus=active&broadcastType=all&maxResults=50`,
+        `${this.youtubeSettings.apiBaseUrl}/liveBroadcasts?part=id,snippet,status&broadcastStatus=active&broadcastType=all&maxResults=50`,
         { headers: { Authorization: `Bearer ${token}` } },
         this.timeoutMs(),
       );

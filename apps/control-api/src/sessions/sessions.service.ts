@@ -1,9 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 
 import { EventTopic, LockKeys, type PlatformSessionModel, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, EventBus, RedisLocks, ServiceSettings, SessionHistorySettings, eventHeader } from '@lib-stream/nest-kit';
+import { EventBus, RedisLocks, ServiceSettings, SessionHistorySettings, eventHeader } from '@lib-stream/nest-kit';
 
 import { type Principal, assertOwnAccount } from '../auth/principal';
 import { LinkEvents } from '../platform-links/link-events';
@@ -24,7 +24,6 @@ export class SessionsService {
   private readonly logger = new Logger(SessionsService.name);
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly history: SessionHistorySettings,
     private readonly service: ServiceSettings,
     private readonly store: SessionStore,
@@ -58,7 +57,7 @@ export class SessionsService {
 
   /** A push hinted the creator may be live (YouTube WebSub): ask the platform, open a session if so. */
   async startIfLive(link: PlatformLinkEntity): Promise<PlatformSessionModel | null> {
-    if (!this.config.STREAM_ENABLED) return null;
+    if (!this.service.enabled) return null;
     const existing = await this.store.activeForLink(link.id);
     if (existing) return existing;
     const live = await this.liveCheck.check(link);
@@ -67,7 +66,7 @@ export class SessionsService {
 
   /** A platform said the creator went live (Twitch stream.online): open the session unless one is open. */
   async startFromPlatform(link: PlatformLinkEntity, platformStreamId: string | null): Promise<PlatformSessionModel | null> {
-    if (!this.config.STREAM_ENABLED) return null;
+    if (!this.service.enabled) return null;
     const existing = await this.store.activeForLink(link.id);
     if (existing) return existing;
     return this.open(link, platformStreamId, 0);
@@ -220,7 +219,7 @@ export class SessionsService {
   }
 
   private assertEnabled(): void {
-    if (!this.config.STREAM_ENABLED) throw ServiceErrors.disabled();
+    if (!this.service.enabled) throw ServiceErrors.disabled();
   }
 }
 

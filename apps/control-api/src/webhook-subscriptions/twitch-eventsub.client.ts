@@ -1,6 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 
-import { APP_CONFIG, type AppConfig, PlatformApiSettings } from '@lib-stream/nest-kit';
+import { PlatformApiSettings, TwitchSettings } from '@lib-stream/nest-kit';
 
 import { PlatformUnavailableError } from '../platform-links/oauth/oauth.types';
 import { TwitchAppHelix } from '../platform-links/oauth/twitch-app-helix';
@@ -24,12 +24,12 @@ export type CreateOutcome = 'created' | 'exists' | 'rate-limited';
 export class TwitchEventSubClient {
   private readonly app: TwitchAppHelix;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig, api: PlatformApiSettings) {
+  constructor(twitch: TwitchSettings, api: PlatformApiSettings) {
     this.app = new TwitchAppHelix({
-      apiBaseUrl: config.STREAM_TWITCH_API_BASE_URL,
-      authBaseUrl: config.STREAM_TWITCH_AUTH_BASE_URL,
-      clientId: config.STREAM_TWITCH_CLIENT_ID,
-      clientSecret: config.STREAM_TWITCH_CLIENT_SECRET,
+      apiBaseUrl: twitch.apiBaseUrl,
+      authBaseUrl: twitch.authBaseUrl,
+      clientId: twitch.clientId,
+      clientSecret: twitch.clientSecret,
       timeoutMs: api.httpTimeoutMs,
     });
   }

@@ -1,9 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { Interval } from '@nestjs/schedule';
 
 import { LockKeys, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, CipherProvider, RedisLocks, ServiceSettings } from '@lib-stream/nest-kit';
+import { CipherProvider, RedisLocks, ServiceSettings, TwitchSettings, WebhookSettings } from '@lib-stream/nest-kit';
 
 import { LinkEvents } from '../platform-links/link-events';
 import type { PlatformLinkEntity } from '../platform-links/platform-link.entity';
@@ -34,7 +34,8 @@ export class WebhookSubscriptionManager {
   private readonly logger = new Logger('WebhookSubscriptionManager');
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly twitch: TwitchSettings,
+    private readonly webhooks: WebhookSettings,
     private readonly service: ServiceSettings,
     private readonly client: TwitchEventSubClient,
     private readonly links: PlatformLinksRepository,
@@ -63,9 +64,9 @@ export class WebhookSubscriptionManager {
 
   async reconcile(excludeLinkId?: string): Promise<ReconcileReport> {
     const report: ReconcileReport = { skipped: null, created: 0, existing: 0, deleted: 0, failed: 0, rateLimited: false };
-    const callback = this.config.STREAM_TWITCH_EVENTSUB_CALLBACK_URL;
-    const secret = this.config.STREAM_TWITCH_WEBHOOK_SECRET;
-    if (!callback || !secret || !this.config.STREAM_TWITCH_CLIENT_ID || !this.config.STREAM_TWITCH_CLIENT_SECRET) {
+    const callback = this.twitch.eventSubCallbackUrl;
+    const secret = this.webhooks.twitchSecret;
+    if (!callback || !secret || !this.twitch.clientId || !this.twitch.clientSecret) {
       return { ...report, skipped: 'not configured (STREAM_TWITCH_EVENTSUB_CALLBACK_URL, STREAM_TWITCH_WEBHOOK_SECRET, client id/secret)' };
     }
     const lock = await this.locks.tryAcquire(LockKeys.webhookManager(), this.service.lockTimeoutMs * 4);

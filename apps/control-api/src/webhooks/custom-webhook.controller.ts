@@ -1,9 +1,9 @@
-import { Controller, Headers, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { Controller, Headers, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 
 import { StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, Public } from '@lib-stream/nest-kit';
+import { Public, WebhookSettings } from '@lib-stream/nest-kit';
 
 import { PlatformLinksRepository } from '../platform-links/platform-links.repository';
 import type { AudienceEvent } from '../audience/audience-event';
@@ -25,7 +25,7 @@ const ROLES = new Set(['subscriber', 'moderator', 'vip']);
 @Controller('stream/webhook')
 export class CustomWebhookController {
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly webhooks: WebhookSettings,
     private readonly replay: WebhookReplayGuard,
     private readonly links: PlatformLinksRepository,
     private readonly sessions: SessionsService,
@@ -39,7 +39,7 @@ export class CustomWebhookController {
   @ApiHeader({ name: 'X-Stream-Delivery-Id', description: 'Unique per delivery; repeats are ignored' })
   @ApiHeader({ name: 'X-Stream-Signature', description: 'sha256=<hex HMAC-SHA256 of "<timestamp>.<deliveryId>." + raw body>' })
   async receive(@Req() request: Request & { rawBody?: Buffer }, @Headers() headers: Record<string, string | undefined>): Promise<{ accepted: number; duplicate: boolean }> {
-    const secret = this.config.STREAM_CUSTOM_WEBHOOK_SECRET;
+    const secret = this.webhooks.customSecret;
     if (!secret) throw WebhookErrors.customNotConfigured();
     const timestamp = headers['x-stream-timestamp'];
     const deliveryId = headers['x-stream-delivery-id'];

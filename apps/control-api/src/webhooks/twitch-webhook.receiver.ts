@@ -1,9 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Counter } from 'prom-client';
 
 import { StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, CipherProvider, MetricsService, classifyOutage } from '@lib-stream/nest-kit';
+import { CipherProvider, MetricsService, WebhookSettings, classifyOutage } from '@lib-stream/nest-kit';
 
 import { PlatformLinksRepository } from '../platform-links/platform-links.repository';
 import type { AudienceEvent } from '../audience/audience-event';
@@ -46,7 +46,7 @@ export class TwitchWebhookReceiver {
   private readonly deliveries: Counter<'outcome'>;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly webhooks: WebhookSettings,
     private readonly replay: WebhookReplayGuard,
     private readonly links: PlatformLinksRepository,
     private readonly cipher: CipherProvider,
@@ -66,7 +66,7 @@ export class TwitchWebhookReceiver {
 
   /** `rawBody` is the body exactly as sent, or undefined when it was not JSON. */
   async receive(headers: IncomingHttpHeaders, rawBody: Buffer | undefined): Promise<TwitchWebhookAnswer> {
-    const secret = this.config.STREAM_TWITCH_WEBHOOK_SECRET;
+    const secret = this.webhooks.twitchSecret;
     if (!secret) throw WebhookErrors.twitchNotConfigured();
     const messageId = header(headers, 'twitch-eventsub-message-id');
     const timestamp = header(headers, 'twitch-eventsub-message-timestamp');

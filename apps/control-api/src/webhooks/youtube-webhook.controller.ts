@@ -1,9 +1,9 @@
-import { Controller, Get, Headers, HttpCode, Inject, Logger, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Headers, HttpCode, Logger, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiConsumes, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 
 import { StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, Public } from '@lib-stream/nest-kit';
+import { Public, WebhookSettings } from '@lib-stream/nest-kit';
 
 import { PlatformRefusedError } from '../sessions/platform-live-check';
 import { SessionsService } from '../sessions/sessions.service';
@@ -25,7 +25,7 @@ export class YouTubeWebhookController {
   private readonly logger = new Logger('YouTubeWebSub');
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly webhooks: WebhookSettings,
     private readonly linkCache: LinkLookupCache,
     private readonly sessions: SessionsService,
     private readonly leases: WebSubLeaseManager,
@@ -49,7 +49,7 @@ export class YouTubeWebhookController {
   @ApiQuery({ name: 'hub.lease_seconds', required: false, description: 'Lease granted by the hub' })
   @ApiQuery({ name: 'hub.reason', required: false, description: 'Why the hub denied a subscription' })
   async verify(@Query() query: Record<string, string | undefined>, @Res() response: Response): Promise<void> {
-    const token = this.config.STREAM_YOUTUBE_WEBHOOK_TOKEN;
+    const token = this.webhooks.youtubeVerifyToken;
     if (!token) throw WebhookErrors.websubNotConfigured();
     const mode = query['hub.mode'];
     const channelId = channelOfTopic(query['hub.topic'] ?? '');
@@ -88,7 +88,7 @@ export class YouTubeWebhookController {
   @ApiHeader({ name: 'X-Hub-Signature', required: false, description: 'sha1=<hex HMAC-SHA1 of the body>; checked only when STREAM_YOUTUBE_WEBSUB_SECRET is set' })
   notify(@Req() request: Request & { rawBody?: Buffer }, @Headers('x-hub-signature') signature: string | undefined): void {
     const body = request.rawBody ?? Buffer.alloc(0);
-    const secret = this.config.STREAM_YOUTUBE_WEBSUB_SECRET;
+    const secret = this.webhooks.youtubeWebSubSecret;
     if (secret && !websubSignatureMatches(secret, body, signature)) {
       // WebSub: acknowledge with 2xx but ignore a notification whose signature does not match.
       this.logger.warn({ msg: 'ignored a WebSub notification with a bad signature' });

@@ -4,7 +4,7 @@ import { Interval } from '@nestjs/schedule';
 import type Redis from 'ioredis';
 
 import { LockKeys, SessionKeys, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, CipherProvider, PlatformApiSettings, REDIS, RedisLocks } from '@lib-stream/nest-kit';
+import { CipherProvider, PlatformApiSettings, REDIS, RedisLocks, WebhookSettings, YouTubeSettings } from '@lib-stream/nest-kit';
 
 import { LinkEvents } from '../platform-links/link-events';
 import { formBody, platformFetch } from '../platform-links/oauth/platform-http';
@@ -35,7 +35,8 @@ export class WebSubLeaseManager {
   private readonly logger = new Logger('WebSubLeases');
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly youtube: YouTubeSettings,
+    private readonly webhooks: WebhookSettings,
     private readonly api: PlatformApiSettings,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly links: PlatformLinksRepository,
@@ -55,7 +56,7 @@ export class WebSubLeaseManager {
 
   @Interval('websub-leases', 60 * 60 * 1000)
   async renewDue(): Promise<number> {
-    if (!this.config.STREAM_YOUTUBE_WEBSUB_CALLBACK_URL) return 0;
+    if (!this.youtube.webSubCallbackUrl) return 0;
     const lock = await this.locks.tryAcquire(LockKeys.websubManager(), 5 * 60_000);
     if (!lock) return 0;
     let renewed = 0;
@@ -100,7 +101,7 @@ export class WebSubLeaseManager {
 
   /** Best effort: a failure is logged and retried by the hourly run. */
   private async request(link: PlatformLinkEntity, mode: WebSubMode): Promise<boolean> {
-    const callback = this.config.STREAM_YOUTUBE_WEBSUB_CALLBACK_URL;
+    const callback = this.youtube.webSubCallbackUrl;
     if (!callback || !link.platformUserIdEnc) return false;
     try {
       const channelId = this.cipher.require(LinkErrors.cipherUnavailable).decrypt(link.platformUserIdEnc);
@@ -110,15 +111,15 @@ export class WebSubLeaseManager {
         'hub.callback': callback,
         'hub.verify': 'async',
         'hub.lease_seconds': String(LEASE_SECONDS),
-        'hub.verify_token': this.config.STREAM_YOUTUBE_WEBHOOK_TOKEN,
+        'hub.verify_token': this.webhooks.youtubeVerifyToken,
       };
-      if (this.config.STREAM_YOUTUBE_WEBSUB_SECRET) fields['hub.secret'] = this.config.STREAM_YOUTUBE_WEBSUB_SECRET;
+      if (this.webhooks.youtubeWebSubSecret) fields['hub.secret'] = this.webhooks.youtubeWebSubSecret;
       // Pending before sending: the hub may verify before its answer reaches us. The opposite request
       // is no longer awaited (a subscribe sent just before an unlink must not be confirmed later).
       const other: WebSubMode = mode === 'subscribe' ? 'unsubscribe' : 'subscribe';
       await this.redis.multi().del(this.pendingKey(other, channelId)).set(this.pendingKey(mode, channelId), link.id, 'EX', PENDING_VERIFICATION_SECONDS).exec();
       const { body, headers } = formBody(fields);
-      const response = await platformFetch(this.config.STREAM_YOUTUBE_WEBSUB_HUB_URL, { method: 'POST', body, headers }, this.api.httpTimeoutMs);
+      const response = await platformFetch(this.youtube.webSubHubUrl, { method: 'POST', body, headers }, this.api.httpTimeoutMs);
       if (response.status !== 202 && response.status !== 204) throw new Error(`hub answered ${response.status}`);
       // Until the hub verifies and grants a lease, re-ask after the verification window.
       if (mode === 'subscribe') await this.redis.set(SessionKeys.websubLease(link.id), 'pending', 'EX', PENDING_VERIFICATION_SECONDS, 'NX');

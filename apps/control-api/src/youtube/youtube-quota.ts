@@ -5,7 +5,7 @@ import type Redis from 'ioredis';
 import { Gauge } from 'prom-client';
 
 import { SessionKeys } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, MetricsService, REDIS } from '@lib-stream/nest-kit';
+import { MetricsService, REDIS, YouTubeSettings } from '@lib-stream/nest-kit';
 
 /** Google's quota day ends at midnight Pacific time (youtube.md §4). */
 const QUOTA_TIME_ZONE = 'America/Los_Angeles';
@@ -93,15 +93,15 @@ export class YouTubeQuota {
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly youtube: YouTubeSettings,
     metrics: MetricsService,
   ) {
-    this.project = createHash('sha256').update(config.STREAM_YOUTUBE_CLIENT_ID).digest('hex').slice(0, 12);
+    this.project = createHash('sha256').update(youtube.clientId).digest('hex').slice(0, 12);
     const registers = [metrics.registry];
     this.unitsGauge = new Gauge({ name: 'lib_stream_youtube_quota_units_today', help: 'YouTube Data API units spent since midnight Pacific by this Google project', registers });
     this.projectedGauge = new Gauge({ name: 'lib_stream_youtube_quota_projected_units_today', help: 'Units spent today plus the last two minutes\' rate kept up until midnight Pacific', registers });
     this.stretchGauge = new Gauge({ name: 'lib_stream_youtube_quota_polling_stretch', help: 'Factor chat polling intervals are stretched by to stay within the daily budget (1 = none)', registers });
-    new Gauge({ name: 'lib_stream_youtube_quota_daily_budget_units', help: 'STREAM_YOUTUBE_QUOTA_DAILY_UNITS', registers }).set(config.STREAM_YOUTUBE_QUOTA_DAILY_UNITS);
+    new Gauge({ name: 'lib_stream_youtube_quota_daily_budget_units', help: 'STREAM_YOUTUBE_QUOTA_DAILY_UNITS', registers }).set(youtube.quotaDailyUnits);
   }
 
   /** Records `units` spent now; returns the day's total. */
@@ -127,7 +127,7 @@ export class YouTubeQuota {
   async snapshot(now = Date.now()): Promise<YouTubeQuotaSnapshot> {
     const resetsAt = nextPacificMidnight(now);
     const [unitsToday, perMs, demand] = await Promise.all([this.today(now), this.ratePerMs(now), this.pollingDemandPerMs(now)]);
-    const budget = this.config.STREAM_YOUTUBE_QUOTA_DAILY_UNITS;
+    const budget = this.youtube.quotaDailyUnits;
     const stretch = pollingStretch({ usedUnits: unitsToday, budgetUnits: budget, pollingDemandPerMs: demand, remainingMs: resetsAt - now });
     const projected = Math.round(unitsToday + perMs * (resetsAt - now));
     this.unitsGauge.set(unitsToday);
@@ -153,7 +153,7 @@ export class YouTubeQuota {
     const remainingMs = nextPacificMidnight(now) - now;
     const ownPerMs = unitsPerCall / Math.max(1, pollingIntervalMillis);
     const [usedUnits, others] = await Promise.all([this.today(now), this.pollingDemandPerMs(now, platformSessionId)]);
-    const stretch = pollingStretch({ usedUnits, budgetUnits: this.config.STREAM_YOUTUBE_QUOTA_DAILY_UNITS, pollingDemandPerMs: others + ownPerMs, remainingMs });
+    const stretch = pollingStretch({ usedUnits, budgetUnits: this.youtube.quotaDailyUnits, pollingDemandPerMs: others + ownPerMs, remainingMs });
     this.stretchGauge.set(Number.isFinite(stretch) ? stretch : -1);
     const delay = Math.round(Math.min(remainingMs + 1000, pollingIntervalMillis * stretch));
     // The demand stays registered until a little after this poller wakes, so a long sleep still counts.

@@ -1,8 +1,8 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 
 import { LockKeys, type PlatformSessionModel, StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, type Lock, PlatformApiSettings, RedisLocks } from '@lib-stream/nest-kit';
+import { type Lock, PlatformApiSettings, RedisLocks, ServiceSettings, YouTubeSettings } from '@lib-stream/nest-kit';
 
 import { AccessTokenRejectedError, PlatformUnavailableError } from '../../platform-links/oauth/oauth.types';
 import { platformFetch } from '../../platform-links/oauth/platform-http';
@@ -53,7 +53,8 @@ export class LiveChatPoller implements OnApplicationShutdown {
   streamRetryAfterMs = 5 * 60_000;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly service: ServiceSettings,
+    private readonly youtube: YouTubeSettings,
     private readonly api: PlatformApiSettings,
     private readonly sessions: SessionsService,
     private readonly ingest: AudienceIngestService,
@@ -66,7 +67,7 @@ export class LiveChatPoller implements OnApplicationShutdown {
 
   @Interval('youtube-chat-discovery', 2000)
   async discover(): Promise<void> {
-    if (!this.config.STREAM_ENABLED) return;
+    if (!this.service.enabled) return;
     try {
       for (const session of await this.sessions.activeSessions()) {
         if (session.platform !== StreamPlatform.YouTube || !session.liveChatId || this.running.has(session.platformSessionId)) continue;
@@ -168,7 +169,7 @@ export class LiveChatPoller implements OnApplicationShutdown {
     return this.tokens.withAccessToken(session.linkId, async (token) => {
       await this.quota.spend(LIST_COST_UNITS);
       const response = await platformFetch(
-        `${this.config.STREAM_YOUTUBE_API_BASE_URL}/liveChat/messages?${query.toString()}`,
+        `${this.youtube.apiBaseUrl}/liveChat/messages?${query.toString()}`,
         { headers: { Authorization: `Bearer ${token}` } },
         this.api.httpTimeoutMs,
       );

@@ -1,9 +1,9 @@
 import { status } from '@grpc/grpc-js';
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Counter } from 'prom-client';
 
 import type { PlatformSessionModel } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, MetricsService } from '@lib-stream/nest-kit';
+import { MetricsService, YouTubeSettings } from '@lib-stream/nest-kit';
 
 import { AccessTokenRejectedError } from '../../platform-links/oauth/oauth.types';
 import { TokenRefreshService } from '../../platform-links/token-refresh.service';
@@ -49,7 +49,7 @@ export class LiveChatStreamer implements OnModuleDestroy {
   private readonly channels: StreamListChannels;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly youtube: YouTubeSettings,
     private readonly tokens: TokenRefreshService,
     private readonly quota: YouTubeQuota,
     metrics: MetricsService,
@@ -60,7 +60,7 @@ export class LiveChatStreamer implements OnModuleDestroy {
       labelNames: ['outcome'],
       registers: [metrics.registry],
     });
-    this.channels = new StreamListChannels(config.STREAM_YOUTUBE_GRPC_TARGET, config.STREAM_YOUTUBE_GRPC_TLS);
+    this.channels = new StreamListChannels(youtube.grpcTarget, youtube.grpcTls);
   }
 
   onModuleDestroy(): void {
@@ -69,7 +69,7 @@ export class LiveChatStreamer implements OnModuleDestroy {
 
   /** False when streaming is switched off (`STREAM_YOUTUBE_GRPC_TARGET=off`). */
   get enabled(): boolean {
-    return this.config.STREAM_YOUTUBE_GRPC_TARGET !== 'off';
+    return this.youtube.grpcTarget !== 'off';
   }
 
   async run(run: ChatRun): Promise<StreamRunResult> {

@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 
 import { StreamPlatform } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, PlatformApiSettings } from '@lib-stream/nest-kit';
+import { PlatformApiSettings, TwitchSettings, YouTubeSettings } from '@lib-stream/nest-kit';
 
 import type { OAuthPlatform } from './oauth.types';
 import type { PassportOAuthClient } from './passport-oauth-client';
@@ -19,8 +19,8 @@ const REQUIRED_SETTINGS: Record<OAuthPlatform, string> = {
 export class OAuthClients {
   private readonly clients: Record<OAuthPlatform, PassportOAuthClient>;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig, api: PlatformApiSettings) {
-    this.clients = { [StreamPlatform.Twitch]: new TwitchOAuthClient(config, api), [StreamPlatform.YouTube]: new YouTubeOAuthClient(config, api) };
+  constructor(twitch: TwitchSettings, youtube: YouTubeSettings, api: PlatformApiSettings) {
+    this.clients = { [StreamPlatform.Twitch]: new TwitchOAuthClient(twitch, api), [StreamPlatform.YouTube]: new YouTubeOAuthClient(youtube, api) };
   }
 
   /** The client for a platform, or a 503 naming the settings to fill in. */

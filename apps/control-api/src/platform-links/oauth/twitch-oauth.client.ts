@@ -1,5 +1,5 @@
 import { StreamPlatform } from '@lib-stream/contracts';
-import { type AppConfig, PlatformApiSettings } from '@lib-stream/nest-kit';
+import type { PlatformApiSettings, TwitchSettings } from '@lib-stream/nest-kit';
 
 import { PlatformUnavailableError, type PlatformIdentity } from './oauth.types';
 import { PassportOAuthClient } from './passport-oauth-client';
@@ -18,15 +18,15 @@ export class TwitchOAuthClient extends PassportOAuthClient {
   readonly platform = StreamPlatform.Twitch;
 
   constructor(
-    private readonly config: AppConfig,
+    private readonly twitch: TwitchSettings,
     api: PlatformApiSettings,
   ) {
     super({
-      clientId: config.STREAM_TWITCH_CLIENT_ID,
-      clientSecret: config.STREAM_TWITCH_CLIENT_SECRET,
-      redirectUri: config.STREAM_OAUTH_REDIRECT_URI,
-      authorizationUrl: `${config.STREAM_TWITCH_AUTH_BASE_URL}/authorize`,
-      tokenUrl: `${config.STREAM_TWITCH_AUTH_BASE_URL}/token`,
+      clientId: twitch.clientId,
+      clientSecret: twitch.clientSecret,
+      redirectUri: api.oauthRedirectUri,
+      authorizationUrl: `${twitch.authBaseUrl}/authorize`,
+      tokenUrl: `${twitch.authBaseUrl}/token`,
       scopes: TWITCH_SCOPES,
       timeoutMs: api.httpTimeoutMs,
     });
@@ -35,7 +35,7 @@ export class TwitchOAuthClient extends PassportOAuthClient {
   protected async fetchIdentity(accessToken: string): Promise<PlatformIdentity> {
     // Get Users with a user token and no parameters returns the token's owner.
     const response = await platformFetch(
-      `${this.config.STREAM_TWITCH_API_BASE_URL}/users`,
+      `${this.twitch.apiBaseUrl}/users`,
       { headers: { Authorization: `Bearer ${accessToken}`, 'Client-Id': this.settings.clientId } },
       this.settings.timeoutMs,
     );
@@ -48,14 +48,14 @@ export class TwitchOAuthClient extends PassportOAuthClient {
   async revoke(tokens: { accessToken: string | null }): Promise<void> {
     if (!tokens.accessToken) return;
     const { body, headers } = formBody({ client_id: this.settings.clientId, token: tokens.accessToken });
-    const response = await platformFetch(`${this.config.STREAM_TWITCH_AUTH_BASE_URL}/revoke`, { method: 'POST', body, headers }, this.settings.timeoutMs);
+    const response = await platformFetch(`${this.twitch.authBaseUrl}/revoke`, { method: 'POST', body, headers }, this.settings.timeoutMs);
     if (!response.ok) throw new PlatformUnavailableError(`Twitch revoke answered ${response.status}`);
   }
 
   async validate(accessToken: string): Promise<boolean> {
     try {
       const response = await platformFetch(
-        `${this.config.STREAM_TWITCH_AUTH_BASE_URL}/validate`,
+        `${this.twitch.authBaseUrl}/validate`,
         { headers: { Authorization: `OAuth ${accessToken}` } },
         this.settings.timeoutMs,
       );

@@ -1,5 +1,5 @@
 import { StreamPlatform } from '@lib-stream/contracts';
-import { type AppConfig, PlatformApiSettings } from '@lib-stream/nest-kit';
+import type { PlatformApiSettings, YouTubeSettings } from '@lib-stream/nest-kit';
 
 import { AuthorizationCodeRejectedError, PlatformUnavailableError, type PlatformIdentity } from './oauth.types';
 import { PassportOAuthClient } from './passport-oauth-client';
@@ -12,15 +12,15 @@ export class YouTubeOAuthClient extends PassportOAuthClient {
   readonly platform = StreamPlatform.YouTube;
 
   constructor(
-    private readonly config: AppConfig,
+    private readonly youtube: YouTubeSettings,
     api: PlatformApiSettings,
   ) {
     super({
-      clientId: config.STREAM_YOUTUBE_CLIENT_ID,
-      clientSecret: config.STREAM_YOUTUBE_CLIENT_SECRET,
-      redirectUri: config.STREAM_OAUTH_REDIRECT_URI,
-      authorizationUrl: config.STREAM_GOOGLE_AUTH_URL,
-      tokenUrl: `${config.STREAM_GOOGLE_OAUTH_BASE_URL}/token`,
+      clientId: youtube.clientId,
+      clientSecret: youtube.clientSecret,
+      redirectUri: api.oauthRedirectUri,
+      authorizationUrl: youtube.googleAuthUrl,
+      tokenUrl: `${youtube.googleOAuthBaseUrl}/token`,
       scopes: YOUTUBE_SCOPES,
       timeoutMs: api.httpTimeoutMs,
       // Offline access is what yields a refresh token; consent makes Google issue a new one on re-link.
@@ -30,7 +30,7 @@ export class YouTubeOAuthClient extends PassportOAuthClient {
 
   protected async fetchIdentity(accessToken: string): Promise<PlatformIdentity> {
     const response = await platformFetch(
-      `${this.config.STREAM_YOUTUBE_API_BASE_URL}/channels?part=snippet&mine=true`,
+      `${this.youtube.apiBaseUrl}/channels?part=snippet&mine=true`,
       { headers: { Authorization: `Bearer ${accessToken}` } },
       this.settings.timeoutMs,
     );
@@ -46,7 +46,7 @@ export class YouTubeOAuthClient extends PassportOAuthClient {
     const token = tokens.refreshToken ?? tokens.accessToken;
     if (!token) return;
     const { body, headers } = formBody({ token });
-    const response = await platformFetch(`${this.config.STREAM_GOOGLE_OAUTH_BASE_URL}/revoke`, { method: 'POST', body, headers }, this.settings.timeoutMs);
+    const response = await platformFetch(`${this.youtube.googleOAuthBaseUrl}/revoke`, { method: 'POST', body, headers }, this.settings.timeoutMs);
     if (!response.ok) throw new PlatformUnavailableError(`Google revoke answered ${response.status}`);
   }
 

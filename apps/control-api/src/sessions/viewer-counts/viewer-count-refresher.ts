@@ -4,7 +4,7 @@ import { Counter, Histogram } from 'prom-client';
 import { DataSource } from 'typeorm';
 
 import { EventTopic, type PlatformSessionModel, SessionKeys, StreamPlatform, shardOf } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, CipherProvider, EventBus, MetricsService, PlatformApiSettings, REDIS, SERVICE_IDENTITY, type ServiceIdentity, eventHeader } from '@lib-stream/nest-kit';
+import { CipherProvider, EventBus, MetricsService, PlatformApiSettings, REDIS, SERVICE_IDENTITY, type ServiceIdentity, ServiceSettings, TwitchSettings, YouTubeSettings, eventHeader } from '@lib-stream/nest-kit';
 
 import { PlatformLinkEntity } from '../../platform-links/platform-link.entity';
 import { TokenRefreshService } from '../../platform-links/token-refresh.service';
@@ -58,7 +58,9 @@ export class ViewerCountRefresher implements OnApplicationBootstrap, BeforeAppli
   private readonly sleepers = new Set<() => void>();
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly service: ServiceSettings,
+    twitchSettings: TwitchSettings,
+    youtubeSettings: YouTubeSettings,
     private readonly api: PlatformApiSettings,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
@@ -77,12 +79,12 @@ export class ViewerCountRefresher implements OnApplicationBootstrap, BeforeAppli
     this.twitchIds = new TwitchUserIds(dataSource.getRepository(PlatformLinkEntity), () => cipher.require(LinkErrors.cipherUnavailable));
     const timeoutMs = api.httpTimeoutMs;
     const twitch =
-      config.STREAM_TWITCH_CLIENT_ID && config.STREAM_TWITCH_CLIENT_SECRET
-        ? new TwitchStreamsClient({ apiBaseUrl: config.STREAM_TWITCH_API_BASE_URL, authBaseUrl: config.STREAM_TWITCH_AUTH_BASE_URL, clientId: config.STREAM_TWITCH_CLIENT_ID, clientSecret: config.STREAM_TWITCH_CLIENT_SECRET, timeoutMs })
+      twitchSettings.clientId && twitchSettings.clientSecret
+        ? new TwitchStreamsClient({ apiBaseUrl: twitchSettings.apiBaseUrl, authBaseUrl: twitchSettings.authBaseUrl, clientId: twitchSettings.clientId, clientSecret: twitchSettings.clientSecret, timeoutMs })
         : null;
     const videos = new YouTubeVideosClient({
-      apiBaseUrl: config.STREAM_YOUTUBE_API_BASE_URL,
-      apiKey: config.STREAM_YOUTUBE_API_KEY,
+      apiBaseUrl: youtubeSettings.apiBaseUrl,
+      apiKey: youtubeSettings.apiKey,
       timeoutMs,
       spend: (units) => quota.spend(units),
       quotaResetsAt: nextPacificMidnight,
@@ -91,7 +93,7 @@ export class ViewerCountRefresher implements OnApplicationBootstrap, BeforeAppli
     this.refresh = new ViewerCountRefresh({
       twitch,
       youtube: (ids, viaLinkIds) => (videos.usesApiKey ? videos.viewerCounts(ids) : this.withSomeCreatorToken(tokens, viaLinkIds, (token) => videos.viewerCounts(ids, token))),
-      backoff: new PlatformBackoff(redis, { twitch: backoffScope(config.STREAM_TWITCH_CLIENT_ID), youtube: backoffScope(config.STREAM_YOUTUBE_CLIENT_ID) }),
+      backoff: new PlatformBackoff(redis, { twitch: backoffScope(twitchSettings.clientId), youtube: backoffScope(youtubeSettings.clientId) }),
       apply: (updates) => this.applyCounts(updates),
       concurrency: CONCURRENCY,
       onCall: (platform, outcome) => this.calls.labels(platform, outcome).inc(),
@@ -127,7 +129,7 @@ export class ViewerCountRefresher implements OnApplicationBootstrap, BeforeAppli
   }
 
   onApplicationBootstrap(): void {
-    if (!this.config.STREAM_ENABLED) return;
+    if (!this.service.enabled) return;
     // stream.online and live checks open sessions without a current count: fetch it now.
     this.store.onActiveCreated((session) => {
       void this.refreshNow(session).catch((error: Error) => this.logger.warn({ msg: 'viewer count of a new session could not be fetched', platform: session.platform, reason: error.message }));
