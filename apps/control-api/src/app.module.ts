@@ -4,7 +4,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
 
-import { AppConfig, RedisSettings, ServiceIdentity, StreamKitModule, bullQueueOptions } from '@lib-stream/nest-kit';
+import { AppConfig, DatabaseSettings, RedisSettings, ServiceIdentity, StreamKitModule, bullQueueOptions } from '@lib-stream/nest-kit';
 
 import { AdminModule } from './admin/admin.module';
 import { AudienceModule } from './audience/audience.module';
@@ -31,7 +31,7 @@ export class AppModule {
         BroadcastsModule,
         CamerasModule,
         BullModule.forRoot(bullQueueOptions(new RedisSettings(config))),
-        DatabaseModule.forRoot(config),
+        DatabaseModule.forRoot(new DatabaseSettings(config)),
         LiveStatusModule,
         EventEmitterModule.forRoot(),
         OpsModule,

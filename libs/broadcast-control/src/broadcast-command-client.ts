@@ -29,8 +29,8 @@ const CONFIRM_WAIT_MS = 15_000;
 const POLL_MS = 100;
 
 export interface CommandClientSettings {
-  /** STREAM_RTMP_PROBE_TIMEOUT_SECONDS: a start or a check answers within 4 probes and 20 s. */
-  probeTimeoutSeconds: number;
+  /** The probe timeout in ms (BroadcastTimingSettings.probeTimeoutMs): a start or a check answers within 4 probes and 20 s. */
+  probeTimeoutMs: number;
 }
 
 /** How a stop ended: recorded by the owner, finalized here (the caller announces it), or not confirmed in time. */
@@ -120,8 +120,9 @@ export class BroadcastCommandClient {
   }
 
   private async run<D extends { takeBy?: number; correlationId?: string }>(jobs: JobWaiter<D, unknown>, jobId: string, data: D, what: 'broadcast' | 'validation', fallback: string): Promise<unknown> {
-    const timeoutSeconds = this.settings.probeTimeoutSeconds * 4 + 20;
-    const outcome = await jobs.run(jobId, data, { notTakenMs: NOT_TAKEN_MS, timeoutMs: timeoutSeconds * 1000 });
+    const timeoutMs = this.settings.probeTimeoutMs * 4 + 20_000;
+    const timeoutSeconds = timeoutMs / 1000;
+    const outcome = await jobs.run(jobId, data, { notTakenMs: NOT_TAKEN_MS, timeoutMs });
     switch (outcome.kind) {
       case 'completed':
         return decodeJobResult(outcome.value, fallback);

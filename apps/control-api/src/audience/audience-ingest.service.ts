@@ -3,7 +3,7 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { Counter } from 'prom-client';
 
 import type { PlatformSessionModel } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, MetricsService } from '@lib-stream/nest-kit';
+import { MetricsService, ViewerTrackingSettings } from '@lib-stream/nest-kit';
 import type { SentimentEntry } from '@lib-stream/privacy';
 
 import {
@@ -37,7 +37,7 @@ export class AudienceIngestService {
   private readonly entries: Counter<'outcome'>;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly viewerTracking: ViewerTrackingSettings,
     @Inject(SENTIMENT_PROCESSOR) private readonly processor: SentimentProcessor,
     private readonly buffer: SentimentBuffer,
     private readonly sessions: SessionStore,
@@ -174,11 +174,11 @@ export class AudienceIngestService {
     let trackers = this.tracking.get(platformSessionId);
     if (!trackers) {
       trackers = new TrackedViewers({
-        maxTracked: this.config.STREAM_MAX_TRACKED_VIEWERS_PER_SESSION,
-        engagementThreshold: this.config.STREAM_TRACKED_VIEWER_ENGAGEMENT_THRESHOLD,
-        trackSubscribers: this.config.STREAM_TRACK_SUBSCRIBERS,
-        trackModerators: this.config.STREAM_TRACK_MODERATORS,
-        trackRaidLeaders: this.config.STREAM_TRACK_RAID_LEADERS,
+        maxTracked: this.viewerTracking.maxPerSession,
+        engagementThreshold: this.viewerTracking.engagementThreshold,
+        trackSubscribers: this.viewerTracking.trackSubscribers,
+        trackModerators: this.viewerTracking.trackModerators,
+        trackRaidLeaders: this.viewerTracking.trackRaidLeaders,
         seenBefore: this.returners.enabled ? (viewerId) => this.returners.seen(linkId, platformSessionId, viewerId) : undefined,
       });
       this.tracking.set(platformSessionId, trackers);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-import { ReturnerSettings, loadConfig } from '@lib-stream/nest-kit';
+import { EncryptionSettings, ReturnerSettings, loadConfig } from '@lib-stream/nest-kit';
 
 import type { RedisMicroBatch } from './redis-micro-batch';
 import { ReturnerMemory } from './returner-ledger';
@@ -9,7 +9,7 @@ describe('ReturnerMemory', () => {
   const batch = { script: () => Promise.reject(new Error('not used here')) } as unknown as RedisMicroBatch;
   const memory = (env: Record<string, string>) => {
     const config = loadConfig(env);
-    return new ReturnerMemory(batch, config, new ReturnerSettings(config));
+    return new ReturnerMemory(batch, new EncryptionSettings(config), new ReturnerSettings(config));
   };
 
   it('is on with a usable token encryption key, the secret its hashes need outside Redis', () => {

@@ -1,9 +1,9 @@
 import { createHmac, randomBytes } from 'node:crypto';
 
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 
 import { SessionKeys } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, type LuaScript, ReturnerSettings, luaScript } from '@lib-stream/nest-kit';
+import { EncryptionSettings, type LuaScript, ReturnerSettings, luaScript } from '@lib-stream/nest-kit';
 import { parseEncryptionKey } from '@lib-stream/stream-key';
 
 import { RedisMicroBatch } from './redis-micro-batch';
@@ -138,8 +138,8 @@ export class ReturnerMemory extends ReturnerLedger {
    */
   readonly enabled: boolean;
 
-  constructor(batch: RedisMicroBatch, @Inject(APP_CONFIG) config: AppConfig, returners: ReturnerSettings) {
-    const pepper = parseEncryptionKey(config.STREAM_TOKEN_ENCRYPTION_KEY);
+  constructor(batch: RedisMicroBatch, encryption: EncryptionSettings, returners: ReturnerSettings) {
+    const pepper = parseEncryptionKey(encryption.tokenKey);
     super(
       (script, keys, args) => batch.script(script, keys, args),
       {

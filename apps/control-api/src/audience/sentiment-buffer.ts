@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 
 import { type BufferedSentimentEntry, SessionKeys } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, REDIS, luaScript } from '@lib-stream/nest-kit';
+import { PulseSettings, REDIS, SentimentSettings, luaScript } from '@lib-stream/nest-kit';
 import { type SentimentEntry, toSentimentEntry } from '@lib-stream/privacy';
 
 import { RedisMicroBatch } from './redis-micro-batch';
@@ -58,9 +58,9 @@ export interface ReplayGuardKey {
 /** What a guarded write did: PushOutcome, no_sentiment (counted, not buffered), or duplicate (seen before: nothing changed). */
 export type GuardedOutcome = PushOutcome | 'no_sentiment' | 'duplicate';
 
-/** Backstop TTL of a session's buffer key: an hour, or three intervals if that is longer. */
-export function bufferKeyTtlMs(intervalSeconds: number): number {
-  return Math.max(3600, intervalSeconds * 3) * 1000;
+/** Backstop TTL in ms of a session's buffer key, given the pulse interval in ms: an hour, or three intervals if that is longer. */
+export function bufferKeyTtlMs(intervalMs: number): number {
+  return Math.max(3_600_000, intervalMs * 3);
 }
 
 /**
@@ -73,8 +73,9 @@ export function bufferKeyTtlMs(intervalSeconds: number): number {
 export class SentimentBuffer {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly sentiment: SentimentSettings,
     private readonly batch: RedisMicroBatch,
+    private readonly pulse: PulseSettings,
   ) {}
 
   /** True when buffered, false when shed by the burst limit. */
@@ -128,12 +129,12 @@ export class SentimentBuffer {
       keys: [SessionKeys.buffer(platformSessionId), SessionKeys.rate(platformSessionId, Math.floor(Date.now() / 1000)), SessionKeys.stats(platformSessionId)],
       args: [
         JSON.stringify(buffered),
-        String(this.config.STREAM_SENTIMENT_MAX_ENTRIES_PER_SECOND),
+        String(this.sentiment.maxEntriesPerSecond),
         // Entries older than 2x the interval are expired (and counted) by the pulse publisher; the key's
         // own TTL is only the backstop for a session nobody drains any more. It must outlast a Redis
         // outage or failover (the TTL keeps running while clients cannot reach Redis): a key that
         // expired then would lose its entries without anyone counting them.
-        String(bufferKeyTtlMs(this.config.STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS)),
+        String(bufferKeyTtlMs(this.pulse.intervalMs)),
         safe.category,
       ],
     };

@@ -17,7 +17,7 @@ import {
   toBroadcastStatusView,
 } from '@lib-stream/contracts';
 import { BroadcastChangeError, BroadcastRefusal, type BroadcastSnapshot, type BroadcastState, acceptedResult, refusedResult, sealUrl } from '@lib-stream/broadcast-control';
-import type { AppConfig, BroadcastSettings, CipherProvider, EventBus, ServiceIdentity } from '@lib-stream/nest-kit';
+import type { BroadcastSettings, BroadcastTimingSettings, CipherProvider, EventBus, ServiceIdentity } from '@lib-stream/nest-kit';
 import { TokenCipher } from '@lib-stream/stream-key';
 
 import { BroadcastsService } from './broadcasts.service';
@@ -251,7 +251,7 @@ function harness(options: { cipher?: TokenCipher | null } = {}): Harness {
     },
   };
   const service = new BroadcastsService(
-    { STREAM_RTMP_PROBE_TIMEOUT_SECONDS: 5 } as AppConfig,
+    { probeTimeoutMs: 5000 } as BroadcastTimingSettings,
     { audioCodec: 'aac', audioBitrate: '128k' } as BroadcastSettings,
     { instanceId: 'control-api-1' } as ServiceIdentity,
     state as unknown as BroadcastState,

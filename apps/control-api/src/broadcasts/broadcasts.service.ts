@@ -19,7 +19,7 @@ import {
   toBroadcastStatusView,
 } from '@lib-stream/contracts';
 import { BroadcastCommandClient, type BroadcastSnapshot, BroadcastState, type LostRecording, sealUrl } from '@lib-stream/broadcast-control';
-import { APP_CONFIG, type AppConfig, BroadcastSettings, CipherProvider, EventBus, SERVICE_IDENTITY, type ServiceIdentity, eventHeader } from '@lib-stream/nest-kit';
+import { BroadcastSettings, BroadcastTimingSettings, CipherProvider, EventBus, SERVICE_IDENTITY, type ServiceIdentity, eventHeader } from '@lib-stream/nest-kit';
 import { TokenCipher, isRtmpUrl, mediaUrlKind } from '@lib-stream/stream-key';
 
 import { BroadcastErrors } from './broadcast.errors';
@@ -62,7 +62,7 @@ export class BroadcastsService {
   private readonly commands: BroadcastCommandClient;
 
   constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
+    timing: BroadcastTimingSettings,
     private readonly broadcast: BroadcastSettings,
     @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
     private readonly state: BroadcastState,
@@ -71,7 +71,7 @@ export class BroadcastsService {
     @InjectQueue(QueueNames.BroadcastValidations) validationQueue: Queue<BroadcastValidationJob>,
     private readonly cipher: CipherProvider,
   ) {
-    this.commands = new BroadcastCommandClient(assignmentQueue, validationQueue, state, { probeTimeoutSeconds: config.STREAM_RTMP_PROBE_TIMEOUT_SECONDS });
+    this.commands = new BroadcastCommandClient(assignmentQueue, validationQueue, state, { probeTimeoutMs: timing.probeTimeoutMs });
   }
 
   async start(request: StartBroadcastRequest, createdBy: string | null = null): Promise<BroadcastStatusView> {

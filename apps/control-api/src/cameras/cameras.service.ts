@@ -1,8 +1,8 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 
 import { type CameraCredentialsChange, type CameraRegistryEntry } from '@lib-stream/contracts';
-import { APP_CONFIG, type AppConfig, ServiceUnavailableError } from '@lib-stream/nest-kit';
+import { CameraIngestSettings, ServiceUnavailableError } from '@lib-stream/nest-kit';
 import { STREAM_KEY_MASK, generateStreamKey, hashStreamKey } from '@lib-stream/stream-key';
 
 import { BroadcastsService } from '../broadcasts/broadcasts.service';
@@ -30,7 +30,7 @@ export class CamerasService {
   private readonly logger = new Logger(CamerasService.name);
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly ingest: CameraIngestSettings,
     private readonly cameras: CamerasRepository,
     private readonly allowList: CameraAllowList,
     private readonly keeper: AllowListKeeper,
@@ -166,6 +166,6 @@ export class CamerasService {
   }
 
   private ingestUrl(): string {
-    return this.config.STREAM_RTMP_INGEST_PUBLIC_URL.replace(/\/+$/, '');
+    return this.ingest.publicUrl.replace(/\/+$/, '');
   }
 }

@@ -1,8 +1,8 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import * as mysql2 from 'mysql2';
 import { DataSource } from 'typeorm';
 
-import { APP_CONFIG, AppConfig, HealthRegistry } from '@lib-stream/nest-kit';
+import { DatabaseSettings, HealthRegistry } from '@lib-stream/nest-kit';
 
 import { DATABASE_DEADLINES } from './mysql-guards';
 
@@ -24,7 +24,7 @@ export class DatabaseProbe implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly dataSource: DataSource,
     private readonly health: HealthRegistry,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly database: DatabaseSettings,
   ) {}
 
   onModuleInit(): void {
@@ -39,12 +39,12 @@ export class DatabaseProbe implements OnModuleInit, OnApplicationShutdown {
   async ping(): Promise<void> {
     // Requests go through the DataSource: if it is gone, so is the app's database, whatever the probe says.
     if (!this.dataSource.isInitialized) throw new Error('the DataSource is not initialized');
-    if (!this.config.STREAM_DATABASE_URL) {
+    if (!this.database.url) {
       await this.dataSource.query('SELECT 1');
       return;
     }
     try {
-      const connection = await (this.connection ??= this.connect(this.config.STREAM_DATABASE_URL));
+      const connection = await (this.connection ??= this.connect(this.database.url));
       await new Promise<void>((resolve, reject) => connection.query({ sql: 'SELECT 1', timeout: PING_HARD_TIMEOUT_MS }, (error) => (error ? reject(error) : resolve())));
       this.lastError = '';
     } catch (error) {

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
-import type { AppConfig } from '@lib-stream/nest-kit';
+import type { DatabaseSettings } from '@lib-stream/nest-kit';
 
 import { DatabaseProbe } from './database-probe';
 import { dataSourceOptions } from './database.options';
@@ -9,10 +9,11 @@ import { MigrationRunner } from './migration-runner';
 
 @Module({})
 export class DatabaseModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** The TypeORM connection for `database` (built by the caller from the config it boots with), the probe and the migration runner. */
+  static forRoot(database: DatabaseSettings): DynamicModule {
     return {
       module: DatabaseModule,
-      imports: [TypeOrmModule.forRoot({ ...dataSourceOptions(config), retryAttempts: 3, retryDelay: 1000 })],
+      imports: [TypeOrmModule.forRoot({ ...dataSourceOptions(database), retryAttempts: 3, retryDelay: 1000 })],
       providers: [DatabaseProbe, MigrationRunner],
     };
   }

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import initSqlJs from 'sql.js';
 import type { DataSourceOptions } from 'typeorm';
 
-import type { AppConfig } from '@lib-stream/nest-kit';
+import type { DatabaseSettings } from '@lib-stream/nest-kit';
 
 import { CameraEntity } from '../cameras/camera.entity';
 import { PlatformLinkEntity } from '../platform-links/platform-link.entity';
@@ -21,15 +21,15 @@ export const ENTITIES = [PlatformLinkEntity, CameraEntity, PlatformSessionEntity
 export const MIGRATIONS = [CreatePlatformLinks1763900000000, AddPlatformUserIdEnc1763990000000, CreateCameras1764100000000, CreatePlatformSessions1764200000000];
 
 /** MySQL/MariaDB when STREAM_DATABASE_URL is set, otherwise an embedded SQLite file (sql.js). */
-export function dataSourceOptions(config: AppConfig): DataSourceOptions {
+export function dataSourceOptions(database: DatabaseSettings): DataSourceOptions {
   const common = { entities: ENTITIES, migrations: MIGRATIONS, migrationsRun: false, synchronize: false, logging: false } as const;
-  if (config.STREAM_DATABASE_URL) {
+  if (database.url) {
     return {
       ...common,
       type: 'mysql',
       connectorPackage: 'mysql2',
       driver: mysqlDriverWithAcquireDeadline(DATABASE_DEADLINES.acquireMs),
-      url: config.STREAM_DATABASE_URL,
+      url: database.url,
       charset: 'utf8mb4',
       timezone: 'Z',
       // An outage must answer 503 within about a second, not hang (see mysql-guards.ts).
@@ -41,7 +41,7 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
       extra: { waitForConnections: true, queueLimit: DATABASE_DEADLINES.queueLimit, enableKeepAlive: true },
     };
   }
-  const dataDir = resolve(config.STREAM_DATA_DIR);
+  const dataDir = resolve(database.dataDir);
   mkdirSync(dataDir, { recursive: true });
   return { ...common, type: 'sqljs', driver: initSqlJs, location: join(dataDir, 'control-api.sqlite'), autoSave: true };
 }

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 
-import { APP_CONFIG, type AppConfig } from '@lib-stream/nest-kit';
+import { SentimentSettings } from '@lib-stream/nest-kit';
 import { LexiconSentimentProcessor } from '@lib-stream/sentiment';
 
 import { SENTIMENT_PROCESSOR } from './sentiment-processor';
@@ -11,8 +11,8 @@ import { SENTIMENT_PROCESSOR } from './sentiment-processor';
   providers: [
     {
       provide: SENTIMENT_PROCESSOR,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => new LexiconSentimentProcessor({ floor: config.STREAM_SENTIMENT_CONFIDENCE_FLOOR }),
+      inject: [SentimentSettings],
+      useFactory: (sentiment: SentimentSettings) => new LexiconSentimentProcessor({ floor: sentiment.confidenceFloor }),
     },
   ],
 })

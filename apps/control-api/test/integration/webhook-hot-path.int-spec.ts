@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 
 import { SessionKeys } from '@lib-stream/contracts';
-import { type AppConfig, luaScript } from '@lib-stream/nest-kit';
+import { PulseSettings, SentimentSettings, loadConfig, luaScript } from '@lib-stream/nest-kit';
 import { SentimentCategory } from '@lib-stream/privacy';
 import { testRedisUrl } from '@lib-stream/testing';
 
@@ -86,8 +86,8 @@ describe('webhook hot path in Redis', () => {
   });
 
   it('buffers for the link only while its claim names the session, and counts a shed entry', async () => {
-    const config = { STREAM_SENTIMENT_MAX_ENTRIES_PER_SECOND: 2, STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS: 15 } as AppConfig;
-    const buffer = new SentimentBuffer(redis, config, batch);
+    const config = loadConfig({ STREAM_SENTIMENT_MAX_ENTRIES_PER_SECOND: '2', STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS: '15' });
+    const buffer = new SentimentBuffer(redis, new SentimentSettings(config), batch, new PulseSettings(config));
     const [linkId, sessionId, otherId] = [randomUUID(), randomUUID(), randomUUID()];
     // No claim, then a claim for another session, then a claim without a record: nothing is written.
     expect(await buffer.pushIfActive(linkId, sessionId, entry)).toBe('inactive');
@@ -111,8 +111,8 @@ describe('webhook hot path in Redis', () => {
   });
 
   it('writes a delivery behind its replay guard in one script: once, and nothing for a message id seen before', async () => {
-    const config = { STREAM_SENTIMENT_MAX_ENTRIES_PER_SECOND: 100, STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS: 15 } as AppConfig;
-    const buffer = new SentimentBuffer(redis, config, batch);
+    const config = loadConfig({ STREAM_SENTIMENT_MAX_ENTRIES_PER_SECOND: '100', STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS: '15' });
+    const buffer = new SentimentBuffer(redis, new SentimentSettings(config), batch, new PulseSettings(config));
     const [linkId, sessionId] = [randomUUID(), randomUUID()];
     const guard = (id: string) => ({ key: SessionKeys.webhookMessage('test', id), ttlMs: 60_000 });
     const [first, second, third, fourth] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
