@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import * as mysql2 from 'mysql2';
 import { DataSource, type DataSourceOptions, MigrationExecutor } from 'typeorm';
 
-import { ConfigError, loadConfig } from '@lib-stream/nest-kit';
+import { ConfigError, DatabaseSettings, loadConfig } from '@lib-stream/nest-kit';
 
 import { dataSourceOptions } from '../apps/control-api/src/database/database.options';
 import { withDotEnv } from '../tools/shared/local-settings';
@@ -43,7 +43,7 @@ async function main(args: string[]): Promise<number> {
   process.chdir(ROOT); // STREAM_DATA_DIR is relative to the repository, as for start.sh
   const config = loadConfig(withDotEnv(process.env));
   const target = config.STREAM_DATABASE_URL ? 'MySQL (STREAM_DATABASE_URL)' : `SQLite ${resolve(config.STREAM_DATA_DIR, 'control-api.sqlite')}`;
-  const source = new DataSource(migrationOptions(dataSourceOptions(config)));
+  const source = new DataSource(migrationOptions(dataSourceOptions(new DatabaseSettings(config))));
   await source.initialize();
   try {
     const pending = await new MigrationExecutor(source).getPendingMigrations();
