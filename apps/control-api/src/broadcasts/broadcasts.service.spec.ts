@@ -22,6 +22,7 @@ import { TokenCipher } from '@lib-stream/stream-key';
 
 import { BroadcastsService } from './broadcasts.service';
 import type { StartBroadcastRequest, UpdateBroadcastRequest } from './dto/broadcast.dto';
+import { testBroadcastRuntime } from '@lib-stream/testing';
 
 // BroadcastsService's change rules against in-memory collaborators: no Redis, no Bull, no media worker.
 // The fakes keep only what the service relies on; anything else it calls fails the test (not a function).
@@ -68,27 +69,6 @@ function specWith(overrides: Partial<BroadcastSpec> = {}): BroadcastSpec {
   };
 }
 
-function runtimeOf(spec: BroadcastSpec, overrides: Partial<BroadcastRuntime> = {}): BroadcastRuntime {
-  return {
-    broadcastId: spec.broadcastId,
-    workerId: 'worker-1',
-    appliedRevision: spec.revision,
-    health: 'healthy',
-    videoSourceType: null,
-    currentVideoSource: null,
-    sourceRestarts: 0,
-    sourceFps: null,
-    destinations: [],
-    lastError: null,
-    startedAt: spec.createdAt,
-    stoppedAt: null,
-    stopReason: null,
-    lastInterruption: null,
-    recording: null,
-    updatedAt: spec.createdAt,
-    ...overrides,
-  };
-}
 
 /**
  * BroadcastState in memory. `requestChange` follows the real contract (mutate, null = no write, a throw
@@ -104,7 +84,7 @@ class FakeState {
   beats: MediaWorkerHeartbeat[] = [worker()];
   finalized: string[] = [];
 
-  put(spec: BroadcastSpec, runtime: BroadcastRuntime | null = runtimeOf(spec), ownerAlive = true): void {
+  put(spec: BroadcastSpec, runtime: BroadcastRuntime | null = testBroadcastRuntime(spec), ownerAlive = true): void {
     this.specs.set(spec.broadcastId, spec);
     if (runtime) this.runtimes.set(spec.broadcastId, runtime);
     if (ownerAlive) this.owned.add(spec.broadcastId);
@@ -142,7 +122,7 @@ class FakeState {
     this.specs.set(id, next);
     this.writes.push(next);
     if (this.owned.has(id)) {
-      const runtime = this.runtimes.get(id) ?? runtimeOf(next);
+      const runtime = this.runtimes.get(id) ?? testBroadcastRuntime(next);
       const stopped = next.desired === 'stopped' ? { stoppedAt: '2026-01-01T01:00:00.000Z', stopReason: next.stopReason, health: 'stopped' as const } : {};
       this.runtimes.set(id, { ...runtime, ...stopped, appliedRevision: next.revision, lastInterruption: { revision: next.revision, destinationsReconnected: 0, destinationsAdded: 0, destinationsRemoved: 0, sourceRestarted: false, estimatedGapMs: 0 } });
     }
@@ -400,7 +380,7 @@ describe('BroadcastsService.update applies', () => {
 
   it('as pending, without an interruption, when no live worker owns the broadcast to apply it', async () => {
     const { service, state } = harness();
-    state.put(specWith(), runtimeOf(specWith()), false);
+    state.put(specWith(), testBroadcastRuntime(specWith()), false);
     const answer = await service.update(update({ removeDestinationIds: ['d2'] }));
     expect(state.writes.map((s) => s.revision)).toEqual([4]);
     expect(answer).toMatchObject({ pending: true, interruption: null });
@@ -442,7 +422,7 @@ describe('BroadcastsService.stop', () => {
   it('of a stopped broadcast writes nothing and keeps its first reason (idempotent)', async () => {
     const { service, state } = harness();
     const stopped = specWith({ desired: 'stopped', stopReason: BroadcastStopReason.SourceDisconnected, revision: 4 });
-    state.put(stopped, runtimeOf(stopped, { stoppedAt: '2026-01-01T01:00:00.000Z', stopReason: BroadcastStopReason.SourceDisconnected }));
+    state.put(stopped, testBroadcastRuntime(stopped, { stoppedAt: '2026-01-01T01:00:00.000Z', stopReason: BroadcastStopReason.SourceDisconnected }));
     await expect(service.stop(ID)).resolves.toMatchObject({ broadcastId: ID });
     expect(state.writes).toEqual([]);
     expect(state.specs.get(ID)?.stopReason).toBe(BroadcastStopReason.SourceDisconnected);
@@ -451,7 +431,7 @@ describe('BroadcastsService.stop', () => {
   it('of a broadcast nobody owns finalizes it here and announces the stop, and the recording its dead owner lost', async () => {
     const { service, state, events } = harness();
     const recording = { state: 'recording' as const, recordingId: 'rec-1', segmentSeconds: 30, segments: 7, bytes: 7000, stopReason: null };
-    state.put(specWith(), runtimeOf(specWith(), { recording }), false);
+    state.put(specWith(), testBroadcastRuntime(specWith(), { recording }), false);
     await service.stop(ID, BroadcastStopReason.SourceDisconnected);
     expect(state.finalized).toEqual([ID]);
     expect(events.published.map(({ topic, event }) => [topic, event.reason])).toEqual([
@@ -465,7 +445,7 @@ describe('BroadcastsService.stop', () => {
     const { service, state, events } = harness();
     // Stopped for a revoked consent, and its owner died before recording it.
     const stopped = specWith({ desired: 'stopped', stopReason: BroadcastStopReason.ConsentRevoked, revision: 4 });
-    state.put(stopped, runtimeOf(stopped), false);
+    state.put(stopped, testBroadcastRuntime(stopped), false);
     await service.stop(ID);
     expect(state.writes).toEqual([]);
     expect(events.published.map(({ topic, event }) => [topic, event.reason])).toEqual([[EventTopic.BroadcastStopped, BroadcastStopReason.ConsentRevoked]]);
@@ -481,7 +461,7 @@ describe('BroadcastsService.stop', () => {
     state.put(specWith({ broadcastId: 'mine', sourceKey: 'a' }));
     // Its stop is requested but not recorded yet: still in the active set, not stopped again.
     const stopping = specWith({ broadcastId: 'mine-stopping', sourceKey: 'b', desired: 'stopped', stopReason: BroadcastStopReason.Manual });
-    state.put(stopping, runtimeOf(stopping), false);
+    state.put(stopping, testBroadcastRuntime(stopping), false);
     state.put(specWith({ broadcastId: 'theirs', sourceKey: 'c', createdBy: 'acct-2' }));
     state.put(specWith({ broadcastId: 'voice', sourceKey: 'd', createdBy: null }));
     await expect(service.stopStartedBy('acct-1')).resolves.toBe(1);
@@ -497,7 +477,7 @@ const start = (fields: Partial<StartBroadcastRequest> = {}) =>
 function workerStarts(state: FakeState) {
   return ({ spec }: BroadcastAssignmentJob) => {
     state.put(spec);
-    return acceptedResult(toBroadcastStatusView(spec, runtimeOf(spec), true));
+    return acceptedResult(toBroadcastStatusView(spec, testBroadcastRuntime(spec), true));
   };
 }
 
@@ -550,7 +530,7 @@ describe('BroadcastsService.start refuses', () => {
     expect(await refusal(service.start(start()))).toEqual({ code: ErrorCode.Conflict, message: 'a broadcast is already active for this source (on-air)' });
     expect(assignments.jobs).toEqual([]);
 
-    state.runtimes.set('on-air', runtimeOf(onAir, { stoppedAt: '2026-01-01T01:00:00.000Z' }));
+    state.runtimes.set('on-air', testBroadcastRuntime(onAir, { stoppedAt: '2026-01-01T01:00:00.000Z' }));
     assignments.respond = workerStarts(state);
     await expect(service.start(start())).resolves.toMatchObject({ isActive: true });
   });
@@ -638,7 +618,7 @@ describe('BroadcastsService.list and status', () => {
     state.put(specWith({ broadcastId: 'old', sourceKey: 'a', createdAt: '2026-01-01T00:00:00.000Z' }));
     state.put(specWith({ broadcastId: 'new', sourceKey: 'b', createdAt: '2026-01-03T00:00:00.000Z' }));
     const stopped = specWith({ broadcastId: 'stopped', sourceKey: 'c', createdAt: '2026-01-02T00:00:00.000Z', desired: 'stopped', stopReason: BroadcastStopReason.Manual });
-    state.put(stopped, runtimeOf(stopped, { stoppedAt: '2026-01-02T01:00:00.000Z', stopReason: BroadcastStopReason.Manual, health: 'stopped' }), false);
+    state.put(stopped, testBroadcastRuntime(stopped, { stoppedAt: '2026-01-02T01:00:00.000Z', stopReason: BroadcastStopReason.Manual, health: 'stopped' }), false);
     state.expired = ['expired'];
   }
 

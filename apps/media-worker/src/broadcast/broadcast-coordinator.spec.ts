@@ -30,7 +30,7 @@ import {
   ServiceSettings,
   loadConfig,
 } from '@lib-stream/nest-kit';
-import { testBroadcastSpec } from '@lib-stream/testing';
+import { testBroadcastRuntime, testBroadcastSpec } from '@lib-stream/testing';
 import type Redis from 'ioredis';
 
 import type { CameraRegistry } from '../ingest/camera-registry';
@@ -321,24 +321,7 @@ class FakeEvents {
 }
 
 function runtimeOf(spec: BroadcastSpec, workerId: string, recording: RecordingRuntime | null): BroadcastRuntime {
-  return {
-    broadcastId: spec.broadcastId,
-    workerId,
-    appliedRevision: spec.revision,
-    health: 'healthy',
-    videoSourceType: null,
-    currentVideoSource: null,
-    sourceRestarts: 0,
-    sourceFps: null,
-    destinations: [],
-    lastError: null,
-    startedAt: '2026-01-01T00:00:00.000Z',
-    stoppedAt: null,
-    stopReason: null,
-    lastInterruption: null,
-    recording,
-    updatedAt: '2026-01-01T00:00:00.000Z',
-  };
+  return testBroadcastRuntime(spec, { workerId, recording, startedAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z' });
 }
 
 interface Worker {
