@@ -25,4 +25,8 @@ RUN npm ci --omit=dev && npm cache clean --force
 USER node
 EXPOSE 3000
 STOPSIGNAL SIGTERM
-CMD ["node", "main.js"]
+# A young generation of 32 MB semi-spaces instead of V8's 16: the webhook path allocates fast and most of
+# it dies young, and fewer scavenges cost less. bench:webhook, 2026-11-30, the same build with and without
+# it in one run (7 and 5 interleaved rounds, every round faster): receiver CPU 114 vs 145 µs a delivery at
+# 32 MB, 101 vs 131 µs at 64 MB; p99 about halved. Costs up to ~50 MB more heap under load (limit: 512Mi).
+CMD ["node", "--max-semi-space-size=32", "main.js"]

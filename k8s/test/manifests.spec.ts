@@ -307,7 +307,8 @@ describe('docker artefacts', () => {
     expect(final.some((l) => l.includes(`dist/apps/${app}`))).toBe(true);
     expect(final.some((l) => /npm (ci|install) --omit=dev/.test(l))).toBe(true);
     expect(final).toContain('STOPSIGNAL SIGTERM');
-    expect(final).toContain('CMD ["node", "main.js"]');
+    // node, its flags if any (control-api: the young generation's size), then the bundle.
+    expect(final.filter((l) => /^CMD\s/i.test(l))).toEqual([expect.stringMatching(/^CMD \["node"(, "--[a-z-]+=\w+")*, "main\.js"\]$/)]);
     const exposed = final.filter((l) => /^EXPOSE\s/i.test(l)).flatMap((l) => l.split(/\s+/).slice(1).map(Number));
     expect(exposed.sort()).toEqual([port, ...extraPorts].sort());
     expect(lines.some((l) => /apt-get install .*ffmpeg/.test(l))).toBe(app === 'media-worker');

@@ -16,6 +16,7 @@
  *   WEBHOOK_BENCH_CPU_PROF=<dir>  also writes control-api's V8 CPU profile (node --cpu-prof) there;
  *   WEBHOOK_BENCH_NO_BUILD=1      uses the control-api already in dist/ (while iterating);
  *   WEBHOOK_BENCH_API_NODE_OPTIONS='…'  NODE_OPTIONS for control-api only (e.g. GC settings to compare);
+ *                                 both control-api rows also get the node flags of docker/control-api.Dockerfile's CMD;
  *   WEBHOOK_BENCH_COMPARE=<dir>   also runs the control-api build in <dir> (its main.js) as a fourth receiver,
  *                                 interleaved with the others: an A/B of two builds under the same load.
  */
@@ -29,7 +30,7 @@ import { SessionKeys } from '@lib-stream/contracts';
 import { SETTINGS } from '@lib-stream/nest-kit';
 import { FakeTwitch, createTestDatabase, freePort, startRedisServer, waitForReady } from '@lib-stream/testing';
 
-import { forkTsWorker, median, pinToCore, processCpuSeconds, runMain } from '../shared/bench-kit';
+import { forkTsWorker, median, pinToCore, processCpuSeconds, productionNodeFlags, runMain } from '../shared/bench-kit';
 import { controlApiEnvForFakeTwitch, openLiveTwitchSession } from '../shared/twitch-stack';
 import type { RoundRequest, RoundResult } from './webhook/load-generator';
 
@@ -169,7 +170,9 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
     cleanups.push(() => rmSync(apiEnv.STREAM_DATA_DIR, { recursive: true, force: true }));
     const profileDir = process.env.WEBHOOK_BENCH_CPU_PROF;
     // Its own spawn rather than startBuiltApp: --cpu-prof is a node flag (NODE_OPTIONS refuses it).
-    const api = spawnNode([...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`] : []), resolve(ROOT, 'dist/apps/control-api/main.js')], {
+    // With the flags its image runs it with (docker/control-api.Dockerfile's CMD), as it ships.
+    const nodeFlags = productionNodeFlags('control-api');
+    const api = spawnNode([...nodeFlags, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`] : []), resolve(ROOT, 'dist/apps/control-api/main.js')], {
       PATH: process.env.PATH,
       ...(process.env.WEBHOOK_BENCH_API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.WEBHOOK_BENCH_API_NODE_OPTIONS } : {}),
       ...apiEnv,
@@ -193,7 +196,7 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
       const comparePort = await freePort();
       const compareEnv = { ...apiEnv, CONTROL_API_PORT: String(comparePort), STREAM_DATA_DIR: mkdtempSync(join(tmpdir(), 'lib-stream-tool-')) };
       cleanups.push(() => rmSync(compareEnv.STREAM_DATA_DIR, { recursive: true, force: true }));
-      const compare = spawnNode([resolve(compareDir, 'main.js')], { PATH: process.env.PATH, ...compareEnv, STREAM_REDIS_URL: redisServer.url, STREAM_DATABASE_URL: database.url });
+      const compare = spawnNode([...nodeFlags, resolve(compareDir, 'main.js')], { PATH: process.env.PATH, ...compareEnv, STREAM_REDIS_URL: redisServer.url, STREAM_DATABASE_URL: database.url });
       compareReceiver = { ...apiReceiver, name: `control-api (${compareDir})`, origin: `http://127.0.0.1:${comparePort}`, pid: compare.child.pid as number, output: compare.output, stop: () => stopChild(compare.child) };
       receivers.push(compareReceiver);
     }

@@ -90,3 +90,19 @@ export async function forkTsWorker<Request, Result>(script: string, env: NodeJS.
     },
   };
 }
+
+/**
+ * The node flags an app's image starts it with: what stands between "node" and "main.js" in the
+ * `CMD ["node", …, "main.js"]` of docker/<app>.Dockerfile, so a benchmark runs the bundle as it ships
+ * (e.g. control-api's young-generation size). Throws when the Dockerfile has no such CMD.
+ */
+export function productionNodeFlags(app: 'control-api' | 'media-worker' | 'pulse-publisher'): string[] {
+  const dockerfile = readFileSync(resolve(__dirname, '../../docker', `${app}.Dockerfile`), 'utf8');
+  const cmd = dockerfile
+    .split('\n')
+    .filter((line) => line.startsWith('CMD '))
+    .at(-1);
+  const argv: unknown = cmd ? JSON.parse(cmd.slice(4)) : null;
+  if (!Array.isArray(argv) || argv[0] !== 'node' || argv.at(-1) !== 'main.js') throw new Error(`docker/${app}.Dockerfile: no CMD ["node", …, "main.js"] (found: ${cmd ?? 'none'})`);
+  return argv.slice(1, -1).map(String);
+}
