@@ -26,7 +26,8 @@ interface PendingScript extends Settle {
  * ioredis builds a Command, a promise and a reply parse per command — about 23 µs of client CPU per
  * pipelined EVALSHA against 10 µs per call folded into one dispatcher EVALSHA (50 calls a batch,
  * measured on this machine). ioredis' own auto-pipelining flushes on process.nextTick, i.e. after each
- * request, so it never batches across requests. Each call keeps its own result and its own error.
+ * request, so it never batches across requests. Each call keeps its own result and its own error,
+ * except an error with which Redis refuses every write (WRITE_REFUSALS): it fails the whole batch.
  */
 @Injectable()
 export class RedisMicroBatch {
@@ -133,15 +134,27 @@ export class RedisMicroBatch {
 }
 
 /**
+ * Errors with which this Redis refuses every write for now: a primary demoted by a failover (READONLY),
+ * a replica cut off from its primary (MASTERDOWN), a failed save (MISCONF), too few replicas
+ * (NOREPLICAS). Alone, a script meeting one failed with it as Redis's reply: ioredis' reconnectOnError
+ * moves to the new primary and resends on READONLY and MASTERDOWN, and classifyOutage answers 503. The
+ * dispatcher therefore fails as a whole with such an error rather than handing it to one call; no call
+ * of the batch can have written anything, so resending the batch is safe.
+ */
+const WRITE_REFUSALS = ['READONLY', 'MASTERDOWN', 'MISCONF', 'NOREPLICAS'] as const;
+
+/**
  * A script that runs several calls of the given scripts. Each script's source becomes a function of
  * (KEYS, ARGV), so its own KEYS[n] and ARGV[n] mean what they meant alone. ARGV: the number of calls,
  * then (script number from 1, key count, argument count) per call, then every call's arguments in
  * order; KEYS: every call's keys in order. Replies one {1, reply} or {0, error message} per call: a
- * call that raises an error (pcall) does not stop the others.
+ * call that raises an error (pcall) does not stop the others, except a WRITE_REFUSALS error, which is
+ * the whole dispatcher's reply.
  */
 function dispatcherSource(scripts: LuaScript[]): string {
   const functions = scripts.map((script, i) => `scripts[${i + 1}] = function(KEYS, ARGV)\n${script.source}\nend`).join('\n');
   return `local scripts = {}
+local REFUSALS = {${WRITE_REFUSALS.map((code) => `'${code} '`).join(', ')}}
 ${functions}
 local count = tonumber(ARGV[1])
 local key, arg = 1, 2 + 3 * count
@@ -154,8 +167,13 @@ for call = 1, count do
   for i = 1, argCount do args[i] = ARGV[arg] arg = arg + 1 end
   local ok, reply = pcall(scripts[tonumber(ARGV[header])], keys, args)
   if ok then replies[call] = {1, reply}
-  elseif type(reply) == 'table' and reply.err then replies[call] = {0, reply.err}
-  else replies[call] = {0, tostring(reply)} end
+  else
+    local message = tostring(type(reply) == 'table' and reply.err or reply)
+    for _, refusal in ipairs(REFUSALS) do
+      if string.sub(message, 1, #refusal) == refusal then return redis.error_reply(message) end
+    end
+    replies[call] = {0, message}
+  end
 end
 return replies`;
 }

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 
 import { SessionKeys } from '@lib-stream/contracts';
-import { PulseSettings, SentimentSettings, loadConfig, luaScript } from '@lib-stream/nest-kit';
+import { PulseSettings, SentimentSettings, classifyOutage, loadConfig, luaScript } from '@lib-stream/nest-kit';
 import { SentimentCategory } from '@lib-stream/privacy';
-import { expectEventually, testRedisUrl } from '@lib-stream/testing';
+import { expectEventually, freePort, startRedisServer, testRedisUrl } from '@lib-stream/testing';
 
 import { SentimentBuffer } from '../../src/audience/sentiment-buffer';
 import { RedisMicroBatch } from '../../src/audience/redis-micro-batch';
@@ -90,6 +90,29 @@ describe('webhook hot path in Redis', () => {
     expect(String(await batch.script(script, [], ['x']))).toMatch(/^x/);
     await redis.script('FLUSH');
     expect(String(await batch.script(script, [], ['y']))).toMatch(/^y/);
+  });
+
+  it('fails the whole batch with Redis\'s own READONLY reply on a demoted primary, so ioredis reconnects and resends it and the caller answers 503', async () => {
+    // A replica of a primary that is not there: read-only, as a primary is once a failover demoted it.
+    const replica = await startRedisServer({ args: ['--replicaof', '127.0.0.1', String(await freePort())] });
+    const seenByReconnect: string[] = [];
+    const client = new Redis(replica.url, { maxRetriesPerRequest: 0, reconnectOnError: (error) => (seenByReconnect.push(error.message), false) });
+    try {
+      const onReplica = new RedisMicroBatch(client);
+      const read = luaScript(`return redis.call('GET', KEYS[1])`);
+      const write = luaScript(`return redis.call('SET', KEYS[1], ARGV[1])`);
+      const results = await Promise.allSettled([onReplica.script(read, ['k'], []), onReplica.script(write, ['k'], ['v'])]);
+      for (const result of results) {
+        expect(result.status).toBe('rejected');
+        const error = (result as PromiseRejectedResult).reason as Error;
+        expect(error).toMatchObject({ name: 'ReplyError', message: expect.stringMatching(/^READONLY /) });
+        expect(classifyOutage(error)).toBe('Redis');
+      }
+      expect(seenByReconnect.some((message) => message.startsWith('READONLY'))).toBe(true);
+    } finally {
+      client.disconnect();
+      await replica.dispose();
+    }
   });
 
   it('buffers for the link only while its claim names the session, and counts a shed entry', async () => {
