@@ -34,7 +34,7 @@ export class RedisMicroBatch {
   private calls: PendingCall[] = [];
   private scripts: PendingScript[] = [];
   private scheduled = false;
-  /** Dispatchers by the SHA1s of the scripts they hold, in order. */
+  /** Dispatchers by the SHA1s of the scripts they hold, in SHA order. */
   private readonly dispatchers = new Map<string, LuaScript>();
 
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
@@ -89,7 +89,8 @@ export class RedisMicroBatch {
   }
 
   private async runScripts(batch: PendingScript[]): Promise<void> {
-    const distinct = [...new Set(batch.map((call) => call.script))];
+    // In SHA order: one dispatcher per set of scripts, whatever order the batch's calls came in.
+    const distinct = [...new Set(batch.map((call) => call.script))].sort((a, b) => (a.sha < b.sha ? -1 : 1));
     const dispatcher = this.dispatcherFor(distinct);
     const keys: string[] = [];
     const args: Arg[] = [batch.length];
