@@ -380,8 +380,10 @@ describe('live status over WebSocket across two control-api replicas (/stream/ev
     await fast.subscribe({ topics: ['broadcasts'] });
     slow.socket.pause();
 
-    // Large frames fill the kernel's socket buffers quickly; publish until the server reports drops.
-    const padding = 'x'.repeat(32 * 1024);
+    // Large frames fill the kernel's socket buffers quickly (loopback's grow to several MB); publish
+    // until the server reports drops. 96 KB frames: with 32 KB ones a CI rehearsal on a loaded machine
+    // had not filled them within 8 s.
+    const padding = 'x'.repeat(96 * 1024);
     const sent: string[] = [];
     await expectEventually(
       async () => {
@@ -392,7 +394,7 @@ describe('live status over WebSocket across two control-api replicas (/stream/ev
         await fast.next(() => broadcastIds(fast, 'slow-').length === sent.length);
         expect(server.droppedFrames()).toBeGreaterThan(0);
       },
-      { timeoutMs: 8000, intervalMs: 0 },
+      { timeoutMs: 20_000, intervalMs: 0 },
     );
     expect(broadcastIds(fast, 'slow-')).toEqual(sent);
     expect(fast.frames.some((f) => f.type === 'missed')).toBe(false);
@@ -408,7 +410,7 @@ describe('live status over WebSocket across two control-api replicas (/stream/ev
     const metrics = await replicas[0].app.get(MetricsService).registry.getSingleMetricAsString('lib_stream_live_status_dropped_frames_total');
     expect(metrics).toMatch(/lib_stream_live_status_dropped_frames_total\{[^}]*\} [1-9]/);
     server.limits = { queueLimit: 1000, queueBytesLimit: 4 * 1024 * 1024, highWaterBytes: 1024 * 1024 };
-  });
+  }, 60_000);
 
   it('cuts a socket that did not answer the previous heartbeat ping, and keeps the ones that did', async () => {
     const server = replicas[1].app.get(LiveStatusServer);
