@@ -12,6 +12,20 @@ import { SessionCounters } from '../../src/sessions/session-counters';
 
 // The webhook hot path's Redis pieces against a real Redis: the micro-batch and the buffer write that
 // checks the link's active session in the same script.
+/**
+ * A MONITOR connection, started from a client that is ready and idle. ioredis switches a connection to
+ * monitoring a microtask after MONITOR's OK, so a line that arrives with that OK (another client's
+ * command at that instant, e.g. the ready check of a connection still opening) is taken for a reply:
+ * "Command queue state error" (seen in a CI rehearsal with `redis.duplicate().monitor()`).
+ */
+async function watchCommands(): Promise<Redis> {
+  const watcher = new Redis(testRedisUrl());
+  await watcher.ping();
+  const monitor = await watcher.monitor();
+  await watcher.quit();
+  return monitor;
+}
+
 describe('webhook hot path in Redis', () => {
   let redis: Redis;
   let batch: RedisMicroBatch;
@@ -27,7 +41,7 @@ describe('webhook hot path in Redis', () => {
 
   it('sends the commands of one turn together, each with its own result or error, in order', async () => {
     const key = `test:micro-batch:${randomUUID()}`;
-    const monitor = await redis.duplicate().monitor();
+    const monitor = await watchCommands();
     const seen: string[] = [];
     monitor.on('monitor', (_time: string, args: string[]) => {
       if (String(args[1]).startsWith(key)) seen.push(args[0]);
@@ -54,7 +68,7 @@ describe('webhook hot path in Redis', () => {
     // The same three scripts once before watching, so Redis knows their dispatcher (a first EVALSHA
     // gets NOSCRIPT and is followed by an EVAL with the source).
     await Promise.all([batch.script(echo, [`${key}:w`], ['w']), batch.script(incr, [`${key}:w2`], [1]), batch.script(nothing, [`${key}:w`], [])]);
-    const monitor = await redis.duplicate().monitor();
+    const monitor = await watchCommands();
     const seen: string[] = [];
     monitor.on('monitor', (_time: string, args: string[]) => {
       if (args.some((arg) => String(arg).startsWith(key))) seen.push(String(args[0]).toLowerCase());
