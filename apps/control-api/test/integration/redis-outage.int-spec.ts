@@ -30,12 +30,14 @@ describe('a Redis outage under control-api', () => {
     });
   });
 
+  // 60 s: after the outages the clients reconnect on their backoff before the app can close; beside the
+  // whole run that passed 30 s once (CI rehearsal, every test of the file green).
   afterAll(async () => {
     await redis?.start();
     await sut?.app.close();
     await redis?.dispose();
     await db?.drop();
-  });
+  }, 60_000);
 
   it('answers the Twitch and custom webhooks 503 SERVICE_UNAVAILABLE with Retry-After, quickly', async () => {
     await redis.stop();
