@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 
-import { type LuaScript, REDIS, isNoScript, luaScript } from '@lib-stream/nest-kit';
+import { type LuaScript, REDIS, luaScript, runScript } from '@lib-stream/nest-kit';
 
 type Arg = string | number | Buffer;
 interface Settle {
@@ -102,13 +102,7 @@ export class RedisMicroBatch {
     }
     let replies: unknown;
     try {
-      try {
-        replies = await this.redis.evalsha(dispatcher.sha, keys.length, ...keys, ...args, ...body);
-      } catch (error) {
-        // Redis lost its script cache (restart, failover): send the source once, which caches it again.
-        if (!isNoScript(error)) throw error;
-        replies = await this.redis.eval(dispatcher.source, keys.length, ...keys, ...args, ...body);
-      }
+      replies = await runScript(this.redis, dispatcher, keys, [...args, ...body]);
     } catch (error) {
       batch.forEach((call) => call.reject(error));
       return;
@@ -117,8 +111,8 @@ export class RedisMicroBatch {
       const reply = (replies as unknown[][] | null)?.[i];
       if (!Array.isArray(reply)) call.reject(new Error('Redis returned no result for a batched script call'));
       // A script's own error reply (redis.error_reply) arrives as an Error inside the array.
-      else if (reply[0] === 1 && !(reply[1] instanceof Error)) call.resolve(reply[1] ?? null);
       else if (reply[1] instanceof Error) call.reject(reply[1]);
+      else if (reply[0] === 1) call.resolve(reply[1] ?? null);
       else call.reject(new Error(String(reply[1])));
     });
   }

@@ -356,7 +356,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   /** Takes queue jobs only while below the per-worker limit; Bull's local pause leaves them to the others. */
   private async updateIntake(): Promise<void> {
     if (!this.assignments) return;
-    const full = this.draining || this.runners.size + this.pending >= this.broadcasting.maxConcurrent;
+    const full = this.draining || this.isFull();
     if (full && !this.intakePaused) {
       this.intakePaused = true;
       await this.assignments.pause(true, true);

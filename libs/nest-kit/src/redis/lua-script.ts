@@ -20,7 +20,7 @@ export function isNoScript(error: unknown): boolean {
  * Runs `script` by its SHA1 (EVALSHA), and sends the source (EVAL, which also caches it) only when
  * Redis does not know it yet. Resolves the script's reply; rejects with Redis's error.
  */
-export async function runScript(redis: Redis, script: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown> {
+export async function runScript(redis: Redis, script: LuaScript, keys: string[], args: (string | number | Buffer)[]): Promise<unknown> {
   try {
     return await redis.evalsha(script.sha, keys.length, ...keys, ...args);
   } catch (error) {
