@@ -36,6 +36,8 @@ export class RedisMicroBatch {
   private scheduled = false;
   /** Dispatchers by the SHA1s of the scripts they hold, in SHA order. */
   private readonly dispatchers = new Map<string, LuaScript>();
+  /** SHA1s of the dispatchers whose source this client has sent to Redis. */
+  private readonly sent = new Set<string>();
 
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
@@ -100,9 +102,15 @@ export class RedisMicroBatch {
       args.push(distinct.indexOf(call.script) + 1, call.keys.length, call.args.length);
       body.push(...call.args);
     }
+    // A dispatcher's first call sends its source (EVAL caches it): EVALSHA would get NOSCRIPT and a second
+    // round trip, and a later batch with a known dispatcher could run before it (out of arrival order).
+    const first = !this.sent.has(dispatcher.sha);
+    this.sent.add(dispatcher.sha);
     let replies: unknown;
     try {
-      replies = await runScript(this.redis, dispatcher, keys, [...args, ...body]);
+      replies = first
+        ? await this.redis.eval(dispatcher.source, keys.length, ...keys, ...args, ...body)
+        : await runScript(this.redis, dispatcher, keys, [...args, ...body]);
     } catch (error) {
       batch.forEach((call) => call.reject(error));
       return;
