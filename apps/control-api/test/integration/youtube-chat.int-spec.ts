@@ -231,9 +231,11 @@ describe('YouTube live chat: streamList, resume, polling fallback, quota', () =>
       const attempts = streamsOf(session.liveChatId);
       expect(attempts).toHaveLength(4);
       const gaps = attempts.slice(1).map((c, i) => c.openedAt - attempts[i].openedAt);
-      // 250 ms, 500 ms, 1 s (±25 % jitter): each wait longer than the one before.
-      expect(gaps[0]).toBeGreaterThanOrEqual(150);
-      expect(gaps[2]).toBeGreaterThan(gaps[0]);
+      // 250 ms, 500 ms, 1 s (±25 % jitter): each gap is at least its wait's floor. Floors, not a comparison
+      // of gaps: under load a connection attempt itself can take over a second (a CI rehearsal: 1.7 s).
+      expect(gaps[0]).toBeGreaterThanOrEqual(0.75 * 250);
+      expect(gaps[1]).toBeGreaterThanOrEqual(0.75 * 500);
+      expect(gaps[2]).toBeGreaterThanOrEqual(0.75 * 1000);
       // The outage ends: after streamRetryAfterMs of polling the stream is tried again, and kept.
       stream.refuseWith = null;
       await expectEventually(async () => expect((await session.status()).youtubeChat?.transport).toBe('streamList'), { timeoutMs: 8000 });
