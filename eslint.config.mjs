@@ -42,7 +42,9 @@ export default [
     files: ['**/*.ts'],
     ignores: ['**/jest.config.ts'],
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      // The typecheck job's one program for every file, instead of projectService's program per
+      // tsconfig: the lint job's CPU 52 -> 40 s. A .ts file outside it fails to parse, by name.
+      parserOptions: { project: ['./tsconfig.typecheck.json'], tsconfigRootDir: import.meta.dirname },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',

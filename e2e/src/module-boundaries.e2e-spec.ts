@@ -30,7 +30,7 @@ describe('module boundaries', () => {
       // test here read imports, not types, and the lint job runs the typed rules over the real code.
       // The CLI, not the Node API: ESLint loads its flat config with a dynamic import jest cannot run.
       const untyped = ['no-floating-promises', 'require-await', 'await-thenable'].flatMap((rule) => ['--rule', `@typescript-eslint/${rule}: off`]);
-      const run = spawnSync(resolve(WORKSPACE_ROOT, 'node_modules/.bin/eslint'), ['--format', 'json', '--parser-options', 'projectService:false', ...untyped, ...files], {
+      const run = spawnSync(resolve(WORKSPACE_ROOT, 'node_modules/.bin/eslint'), ['--format', 'json', '--parser-options', 'project:false', ...untyped, ...files], {
         cwd: WORKSPACE_ROOT,
         encoding: 'utf8',
       });
