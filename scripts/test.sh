@@ -5,7 +5,7 @@
 #   lint       eslint over every project's sources (what each project's lint target covers), with the app/lib boundary rules, 0 warnings allowed;
 #   unit       every project's unit specs (no services), one jest run (jest.config.ts);
 #   int:<p>    a project's integration specs (real Redis, MariaDB, FFmpeg, node-media-server); control-api's
-#              in three jest shards, media-worker's broadcast suite apart from the rest: each job is its
+#              in three jest shards, media-worker's broadcast and recording suites apart from the rest: each job is its
 #              own jest process with its own redis-server and databases;
 #   build      the three apps' bundles (transpile-only: the typecheck job checks the same sources);
 #   e2e.<n>    the end-to-end suite against those bundles, in two shards.
@@ -35,23 +35,24 @@ mkdir -p "$logs"
 # start apart: the first fills jest's transform cache (cold in a fresh clone, its keys hold the
 # checkout's path), so the later ones do not compile the same files again at the same time.
 jobs=(
+  "int:media-worker.rec||npx jest -c apps/media-worker/jest.int.config.ts --runInBand recording.int-spec"
   "int:media-worker.1||npx jest -c apps/media-worker/jest.int.config.ts --runInBand broadcast.int-spec"
-  "int:control-api.1||npx jest -c apps/control-api/jest.int.config.ts --runInBand --shard=1/3"
   "build||STREAM_BUILD_TRANSPILE_ONLY=1 npx webpack --config apps/control-api/webpack.config.js --config apps/media-worker/webpack.config.js --config apps/pulse-publisher/webpack.config.js"
-  "typecheck||npx tsc -p tsconfig.typecheck.json"
-  "int:control-api.2||npx jest -c apps/control-api/jest.int.config.ts --runInBand --shard=2/3"
-  "e2e.1|build|npx jest -c e2e/jest.config.ts --runInBand --shard=1/2"
   "int:control-api.3||npx jest -c apps/control-api/jest.int.config.ts --runInBand --shard=3/3"
+  "typecheck||npx tsc -p tsconfig.typecheck.json"
+  "e2e.1|build|npx jest -c e2e/jest.config.ts --runInBand --shard=1/2"
   "e2e.2|build|npx jest -c e2e/jest.config.ts --runInBand --shard=2/2"
-  "int:media-worker.2||npx jest -c apps/media-worker/jest.int.config.ts --runInBand --testPathIgnorePatterns /broadcast\\.int-spec"
+  "int:control-api.1||npx jest -c apps/control-api/jest.int.config.ts --runInBand --shard=1/3"
+  "int:control-api.2||npx jest -c apps/control-api/jest.int.config.ts --runInBand --shard=2/3"
+  "int:media-worker.2||npx jest -c apps/media-worker/jest.int.config.ts --runInBand --testPathIgnorePatterns '/(broadcast|recording)\\.int-spec'"
   "lint||npx eslint apps/*/src apps/*/test libs/*/src e2e/src k8s/test tools --max-warnings 0 --ignore-pattern '**/*.boundary-probe.ts'"
   "unit||npx jest -c jest.config.ts"
   "int:testing||npx jest -c libs/testing/jest.int.config.ts --runInBand"
   "int:nest-kit||npx jest -c libs/nest-kit/jest.int.config.ts --runInBand"
   "int:broadcast-control||npx jest -c libs/broadcast-control/jest.int.config.ts --runInBand"
-  # Last, after the longest job: its partition specs publish 1,000 sessions on 2 s intervals in one
+  # After the broadcast suite, last in the queue: its partition specs publish 1,000 sessions on 2 s intervals in one
   # process and missed intervals beside the heavy media and browser jobs (4 of 7 CI runs, 2026-11-30).
-  "int:pulse-publisher|int:media-worker.2|npx jest -c apps/pulse-publisher/jest.int.config.ts --runInBand"
+  "int:pulse-publisher|int:media-worker.1|npx jest -c apps/pulse-publisher/jest.int.config.ts --runInBand"
 )
 
 declare -A started=() names=() state=()
