@@ -59,21 +59,52 @@ interface SegmentProbe {
   black: boolean;
 }
 
-/** What a player makes of one segment file: ffprobe for streams and frame sizes, a full decode for errors. */
+/**
+ * What a player makes of one segment file: ffprobe for streams and frame sizes, a full decode (both
+ * streams) for errors that also measures each frame's peak luma. Two processes, run together: most
+ * of a probe's cost is FFmpeg's start-up, and the suite probes dozens of segments.
+ */
 async function probeSegment(path: string): Promise<SegmentProbe> {
-  const { stdout } = await execFileAsync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name:format=duration:frame=width,height', '-select_streams', 'v', '-of', 'json', path]);
-  const info = JSON.parse(stdout) as { streams: { codec_name: string }[]; frames: { width: number; height: number }[]; format: { duration: string } };
-  const audio = JSON.parse((await execFileAsync('ffprobe', ['-v', 'error', '-select_streams', 'a', '-show_entries', 'stream=codec_name', '-of', 'json', path])).stdout) as { streams: { codec_name: string }[] };
-  const decoded = await execFileAsync('ffmpeg', ['-v', 'error', '-i', path, '-f', 'null', '-']);
-  const luma = await execFileAsync('ffmpeg', ['-hide_banner', '-nostats', '-i', path, '-map', '0:v', '-vf', 'signalstats,metadata=mode=print:key=lavfi.signalstats.YMAX', '-f', 'null', '-']);
-  const peaks = [...luma.stderr.matchAll(/YMAX=(\d+)/g)].map((m) => Number(m[1]));
+  const [probed, decoded] = await Promise.all([
+    execFileAsync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,codec_type:format=duration:frame=media_type,width,height', '-of', 'json', path]),
+    // Decoder complaints go to stderr (-v error), the luma peaks to stdout (the metadata filter's file).
+    execFileAsync('ffmpeg', ['-v', 'error', '-i', path, '-vf', 'signalstats,metadata=mode=print:key=lavfi.signalstats.YMAX:file=-', '-f', 'null', '-']),
+  ]);
+  const info = JSON.parse(probed.stdout) as { streams: { codec_name: string; codec_type: string }[]; frames: { media_type: string; width?: number; height?: number }[]; format: { duration: string } };
+  const peaks = [...decoded.stdout.matchAll(/YMAX=(\d+)/g)].map((m) => Number(m[1]));
   return {
-    sizes: [...new Set(info.frames.map((f) => `${f.width}x${f.height}`))],
-    codecs: [...info.streams, ...audio.streams].map((s) => s.codec_name).sort(),
+    sizes: [...new Set(info.frames.filter((f) => f.media_type === 'video').map((f) => `${f.width}x${f.height}`))],
+    codecs: info.streams.filter((s) => s.codec_type === 'video' || s.codec_type === 'audio').map((s) => s.codec_name).sort(),
     duration: Number(info.format.duration),
     decodeErrors: decoded.stderr.split('\n').filter(Boolean).length,
     black: peaks.length > 0 && peaks.every((peak) => peak <= 40),
   };
+}
+
+/** Segments probed at once: the probes run beside live broadcasts on two cores. */
+const PROBES_AT_ONCE = 2;
+const probeSlots = { free: PROBES_AT_ONCE, waiting: [] as (() => void)[] };
+/** A segment's probe, once per file: an announced segment is complete and never changes. */
+const probed = new Map<string, Promise<SegmentProbe>>();
+
+function probeOnce(path: string): Promise<SegmentProbe> {
+  let probe = probed.get(path);
+  if (!probe) {
+    probe = (async () => {
+      if (probeSlots.free > 0) probeSlots.free--;
+      else await new Promise<void>((resolve) => probeSlots.waiting.push(resolve));
+      try {
+        return await probeSegment(path);
+      } finally {
+        const next = probeSlots.waiting.shift();
+        if (next) next();
+        else probeSlots.free++;
+      }
+    })();
+    probed.set(path, probe);
+    probe.catch(() => probed.delete(path)); // a failed probe is tried again
+  }
+  return probe;
 }
 
 // One media worker in this process (real node-media-server, FFmpeg source, pusher and recorder), a
@@ -165,14 +196,12 @@ describe('broadcast recordings', () => {
         expect.objectContaining({ path: `${broadcastId}/${recordingId}/${s.file}`, sequence: s.sequence, sizeBytes: s.sizeBytes, durationSeconds: s.durationSeconds, startedAt: s.startedAt }),
       ),
     );
-    const probes: SegmentProbe[] = [];
-    for (const segment of manifest.segments) {
-      expect(statSync(join(dir, segment.file)).size).toBe(segment.sizeBytes);
-      const probe = await probeSegment(join(dir, segment.file));
-      expect({ file: segment.file, codecs: probe.codecs, decodeErrors: probe.decodeErrors }).toEqual({ file: segment.file, codecs: ['aac', 'h264'], decodeErrors: 0 });
-      expect(probe.duration).toBeGreaterThan(0); // the last one ends where the recording was stopped: it may be short
-      probes.push(probe);
-    }
+    for (const segment of manifest.segments) expect(statSync(join(dir, segment.file)).size).toBe(segment.sizeBytes);
+    const probes = await Promise.all(manifest.segments.map((segment) => probeOnce(join(dir, segment.file))));
+    manifest.segments.forEach((segment, i) => {
+      expect({ file: segment.file, codecs: probes[i].codecs, decodeErrors: probes[i].decodeErrors }).toEqual({ file: segment.file, codecs: ['aac', 'h264'], decodeErrors: 0 });
+      expect(probes[i].duration).toBeGreaterThan(0); // the last one ends where the recording was stopped: it may be short
+    });
     return { manifest, probes };
   }
 
@@ -206,6 +235,11 @@ describe('broadcast recordings', () => {
     queue = broadcastQueue();
     subscriber = await recordEvents(events, ['stream.broadcast.recording.segment', 'stream.broadcast.recording.stopped', 'stream.broadcast.source-changed']);
   }, 30_000);
+
+  // Each test's cameras end with it: left publishing, they would load the later tests' two cores.
+  afterEach(async () => {
+    await Promise.all(publishers.splice(0).map((p) => p.stop('SIGKILL')));
+  });
 
   afterAll(async () => {
     try {
@@ -244,7 +278,7 @@ describe('broadcast recordings', () => {
     // broadcast-runner.ts LIVE_STALL_MS) and go to black and back before it stays on air.
     await expectEventually(
       async () => {
-        const probes = await Promise.all(startedAfterSwitch().map((e) => probeSegment(join(recordingsDir, String(e.data.path)))));
+        const probes = await Promise.all(startedAfterSwitch().map((e) => probeOnce(join(recordingsDir, String(e.data.path)))));
         expect(probes.map((p) => (p.black ? 'black' : p.sizes.join('+')))).toContain('256x144');
       },
       { timeoutMs: 30_000, intervalMs: 1000 },
@@ -492,7 +526,7 @@ describe('broadcast recordings', () => {
     expect(manifest.segments[0].durationSeconds).toBeGreaterThan(1);
     expect(manifest.segments[0].durationSeconds).toBeLessThan(10);
     expect(existsSync(join(recordingsDir, spec.broadcastId, recordingId, manifest.segments[0].file))).toBe(true);
-    const probe = await probeSegment(join(recordingsDir, spec.broadcastId, recordingId, manifest.segments[0].file));
+    const probe = await probeOnce(join(recordingsDir, spec.broadcastId, recordingId, manifest.segments[0].file));
     expect(probe).toMatchObject({ codecs: ['aac', 'h264'], decodeErrors: 0 });
   }, 60_000);
 });
