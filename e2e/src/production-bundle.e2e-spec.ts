@@ -1,12 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-import { TEST_JWT_SECRET, WORKSPACE_ROOT, freePort, startBuiltApp, waitForReady } from '@lib-stream/testing';
+import { TEST_JWT_SECRET, WORKSPACE_ROOT, freePort, productionDependencies, startBuiltApp, waitForReady } from '@lib-stream/testing';
 
 // What the Docker runtime stage does: dist/apps/<app> + its generated package.json, production
-// dependencies only, outside the workspace so nothing resolves from the root node_modules.
+// dependencies only (npm ci against the root lockfile), outside the workspace so nothing resolves
+// from the root node_modules.
 describe('control-api bundle with production dependencies only', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lib-stream-prod-'));
 
@@ -14,9 +14,7 @@ describe('control-api bundle with production dependencies only', () => {
 
   it('installs from its generated package.json and starts on the embedded SQLite default', async () => {
     cpSync(resolve(WORKSPACE_ROOT, 'dist/apps/control-api'), dir, { recursive: true });
-    cpSync(resolve(WORKSPACE_ROOT, 'package-lock.json'), join(dir, 'package-lock.json'));
-    // Same as the Dockerfile: npm ci against the root lockfile, production dependencies only.
-    execFileSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir, stdio: 'ignore' });
+    symlinkSync(productionDependencies('control-api'), join(dir, 'node_modules'));
 
     const port = await freePort();
     const app = startBuiltApp('control-api', {

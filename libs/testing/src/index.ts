@@ -4,6 +4,7 @@ export * from './ffmpeg';
 export * from './leak-scan';
 export * from './mariadb';
 export * from './processes';
+export * from './production-install';
 export * from './tokens';
 export * from './rtmp-platform';
 export * from './api-client';
