@@ -153,6 +153,11 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     ]);
   }, 30_000);
 
+  // Each test's publishers end with it: left publishing, they would load the later tests' two cores.
+  afterEach(async () => {
+    await Promise.all(publishers.splice(0).map((p) => p.stop('SIGKILL')));
+  });
+
   afterAll(async () => {
     await Promise.all(publishers.map((p) => p.stop('SIGKILL')));
     await app?.close();
@@ -432,45 +437,45 @@ describe('broadcasts: cascade, destinations, restarts', () => {
   const sourceChanges = (broadcastId: string) => events.filter((e) => e.channel === 'stream.broadcast.source-changed' && e.data.broadcastId === broadcastId);
 
   it('broadcasts an audio-only camera under the cascade\'s picture, steadily, and gives a video-only camera silent audio', async () => {
+    // Two broadcasts side by side: each is watched for the same 20 s, not one after the other.
     const key = `live_${randomBytes(6).toString('hex')}_AUDIOONLYSECRET`;
-    const { cameraId, streamKey } = await createCamera();
-    const audioCamera = publishOneTrack(streamKey, 'audio');
-    await expectEventually(async () => expect(JSON.parse((await redis.get(CameraKeys.registry(cameraId))) ?? '{}').state).toBe('live'), { timeoutMs: 10_000 });
+    const videoKey = `live_${randomBytes(6).toString('hex')}_VIDEOONLYSECRET`;
+    const [audioOnly, videoOnly] = await Promise.all([createCamera(), createCamera()]);
+    const audioCamera = publishOneTrack(audioOnly.streamKey, 'audio');
+    publishOneTrack(videoOnly.streamKey, 'video');
+    for (const { cameraId } of [audioOnly, videoOnly]) {
+      await expectEventually(async () => expect(JSON.parse((await redis.get(CameraKeys.registry(cameraId))) ?? '{}').state).toBe('live'), { timeoutMs: 10_000 });
+    }
     // No fallbacks: the picture is the cascade's last step, black (an image or default background would be used first).
-    const spec = cameraSpec(cameraId, [platform.url('app', key)]);
-    const status = await start(spec);
+    const spec = cameraSpec(audioOnly.cameraId, [platform.url('app', key)]);
+    const videoSpec = cameraSpec(videoOnly.cameraId, [platform.url('app', videoKey)]);
+    const [status] = await Promise.all([start(spec), start(videoSpec)]);
     expect(status.videoSourceType).toBe('primary_stream');
     await expectEventually(() => expect(platform.keyframes(key).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
     const onAirAt = Date.now();
+    await expectEventually(() => expect(platform.keyframes(videoKey).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
 
     // 20 s on air (issue #13: before, camera ↔ black every ~1.5 s, 41 changes in 45 s).
     await new Promise((resolve) => setTimeout(resolve, 20_000));
     expect(sourceChanges(spec.broadcastId)).toEqual([]);
     const state = await runtime(spec.broadcastId);
     expect(state).toMatchObject({ videoSourceType: 'primary_stream', sourceRestarts: 0, health: 'healthy', lastError: null });
-    expect(present(state, 'the broadcast runtime').currentVideoSource).toBe(`camera:${cameraId} (audio only) over black`);
+    expect(present(state, 'the broadcast runtime').currentVideoSource).toBe(`camera:${audioOnly.cameraId} (audio only) over black`);
     // Video kept coming (2 s GOP) and the platform plays both tracks.
     expect(platform.keyframes(key).filter((k) => k.t > onAirAt).length).toBeGreaterThanOrEqual(8);
-    expect(await probeDestination(key)).toEqual({ video: 'h264', audio: 'aac' });
+    expect(sourceChanges(videoSpec.broadcastId)).toEqual([]);
+    expect(await runtime(videoSpec.broadcastId)).toMatchObject({ videoSourceType: 'primary_stream', sourceRestarts: 0, health: 'healthy' });
+    expect(await Promise.all([probeDestination(key), probeDestination(videoKey)])).toEqual([
+      { video: 'h264', audio: 'aac' },
+      { video: 'h264', audio: 'aac' },
+    ]);
+    await stop(videoSpec);
     // The camera's audio is what keeps that source alive: when the camera goes, the cascade moves.
     await audioCamera.stop('SIGKILL');
     await expectEventually(async () => expect((await runtime(spec.broadcastId))?.videoSourceType).toBe('black'), { timeoutMs: 5000, intervalMs: 100 });
     await expectEventually(() => expect(sourceChanges(spec.broadcastId).map((e) => [e.data.previousSource, e.data.currentSource])).toEqual([['primary_stream', 'black']]), { timeoutMs: 3000 });
     expect(platform.publishes(key)).toHaveLength(1);
     await stop(spec);
-
-    const videoKey = `live_${randomBytes(6).toString('hex')}_VIDEOONLYSECRET`;
-    const videoCamera = await createCamera();
-    publishOneTrack(videoCamera.streamKey, 'video');
-    await expectEventually(async () => expect(JSON.parse((await redis.get(CameraKeys.registry(videoCamera.cameraId))) ?? '{}').state).toBe('live'), { timeoutMs: 10_000 });
-    const videoSpec = cameraSpec(videoCamera.cameraId, [platform.url('app', videoKey)]);
-    await start(videoSpec);
-    await expectEventually(() => expect(platform.keyframes(videoKey).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
-    await new Promise((resolve) => setTimeout(resolve, 8000));
-    expect(sourceChanges(videoSpec.broadcastId)).toEqual([]);
-    expect(await runtime(videoSpec.broadcastId)).toMatchObject({ videoSourceType: 'primary_stream', sourceRestarts: 0, health: 'healthy' });
-    expect(await probeDestination(videoKey)).toEqual({ video: 'h264', audio: 'aac' });
-    await stop(videoSpec);
   }, 90_000);
 
   it('switches from a dying fallback stream to the image on its short stall watch, on the same connection', async () => {
