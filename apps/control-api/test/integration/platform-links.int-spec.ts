@@ -381,13 +381,24 @@ describe('platform linking over HTTP, on MariaDB and Redis', () => {
 });
 
 describe('platform linking without a usable encryption key or when disabled', () => {
+  // One database for the apps below: none of them stores anything, and a fresh one per app cost its
+  // creation and four migrations each time.
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
   it.each([
     [{ STREAM_ENABLED: 'true' }, 503, 'SERVICE_UNAVAILABLE', 'STREAM_TOKEN_ENCRYPTION_KEY'],
     [{ STREAM_ENABLED: 'true', STREAM_TOKEN_ENCRYPTION_KEY: 'not-a-key' }, 503, 'SERVICE_UNAVAILABLE', 'STREAM_TOKEN_ENCRYPTION_KEY'],
     [{ STREAM_ENABLED: 'false', STREAM_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex') }, 503, 'FEATURE_DISABLED', 'STREAM_ENABLED=false'],
     [{ STREAM_ENABLED: 'true', STREAM_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex') }, 503, 'SERVICE_UNAVAILABLE', 'STREAM_TWITCH_CLIENT_ID'],
   ])('with %j a Twitch link answers %i %s naming %s', async (settings, status, code, named) => {
-    const db = await createTestDatabase();
     const app = await createControlApi({ STREAM_DATABASE_URL: db.url, ...settings });
     try {
       const accountId = randomUUID();
@@ -400,15 +411,12 @@ describe('platform linking without a usable encryption key or when disabled', ()
       expect(response.body.message).toContain(named);
     } finally {
       await app.app.close();
-      await db.drop();
     }
   });
 
   it('says why at start-up', async () => {
-    const db = await createTestDatabase();
     const app = await createControlApi({ STREAM_DATABASE_URL: db.url, STREAM_ENABLED: 'true' });
     await app.app.close();
-    await db.drop();
     expect(capturedLogLines.join('')).toContain('platform linking is unavailable: STREAM_TOKEN_ENCRYPTION_KEY is not set');
   });
 });
