@@ -7,7 +7,11 @@
  * - TypeScript through ts-loader, type-checked (a type error fails the build) unless
  *   STREAM_BUILD_TRANSPILE_ONLY=1 (scripts/test.sh sets it: its typecheck job checks the same sources);
  * - the workspace libs (`@lib-stream/*`, paths from tsconfig.base.json) bundled in;
- * - every npm package and Node built-in left external (`require` at run time);
+ * - every npm package and Node built-in left external (`require` at run time), except packages that
+ *   ship ES modules only (package.json "type": "module"; @nestjs/event-emitter): those are bundled in.
+ *   Node 20 requires them through its ES module loader, which reads and lexes every CommonJS module
+ *   they import for its export names, re-exports followed (all of @nestjs/common and @nestjs/core):
+ *   ~170 ms of CPU on each control-api start, ~8 % of it;
  * - `package.json` next to `main.js` listing the external packages the bundle requires, at the
  *   versions installed in the workspace (what the tests ran), for the Docker runtime stage.
  *
@@ -43,9 +47,29 @@ function isBuiltin(request) {
   return request.startsWith('node:') || builtinModules.includes(packageName(request));
 }
 
+const manifests = new Map();
+
 function installedManifest(pkg) {
-  const file = join(ROOT, 'node_modules', pkg, 'package.json');
-  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+  if (!manifests.has(pkg)) {
+    const file = join(ROOT, 'node_modules', pkg, 'package.json');
+    manifests.set(pkg, existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined);
+  }
+  return manifests.get(pkg);
+}
+
+/** A package that ships ES modules only: bundled in, not required at run time (see above). */
+function isModulePackage(request) {
+  return !isBuiltin(request) && installedManifest(packageName(request))?.type === 'module';
+}
+
+/** The packages whose files the bundle holds (bundled ES module packages), from their paths. */
+function bundledPackages(compilation) {
+  const names = new Set();
+  for (const module of compilation.modules) {
+    const match = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(module.resource ?? '');
+    if (match) names.add(match[1]);
+  }
+  return names;
 }
 
 /**
@@ -73,7 +97,11 @@ class RuntimePackageJsonPlugin {
       compilation.hooks.processAssets.tap(
         { name: 'RuntimePackageJsonPlugin', stage: webpack.Compilation.PROCESS_ASSETS_STAGE_ADDITIONAL },
         () => {
-          const declared = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).dependencies ?? {};
+          const declared = { ...JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).dependencies };
+          // A bundled package's own dependencies are production dependencies too, at its pinned range.
+          for (const pkg of bundledPackages(compilation)) {
+            for (const [dependency, range] of Object.entries(installedManifest(pkg)?.dependencies ?? {})) declared[dependency] ??= range;
+          }
           const dependencies = {};
           for (const module of compilation.modules) {
             if (!(module instanceof webpack.ExternalModule)) continue;
@@ -110,7 +138,7 @@ function nodeAppConfig(appDir, name) {
     resolve: { extensions: ['.ts', '.js', '.json'], alias: workspaceAliases() },
     externals: [
       ({ request }, callback) => {
-        if (!request || request.startsWith('.') || isAbsolute(request) || request.startsWith('@lib-stream/')) return callback();
+        if (!request || request.startsWith('.') || isAbsolute(request) || request.startsWith('@lib-stream/') || isModulePackage(request)) return callback();
         return callback(null, `commonjs ${request}`);
       },
     ],
