@@ -329,8 +329,10 @@ describe('camera ingest with node-media-server, FFmpeg publishers and Redis', ()
       ['unknown app', (key) => `${base}/program/${key}`],
     ];
     const runs = shapes.map(([, shape], i) => publishTo(shape(cameras[i].streamKey), '160x120'));
-    // Refused ones exit on their own; the accepted one (query string) is stopped below.
-    await Promise.race([Promise.all(runs.map((run) => run.exited)), new Promise((resolve) => setTimeout(resolve, 6000))]);
+    // Refused ones exit on their own; accepted ones (query string, dot suffix) are stopped below once
+    // their camera is live. At most 6 s either way.
+    const refusedOrLive = runs.map((run, i) => Promise.race([run.exited, liveEntry(cameras[i].cameraId).catch(() => run.exited)]));
+    await Promise.race([Promise.all(refusedOrLive), new Promise((resolve) => setTimeout(resolve, 6000))]);
     await Promise.all(runs.map((run) => run.stop('SIGKILL')));
     // node-media-server used to flush its publish history (stream names) to disk within 200 ms.
     await new Promise((resolve) => setTimeout(resolve, 500));
