@@ -1,5 +1,4 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 
 import { ErrorCode } from '@lib-stream/contracts';
@@ -7,20 +6,18 @@ import { ErrorCode } from '@lib-stream/contracts';
 import { Public } from '../http/public.decorator';
 import { HealthRegistry } from './health.registry';
 
-@ApiTags('health')
+// Its OpenAPI description is control-api's (openapi.ts): the apps without docs load no @nestjs/swagger.
 @Public()
 @Controller('health')
 export class HealthController {
   constructor(private readonly health: HealthRegistry) {}
 
   @Get('live')
-  @ApiOperation({ summary: 'Liveness: the process is up and its event loop answers' })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness: dependencies reachable and not shutting down (503 otherwise)' })
   async ready(@Res({ passthrough: true }) response: Response): Promise<object> {
     const report = await this.health.readiness();
     if (report.ready) return { status: 'ready', checks: report.checks };

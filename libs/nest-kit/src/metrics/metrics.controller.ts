@@ -1,10 +1,9 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 
 import { Public } from '../http/public.decorator';
 import { MetricsService } from './metrics.service';
 
-@ApiExcludeController()
+// Left out of control-api's OpenAPI document (openapi.ts).
 @Public()
 @Controller('metrics')
 export class MetricsController {
