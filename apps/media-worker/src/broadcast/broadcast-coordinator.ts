@@ -656,6 +656,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
         dir: this.recordingsDir,
         workerId: this.identity.instanceId,
         minFreeBytes: this.recordings.minFreeBytes,
+        spaceRecheckMs: this.recordings.spaceRecheckMs,
         onSegment: (segment) => void this.recordingSegment(spec.broadcastId, segment),
         onStopped: (recordingId, reason, totals) => void this.recordingStopped(spec.broadcastId, recordingId, reason, totals),
       },

@@ -49,7 +49,7 @@ describe('BroadcastRunner recording', () => {
       bus: { open: () => ({ token: 't', url: 'rtmp://127.0.0.1:1/bus/t' }), close: () => undefined, hasPublisher: () => true, forgetLastSource: () => undefined },
       onSourceChanged: () => undefined,
       onTerminal: () => undefined,
-      recording: { dir, workerId: 'w1', minFreeBytes: 0, onSegment: () => undefined, onStopped: () => undefined },
+      recording: { dir, workerId: 'w1', minFreeBytes: 0, spaceRecheckMs: 10_000, onSegment: () => undefined, onStopped: () => undefined },
     });
   }
 

@@ -83,7 +83,7 @@ class World {
       },
       onSourceChanged: (previous, current) => this.sourceChanges.push([previous, current]),
       onTerminal: (message) => this.terminal.push(message),
-      recording: { dir: '/nonexistent', workerId: 'worker-1', minFreeBytes: 0, onSegment: () => undefined, onStopped: () => undefined },
+      recording: { dir: '/nonexistent', workerId: 'worker-1', minFreeBytes: 0, spaceRecheckMs: 10_000, onSegment: () => undefined, onStopped: () => undefined },
       processes: this.processes,
     });
   }

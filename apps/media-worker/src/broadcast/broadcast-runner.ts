@@ -96,12 +96,11 @@ export interface RecordingDeps {
   dir: string;
   workerId: string;
   minFreeBytes: number;
+  /** While a recording is stopped for lack of space (and still asked for), how often the space is looked at again. */
+  spaceRecheckMs: number;
   onSegment(segment: RecordedSegment): void;
   onStopped(recordingId: string, reason: RecordingStopReason, totals: { segments: number; bytes: number }): void;
 }
-
-/** While a recording is stopped for lack of space (and still asked for), how often the space is looked at again. */
-const RECORDING_RESUME_CHECK_MS = 10_000;
 
 /**
  * One broadcast on this worker: the source cascade feeding the program bus and a pusher per
@@ -441,7 +440,7 @@ export class BroadcastRunner {
         this.recordingResumeTimer = null;
         void this.startRecorder(this.spec.record.segmentSeconds);
       });
-    }, RECORDING_RESUME_CHECK_MS);
+    }, this.deps.recording.spaceRecheckMs);
   }
 
   // --- source cascade ---

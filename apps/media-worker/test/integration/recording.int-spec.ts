@@ -228,6 +228,8 @@ describe('broadcast recordings', () => {
         STREAM_DATA_DIR: dataDir,
         STREAM_RECORDINGS_DIR: recordingsDir,
         STREAM_RECORDINGS_MIN_FREE_MB: String(MIN_FREE_MB),
+        // Recording resumes within a second of the space coming back, not up to 10 s later.
+        STREAM_RECORDINGS_SPACE_RECHECK_SECONDS: '1',
         STREAM_RECORDINGS_MAX_TOTAL_MB: String(MAX_TOTAL_MB),
       },
       logLines,

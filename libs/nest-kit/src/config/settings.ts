@@ -211,6 +211,7 @@ export const SETTINGS = {
   STREAM_RECORDINGS_MAX_AGE_HOURS: int(168, 'Finished recordings older than this are deleted, whole (0 = no age limit)', 0, 87_600),
   STREAM_RECORDINGS_MAX_TOTAL_MB: int(0, 'When the recordings directory holds more than this, the oldest finished recordings are deleted, whole (0 = no size limit)', 0, 100_000_000),
   STREAM_RECORDINGS_MIN_FREE_MB: int(1024, 'A recording stops (reason disk_low; the broadcast goes on) when the free space where it is written falls below this', 0, 100_000_000),
+  STREAM_RECORDINGS_SPACE_RECHECK_SECONDS: int(10, 'After a recording stopped for lack of space (disk_low), how often the free space is looked at again; a new recording starts once there is room', 1, 3600),
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;

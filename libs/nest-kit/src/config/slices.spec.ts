@@ -28,7 +28,7 @@ describe('settings slices', () => {
     expect({ ...new PulseSettings(config) }).toEqual({ intervalMs: 15_000, intervalSeconds: 15, minBatchSize: 5, maxBatchSize: 200, partitions: 64 });
     expect({ ...new CameraIngestSettings(config) }).toEqual({ rtmpPort: 1935, publicUrl: 'rtmp://127.0.0.1:1935/live', advertisedHost: '', offlineGraceMs: 10_000, stallMs: 3000, announceTtlMs: 30_000 });
     expect({ ...new BroadcastTimingSettings(config) }).toEqual({ healthCheckIntervalMs: 10_000, probeTimeoutMs: 5000, probeTimeoutSeconds: 5, recoveryCheckMs: 2000 });
-    expect({ ...new RecordingSettings(config) }).toEqual({ dir: '', maxAgeMs: 168 * 3_600_000, maxTotalBytes: 0, minFreeBytes: 1024 * 1024 * 1024 });
+    expect({ ...new RecordingSettings(config) }).toEqual({ dir: '', maxAgeMs: 168 * 3_600_000, maxTotalBytes: 0, minFreeBytes: 1024 * 1024 * 1024, spaceRecheckMs: 10_000 });
     expect({ ...new PlatformApiSettings(config) }).toEqual({ httpTimeoutMs: 10_000, tokenRefreshMarginMs: 600_000, viewerCountRefreshMs: 60_000, oauthStateTtlMs: 600_000, oauthRedirectUri: '' });
     expect({ ...new BroadcastSettings(config) }).toEqual({
       enabled: false,

@@ -162,12 +162,15 @@ export class RecordingSettings {
   readonly maxTotalBytes: number;
   /** A recording stops when free space falls below this. */
   readonly minFreeBytes: number;
+  /** After a disk_low stop, how often free space is looked at again (STREAM_RECORDINGS_SPACE_RECHECK_SECONDS). */
+  readonly spaceRecheckMs: number;
 
   constructor(config: AppConfig) {
     this.dir = config.STREAM_RECORDINGS_DIR;
     this.maxAgeMs = config.STREAM_RECORDINGS_MAX_AGE_HOURS * HOUR_MS;
     this.maxTotalBytes = config.STREAM_RECORDINGS_MAX_TOTAL_MB * MEGABYTE;
     this.minFreeBytes = config.STREAM_RECORDINGS_MIN_FREE_MB * MEGABYTE;
+    this.spaceRecheckMs = config.STREAM_RECORDINGS_SPACE_RECHECK_SECONDS * SECOND_MS;
     Object.freeze(this);
   }
 }

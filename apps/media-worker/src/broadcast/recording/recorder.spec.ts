@@ -254,7 +254,7 @@ describe('Recorder against scripted ffmpeg processes', () => {
           },
           onSourceChanged: () => undefined,
           onTerminal: () => undefined,
-          recording: { dir, workerId: 'worker-1', minFreeBytes: 0, onSegment: (segment) => segments.push(segment), onStopped: (_id, reason, totals) => stopped.push({ reason, totals }) },
+          recording: { dir, workerId: 'worker-1', minFreeBytes: 0, spaceRecheckMs: 10_000, onSegment: (segment) => segments.push(segment), onStopped: (_id, reason, totals) => stopped.push({ reason, totals }) },
           processes,
         },
       );
