@@ -5,4 +5,6 @@ export default {
   testMatch: ['<rootDir>/{src,test}/**/*.int-spec.ts'],
   coverageDirectory: '../../coverage/apps/control-api-int',
   testTimeout: 30000,
+  // npm test runs these files in three shards: split by expected seconds (jest.shard-weights.json), not by path hash.
+  testSequencer: '<rootDir>/../../tools/jest-weighted-shards.js',
 };
