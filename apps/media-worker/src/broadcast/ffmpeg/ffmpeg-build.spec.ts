@@ -11,5 +11,7 @@ describe('parseBuild', () => {
     const lgpl = parseBuild('6.1', '  configuration:\n    --enable-libopenh264\n', ENCODERS, 'h264_vaapi');
     expect(lgpl).toMatchObject({ gpl: false, encoderPresent: false });
     expect(parseBuild(null, '', ENCODERS, 'libopenh264').encoderPresent).toBe(true);
+    // The banner's one line, as describeFfmpegBuild reads it.
+    expect(parseBuild('5.1.9', ' --prefix=/usr --enable-gpl --enable-nonfree', ENCODERS, 'aac')).toMatchObject({ gpl: true, nonfree: true, configuration: '--prefix=/usr --enable-gpl --enable-nonfree' });
   });
 });

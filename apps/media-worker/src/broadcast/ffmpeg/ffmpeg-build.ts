@@ -14,18 +14,22 @@ export interface FfmpegBuild {
   configuration: string;
 }
 
-/** What the FFmpeg at `ffmpegPath` is: version, licence-relevant configure flags, and whether it has `encoder`. */
+/**
+ * What the FFmpeg at `ffmpegPath` is: version, licence-relevant configure flags, and whether it has
+ * `encoder`. One run of `ffmpeg -encoders`: the banner it prints on stderr holds the version and the
+ * configure flags (what `-version` and `-buildconf` print), stdout the encoders. Every media-worker
+ * start runs this, and each FFmpeg start is ~0.2-0.3 CPU-s (three of them before).
+ */
 export async function describeFfmpegBuild(ffmpegPath: string, encoder: string): Promise<FfmpegBuild> {
-  const [buildconf, encoders] = await Promise.all([
-    run(ffmpegPath, ['-hide_banner', '-buildconf'], { timeout: 5000 }).then((r) => r.stdout, () => ''),
-    run(ffmpegPath, ['-hide_banner', '-encoders'], { timeout: 5000 }).then((r) => r.stdout, () => ''),
-  ]);
-  const version = await run(ffmpegPath, ['-hide_banner', '-version'], { timeout: 5000 }).then((r) => /ffmpeg version (\S+)/.exec(r.stdout)?.[1] ?? null, () => null);
-  return parseBuild(version, buildconf, encoders, encoder);
+  const { stdout, stderr } = await run(ffmpegPath, ['-encoders'], { timeout: 5000 }).catch(() => ({ stdout: '', stderr: '' }));
+  const version = /ffmpeg version (\S+)/.exec(stderr)?.[1] ?? null;
+  const configuration = /^\s*configuration:(.*)$/m.exec(stderr)?.[1] ?? '';
+  return parseBuild(version, configuration, stdout, encoder);
 }
 
-export function parseBuild(version: string | null, buildconf: string, encoders: string, encoder: string): FfmpegBuild {
-  const flags = buildconf.split(/\s+/).filter((flag) => flag.startsWith('--'));
+/** `configure`: FFmpeg's configure flags, whitespace-separated (its banner's line or `-buildconf`'s list). */
+export function parseBuild(version: string | null, configure: string, encoders: string, encoder: string): FfmpegBuild {
+  const flags = configure.split(/\s+/).filter((flag) => flag.startsWith('--'));
   return {
     version,
     gpl: flags.includes('--enable-gpl'),
