@@ -437,30 +437,34 @@ describe('broadcasts: cascade, destinations, restarts', () => {
   const sourceChanges = (broadcastId: string) => events.filter((e) => e.channel === 'stream.broadcast.source-changed' && e.data.broadcastId === broadcastId);
 
   it('broadcasts an audio-only camera under the cascade\'s picture, steadily, and gives a video-only camera silent audio', async () => {
-    // Two broadcasts side by side: each is watched for the same 20 s, not one after the other.
     const key = `live_${randomBytes(6).toString('hex')}_AUDIOONLYSECRET`;
     const videoKey = `live_${randomBytes(6).toString('hex')}_VIDEOONLYSECRET`;
-    const [audioOnly, videoOnly] = await Promise.all([createCamera(), createCamera()]);
-    const audioCamera = publishOneTrack(audioOnly.streamKey, 'audio');
-    publishOneTrack(videoOnly.streamKey, 'video');
-    for (const { cameraId } of [audioOnly, videoOnly]) {
-      await expectEventually(async () => expect(JSON.parse((await redis.get(CameraKeys.registry(cameraId))) ?? '{}').state).toBe('live'), { timeoutMs: 10_000 });
-    }
+    const { cameraId, streamKey } = await createCamera();
+    const audioCamera = publishOneTrack(streamKey, 'audio');
+    await expectEventually(async () => expect(JSON.parse((await redis.get(CameraKeys.registry(cameraId))) ?? '{}').state).toBe('live'), { timeoutMs: 10_000 });
     // No fallbacks: the picture is the cascade's last step, black (an image or default background would be used first).
-    const spec = cameraSpec(audioOnly.cameraId, [platform.url('app', key)]);
-    const videoSpec = cameraSpec(videoOnly.cameraId, [platform.url('app', videoKey)]);
-    const [status] = await Promise.all([start(spec), start(videoSpec)]);
+    const spec = cameraSpec(cameraId, [platform.url('app', key)]);
+    const status = await start(spec);
     expect(status.videoSourceType).toBe('primary_stream');
     await expectEventually(() => expect(platform.keyframes(key).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
     const onAirAt = Date.now();
+
+    // The video-only camera's broadcast starts once that one is on air and is watched meanwhile (at
+    // least 8 s), instead of after it.
+    const videoCamera = await createCamera();
+    publishOneTrack(videoCamera.streamKey, 'video');
+    await expectEventually(async () => expect(JSON.parse((await redis.get(CameraKeys.registry(videoCamera.cameraId))) ?? '{}').state).toBe('live'), { timeoutMs: 10_000 });
+    const videoSpec = cameraSpec(videoCamera.cameraId, [platform.url('app', videoKey)]);
+    await start(videoSpec);
     await expectEventually(() => expect(platform.keyframes(videoKey).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
+    const videoOnAirAt = Date.now();
 
     // 20 s on air (issue #13: before, camera ↔ black every ~1.5 s, 41 changes in 45 s).
-    await new Promise((resolve) => setTimeout(resolve, 20_000));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(onAirAt + 20_000, videoOnAirAt + 8000) - Date.now()));
     expect(sourceChanges(spec.broadcastId)).toEqual([]);
     const state = await runtime(spec.broadcastId);
     expect(state).toMatchObject({ videoSourceType: 'primary_stream', sourceRestarts: 0, health: 'healthy', lastError: null });
-    expect(present(state, 'the broadcast runtime').currentVideoSource).toBe(`camera:${audioOnly.cameraId} (audio only) over black`);
+    expect(present(state, 'the broadcast runtime').currentVideoSource).toBe(`camera:${cameraId} (audio only) over black`);
     // Video kept coming (2 s GOP) and the platform plays both tracks.
     expect(platform.keyframes(key).filter((k) => k.t > onAirAt).length).toBeGreaterThanOrEqual(8);
     expect(sourceChanges(videoSpec.broadcastId)).toEqual([]);
