@@ -34,25 +34,28 @@ mkdir -p "$logs"
 # any) has passed; longest and most waiting first, so none of them starts last. Shards of one suite
 # start apart: the first fills jest's transform cache (cold in a fresh clone, its keys hold the
 # checkout's path), so the later ones do not compile the same files again at the same time.
+# typecheck, lint and unit only compute: they run at a lower priority (nice 10), so the jobs that
+# wait on timers, sockets and media processes get the CPU when they need it.
 jobs=(
   "int:media-worker.rec||npx jest -c apps/media-worker/jest.int.config.ts --runInBand recording.int-spec"
   "int:media-worker.1||npx jest -c apps/media-worker/jest.int.config.ts --runInBand broadcast.int-spec"
   "build||STREAM_BUILD_TRANSPILE_ONLY=1 npx webpack --config apps/control-api/webpack.config.js --config apps/media-worker/webpack.config.js --config apps/pulse-publisher/webpack.config.js"
   "int:control-api.3||npx jest -c apps/control-api/jest.int.config.ts --runInBand --shard=3/3"
-  "typecheck||npx tsc -p tsconfig.typecheck.json"
+  "typecheck||nice -n 10 npx tsc -p tsconfig.typecheck.json"
   "e2e.1|build|npx jest -c e2e/jest.config.ts --runInBand --shard=1/2"
   "e2e.2|build|npx jest -c e2e/jest.config.ts --runInBand --shard=2/2"
   "int:media-worker.2||npx jest -c apps/media-worker/jest.int.config.ts --runInBand --testPathIgnorePatterns '/(broadcast|recording)\\.int-spec'"
   "int:control-api.1||npx jest -c apps/control-api/jest.int.config.ts --runInBand --shard=1/3"
   "int:control-api.2||npx jest -c apps/control-api/jest.int.config.ts --runInBand --shard=2/3"
-  "lint||npx eslint apps/*/src apps/*/test libs/*/src e2e/src k8s/test tools --max-warnings 0 --ignore-pattern '**/*.boundary-probe.ts'"
-  "unit||npx jest -c jest.config.ts"
+  # After the browser job (e2e.2) and beside nothing heavier than control-api's shards and the niced
+  # lint/unit: its partition specs publish 1,000 sessions on 2 s intervals in one process and missed
+  # intervals beside the media and browser jobs (4 of 7 CI runs, 2026-11-30).
+  "int:pulse-publisher|e2e.2|npx jest -c apps/pulse-publisher/jest.int.config.ts --runInBand"
+  "lint||nice -n 10 npx eslint apps/*/src apps/*/test libs/*/src e2e/src k8s/test tools --max-warnings 0 --ignore-pattern '**/*.boundary-probe.ts'"
+  "unit||nice -n 10 npx jest -c jest.config.ts"
   "int:testing||npx jest -c libs/testing/jest.int.config.ts --runInBand"
   "int:nest-kit||npx jest -c libs/nest-kit/jest.int.config.ts --runInBand"
   "int:broadcast-control||npx jest -c libs/broadcast-control/jest.int.config.ts --runInBand"
-  # After the broadcast suite, last in the queue: its partition specs publish 1,000 sessions on 2 s intervals in one
-  # process and missed intervals beside the heavy media and browser jobs (4 of 7 CI runs, 2026-11-30).
-  "int:pulse-publisher|int:media-worker.1|npx jest -c apps/pulse-publisher/jest.int.config.ts --runInBand"
 )
 
 declare -A started=() names=() state=()
