@@ -32,7 +32,9 @@ return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}
  * Records that a viewer (by hash) was seen in a session and says whether they had been seen in another
  * one before. The value is the first session's id, or `*` once a second session has seen them, so
  * replicas of the same session agree. The expiry restarts on every sighting and is capped, by Redis's own
- * clock, to the salt's remaining life, so no record outlives the salt that made it. A hash made with a
+ * clock, to the salt's remaining life, so no record outlives the salt that made it: as an absolute time
+ * (PEXPIRETIME, PXAT: Redis 7.0), since a TTL read and then set again inside a script drifts by the
+ * milliseconds between (Redis 7.0 does not freeze a script's clock; a CI run saw 1 ms). A hash made with a
  * salt that is no longer current is not written.
  * KEYS: seen-record, salt. ARGV: session id, retention ms, the salt the hash was made with.
  * Returns 1 for a returner, 0 for a first sighting, -1 when the salt has rotated meanwhile.
@@ -41,20 +43,23 @@ const SEEN = luaScript(`
 if redis.call('GET', KEYS[2]) ~= ARGV[3] then
   return -1
 end
-local ttl = math.min(tonumber(ARGV[2]), redis.call('PTTL', KEYS[2]))
-if ttl <= 0 then
+local saltEnds = redis.call('PEXPIRETIME', KEYS[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local ends = math.min(now + tonumber(ARGV[2]), saltEnds)
+if saltEnds < 0 or ends <= now then
   return -1
 end
 local prev = redis.call('GET', KEYS[1])
 if prev == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ttl)
+  redis.call('PEXPIREAT', KEYS[1], ends)
   return 0
 end
 if prev then
-  redis.call('SET', KEYS[1], '*', 'PX', ttl)
+  redis.call('SET', KEYS[1], '*', 'PXAT', ends)
   return 1
 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
+redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ends)
 return 0
 `);
 

@@ -81,9 +81,10 @@ describe('Returner detection (ReturnerLedger + TrackedViewers)', () => {
     const oldSalt = await redis.get(SessionKeys.returnerSalt());
     const [oldRecord] = await seenKeys();
     // The record never outlives its salt, however long the retention.
-    const [[, recordTtl], [, saltTtl]] = (await redis.multi().pttl(oldRecord).pttl(SessionKeys.returnerSalt()).exec()) as [unknown, number][];
-    expect(recordTtl).toBeGreaterThan(0);
-    expect(recordTtl).toBeLessThanOrEqual(saltTtl);
+    // Absolute expiry times: two PTTLs are read at different milliseconds.
+    const [[, recordEnds], [, saltEnds]] = (await redis.multi().pexpiretime(oldRecord).pexpiretime(SessionKeys.returnerSalt()).exec()) as [unknown, number][];
+    expect(recordEnds).toBeGreaterThan(0);
+    expect(recordEnds).toBeLessThanOrEqual(saltEnds);
     await expectEventually(async () => expect(await redis.exists(SessionKeys.returnerSalt())).toBe(0));
 
     expect(await typeIn(session(ledger, 'session-2'), '74747474')).toBeNull();
