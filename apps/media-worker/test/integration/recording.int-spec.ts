@@ -317,12 +317,14 @@ describe('broadcast recordings', () => {
     const fallbackOnAirAt = Date.parse(String(eventsOf('stream.broadcast.source-changed', spec.broadcastId).find((e) => e.data.currentSource === 'fallback_stream')?.data.timestamp));
     expect(fallbackOnAirAt).toBeGreaterThan(killedAt);
     const segmentMs = SEGMENT_SECONDS * 1000;
+    /** Whether a time falls between `from` and `to`, widened by a segment on each side. */
+    const nearSpan = (from: number, to: number) => (at: number) => at >= from - segmentMs && at <= to + segmentMs;
     for (let i = 1; i < manifest.segments.length; i++) {
       const previous = manifest.segments[i - 1];
       const previousEnd = Date.parse(previous.startedAt) + previous.durationSeconds * 1000;
       const nextStart = Date.parse(manifest.segments[i].startedAt);
       const gapMs = nextStart - previousEnd;
-      const near = (at: number) => at >= previousEnd - segmentMs && at <= nextStart + segmentMs;
+      const near = nearSpan(previousEnd, nextStart);
       const marks = [killedAt, ...switches].filter(near);
       const switched = sizes[i] !== sizes[i - 1] || switches.some(near);
       const programMs = marks.length > 0 ? Math.max(...marks) - Math.min(...marks) : 0;
@@ -335,7 +337,7 @@ describe('broadcast recordings', () => {
     // A segment cut short where the program switched (a source-changed event near its end, as for the gaps above) is expected too.
     const switchedAtEnd = (segment: RecordingManifest['segments'][number]) => {
       const end = Date.parse(segment.startedAt) + segment.durationSeconds * 1000;
-      return switches.some((at) => at >= end - segmentMs && at <= end + segmentMs);
+      return switches.some(nearSpan(end, end));
     };
     const short = manifest.segments.flatMap((segment, i) => (segment.durationSeconds < SEGMENT_SECONDS - 0.1 && i < sizes.length - 1 && sizes[i + 1] === sizes[i] && !switchedAtEnd(segment) ? [i] : []));
     expect(short.length).toBeLessThanOrEqual(1);
