@@ -47,15 +47,15 @@ jobs=(
   "int:media-worker.2||npx jest -c apps/media-worker/jest.int.config.ts --runInBand --testPathIgnorePatterns '/(broadcast|recording)\\.int-spec'"
   "int:control-api.1||npx jest -c apps/control-api/jest.int.config.ts --runInBand --shard=1/3"
   "int:control-api.2||npx jest -c apps/control-api/jest.int.config.ts --runInBand --shard=2/3"
-  # After the browser job (e2e.2) and beside nothing heavier than control-api's shards and the niced
-  # lint/unit: its partition specs publish 1,000 sessions on 2 s intervals in one process and missed
-  # intervals beside the media and browser jobs (4 of 7 CI runs, 2026-11-30).
-  "int:pulse-publisher|e2e.2|npx jest -c apps/pulse-publisher/jest.int.config.ts --runInBand"
   "lint||nice -n 10 npx eslint apps/*/src apps/*/test libs/*/src e2e/src k8s/test tools --max-warnings 0 --ignore-pattern '**/*.boundary-probe.ts'"
   "unit||nice -n 10 npx jest -c jest.config.ts"
   "int:testing||npx jest -c libs/testing/jest.int.config.ts --runInBand"
   "int:nest-kit||npx jest -c libs/nest-kit/jest.int.config.ts --runInBand"
   "int:broadcast-control||npx jest -c libs/broadcast-control/jest.int.config.ts --runInBand"
+  # Last, once unit (niced, usually the last to end) has passed: its partition specs publish 1,000
+  # sessions on 2 s intervals in one process and missed intervals beside the other jobs (4 of 7 CI
+  # runs beside the media and browser jobs; once beside lint, unit and control-api's shards, 2026-11-30).
+  "int:pulse-publisher|unit|npx jest -c apps/pulse-publisher/jest.int.config.ts --runInBand"
 )
 
 declare -A started=() names=() state=()
