@@ -9,12 +9,13 @@ import {
   BroadcastKeys,
   type BroadcastJobResult,
   type BroadcastStatusView,
+  ErrorCode,
   QueueNames,
   toBroadcastStatusView,
 } from '@lib-stream/contracts';
 import { type TestDatabase, type TestRedisServer, bearerToken, createTestDatabase, expectEventually, startRedisServer } from '@lib-stream/testing';
 
-import { JobWaiter } from '@lib-stream/broadcast-control';
+import { JobWaiter, jobAbandoned, jobExpired } from '@lib-stream/broadcast-control';
 import { type ControlApiUnderTest, createControlApi } from './control-api.factory';
 
 // Everything here runs against a private redis-server that the tests stop, freeze and start again.
@@ -108,7 +109,9 @@ describe('broadcast API when Redis is down (private redis-server)', () => {
   let db: TestDatabase;
   let sut: ControlApiUnderTest;
   let worker: Bull.Queue<BroadcastAssignmentJob>;
+  /** Broadcasts the fake worker acted on; `refused`: jobs it found abandoned or expired, as the media worker does. */
   const taken: string[] = [];
+  const refused: string[] = [];
 
   const post = (path: string, body: object) => request(sut.app.getHttpServer()).post(path).set('Authorization', admin).send(body);
 
@@ -132,10 +135,16 @@ describe('broadcast API when Redis is down (private redis-server)', () => {
       STREAM_TOKEN_ENCRYPTION_KEY: encryptionKey.toString('hex'),
     });
     worker = new Bull<BroadcastAssignmentJob>(QueueNames.BroadcastAssignments, bullOptions(server));
-    // A fake media worker that accepts every broadcast without storing anything.
-    void worker.process(2, (job): Promise<BroadcastJobResult<BroadcastStatusView>> => {
+    // A fake media worker that honours the same contract as the real one (broadcast-coordinator.ts): a job
+    // the control-api gave up on (past takeBy, or marked abandoned after a late add) is refused, anything
+    // else is accepted without storing anything.
+    void worker.process(2, async (job): Promise<BroadcastJobResult<BroadcastStatusView>> => {
+      if (jobExpired(job.data) || (await jobAbandoned(job))) {
+        refused.push(job.data.spec.broadcastId);
+        return { ok: false, status: 503, code: ErrorCode.ServiceUnavailable, message: 'abandoned' };
+      }
       taken.push(job.data.spec.broadcastId);
-      return Promise.resolve({ ok: true, value: toBroadcastStatusView(job.data.spec, null, true) });
+      return { ok: true, value: toBroadcastStatusView(job.data.spec, null, true) };
     });
     await heartbeat();
   }, 30_000);
