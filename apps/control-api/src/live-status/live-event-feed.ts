@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 
-import { REDIS, failFastOnceReady } from '@lib-stream/nest-kit';
+import { REDIS, subscribeRedis } from '@lib-stream/nest-kit';
 
 import { LIVE_CHANNEL_PATTERNS, type LiveEvent, toLiveEvent } from './live-topics';
 import { ReplayWindow } from './replay-window';
@@ -22,15 +22,15 @@ export class LiveEventFeed implements OnModuleInit, OnApplicationShutdown {
   private readonly listeners: ((event: LiveEvent) => void)[] = [];
   private readonly gapListeners: (() => void)[] = [];
   private subscriber: Redis | null = null;
-  /** Resolves once Redis has confirmed the subscription (ioredis repeats it after reconnects). */
+  /** Resolves once Redis has confirmed the subscription (subscribeRedis repeats it after reconnects). */
   ready: Promise<void> = Promise.resolve();
 
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
   onModuleInit(): void {
-    // As duplicateRedis, with its own connection name so operators (and the spec) can tell it apart.
+    // Its own connection name, so operators (and the spec) can tell it apart.
     const name = `${this.redis.options.connectionName ?? 'control-api'}:live-status`;
-    const subscriber = failFastOnceReady(this.redis.duplicate({ enableOfflineQueue: true, connectionName: name }));
+    const { connection: subscriber, subscribed } = subscribeRedis(this.redis, { patterns: [...LIVE_CHANNEL_PATTERNS] }, name);
     this.subscriber = subscriber;
     subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => this.receive(channel, message));
     // Pub/sub does not replay: whatever was published while the connection was down is lost, so the
@@ -44,7 +44,7 @@ export class LiveEventFeed implements OnModuleInit, OnApplicationShutdown {
       this.window.clear();
       for (const listener of this.gapListeners) listener();
     });
-    this.ready = subscriber.psubscribe(...LIVE_CHANNEL_PATTERNS).then(
+    this.ready = subscribed.then(
       () => void (subscribedOnce = true),
       (error: Error) => this.logger.warn({ msg: 'live status subscription failed', error: error.message }),
     );

@@ -28,7 +28,7 @@ import {
   toBroadcastStatusView,
   type VideoSourceType,
 } from '@lib-stream/contracts';
-import { BroadcastSettings, BroadcastTimingSettings, CipherProvider, EventBus, HealthRegistry, LeaseKeeper, REDIS, RecordingSettings, RedisSettings, SERVICE_IDENTITY, ServiceSettings, type ServiceIdentity, bullQueueOptions, currentCorrelationId, duplicateRedis, eventHeader, withCorrelationId } from '@lib-stream/nest-kit';
+import { BroadcastSettings, BroadcastTimingSettings, CipherProvider, EventBus, HealthRegistry, LeaseKeeper, REDIS, RecordingSettings, RedisSettings, SERVICE_IDENTITY, ServiceSettings, type ServiceIdentity, bullQueueOptions, currentCorrelationId, eventHeader, subscribeRedis, withCorrelationId } from '@lib-stream/nest-kit';
 
 import { CameraRegistry } from '../ingest/camera-registry';
 import { asCameraSource } from '../ingest/camera-source';
@@ -167,9 +167,10 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     this.validations = new Bull<BroadcastValidationJob>(QueueNames.BroadcastValidations, bullOptions);
     // Each job runs with the correlation id of the request that added it (a new one if none).
     void this.validations.process(2, (job) => withCorrelationId(job.data.correlationId, () => this.validateJob(job)));
-    this.subscriber = duplicateRedis(this.redis);
+    const { connection, subscribed } = subscribeRedis(this.redis, { channels: [InternalChannels.BroadcastChanged] });
+    this.subscriber = connection;
     this.subscriber.on('message', (_channel: string, broadcastId: string) => void this.follow(broadcastId));
-    await this.subscriber.subscribe(InternalChannels.BroadcastChanged);
+    await subscribed;
     this.redis.on('close', this.onRedisClose);
     this.redis.on('ready', this.onRedisReady);
     this.redis.on('error', this.onRedisError);

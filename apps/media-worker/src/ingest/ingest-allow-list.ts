@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import type Redis from 'ioredis';
 
 import { CameraKeys, type CameraCredentialsChange, InternalChannels } from '@lib-stream/contracts';
-import { REDIS, duplicateRedis, scanKeyBatches } from '@lib-stream/nest-kit';
+import { REDIS, scanKeyBatches, subscribeRedis } from '@lib-stream/nest-kit';
 import { hashStreamKey } from '@lib-stream/stream-key';
 
 import { cameraInUrl } from './camera-source';
@@ -29,16 +29,17 @@ export class IngestAllowList implements OnApplicationShutdown {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
   async start(): Promise<void> {
-    this.subscriber = duplicateRedis(this.redis);
+    const { connection, subscribed } = subscribeRedis(this.redis, { channels: [InternalChannels.CameraCredentials, InternalChannels.CameraAllowListRebuilt] });
+    this.subscriber = connection;
     this.subscriber.on('message', (channel: string, message: string) => {
       if (channel === InternalChannels.CameraAllowListRebuilt) void this.followGeneration();
       else this.apply(JSON.parse(message) as CameraCredentialsChange);
     });
     // Subscribe before loading, so a change made during the load is not missed.
-    await this.subscriber.subscribe(InternalChannels.CameraCredentials, InternalChannels.CameraAllowListRebuilt);
+    await subscribed;
     await this.reload();
     // A change published while the subscriber was disconnected is lost to it: every reconnect
-    // (ioredis re-subscribes first) is followed by a full reload.
+    // (the subscription is sent again first) is followed by a full reload.
     this.subscriber.on('ready', () => void this.reloadAfterReconnect());
     this.generationPoll = setInterval(() => void this.followGeneration(), GENERATION_POLL_MS);
     this.generationPoll.unref();

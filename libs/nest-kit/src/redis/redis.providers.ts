@@ -14,28 +14,69 @@ export function createRedisClient(location: RedisLocation, connectionName: strin
   return failFastOnceReady(new Redis({ ...resilientRedisOptions(location), connectionName, maxRetriesPerRequest: 1 }));
 }
 
+/** What a pub/sub connection listens to: channels (SUBSCRIBE) and patterns (PSUBSCRIBE). */
+export interface RedisTopics {
+  channels?: string[];
+  patterns?: string[];
+}
+
+export interface RedisSubscription {
+  /** The pub/sub connection: listen to its 'message' / 'pmessage' events; `disconnect()` it to stop. */
+  connection: Redis;
+  /** Settles when Redis has confirmed the first subscription (rejects when it could not be sent). */
+  subscribed: Promise<void>;
+}
+
 /**
- * A second connection with the same settings, for pub/sub: `duplicate()` would copy the fail-fast
- * flag too, so a subscriber made after start-up could not even queue its first SUBSCRIBE. ioredis
- * re-subscribes on its own after every reconnect.
+ * A second connection with the same settings, subscribed to `topics`, that subscribes again itself
+ * after every reconnect. ioredis's own re-subscribe (`autoResubscribe`) leaves its promise unhandled
+ * (redis/ioredis#2187, in no 5.x release): a connection closed while that handshake was in flight (an
+ * app stopping while Redis comes back) rejected it unhandled, which exits a Node process, and a
+ * re-subscribe refused on a dropping connection was not tried again. Here a failed re-subscribe is
+ * logged and sent again on the next reconnect. The offline queue stays on (a pub/sub connection serves
+ * no request that must fail fast) and nothing queued is failed by a retry count: what is sent while it
+ * is down waits for the next connection.
  */
-export function duplicateRedis(client: Redis): Redis {
-  return failFastOnceReady(client.duplicate({ enableOfflineQueue: true }));
+export function subscribeRedis(client: Redis, topics: RedisTopics, connectionName = client.options.connectionName): RedisSubscription {
+  const logger = new Logger('Redis');
+  const connection = watchConnection(client.duplicate({ autoResubscribe: false, enableOfflineQueue: true, maxRetriesPerRequest: null, ...(connectionName ? { connectionName } : {}) }));
+  const subscribe = async (): Promise<void> => {
+    if (topics.channels?.length) await connection.subscribe(...topics.channels);
+    if (topics.patterns?.length) await connection.psubscribe(...topics.patterns);
+  };
+  // The first subscription waits in the offline queue for the first connection; later ones follow each reconnect.
+  const subscribed = subscribe();
+  let connectedBefore = false;
+  connection.on('ready', () => {
+    if (!connectedBefore) {
+      connectedBefore = true;
+      return;
+    }
+    subscribe().catch((error: Error) => {
+      if (connection.status === 'end') return; // closed on purpose
+      logger.warn({ msg: 'redis re-subscribe failed; sent again on the next reconnect', connection: connectionName ?? 'redis', error: error.message });
+    });
+  });
+  return { connection, subscribed };
 }
 
 /**
  * Commands queue while the first connection is made (start-up order does not matter), then the
  * offline queue is switched off: ioredis reads the flag per command, and handshake commands
- * (AUTH, SELECT, INFO, re-SUBSCRIBE) bypass it on reconnects.
+ * (AUTH, SELECT, INFO) bypass it on reconnects.
  */
 export function failFastOnceReady(client: Redis): Redis {
-  const logger = new Logger('Redis');
-  const connection = client.options.connectionName ?? 'redis';
-  let lost = false;
   client.once('ready', () => {
     client.options.enableOfflineQueue = false;
   });
-  // One line per outage and one per recovery, not one per retry; readiness reports the state.
+  return watchConnection(client);
+}
+
+/** Logs one line per outage and one per recovery, not one per retry; readiness reports the state. */
+function watchConnection(client: Redis): Redis {
+  const logger = new Logger('Redis');
+  const connection = client.options.connectionName ?? 'redis';
+  let lost = false;
   client.on('error', (error: Error) => {
     if (lost) return;
     lost = true;

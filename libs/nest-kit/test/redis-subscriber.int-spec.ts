@@ -1,0 +1,110 @@
+import { type Socket, connect, createServer } from 'node:net';
+import Redis from 'ioredis';
+
+import { type TestRedisServer, expectEventually, startRedisServer } from '@lib-stream/testing';
+
+import { createRedisClient, subscribeRedis } from '../src/redis/redis.providers';
+
+/** Pub/sub connections (subscribeRedis) against a private redis-server that is frozen, killed and started again. */
+jest.setTimeout(30_000);
+
+describe('a pub/sub connection through reconnects', () => {
+  let server: TestRedisServer;
+  let client: Redis;
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+    client = createRedisClient({ url: server.url }, 'subscriber-spec');
+    process.on('unhandledRejection', onUnhandled);
+  });
+
+  afterAll(async () => {
+    process.off('unhandledRejection', onUnhandled);
+    client.disconnect();
+    await server.dispose();
+  });
+
+  it('subscribes again after Redis was killed and started, and hears what is published then', async () => {
+    const { connection: subscriber, subscribed } = subscribeRedis(client, { channels: ['spec:channel'], patterns: ['spec:pattern:*'] });
+    try {
+      const heard: string[] = [];
+      subscriber.on('message', (_channel: string, message: string) => heard.push(message));
+      subscriber.on('pmessage', (_pattern: string, _channel: string, message: string) => heard.push(`p:${message}`));
+      await subscribed;
+      await server.restart(200);
+      await expectEventually(async () => expect(await client.pubsub('NUMSUB', 'spec:channel')).toEqual(['spec:channel', 1]), { timeoutMs: 10_000 });
+      await expectEventually(async () => expect(await client.pubsub('NUMPAT')).toBe(1));
+      await client.publish('spec:channel', 'after');
+      await client.publish('spec:pattern:x', 'after');
+      await expectEventually(() => expect(heard.sort()).toEqual(['after', 'p:after']));
+    } finally {
+      subscriber.disconnect();
+    }
+  });
+
+  // ioredis re-subscribes from its ready handler without handling the promise (redis/ioredis#2187,
+  // unreleased): closing the connection while that handshake is in flight (an app stopping while Redis
+  // comes back) rejected it unhandled, which fails a jest suite and exits a Node process.
+  it('closing it while a reconnect handshake is in flight leaves no unhandled rejection', async () => {
+    const relay = await startHoldingRelay(server.port);
+    const relayed = createRedisClient({ url: `redis://127.0.0.1:${relay.port}` }, 'subscriber-spec-relayed');
+    const { connection: subscriber, subscribed } = subscribeRedis(relayed, { channels: ['spec:channel'], patterns: ['spec:pattern:*'] });
+    try {
+      await subscribed;
+      // Reconnect, and hold the answer to its ready check (INFO) until the app has closed the connection.
+      const held = relay.holdNextInfoReply();
+      subscriber.disconnect(true);
+      await held;
+      subscriber.disconnect();
+      relay.release();
+      await expectEventually(() => expect(subscriber.status).toBe('end'), { timeoutMs: 5000 });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(unhandled.map((reason) => (reason instanceof Error ? reason.message : String(reason)))).toEqual([]);
+    } finally {
+      subscriber.disconnect();
+      relayed.disconnect();
+      await relay.close();
+    }
+  });
+});
+
+/**
+ * A relay to the redis-server that can hold back the reply to a reconnect's ready check (INFO) while
+ * the client half-closes its side, then deliver it: the order of events of an app stopping mid-handshake.
+ */
+async function startHoldingRelay(targetPort: number) {
+  let holding: (() => void) | null = null;
+  const held: (() => void)[] = [];
+  const sockets = new Set<Socket>();
+  // allowHalfOpen: the client's FIN must not close the way back before the held reply is delivered.
+  const relay = createServer({ allowHalfOpen: true }, (client) => {
+    const upstream = connect(targetPort, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => undefined).on('close', () => sockets.delete(socket));
+    }
+    client.on('data', (chunk: Buffer) => upstream.write(chunk));
+    client.on('end', () => undefined);
+    upstream.on('data', (chunk: Buffer) => {
+      if (holding && chunk.includes('redis_version')) {
+        held.push(() => client.write(chunk));
+        holding();
+        holding = null;
+      } else if (held.length > 0) held.push(() => client.write(chunk));
+      else client.write(chunk);
+    });
+    upstream.on('end', () => (held.length > 0 ? held.push(() => client.end()) : client.end()));
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (relay.address() as { port: number }).port,
+    holdNextInfoReply: () => new Promise<void>((resolve) => (holding = resolve)),
+    release: () => held.splice(0).forEach((deliver) => deliver()),
+    close: async () => {
+      sockets.forEach((socket) => socket.destroy());
+      await new Promise<void>((resolve) => relay.close(() => resolve()));
+    },
+  };
+}
