@@ -1,7 +1,8 @@
 import type { Job, JobStatus, Queue } from 'bull';
+import type Redis from 'ioredis';
 
 import { BROADCAST_JOB_ABANDONED_FIELD, BROADCAST_JOB_OPTIONS, ErrorCode } from '@lib-stream/contracts';
-import { DomainError, currentCorrelationId, withDeadline } from '@lib-stream/nest-kit';
+import { DomainError, currentCorrelationId, handleSubscribeRejections, withDeadline } from '@lib-stream/nest-kit';
 
 import { broadcastCommands } from './broadcast-scripts';
 
@@ -144,10 +145,12 @@ export class JobWaiter<D extends { takeBy?: number; correlationId?: string }, R>
 
   private listen(): Promise<unknown> {
     if (!this.subscribed) {
+      // Bull's event subscriber (`eclient`, made on first use) re-subscribes after reconnects on its own.
+      const bull = this.queue as unknown as { eclient: Redis; _registerEvent(event: string): Promise<unknown> };
+      handleSubscribeRejections(bull.eclient);
       this.queue.on('global:completed', (jobId: unknown, value: unknown) => this.waiting.get(String(jobId))?.({ kind: 'completed', value: parseReturnValue<R>(value) }));
       this.queue.on('global:failed', (jobId: unknown) => this.waiting.get(String(jobId))?.({ kind: 'failed' }));
       // Bull's own Job.finished() waits on the same internal promise: it settles once SUBSCRIBE is done.
-      const bull = this.queue as unknown as { _registerEvent(event: string): Promise<unknown> };
       this.subscribed = Promise.all([bull._registerEvent('global:completed'), bull._registerEvent('global:failed')]);
     }
     return this.subscribed;

@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 
 import { type TestRedisServer, expectEventually, startRedisServer } from '@lib-stream/testing';
 
-import { createRedisClient, subscribeRedis } from '../src/redis/redis.providers';
+import { createRedisClient, handleSubscribeRejections, subscribeRedis } from '../src/redis/redis.providers';
 
 /** Pub/sub connections (subscribeRedis) against a private redis-server that is frozen, killed and started again. */
 jest.setTimeout(30_000);
@@ -65,6 +65,27 @@ describe('a pub/sub connection through reconnects', () => {
     } finally {
       subscriber.disconnect();
       relayed.disconnect();
+      await relay.close();
+    }
+  });
+
+  it("the same for a library's own pub/sub connection (auto re-subscribe, offline queue on) with handleSubscribeRejections", async () => {
+    const relay = await startHoldingRelay(server.port);
+    // As Bull makes its event subscriber, and Nest its transport's.
+    const subscriber = handleSubscribeRejections(new Redis(`redis://127.0.0.1:${relay.port}`, { maxRetriesPerRequest: null, enableReadyCheck: true }));
+    subscriber.on('error', () => undefined);
+    try {
+      await subscriber.psubscribe('spec:pattern:*');
+      const held = relay.holdNextInfoReply();
+      subscriber.disconnect(true);
+      await held;
+      subscriber.disconnect();
+      relay.release();
+      await expectEventually(() => expect(subscriber.status).toBe('end'), { timeoutMs: 5000 });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(unhandled.map((reason) => (reason instanceof Error ? reason.message : String(reason)))).toEqual([]);
+    } finally {
+      subscriber.disconnect();
       await relay.close();
     }
   });

@@ -4,6 +4,7 @@ import type Redis from 'ioredis';
 
 import type { RedisLocation } from '../redis/redis-options';
 import { resilientRedisOptions } from '../redis/redis-options';
+import { handleSubscribeRejections } from '../redis/redis.providers';
 
 /**
  * Nest's Redis transport retries `retryAttempts` times, `retryDelay` apart, then gives up for good
@@ -26,6 +27,7 @@ export class ResilientClientRedis extends ClientRedis {
   }
 
   override registerErrorListener(client: Redis): void {
+    handleSubscribeRejections(client);
     this.outageLog.watch(client);
   }
 }
@@ -43,6 +45,7 @@ export class ResilientServerRedis extends ServerRedis {
   }
 
   override registerErrorListener(client: Redis): void {
+    handleSubscribeRejections(client);
     this.outageLog.watch(client);
   }
 }

@@ -61,6 +61,27 @@ export function subscribeRedis(client: Redis, topics: RedisTopics, connectionNam
 }
 
 /**
+ * For pub/sub connections made by libraries (Bull's event subscriber, Nest's Redis transport), which
+ * keep ioredis's own re-subscribe: every SUBSCRIBE/PSUBSCRIBE/SSUBSCRIBE promise gets a handler, so the
+ * re-subscribe a connection closed mid-handshake rejects (redis/ioredis#2187) is not an unhandled
+ * rejection. Callers still get the same promise. Their offline queue is on, so a re-subscribe sent
+ * while the connection drops again waits for the next connection instead of being lost.
+ */
+export function handleSubscribeRejections(client: Redis): Redis {
+  for (const command of ['subscribe', 'psubscribe', 'ssubscribe'] as const) {
+    const send = client[command].bind(client) as (...args: unknown[]) => Promise<unknown>;
+    Object.assign(client, {
+      [command]: (...args: unknown[]) => {
+        const reply = send(...args);
+        reply.catch(() => undefined);
+        return reply;
+      },
+    });
+  }
+  return client;
+}
+
+/**
  * Commands queue while the first connection is made (start-up order does not matter), then the
  * offline queue is switched off: ioredis reads the flag per command, and handshake commands
  * (AUTH, SELECT, INFO) bypass it on reconnects.
