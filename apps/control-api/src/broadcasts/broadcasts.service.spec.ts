@@ -178,6 +178,8 @@ class FakeJobQueue<D> {
   /** Runs when a job is added, before it is answered (a concurrent writer, say). */
   onAdd: () => void = () => undefined;
   readonly client = { status: 'ready' };
+  /** Bull's event subscriber: JobWaiter guards its subscribe commands (handleSubscribeRejections). */
+  readonly eclient = { subscribe: () => answer(() => 1), psubscribe: () => answer(() => 1), ssubscribe: () => answer(() => 1) };
   private readonly handlers = new Map<string, (jobId: unknown, value: unknown) => void>();
 
   on(event: string, handler: (jobId: unknown, value: unknown) => void): this {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type GrpcObject, Metadata, type ServiceClientConstructor, type StatusObject, credentials, loadPackageDefinition, status } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 
+import { expectEventually } from '../expect-eventually';
 import { FakeGoogle } from './fake-google';
 import { FakeYouTubeChatStream } from './fake-youtube-chat-stream';
 
@@ -176,7 +177,9 @@ describe('FakeGoogle live chat and FakeYouTubeChatStream', () => {
       stream.idleCloseMs = null;
       stream.dropAfterResponses = 2;
       const dropped = open({ liveChatId: chatId, part: ['snippet'] }, token);
-      await sleep(50);
+      // The backlog (text 1) is the first response; text 2, pushed once it has arrived, the second.
+      // A fixed 50 ms wait raced the stream's opening under load (both in one response, no drop).
+      await expectEventually(() => expect(dropped.responses).toHaveLength(1));
       google.pushChat(chatId, [text(2)]);
       expect((await dropped.done).code).toBe(status.UNAVAILABLE);
       expect(dropped.responses).toHaveLength(2);
