@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Counter } from 'prom-client';
 
 import { StreamPlatform } from '@lib-stream/contracts';
-import { CipherProvider, MetricsService, WebhookSettings, classifyOutage } from '@lib-stream/nest-kit';
+import { CipherProvider, MetricsService, WebhookSettings, classifyOutage, currentCorrelationId } from '@lib-stream/nest-kit';
 
 import { PlatformLinksRepository } from '../platform-links/platform-links.repository';
 import type { AudienceEvent } from '../audience/audience-event';
@@ -64,8 +64,11 @@ export class TwitchWebhookReceiver {
     });
   }
 
-  /** `rawBody` is the body exactly as sent, or undefined when it was not JSON. */
-  async receive(headers: IncomingHttpHeaders, rawBody: Buffer | undefined): Promise<TwitchWebhookAnswer> {
+  /**
+   * `rawBody` is the body exactly as sent, or undefined when it was not JSON. `correlationId` is the
+   * request's id when the caller runs this outside of its context (TwitchWebhookRoute), for the lines logged here.
+   */
+  async receive(headers: IncomingHttpHeaders, rawBody: Buffer | undefined, correlationId = currentCorrelationId()): Promise<TwitchWebhookAnswer> {
     const secret = this.webhooks.twitchSecret;
     if (!secret) throw WebhookErrors.twitchNotConfigured();
     const messageId = header(headers, 'twitch-eventsub-message-id');
@@ -92,7 +95,7 @@ export class TwitchWebhookReceiver {
       const answered = await this.ingestBeforeAnswer(messageId, body).catch((error: unknown) => {
         // An outage is the caller's 503 (Twitch delivers again); anything else is logged as handle() does.
         if (classifyOutage(error)) throw error;
-        this.logger.error({ msg: 'twitch notification failed', subscriptionType: body.subscription?.type, reason: (error as Error).message });
+        this.logger.error({ msg: 'twitch notification failed', correlationId, subscriptionType: body.subscription?.type, reason: (error as Error).message });
         return { status: 204 } as const;
       });
       if (answered) return answered;

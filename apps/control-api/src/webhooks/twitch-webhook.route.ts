@@ -3,7 +3,7 @@ import { type ArgumentsHost, Injectable, type OnApplicationBootstrap } from '@ne
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Counter, Histogram } from 'prom-client';
 
-import { AllExceptionsFilter, CORRELATION_RESPONSE_HEADER, MetricsService, correlationIdFromHeaders, withCorrelationId } from '@lib-stream/nest-kit';
+import { AllExceptionsFilter, CORRELATION_RESPONSE_HEADER, MetricsService, correlationIdFromHeaders, releaseCorrelationContextWhenIdle, withCorrelationId } from '@lib-stream/nest-kit';
 
 import { TwitchWebhookReceiver } from './twitch-webhook.receiver';
 import { WebhookErrors } from './webhook.errors';
@@ -41,6 +41,9 @@ export class TwitchWebhookRoute implements OnApplicationBootstrap {
     const server = adapter?.getHttpServer() as Server | undefined;
     const express = adapter?.getInstance() as ((request: IncomingMessage, response: ServerResponse) => void) | undefined;
     if (!server || !express || !server.listeners('request').includes(express)) return;
+    // This route passes its correlation id explicitly; that saves the promise hooks only while nothing
+    // else holds the context on (see releaseCorrelationContextWhenIdle).
+    releaseCorrelationContextWhenIdle();
     // Replace only Express's listener: others (the graceful-stop tracker) stay where they are.
     server.removeListener('request', express);
     server.on('request', (request: IncomingMessage, response: ServerResponse) => {
@@ -59,19 +62,24 @@ export class TwitchWebhookRoute implements OnApplicationBootstrap {
     return child;
   }
 
+  /**
+   * The correlation id goes down the hot path as an argument, not as an AsyncLocalStorage context: on
+   * Node 20 a context run switches promise hooks on for every promise in the process (bench:webhook).
+   * What leaves that path (error answers, the work after the answer) runs with the id as the context.
+   */
   private serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const correlationId = correlationIdFromHeaders(request.headers);
     response.setHeader(CORRELATION_RESPONSE_HEADER, correlationId);
-    return withCorrelationId(correlationId, () => this.handle(request, response));
+    return this.handle(request, response, correlationId);
   }
 
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  private async handle(request: IncomingMessage, response: ServerResponse, correlationId: string): Promise<void> {
     const started = process.hrtime.bigint();
     let after: (() => Promise<void>) | undefined;
     try {
       const body = await readBody(request);
       // As the JSON body parser did: only a JSON body counts as one (anything else fails the signature).
-      const answer = await this.receiver.receive(request.headers, isJson(request) ? body : undefined);
+      const answer = await this.receiver.receive(request.headers, isJson(request) ? body : undefined, correlationId);
       if (answer.status === 200) {
         response.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(answer.challenge) });
         response.end(answer.challenge);
@@ -81,13 +89,13 @@ export class TwitchWebhookRoute implements OnApplicationBootstrap {
         after = answer.after;
       }
     } catch (error) {
-      this.errors.catch(error, httpHost(request, response));
+      withCorrelationId(correlationId, () => this.errors.catch(error, httpHost(request, response)));
     }
     // Counted when the answer is handed to the socket (not on 'finish': a listener per delivery costs
     // more than the count itself on this path).
     this.requestsByStatus(response.statusCode).inc();
     this.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
-    if (after) setImmediate(() => void after?.());
+    if (after) setImmediate(() => void withCorrelationId(correlationId, () => after?.()));
   }
 }
 

@@ -47,9 +47,11 @@ describe('a Redis outage under control-api', () => {
       twitchWebhook: () => http().post('/stream/webhook/twitch').set(twitch.headers).send(twitch.body),
       customWebhook: () => http().post('/stream/webhook/custom').set(custom.headers).send(custom.body),
     };
+    const ids: Record<string, string> = {};
     for (const [name, call] of Object.entries(calls)) {
       const started = Date.now();
       const response = await call();
+      ids[name] = requestIdOf(response);
       const ms = Date.now() - started;
       expect({ name, status: response.status, body: response.body }).toEqual({
         name,
@@ -62,6 +64,10 @@ describe('a Redis outage under control-api', () => {
     }
     const log = sut.logLines.join('');
     expect(log).toContain('dependency unavailable');
+    // Each warning carries its request's id, the Twitch route's too (it passes the id outside Express).
+    for (const id of Object.values(ids)) {
+      expect(sut.logLines.filter((line) => line.includes('dependency unavailable') && line.includes(`"correlationId":"${id}"`))).toHaveLength(1);
+    }
   });
 
   it('answers a live-status ticket request, and an upgrade with a ticket, 503 with Retry-After (never 401: the ticket may be good)', async () => {
