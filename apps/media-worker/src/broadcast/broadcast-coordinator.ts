@@ -247,6 +247,18 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     this.destinationListeners.push(listener);
   }
 
+  /**
+   * Writes a broadcast's status (the runtime record) now, when the broadcast is still on air here;
+   * otherwise does nothing (a stop writes the last one). A status event is published after this, so
+   * whoever reads the status after the event (live status: subscribe, then read a snapshot) sees the
+   * change, instead of the previous second's. Never rejects: the next tick writes it again.
+   */
+  async saveStatus(runner: BroadcastRunner): Promise<void> {
+    // No await before the write is queued: a stop that starts after this check queues its own after it.
+    if (this.runners.get(runner.broadcastId) !== runner || this.failing.has(runner)) return;
+    await this.saveRuntime(runner).catch(() => undefined);
+  }
+
   runner(broadcastId: string): BroadcastRunner | undefined {
     return this.runners.get(broadcastId);
   }
@@ -687,9 +699,10 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   private async sourceChanged(broadcastId: string, previous: VideoSourceType | null, current: VideoSourceType): Promise<void> {
     if (previous === null) return;
     for (const listener of this.sourceChangeListeners) listener(current);
-    await this.events.publish(EventTopic.BroadcastSourceChanged, { ...eventHeader(), broadcastId, previousSource: previous, currentSource: current });
+    // The status first, then the event (see saveStatus).
     const runner = this.runners.get(broadcastId);
-    if (runner) await this.saveRuntime(runner);
+    if (runner) await this.saveStatus(runner);
+    await this.events.publish(EventTopic.BroadcastSourceChanged, { ...eventHeader(), broadcastId, previousSource: previous, currentSource: current });
   }
 
   /** The camera a sealed URL names by its key (an ingest URL), or null; an unreadable URL names none. */

@@ -35,6 +35,8 @@ export class BroadcastStatusEvents implements OnApplicationBootstrap, OnApplicat
   /** Per `broadcastId/destinationId`: the state last published (a pusher made anew after a fence starts from here). */
   private readonly destinations = new Map<string, DestinationState>();
   private timer: NodeJS.Timeout | null = null;
+  /** Per broadcast: its last status event still being sent (the next one waits for it). */
+  private readonly sending = new Map<string, Promise<void>>();
 
   constructor(
     private readonly coordinator: BroadcastCoordinator,
@@ -69,7 +71,7 @@ export class BroadcastStatusEvents implements OnApplicationBootstrap, OnApplicat
     if (previous !== destination.state) {
       this.destinations.set(key, destination.state);
       const index = runner.currentSpec.destinations.findIndex((d) => d.destinationId === destination.destinationId);
-      this.publish(EventTopic.BroadcastDestinationChanged, {
+      this.publish(runner, EventTopic.BroadcastDestinationChanged, {
         ...eventHeader(),
         broadcastId: runner.broadcastId,
         destinationId: destination.destinationId,
@@ -90,7 +92,7 @@ export class BroadcastStatusEvents implements OnApplicationBootstrap, OnApplicat
     const previous = this.health.get(runner.broadcastId) ?? null;
     if (previous === health) return;
     this.health.set(runner.broadcastId, health);
-    this.publish(EventTopic.BroadcastHealthChanged, {
+    this.publish(runner, EventTopic.BroadcastHealthChanged, {
       ...eventHeader(),
       broadcastId: runner.broadcastId,
       health,
@@ -99,8 +101,20 @@ export class BroadcastStatusEvents implements OnApplicationBootstrap, OnApplicat
     });
   }
 
-  /** Fire and forget in call order (one Redis connection keeps it); EventBus holds events through an outage. */
-  private publish<T extends typeof EventTopic.BroadcastHealthChanged | typeof EventTopic.BroadcastDestinationChanged>(topic: T, payload: EventPayloads[T]): void {
-    this.events.publish(topic, payload).catch((error: Error) => this.logger.warn({ msg: 'broadcast status event not published', topic, reason: error.message }));
+  /**
+   * Fire and forget, in call order per broadcast; EventBus holds events through an outage. The
+   * broadcast's status is written first (coordinator.saveStatus): a dashboard that subscribed just
+   * after this event was published reads a snapshot that already has the change. Written on the
+   * worker's next tick instead, the snapshot could miss it while the event came too early for the
+   * subscription, and the page showed the old state until its next snapshot, a minute later.
+   */
+  private publish<T extends typeof EventTopic.BroadcastHealthChanged | typeof EventTopic.BroadcastDestinationChanged>(runner: BroadcastRunner, topic: T, payload: EventPayloads[T]): void {
+    const id = runner.broadcastId;
+    const sent = (this.sending.get(id) ?? Promise.resolve())
+      .then(() => this.coordinator.saveStatus(runner))
+      .then(async () => void (await this.events.publish(topic, payload)))
+      .catch((error: Error) => this.logger.warn({ msg: 'broadcast status event not published', topic, reason: error.message }));
+    this.sending.set(id, sent);
+    void sent.then(() => this.sending.get(id) === sent && this.sending.delete(id));
   }
 }

@@ -176,6 +176,16 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     const spec = cameraSpec(cameraId, [platform.url('app', goodKey), platform.url('app', refusedKey)]);
     // As control-api adds it: the id of the HTTP request that asked for the broadcast.
     const correlationId = `start-${randomBytes(4).toString('hex')}`;
+    // The status read the moment an event arrives already has the change the event announces (the
+    // worker writes it first): a dashboard that subscribes just after an event still sees it. Checked
+    // on the refused destination's `failed`, which no later change overtakes before the stop.
+    const statusOnEvent: (string | undefined)[] = [];
+    const readOnEvent = (channel: string, raw: string) => {
+      const data = JSON.parse(raw).data as Record<string, unknown>;
+      if (channel !== 'stream.broadcast.destination-changed' || data.broadcastId !== spec.broadcastId || data.state !== 'failed') return;
+      void runtime(spec.broadcastId).then((read) => statusOnEvent.push(read?.destinations.find((d) => d.destinationId === data.destinationId)?.state));
+    };
+    subscriber.on('message', readOnEvent);
     const status = await start(spec, correlationId);
     expect(status).toMatchObject({ broadcastId: spec.broadcastId, isActive: true, videoSourceType: 'primary_stream' });
     expect(status.rtmpOutputUrl).toBe(`rtmp://127.0.0.1:${platform.port}/app/****`);
@@ -228,6 +238,9 @@ describe('broadcasts: cascade, destinations, restarts', () => {
     const healthChain = statusEvents('stream.broadcast.health-changed');
     expect(healthChain[0]).toMatchObject({ health: 'unhealthy', reason: 'no_destination_live' });
     expectChain(healthChain, 'health', 'previousHealth');
+    await expectEventually(() => expect(statusOnEvent).toHaveLength(1));
+    subscriber.off('message', readOnEvent);
+    expect(statusOnEvent).toEqual(['failed']);
     await stop(spec);
     expect(present(await runtime(spec.broadcastId), 'the broadcast runtime').destinations.map((d) => d.state)).toEqual(['stopped', 'stopped']);
     await expectEventually(() => expect(statusEvents('stream.broadcast.health-changed').at(-1)).toMatchObject({ health: 'stopped', previousHealth: 'degraded', reason: 'stopped' }));
