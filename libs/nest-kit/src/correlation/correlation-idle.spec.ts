@@ -25,9 +25,17 @@ function leftBehind(): { leave(): void; run(): Promise<string | undefined> } {
   };
 }
 
-/** Just enough of an Express response for the middleware; emit('close') ends it. */
+/** Just enough of an Express response for the middleware: end() answers, emit('close') closes it. */
 function fakeResponse(): Response & EventEmitter {
-  return Object.assign(new EventEmitter(), { setHeader: () => undefined }) as unknown as Response & EventEmitter;
+  const response = Object.assign(new EventEmitter(), {
+    setHeader: () => undefined,
+    writableEnded: false,
+    end: () => {
+      response.writableEnded = true;
+      return response;
+    },
+  });
+  return response as unknown as Response & EventEmitter;
 }
 
 describe('correlation context released when idle', () => {
@@ -116,7 +124,52 @@ describe('correlation context released when idle', () => {
     correlationMiddleware({ headers: { 'x-request-id': 'req-7' } } as unknown as Request, response, next);
     expect(await inside).toBe('req-7');
     expect(await whileOpen.run()).toBe('req-7');
+    response.end();
     response.emit('close');
     expect(await afterClose.run()).toBeUndefined();
+  });
+});
+
+describe('correlation context released when idle, over HTTP', () => {
+  it('keeps the id for a handler still running after its client went away', async () => {
+    const { createServer, request: httpRequest } = await import('node:http');
+    releaseCorrelationContextWhenIdle();
+    let aborted!: () => void;
+    const clientGone = new Promise<void>((resolve) => (aborted = resolve));
+    let seen: Promise<(string | undefined)[]> = Promise.resolve([]);
+    const server = createServer((request, response) => {
+      response.once('close', () => aborted());
+      correlationMiddleware(request as unknown as Request, response as unknown as Response, () => {
+        seen = (async () => {
+          const before = currentCorrelationId();
+          // Still working (a lock, a job) when the caller's timeout closes the connection.
+          await clientGone;
+          await sleep(5);
+          const after = currentCorrelationId();
+          response.end();
+          return [before, after];
+        })();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const call = httpRequest({ host: '127.0.0.1', port, path: '/', headers: { 'x-request-id': 'req-gone' } });
+    call.on('error', () => undefined);
+    call.end();
+    await sleep(20);
+    call.destroy();
+    await clientGone;
+    try {
+      expect(await seen).toEqual(['req-gone', 'req-gone']);
+      // Answered: the request no longer holds the context on.
+      const later = leftBehind();
+      await withCorrelationId('next', () => {
+        later.leave();
+        return Promise.resolve();
+      });
+      expect(await later.run()).toBeUndefined();
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -125,10 +125,27 @@ export function correlationMiddleware(request: Request, response: Response, next
   response.setHeader(CORRELATION_RESPONSE_HEADER, id);
   if (releaseWhenIdle) {
     running += 1;
-    // 'close' follows 'finish', or an abort: the request is over either way.
-    response.once('close', leave);
+    response.once('close', () => holdUntilAnswered(response));
   }
   storage.run(id, next);
+}
+
+/**
+ * 'close' follows 'finish' (the request is over), or the caller went away (its timeout, a proxy)
+ * while the handler still runs: it keeps the context until it answers (Nest and the error filter
+ * always end the response, even to a gone client), so its lines and the jobs it adds keep the id.
+ */
+function holdUntilAnswered(response: Response): void {
+  if (response.writableEnded) {
+    leave();
+    return;
+  }
+  const end = response.end;
+  response.end = function (this: Response, ...args: unknown[]) {
+    response.end = end;
+    leave();
+    return (end as (...endArgs: unknown[]) => Response).apply(this, args);
+  } as Response['end'];
 }
 
 /**
