@@ -736,4 +736,26 @@ describe('BroadcastCoordinator adoption (in-memory Redis, scripted ffmpeg)', () 
     expect(adoptedAt).toBeLessThanOrEqual(TICK_MS + SETTLE_MS);
     expect(cluster.redis.holder(spec.broadcastId)).toBe('worker-b');
   });
+
+  it('writes no status for a broadcast it has handed over: a late destination event does not put it back on this worker', async () => {
+    const spec = cluster.spec();
+    cluster.redis.orphan(spec);
+    const a = await cluster.start('worker-a');
+    await run(TICK_MS + SETTLE_MS);
+    const runner = a.coordinator.runner(spec.broadcastId);
+    if (!runner) throw new Error('not adopted');
+    // A status event still queued behind an earlier one (BroadcastStatusEvents) writes the status once
+    // the handover is recorded: as the lease is released, say.
+    const release = a.state.releaseLease.bind(a.state);
+    let late: Promise<void> = Promise.resolve();
+    a.state.releaseLease = (id, worker) => {
+      late = a.coordinator.saveStatus(runner);
+      return release(id, worker);
+    };
+
+    await awaitOnFakeClock(a.coordinator.onApplicationShutdown());
+    await awaitOnFakeClock(late);
+    cluster.workers.splice(cluster.workers.indexOf(a), 1);
+    expect(cluster.redis.runtimes.get(spec.broadcastId)).toMatchObject({ workerId: null, health: 'unhealthy' });
+  });
 });

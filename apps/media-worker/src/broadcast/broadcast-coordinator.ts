@@ -251,11 +251,14 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
    * Writes a broadcast's status (the runtime record) now, when the broadcast is still on air here;
    * otherwise does nothing (a stop writes the last one). A status event is published after this, so
    * whoever reads the status after the event (live status: subscribe, then read a snapshot) sees the
-   * change, instead of the previous second's. Never rejects: the next tick writes it again.
+   * change, instead of the previous second's. Never rejects: the next tick writes it again. Nothing
+   * once the worker is shutting down: every broadcast here is being handed over, and the handover's
+   * record (no worker) is the last word; a status event queued behind another (its pushers stopping)
+   * would otherwise write this worker back in, over the adopting peer's record too.
    */
   async saveStatus(runner: BroadcastRunner): Promise<void> {
     // No await before the write is queued: a stop that starts after this check queues its own after it.
-    if (this.runners.get(runner.broadcastId) !== runner || this.failing.has(runner)) return;
+    if (this.draining || this.runners.get(runner.broadcastId) !== runner || this.failing.has(runner)) return;
     await this.saveRuntime(runner).catch(() => undefined);
   }
 
