@@ -1,7 +1,7 @@
 import { type Socket, connect, createServer } from 'node:net';
 import Redis from 'ioredis';
 
-import { type TestRedisServer, expectEventually, startRedisServer } from '@lib-stream/testing';
+import { type TestRedisServer, expectEventually, startRedisServer, startSubscribeHoldingRelay } from '@lib-stream/testing';
 
 import { createRedisClient, handleSubscribeRejections, subscribeRedis } from '../src/redis/redis.providers';
 
@@ -41,6 +41,36 @@ describe('a pub/sub connection through reconnects', () => {
       await expectEventually(() => expect(heard.sort()).toEqual(['after', 'p:after']));
     } finally {
       subscriber.disconnect();
+    }
+  });
+
+  it('tells onResubscribed listeners once Redis has the subscription again, not on ready: what they publish then is heard', async () => {
+    const relay = await startSubscribeHoldingRelay(server.port);
+    const relayed = createRedisClient({ url: `redis://127.0.0.1:${relay.port}` }, 'subscriber-spec-held');
+    const { connection: subscriber, subscribed, onResubscribed } = subscribeRedis(relayed, { channels: ['spec:held'], patterns: ['spec:held:*'] });
+    const heard: string[] = [];
+    subscriber.on('message', (_channel: string, message: string) => heard.push(message));
+    let told = 0;
+    onResubscribed(() => {
+      told += 1;
+      void client.publish('spec:held', 'caught up');
+    });
+    try {
+      await subscribed;
+      const held = relay.holdNextSubscribe();
+      relay.cutAll();
+      await held;
+      await expectEventually(() => expect(subscriber.status).toBe('ready'));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(told).toBe(0);
+      relay.release();
+      await expectEventually(() => expect(told).toBe(1));
+      await expectEventually(() => expect(heard).toEqual(['caught up']));
+    } finally {
+      relay.release();
+      subscriber.disconnect();
+      relayed.disconnect();
+      await relay.close();
     }
   });
 

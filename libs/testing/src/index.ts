@@ -10,6 +10,7 @@ export * from './rtmp-platform';
 export * from './api-client';
 export * from './redis-server';
 export * from './tcp-proxy';
+export * from './subscribe-holding-relay';
 export * from './redis-sentinel';
 export * from './present';
 export * from './stack';

@@ -30,15 +30,17 @@ export class LiveEventFeed implements OnModuleInit, OnApplicationShutdown {
   onModuleInit(): void {
     // Its own connection name, so operators (and the spec) can tell it apart.
     const name = `${this.redis.options.connectionName ?? 'control-api'}:live-status`;
-    const { connection: subscriber, subscribed } = subscribeRedis(this.redis, { patterns: [...LIVE_CHANNEL_PATTERNS] }, name);
+    const { connection: subscriber, subscribed, onResubscribed } = subscribeRedis(this.redis, { patterns: [...LIVE_CHANNEL_PATTERNS] }, name);
     this.subscriber = subscriber;
     subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => this.receive(channel, message));
     // Pub/sub does not replay: whatever was published while the connection was down is lost, so the
-    // window (which would now skip those events) is dropped and clients are told to resync.
+    // window (which would now skip those events) is dropped and clients are told to resync, once the
+    // feed hears events again: told on 'ready', before Redis had the re-subscribe, a client's new
+    // snapshot could miss a change whose event came too early for the feed, and nothing told it again.
     let subscribedOnce = false;
     let lost = false;
     subscriber.on('close', () => (lost = subscribedOnce));
-    subscriber.on('ready', () => {
+    onResubscribed(() => {
       if (!lost) return;
       lost = false;
       this.window.clear();

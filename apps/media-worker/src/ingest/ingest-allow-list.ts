@@ -29,7 +29,7 @@ export class IngestAllowList implements OnApplicationShutdown {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
   async start(): Promise<void> {
-    const { connection, subscribed } = subscribeRedis(this.redis, { channels: [InternalChannels.CameraCredentials, InternalChannels.CameraAllowListRebuilt] });
+    const { connection, subscribed, onResubscribed } = subscribeRedis(this.redis, { channels: [InternalChannels.CameraCredentials, InternalChannels.CameraAllowListRebuilt] });
     this.subscriber = connection;
     this.subscriber.on('message', (channel: string, message: string) => {
       if (channel === InternalChannels.CameraAllowListRebuilt) void this.followGeneration();
@@ -38,9 +38,10 @@ export class IngestAllowList implements OnApplicationShutdown {
     // Subscribe before loading, so a change made during the load is not missed.
     await subscribed;
     await this.reload();
-    // A change published while the subscriber was disconnected is lost to it: every reconnect
-    // (the subscription is sent again first) is followed by a full reload.
-    this.subscriber.on('ready', () => void this.reloadAfterReconnect());
+    // A change published while the subscriber was disconnected is lost to it: every reconnect is
+    // followed by a full reload, once Redis has the subscription again (a reload on 'ready' could read
+    // the keys before a change whose notice then came before the re-subscribe: lost for good).
+    onResubscribed(() => void this.reloadAfterReconnect());
     this.generationPoll = setInterval(() => void this.followGeneration(), GENERATION_POLL_MS);
     this.generationPoll.unref();
   }

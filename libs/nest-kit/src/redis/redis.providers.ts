@@ -25,6 +25,12 @@ export interface RedisSubscription {
   connection: Redis;
   /** Settles when Redis has confirmed the first subscription (rejects when it could not be sent). */
   subscribed: Promise<void>;
+  /**
+   * Calls `listener` each time Redis has confirmed the subscription again after a reconnect: the moment
+   * to catch up on what was published while it was away (reload, tell clients to resync). Not on
+   * 'ready': the re-subscribe is only sent then, and what is published before Redis has it is lost.
+   */
+  onResubscribed(listener: () => void): void;
 }
 
 /**
@@ -46,18 +52,24 @@ export function subscribeRedis(client: Redis, topics: RedisTopics, connectionNam
   };
   // The first subscription waits in the offline queue for the first connection; later ones follow each reconnect.
   const subscribed = subscribe();
+  const resubscribed: (() => void)[] = [];
   let connectedBefore = false;
   connection.on('ready', () => {
     if (!connectedBefore) {
       connectedBefore = true;
       return;
     }
-    subscribe().catch((error: Error) => {
-      if (connection.status === 'end') return; // closed on purpose
-      logger.warn({ msg: 'redis re-subscribe failed; sent again on the next reconnect', connection: connectionName ?? 'redis', error: error.message });
-    });
+    subscribe().then(
+      () => {
+        for (const listener of resubscribed) listener();
+      },
+      (error: Error) => {
+        if (connection.status === 'end') return; // closed on purpose
+        logger.warn({ msg: 'redis re-subscribe failed; sent again on the next reconnect', connection: connectionName ?? 'redis', error: error.message });
+      },
+    );
   });
-  return { connection, subscribed };
+  return { connection, subscribed, onResubscribed: (listener) => void resubscribed.push(listener) };
 }
 
 /**

@@ -1,0 +1,54 @@
+import { Logger } from '@nestjs/common';
+import type Redis from 'ioredis';
+
+import { CameraKeys, type CameraCredentialsChange, InternalChannels } from '@lib-stream/contracts';
+import { createRedisClient } from '@lib-stream/nest-kit';
+import { type TestRedisServer, expectEventually, startRedisServer, startSubscribeHoldingRelay } from '@lib-stream/testing';
+
+import { IngestAllowList } from '../../src/ingest/ingest-allow-list';
+
+// The allow-list's subscriber against a private redis-server, through a relay that can cut its
+// connections and hold back a reconnect's SUBSCRIBE (a slow or lossy link while Redis comes back).
+jest.setTimeout(30_000);
+
+describe('ingest allow-list across a reconnect (private redis-server)', () => {
+  let server: TestRedisServer;
+  let direct: Redis;
+
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    server = await startRedisServer();
+    direct = createRedisClient({ url: server.url }, 'allow-list-spec');
+  });
+
+  afterAll(async () => {
+    direct.disconnect();
+    await server.dispose();
+  });
+
+  it('reloads once it is subscribed again: a camera added while the re-subscribe was on its way can publish', async () => {
+    const relay = await startSubscribeHoldingRelay(server.port);
+    const redis = createRedisClient({ url: `redis://127.0.0.1:${relay.port}` }, 'allow-list-spec-relayed');
+    const list = new IngestAllowList(redis);
+    try {
+      await list.start();
+      const held = relay.holdNextSubscribe();
+      relay.cutAll();
+      await held;
+      // The command connection is back and any reload it does has had its time (a failed one is retried after 1 s).
+      await expectEventually(() => expect(redis.status).toBe('ready'));
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // control-api adds a camera: the key first, then the notice, which the subscriber cannot hear yet.
+      await direct.set(CameraKeys.keyIndex('hash-added'), 'cam-added');
+      const change: CameraCredentialsChange = { cameraId: 'cam-added', keyHash: 'hash-added', revokedKeyHash: null };
+      expect(await direct.publish(InternalChannels.CameraCredentials, JSON.stringify(change))).toBe(0);
+      relay.release();
+      await expectEventually(() => expect(list.cameraFor('hash-added')).toBe('cam-added'), { timeoutMs: 5000 });
+    } finally {
+      relay.release();
+      await list.onApplicationShutdown();
+      redis.disconnect();
+      await relay.close();
+    }
+  });
+});
