@@ -110,10 +110,12 @@ export class BroadcastStatusEvents implements OnApplicationBootstrap, OnApplicat
    */
   private publish<T extends typeof EventTopic.BroadcastHealthChanged | typeof EventTopic.BroadcastDestinationChanged>(runner: BroadcastRunner, topic: T, payload: EventPayloads[T]): void {
     const id = runner.broadcastId;
-    const sent = (this.sending.get(id) ?? Promise.resolve())
-      .then(() => this.coordinator.saveStatus(runner))
-      .then(async () => void (await this.events.publish(topic, payload)))
-      .catch((error: Error) => this.logger.warn({ msg: 'broadcast status event not published', topic, reason: error.message }));
+    // Only the status write is waited for, not the publish's acknowledgement: the events keep their
+    // call order on the one connection, and a stop's last status events still go out before the
+    // broadcast's stopped event, which the stop publishes after several Redis round trips.
+    const sent = (this.sending.get(id) ?? Promise.resolve()).then(() => this.coordinator.saveStatus(runner)).then(() => {
+      this.events.publish(topic, payload).catch((error: Error) => this.logger.warn({ msg: 'broadcast status event not published', topic, reason: error.message }));
+    });
     this.sending.set(id, sent);
     void sent.then(() => this.sending.get(id) === sent && this.sending.delete(id));
   }
