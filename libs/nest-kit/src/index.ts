@@ -17,6 +17,7 @@ export * from './correlation/correlation';
 export * from './logging/json-logger';
 export * from './metrics/metrics.controller';
 export * from './metrics/metrics.service';
+export * from './metrics/deferred-counts';
 export * from './redis/lua-script';
 export * from './redis/redis-lock';
 export * from './redis/lease-keeper';

@@ -3,7 +3,7 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { Counter } from 'prom-client';
 
 import type { PlatformSessionModel } from '@lib-stream/contracts';
-import { MetricsService, ViewerTrackingSettings } from '@lib-stream/nest-kit';
+import { DeferredCounts, MetricsService, ViewerTrackingSettings } from '@lib-stream/nest-kit';
 import type { SentimentEntry } from '@lib-stream/privacy';
 
 import {
@@ -34,7 +34,8 @@ export class AudienceIngestService {
   private readonly tracking = new Map<string, TrackedViewers>();
   /** Link id → its active session id, as last confirmed by a buffer write (see ingestForLink). */
   private readonly activeByLink = new Map<string, string>();
-  private readonly entries: Counter<'outcome'>;
+  /** lib_stream_sentiment_entries_total, counted in plain numbers until a scrape (DeferredCounts). */
+  private readonly entries = new DeferredCounts<'outcome'>();
 
   constructor(
     private readonly viewerTracking: ViewerTrackingSettings,
@@ -44,12 +45,19 @@ export class AudienceIngestService {
     metrics: MetricsService,
     private readonly returners: ReturnerMemory,
   ) {
-    this.entries = new Counter({
-      name: 'lib_stream_sentiment_entries_total',
-      help: 'Sentiment entries from audience events, by outcome (buffered, shed by burst protection, no_sentiment: a chat message below the confidence floor, not buffered)',
-      labelNames: ['outcome'],
-      registers: [metrics.registry],
-    });
+    this.entries.attach(
+      new Counter({
+        name: 'lib_stream_sentiment_entries_total',
+        help: 'Sentiment entries from audience events, by outcome (buffered, shed by burst protection, no_sentiment: a chat message below the confidence floor, not buffered)',
+        labelNames: ['outcome'],
+        registers: [metrics.registry],
+        collect: () => this.entries.flush(),
+      }),
+    );
+  }
+
+  private count(outcome: string): void {
+    this.entries.child(outcome, () => ({ outcome })).inc();
   }
 
   async ingest(session: PlatformSessionModel, event: AudienceEvent): Promise<void> {
@@ -60,11 +68,11 @@ export class AudienceIngestService {
     const entry = this.entryFor(session.platformSessionId, event, session.linkId);
     if (entry === null) {
       await this.buffer.countNoSentiment(session.platformSessionId);
-      this.entries.labels('no_sentiment').inc();
+      this.count('no_sentiment');
       return;
     }
     const buffered = await this.buffer.push(session.platformSessionId, entry);
-    this.entries.labels(buffered ? 'buffered' : 'shed').inc();
+    this.count(buffered ? 'buffered' : 'shed');
   }
 
   /**
@@ -88,7 +96,7 @@ export class AudienceIngestService {
       if (outcome !== 'inactive') {
         if (this.activeByLink.size >= MAX_CACHED_LINKS) this.activeByLink.clear();
         this.activeByLink.set(linkId, platformSessionId);
-        this.entries.labels(outcome).inc();
+        this.count(outcome);
         return;
       }
       this.activeByLink.delete(linkId);
@@ -116,7 +124,7 @@ export class AudienceIngestService {
     }
     if (outcome === 'duplicate') this.tracking.get(platformSessionId)?.retract(event.viewerId, event.kind === 'chat');
     else if (outcome === 'inactive') this.activeByLink.delete(linkId);
-    else this.entries.labels(outcome).inc();
+    else this.count(outcome);
     return outcome;
   }
 

@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Counter } from 'prom-client';
 
 import { StreamPlatform } from '@lib-stream/contracts';
-import { CipherProvider, MetricsService, WebhookSettings, classifyOutage, currentCorrelationId } from '@lib-stream/nest-kit';
+import { CipherProvider, DeferredCounts, MetricsService, WebhookSettings, classifyOutage, currentCorrelationId } from '@lib-stream/nest-kit';
 
 import { PlatformLinksRepository } from '../platform-links/platform-links.repository';
 import type { AudienceEvent } from '../audience/audience-event';
@@ -43,7 +43,8 @@ const header = (headers: IncomingHttpHeaders, name: string): string | undefined 
 @Injectable()
 export class TwitchWebhookReceiver {
   private readonly logger = new Logger('TwitchWebhook');
-  private readonly deliveries: Counter<'outcome'>;
+  /** lib_stream_twitch_webhook_deliveries_total, counted in plain numbers until a scrape (DeferredCounts). */
+  private readonly deliveries = new DeferredCounts<'outcome'>();
 
   constructor(
     private readonly webhooks: WebhookSettings,
@@ -56,12 +57,19 @@ export class TwitchWebhookReceiver {
     private readonly subscriptions: WebhookSubscriptionManager,
     metrics: MetricsService,
   ) {
-    this.deliveries = new Counter({
-      name: 'lib_stream_twitch_webhook_deliveries_total',
-      help: 'Twitch EventSub deliveries by outcome',
-      labelNames: ['outcome'],
-      registers: [metrics.registry],
-    });
+    this.deliveries.attach(
+      new Counter({
+        name: 'lib_stream_twitch_webhook_deliveries_total',
+        help: 'Twitch EventSub deliveries by outcome',
+        labelNames: ['outcome'],
+        registers: [metrics.registry],
+        collect: () => this.deliveries.flush(),
+      }),
+    );
+  }
+
+  private count(outcome: string): void {
+    this.deliveries.child(outcome, () => ({ outcome })).inc();
   }
 
   /**
@@ -78,47 +86,51 @@ export class TwitchWebhookReceiver {
     // twitch.md §3.3: a delivery whose signature does not verify is 403 — and one without the id,
     // timestamp or signature it is computed from cannot verify.
     if (!messageId || !timestamp || !signature) {
-      this.deliveries.labels('forged').inc();
+      this.count('forged');
       throw WebhookErrors.twitchUnverifiable();
     }
     if (!verifyTwitchSignature(secret, messageId, timestamp, rawBody ?? Buffer.alloc(0), signature)) {
-      this.deliveries.labels('forged').inc();
+      this.count('forged');
       throw WebhookErrors.signatureMismatch();
     }
     const body = parseObject(rawBody);
     if (!type || !body) {
-      this.deliveries.labels('malformed').inc();
+      this.count('malformed');
       throw WebhookErrors.twitchMissingType();
     }
     const sentAt = new Date(timestamp);
     if (type === 'notification' && !this.replay.isStale(sentAt)) {
-      const answered = await this.ingestBeforeAnswer(messageId, body).catch((error: unknown) => {
+      // try/await rather than .catch(): one microtask less per delivery (the derived promise's).
+      let answered: TwitchWebhookAnswer | null;
+      try {
+        answered = await this.ingestBeforeAnswer(messageId, body);
+      } catch (error) {
         // An outage is the caller's 503 (Twitch delivers again); anything else is logged as handle() does.
         if (classifyOutage(error)) throw error;
         this.logger.error({ msg: 'twitch notification failed', correlationId, subscriptionType: body.subscription?.type, reason: (error as Error).message });
-        return { status: 204 } as const;
-      });
+        answered = { status: 204 };
+      }
       if (answered) return answered;
     }
     const verdict = await this.replay.check('twitch', messageId, sentAt);
     if (verdict === 'stale') {
-      this.deliveries.labels('stale').inc();
+      this.count('stale');
       throw WebhookErrors.tooOld('Twitch-Eventsub-Message-Timestamp');
     }
     if (type === 'webhook_callback_verification') {
       // §3.2: the answer is the challenge string verbatim; anything else is not a challenge we can echo.
       if (typeof body.challenge !== 'string') {
-        this.deliveries.labels('malformed').inc();
+        this.count('malformed');
         throw WebhookErrors.challengeNotString();
       }
-      this.deliveries.labels('verification').inc();
+      this.count('verification');
       return { status: 200, challenge: body.challenge };
     }
     if (verdict === 'duplicate') {
-      this.deliveries.labels('duplicate').inc();
+      this.count('duplicate');
       return { status: 204 };
     }
-    this.deliveries.labels(type === 'notification' ? 'notification' : 'other').inc();
+    this.count(type === 'notification' ? 'notification' : 'other');
     return { status: 204, after: () => this.handle(type, body) };
   }
 
@@ -139,10 +151,10 @@ export class TwitchWebhookReceiver {
     const outcome = await this.ingest.ingestIfFresh(this.replay.key('twitch', messageId), link.id, audienceEvent);
     if (outcome === 'uncached') return null;
     if (outcome === 'duplicate') {
-      this.deliveries.labels('duplicate').inc();
+      this.count('duplicate');
       return { status: 204 };
     }
-    this.deliveries.labels('notification').inc();
+    this.count('notification');
     // The guard is set; the session ended or changed meanwhile: the link's current one gets it, as in handle.
     if (outcome === 'inactive') return { status: 204, after: () => this.ingestLater(subscriptionType, link.id, audienceEvent) };
     return { status: 204 };

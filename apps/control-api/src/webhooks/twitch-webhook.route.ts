@@ -1,9 +1,9 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { type ArgumentsHost, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { Counter, Histogram } from 'prom-client';
+import type { Histogram } from 'prom-client';
 
-import { AllExceptionsFilter, CORRELATION_RESPONSE_HEADER, MetricsService, correlationIdFromHeaders, releaseCorrelationContextWhenIdle, withCorrelationId } from '@lib-stream/nest-kit';
+import { AllExceptionsFilter, CORRELATION_RESPONSE_HEADER, type DeferredCount, type DeferredCounts, MetricsService, correlationIdFromHeaders, releaseCorrelationContextWhenIdle, withCorrelationId } from '@lib-stream/nest-kit';
 
 import { TwitchWebhookReceiver } from './twitch-webhook.receiver';
 import { WebhookErrors } from './webhook.errors';
@@ -23,16 +23,15 @@ const MAX_BODY_BYTES = 1024 * 1024;
 @Injectable()
 export class TwitchWebhookRoute implements OnApplicationBootstrap {
   private readonly errors = new AllExceptionsFilter();
-  private readonly requests: Counter<'method' | 'route' | 'status'>;
+  private readonly requests: DeferredCounts<'method' | 'route' | 'status'>;
   private readonly duration: ReturnType<Histogram<'method' | 'route'>['labels']>;
-  private readonly requestsChildren = new Map<number, ReturnType<Counter['labels']>>();
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly receiver: TwitchWebhookReceiver,
     metrics: MetricsService,
   ) {
-    this.requests = metrics.httpRequests;
+    this.requests = metrics.httpRequestCounts;
     this.duration = metrics.httpDuration.labels('POST', TWITCH_WEBHOOK_PATH);
   }
 
@@ -52,14 +51,9 @@ export class TwitchWebhookRoute implements OnApplicationBootstrap {
     });
   }
 
-  /** The request counter's child for a status, looked up once per status (labels() hashes its values on every call). */
-  private requestsByStatus(status: number): ReturnType<Counter['labels']> {
-    let child = this.requestsChildren.get(status);
-    if (!child) {
-      child = this.requests.labels('POST', TWITCH_WEBHOOK_PATH, String(status));
-      this.requestsChildren.set(status, child);
-    }
-    return child;
+  /** The request counter's count for a status, in a plain number until a scrape (labels() and inc() hash the label values on every call). */
+  private requestsByStatus(status: number): DeferredCount<'method' | 'route' | 'status'> {
+    return this.requests.child(status, () => ({ method: 'POST', route: TWITCH_WEBHOOK_PATH, status: String(status) }));
   }
 
   /**

@@ -3,6 +3,7 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 
 import { SERVICE_IDENTITY } from '../config/config.tokens';
 import type { ServiceIdentity } from '../identity';
+import { DeferredCounts } from './deferred-counts';
 
 /** One Prometheus registry per process, with default Node metrics and HTTP request metrics. */
 @Injectable()
@@ -10,16 +11,21 @@ export class MetricsService {
   readonly registry = new Registry();
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route'>;
+  /** httpRequests' counts from hot paths that count in plain numbers until a scrape (DeferredCounts). */
+  readonly httpRequestCounts = new DeferredCounts<'method' | 'route' | 'status'>();
 
   constructor(@Inject(SERVICE_IDENTITY) identity: ServiceIdentity) {
     this.registry.setDefaultLabels({ service: identity.service });
     collectDefaultMetrics({ register: this.registry, prefix: 'lib_stream_' });
-    this.httpRequests = new Counter({
-      name: 'lib_stream_http_requests_total',
-      help: 'HTTP requests served, by route template and status',
-      labelNames: ['method', 'route', 'status'],
-      registers: [this.registry],
-    });
+    this.httpRequests = this.httpRequestCounts.attach(
+      new Counter({
+        name: 'lib_stream_http_requests_total',
+        help: 'HTTP requests served, by route template and status',
+        labelNames: ['method', 'route', 'status'],
+        registers: [this.registry],
+        collect: () => this.httpRequestCounts.flush(),
+      }),
+    );
     this.httpDuration = new Histogram({
       name: 'lib_stream_http_request_duration_seconds',
       help: 'HTTP request duration by route template',
