@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 
 import { SessionKeys } from '@lib-stream/contracts';
-import { type RunningApp, expectEventually, freePort, startBuiltApp, waitForReady, testRedisUrl } from '@lib-stream/testing';
+import { type RunningApp, expectEventually, freePort, startBuiltApp, waitForReady, testRedisUrl, untilReady } from '@lib-stream/testing';
 
 // Two built pulse-publisher processes on a 1 s interval share the partitions of 40 sessions; one is SIGKILLed mid-run.
 describe('pulse publisher replica failover', () => {
@@ -13,6 +13,7 @@ describe('pulse publisher replica failover', () => {
   const sessionIds: string[] = Array.from({ length: 40 }, () => randomUUID());
 
   beforeAll(async () => {
+    await untilReady(subscriber);
     await subscriber.subscribe('stream.audience.pulse');
     subscriber.on('message', (_channel: string, message: string) => {
       const pulse = JSON.parse(message).data as { platformSessionId: string; sentiments: { intensity: number }[] };

@@ -4,20 +4,7 @@ import Redis from 'ioredis';
 import { lastValueFrom, timeout } from 'rxjs';
 
 import { EventTopic, MessagePatterns } from '@lib-stream/contracts';
-import {
-  RunningApp,
-  TEST_JWT_SECRET,
-  TestDatabase,
-  TestRedisServer,
-  bearerToken,
-  createTestDatabase,
-  expectEventually,
-  freePort,
-  present,
-  startBuiltApp,
-  startRedisServer,
-  waitForReady,
-} from '@lib-stream/testing';
+import { RunningApp, TEST_JWT_SECRET, TestDatabase, TestRedisServer, bearerToken, createTestDatabase, expectEventually, freePort, present, startBuiltApp, startRedisServer, waitForReady, untilReady } from '@lib-stream/testing';
 
 interface Received {
   channel: string;
@@ -58,6 +45,7 @@ describe('a Redis outage under the running apps', () => {
     db = await createTestDatabase('stream_e2e_redis');
     subscriber = new Redis(redis.url, { retryStrategy: () => 100, maxRetriesPerRequest: null });
     subscriber.on('error', () => undefined);
+    await untilReady(subscriber);
     await subscriber.subscribe(EventTopic.PlatformLinked, EventTopic.InstanceOffline);
     subscriber.on('message', (channel: string, message: string) => received.push({ channel, data: JSON.parse(message).data, at: Date.now() }));
     requester = ClientProxyFactory.create({ transport: Transport.REDIS, options: { host: '127.0.0.1', port: redis.port, retryAttempts: 1000, retryDelay: 100 } });

@@ -5,23 +5,7 @@ import { tmpdir } from 'node:os';
 import { lastValueFrom, timeout } from 'rxjs';
 
 import { EventTopic, MessagePatterns } from '@lib-stream/contracts';
-import {
-  type FfmpegPublisher,
-  RunningApp,
-  TEST_JWT_SECRET,
-  TEST_SENTINEL_MASTER,
-  TestDatabase,
-  TestSentinelGroup,
-  adminApi,
-  bearerToken,
-  createTestDatabase,
-  expectEventually,
-  freePort,
-  startBuiltApp,
-  startRtmpPublisher,
-  startSentinelGroup,
-  waitForReady,
-} from '@lib-stream/testing';
+import { type FfmpegPublisher, RunningApp, TEST_JWT_SECRET, TEST_SENTINEL_MASTER, TestDatabase, TestSentinelGroup, adminApi, bearerToken, createTestDatabase, expectEventually, freePort, startBuiltApp, startRtmpPublisher, startSentinelGroup, waitForReady, untilReady } from '@lib-stream/testing';
 
 /**
  * Production Redis is replicated: the three built apps find the master through three sentinels.
@@ -60,6 +44,7 @@ describe('a Sentinel failover under the running apps', () => {
     const sentinels = group.sentinels.split(',').map((node) => ({ host: '127.0.0.1', port: Number(node.split(':')[1]) }));
     subscriber = new Redis({ sentinels, name: TEST_SENTINEL_MASTER, retryStrategy: () => 100, maxRetriesPerRequest: null });
     subscriber.on('error', () => undefined);
+    await untilReady(subscriber);
     await subscriber.subscribe(EventTopic.PlatformLinked);
     subscriber.on('message', (_channel: string, message: string) => linked.push({ accountId: JSON.parse(message).data.accountId, at: Date.now() }));
     requester = ClientProxyFactory.create({ transport: Transport.REDIS, options: { sentinels, name: TEST_SENTINEL_MASTER, retryAttempts: 1000, retryDelay: 200 } });

@@ -2,15 +2,7 @@ import { tmpdir } from 'node:os';
 import Redis from 'ioredis';
 
 import { EventTopic } from '@lib-stream/contracts';
-import { RunningApp,
-  TEST_JWT_SECRET,
-  TestDatabase,
-  bearerToken,
-  createTestDatabase,
-  expectEventually,
-  freePort,
-  startBuiltApp,
-  waitForReady, testRedisUrl } from '@lib-stream/testing';
+import { RunningApp, TEST_JWT_SECRET, TestDatabase, bearerToken, createTestDatabase, expectEventually, freePort, startBuiltApp, waitForReady, testRedisUrl, untilReady } from '@lib-stream/testing';
 
 const TWITCH_SECRET = 'e2e-twitch-client-secret-31337';
 const STREAM_KEY = 'sk_e2e_live_streamkey_9876';
@@ -32,6 +24,7 @@ describe('the three built apps against real Redis and MariaDB', () => {
   beforeAll(async () => {
     db = await createTestDatabase('stream_e2e');
     subscriber = new Redis(testRedisUrl());
+    await untilReady(subscriber);
     await subscriber.subscribe(EventTopic.InstanceOnline, EventTopic.InstanceOffline);
     subscriber.on('message', (channel: string, message: string) => events.push({ channel, packet: JSON.parse(message) }));
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 
 import { SessionKeys } from '@lib-stream/contracts';
-import { FakeTwitch, type RunningApp, TEST_JWT_SECRET, bearerToken, expectEventually, freePort, startBuiltApp, testRedisUrl, waitForReady } from '@lib-stream/testing';
+import { FakeTwitch, type RunningApp, TEST_JWT_SECRET, bearerToken, expectEventually, freePort, startBuiltApp, testRedisUrl, waitForReady, untilReady } from '@lib-stream/testing';
 
 // The built control-api (viewer counts refreshed every second) and pulse-publisher (a pulse a second)
 // against the strict fake Twitch: a pulse's approximateViewerCount follows the channel's count.
@@ -21,6 +21,7 @@ describe('viewer counts in pulses, built apps', () => {
 
   beforeAll(async () => {
     await twitch.start();
+    await untilReady(subscriber);
     await subscriber.subscribe('stream.audience.pulse', 'stream.platform.session.ended');
     subscriber.on('message', (channel: string, message: string) => {
       if (channel === 'stream.platform.session.ended') ended.push(message);

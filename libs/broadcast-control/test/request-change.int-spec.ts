@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 
 import { BroadcastKeys, type BroadcastSpec, BroadcastStopReason, InternalChannels, LockKeys } from '@lib-stream/contracts';
-import { type TestRedisServer, expectEventually, startRedisServer, testBroadcastSpec } from '@lib-stream/testing';
+import { type TestRedisServer, expectEventually, startRedisServer, testBroadcastSpec, untilReady } from '@lib-stream/testing';
 
 import { BroadcastChangeError, BroadcastState } from '../src';
 
@@ -134,6 +134,7 @@ describe('BroadcastState.requestChange (real Redis, one connection per writer)',
     const subscriber = connect();
     const heard: string[] = [];
     subscriber.on('message', (channel: string, message: string) => channel === InternalChannels.BroadcastChanged && message === broadcastId && heard.push(message));
+    await untilReady(subscriber);
     await subscriber.subscribe(InternalChannels.BroadcastChanged);
     await api.requestChange(broadcastId, setFallbackImage);
     expect(await api.requestChange(broadcastId, () => null)).toBeNull();

@@ -2,7 +2,7 @@ import { Test } from '@nestjs/testing';
 import Redis from 'ioredis';
 
 import { EventTopic } from '@lib-stream/contracts';
-import { TestRedisServer, expectEventually, startRedisServer } from '@lib-stream/testing';
+import { TestRedisServer, expectEventually, startRedisServer, untilReady } from '@lib-stream/testing';
 
 import { loadConfig } from '../src/config/load-config';
 import { RedisSettings } from '../src/config/slices';
@@ -25,6 +25,7 @@ describe('Redis connections through an outage', () => {
     server = await startRedisServer();
     subscriber = new Redis(server.url, { retryStrategy: () => 50, maxRetriesPerRequest: null });
     subscriber.on('error', () => undefined);
+    await untilReady(subscriber);
     await subscriber.subscribe(EventTopic.PlatformLinked);
     subscriber.on('message', (_channel: string, message: string) => linked.push(JSON.parse(message).data.accountId));
   });

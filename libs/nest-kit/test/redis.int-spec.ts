@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 
 import { EventTopic, encodeEventPacket } from '@lib-stream/contracts';
-import { expectEventually, testRedisUrl } from '@lib-stream/testing';
+import { expectEventually, testRedisUrl, untilReady } from '@lib-stream/testing';
 
 import { EventBus, HealthRegistry, LockNotAcquiredError, MetricsService, RedisLocks, RedisSettings, eventHeader, loadConfig, newServiceIdentity } from '../src';
 
@@ -69,6 +69,7 @@ describe(EventBus.name, () => {
     sut.onModuleInit();
     const received: { channel: string; message: string }[] = [];
     try {
+      await untilReady(subscriber);
       await subscriber.subscribe(EventTopic.PlatformLinked);
       subscriber.on('message', (channel: string, message: string) => received.push({ channel, message }));
       const event = { ...eventHeader(), accountId: 'acc-1', linkId: 'link-1', platform: 'twitch' as never };

@@ -5,18 +5,7 @@ import Redis from 'ioredis';
 import request from 'supertest';
 
 import { SessionKeys } from '@lib-stream/contracts';
-import { FakeGoogle,
-  FakeTwitch,
-  type SignedDelivery,
-  type TestDatabase,
-  bearerToken,
-  createTestDatabase,
-  customWebhookDelivery,
-  dumpMysql,
-  dumpRedis,
-  eventSubDelivery,
-  expectEventually,
-  findLeaks, testRedisUrl, requestIdOf } from '@lib-stream/testing';
+import { FakeGoogle, FakeTwitch, type SignedDelivery, type TestDatabase, bearerToken, createTestDatabase, customWebhookDelivery, dumpMysql, dumpRedis, eventSubDelivery, expectEventually, findLeaks, testRedisUrl, requestIdOf, untilReady } from '@lib-stream/testing';
 
 import { type ControlApiUnderTest, capturedLogLines, createControlApi, twitchSettings, youtubeSettings } from './control-api.factory';
 
@@ -120,6 +109,7 @@ describe('live audience ingest over HTTP, on MariaDB and Redis', () => {
     sut = await createControlApi(env);
     redis = new Redis(testRedisUrl());
     subscriber = new Redis(testRedisUrl());
+    await untilReady(subscriber);
     await subscriber.psubscribe('stream.*', 'camera.*');
     subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => published.push(`${channel} ${message}`));
   });

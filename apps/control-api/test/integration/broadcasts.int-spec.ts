@@ -21,7 +21,7 @@ import {
 } from '@lib-stream/contracts';
 import { redisOptionsFromUrl, scanKeys } from '@lib-stream/nest-kit';
 import { TokenCipher } from '@lib-stream/stream-key';
-import { type TestDatabase, bearerToken, createTestDatabase, dumpRedis, expectEventually, findLeaks, present, testRedisUrl, requestIdOf } from '@lib-stream/testing';
+import { type TestDatabase, bearerToken, createTestDatabase, dumpRedis, expectEventually, findLeaks, present, testRedisUrl, requestIdOf, untilReady } from '@lib-stream/testing';
 
 import { type ControlApiUnderTest, capturedLogLines, createControlApi } from './control-api.factory';
 
@@ -216,6 +216,7 @@ describe('broadcast API (with a fake media worker on the Bull queues)', () => {
       validationJobs.push(job.data);
       return validateBehaviour(job.data);
     });
+    await untilReady(subscriber);
     await subscriber.subscribe(EventTopic.BroadcastStopped, EventTopic.BroadcastRecordingStopped, InternalChannels.BroadcastChanged);
     subscriber.on('message', (channel: string, message: string) => {
       if (channel === EventTopic.BroadcastStopped) stoppedEvents.push(JSON.parse(message).data);

@@ -8,7 +8,7 @@ import request from 'supertest';
 
 import { CameraKeys, InternalChannels } from '@lib-stream/contracts';
 import { generateStreamKey, hashStreamKey } from '@lib-stream/stream-key';
-import { type TestDatabase, type TestRedisServer, bearerToken, createTestDatabase, expectEventually, startRedisServer } from '@lib-stream/testing';
+import { type TestDatabase, type TestRedisServer, bearerToken, createTestDatabase, expectEventually, startRedisServer, untilReady } from '@lib-stream/testing';
 
 import { type ControlApiUnderTest, createControlApi } from './control-api.factory';
 
@@ -41,6 +41,7 @@ describe('cameras survive a Redis loss (private redis-server, MariaDB)', () => {
     subscriber = new Redis(server.url);
     redis.on('error', () => undefined);
     subscriber.on('error', () => undefined);
+    await untilReady(subscriber);
     await subscriber.subscribe(InternalChannels.CameraAllowListRebuilt);
     subscriber.on('message', (_channel: string, generation: string) => rebuilt.push(generation));
     db = await createTestDatabase();
@@ -125,6 +126,7 @@ describe('cameras survive a Redis loss (private redis-server, MariaDB)', () => {
     const revocations: string[] = [];
     const listener = new Redis(server.url);
     listener.on('message', (_channel: string, message: string) => revocations.push(message));
+    await untilReady(listener);
     await listener.subscribe(InternalChannels.CameraCredentials);
     try {
       await redis.set(CameraKeys.keyIndex(strayHash), strayCamera);

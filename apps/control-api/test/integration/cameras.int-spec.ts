@@ -3,7 +3,7 @@ import request from 'supertest';
 
 import { CameraKeys, InternalChannels } from '@lib-stream/contracts';
 import { hashStreamKey } from '@lib-stream/stream-key';
-import { type TestDatabase, type TestRedisServer, bearerToken, createTestDatabase, expectEventually, startRedisServer } from '@lib-stream/testing';
+import { type TestDatabase, type TestRedisServer, bearerToken, createTestDatabase, expectEventually, startRedisServer, untilReady } from '@lib-stream/testing';
 
 import { type ControlApiUnderTest, createControlApi } from './control-api.factory';
 
@@ -24,6 +24,7 @@ describe('camera ingest credentials API', () => {
     subscriber = new Redis(server.url);
     db = await createTestDatabase();
     sut = await createControlApi({ STREAM_DATABASE_URL: db.url, STREAM_REDIS_URL: server.url, STREAM_RTMP_INGEST_PUBLIC_URL: 'rtmp://ingest.example.com:1935/live/' });
+    await untilReady(subscriber);
     await subscriber.subscribe(InternalChannels.CameraCredentials);
     subscriber.on('message', (_channel: string, message: string) => changes.push(JSON.parse(message)));
   });

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 
 import { EventTopic } from '@lib-stream/contracts';
-import { FakeGoogle, FakeTwitch, type TestDatabase, bearerToken, createTestDatabase, dumpMysql, dumpRedis, expectEventually, findLeaks, testRedisUrl, requestIdOf } from '@lib-stream/testing';
+import { FakeGoogle, FakeTwitch, type TestDatabase, bearerToken, createTestDatabase, dumpMysql, dumpRedis, expectEventually, findLeaks, testRedisUrl, requestIdOf, untilReady } from '@lib-stream/testing';
 
 import { AccessTokenRejectedError } from '../../src/platform-links/oauth/oauth.types';
 import { platformFetch } from '../../src/platform-links/oauth/platform-http';
@@ -68,6 +68,7 @@ describe('platform linking over HTTP, on MariaDB and Redis', () => {
     sut = await createControlApi(env);
     redis = new Redis(testRedisUrl());
     const subscriber = new Redis(testRedisUrl());
+    await untilReady(subscriber);
     await subscriber.subscribe(EventTopic.PlatformLinked, EventTopic.PlatformUnlinked);
     subscriber.on('message', (channel: string, message: string) => events.push({ channel, data: JSON.parse(message).data }));
     afterAllClosers.push(() => subscriber.quit().then(() => undefined));

@@ -4,7 +4,7 @@ import request from 'supertest';
 
 import { type PlatformSessionModel, SessionKeys, StreamPlatform } from '@lib-stream/contracts';
 import { CipherProvider } from '@lib-stream/nest-kit';
-import { FakeGoogle, FakeTwitch, type TestDatabase, bearerToken, createTestDatabase, eventSubDelivery, expectEventually, testRedisUrl } from '@lib-stream/testing';
+import { FakeGoogle, FakeTwitch, type TestDatabase, bearerToken, createTestDatabase, eventSubDelivery, expectEventually, testRedisUrl, untilReady } from '@lib-stream/testing';
 
 import { newPlatformLink } from '../../src/platform-links/platform-link.entity';
 import { PlatformLinksRepository } from '../../src/platform-links/platform-links.repository';
@@ -116,6 +116,7 @@ describe('live viewer counts, against the strict Twitch and Google fakes', () =>
     db = await createTestDatabase();
     redis = new Redis(testRedisUrl());
     subscriber = new Redis(testRedisUrl());
+    await untilReady(subscriber);
     await subscriber.psubscribe('stream.*');
     subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => published.push(`${channel} ${message}`));
   });

@@ -4,7 +4,7 @@ import Redis from 'ioredis';
 
 import { LockKeys, SessionKeys, shardOf } from '@lib-stream/contracts';
 import { JsonLogger, createServiceApp, loadConfig, newServiceIdentity } from '@lib-stream/nest-kit';
-import { expectEventually, testRedisUrl } from '@lib-stream/testing';
+import { expectEventually, testRedisUrl, untilReady } from '@lib-stream/testing';
 
 import { AppModule } from '../../src/app.module';
 import { BufferDrain } from '../../src/pulse/buffer-drain';
@@ -97,6 +97,7 @@ describe('pulse publishing partitioned across replicas', () => {
     const active = redis.multi();
     for (const id of sessions) active.set(SessionKeys.session(id), JSON.stringify({ platformSessionId: id, inGameSessionId: null, viewerCount: 3, state: 'active' }), 'EX', 600).sadd(SessionKeys.active(), id);
     await active.exec();
+    await untilReady(subscriber);
     await subscriber.subscribe('stream.audience.pulse');
     subscriber.on('message', (_channel: string, message: string) => {
       const pulse = JSON.parse(message).data as { platformSessionId: string; timestamp: string };

@@ -6,7 +6,7 @@ import request from 'supertest';
 import { type BufferedSentimentEntry, type PlatformSessionModel, SessionKeys } from '@lib-stream/contracts';
 import { JsonLogger, createServiceApp, loadConfig, newServiceIdentity } from '@lib-stream/nest-kit';
 import { SentimentCategory, TrackedViewerType, toSentimentPulse } from '@lib-stream/privacy';
-import { expectEventually, testRedisUrl } from '@lib-stream/testing';
+import { expectEventually, testRedisUrl, untilReady } from '@lib-stream/testing';
 
 import { AppModule } from '../../src/app.module';
 import { PartitionLeases } from '../../src/pulse/partitions/partition-leases';
@@ -62,6 +62,7 @@ describe('pulse publishing with real Redis', () => {
     await app.init();
     ticker = app.get(PulseTicker);
     await expectEventually(() => expect(app.get(PartitionLeases).held()).toHaveLength(64));
+    await untilReady(subscriber);
     await subscriber.subscribe('stream.audience.pulse');
     subscriber.on('message', (channel: string, message: string) => received.push({ channel, packet: JSON.parse(message) }));
   });
