@@ -74,7 +74,17 @@ export class IngestAllowList implements OnApplicationShutdown {
       // No generation: Redis came back empty. The list held here is the best there is until
       // control-api has rebuilt it from the database; followGeneration reloads then.
       if (this.generation !== null && !(await this.redis.exists(CameraKeys.allowListGeneration()))) return;
+      const before = [...this.cameraByKeyHash.keys()];
+      const generationBefore = this.generation;
       await this.reload();
+      // The same generation: no rebuild since, so a key gone from Redis was revoked (rotated or its
+      // camera deleted) while the notice could not reach us. Its publishers are cut as the notice would
+      // have cut them; a key that only vanished with Redis (a new generation, or none) cuts nobody.
+      if (generationBefore === null || this.generation !== generationBefore) return;
+      for (const keyHash of before) {
+        if (this.cameraByKeyHash.has(keyHash)) continue;
+        for (const listener of this.revokedListeners) listener(keyHash);
+      }
     } catch (error) {
       // The command connection may come back a moment after the subscriber; try once more shortly.
       this.logger.warn({ msg: 'allow-list reload after reconnect failed, retrying', error: (error as Error).message });

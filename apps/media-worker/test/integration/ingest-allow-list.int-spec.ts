@@ -51,4 +51,64 @@ describe('ingest allow-list across a reconnect (private redis-server)', () => {
       await relay.close();
     }
   });
+
+  it('cuts the publishers of a key revoked while the re-subscribe was on its way (its notice went unheard)', async () => {
+    await direct.set(CameraKeys.allowListGeneration(), 'gen-1');
+    await direct.set(CameraKeys.keyIndex('hash-kept'), 'cam-kept');
+    await direct.set(CameraKeys.keyIndex('hash-revoked'), 'cam-revoked');
+    const relay = await startSubscribeHoldingRelay(server.port);
+    const redis = createRedisClient({ url: `redis://127.0.0.1:${relay.port}` }, 'allow-list-spec-revoked');
+    const list = new IngestAllowList(redis);
+    const revoked: string[] = [];
+    list.onRevoked((keyHash) => revoked.push(keyHash));
+    try {
+      await list.start();
+      expect(list.cameraFor('hash-revoked')).toBe('cam-revoked');
+      const held = relay.holdNextSubscribe();
+      relay.cutAll();
+      await held;
+      await expectEventually(() => expect(redis.status).toBe('ready'));
+      // control-api rotates the key: the index first, then the notice, which the subscriber cannot hear yet.
+      await direct.del(CameraKeys.keyIndex('hash-revoked'));
+      const change: CameraCredentialsChange = { cameraId: 'cam-revoked', keyHash: null, revokedKeyHash: 'hash-revoked' };
+      expect(await direct.publish(InternalChannels.CameraCredentials, JSON.stringify(change))).toBe(0);
+      relay.release();
+      await expectEventually(() => expect(revoked).toEqual(['hash-revoked']), { timeoutMs: 5000 });
+      expect(list.cameraFor('hash-revoked')).toBeUndefined();
+      expect(list.cameraFor('hash-kept')).toBe('cam-kept');
+    } finally {
+      relay.release();
+      await list.onApplicationShutdown();
+      redis.disconnect();
+      await relay.close();
+      await direct.del(CameraKeys.allowListGeneration(), CameraKeys.keyIndex('hash-kept'));
+    }
+  });
+
+  it('cuts nobody when the keys vanished with Redis itself (no generation: control-api has not rebuilt yet)', async () => {
+    await direct.set(CameraKeys.allowListGeneration(), 'gen-2');
+    await direct.set(CameraKeys.keyIndex('hash-live'), 'cam-live');
+    const relay = await startSubscribeHoldingRelay(server.port);
+    const redis = createRedisClient({ url: `redis://127.0.0.1:${relay.port}` }, 'allow-list-spec-lost');
+    const list = new IngestAllowList(redis);
+    const revoked: string[] = [];
+    list.onRevoked((keyHash) => revoked.push(keyHash));
+    try {
+      await list.start();
+      const held = relay.holdNextSubscribe();
+      relay.cutAll();
+      await held;
+      await direct.flushall();
+      relay.release();
+      await expectEventually(() => expect(redis.status).toBe('ready'));
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(revoked).toEqual([]);
+      expect(list.cameraFor('hash-live')).toBe('cam-live');
+    } finally {
+      relay.release();
+      await list.onApplicationShutdown();
+      redis.disconnect();
+      await relay.close();
+    }
+  });
 });
