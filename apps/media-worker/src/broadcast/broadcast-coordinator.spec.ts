@@ -700,6 +700,24 @@ describe('BroadcastCoordinator adoption (in-memory Redis, scripted ffmpeg)', () 
     expect(cluster.redis.holder(gone.broadcastId)).toBeNull();
   });
 
+  it('keeps the lease of a broadcast it is stopping until the stop is recorded: a stop that outlasts the lease is not finished again by whoever finds it ownerless', async () => {
+    const spec = cluster.spec();
+    cluster.redis.orphan(spec);
+    const a = await cluster.start('worker-a');
+    await run(TICK_MS + SETTLE_MS);
+    // Its FFmpegs take longer to stop than the lease has left (a loaded machine); the lease is not renewed meanwhile.
+    const releases = a.running(spec.broadcastId).map((p) => p.holdStop());
+    cluster.redis.change(spec.broadcastId, (current) => ({ ...current, desired: 'stopped', stopReason: BroadcastStopReason.Manual }));
+    await run(BROADCAST_LEASE_MS + 1000);
+    // Still its own: no adopter (nor control-api's ownerless finalize) takes it while it stops.
+    expect(cluster.redis.holder(spec.broadcastId)).toBe('worker-a');
+    for (const release of releases) release();
+    await run(500);
+    expect(cluster.redis.finalized).toEqual([spec.broadcastId]);
+    expect(a.events.published.filter((p) => p.topic === EventTopic.BroadcastStopped)).toHaveLength(1);
+    expect(cluster.redis.runtimes.get(spec.broadcastId)?.destinations.map((d) => d.state)).toEqual(['stopped', 'stopped']);
+  });
+
   it('follows the desired state after adopting: a newer revision is applied, an announcement of the same one changes nothing', async () => {
     const spec = cluster.spec();
     cluster.redis.orphan(spec);

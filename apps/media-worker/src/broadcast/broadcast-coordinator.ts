@@ -99,6 +99,13 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   private fenceTimer: NodeJS.Timeout | null = null;
   /** Until when each owned broadcast's lease is surely ours (from when its last renewal was sent). */
   private readonly leaseUntil = new Map<string, number>();
+  /**
+   * Broadcasts being finished (no longer followed): their leases are renewed until the stop is
+   * recorded. Stopping the processes can outlast the lease on a loaded machine, and a broadcast found
+   * ownerless with no stop recorded is finished again by whoever finds it (a peer adopting it, or
+   * control-api): the stop recorded and announced twice.
+   */
+  private readonly finishing = new Map<string, BroadcastRunner>();
   /** Owners seen connected since this worker's connection was last (re)made, and since when each is gone. */
   private readonly ownersSeen = new Set<string>();
   private readonly goneSince = new Map<string, number>();
@@ -391,7 +398,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
    */
   private async renewLeases(): Promise<boolean> {
     await this.beat();
-    await Promise.all([...this.runners.values()].map((runner) => this.renewLease(runner)));
+    await Promise.all([...this.runners.values(), ...this.finishing.values()].map((runner) => this.renewLease(runner)));
     return true;
   }
 
@@ -568,9 +575,15 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   /** Stops a broadcast for good: processes, records, event. */
   private async finish(runner: BroadcastRunner, spec: BroadcastSpec, reason: BroadcastStopReason, error: string | null = null): Promise<void> {
     this.forget(runner.broadcastId);
-    await runner.stop();
-    const stoppedAt = new Date().toISOString();
-    await this.saveRuntime(runner, { stoppedAt, stopReason: reason, error });
+    this.finishing.set(runner.broadcastId, runner);
+    try {
+      await runner.stop();
+      const stoppedAt = new Date().toISOString();
+      await this.saveRuntime(runner, { stoppedAt, stopReason: reason, error });
+    } finally {
+      // No await between this and the finalize below: a renewal sent after it could set the lease again.
+      this.finishing.delete(runner.broadcastId);
+    }
     await this.state.finalize(spec);
     await this.events.publish(EventTopic.BroadcastStopped, { ...eventHeader(), broadcastId: spec.broadcastId, reason });
     this.logger.log({ msg: 'broadcast stopped', broadcastId: spec.broadcastId, reason });
