@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { Counter } from 'prom-client';
 
 import type { PlatformSessionModel } from '@lib-stream/contracts';
 import { DeferredCounts, MetricsService, ViewerTrackingSettings } from '@lib-stream/nest-kit';
@@ -35,7 +34,7 @@ export class AudienceIngestService {
   /** Link id → its active session id, as last confirmed by a buffer write (see ingestForLink). */
   private readonly activeByLink = new Map<string, string>();
   /** lib_stream_sentiment_entries_total, counted in plain numbers until a scrape (DeferredCounts). */
-  private readonly entries = new DeferredCounts<'outcome'>();
+  private readonly entries: DeferredCounts<'outcome'>;
 
   constructor(
     private readonly viewerTracking: ViewerTrackingSettings,
@@ -45,15 +44,12 @@ export class AudienceIngestService {
     metrics: MetricsService,
     private readonly returners: ReturnerMemory,
   ) {
-    this.entries.attach(
-      new Counter({
-        name: 'lib_stream_sentiment_entries_total',
-        help: 'Sentiment entries from audience events, by outcome (buffered, shed by burst protection, no_sentiment: a chat message below the confidence floor, not buffered)',
-        labelNames: ['outcome'],
-        registers: [metrics.registry],
-        collect: () => this.entries.flush(),
-      }),
-    );
+    this.entries = new DeferredCounts({
+      name: 'lib_stream_sentiment_entries_total',
+      help: 'Sentiment entries from audience events, by outcome (buffered, shed by burst protection, no_sentiment: a chat message below the confidence floor, not buffered)',
+      labelNames: ['outcome'],
+      registers: [metrics.registry],
+    });
   }
 
   private count(outcome: string): void {

@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Injectable, Logger } from '@nestjs/common';
-import { Counter } from 'prom-client';
 
 import { StreamPlatform } from '@lib-stream/contracts';
 import { CipherProvider, DeferredCounts, MetricsService, WebhookSettings, classifyOutage, currentCorrelationId } from '@lib-stream/nest-kit';
@@ -44,7 +43,7 @@ const header = (headers: IncomingHttpHeaders, name: string): string | undefined 
 export class TwitchWebhookReceiver {
   private readonly logger = new Logger('TwitchWebhook');
   /** lib_stream_twitch_webhook_deliveries_total, counted in plain numbers until a scrape (DeferredCounts). */
-  private readonly deliveries = new DeferredCounts<'outcome'>();
+  private readonly deliveries: DeferredCounts<'outcome'>;
 
   constructor(
     private readonly webhooks: WebhookSettings,
@@ -57,15 +56,12 @@ export class TwitchWebhookReceiver {
     private readonly subscriptions: WebhookSubscriptionManager,
     metrics: MetricsService,
   ) {
-    this.deliveries.attach(
-      new Counter({
-        name: 'lib_stream_twitch_webhook_deliveries_total',
-        help: 'Twitch EventSub deliveries by outcome',
-        labelNames: ['outcome'],
-        registers: [metrics.registry],
-        collect: () => this.deliveries.flush(),
-      }),
-    );
+    this.deliveries = new DeferredCounts({
+      name: 'lib_stream_twitch_webhook_deliveries_total',
+      help: 'Twitch EventSub deliveries by outcome',
+      labelNames: ['outcome'],
+      registers: [metrics.registry],
+    });
   }
 
   private count(outcome: string): void {

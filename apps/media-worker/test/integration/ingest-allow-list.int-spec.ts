@@ -26,15 +26,38 @@ describe('ingest allow-list across a reconnect (private redis-server)', () => {
     await server.dispose();
   });
 
-  it('reloads once it is subscribed again: a camera added while the re-subscribe was on its way can publish', async () => {
+  /** An allow-list whose connections go through a relay that can cut them and hold the reconnect's SUBSCRIBE; `revoked` records its revocations. */
+  async function relayedList(name: string) {
     const relay = await startSubscribeHoldingRelay(server.port);
-    const redis = createRedisClient({ url: `redis://127.0.0.1:${relay.port}` }, 'allow-list-spec-relayed');
+    const redis = createRedisClient({ url: `redis://127.0.0.1:${relay.port}` }, name);
     const list = new IngestAllowList(redis);
+    const revoked: string[] = [];
+    list.onRevoked((keyHash) => revoked.push(keyHash));
+    await list.start();
+    return {
+      relay,
+      redis,
+      list,
+      revoked,
+      /** Cuts every connection; resolves once the subscriber's re-subscribe is held. */
+      cutAndHold: async () => {
+        const held = relay.holdNextSubscribe();
+        relay.cutAll();
+        await held;
+      },
+      close: async () => {
+        relay.release();
+        await list.onApplicationShutdown();
+        redis.disconnect();
+        await relay.close();
+      },
+    };
+  }
+
+  it('reloads once it is subscribed again: a camera added while the re-subscribe was on its way can publish', async () => {
+    const { relay, redis, list, cutAndHold, close } = await relayedList('allow-list-spec-relayed');
     try {
-      await list.start();
-      const held = relay.holdNextSubscribe();
-      relay.cutAll();
-      await held;
+      await cutAndHold();
       // The command connection is back and any reload it does has had its time (a failed one is retried after 1 s).
       await expectEventually(() => expect(redis.status).toBe('ready'));
       await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -45,10 +68,7 @@ describe('ingest allow-list across a reconnect (private redis-server)', () => {
       relay.release();
       await expectEventually(() => expect(list.cameraFor('hash-added')).toBe('cam-added'), { timeoutMs: 5000 });
     } finally {
-      relay.release();
-      await list.onApplicationShutdown();
-      redis.disconnect();
-      await relay.close();
+      await close();
     }
   });
 
@@ -56,17 +76,10 @@ describe('ingest allow-list across a reconnect (private redis-server)', () => {
     await direct.set(CameraKeys.allowListGeneration(), 'gen-1');
     await direct.set(CameraKeys.keyIndex('hash-kept'), 'cam-kept');
     await direct.set(CameraKeys.keyIndex('hash-revoked'), 'cam-revoked');
-    const relay = await startSubscribeHoldingRelay(server.port);
-    const redis = createRedisClient({ url: `redis://127.0.0.1:${relay.port}` }, 'allow-list-spec-revoked');
-    const list = new IngestAllowList(redis);
-    const revoked: string[] = [];
-    list.onRevoked((keyHash) => revoked.push(keyHash));
+    const { relay, redis, list, revoked, cutAndHold, close } = await relayedList('allow-list-spec-revoked');
     try {
-      await list.start();
       expect(list.cameraFor('hash-revoked')).toBe('cam-revoked');
-      const held = relay.holdNextSubscribe();
-      relay.cutAll();
-      await held;
+      await cutAndHold();
       await expectEventually(() => expect(redis.status).toBe('ready'));
       // control-api rotates the key: the index first, then the notice, which the subscriber cannot hear yet.
       await direct.del(CameraKeys.keyIndex('hash-revoked'));
@@ -77,10 +90,7 @@ describe('ingest allow-list across a reconnect (private redis-server)', () => {
       expect(list.cameraFor('hash-revoked')).toBeUndefined();
       expect(list.cameraFor('hash-kept')).toBe('cam-kept');
     } finally {
-      relay.release();
-      await list.onApplicationShutdown();
-      redis.disconnect();
-      await relay.close();
+      await close();
       await direct.del(CameraKeys.allowListGeneration(), CameraKeys.keyIndex('hash-kept'));
     }
   });
@@ -88,16 +98,9 @@ describe('ingest allow-list across a reconnect (private redis-server)', () => {
   it('cuts nobody when the keys vanished with Redis itself (no generation: control-api has not rebuilt yet)', async () => {
     await direct.set(CameraKeys.allowListGeneration(), 'gen-2');
     await direct.set(CameraKeys.keyIndex('hash-live'), 'cam-live');
-    const relay = await startSubscribeHoldingRelay(server.port);
-    const redis = createRedisClient({ url: `redis://127.0.0.1:${relay.port}` }, 'allow-list-spec-lost');
-    const list = new IngestAllowList(redis);
-    const revoked: string[] = [];
-    list.onRevoked((keyHash) => revoked.push(keyHash));
+    const { relay, redis, list, revoked, cutAndHold, close } = await relayedList('allow-list-spec-lost');
     try {
-      await list.start();
-      const held = relay.holdNextSubscribe();
-      relay.cutAll();
-      await held;
+      await cutAndHold();
       await direct.flushall();
       relay.release();
       await expectEventually(() => expect(redis.status).toBe('ready'));
@@ -105,10 +108,7 @@ describe('ingest allow-list across a reconnect (private redis-server)', () => {
       expect(revoked).toEqual([]);
       expect(list.cameraFor('hash-live')).toBe('cam-live');
     } finally {
-      relay.release();
-      await list.onApplicationShutdown();
-      redis.disconnect();
-      await relay.close();
+      await close();
     }
   });
 });

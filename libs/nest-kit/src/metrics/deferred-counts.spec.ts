@@ -7,8 +7,7 @@ function twoRegistries() {
   const direct = new Registry();
   const deferred = new Registry();
   const plain = new Counter({ name: 'test_total', help: 'test', labelNames: ['outcome'], registers: [direct] });
-  const counts = new DeferredCounts<'outcome'>();
-  counts.attach(new Counter({ name: 'test_total', help: 'test', labelNames: ['outcome'], registers: [deferred], collect: () => counts.flush() }));
+  const counts = new DeferredCounts<'outcome'>({ name: 'test_total', help: 'test', labelNames: ['outcome'], registers: [deferred] });
   return {
     inc(outcome: string) {
       plain.labels(outcome).inc();

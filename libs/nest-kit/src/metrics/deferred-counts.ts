@@ -1,4 +1,4 @@
-import type { Counter, LabelValues } from 'prom-client';
+import { Counter, type CounterConfiguration, type LabelValues } from 'prom-client';
 
 /**
  * One label set of a prom-client counter, counted in a plain number on a hot path and added to the
@@ -36,24 +36,22 @@ export class DeferredCount<T extends string> {
 }
 
 /**
- * The DeferredCounts of one counter, by a key of the caller's choosing (one per label set): give the
- * counter `collect: () => counts.flush()` when it is created.
+ * A prom-client counter (`counter`, made from `config`) whose hot-path counts are kept in plain
+ * numbers, one DeferredCount per label set, and added when the counter is collected (its `collect`
+ * option is this object's flush).
  */
 export class DeferredCounts<T extends string> {
+  readonly counter: Counter<T>;
   private readonly children = new Map<string | number, DeferredCount<T>>();
-  private counter?: Counter<T>;
 
-  /** The counter the counts go to (set once it exists: its own collect option refers to this). */
-  attach(counter: Counter<T>): Counter<T> {
-    this.counter = counter;
-    return counter;
+  constructor(config: Omit<CounterConfiguration<T>, 'collect'>) {
+    this.counter = new Counter({ ...config, collect: () => this.flush() });
   }
 
   /** The count for `key`, made with `labels()` the first time the key is asked for. */
   child(key: string | number, labels: () => LabelValues<T>): DeferredCount<T> {
     let child = this.children.get(key);
     if (!child) {
-      if (!this.counter) throw new Error('DeferredCounts: attach() the counter first');
       child = new DeferredCount(this.counter, labels());
       this.children.set(key, child);
     }

@@ -12,20 +12,18 @@ export class MetricsService {
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route'>;
   /** httpRequests' counts from hot paths that count in plain numbers until a scrape (DeferredCounts). */
-  readonly httpRequestCounts = new DeferredCounts<'method' | 'route' | 'status'>();
+  readonly httpRequestCounts: DeferredCounts<'method' | 'route' | 'status'>;
 
   constructor(@Inject(SERVICE_IDENTITY) identity: ServiceIdentity) {
     this.registry.setDefaultLabels({ service: identity.service });
     collectDefaultMetrics({ register: this.registry, prefix: 'lib_stream_' });
-    this.httpRequests = this.httpRequestCounts.attach(
-      new Counter({
-        name: 'lib_stream_http_requests_total',
-        help: 'HTTP requests served, by route template and status',
-        labelNames: ['method', 'route', 'status'],
-        registers: [this.registry],
-        collect: () => this.httpRequestCounts.flush(),
-      }),
-    );
+    this.httpRequestCounts = new DeferredCounts({
+      name: 'lib_stream_http_requests_total',
+      help: 'HTTP requests served, by route template and status',
+      labelNames: ['method', 'route', 'status'],
+      registers: [this.registry],
+    });
+    this.httpRequests = this.httpRequestCounts.counter;
     this.httpDuration = new Histogram({
       name: 'lib_stream_http_request_duration_seconds',
       help: 'HTTP request duration by route template',
