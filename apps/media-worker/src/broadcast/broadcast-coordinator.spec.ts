@@ -718,6 +718,26 @@ describe('BroadcastCoordinator adoption (in-memory Redis, scripted ffmpeg)', () 
     expect(cluster.redis.runtimes.get(spec.broadcastId)?.destinations.map((d) => d.state)).toEqual(['stopped', 'stopped']);
   });
 
+  it('writes no status while an update is being applied: the new revision shows as applied only with its interruption', async () => {
+    const spec = cluster.spec();
+    cluster.redis.orphan(spec);
+    const a = await cluster.start('worker-a');
+    await run(TICK_MS + SETTLE_MS);
+    const runner = a.coordinator.runner(spec.broadcastId);
+    if (!runner) throw new Error('no adopted runner');
+    // The removed destination's pusher is slow to stop: the update is under way meanwhile.
+    const release = processes.labelled('pusher dest-one').filter((p) => p.running)[0].holdStop();
+    const next = cluster.redis.change(spec.broadcastId, (current) => ({ ...current, destinations: current.destinations.slice(1) }));
+    await run(100);
+    // As a status event during the update would (BroadcastStatusEvents); the fake Redis answers on the fake clock.
+    void a.coordinator.saveStatus(runner);
+    await run(100);
+    expect(cluster.redis.runtimes.get(spec.broadcastId)?.appliedRevision).toBe(spec.revision);
+    release();
+    await run(100);
+    expect(cluster.redis.runtimes.get(spec.broadcastId)).toMatchObject({ appliedRevision: next.revision, lastInterruption: expect.objectContaining({ destinationsRemoved: 1 }) });
+  });
+
   it('follows the desired state after adopting: a newer revision is applied, an announcement of the same one changes nothing', async () => {
     const spec = cluster.spec();
     cluster.redis.orphan(spec);

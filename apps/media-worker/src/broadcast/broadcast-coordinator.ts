@@ -106,6 +106,13 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
    * control-api): the stop recorded and announced twice.
    */
   private readonly finishing = new Map<string, BroadcastRunner>();
+  /**
+   * Runners applying an update: the runner takes the new spec (its revision) as the update begins,
+   * so a status written meanwhile would claim the revision applied before it is, without its
+   * interruption, and control-api, waiting for that revision, would answer the update with none.
+   * applyDesired writes the status once the update is done.
+   */
+  private readonly updating = new Set<BroadcastRunner>();
   /** Owners seen connected since this worker's connection was last (re)made, and since when each is gone. */
   private readonly ownersSeen = new Set<string>();
   private readonly goneSince = new Map<string, number>();
@@ -265,7 +272,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
    */
   async saveStatus(runner: BroadcastRunner): Promise<void> {
     // No await before the write is queued: a stop that starts after this check queues its own after it.
-    if (this.draining || this.runners.get(runner.broadcastId) !== runner || this.failing.has(runner)) return;
+    if (this.draining || this.runners.get(runner.broadcastId) !== runner || this.failing.has(runner) || this.updating.has(runner)) return;
     await this.saveRuntime(runner).catch(() => undefined);
   }
 
@@ -566,8 +573,13 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       return;
     }
     if (spec.revision > runner.currentSpec.revision) {
-      const interruption = await runner.apply(spec);
-      this.logger.log({ msg: 'broadcast updated', broadcastId: spec.broadcastId, ...interruption });
+      this.updating.add(runner);
+      try {
+        const interruption = await runner.apply(spec);
+        this.logger.log({ msg: 'broadcast updated', broadcastId: spec.broadcastId, ...interruption });
+      } finally {
+        this.updating.delete(runner);
+      }
     }
     await this.saveRuntime(runner);
   }
