@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { existsSync, rmSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import NodeMediaServer, { type NmsSession } from 'node-media-server';
 import Context from 'node-media-server/src/core/context.js';
@@ -137,6 +138,11 @@ export class NmsAdapter {
     this.nms = new NodeMediaServer({ bind: '0.0.0.0', rtmp: { port: this.ingest.rtmpPort }, http: {}, webadmin: { enable: false } });
     this.nms.on('prePublish', (session) => hooks.prePublish(wrap(session)));
     this.nms.on('prePlay', (session) => hooks.prePlay(wrap(session)));
+    // NMS writes its connect replies (window size, peer bandwidth, chunk size, onStatus) as separate
+    // small writes and never disables Nagle: each was held for the client's delayed ACK, ~40 ms per
+    // connect and again per play (ffmpeg -loglevel debug: "Window acknowledgement size" → "Max sent,
+    // unacked"), on every source's publish to the program bus and every pusher's read of it.
+    this.nms.rtmpServer.tcpServer?.on('connection', (socket: Socket) => socket.setNoDelay(true));
     this.nms.rtmpServer.run();
   }
 

@@ -32,7 +32,8 @@ declare module 'node-media-server' {
 
   export default class NodeMediaServer {
     constructor(config: NmsConfig);
-    rtmpServer: { run(): void; stop(): void };
+    /** `tcpServer`: the RTMP listener (absent without `rtmp.port`), created in the constructor. */
+    rtmpServer: { run(): void; stop(): void; tcpServer?: import('node:net').Server };
     on(event: 'prePublish' | 'postPublish' | 'donePublish' | 'prePlay' | 'postPlay' | 'donePlay', listener: (session: NmsSession) => void): void;
     run(): Promise<void>;
     stop(): Promise<void>;
