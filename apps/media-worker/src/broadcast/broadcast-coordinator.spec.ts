@@ -38,6 +38,7 @@ import type { IngestAllowList } from '../ingest/ingest-allow-list';
 import type { NmsAdapter } from '../ingest/nms-adapter';
 import { ProgramBus } from '../ingest/program-bus';
 import { BroadcastCoordinator } from './broadcast-coordinator';
+import { BroadcastStatusEvents } from './broadcast-status.events';
 import type { BroadcastValidator } from './broadcast-validator';
 import { realMediaProcesses } from './ffmpeg/media-processes';
 import type { ScriptedMediaProcesses, ScriptedProcess } from './ffmpeg/scripted-processes';
@@ -736,6 +737,36 @@ describe('BroadcastCoordinator adoption (in-memory Redis, scripted ffmpeg)', () 
     release();
     await run(100);
     expect(cluster.redis.runtimes.get(spec.broadcastId)).toMatchObject({ appliedRevision: next.revision, lastInterruption: expect.objectContaining({ destinationsRemoved: 1 }) });
+  });
+
+  it('publishes a source change in order with the destination and health events before it: one queue per broadcast for every status event', async () => {
+    const spec = cluster.spec();
+    cluster.redis.orphan(spec);
+    const a = await cluster.start('worker-a');
+    // As the app module builds it (its 1 s health timer left off: only the events below are judged).
+    new BroadcastStatusEvents(a.coordinator, a.events as unknown as EventBus);
+    await run(TICK_MS + SETTLE_MS);
+    processes.last('source').progress();
+    for (const pusher of processes.labelled('pusher ')) pusher.progress({ totalSizeBytes: 1000 });
+    await run(100);
+    // The camera dies: the cascade starts black (not on air until its first progress).
+    processes.last('source').die('exited');
+    await run(100);
+    const before = a.events.published.length;
+
+    // A destination drops (its event and the health change it makes, queued together), and within a
+    // status write's round trip the black source is on air (another process's output: a later macrotask).
+    processes.last('pusher dest-one').die('exited');
+    await jest.advanceTimersByTimeAsync(0);
+    processes.last('source').progress();
+    await run(100);
+
+    const after = a.events.published.slice(before).map((p) => [p.topic, p.event.state ?? p.event.health ?? p.event.currentSource]);
+    expect(after).toEqual([
+      [EventTopic.BroadcastDestinationChanged, 'retrying'],
+      [EventTopic.BroadcastHealthChanged, 'unhealthy'],
+      [EventTopic.BroadcastSourceChanged, 'black'],
+    ]);
   });
 
   it('follows the desired state after adopting: a newer revision is applied, an announcement of the same one changes nothing', async () => {

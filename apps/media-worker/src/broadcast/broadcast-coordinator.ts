@@ -91,7 +91,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   private readonly settings: RunnerSettings;
   private readonly recordingsDir: string;
   private readonly retention: RecordingRetention;
-  private readonly sourceChangeListeners: ((to: VideoSourceType) => void)[] = [];
+  private readonly sourceChangeListeners: SourceListener[] = [];
   private readonly adoptionListeners: (() => void)[] = [];
   private readonly destinationListeners: DestinationListener[] = [];
   private watchTimer: NodeJS.Timeout | null = null;
@@ -248,7 +248,8 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     return [...this.runners.values()];
   }
 
-  onSourceChange(listener: (to: VideoSourceType) => void): void {
+  /** Every move of a broadcast's source cascade to a source of another type, once it is on air (BroadcastStatusEvents publishes them). */
+  onSourceChange(listener: SourceListener): void {
     this.sourceChangeListeners.push(listener);
   }
 
@@ -691,7 +692,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       liveCamera: (cameraId) => this.liveCamera(cameraId),
       cameraForUrl: (url) => this.cameraForSealedUrl(url),
       bus: this.bus,
-      onSourceChanged: (previous, current) => void this.sourceChanged(spec.broadcastId, previous, current),
+      onSourceChanged: (previous, current) => this.sourceChanged(runner, previous, current),
       onTerminal: (message) => void this.fail(runner, message),
       recording: {
         dir: this.recordingsDir,
@@ -724,13 +725,9 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     if (runner) await this.saveRuntime(runner).catch(() => undefined);
   }
 
-  private async sourceChanged(broadcastId: string, previous: VideoSourceType | null, current: VideoSourceType): Promise<void> {
+  private sourceChanged(runner: BroadcastRunner, previous: VideoSourceType | null, current: VideoSourceType): void {
     if (previous === null) return;
-    for (const listener of this.sourceChangeListeners) listener(current);
-    // The status first, then the event (see saveStatus).
-    const runner = this.runners.get(broadcastId);
-    if (runner) await this.saveStatus(runner);
-    await this.events.publish(EventTopic.BroadcastSourceChanged, { ...eventHeader(), broadcastId, previousSource: previous, currentSource: current });
+    for (const listener of this.sourceChangeListeners) listener(runner, previous, current);
   }
 
   /** The camera a sealed URL names by its key (an ingest URL), or null; an unreadable URL names none. */
@@ -830,4 +827,5 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   }
 }
 
+export type SourceListener = (runner: BroadcastRunner, previous: VideoSourceType, current: VideoSourceType) => void;
 export type DestinationListener = (runner: BroadcastRunner, destination: DestinationRuntime, previous: DestinationState | null, reason: DestinationChangeReason) => void;

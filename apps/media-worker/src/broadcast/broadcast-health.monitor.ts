@@ -36,7 +36,7 @@ export class BroadcastHealthMonitor implements OnApplicationBootstrap, OnApplica
     this.restarts = new Gauge({ name: 'lib_stream_broadcast_source_restarts', help: 'Source process restarts of the broadcasts on this worker', registers });
     this.sourceChanges = new Counter({ name: 'lib_stream_broadcast_source_changes_total', help: 'Fallback cascade moves, by the source moved to', labelNames: ['to'], registers });
     this.adoptions = new Counter({ name: 'lib_stream_broadcast_adoptions_total', help: 'Broadcasts taken over from a worker that died or handed them over', registers });
-    coordinator.onSourceChange((to) => this.sourceChanges.labels(to).inc());
+    coordinator.onSourceChange((_runner, _previous, to) => this.sourceChanges.labels(to).inc());
     coordinator.onAdoption(() => this.adoptions.inc());
   }
 

@@ -7,6 +7,7 @@ import {
   type DestinationState,
   type EventPayloads,
   EventTopic,
+  type VideoSourceType,
   healthReason,
 } from '@lib-stream/contracts';
 import { EventBus, eventHeader } from '@lib-stream/nest-kit';
@@ -22,8 +23,9 @@ export const HEALTH_CHECK_MS = 1000;
 
 /**
  * Publishes `stream.broadcast.destination-changed` when a destination of a broadcast on this worker
- * changes state, and `stream.broadcast.health-changed` when a broadcast's health differs from the
- * last one published: dashboards (live status) see a destination failing as it happens instead of
+ * changes state, `stream.broadcast.health-changed` when a broadcast's health differs from the last
+ * one published, and `stream.broadcast.source-changed` when its source cascade has moved to a source
+ * of another type: dashboards (live status) see a destination failing as it happens instead of
  * polling the status. Only on a change, and only whitelisted fields: ids, the masked URL as a label,
  * state codes and reason codes — never a URL, a key or an FFmpeg message.
  */
@@ -43,6 +45,7 @@ export class BroadcastStatusEvents implements OnApplicationBootstrap, OnApplicat
     private readonly events: EventBus,
   ) {
     coordinator.onDestinationChange((runner, destination, previous, reason) => this.destinationChanged(runner, destination, previous, reason));
+    coordinator.onSourceChange((runner, previous, current) => this.sourceChanged(runner, previous, current));
   }
 
   onApplicationBootstrap(): void {
@@ -87,6 +90,10 @@ export class BroadcastStatusEvents implements OnApplicationBootstrap, OnApplicat
     this.checkHealth(runner);
   }
 
+  private sourceChanged(runner: BroadcastRunner, previous: VideoSourceType, current: VideoSourceType): void {
+    this.publish(runner, EventTopic.BroadcastSourceChanged, { ...eventHeader(), broadcastId: runner.broadcastId, previousSource: previous, currentSource: current });
+  }
+
   private checkHealth(runner: BroadcastRunner): void {
     const health = runner.health();
     const previous = this.health.get(runner.broadcastId) ?? null;
@@ -102,13 +109,16 @@ export class BroadcastStatusEvents implements OnApplicationBootstrap, OnApplicat
   }
 
   /**
-   * Fire and forget, in call order per broadcast; EventBus holds events through an outage. The
-   * broadcast's status is written first (coordinator.saveStatus): a dashboard that subscribed just
-   * after this event was published reads a snapshot that already has the change. Written on the
-   * worker's next tick instead, the snapshot could miss it while the event came too early for the
-   * subscription, and the page showed the old state until its next snapshot, a minute later.
+   * Fire and forget, in call order per broadcast: every status event of a broadcast (destination,
+   * health, source) goes through this one queue. An event sent on its own after its own status write
+   * would overtake those queued before it whose writes are still to come, and a subscriber would hear
+   * them in an order that never happened. EventBus holds events through an outage. The broadcast's
+   * status is written first (coordinator.saveStatus): a dashboard that subscribed just after this
+   * event was published reads a snapshot that already has the change. Written on the worker's next
+   * tick instead, the snapshot could miss it while the event came too early for the subscription, and
+   * the page showed the old state until its next snapshot, a minute later.
    */
-  private publish<T extends typeof EventTopic.BroadcastHealthChanged | typeof EventTopic.BroadcastDestinationChanged>(runner: BroadcastRunner, topic: T, payload: EventPayloads[T]): void {
+  private publish<T extends typeof EventTopic.BroadcastHealthChanged | typeof EventTopic.BroadcastDestinationChanged | typeof EventTopic.BroadcastSourceChanged>(runner: BroadcastRunner, topic: T, payload: EventPayloads[T]): void {
     const id = runner.broadcastId;
     // Only the status write is waited for, not the publish's acknowledgement: the events keep their
     // call order on the one connection, and a stop's last status events still go out before the
