@@ -3,8 +3,8 @@
  * on one core, with control-api beside two baselines measured in the same run:
  *   - bare: node:http that only checks the HMAC (tools/bench/bare-webhook-server.js), the floor;
  *   - twurple: @twurple/eventsub-http's EventSubMiddleware on Express with a chat handler.
- * The load generator (tools/bench/webhook/load-generator.ts: undici Pool, keep-alive connections, one
- * request in flight each, pre-signed deliveries with fresh message ids) runs in its own process pinned
+ * The load generator (tools/bench/webhook/load-generator.ts: keep-alive connections, one request in
+ * flight each, deliveries pre-signed and serialised as raw HTTP/1.1 requests, fresh message ids) runs in its own process pinned
  * to core 0; each receiver is pinned to core 1. control-api runs the full pipeline for a broadcaster
  * with an active session (signature, replay guard in Redis, link and session lookup, sentiment,
  * tracking, buffer or burst-limit shed), at the default per-session burst limit; its round lasts until
