@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -108,6 +108,16 @@ function roundTrip<T>(compute: () => T): Promise<T> {
 
 /** The real setImmediate (taken before the timers are faked): lets real I/O (the recordings directory's mkdir) complete. */
 const realSetImmediate = setImmediate;
+/** The real setTimeout: a recorder's file I/O (stat, manifest write) takes real time. */
+const realSetTimeout = setTimeout;
+
+/** `ms` on the fake clock, a step at a time, letting real file I/O complete between steps (the fake clock held meanwhile). */
+async function runWithIo(ms: number, stepMs = 10): Promise<void> {
+  for (let elapsed = 0; elapsed < ms; elapsed += stepMs) {
+    await new Promise((resolve) => realSetTimeout(resolve, 5));
+    await run(stepMs, stepMs);
+  }
+}
 
 /**
  * `promise`, with the fake clock moving a round trip at a time until it settles: start-up and shutdown
@@ -347,6 +357,8 @@ class Cluster {
     STREAM_FFMPEG_PATH: process.execPath,
     STREAM_TOKEN_ENCRYPTION_KEY: KEY,
     STREAM_MAX_CONCURRENT_BROADCASTS: '2',
+    // A recorder checks the free space before it starts (statfs of the real directory).
+    STREAM_RECORDINGS_MIN_FREE_MB: '0',
   });
   readonly cipher = new CipherProvider(new EncryptionSettings(this.config));
 
@@ -767,6 +779,48 @@ describe('BroadcastCoordinator adoption (in-memory Redis, scripted ffmpeg)', () 
       [EventTopic.BroadcastHealthChanged, 'unhealthy'],
       [EventTopic.BroadcastSourceChanged, 'black'],
     ]);
+  });
+
+  it('publishes the recording events through the same queue: the status has the new segment on receipt, a destination change before it is heard first, and the recording stopped before the broadcast stopped', async () => {
+    const spec = cluster.spec({ record: { enabled: true, segmentSeconds: 4 } });
+    cluster.redis.orphan(spec);
+    const a = await cluster.start('worker-a');
+    new BroadcastStatusEvents(a.coordinator, a.events as unknown as EventBus);
+    // What a subscriber that reads the status on receipt of a recording event finds there.
+    const onReceipt: unknown[] = [];
+    const publish = a.events.publish.bind(a.events);
+    a.events.publish = (topic, event) => {
+      if (topic.startsWith('stream.broadcast.recording.')) onReceipt.push(cluster.redis.runtimes.get(spec.broadcastId)?.recording);
+      return publish(topic, event);
+    };
+    await runWithIo(TICK_MS + SETTLE_MS);
+    processes.last('source').progress();
+    for (const pusher of processes.labelled('pusher ')) pusher.progress({ totalSizeBytes: 1000 });
+    await runWithIo(100);
+    const recorder = processes.last('recorder ');
+    expect(recorder.running).toBe(true);
+    const recordingId = a.coordinator.runner(spec.broadcastId)?.recording()?.recordingId ?? '';
+    const dir = join(cluster.dir, spec.broadcastId, recordingId);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'seg-00000.ts'), Buffer.alloc(1000));
+    const before = a.events.published.length;
+
+    // A destination drops (its events queued, their status writes a round trip away) as FFmpeg lists a segment.
+    processes.last('pusher dest-one').die('exited');
+    recorder.sideOutput('seg-00000.ts,0.000000,4.000000');
+    // The recorder adds the segment (stat, manifest write: real I/O) with the fake clock held, as a
+    // round trip to Redis can take longer than that; then the clock moves on.
+    while (!readFileSync(join(dir, 'manifest.json'), 'utf8').includes('seg-00000.ts')) await new Promise((resolve) => realSetTimeout(resolve, 5));
+    await new Promise((resolve) => realSetImmediate(resolve));
+    await runWithIo(200);
+    cluster.redis.change(spec.broadcastId, (current) => ({ ...current, desired: 'stopped', stopReason: BroadcastStopReason.Manual }));
+    await runWithIo(TICK_MS + 500);
+
+    expect(onReceipt[0]).toMatchObject({ recordingId, state: 'recording', segments: 1, bytes: 1000 });
+    const topics = a.events.topics().slice(before);
+    expect(topics.slice(0, 3)).toEqual([EventTopic.BroadcastDestinationChanged, EventTopic.BroadcastHealthChanged, EventTopic.BroadcastRecordingSegment]);
+    // The stop's last events, the recording's among them, before the broadcast's stopped event.
+    expect(topics.slice(-2)).toEqual([EventTopic.BroadcastRecordingStopped, EventTopic.BroadcastStopped]);
   });
 
   it('follows the desired state after adopting: a newer revision is applied, an announcement of the same one changes nothing', async () => {

@@ -20,6 +20,7 @@ import {
   type DestinationRuntime,
   type DestinationState,
   ErrorCode,
+  type EventPayloads,
   type RecordingStopReason,
   EventTopic,
   InternalChannels,
@@ -94,6 +95,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   private readonly sourceChangeListeners: SourceListener[] = [];
   private readonly adoptionListeners: (() => void)[] = [];
   private readonly destinationListeners: DestinationListener[] = [];
+  private readonly recordingListeners: RecordingListener[] = [];
   private watchTimer: NodeJS.Timeout | null = null;
   private watching = false;
   private fenceTimer: NodeJS.Timeout | null = null;
@@ -260,6 +262,11 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
   /** Every destination state change of this worker's broadcasts (BroadcastStatusEvents publishes them). */
   onDestinationChange(listener: DestinationListener): void {
     this.destinationListeners.push(listener);
+  }
+
+  /** Every segment completed and every recording stopped on this worker's broadcasts (BroadcastStatusEvents publishes them). */
+  onRecordingEvent(listener: RecordingListener): void {
+    this.recordingListeners.push(listener);
   }
 
   /**
@@ -699,8 +706,8 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
         workerId: this.identity.instanceId,
         minFreeBytes: this.recordings.minFreeBytes,
         spaceRecheckMs: this.recordings.spaceRecheckMs,
-        onSegment: (segment) => void this.recordingSegment(spec.broadcastId, segment),
-        onStopped: (recordingId, reason, totals) => void this.recordingStopped(spec.broadcastId, recordingId, reason, totals),
+        onSegment: (segment) => this.recordingSegment(runner, segment),
+        onStopped: (recordingId, reason, totals) => this.recordingStopped(runner, recordingId, reason, totals),
       },
       onDestinationState: (destination, previous, reason) => {
         for (const listener of this.destinationListeners) listener(runner, destination, previous, reason);
@@ -709,20 +716,18 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     return runner;
   }
 
-  private async recordingSegment(broadcastId: string, segment: RecordedSegment): Promise<void> {
+  // Published by BroadcastStatusEvents' per-broadcast queue, with the status events: the status (with
+  // the recording's new totals or state) is written first, and they keep their order with the others.
+  private recordingSegment(runner: BroadcastRunner, segment: RecordedSegment): void {
     const { recordingId, path, sequence, sizeBytes, durationSeconds, startedAt } = segment;
     this.retention.sweepSoon();
-    await this.events
-      .publish(EventTopic.BroadcastRecordingSegment, { ...eventHeader(), broadcastId, recordingId, workerId: this.identity.instanceId, path, sequence, sizeBytes, durationSeconds, startedAt })
-      .catch((error: Error) => this.logger.warn({ msg: 'could not publish a recording segment event', broadcastId, reason: error.message }));
+    const event = { ...eventHeader(), broadcastId: runner.broadcastId, recordingId, workerId: this.identity.instanceId, path, sequence, sizeBytes, durationSeconds, startedAt };
+    for (const listener of this.recordingListeners) listener(runner, { topic: EventTopic.BroadcastRecordingSegment, event });
   }
 
-  private async recordingStopped(broadcastId: string, recordingId: string, reason: RecordingStopReason, totals: { segments: number; bytes: number }): Promise<void> {
-    await this.events
-      .publish(EventTopic.BroadcastRecordingStopped, { ...eventHeader(), broadcastId, recordingId, workerId: this.identity.instanceId, reason, ...totals })
-      .catch((error: Error) => this.logger.warn({ msg: 'could not publish the recording stopped event', broadcastId, reason: error.message }));
-    const runner = this.runners.get(broadcastId);
-    if (runner) await this.saveRuntime(runner).catch(() => undefined);
+  private recordingStopped(runner: BroadcastRunner, recordingId: string, reason: RecordingStopReason, totals: { segments: number; bytes: number }): void {
+    const event = { ...eventHeader(), broadcastId: runner.broadcastId, recordingId, workerId: this.identity.instanceId, reason, ...totals };
+    for (const listener of this.recordingListeners) listener(runner, { topic: EventTopic.BroadcastRecordingStopped, event });
   }
 
   private sourceChanged(runner: BroadcastRunner, previous: VideoSourceType | null, current: VideoSourceType): void {
@@ -828,4 +833,8 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
 }
 
 export type SourceListener = (runner: BroadcastRunner, previous: VideoSourceType, current: VideoSourceType) => void;
+export type RecordingEvent =
+  | { topic: typeof EventTopic.BroadcastRecordingSegment; event: EventPayloads[typeof EventTopic.BroadcastRecordingSegment] }
+  | { topic: typeof EventTopic.BroadcastRecordingStopped; event: EventPayloads[typeof EventTopic.BroadcastRecordingStopped] };
+export type RecordingListener = (runner: BroadcastRunner, recording: RecordingEvent) => void;
 export type DestinationListener = (runner: BroadcastRunner, destination: DestinationRuntime, previous: DestinationState | null, reason: DestinationChangeReason) => void;

@@ -21,13 +21,23 @@ import type { BroadcastRunner } from './broadcast-runner';
  */
 export const HEALTH_CHECK_MS = 1000;
 
+/** The broadcast events that go out after the status they change is written, in order per broadcast. */
+type StatusTopic =
+  | typeof EventTopic.BroadcastHealthChanged
+  | typeof EventTopic.BroadcastDestinationChanged
+  | typeof EventTopic.BroadcastSourceChanged
+  | typeof EventTopic.BroadcastRecordingSegment
+  | typeof EventTopic.BroadcastRecordingStopped;
+
 /**
  * Publishes `stream.broadcast.destination-changed` when a destination of a broadcast on this worker
  * changes state, `stream.broadcast.health-changed` when a broadcast's health differs from the last
  * one published, and `stream.broadcast.source-changed` when its source cascade has moved to a source
- * of another type: dashboards (live status) see a destination failing as it happens instead of
- * polling the status. Only on a change, and only whitelisted fields: ids, the masked URL as a label,
- * state codes and reason codes — never a URL, a key or an FFmpeg message.
+ * of another type; and the coordinator's recording events (`stream.broadcast.recording.segment`,
+ * `.recording.stopped`), whose totals and state the status shows. Dashboards (live status) see a
+ * destination failing as it happens instead of polling the status. Only on a change, and only
+ * whitelisted fields: ids, the masked URL as a label, state codes and reason codes — never a URL, a
+ * key or an FFmpeg message.
  */
 @Injectable()
 export class BroadcastStatusEvents implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -46,6 +56,7 @@ export class BroadcastStatusEvents implements OnApplicationBootstrap, OnApplicat
   ) {
     coordinator.onDestinationChange((runner, destination, previous, reason) => this.destinationChanged(runner, destination, previous, reason));
     coordinator.onSourceChange((runner, previous, current) => this.sourceChanged(runner, previous, current));
+    coordinator.onRecordingEvent((runner, recording) => this.publish(runner, recording.topic, recording.event));
   }
 
   onApplicationBootstrap(): void {
@@ -110,7 +121,8 @@ export class BroadcastStatusEvents implements OnApplicationBootstrap, OnApplicat
 
   /**
    * Fire and forget, in call order per broadcast: every status event of a broadcast (destination,
-   * health, source) goes through this one queue. An event sent on its own after its own status write
+   * health, source, and the recording's segment and stopped events, whose totals and state the status
+   * shows) goes through this one queue. An event sent on its own after its own status write
    * would overtake those queued before it whose writes are still to come, and a subscriber would hear
    * them in an order that never happened. EventBus holds events through an outage. The broadcast's
    * status is written first (coordinator.saveStatus): a dashboard that subscribed just after this
@@ -118,7 +130,7 @@ export class BroadcastStatusEvents implements OnApplicationBootstrap, OnApplicat
    * tick instead, the snapshot could miss it while the event came too early for the subscription, and
    * the page showed the old state until its next snapshot, a minute later.
    */
-  private publish<T extends typeof EventTopic.BroadcastHealthChanged | typeof EventTopic.BroadcastDestinationChanged | typeof EventTopic.BroadcastSourceChanged>(runner: BroadcastRunner, topic: T, payload: EventPayloads[T]): void {
+  private publish<T extends StatusTopic>(runner: BroadcastRunner, topic: T, payload: EventPayloads[T]): void {
     const id = runner.broadcastId;
     // Only the status write is waited for, not the publish's acknowledgement: the events keep their
     // call order on the one connection, and a stop's last status events still go out before the
