@@ -72,6 +72,18 @@ function chatRequests(request: RoundRequest): Buffer[] {
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 
+/** Whether `data` from `at` holds a whole chunked body: chunks walked by their sizes up to the last (size 0) and its CRLF (no trailers sent here). */
+function chunkedComplete(data: Buffer, at: number): boolean {
+  for (let offset = at; ; ) {
+    const lineEnd = data.indexOf('\r\n', offset, 'latin1');
+    if (lineEnd === -1) return false;
+    const size = parseInt(data.toString('latin1', offset, lineEnd), 16);
+    if (size === 0) return data.length >= lineEnd + 4;
+    offset = lineEnd + 2 + size + 2;
+    if (offset > data.length) return false;
+  }
+}
+
 /**
  * One keep-alive HTTP/1.1 connection sending pre-serialised requests one at a time: a write of the
  * request's bytes, then the response read off the socket (status line, Content-Length or a chunked
@@ -122,7 +134,8 @@ class RawConnection {
     const head = this.pending.toString('latin1', 0, end).toLowerCase();
     const length = /\r\ncontent-length: *(\d+)/.exec(head);
     const bodyBytes = this.pending.length - end - HEAD_END.length;
-    const complete = length ? bodyBytes >= Number(length[1]) : /\r\ntransfer-encoding: *chunked/.test(head) ? this.pending.subarray(-5).toString('latin1') === '0\r\n\r\n' : true;
+    const bodyStart = end + HEAD_END.length;
+    const complete = length ? bodyBytes >= Number(length[1]) : /\r\ntransfer-encoding: *chunked/.test(head) ? chunkedComplete(this.pending, bodyStart) : true;
     if (complete) this.answer(head.slice(9, 12));
   }
 
