@@ -3,8 +3,8 @@
  * to its own core there). For each round it is sent over IPC it pre-signs `count` `channel.chat.message`
  * notifications, each with a fresh message id, serialised as raw HTTP/1.1 requests, then sends them
  * over `connections` keep-alive connections, one request in flight on each (RawConnection), and answers
- * with the round's figures. Only the
- * sending is timed; CPU is read from /proc for itself and for the given processes over the same window.
+ * with the round's figures. Only the sending is timed; CPU is read from /proc for itself and for the
+ * given processes over the same window.
  */
 import { randomUUID } from 'node:crypto';
 import { type Socket, connect } from 'node:net';
@@ -133,9 +133,8 @@ class RawConnection {
     if (end === -1) return;
     const head = this.pending.toString('latin1', 0, end).toLowerCase();
     const length = /\r\ncontent-length: *(\d+)/.exec(head);
-    const bodyBytes = this.pending.length - end - HEAD_END.length;
     const bodyStart = end + HEAD_END.length;
-    const complete = length ? bodyBytes >= Number(length[1]) : /\r\ntransfer-encoding: *chunked/.test(head) ? chunkedComplete(this.pending, bodyStart) : true;
+    const complete = length ? this.pending.length - bodyStart >= Number(length[1]) : /\r\ntransfer-encoding: *chunked/.test(head) ? chunkedComplete(this.pending, bodyStart) : true;
     if (complete) this.answer(head.slice(9, 12));
   }
 
