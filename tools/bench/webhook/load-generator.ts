@@ -127,15 +127,31 @@ class RawConnection {
   }
 
   private onData(chunk: Buffer): void {
-    if (!this.settle) return;
+    // Bytes nobody asked for would be taken as the next request's answer: the connection is spoilt.
+    if (!this.settle) return void this.socket?.destroy();
     this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    const end = this.pending.indexOf(HEAD_END);
-    if (end === -1) return;
-    const head = this.pending.toString('latin1', 0, end).toLowerCase();
-    const length = /\r\ncontent-length: *(\d+)/.exec(head);
-    const bodyStart = end + HEAD_END.length;
-    const complete = length ? this.pending.length - bodyStart >= Number(length[1]) : /\r\ntransfer-encoding: *chunked/.test(head) ? chunkedComplete(this.pending, bodyStart) : true;
-    if (complete) this.answer(head.slice(9, 12));
+    for (;;) {
+      const end = this.pending.indexOf(HEAD_END);
+      if (end === -1) return;
+      const head = this.pending.toString('latin1', 0, end).toLowerCase();
+      const status = head.slice(9, 12);
+      const bodyStart = end + HEAD_END.length;
+      // An interim 1xx answer has no body: the final one follows.
+      if (status.startsWith('1')) {
+        this.pending = this.pending.subarray(bodyStart);
+        continue;
+      }
+      const length = /\r\ncontent-length:[ \t]*(\d+)/.exec(head);
+      if (length) {
+        if (this.pending.length - bodyStart >= Number(length[1])) this.answer(status);
+      } else if (/\r\ntransfer-encoding:[ \t]*chunked/.test(head)) {
+        if (chunkedComplete(this.pending, bodyStart)) this.answer(status);
+      } else {
+        // Without either, only 204 and 304 have no body; a body read until the close is not counted.
+        this.answer(status === '204' || status === '304' ? status : 'error');
+      }
+      return;
+    }
   }
 
   private answer(status: string): void {
