@@ -41,6 +41,8 @@ const GENERATOR_CORE = 0;
 const RECEIVER_CORE = 1;
 /** A round in which the generator used more than this share of its core may have measured the generator. */
 const GENERATOR_SATURATED = 0.9;
+/** The longest a receiver's warm-up runs before its rate counts as steady anyway. */
+const WARMUP_MAX_MS = 20_000;
 
 export interface WebhookBenchOptions {
   /** Measured rounds per receiver (default 5). */
@@ -261,14 +263,28 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
       return result;
     };
 
-    // Warm-up: a fixed count, then one second at the rate it showed; that rate sets each receiver's round size.
+    // Warm-up until steady: a fixed count, then rounds of about a second until the rate has stopped
+    // rising (two in a row within 5 % of the best so far), at most WARMUP_MAX_MS. control-api was still
+    // getting faster round after round after a fixed ~2 s warm-up (+18-28 % from the first measured round
+    // to the third; twurple +8 %, bare flat), so the medians mixed a warming receiver with a warm one.
+    // The last rate sets the receiver's round size.
     const roundCount = new Map<Receiver, number>();
+    const warmUpSeconds = new Map<Receiver, number>();
     for (const receiver of receivers) {
+      const started = performance.now();
       const first = await runRound(receiver, 2000);
-      const second = await runRound(receiver, Math.max(1000, Math.round(first.count / first.seconds)));
-      roundCount.set(receiver, Math.max(1000, Math.round((second.count / second.seconds) * roundSeconds)));
+      let rate = first.count / first.seconds;
+      let best = rate;
+      for (let steady = 0; steady < 2 && performance.now() - started < WARMUP_MAX_MS; ) {
+        const next = await runRound(receiver, Math.max(1000, Math.round(rate)));
+        rate = next.count / next.seconds;
+        steady = rate <= best * 1.05 ? steady + 1 : 0;
+        best = Math.max(best, rate);
+      }
+      roundCount.set(receiver, Math.max(1000, Math.round(rate * roundSeconds)));
+      warmUpSeconds.set(receiver, (performance.now() - started) / 1000);
     }
-    log(`warm-up done; per round: ${receivers.map((r) => `${r.name} ${roundCount.get(r)}`).join(', ')}`);
+    log(`warm-up done; per round: ${receivers.map((r) => `${r.name} ${roundCount.get(r)} (warmed up for ${warmUpSeconds.get(r)?.toFixed(1)} s)`).join(', ')}`);
 
     const results = new Map<Receiver, RoundResult[]>(receivers.map((r) => [r, []]));
     const order = [bare, twurple, apiReceiver, ...(compareReceiver ? [compareReceiver] : [])];
