@@ -11,12 +11,23 @@ export interface TcpProxy {
   urlFor(targetUrl: string): string;
   cut(mode?: 'reset' | 'blackhole'): void;
   restore(): void;
+  /**
+   * Holds the next chunk a client sends that `matches`, and everything that connection sends after
+   * it, until `release()`: a message still on its way (a reconnect's SUBSCRIBE, say). Resolves once
+   * such a chunk is held.
+   */
+  holdNextFromClient(matches: (chunk: Buffer) => boolean): Promise<void>;
+  /** Sends what is held on to the server, and stops holding. */
+  release(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   let mode: 'open' | 'reset' | 'blackhole' = 'open';
   const pairs = new Set<[Socket, Socket]>();
+  let holding: { matches: (chunk: Buffer) => boolean; held: () => void } | null = null;
+  let heldFrom: Socket | null = null;
+  const held: (() => void)[] = [];
 
   const server: Server = createServer((client) => {
     if (mode === 'reset') {
@@ -39,7 +50,16 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
-    client.on('data', (chunk) => mode === 'open' && upstream.write(chunk));
+    client.on('data', (chunk: Buffer) => {
+      if (mode !== 'open') return;
+      if (holding?.matches(chunk)) {
+        heldFrom = client;
+        holding.held();
+        holding = null;
+      }
+      if (heldFrom === client) held.push(() => upstream.write(chunk));
+      else upstream.write(chunk);
+    });
     upstream.on('data', (chunk) => mode === 'open' && client.write(chunk));
   });
 
@@ -71,6 +91,11 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       // Sockets held during a blackhole are useless to their owners; closing them lets pools notice.
       if (mode === 'blackhole') destroyAll();
       mode = 'open';
+    },
+    holdNextFromClient: (matches) => new Promise<void>((resolve) => (holding = { matches, held: resolve })),
+    release: () => {
+      heldFrom = null;
+      held.splice(0).forEach((deliver) => deliver());
     },
     close: async () => {
       destroyAll();
