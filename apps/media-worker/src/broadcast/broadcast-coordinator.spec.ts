@@ -731,6 +731,40 @@ describe('BroadcastCoordinator adoption (in-memory Redis, scripted ffmpeg)', () 
     expect(cluster.redis.runtimes.get(spec.broadcastId)?.destinations.map((d) => d.state)).toEqual(['stopped', 'stopped']);
   });
 
+  it('finishes a failed broadcast once, with its error: a change being followed as it fails does not finish it again', async () => {
+    const spec = cluster.spec();
+    cluster.redis.orphan(spec);
+    const a = await cluster.start('worker-a');
+    await run(TICK_MS + SETTLE_MS);
+    const runner = a.coordinator.runner(spec.broadcastId);
+    if (!runner) throw new Error('not adopted');
+    // A change is being followed: its spec read is on its way (held here) when the broadcast fails.
+    const read = a.state.spec.bind(a.state);
+    let openRead!: () => void;
+    const readHeld = new Promise<void>((resolve) => (openRead = resolve));
+    let reading!: () => void;
+    const readStarted = new Promise<void>((resolve) => (reading = resolve));
+    a.state.spec = async (id) => {
+      reading();
+      await readHeld;
+      return read(id);
+    };
+    cluster.redis.change(spec.broadcastId, (current) => current);
+    await awaitOnFakeClock(readStarted);
+    a.state.spec = read;
+    // As the runner reports it (onTerminal): every destination failed. The failure records the stop
+    // (desired stopped, reason error) and finishes the broadcast with its error.
+    const failed = (a.coordinator as unknown as { fail(runner: unknown, message: string): Promise<void> }).fail(runner, 'every destination failed: refused');
+    // The held read now returns that stopped spec.
+    openRead();
+    await awaitOnFakeClock(failed);
+    await run(500);
+
+    expect(cluster.redis.finalized).toEqual([spec.broadcastId]);
+    expect(a.events.published.filter((p) => p.topic === EventTopic.BroadcastStopped)).toHaveLength(1);
+    expect(cluster.redis.runtimes.get(spec.broadcastId)).toMatchObject({ health: 'stopped', stopReason: 'error', lastError: 'every destination failed: refused' });
+  });
+
   it('writes no status while an update is being applied: the new revision shows as applied only with its interruption', async () => {
     const spec = cluster.spec();
     cluster.redis.orphan(spec);

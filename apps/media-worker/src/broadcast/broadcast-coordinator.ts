@@ -280,7 +280,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
    */
   async saveStatus(runner: BroadcastRunner): Promise<void> {
     // No await before the write is queued: a stop that starts after this check queues its own after it.
-    if (this.draining || this.runners.get(runner.broadcastId) !== runner || this.failing.has(runner) || this.updating.has(runner)) return;
+    if (this.draining || !this.following(runner) || this.updating.has(runner)) return;
     await this.saveRuntime(runner).catch(() => undefined);
   }
 
@@ -567,9 +567,21 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     return next;
   }
 
+  /**
+   * Whether this worker still follows the runner's desired state: it is on air here, and not failing
+   * (a failure records the stop and finishes the broadcast itself, with its error).
+   */
+  private following(runner: BroadcastRunner): boolean {
+    return this.runners.get(runner.broadcastId) === runner && !this.failing.has(runner);
+  }
+
   private async applyDesired(runner: BroadcastRunner): Promise<void> {
-    if (this.runners.get(runner.broadcastId) !== runner || this.failing.has(runner)) return;
+    if (!this.following(runner)) return;
     const spec = await this.state.spec(runner.broadcastId);
+    // Checked again after each wait: a broadcast that failed meanwhile is finished by the failure, and
+    // finishing it here too (the failure's own stop read back) or writing its status over the stop's
+    // lost the error (stopped, reason error, no lastError: broadcast.int-spec, CI rehearsal).
+    if (!this.following(runner)) return;
     if (!spec) {
       // Records are kept an hour after a stop, so a running broadcast without one means Redis lost
       // it: keep broadcasting; the lease renewal writes the records back.
@@ -588,6 +600,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
       } finally {
         this.updating.delete(runner);
       }
+      if (!this.following(runner)) return;
     }
     await this.saveRuntime(runner);
   }
@@ -616,7 +629,7 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
    * made meanwhile; a broadcast already stopped keeps its reason.
    */
   private async fail(runner: BroadcastRunner, message: string): Promise<void> {
-    if (this.runners.get(runner.broadcastId) !== runner || this.failing.has(runner)) return;
+    if (!this.following(runner)) return;
     this.logger.error({ msg: 'broadcast failed', broadcastId: runner.broadcastId, reason: message });
     // Still owned meanwhile (its lease renewed: the lock may take a while), but not followed: the
     // change is announced, and following it too would finish the broadcast twice.
