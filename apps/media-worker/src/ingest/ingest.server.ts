@@ -15,6 +15,8 @@ const HEARTBEAT_MS = 1000;
 const OWNER_TTL_MS = 10_000;
 const REGISTRY_TTL_MS = 15_000;
 const METADATA_WAIT_MS = 1500;
+/** A camera's end that Redis could not take (an outage) is tried again this often until it can. */
+const END_RETRY_MS = 1000;
 /** Where a live camera is read inside the media plane; its publisher is moved here from `/live/<key>`. */
 export const CAMERA_READ_APP = 'cam';
 
@@ -65,8 +67,9 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
       return true;
     },
   });
-  /** Every running grace, including those of publishers already gone from the map. */
+  /** Every running grace and end retry, including those of publishers already gone from the map. */
   private readonly graceTimers = new Set<NodeJS.Timeout>();
+  private stopping = false;
 
   constructor(
     private readonly settings: CameraIngestSettings,
@@ -91,6 +94,7 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     await this.heartbeat.stop();
     for (const timer of this.graceTimers) clearTimeout(timer);
     const live = [...this.publishers.values()];
@@ -145,7 +149,7 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
     // Hold the socket until the cross-worker claim is settled: no media is read meanwhile.
     session.pause();
     session.onData(() => this.onData(publisher));
-    session.onceClosed(() => void this.onPublisherClosed(publisher));
+    session.onceClosed(() => void this.onPublisherClosed(publisher).catch((error: unknown) => this.logger.error({ msg: 'could not handle a publisher disconnect', cameraId, reason: (error as Error).message })));
     // Off the key's path before NMS records the publisher: `/live/<key>` is never playable.
     try {
       this.nms.movePublisher(session, CAMERA_READ_APP, cameraId);
@@ -245,7 +249,12 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
     // A replaced publisher's path already belongs to its successor and its readers.
     if (!publisher.replaced) this.nms.closeSubscribers(session.path);
     if (!publisher.claimed) return;
-    await this.registry.releaseOwner(cameraId, publisher.ownerToken);
+    try {
+      await this.registry.releaseOwner(cameraId, publisher.ownerToken);
+    } catch (error) {
+      // Redis is away: the owner key lapses on its own (OWNER_TTL_MS); the grace and the end go on.
+      this.logger.warn({ msg: 'could not release a disconnected camera', cameraId, reason: (error as Error).message });
+    }
     if (publisher.replaced || publisher.ended) return;
     if (publisher.endReason === 'key_revoked') {
       await this.end(publisher, 'key_revoked');
@@ -311,8 +320,13 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
     }
   }
 
-  /** Ends the camera once, unless another session (here or on another worker) has taken it over. */
-  private async end(publisher: Publisher, reason: EndReason, force = false): Promise<void> {
+  /**
+   * Ends the camera once, unless another session (here or on another worker) has taken it over.
+   * While Redis is away the end is tried again every END_RETRY_MS (not once this worker is stopping),
+   * so the camera still ends, with its event, once Redis is back, rather than being left `live` until
+   * its registry entry expires with nobody told.
+   */
+  private async end(publisher: Publisher, reason: EndReason, force = false, attempt = 1): Promise<void> {
     if (publisher.ended && !force) return;
     publisher.ended = true;
     const { cameraId, session } = publisher;
@@ -323,7 +337,17 @@ export class IngestServer implements OnApplicationBootstrap, OnApplicationShutdo
       await this.events.publish(ConsumedTopic.CameraStreamEnded, { ...eventHeader(), cameraId, source: 'ingest', reason });
       this.logger.log({ msg: 'camera offline', cameraId, reason });
     } catch (error) {
-      this.logger.error({ msg: 'could not end camera', cameraId, reason: (error as Error).message });
+      if (this.stopping) {
+        this.logger.error({ msg: 'could not end camera', cameraId, reason: (error as Error).message });
+        return;
+      }
+      // One line per outage, not one per attempt.
+      if (attempt === 1) this.logger.error({ msg: 'could not end camera, trying again until Redis answers', cameraId, reason: (error as Error).message, retryMs: END_RETRY_MS });
+      const timer = setTimeout(() => {
+        this.graceTimers.delete(timer);
+        void this.end(publisher, reason, true, attempt + 1);
+      }, END_RETRY_MS);
+      this.graceTimers.add(timer);
     }
   }
 
