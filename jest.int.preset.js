@@ -10,4 +10,6 @@ module.exports = {
   // it, a handle a spec leaves open (seen: control-api's integration run, after every test passed and
   // the teardown ran) keeps jest alive forever. `--detectOpenHandles` names such handles.
   forceExit: true,
+  // A failing Redis command names the code that sent it (see the file).
+  setupFiles: [...(shared.setupFiles ?? []), require.resolve('./tools/jest-redis-error-stacks.ts')],
 };
