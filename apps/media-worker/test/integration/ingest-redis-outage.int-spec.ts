@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 
 import { CameraKeys, type CameraRegistryEntry } from '@lib-stream/contracts';
@@ -97,5 +98,29 @@ describe('camera ingest while Redis is away (media worker behind a relay to a pr
     // Told once, not once a second for the whole outage.
     expect(logLines.join('').split('could not end camera, trying again').length - 1).toBe(1);
     expect(unhandled).toEqual([]);
+  });
+
+  // Production runs Redis with maxmemory-policy noeviction (README): once full, it refuses writes and
+  // still delivers events. A handler failing on the Redis transport used to reject unhandled (the
+  // error filter rethrew it outside HTTP), which exits the worker.
+  it('logs a camera announcement Redis refuses to store (maxmemory reached) instead of failing unhandled, and stores the next', async () => {
+    const cameraId = `engine-cam-${randomBytes(3).toString('hex')}`;
+    const announce = () =>
+      direct.publish('camera.stream.started', JSON.stringify({ pattern: 'camera.stream.started', data: { cameraId, rtmpUrl: 'rtmp://game-engine.internal:1935/cams/abc' } }));
+    const handlerFailures = () => logLines.filter((line) => line.includes('event handler failed') && line.includes('camera.stream.started'));
+    await direct.config('SET', 'maxmemory', '1');
+    try {
+      expect(await announce()).toBeGreaterThan(0);
+      await expectEventually(() => expect(unhandled.length + handlerFailures().length).toBeGreaterThan(0));
+    } finally {
+      await direct.config('SET', 'maxmemory', '0');
+    }
+    expect(unhandled).toEqual([]);
+    expect(handlerFailures()).toHaveLength(1);
+    expect(handlerFailures()[0]).toContain('OOM command not allowed');
+    expect(await registry(cameraId)).toBeNull();
+
+    await announce();
+    await expectEventually(async () => expect(await registry(cameraId)).toMatchObject({ source: 'engine', state: 'live' }));
   });
 });

@@ -1,5 +1,7 @@
-import { Controller, Get, INestApplication } from '@nestjs/common';
+import { Controller, Get, INestApplication, Logger } from '@nestjs/common';
+import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { Test } from '@nestjs/testing';
+import { type Observable, firstValueFrom } from 'rxjs';
 import request from 'supertest';
 
 import { ErrorCode } from '@lib-stream/contracts';
@@ -72,5 +74,35 @@ describe('AllExceptionsFilter logging', () => {
     expect(logged).toMatchObject({ level: 'error', statusCode: 500 });
     expect(JSON.stringify(logged)).toContain('cannot read properties of undefined');
     expect(JSON.stringify(logged)).toMatch(/at .*all-exceptions\.filter\.spec/);
+  });
+});
+
+describe('AllExceptionsFilter on the Redis transport (event and message handlers)', () => {
+  const lines: string[] = [];
+  const entries = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((e) => e.context === 'EventHandlers');
+  const rpcHost = (channel: string) => {
+    const host = new ExecutionContextHost([{}, { getChannel: () => channel }]);
+    host.setType('rpc');
+    return host;
+  };
+  // What Nest does with the filter's answer: sends it back to a request, drops it for an event.
+  const answer = (exception: unknown) => firstValueFrom(new AllExceptionsFilter().catch(exception, rpcHost('camera.stream.started')) as Observable<never>).catch((error: unknown) => error);
+
+  beforeAll(() => Logger.overrideLogger(new JsonLogger({ service: 'test', redactor: new SecretRedactor(), sink: { write: (line) => lines.push(line) } })));
+  afterAll(() => Logger.overrideLogger(false));
+  beforeEach(() => lines.splice(0));
+
+  it('answers a failure instead of rethrowing it (nothing awaits the handling: rethrown, it rejected unhandled), logged with its stack', async () => {
+    expect(await answer(new TypeError('cannot read properties of undefined'))).toEqual({ status: 'error', message: 'Internal server error' });
+    const [logged] = entries();
+    expect(logged).toMatchObject({ level: 'error', msg: 'event handler failed', pattern: 'camera.stream.started' });
+    expect(JSON.stringify(logged)).toContain('cannot read properties of undefined');
+  });
+
+  it('logs an outage as a warning without a stack or the driver message', async () => {
+    expect(await answer(new Error("Stream isn't writeable and enableOfflineQueue options is false"))).toEqual({ status: 'error', message: 'Redis is unavailable, retry shortly' });
+    const [logged] = entries();
+    expect(logged).toMatchObject({ level: 'warn', msg: 'event handler failed: dependency unavailable', pattern: 'camera.stream.started', dependency: 'Redis' });
+    expect(JSON.stringify(logged)).not.toContain('enableOfflineQueue');
   });
 });

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import { type Observable, throwError } from 'rxjs';
 
 import { ErrorBody, ErrorCode } from '@lib-stream/contracts';
 
@@ -13,12 +14,17 @@ import { OUTAGE_RETRY_AFTER_SECONDS, classifyOutage, outageMessage } from './out
  * generic 500 (details go to the redacted log, never to the caller), so driver messages, SQL and
  * stack traces cannot leak. A dependency outage (Redis, database) is not a bug: 503 with Retry-After,
  * logged as a warning without a stack.
+ *
+ * Also the Redis transport's handlers (`@EventPattern`, `@MessagePattern`: the apps inherit this
+ * filter): see catchRpc.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpErrors');
+  private readonly rpcLogger = new Logger('EventHandlers');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(exception: unknown, host: ArgumentsHost): void | Observable<never> {
+    if (host.getType() === 'rpc') return this.catchRpc(exception, host);
     if (host.getType() !== 'http') throw exception;
     const response = host.switchToHttp().getResponse<Response>();
     const request = host.switchToHttp().getRequest<Request>();
@@ -42,6 +48,25 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (response.headersSent) return;
     if (body.code === ErrorCode.ServiceUnavailable) response.setHeader('Retry-After', String(OUTAGE_RETRY_AFTER_SECONDS));
     response.status(body.statusCode).json(withCorrelationField(body, request));
+  }
+
+  /**
+   * A transport handler that failed (Redis refusing a write as an event arrives, say). Rethrown, it
+   * rejected Nest's handling of the message, which nothing awaits: an unhandled rejection, which
+   * exits the process. Logged here instead (an outage as a warning without a stack, as for HTTP); the
+   * returned error is what Nest sends back to a request, and is dropped for an event.
+   */
+  private catchRpc(exception: unknown, host: ArgumentsHost): Observable<never> {
+    const context: unknown = host.switchToRpc().getContext();
+    const pattern = typeof (context as { getChannel?: unknown } | null)?.getChannel === 'function' ? (context as { getChannel(): string }).getChannel() : undefined;
+    const dependency = classifyOutage(exception);
+    if (dependency) {
+      const { name, code } = exception as { name?: unknown; code?: unknown };
+      this.rpcLogger.warn({ msg: 'event handler failed: dependency unavailable', pattern, dependency, error: String(name), ...(typeof code === 'string' ? { code } : {}) });
+      return throwError(() => ({ status: 'error', message: outageMessage(dependency) }));
+    }
+    this.rpcLogger.error({ msg: 'event handler failed', pattern }, exception instanceof Error ? exception : undefined);
+    return throwError(() => ({ status: 'error', message: 'Internal server error' }));
   }
 
   private toBody(exception: unknown): ErrorBody {
