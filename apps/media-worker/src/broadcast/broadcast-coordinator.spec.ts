@@ -815,6 +815,8 @@ describe('BroadcastCoordinator adoption (in-memory Redis, scripted ffmpeg)', () 
     ]);
   });
 
+  // ~300 fake-clock steps, each with a real 5 ms wait for file I/O: 1.6 s on a quiet machine, past
+  // jest's default 5 s timeout on a loaded one (a full run held to one core's worth of CPU).
   it('publishes the recording events through the same queue: the status has the new segment on receipt, a destination change before it is heard first, and the recording stopped before the broadcast stopped', async () => {
     const spec = cluster.spec({ record: { enabled: true, segmentSeconds: 4 } });
     cluster.redis.orphan(spec);
@@ -855,7 +857,7 @@ describe('BroadcastCoordinator adoption (in-memory Redis, scripted ffmpeg)', () 
     expect(topics.slice(0, 3)).toEqual([EventTopic.BroadcastDestinationChanged, EventTopic.BroadcastHealthChanged, EventTopic.BroadcastRecordingSegment]);
     // The stop's last events, the recording's among them, before the broadcast's stopped event.
     expect(topics.slice(-2)).toEqual([EventTopic.BroadcastRecordingStopped, EventTopic.BroadcastStopped]);
-  });
+  }, 30_000);
 
   it('follows the desired state after adopting: a newer revision is applied, an announcement of the same one changes nothing', async () => {
     const spec = cluster.spec();
