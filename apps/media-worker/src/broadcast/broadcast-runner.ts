@@ -134,6 +134,8 @@ export class BroadcastRunner {
   private bus: { token: string; url: string } | null = null;
   private recoveryTimer: NodeJS.Timeout | null = null;
   private recovering = false;
+  /** The last camera lookup failed (see lookUpCamera). */
+  private cameraLookupFailing = false;
   private sourceRetryTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   /** Ownership unproven (Redis unreachable, lease not renewed): nothing may reach the platforms. */
@@ -507,7 +509,7 @@ export class BroadcastRunner {
       const video = await this.resolve(level);
       return video ? { video, audioUrl: ownAudio, endWithAudio: false, label: null } : null;
     }
-    const camera = await this.deps.liveCamera(level.input.cameraId);
+    const camera = await this.lookUpCamera(level.input.cameraId);
     if (!camera) return null;
     const tracks = await this.cameraTracks(camera);
     if (!tracks.video && !tracks.audio) return null;
@@ -622,13 +624,31 @@ export class BroadcastRunner {
   private async isAvailable(level: CascadeLevel): Promise<boolean> {
     switch (level.input.kind) {
       case 'camera':
-        return (await this.deps.liveCamera(level.input.cameraId)) !== null;
+        return (await this.lookUpCamera(level.input.cameraId)) !== null;
       case 'stream':
         return this.processes.probe(this.deps.settings.ffprobePath, this.deps.open(level.input.url), 2)
           .then(() => true)
           .catch(() => false);
       default:
         return true;
+    }
+  }
+
+  /**
+   * The camera while it is live, else null; also null while it cannot be looked up (Redis away), said
+   * once until a lookup works again. Rejecting instead, the lookup failed recover's timer unhandled
+   * (every 250 ms on a fallback: the worker exited), and a switch to a camera level stopped the old
+   * source and then put nothing on air, leaving the broadcast without a source.
+   */
+  private async lookUpCamera(cameraId: string): Promise<LiveCamera | null> {
+    try {
+      const camera = await this.deps.liveCamera(cameraId);
+      this.cameraLookupFailing = false;
+      return camera;
+    } catch (error) {
+      if (!this.cameraLookupFailing) this.logger.warn({ msg: 'camera lookup failed: taken as not live until it answers', cameraId, reason: (error as Error).message });
+      this.cameraLookupFailing = true;
+      return null;
     }
   }
 
