@@ -27,7 +27,7 @@ import { SentimentCategory, TrackedViewerType } from '@lib-stream/privacy';
 import { startRedisServer, type TestRedisServer } from '@lib-stream/testing';
 
 import type { ReplicaTick } from './pulse-replica';
-import { median, percentile, pinToCore, processCpuSeconds, runMain } from '../shared/bench-kit';
+import { median, percentile, pinToCore, processCpuSeconds, productionNodeFlags, runMain } from '../shared/bench-kit';
 
 const ROOT = resolve(__dirname, '../..');
 const PARTITIONS = 64;
@@ -80,7 +80,8 @@ interface Replica {
 function startReplica(redisUrl: string, intervalSeconds: number, cpu: number | null): Promise<Replica> {
   const child = fork(resolve(__dirname, 'pulse-replica.ts'), [], {
     cwd: ROOT,
-    execArgv: ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'],
+    // The node flags the image starts it with (docker/pulse-publisher.Dockerfile).
+    execArgv: [...productionNodeFlags('pulse-publisher'), '-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'],
     env: { ...process.env, TS_NODE_PROJECT: resolve(ROOT, 'tsconfig.base.json'), STREAM_REDIS_URL: redisUrl, STREAM_SENTIMENT_PULSE_INTERVAL_SECONDS: String(intervalSeconds), STREAM_SENTIMENT_PULSE_PARTITIONS: String(PARTITIONS) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
