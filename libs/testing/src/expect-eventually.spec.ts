@@ -17,4 +17,22 @@ describe(expectEventually.name, () => {
       'still failing',
     );
   });
+
+  it('stops polling once its signal aborts, with the last failure', async () => {
+    const stop = new AbortController();
+    let calls = 0;
+    const polled = expectEventually(
+      () => {
+        calls += 1;
+        throw new Error(`attempt ${calls}`);
+      },
+      { timeoutMs: 10_000, intervalMs: 10, signal: stop.signal },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    stop.abort();
+    await expect(polled).rejects.toThrow(/^attempt \d+$/);
+    const after = calls;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(calls).toBe(after);
+  });
 });

@@ -8,7 +8,7 @@ import Redis from 'ioredis';
 
 import { CameraKeys, type CameraRegistryEntry, InternalChannels } from '@lib-stream/contracts';
 import { TokenCipher, generateStreamKey, hashStreamKey } from '@lib-stream/stream-key';
-import { type FfmpegPublisher, type ReceivedEvent, dumpRedis, expectEventually, findLeaks, freePort, readFrameSizes, recordEvents, startRtmpPublisher, testRedisUrl } from '@lib-stream/testing';
+import { type EventuallyOptions, type FfmpegPublisher, type ReceivedEvent, dumpRedis, expectEventually, findLeaks, freePort, readFrameSizes, recordEvents, startRtmpPublisher, testRedisUrl } from '@lib-stream/testing';
 
 import { registerCamera, startMediaWorker } from './media-worker.factory';
 
@@ -64,12 +64,12 @@ describe('camera ingest with node-media-server, FFmpeg publishers and Redis', ()
   const publish = (key: string, size?: string) => publishTo(url(key), size);
   /** The URL the media plane reads the camera at, from its registry entry. */
   const readUrl = (entry: CameraRegistryEntry | null) => new TokenCipher(encryptionKey).decrypt(entry?.rtmpUrlEnc as string);
-  const liveEntry = (cameraId: string) =>
+  const liveEntry = (cameraId: string, options?: EventuallyOptions) =>
     expectEventually(async () => {
       const entry = await registry(cameraId);
       expect(entry?.state).toBe('live');
       return entry as CameraRegistryEntry;
-    });
+    }, options);
   const registry = async (cameraId: string) => {
     const raw = await redis.get(CameraKeys.registry(cameraId));
     return raw ? (JSON.parse(raw) as CameraRegistryEntry) : null;
@@ -330,10 +330,16 @@ describe('camera ingest with node-media-server, FFmpeg publishers and Redis', ()
     ];
     const runs = shapes.map(([, shape], i) => publishTo(shape(cameras[i].streamKey), '160x120'));
     // Refused ones exit on their own; accepted ones (query string, dot suffix) are stopped below once
-    // their camera is live. At most 6 s either way.
-    const refusedOrLive = runs.map((run, i) => Promise.race([run.exited, liveEntry(cameras[i].cameraId).catch(() => run.exited)]));
+    // their camera is live. At most 6 s either way. The registry polls stop with the wait: a refused
+    // camera's poll left running was still sending GETs at afterAll's QUIT, which the server then
+    // answered with a reset that lost the QUIT's reply ('Connection is closed.', the suite failed).
+    const stopPolling = new AbortController();
+    const polls = cameras.map((camera) => liveEntry(camera.cameraId, { signal: stopPolling.signal }).catch(() => null));
+    const refusedOrLive = runs.map((run, i) => Promise.race([run.exited, polls[i].then((entry) => entry ?? run.exited)]));
     await Promise.race([Promise.all(refusedOrLive), new Promise((resolve) => setTimeout(resolve, 6000))]);
+    stopPolling.abort();
     await Promise.all(runs.map((run) => run.stop('SIGKILL')));
+    await Promise.all(polls);
     // node-media-server used to flush its publish history (stream names) to disk within 200 ms.
     await new Promise((resolve) => setTimeout(resolve, 500));
     const log = logLines.join('');
