@@ -636,6 +636,11 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     this.failing.add(runner);
     try {
       await this.recordFailure(runner, message);
+    } catch (error) {
+      // Redis went away while the stop was being recorded (nothing awaits this: rethrown, it was an
+      // unhandled rejection). The processes are stopped; the lease lapses, and whoever adopts the
+      // broadcast finishes it (a stop already recorded) or puts it back on air (one that was not).
+      this.logger.warn({ msg: 'the failed broadcast\'s stop was not recorded: it is taken over once its lease lapses', broadcastId: runner.broadcastId, reason: (error as Error).message });
     } finally {
       this.failing.delete(runner);
     }

@@ -7,9 +7,31 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 
 import { BroadcastState } from '@lib-stream/broadcast-control';
-import { type BroadcastAssignmentJob, BroadcastKeys, type BroadcastRuntime, type BroadcastSpec, BroadcastStopReason, CameraKeys, QueueNames, type SealedUrl, broadcastSourceKey } from '@lib-stream/contracts';
+import {
+  type BroadcastAssignmentJob,
+  BroadcastKeys,
+  type BroadcastRuntime,
+  type BroadcastSpec,
+  BroadcastStopReason,
+  CameraKeys,
+  LockKeys,
+  QueueNames,
+  type SealedUrl,
+  broadcastSourceKey,
+} from '@lib-stream/contracts';
 import { TokenCipher, maskRtmpUrl } from '@lib-stream/stream-key';
-import { type FfmpegPublisher, type TcpProxy, type TestRedisServer, expectEventually, freePort, startRedisServer, startRtmpPublisher, startTcpProxy, testBroadcastSpec } from '@lib-stream/testing';
+import {
+  type FfmpegPublisher,
+  type TcpProxy,
+  type TestRedisServer,
+  expectEventually,
+  freePort,
+  startRedisServer,
+  startRtmpPlatform,
+  startRtmpPublisher,
+  startTcpProxy,
+  testBroadcastSpec,
+} from '@lib-stream/testing';
 
 import { BroadcastCoordinator } from '../../src/broadcast/broadcast-coordinator';
 import { registerCamera, startMediaWorker, submitBroadcast } from './media-worker.factory';
@@ -32,6 +54,7 @@ describe('broadcasts while Redis is away (media worker behind a relay to a priva
   const dataDir = mkdtempSync(join(tmpdir(), 'lib-stream-broadcast-outage-'));
   const logLines: string[] = [];
   const publishers: FfmpegPublisher[] = [];
+  const platforms: { stop(): Promise<void> }[] = [];
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown) => unhandled.push(reason);
 
@@ -39,19 +62,43 @@ describe('broadcasts while Redis is away (media worker behind a relay to a priva
   const logged = (text: string) => logLines.filter((line) => line.includes(text));
   const runtime = async (spec: BroadcastSpec) => JSON.parse((await direct.get(BroadcastKeys.runtime(spec.broadcastId))) ?? 'null') as BroadcastRuntime | null;
 
-  /** A camera publishing to the worker's ingest, live in the registry. */
-  async function liveCamera(): Promise<{ cameraId: string; streamKey: string; publisher: FfmpegPublisher }> {
-    const { cameraId, streamKey } = await registerCamera(direct);
-    const publisher = startRtmpPublisher(`rtmp://127.0.0.1:${port}/live/${streamKey}`);
+  /** A broadcasting media worker on `redisUrl`, its RTMP ingest on `ingestPort`. */
+  const startWorker = async (redisUrl: string, ingestPort: number, lines: string[]) =>
+    (
+      await startMediaWorker(
+        {
+          STREAM_REDIS_URL: redisUrl,
+          STREAM_RTMP_INGEST_PORT: String(ingestPort),
+          STREAM_MEDIA_WORKER_ADVERTISED_HOST: '127.0.0.1',
+          STREAM_TOKEN_ENCRYPTION_KEY: encryptionKey.toString('hex'),
+          STREAM_BROADCAST_ENABLED: 'true',
+          STREAM_BROADCAST_RECOVERY_CHECK_SECONDS: '1',
+          STREAM_BROADCAST_MAX_RESTARTS: '1',
+          STREAM_BROADCAST_FALLBACK_SIZE: '320x180',
+          STREAM_BROADCAST_VIDEO_BITRATE: '300k',
+          STREAM_CAMERA_OFFLINE_GRACE_SECONDS: '1',
+          STREAM_DEFAULT_BACKGROUND_VIDEO: '/nonexistent/default.mp4',
+          STREAM_DATA_DIR: dataDir,
+          // The destinations here are on loopback.
+          STREAM_MEDIA_ALLOW_PRIVATE_HOSTS: 'true',
+        },
+        lines,
+      )
+    ).app;
+
+  /** A camera publishing to a worker's ingest, live in the registry. */
+  async function liveCamera(redis = direct, ingestPort = port): Promise<{ cameraId: string; streamKey: string; publisher: FfmpegPublisher }> {
+    const { cameraId, streamKey } = await registerCamera(redis);
+    const publisher = startRtmpPublisher(`rtmp://127.0.0.1:${ingestPort}/live/${streamKey}`);
     publishers.push(publisher);
-    await expectEventually(async () => expect(JSON.parse((await direct.get(CameraKeys.registry(cameraId))) ?? '{}').state).toBe('live'));
+    await expectEventually(async () => expect(JSON.parse((await redis.get(CameraKeys.registry(cameraId))) ?? '{}').state).toBe('live'));
     return { cameraId, streamKey, publisher };
   }
 
   /** A broadcast of the camera (no destination: what is on air is watched in the worker), started. */
-  async function broadcastOf(cameraId: string, fields: Partial<BroadcastSpec> = {}): Promise<BroadcastSpec> {
+  async function broadcastOf(cameraId: string, fields: Partial<BroadcastSpec> = {}, jobs = queue): Promise<BroadcastSpec> {
     const spec = testBroadcastSpec({ video: { kind: 'camera', cameraId }, sourceKey: broadcastSourceKey({ cameraId }), createdBy: 'test-account', ...fields });
-    const answer = await submitBroadcast(queue, { spec });
+    const answer = await submitBroadcast(jobs, { spec });
     if (!answer.ok) throw new Error(`not started: ${answer.status} ${answer.message}`);
     return spec;
   }
@@ -67,28 +114,14 @@ describe('broadcasts while Redis is away (media worker behind a relay to a priva
     proxy = await startTcpProxy(server.port);
     direct = new Redis(server.url);
     port = await freePort();
-    ({ app } = await startMediaWorker(
-      {
-        STREAM_REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
-        STREAM_RTMP_INGEST_PORT: String(port),
-        STREAM_MEDIA_WORKER_ADVERTISED_HOST: '127.0.0.1',
-        STREAM_TOKEN_ENCRYPTION_KEY: encryptionKey.toString('hex'),
-        STREAM_BROADCAST_ENABLED: 'true',
-        STREAM_BROADCAST_RECOVERY_CHECK_SECONDS: '1',
-        STREAM_BROADCAST_FALLBACK_SIZE: '320x180',
-        STREAM_BROADCAST_VIDEO_BITRATE: '300k',
-        STREAM_CAMERA_OFFLINE_GRACE_SECONDS: '1',
-        STREAM_DEFAULT_BACKGROUND_VIDEO: '/nonexistent/default.mp4',
-        STREAM_DATA_DIR: dataDir,
-      },
-      logLines,
-    ));
+    app = await startWorker(`redis://127.0.0.1:${proxy.port}`, port, logLines);
     queue = new Bull<BroadcastAssignmentJob>(QueueNames.BroadcastAssignments, server.url, { prefix: 'stream:bull' });
   });
 
   afterEach(async () => {
     proxy.restore();
     await Promise.all(publishers.splice(0).map((p) => p.stop('SIGKILL')));
+    await Promise.all(platforms.splice(0).map((p) => p.stop()));
   });
 
   afterAll(async () => {
@@ -132,5 +165,25 @@ describe('broadcasts while Redis is away (media worker behind a relay to a priva
     // Once Redis answers, the backup camera (live all along) is found and put on air.
     await expectEventually(() => expect(runner(spec)?.videoSourceType()).toBe('fallback_stream'), { timeoutMs: 10_000 });
     await stop(spec);
+  });
+
+  it('finishes a broadcast that fails as Redis goes away without an unhandled rejection; it is stopped, reason error, once Redis is back', async () => {
+    const failing = await startRtmpPlatform();
+    platforms.push(failing);
+    const key = `live_${randomBytes(6).toString('hex')}_FAILSECRET`;
+    const { cameraId } = await liveCamera();
+    const spec = await broadcastOf(cameraId, { destinations: [{ destinationId: randomBytes(8).toString('hex'), url: seal(failing.url('app', key)) }] });
+    await expectEventually(() => expect(failing.keyframes(key).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
+    // Held by an API change: the failure waits for the lock to record the stop, and Redis goes away meanwhile.
+    await direct.set(LockKeys.broadcast(spec.broadcastId), 'an-api-change', 'PX', 30_000);
+    await failing.stop();
+    await expectEventually(() => expect(logged('"broadcast failed"')).toHaveLength(1), { timeoutMs: 10_000 });
+    proxy.cut('reset');
+    // The lock is polled every 50 ms: the next poll fails, and so does the stop's record after it.
+    await sleep(1500);
+    expect(unhandled).toEqual([]);
+    proxy.restore();
+    await direct.del(LockKeys.broadcast(spec.broadcastId));
+    await expectEventually(async () => expect(await runtime(spec)).toMatchObject({ stopReason: BroadcastStopReason.Error, stoppedAt: expect.any(String) }), { timeoutMs: 20_000 });
   });
 });
