@@ -221,8 +221,14 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     await Promise.all(
       [...this.runners.values()].map(async (runner) => {
         await runner.stop('handed_over');
-        await this.saveRuntime(runner, { handedOver: true });
-        await this.state.releaseLease(runner.broadcastId, this.identity.instanceId);
+        try {
+          await this.saveRuntime(runner, { handedOver: true });
+          await this.state.releaseLease(runner.broadcastId, this.identity.instanceId);
+        } catch (error) {
+          // Redis away: a peer adopts it once its lease lapses. Rejecting here ended the app's shutdown
+          // at this module: the ingest's, the event bus's and Redis's were never run.
+          this.logger.warn({ msg: 'could not record the handover: the broadcast is adopted once its lease lapses', broadcastId: runner.broadcastId, reason: (error as Error).message });
+        }
       }),
     );
     if (this.runners.size) {
@@ -236,7 +242,10 @@ export class BroadcastCoordinator implements OnApplicationBootstrap, OnApplicati
     this.leaseUntil.clear();
     await this.state.removeHeartbeat(this.identity.instanceId).catch(() => undefined);
     await this.subscriber?.quit().catch(() => undefined);
-    await Promise.all([this.assignments?.close(), this.validations?.close()]).catch(() => undefined);
+    // Bull's close() waits for the jobs in flight. With Redis away none can be answered, and the wait
+    // lasted until their queued commands gave up (33 s in the spec, past the shutdown timeout).
+    const waitForJobs = this.redis.status === 'ready';
+    await Promise.all([this.assignments?.close(!waitForJobs), this.validations?.close(!waitForJobs)]).catch(() => undefined);
   }
 
   /** Queues a new broadcast for whichever worker has room (voice events, auto-broadcast). Job ids dedupe replicas. */

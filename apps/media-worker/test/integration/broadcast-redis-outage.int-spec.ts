@@ -49,6 +49,7 @@ describe('broadcasts while Redis is away (media worker behind a relay to a priva
   let queue: Bull.Queue<BroadcastAssignmentJob>;
   let app: INestApplication;
   let port: number;
+  let closed = false;
   const encryptionKey = randomBytes(32);
   const seal = (url: string): SealedUrl => ({ enc: new TokenCipher(encryptionKey).encrypt(url), masked: maskRtmpUrl(url) });
   const dataDir = mkdtempSync(join(tmpdir(), 'lib-stream-broadcast-outage-'));
@@ -125,7 +126,7 @@ describe('broadcasts while Redis is away (media worker behind a relay to a priva
   });
 
   afterAll(async () => {
-    await app?.close();
+    if (!closed) await app?.close();
     await queue?.close();
     await direct?.quit();
     await proxy?.close();
@@ -185,5 +186,27 @@ describe('broadcasts while Redis is away (media worker behind a relay to a priva
     proxy.restore();
     await direct.del(LockKeys.broadcast(spec.broadcastId));
     await expectEventually(async () => expect(await runtime(spec)).toMatchObject({ stopReason: BroadcastStopReason.Error, stoppedAt: expect.any(String) }), { timeoutMs: 20_000 });
+  });
+
+  // Last: it stops the worker.
+  it('shuts down with Redis unreachable: its broadcast stops here, the handover it cannot record is logged, and the ingest still shuts down after it', async () => {
+    const { cameraId, publisher } = await liveCamera();
+    const spec = await broadcastOf(cameraId);
+    const source = runner(spec)?.pids().source;
+    expect(source).toEqual(expect.any(Number));
+    // The relay stops listening: every connection is refused, as with Redis itself down.
+    await proxy.close();
+    // Seen by the worker before its shutdown starts.
+    await sleep(500);
+    closed = true;
+    const closing = Date.now();
+    await expect(app.close()).resolves.toBeUndefined();
+    // Well within the shutdown timeout (STREAM_SHUTDOWN_TIMEOUT_SECONDS, 25 s by default).
+    expect(Date.now() - closing).toBeLessThan(5000);
+    expect(logged('could not record the handover')).toHaveLength(1);
+    expect(() => process.kill(source as number, 0)).toThrow();
+    // The ingest shut down after the broadcasts: the camera's connection is closed.
+    expect(await publisher.exited).not.toBe(0);
+    expect(unhandled).toEqual([]);
   });
 });
