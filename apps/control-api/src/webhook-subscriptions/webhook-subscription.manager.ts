@@ -46,15 +46,20 @@ export class WebhookSubscriptionManager {
   // Right after a link changes, off the request path; the hourly run repairs whatever this misses.
   @OnEvent(LinkEvents.created, { suppressErrors: false })
   onLinkCreated(link: PlatformLinkEntity): Promise<void> {
-    if (link.platform === StreamPlatform.Twitch) setImmediate(() => void this.reconcile());
+    if (link.platform === StreamPlatform.Twitch) setImmediate(() => void this.reconcileAfterLinkChange());
     return Promise.resolve();
   }
 
   // The link row is deleted right after this event; the run leaves it out either way.
   @OnEvent(LinkEvents.removing, { suppressErrors: false })
   onLinkRemoving(link: PlatformLinkEntity): Promise<void> {
-    if (link.platform === StreamPlatform.Twitch) setImmediate(() => void this.reconcile(link.id));
+    if (link.platform === StreamPlatform.Twitch) setImmediate(() => void this.reconcileAfterLinkChange(link.id));
     return Promise.resolve();
+  }
+
+  /** Nothing awaits these runs: a failure (Redis away for the lock) is logged, never left unhandled. */
+  private async reconcileAfterLinkChange(excludeLinkId?: string): Promise<void> {
+    await this.reconcile(excludeLinkId).catch((error: Error) => this.logger.warn({ msg: 'EventSub reconcile after a link change failed; the hourly run repairs it', reason: error.message }));
   }
 
   @Interval('webhook-subscriptions', 60 * 60 * 1000)
@@ -116,7 +121,8 @@ export class WebhookSubscriptionManager {
       this.logger.error({ msg: 'EventSub reconcile failed', reason: (error as Error).message });
       return { ...report, failed: report.failed + 1 };
     } finally {
-      await lock.release();
+      // Redis away: the lock lapses on its own; the work above is done either way.
+      await lock.release().catch((error: Error) => this.logger.warn({ msg: 'EventSub reconcile lock not released; it lapses on its own', reason: error.message }));
     }
   }
 }

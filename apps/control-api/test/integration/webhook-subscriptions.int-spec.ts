@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 
-import { FakeTwitch, LINK_SCOPES, type TestDatabase, bearerToken, createTestDatabase, eventSubDelivery, expectEventually } from '@lib-stream/testing';
+import {
+  FakeTwitch,
+  LINK_SCOPES,
+  type RecordedRequest,
+  type TestDatabase,
+  bearerToken,
+  createTestDatabase,
+  eventSubDelivery,
+  expectEventually,
+  startRedisServer,
+  startTcpProxy,
+} from '@lib-stream/testing';
 
 import { WebhookSubscriptionManager } from '../../src/webhook-subscriptions/webhook-subscription.manager';
 import { type ControlApiUnderTest, createControlApi, twitchSettings } from './control-api.factory';
@@ -135,6 +146,53 @@ describe('WebhookSubscriptionManager against a local Twitch', () => {
       expect(reports.filter((r) => r.skipped === 'another replica is reconciling')).toHaveLength(1);
     } finally {
       await replica.app.close();
+    }
+  });
+
+  // The reconcile a new link starts runs off the request, so nothing awaits it: a Redis failure in it
+  // used to be an unhandled rejection (control-api exits).
+  it('finishes the reconcile a new link started when Redis goes away meanwhile, without an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const server = await startRedisServer();
+    const proxy = await startTcpProxy(server.port);
+    const replica = await createControlApi({ ...env, STREAM_REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
+    // Twitch's subscription list is held until Redis is cut: the reconcile holds its lock by then.
+    const fake = twitch as unknown as { route(request: RecordedRequest): Promise<unknown> };
+    const route = fake.route.bind(twitch);
+    let reached!: () => void;
+    let release!: () => void;
+    const listing = new Promise<void>((resolve) => (reached = resolve));
+    const held = new Promise<void>((resolve) => (release = resolve));
+    fake.route = async (request) => {
+      if (request.method === 'GET' && request.path === '/helix/eventsub/subscriptions') {
+        reached();
+        await held;
+      }
+      return route(request);
+    };
+    try {
+      const accountId = randomUUID();
+      const broadcasterId = '71000009';
+      const http = () => request(replica.app.getHttpServer());
+      const start = await http().post('/stream/platform/link').set('Authorization', bearerToken(accountId, ['user'])).send({ accountId, platform: 'twitch' }).expect(200);
+      const code = twitch.issueCode({ id: broadcasterId, login: `b${broadcasterId}`, displayName: 'B' });
+      await http().post('/stream/platform/callback').set('Authorization', bearerToken(accountId, ['user'])).send({ accountId, platform: 'twitch', code, state: start.body.state }).expect(200);
+      await listing;
+      proxy.cut('reset');
+      release();
+      await expectEventually(() => expect(subscriptionsOf(broadcasterId)).toHaveLength(9));
+      await expectEventually(() => expect(replica.logLines.filter((line) => line.includes('EventSub reconcile lock not released'))).toHaveLength(1));
+      expect(unhandled).toEqual([]);
+    } finally {
+      fake.route = route;
+      release();
+      proxy.restore();
+      await replica.app.close();
+      await proxy.close();
+      await server.dispose();
+      process.off('unhandledRejection', onUnhandled);
     }
   });
 });
