@@ -335,7 +335,7 @@ describe('camera ingest with node-media-server, FFmpeg publishers and Redis', ()
     // answered with a reset that lost the QUIT's reply ('Connection is closed.', the suite failed).
     const stopPolling = new AbortController();
     const polls = cameras.map((camera) => liveEntry(camera.cameraId, { signal: stopPolling.signal }).catch(() => null));
-    const refusedOrLive = runs.map((run, i) => Promise.race([run.exited, polls[i].then((entry) => entry ?? run.exited)]));
+    const refusedOrLive = runs.map((run, i) => Promise.race([run.exited, polls[i].then((entry): unknown => entry ?? run.exited)]));
     await Promise.race([Promise.all(refusedOrLive), new Promise((resolve) => setTimeout(resolve, 6000))]);
     stopPolling.abort();
     await Promise.all(runs.map((run) => run.stop('SIGKILL')));
