@@ -24,6 +24,7 @@ export class IngestAllowList implements OnApplicationShutdown {
   private subscriber: Redis | null = null;
   private generation: string | null = null;
   private generationPoll: NodeJS.Timeout | null = null;
+  private reloadRetry: NodeJS.Timeout | null = null;
   private following: Promise<void> | null = null;
 
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
@@ -33,7 +34,7 @@ export class IngestAllowList implements OnApplicationShutdown {
     this.subscriber = connection;
     this.subscriber.on('message', (channel: string, message: string) => {
       if (channel === InternalChannels.CameraAllowListRebuilt) void this.followGeneration();
-      else this.apply(JSON.parse(message) as CameraCredentialsChange);
+      else this.applyNotice(message);
     });
     // Subscribe before loading, so a change made during the load is not missed.
     await subscribed;
@@ -88,7 +89,11 @@ export class IngestAllowList implements OnApplicationShutdown {
     } catch (error) {
       // The command connection may come back a moment after the subscriber; try once more shortly.
       this.logger.warn({ msg: 'allow-list reload after reconnect failed, retrying', error: (error as Error).message });
-      setTimeout(() => void this.reloadAfterReconnect(), 1000).unref();
+      this.reloadRetry = setTimeout(() => {
+        this.reloadRetry = null;
+        void this.reloadAfterReconnect();
+      }, 1000);
+      this.reloadRetry.unref();
     }
   }
 
@@ -122,7 +127,29 @@ export class IngestAllowList implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     if (this.generationPoll) clearInterval(this.generationPoll);
+    if (this.reloadRetry) clearTimeout(this.reloadRetry);
     await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
+  }
+
+  /**
+   * A credentials notice, parsed defensively: this runs inside ioredis's event emitter, where a throw
+   * is an uncaught exception that would stop the worker. A malformed notice is logged (what was wrong,
+   * never the message: it may hold key hashes) and ignored.
+   */
+  private applyNotice(message: string): void {
+    let change: unknown;
+    try {
+      change = JSON.parse(message);
+    } catch {
+      this.logger.warn({ msg: 'ignored a camera-credentials notice that is not JSON' });
+      return;
+    }
+    const problem = credentialsChangeProblem(change);
+    if (problem) {
+      this.logger.warn({ msg: 'ignored a malformed camera-credentials notice', problem });
+      return;
+    }
+    this.apply(change as CameraCredentialsChange);
   }
 
   private apply(change: CameraCredentialsChange): void {
@@ -132,4 +159,14 @@ export class IngestAllowList implements OnApplicationShutdown {
     }
     if (change.keyHash) this.cameraByKeyHash.set(change.keyHash, change.cameraId);
   }
+}
+
+/** What is wrong with a parsed credentials notice (naming fields, never their values), or null. */
+function credentialsChangeProblem(change: unknown): string | null {
+  if (typeof change !== 'object' || change === null || Array.isArray(change)) return 'not an object';
+  const { cameraId, keyHash, revokedKeyHash } = change as Record<string, unknown>;
+  if (typeof cameraId !== 'string') return 'cameraId is not a string';
+  if (keyHash !== null && typeof keyHash !== 'string') return 'keyHash is neither a string nor null';
+  if (revokedKeyHash !== null && typeof revokedKeyHash !== 'string') return 'revokedKeyHash is neither a string nor null';
+  return null;
 }

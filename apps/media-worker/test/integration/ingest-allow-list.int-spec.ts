@@ -111,4 +111,28 @@ describe('ingest allow-list across a reconnect (private redis-server)', () => {
       await close();
     }
   });
+
+  it('ignores malformed credentials notices without echoing them, and still applies the next valid one', async () => {
+    const redis = createRedisClient({ url: server.url }, 'allow-list-spec-malformed');
+    const list = new IngestAllowList(redis);
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    try {
+      await list.start();
+      // Each published in turn: on the old code, the first alone threw inside ioredis's emitter (an uncaught exception).
+      const malformed = ['not json {hash-secret-1', 'null', JSON.stringify({ cameraId: 7, keyHash: 'hash-secret-2', revokedKeyHash: null }), JSON.stringify({ cameraId: 'cam-bad', keyHash: ['hash-secret-3'], revokedKeyHash: null })];
+      for (const message of malformed) expect(await direct.publish(InternalChannels.CameraCredentials, message)).toBe(1);
+      const change: CameraCredentialsChange = { cameraId: 'cam-valid', keyHash: 'hash-valid', revokedKeyHash: null };
+      expect(await direct.publish(InternalChannels.CameraCredentials, JSON.stringify(change))).toBe(1);
+      await expectEventually(() => expect(list.cameraFor('hash-valid')).toBe('cam-valid'), { timeoutMs: 5000 });
+      expect(list.cameraFor('hash-secret-2')).toBeUndefined();
+      expect(list.cameraFor('hash-secret-3')).toBeUndefined();
+      const warnings = warn.mock.calls.map(([entry]) => JSON.stringify(entry));
+      expect(warnings).toHaveLength(malformed.length);
+      expect(warnings.join('\n')).not.toMatch(/hash-secret|cam-bad/);
+    } finally {
+      warn.mockRestore();
+      await list.onApplicationShutdown();
+      redis.disconnect();
+    }
+  });
 });
