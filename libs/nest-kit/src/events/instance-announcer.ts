@@ -2,9 +2,17 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationSh
 
 import { EventTopic } from '@lib-stream/contracts';
 
+import { withDeadline } from '../async/deadline';
 import { SERVICE_IDENTITY } from '../config/config.tokens';
 import type { ServiceIdentity } from '../identity';
 import { EventBus, eventHeader } from './event-bus';
+
+/**
+ * How long the offline notice may hold up shutdown. With Redis gone just before it (the transport
+ * still looks connected), the publish waits through the transport's retries, about 33 s: past the
+ * shutdown timeout, so the app would be killed instead of stopping cleanly.
+ */
+const OFFLINE_DEADLINE_MS = 1000;
 
 /** Publishes `stream.instance.online` when the app is up and `stream.instance.offline` when it stops. */
 @Injectable()
@@ -22,7 +30,12 @@ export class InstanceAnnouncer implements OnApplicationBootstrap, BeforeApplicat
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.announce(EventTopic.InstanceOffline);
+    try {
+      // announce() never rejects: only the deadline does.
+      await withDeadline(this.announce(EventTopic.InstanceOffline), OFFLINE_DEADLINE_MS, () => new Error('deadline'));
+    } catch {
+      this.logger.warn({ msg: 'lifecycle event not published before the shutdown deadline', topic: EventTopic.InstanceOffline, deadlineMs: OFFLINE_DEADLINE_MS });
+    }
   }
 
   private async announce(topic: typeof EventTopic.InstanceOnline | typeof EventTopic.InstanceOffline): Promise<void> {
