@@ -18,7 +18,11 @@
  *   WEBHOOK_BENCH_API_NODE_OPTIONS='…'  NODE_OPTIONS for control-api only (e.g. GC settings to compare);
  *                                 both control-api rows also get the node flags of docker/control-api.Dockerfile's CMD;
  *   WEBHOOK_BENCH_COMPARE=<dir>   also runs the control-api build in <dir> (its main.js) as a fourth receiver,
- *                                 interleaved with the others: an A/B of two builds under the same load.
+ *                                 interleaved with the others (the two builds swap places every round): an A/B
+ *                                 of two builds under the same load, with the per-round ratios; run it both ways
+ *                                 round: the fourth row read a few % slower than the same build in the third (0.96x);
+ *   WEBHOOK_BENCH_FULL_GC_WHEN_QUIET=1  both control-api rows get one full GC at their first quiet second after
+ *                                 boot (webhook/full-gc-when-quiet.js), as a process that has run a while has had.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -173,7 +177,10 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
     const profileDir = process.env.WEBHOOK_BENCH_CPU_PROF;
     // Its own spawn rather than startBuiltApp: --cpu-prof is a node flag (NODE_OPTIONS refuses it).
     // With the flags its image runs it with (docker/control-api.Dockerfile's CMD), as it ships.
-    const nodeFlags = productionNodeFlags('control-api');
+    const nodeFlags = [
+      ...productionNodeFlags('control-api'),
+      ...(process.env.WEBHOOK_BENCH_FULL_GC_WHEN_QUIET === '1' ? ['--expose-gc', '--require', resolve(__dirname, 'webhook/full-gc-when-quiet.js')] : []),
+    ];
     const api = spawnNode([...nodeFlags, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`] : []), resolve(ROOT, 'dist/apps/control-api/main.js')], {
       PATH: process.env.PATH,
       ...(process.env.WEBHOOK_BENCH_API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.WEBHOOK_BENCH_API_NODE_OPTIONS } : {}),
@@ -289,7 +296,9 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
     const results = new Map<Receiver, RoundResult[]>(receivers.map((r) => [r, []]));
     const order = [bare, twurple, apiReceiver, ...(compareReceiver ? [compareReceiver] : [])];
     for (let i = 0; i < rounds; i++) {
-      for (const receiver of order) {
+      // The two control-api builds swap places every round, so neither always runs right after the other.
+      const cycle = compareReceiver && i % 2 === 1 ? [bare, twurple, compareReceiver, apiReceiver] : order;
+      for (const receiver of cycle) {
         const result = await runRound(receiver, roundCount.get(receiver) as number);
         results.get(receiver)?.push(result);
         const saturated = result.cpu.generator > GENERATOR_SATURATED ? '  ⚠ generator above 90 %' : '';
@@ -333,6 +342,13 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
     log(markdown);
     log(`\ncontrol-api session: ${deliveredToApi} deliveries (warm-up included) → accepted ${accepted} (all in the buffer), shed ${shed} by the per-session burst limit (${burstLimitPerSecond}/s, the default)`);
     log(`redis-server (on the generator's core) used ${pct(apiRedis)} of a core during control-api's rounds`);
+    if (compareReceiver) {
+      // Paired per round (the two builds ran back to back, each first in every other round).
+      const mine = results.get(apiReceiver) as RoundResult[];
+      const theirs = results.get(compareReceiver) as RoundResult[];
+      const ratios = mine.map((r, i) => rate(theirs[i]) / rate(r));
+      log(`${compareReceiver.name} ÷ control-api, req/s per round: ${ratios.map((x) => x.toFixed(3)).join(' ')}; median ${median(ratios).toFixed(3)}`);
+    }
     return { rows, session, markdown };
   } catch (error) {
     for (const receiver of receivers) log(`--- ${receiver.name}, last lines:\n${receiver.output().split('\n').slice(-8).join('\n')}`);
